@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Strict settings for every target (see docs/architecture.md).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+func driver(_ name: String) -> Target {
+    .executableTarget(
+        name: "codebeaker-driver-\(name)",
+        dependencies: ["DriverKit"],
+        path: "Drivers/\(name)",
+        swiftSettings: strict
+    )
+}
+
+let package = Package(
+    name: "CodeBeaker",
+    products: [
+        .executable(name: "codebeaker", targets: ["CodeBeaker"]),
+        .executable(name: "codebeaker-driver-python", targets: ["codebeaker-driver-python"]),
+        .executable(name: "codebeaker-driver-node", targets: ["codebeaker-driver-node"]),
+        .executable(name: "codebeaker-driver-deno", targets: ["codebeaker-driver-deno"]),
+        .executable(name: "codebeaker-driver-bun", targets: ["codebeaker-driver-bun"]),
+        .executable(name: "codebeaker-driver-docker", targets: ["codebeaker-driver-docker"]),
+        .library(name: "DriverProtocol", targets: ["DriverProtocol"]),
+        .library(name: "DriverKit", targets: ["DriverKit"]),
+    ],
+    targets: [
+        // Linux syscalls Glibc does not expose (epoll, eventfd, pidfd) and a fork/exec spawner.
+        .target(name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m")]),
+        // Wire types shared by the host and every driver: JSON, line framing, messages.
+        .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
+        // Driver-side library: stdio loop, process spawning, sandbox, workspace.
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], swiftSettings: strict),
+        // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
+        .target(name: "Host", dependencies: ["DriverProtocol", "DriverKit", "CSystem"], swiftSettings: strict),
+        .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
+        driver("python"),
+        driver("node"),
+        driver("deno"),
+        driver("bun"),
+        driver("docker"),
+        .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
+        .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
+        .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: strict),
+    ]
+)
