@@ -1,0 +1,75 @@
+import Foundation
+import DriverProtocol
+import Synchronization
+
+/// Structured log lines to stderr: `2026-11-22T01:02:03.456Z INFO  [component] message key=value`,
+/// or one JSON object per line with `--log-format json`.
+public struct Logger: Sendable {
+    public enum Level: Int, Sendable, Comparable, CaseIterable {
+        case debug, info, warning, error
+        public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
+        public var name: String { ["debug", "info", "warning", "error"][rawValue] }
+        public init?(name: String) {
+            guard let l = Level.allCases.first(where: { $0.name == name.lowercased() || (name.lowercased() == "warn" && $0 == .warning) }) else { return nil }
+            self = l
+        }
+    }
+    public enum Format: String, Sendable { case text, json }
+
+    /// Where lines go; tests install an in-memory sink.
+    public final class Sink: Sendable {
+        let write: @Sendable (String) -> Void
+        public init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
+        public static let stderr = Sink { line in
+            var bytes = Array(line.utf8)
+            bytes.withUnsafeMutableBytes { p in
+                var off = 0
+                while off < p.count {
+                    let n = Foundation.write(2, p.baseAddress! + off, p.count - off)
+                    if n <= 0 { break }
+                    off += n
+                }
+            }
+        }
+    }
+
+    private static let settings = Mutex<(Level, Format)>((.info, .text))
+    public static func configure(level: Level, format: Format) { settings.withLock { $0 = (level, format) } }
+
+    public let component: String
+    public let sink: Sink
+
+    public init(_ component: String, sink: Sink = .stderr) {
+        self.component = component
+        self.sink = sink
+    }
+
+    public func debug(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.debug, message(), fields) }
+    public func info(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.info, message(), fields) }
+    public func warning(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.warning, message(), fields) }
+    public func error(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.error, message(), fields) }
+
+    public func log(_ level: Level, _ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
+        let (minimum, format) = Self.settings.withLock { $0 }
+        guard level >= minimum else { return }
+        let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).dateSeparator(.dash))
+        switch format {
+        case .text:
+            var line = "\(time) \(level.name.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)) [\(component)] \(message())"
+            for key in fields.keys.sorted() { line += " \(key)=\(fields[key]!)" }
+            sink.write(line + "\n")
+        case .json:
+            var o: [(String, String)] = [("time", time), ("level", level.name), ("component", component), ("message", message())]
+            for key in fields.keys.sorted() { o.append((key, fields[key]!)) }
+            var out: [UInt8] = [UInt8(ascii: "{")]
+            for (i, (k, v)) in o.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(k, into: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONWriter.writeString(v, into: &out)
+            }
+            out.append(contentsOf: Array("}\n".utf8))
+            sink.write(String(decoding: out, as: UTF8.self))
+        }
+    }
+}
