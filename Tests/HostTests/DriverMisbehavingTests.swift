@@ -19,7 +19,9 @@ extension DriverProcessTests {
         }
 
         @Test func garbageOnStdout_EndsFailed_NamingTheOutput() async {
+            let started = DriverClock.now()
             let s = await supervise("garbage.sh", S.fastConfig(budget: 2))
+            #expect(DriverClock.now() - started < 1.5, "garbage must fail the handshake at once, not by its 2 s timeout")
             #expect(s.driverState.name == "failed")
             #expect(s.driverState.reason?.contains("non-protocol output to stdout: \"hello, I am not JSON\"") == true)
             #expect(s.driverState.reason?.contains("gave up after 2 restarts") == true)

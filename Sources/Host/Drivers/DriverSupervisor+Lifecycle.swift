@@ -44,7 +44,8 @@ extension DriverSupervisor {
                 try? await Task.sleep(for: .seconds(delay))
                 continue
             }
-            state.withLock { $0.process = process }
+            // A garbage line can arrive before `process` is stored; handleLine then only recorded the reason.
+            if state.withLock({ s in s.process = process; return s.killReason != nil }) { process.signal(SIGKILL) }
             logger.info("started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
 
             switch await handshake(generation: generation) {
@@ -126,6 +127,8 @@ extension DriverSupervisor {
             await group.next()
             group.cancelAll()
         }
+        // The ping loop may have ended first (it killed the driver): the exit is what ends supervision.
+        _ = await latch.wait()
     }
 
     func pingLoop(generation: Int) async {

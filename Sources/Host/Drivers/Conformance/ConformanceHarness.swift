@@ -68,7 +68,8 @@ final class ConformanceHarness: Sendable {
                 return s.messages[start...].firstIndex(where: predicate).map { ($0, s.messages[$0]) }
             }
             if let found { return found }
-            if DriverClock.now() >= deadline { return nil }
+            // Every line is delivered before the exit is recorded, so a dead driver has nothing more to say.
+            if DriverClock.now() >= deadline || exit != nil { return nil }
             try? await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -19,7 +19,7 @@ extension ConformanceKit {
         let start = h.messageCount
         _ = h.sendRaw(Array("{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"ping\",, this is not json\n".utf8))
         guard let (_, r) = await h.wait(from: start, timeout: 10, { $0["error"] != nil && $0["id"] == .null }) else {
-            return .fail(name, "no error reply with id null within 10 s")
+            return .fail(name, h.exit.map { "the driver \($0) after the malformed line" } ?? "no error reply with id null within 10 s")
         }
         guard r.rpcErrorCode == DriverWire.ErrorCode.parseError else { return .fail(name, "expected error -32700, got \(r.rpcErrorCode.map(String.init) ?? "none")") }
         return await answersPing(h, timeout: 10) ? .pass(name, "-32700, then answered ping") : .fail(name, "no ping reply after the malformed line")
@@ -44,10 +44,9 @@ extension ConformanceKit {
             "{\"a\":" + String(repeating: "[", count: 10000) + "}",
         ]
         for line in typed { _ = h.sendRaw(Array((line + "\n").utf8)) }
-        var huge = Array("{\"jsonrpc\":\"2.0\",\"id\":990,\"method\":\"ping\",\"params\":{\"pad\":\"".utf8)
-        huge.append(contentsOf: repeatElement(UInt8(ascii: "a"), count: DriverWire.maxLineBytes + 1024))
-        huge.append(contentsOf: Array("\"}}\n".utf8))
-        guard h.sendRaw(huge) else { return .fail(name, "the driver stopped reading its stdin") }
+        let huge = Array("{\"jsonrpc\":\"2.0\",\"id\":990,\"method\":\"ping\",\"params\":{\"pad\":\"".utf8)
+            + [UInt8](repeating: UInt8(ascii: "a"), count: DriverWire.maxLineBytes + 1024) + Array("\"}}\n".utf8)
+        guard h.sendRaw(huge) else { return .fail(name, h.exit.map { "the driver \($0)" } ?? "the driver stopped reading its stdin") }
         guard await answersPing(h, timeout: 30) else {
             return .fail(name, h.exit.map { "the driver \($0)" } ?? "no ping reply within 30 s after garbage")
         }

@@ -17,7 +17,15 @@ public enum ConformanceKit {
     public static func run(executable: String, language: String?, logger: Logger,
                            report: (@Sendable (ConformanceCheck) -> Void)?) async -> [ConformanceCheck] {
         var checks: [ConformanceCheck] = []
-        func add(_ c: ConformanceCheck) { checks.append(c); report?(c) }
+        var last = DriverClock.now()
+        func add(_ c: ConformanceCheck) {
+            var c = c
+            let now = DriverClock.now()
+            c.durationMs = Int((now - last) * 1000)
+            last = now
+            checks.append(c)
+            report?(c)
+        }
         guard access(executable, X_OK) == 0 else {
             add(.fail("spawn", "\(executable) is not an executable file"))
             return checks
@@ -31,7 +39,7 @@ public enum ConformanceKit {
         add(handshake)
         if let caps {
             add(checkCapabilities(caps))
-            for c in await sessionChecks(main, capabilities: caps, language: language) { add(c) }
+            await sessionChecks(main, capabilities: caps, language: language, add: add)
         }
         add(await checkUnknownMethod(main))
         add(await checkMalformedLine(main))
