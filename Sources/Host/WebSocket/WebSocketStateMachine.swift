@@ -98,6 +98,12 @@ public struct WebSocketStateMachine: Sendable {
         phase = .closed
     }
 
+    /// The transport gave up on the peer (send buffer overflow): report `code`, stop.
+    public mutating func abort(code: UInt16) {
+        if closeCode == nil { closeCode = code }
+        phase = .closed
+    }
+
     private mutating func lost(actions: inout [Action]) {
         connectionLost()
         actions.append(.drop)
