@@ -45,6 +45,7 @@ extension Connection {
                 write(bytes)
             case .closeTCP:
                 closeAfterFlush()
+                notifyClosed()
             case .drop:
                 teardown()
             }

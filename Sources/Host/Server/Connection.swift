@@ -30,6 +30,7 @@ final class Connection {
     // WebSocket mode.
     var ws: WebSocketStateMachine?
     var socket: ServerWebSocket?
+    var closeNotified = false
 
     init(id: UInt64, fd: Int32, remoteAddress: String, loop: EventLoop, now: Double) {
         self.id = id; self.fd = fd; self.remoteAddress = remoteAddress; self.loop = loop
@@ -142,7 +143,8 @@ final class Connection {
 
     private func finishClose() {
         _ = cs_shutdown_write(fd)
-        if readShut { teardown(); return }
+        // Everything is sent; while shutting down there is no point waiting for the peer's FIN.
+        if readShut || loop.isShuttingDown { teardown(); return }
         closing = .lingering(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds)
     }
 
@@ -165,7 +167,9 @@ final class Connection {
     }
 
     func shutdown() {
-        if ws != nil {
+        if case .lingering = closing {
+            teardown()
+        } else if ws != nil {
             closeWebSocket(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
         } else if awaitingResponse {
             closeAfterResponse = true
@@ -183,11 +187,15 @@ final class Connection {
         loop.openCount.subtract(1, ordering: .relaxed)
         outbound = OutboundBuffer()
         inbound = []
-        if var machine = ws, let socket {
-            machine.connectionLost()
-            ws = machine
-            socket.markClosed()
-            loop.delegate.didClose(socket, code: machine.closeCode ?? WebSocketCloseCode.abnormal)
-        }
+        notifyClosed()
+    }
+
+    /// Tells the application once, when the close handshake ends or the socket goes, whichever is first.
+    func notifyClosed() {
+        guard !closeNotified, ws != nil, let socket else { return }
+        closeNotified = true
+        if !isOpen { ws!.connectionLost() }
+        socket.markClosed()
+        loop.delegate.didClose(socket, code: ws!.closeCode ?? WebSocketCloseCode.abnormal)
     }
 }

@@ -79,6 +79,7 @@ final class EventLoop: @unchecked Sendable {
             }
             drainJobs()
             flushDirty()
+            if shutdownDeadline != nil, connections.isEmpty { break }
             let now = MonotonicClock.now()
             if now >= nextTick {
                 tick(now: now)
