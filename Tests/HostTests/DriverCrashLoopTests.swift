@@ -63,3 +63,51 @@ extension DriverProcessTests {
         }
     }
 }
+
+extension DriverProcessTests {
+    /// The issue's kill -9 case against the real Python driver: set CODEBEAKER_PYTHON_DRIVER to its path
+    /// (scripts/test.sh can pass .build/debug/codebeaker-driver-python). Tests/e2e/test_drivers_builtin.py
+    /// covers the built drivers through the host.
+    @Suite struct RealDriver {
+        typealias S = DriverTestSupport
+
+        @Test(.enabled(if: S.configuredDriver("python") != nil))
+        func pythonDriver_KilledDuringALongExecution_FailsFast_AndWorksAfterTheRestart() async throws {
+            let path = try #require(S.configuredDriver("python"))
+            let s = DriverSupervisor(name: "python", path: path, config: S.fastConfig(budget: 5), logSink: S.LogCapture().sink)
+            s.start()
+            try #require(await s.waitUntilSettled(timeout: 30))
+            try #require(s.isReady, "python driver: \(s.driverState)")
+            let workspace = try #require(ConformanceKit.makeWorkspace())
+            defer { try? FileManager.default.removeItem(atPath: workspace) }
+            func open(_ handle: JSONValue) async throws -> JSONValue {
+                try await s.call("session.open", params: [
+                    "session": "s_kill9", "workspace": .string(workspace), "language": "python", "handle": handle,
+                    "options": ["uid": 100999, "gid": 100999, "network": false, "memoryLimitMB": 512],
+                ], onEvent: nil)
+            }
+            let handle = try #require(try await open(nil)["handle"])
+            let pid = try #require(s.pid)
+            let long = Task {
+                try await s.call("execute", params: ["session": "s_kill9", "handle": handle, "language": "python",
+                                                     "code": "import time; time.sleep(30)", "timeoutMs": 60000], onEvent: nil)
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let killed = DriverClock.now()
+            kill(pid, SIGKILL)
+            do {
+                _ = try await long.value
+                Issue.record("the execution should fail")
+            } catch let e as DriverCallError {
+                #expect(e == DriverCallError(.crashed, "python driver crashed during execution; restarted"))
+            }
+            #expect(DriverClock.now() - killed < 1)
+            let newHandle = try #require(try await open(handle)["handle"])
+            let r = try await s.call("execute", params: ["session": "s_kill9", "handle": newHandle, "language": "python",
+                                                         "code": "print(6 * 7)", "timeoutMs": 30000], onEvent: nil)
+            #expect(r["stdout"] == "42\n")
+            #expect(s.restarts == 1)
+            await s.shutdown()
+        }
+    }
+}

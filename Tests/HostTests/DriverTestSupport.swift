@@ -47,4 +47,10 @@ enum DriverTestSupport {
     }
 
     static func processExists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
+
+    /// A real driver named by `CODEBEAKER_<NAME>_DRIVER` (a path), for tests that need one.
+    static func configuredDriver(_ name: String) -> String? {
+        guard let p = ProcessInfo.processInfo.environment["CODEBEAKER_\(name.uppercased())_DRIVER"], access(p, X_OK) == 0 else { return nil }
+        return p
+    }
 }
