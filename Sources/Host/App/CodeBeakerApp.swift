@@ -14,9 +14,7 @@ public enum CodeBeakerApp {
         switch options.action {
         case .help: print(CommandLineOptions.usage); return 0
         case .version: print("\(CoreMethods.serverName) \(CoreMethods.serverVersion)"); return 0
-        case .driverTest:
-            FileHandle.standardError.write(Data("codebeaker: driver-test is not available in this build\n".utf8))
-            return 2
+        case .driverTest(let args): return await ConformanceKit.runCommand(arguments: args)
         default: break
         }
         let config: ServerConfig
@@ -30,8 +28,7 @@ public enum CodeBeakerApp {
             print(JSONWriter.string(config.json))
             return 0
         case .driversList:
-            print("[]")
-            return 0
+            return await listDrivers(config)
         default:
             return await serve(config)
         }
@@ -57,7 +54,9 @@ extension CodeBeakerApp {
     static func serve(_ config: ServerConfig) async -> Int32 {
         let log = Logger("server")
         _ = cs_ignore_sigpipe()
-        let drivers: any DriverDirectory = StaticDriverDirectory(clients: [])
+        let registry = DriverRegistry(directories: config.driversDirs)
+        registry.start()
+        let drivers: any DriverDirectory = registry
         let names = Mutex<[String]>([])
         var methods: [String: RPCMethod] = [:]
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
@@ -83,6 +82,7 @@ extension CodeBeakerApp {
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
+        await registry.shutdownAll()
         log.info("stopped")
         return 0
     }
@@ -119,4 +119,27 @@ public struct StaticDriverDirectory: DriverDirectory {
     public let clients: [any DriverClient]
     public init(clients: [any DriverClient]) { self.clients = clients }
     public func snapshot() -> JSONValue { .array(clients.map { .object(["name": .string($0.name), "ready": .bool($0.isReady)]) }) }
+}
+
+extension DriverRegistry: DriverDirectory {}
+
+extension CodeBeakerApp {
+    /// `codebeaker drivers list`: starts each driver once, waits for it to settle, prints its state.
+    static func listDrivers(_ config: ServerConfig) async -> Int32 {
+        let registry = DriverRegistry(directories: config.driversDirs)
+        registry.start()
+        _ = await registry.waitUntilSettled(timeout: 15)
+        for case .object(let d) in registry.snapshot().array ?? [] {
+            let name = d["name"]?.string ?? "?"
+            let state = d["state"]?.string ?? "?"
+            let path = d["path"]?.string ?? ""
+            var line = "\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(path)"
+            if let reason = d["reason"]?.string { line += "\n           reason: \(reason)" }
+            if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
+            print(line)
+        }
+        if registry.supervisors.isEmpty { print("no drivers found in: \(DriverDiscovery(directories: config.driversDirs).directories.joined(separator: ", "))") }
+        await registry.shutdownAll()
+        return 0
+    }
 }
