@@ -136,6 +136,7 @@ def test_drivers_list_shows_state_reason_and_install_hint(drivers_dir):
     install(drivers_dir, "unavailable.py", "cobol")
     r = subprocess.run([str(BINARY), "drivers", "list", "--drivers-dir", drivers_dir], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l and not l.startswith("drivers directories")}
-    assert "ready" in lines["bash"]
-    assert "unavailable" in lines["cobol"] and "install: apt-get install gnucobol" in lines["cobol"]
+    rows = {l.split()[0]: l.split() for l in r.stdout.splitlines() if l and not l.startswith(" ")}
+    assert rows["bash"][1] == "ready"
+    assert rows["cobol"][1] == "unavailable"
+    assert "cobc not found on PATH" in r.stdout and "apt-get install gnucobol" in r.stdout

@@ -3,7 +3,7 @@ import Synchronization
 
 /// Every supervised driver of this host. Starting is asynchronous: the server accepts connections at once and
 /// `/health/ready` says 503 until `anyReady`.
-public final class DriverRegistry: DriverDirectory, Sendable {
+public final class DriverRegistry: Sendable {
     public let supervisors: [DriverSupervisor]
     let logger: Logger
 
