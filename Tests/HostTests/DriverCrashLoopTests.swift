@@ -8,13 +8,14 @@ extension DriverProcessTests {
     @Suite struct CrashLoop {
         typealias S = DriverTestSupport
 
-        @Test func hundredRestarts_LeaveNoZombiesAndNoLeakedFds() async throws {
+        @Test func hundredRestarts_LeaveNoZombiesNoLeakedFdsAndNoThreads() async throws {
             // Warm up lazily opened fds (logging, /proc, the test runner) before counting.
             _ = S.children()
             let fdsBefore = S.openFDCount()
             let childrenBefore = S.children()
+            let threadsBefore = S.threadCount()
             var c = S.fastConfig(budget: 100)
-            c.restart = RestartPolicy(baseDelay: 0.001, maxDelay: 0.002, budget: 100, window: 600, stableAfter: 600)
+            c.restart = RestartPolicy(firstDelay: 0.001, baseDelay: 0.001, maxDelay: 0.002, budget: 100, window: 600, stableAfter: 600)
             let s = DriverSupervisor(name: "loop", path: S.fixture("exit-at-once.sh"), config: c, logSink: S.LogCapture().sink)
             s.start()
             #expect(await s.waitUntilSettled(timeout: 60))
@@ -27,6 +28,9 @@ extension DriverProcessTests {
             #expect(children.total == childrenBefore.total)
             let fdsAfter = S.openFDCount()
             #expect(fdsAfter <= fdsBefore + 4, "fds before \(fdsBefore), after \(fdsAfter) (5 per leaked process)")
+            // One I/O thread per driver process, gone once the process is reaped (the pool may grow a little).
+            let threadsAfter = S.threadCount()
+            #expect(threadsAfter <= threadsBefore + 4, "threads before \(threadsBefore), after \(threadsAfter)")
         }
 
         @Test func killMinus9_DuringALongExecution_FailsFast_AndTheNextExecutionWorks() async throws {

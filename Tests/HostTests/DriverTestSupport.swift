@@ -21,7 +21,7 @@ enum DriverTestSupport {
     static func fastConfig(budget: Int = 2, handshakeTimeout: Double = 2) -> DriverSupervisorConfig {
         var c = DriverSupervisorConfig()
         c.handshakeTimeout = handshakeTimeout
-        c.restart = RestartPolicy(baseDelay: 0.005, maxDelay: 0.02, budget: budget, window: 600, stableAfter: 600)
+        c.restart = RestartPolicy(firstDelay: 0.005, baseDelay: 0.005, maxDelay: 0.02, budget: budget, window: 600, stableAfter: 600)
         c.shutdownGrace = 0.5
         c.readyWait = 5
         return c
@@ -29,6 +29,10 @@ enum DriverTestSupport {
 
     static func openFDCount() -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    }
+
+    static func threadCount() -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
     }
 
     /// Children of this process, and how many of them are zombies, read from /proc.
