@@ -9,10 +9,9 @@ extension DriverProcessTests {
         typealias S = DriverTestSupport
 
         @Test func hundredRestarts_LeaveNoZombiesNoLeakedFdsAndNoThreads() async throws {
-            // Warm up lazily opened fds (logging, /proc, the test runner) before counting.
-            _ = S.children()
+            // Other suites may run in parallel and open fds or threads of their own, so the totals get some slack;
+            // a leak here would show 100 times over (5 fds and 1 thread per driver process).
             let fdsBefore = S.openFDCount()
-            let childrenBefore = S.children()
             let threadsBefore = S.threadCount()
             var c = S.fastConfig(budget: 100)
             c.restart = RestartPolicy(firstDelay: 0.001, baseDelay: 0.001, maxDelay: 0.002, budget: 100, window: 600, stableAfter: 600)
@@ -22,15 +21,13 @@ extension DriverProcessTests {
             #expect(s.restarts == 100)
             #expect(s.driverState.reason?.contains("gave up after 100 restarts") == true)
             await s.shutdown()
-            // Each process's I/O thread closes its fds before reporting the exit, so nothing is pending here.
-            let children = S.children()
-            #expect(children.zombies == 0)
-            #expect(children.total == childrenBefore.total)
+            // Each process's I/O thread reaps it and closes its fds before reporting the exit: nothing is pending.
+            let children = S.children(named: "exit-at-once")
+            #expect(children.total == 0, "\(children.total) driver processes left, \(children.zombies) of them zombies")
             let fdsAfter = S.openFDCount()
-            #expect(fdsAfter <= fdsBefore + 4, "fds before \(fdsBefore), after \(fdsAfter) (5 per leaked process)")
-            // One I/O thread per driver process, gone once the process is reaped (the pool may grow a little).
+            #expect(fdsAfter <= fdsBefore + 30, "fds before \(fdsBefore), after \(fdsAfter)")
             let threadsAfter = S.threadCount()
-            #expect(threadsAfter <= threadsBefore + 4, "threads before \(threadsBefore), after \(threadsAfter)")
+            #expect(threadsAfter <= threadsBefore + 20, "threads before \(threadsBefore), after \(threadsAfter)")
         }
 
         @Test func killMinus9_DuringALongExecution_FailsFast_AndTheNextExecutionWorks() async throws {

@@ -35,15 +35,17 @@ enum DriverTestSupport {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
     }
 
-    /// Children of this process, and how many of them are zombies, read from /proc.
-    static func children() -> (total: Int, zombies: Int) {
+    /// Children of this process whose command name starts with `prefix` (all if empty), and how many of them
+    /// are zombies, read from /proc.
+    static func children(named prefix: String = "") -> (total: Int, zombies: Int) {
         let me = getpid()
         var total = 0, zombies = 0
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
             guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+            let comm = stat[stat.index(after: open)..<close]
             let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[1]) == me else { continue }
+            guard fields.count > 2, Int32(fields[1]) == me, comm.hasPrefix(prefix) else { continue }
             total += 1
             if fields[0] == "Z" { zombies += 1 }
         }
