@@ -46,6 +46,11 @@ final class ConformanceHarness: Sendable {
     }
 
     var exit: DriverExit? { recorder.state.withLock { $0.exit } }
+
+    /// Why an answer did not come: the driver died, or it was too slow.
+    func noReply(within seconds: Int) -> String {
+        exit.map { "the driver \($0)" } ?? "no reply within \(seconds) s"
+    }
     var violations: [String] { recorder.state.withLock { $0.violations } }
 
     func sendRaw(_ bytes: [UInt8]) -> Bool { process.send(bytes) }

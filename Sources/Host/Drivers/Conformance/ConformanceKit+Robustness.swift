@@ -3,7 +3,7 @@ import Glibc
 
 extension ConformanceKit {
     static func checkUnknownMethod(_ h: ConformanceHarness) async -> ConformanceCheck {
-        guard let r = await h.call("conformance.no-such-method", [:], timeout: 10) else { return .fail("unknown-method", "no reply within 10 s") }
+        guard let r = await h.call("conformance.no-such-method", [:], timeout: 10) else { return .fail("unknown-method", h.noReply(within: 10)) }
         let code = r.rpcErrorCode
         return code == DriverWire.ErrorCode.methodNotFound ? .pass("unknown-method", "-32601")
             : .fail("unknown-method", "expected error -32601, got \(code.map(String.init) ?? r.description.prefix(200).description)")
@@ -65,7 +65,7 @@ extension ConformanceKit {
         let name = "version-mismatch"
         guard let h = try? ConformanceHarness(executable: executable, logger: logger) else { return (.fail(name, "could not start a second process"), nil) }
         let params: JSONValue = ["protocolVersions": [999], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
-        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, "no reply within 10 s"), h) }
+        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), h) }
         guard let code = r.rpcErrorCode else { return (.fail(name, "a host speaking only [999] must get an error, got \(r.description.prefix(160))"), h) }
         let message = r["error"]?["message"]?.string ?? ""
         if code == DriverWire.ErrorCode.versionMismatch { return (.pass(name, "-32001: \(message)"), h) }

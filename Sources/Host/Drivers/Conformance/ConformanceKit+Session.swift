@@ -25,7 +25,7 @@ extension ConformanceKit {
                         "permissions": [:], "env": [:]],
         ], timeout: 120)
         guard let handle = open?["result"]?["handle"]?.string else {
-            let why = open == nil ? "no reply within 120 s" : open?.rpcErrorCode != nil
+            let why = open == nil ? h.noReply(within: 120) : open?.rpcErrorCode != nil
                 ? "error \(open!.rpcErrorCode!): \(open!["error"]?["message"]?.string ?? "")" : "result.handle must be a string"
             add(.fail("session-open", why))
             return sessionCheckNames.dropFirst().forEach { add(.fail($0, "skipped: session.open failed")) }
@@ -42,7 +42,7 @@ extension ConformanceKit {
         if let (index, r) = await h.response(to: helloId, timeout: 60) {
             add(checkStreamed(r, index: index, events: h.events(for: helloId), streaming: streaming))
         } else {
-            add(.fail("execute-streaming", "no result within 60 s"))
+            add(.fail("execute-streaming", h.noReply(within: 60)))
         }
 
         let failId = send(snippets.failing, stream: false)
@@ -51,7 +51,7 @@ extension ConformanceKit {
             else if let exit = r["result"]?["exitCode"]?.int, exit != 0 { add(.pass("nonzero-exit", "exitCode \(exit)")) }
             else { add(.fail("nonzero-exit", "expected a non-zero exitCode, got \(r["result"]?["exitCode"]?.description ?? "none")")) }
         } else {
-            add(.fail("nonzero-exit", "no result within 60 s"))
+            add(.fail("nonzero-exit", h.noReply(within: 60)))
         }
 
         add(await checkCancel(h, sleepId: send(snippets.sleeping, stream: false)))
