@@ -140,3 +140,38 @@ def test_drivers_list_shows_state_reason_and_install_hint(drivers_dir):
     assert rows["bash"][1] == "ready"
     assert rows["cobol"][1] == "unavailable"
     assert "cobc not found on PATH" in r.stdout and "apt-get install gnucobol" in r.stdout
+
+
+def test_kill_minus_9_during_a_session_execution_fails_fast_and_the_session_keeps_working(start_server, drivers_dir):
+    import threading
+    server = start_server(drivers_dir=drivers_dir)
+    c = server.client()
+    init = c.call("initialize")
+    if "session.create" not in init["capabilities"]["methods"]:
+        pytest.skip("session.create is not in this build yet")
+    sid = c.session("bash")
+    assert c.execute(sid, {"type": "write_file", "path": "kept.txt", "content": "still here\n"})["success"]
+    pid = driver(init["drivers"], "bash")["pid"]
+    runner = server.client()
+    outcome = {}
+
+    def long_run():
+        try:
+            outcome["response"] = runner.execute(sid, {"type": "execute", "code": "sleep 30"})
+        except RPCError as e:
+            outcome["response"] = str(e)
+        outcome["at"] = time.time()
+
+    t = threading.Thread(target=long_run)
+    t.start()
+    time.sleep(0.5)
+    killed_at = time.time()
+    os.kill(pid, signal.SIGKILL)
+    t.join(timeout=10)
+    assert outcome["at"] - killed_at < 1, outcome
+    assert "crashed" in str(outcome["response"]), outcome
+    # The workspace survived; the session is re-opened in the restarted driver.
+    r = c.execute(sid, {"type": "execute", "code": "cat kept.txt"})
+    assert r["success"] and r["result"]["stdout"] == "still here\n", r
+    runner.close()
+    c.close()
