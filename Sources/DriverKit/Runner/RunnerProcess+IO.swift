@@ -150,6 +150,11 @@ extension RunnerProcess {
                 s.job = nil
                 return j
             }
+            if msg["restart"]?.bool == true {
+                // The runner cannot start the next job clean; replace it now rather than on the next job.
+                let pid = state.withLock { s -> pid_t in s.ready = false; s.retiring = true; return s.pid }
+                if pid > 0 { killSandbox(pid) }
+            }
             guard var job else { return }
             if msg["timedOut"]?.bool == true { job.timedOut = true }
             if msg["cancelled"]?.bool == true { job.cancelled = true }
@@ -187,7 +192,8 @@ extension RunnerProcess {
     private func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
         let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
-            let wasReady = s.ready
+            let wasReady = s.ready || s.retiring
+            s.retiring = false
             let j = s.job
             s.job = nil
             s.pid = 0; s.ctlFd = -1; s.ready = false

@@ -22,6 +22,8 @@ public final class RunnerProcess: Sendable {
         var ctlFd: Int32 = -1
         var wakeFd: Int32 = -1
         var ready = false
+        /// The runner announced it will exit after its last job ("restart":true); jobs wait for the next one.
+        var retiring = false
         var readyWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
         var job: ActiveJob?
         var nextId = 1
