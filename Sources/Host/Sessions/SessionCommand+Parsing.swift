@@ -5,7 +5,7 @@ extension SessionCommand {
     /// Parses `params.command`. Unknown type, missing or wrong-typed fields → -32602 naming the field
     /// (`command.path`, `command.type`, ...).
     public init(json: JSONValue?) throws(RPCError) {
-        guard let json else { throw RPCError.invalidParams("command", "is required") }
+        guard let json, json != .null else { throw RPCError.invalidParams("command", "is required") }
         guard case .object = json else { throw RPCError.invalidParams("command", "must be an object, got \(json.typeName)") }
         let f = Fields(json)
         let type = try f.string("type")
