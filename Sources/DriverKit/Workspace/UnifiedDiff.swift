@@ -3,6 +3,7 @@ public enum UnifiedDiff {
     public struct Stats: Sendable, Equatable {
         public var additions = 0
         public var deletions = 0
+        public init(additions: Int = 0, deletions: Int = 0) { self.additions = additions; self.deletions = deletions }
     }
 
     /// Empty string when the texts are equal. `oldName`/`newName` go into the `---`/`+++` headers

@@ -50,6 +50,7 @@ extension Workspace {
             public var path: String
             /// created, modified or deleted.
             public var action: String
+            public init(path: String, action: String) { self.path = path; self.action = action }
         }
         public var changes: [Change]
         public var json: JSONValue {
