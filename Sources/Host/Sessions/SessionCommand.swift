@@ -26,6 +26,11 @@ public enum SessionCommand: Sendable, Equatable {
         /// Seconds; nil means the server default.
         public var timeout: Double?
         public var stdin: String?
+        public init(command: String, args: [String] = [], workingDirectory: String? = nil, env: [String: String] = [:],
+                    timeout: Double? = nil, stdin: String? = nil) {
+            self.command = command; self.args = args; self.workingDirectory = workingDirectory; self.env = env
+            self.timeout = timeout; self.stdin = stdin
+        }
     }
 
     public struct Code: Sendable, Equatable {
@@ -35,6 +40,9 @@ public enum SessionCommand: Sendable, Equatable {
         public var env: [String: String]
         /// Overrides the session's language (e.g. typescript in a deno session); nil uses the session's.
         public var language: String?
+        public init(code: String, timeout: Double? = nil, stdin: String? = nil, env: [String: String] = [:], language: String? = nil) {
+            self.code = code; self.timeout = timeout; self.stdin = stdin; self.env = env; self.language = language
+        }
     }
 
     public struct Install: Sendable, Equatable {
@@ -44,6 +52,9 @@ public enum SessionCommand: Sendable, Equatable {
         public var flags: [String]
         /// Package manager override (pip, npm, bun); nil lets the driver pick its first.
         public var manager: String?
+        public init(packages: [String], requirementsFile: String? = nil, global: Bool = false, flags: [String] = [], manager: String? = nil) {
+            self.packages = packages; self.requirementsFile = requirementsFile; self.global = global; self.flags = flags; self.manager = manager
+        }
     }
 
     /// The canonical (docs) spelling, used in logs, audit and metrics.
