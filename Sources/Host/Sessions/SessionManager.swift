@@ -21,7 +21,9 @@ public actor SessionManager {
     let now: @Sendable () -> Double
     let wallNow: @Sendable () -> Double
 
-    var drivers: [any DriverClient]
+    /// Where the current driver list comes from (the registry may add drivers after startup).
+    var driverSource: @Sendable () -> [any DriverClient]
+    var drivers: [any DriverClient] { driverSource() }
     var sessions: [String: SessionRecord] = [:]
     /// Recently closed ids and their owners, so a repeated close answers `closed:true`.
     var tombstones: [String: String] = [:]
@@ -37,15 +39,28 @@ public actor SessionManager {
                 policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
                 now: @escaping @Sendable () -> Double = Timestamp.monotonic,
                 wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.drivers = drivers; self.config = config; self.policy = policy; self.logger = logger
+        self.init(driverSource: { drivers }, config: config, policy: policy, logger: logger, now: now, wallNow: wallNow)
+    }
+
+    /// Reads the driver list from the app's `DriverDirectory` at each `session.create`.
+    public init(directory: any DriverDirectory, config: SessionManagerConfig = SessionManagerConfig(),
+                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions")) {
+        self.init(driverSource: { directory.clients }, config: config, policy: policy, logger: logger)
+    }
+
+    public init(driverSource: @escaping @Sendable () -> [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
+                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
+                now: @escaping @Sendable () -> Double = Timestamp.monotonic,
+                wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
+        self.driverSource = driverSource; self.config = config; self.policy = policy; self.logger = logger
         self.now = now; self.wallNow = wallNow
         uids = UidPool(range: config.uidRange)
     }
 
-    /// Replaces the driver list (the supervisor discovered or lost drivers). Live sessions keep theirs.
-    public func setDrivers(_ drivers: [any DriverClient]) { self.drivers = drivers }
+    /// Replaces the driver list. Live sessions keep their driver.
+    public func setDrivers(_ drivers: [any DriverClient]) { driverSource = { drivers } }
 
-    public var candidates: [RuntimeSelector.Candidate] {
+    static func candidates(_ drivers: [any DriverClient]) -> [RuntimeSelector.Candidate] {
         drivers.map { RuntimeSelector.Candidate(name: $0.name, capabilities: $0.capabilities, isReady: $0.isReady) }
     }
 
@@ -54,9 +69,10 @@ public actor SessionManager {
     public func create(params: JSONValue, principal: String) async throws(RPCError) -> SessionSnapshot {
         try policy.willCreate(principal: principal, params: params)
         let options = try SessionOptions(params: params, config: config)
+        let available = drivers
         let selection = try RuntimeSelector.select(language: options.language, runtimeType: options.runtimeType,
-                                                   preference: options.runtimePreference, candidates: candidates)
-        let driver = drivers[selection.index]
+                                                   preference: options.runtimePreference, candidates: Self.candidates(available))
+        let driver = available[selection.index]
         if options.stateful && driver.capabilities?.stateful != true {
             throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
         }
