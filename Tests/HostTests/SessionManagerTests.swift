@@ -208,4 +208,15 @@ let bob = CallerContext(principal: "bob", connectionID: 2, requestID: 1)
         _ = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "x", timeout: 2)), caller: alice)
         #expect(f.driver.calls("execute").last?.params["timeoutMs"] == 2000)
     }
+
+    @Test func hostGivesUpOnADriverThatIgnoresTheTimeout() async throws {
+        let f = ManagerFixture { $0.timeoutGraceSeconds = 0.05 }; defer { f.cleanup() }
+        let s = try await f.manager.create(params: ["language": "python"], principal: "alice")
+        let r = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "block", timeout: 0.05)), caller: alice)
+        f.driver.release()
+        #expect(!r.success && r.result["timedOut"] == true && r.error?.contains("did not stop the run") == true)
+        // The session is still usable; it re-opens the sandbox first.
+        let next = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:ok")), caller: alice)
+        #expect(next.success && f.driver.calls("session.open").count == 2)
+    }
 }

@@ -14,7 +14,7 @@ enum RunOutcome {
     }
 
     static func describe(_ run: RunResult) -> String {
-        if run.cancelled { return run.reason ?? "Cancelled" }
+        if run.cancelled { return run.reason ?? "cancelled" }
         if run.timedOut { return run.reason ?? "Timed out" }
         if let signal = run.signal { return run.reason ?? "Killed by signal \(signal)" }
         if let code = run.exitCode {

@@ -67,7 +67,7 @@ extension SessionManager {
         }
 
         guard await acquireSlot(sessionId, token: token) else {
-            return remember(fail(running[token]?.cancelRequested == true && sessions[sessionId] != nil ? "Cancelled" : "Session closed",
+            return remember(fail(running[token]?.cancelRequested == true && sessions[sessionId] != nil ? "cancelled" : "Session closed",
                                  ["cancelled": true]), principal: caller.principal, sessionId: sessionId)
         }
         defer { releaseSlot(sessionId) }
@@ -88,7 +88,23 @@ extension SessionManager {
             let task = Task { await Self.callDriver(driver, request.method, request.params, sink) }
             running[token]?.task = task
             if running[token]?.cancelRequested == true { task.cancel() }
-            switch await task.value {
+            // Backstop: the driver enforces timeoutMs; if it has not answered well after that, stop waiting.
+            let grace = timeoutMs + Int(config.timeoutGraceSeconds * 1000)
+            let first = FirstResult<Result<JSONValue, DriverCallError>?>()
+            let watchdog = Task {
+                try? await Task.sleep(for: .milliseconds(grace))
+                if !Task.isCancelled { first.provide(nil) }
+            }
+            Task { first.provide(await task.value) }
+            let raced = await first.wait()
+            watchdog.cancel()
+            guard let value = raced else {
+                hostTimeout(token)
+                sessions[sessionId]?.needsReopen = true
+                return remember(fail("timed out after \(timeoutMs % 1000 == 0 ? String(timeoutMs / 1000) : String(Double(timeoutMs) / 1000)) s (the \(driver.name) driver did not stop the run)",
+                                     ["timedOut": true]), principal: caller.principal, sessionId: sessionId)
+            }
+            switch value {
             case .success(let json):
                 let r = RunOutcome.map(json)
                 return remember(CommandOutcome(success: r.success, result: r.result, error: r.error,
@@ -104,7 +120,7 @@ extension SessionManager {
                 if e.kind == .crashed { sessions[sessionId]?.needsReopen = true }
                 let message: String
                 switch e.kind {
-                case .cancelled: message = "Cancelled"
+                case .cancelled: message = "cancelled"
                 case .crashed: message = "The \(driver.name) driver crashed during the execution: \(e.message)"
                 case .timedOut: message = "Timed out: \(e.message)"
                 case .unavailable: message = "Runtime unavailable: \(e.message)"
@@ -123,5 +139,11 @@ extension SessionManager {
         } catch {
             return .failure(error)
         }
+    }
+
+    /// The driver did not answer in time: cancel its call (it gets a `cancel`) and stop waiting for it.
+    func hostTimeout(_ token: Int) {
+        running[token]?.cancelRequested = true
+        running[token]?.task?.cancel()
     }
 }

@@ -107,7 +107,11 @@ public actor SessionManager {
             uids.release(uid)
             throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(error.message)")
         }
-        guard sessions[id] != nil else { throw RPCError.sessionNotFound(id) } // shut down meanwhile
+        guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it
+            _ = try? await driver.call(DriverWire.Method.sessionClose, params: ["session": .string(id), "handle": opened["handle"] ?? .null],
+                                       onEvent: nil)
+            throw RPCError.sessionNotFound(id)
+        }
         sessions[id]!.handle = opened["handle"] ?? .null
         sessions[id]!.containerId = opened["containerId"]?.string
         sessions[id]!.machine.opened(now: now())

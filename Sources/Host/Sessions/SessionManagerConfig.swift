@@ -26,6 +26,8 @@ public struct SessionManagerConfig: Sendable {
     public var defaultTimeoutSeconds = 30.0
     public var maxTimeoutSeconds = 300.0
     public var installTimeoutSeconds = 300.0
+    /// How long past an execution's timeout the host waits for the driver before giving up on the call.
+    public var timeoutGraceSeconds = 10.0
     /// Cap per output stream (stdout, stderr) of one execution.
     public var maxOutputBytes = 1_048_576
 

@@ -28,7 +28,7 @@ public struct SessionSnapshot: Sendable, Equatable {
          "createdAt": .string(Self.iso(createdAt)), "lastActivity": .string(Self.iso(lastActivity)),
          "state": .string(state.rawValue), "executionCount": .int(executionCount),
          "idleMinutes": .double(Self.round1(idleSeconds / 60)), "lifetimeMinutes": .double(Self.round1(lifetimeSeconds / 60)),
-         "runtime": .string(runtimeType)]
+         "runtime": ["type": .string(runtimeType), "driver": .string(driverName)]]
     }
 
     /// The `session.create` result, as in the seed plus `runtime`.
