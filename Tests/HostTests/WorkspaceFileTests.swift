@@ -124,4 +124,24 @@ import DriverKit
         #expect(access(t.dir, F_OK) != 0)
         #expect(outside.hostContent("keep") == "k")
     }
+
+    @Test func veryDeepTreesAreStillDeleted() throws {
+        var limits = Workspace.Limits(); limits.maxDepth = 8
+        let t = TempWorkspace(limits: limits)
+        // User code builds a tree far deeper than the limit (and than any fd budget would allow).
+        var fd = open(t.dir, O_RDONLY | O_DIRECTORY)
+        for i in 0..<300 {
+            mkdirat(fd, "d", 0o755)
+            if i == 150 { close(openat(fd, "file", O_CREAT | O_WRONLY, 0o644)) }
+            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY)
+            close(fd); fd = next
+        }
+        close(fd)
+        _ = try t.ws.write("top.txt", content: "x")
+        #expect(try t.ws.delete("d").type == "directory")
+        #expect(try t.ws.list().entries.map(\.name) == ["top.txt"])
+        _ = try t.ws.createDirectory(String(repeating: "e/", count: 40))
+        try t.ws.removeAll()
+        #expect(access(t.dir, F_OK) != 0)
+    }
 }

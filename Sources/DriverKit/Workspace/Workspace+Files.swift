@@ -49,7 +49,7 @@ extension Workspace {
             throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())")
         }
         let type = Self.typeName(st)
-        try removeTree(parent, path.name, at: path, depth: 0)
+        try removeTree(parent, path.name, at: path)
         return DeleteResult(path: path.description, type: type)
     }
 
@@ -62,28 +62,57 @@ extension Workspace {
         if parent < 0 { throw WorkspaceError(.io, "Cannot open \(parentPath): \(Sys.errorText())") }
         defer { close(parent) }
         if Sys.lstat(parent, name) == nil { return }
-        try removeTree(parent, name, at: WorkspacePath(components: []), depth: 0)
+        try removeTree(parent, name, at: WorkspacePath(components: []))
     }
 
-    private func removeTree(_ parent: Int32, _ name: String, at path: WorkspacePath, depth: Int) throws(WorkspaceError) {
-        if unlinkat(parent, name, 0) == 0 { return }
-        let err = errno
-        if err == ENOENT { return }
-        guard err == EISDIR || err == EPERM else { throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText(err))") }
-        if depth >= limits.maxDepth { throw WorkspaceError(.tooDeep, "Cannot delete \(path): nested deeper than \(limits.maxDepth) levels") }
+    /// Removes `name` (a file, link or directory tree) below `parent`. Directories nested deeper than
+    /// `limits.maxDepth` are first moved up into the tree's top directory and removed from there, so user
+    /// code cannot make deletion fail (or exhaust fds) with a very deep tree.
+    private func removeTree(_ parent: Int32, _ name: String, at path: WorkspacePath) throws(WorkspaceError) {
+        if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return }
+        guard errno == EISDIR || errno == EPERM else { throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())") }
+        let top = Sys.retry { openat(parent, name, Self.dirFlags) }
+        if top >= 0 {
+            defer { close(top) }
+            var deferred: [String] = []
+            for child in Sys.entries(top) ?? [] {
+                try removeEntry(top, child, at: path.appending(child), depth: 1, top: top, deferred: &deferred)
+            }
+            while let moved = deferred.popLast() {
+                try removeEntry(top, moved, at: path.appending(moved), depth: 1, top: top, deferred: &deferred)
+            }
+        }
+        try removeDirectory(parent, name, at: path)
+    }
+
+    private func removeEntry(_ parent: Int32, _ name: String, at path: WorkspacePath, depth: Int, top: Int32,
+                             deferred: inout [String]) throws(WorkspaceError) {
+        if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return }
+        guard errno == EISDIR || errno == EPERM else { throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())") }
+        if depth >= limits.maxDepth {
+            let moved = ".cb-deep-\(UInt64.random(in: 0...UInt64.max))"
+            guard renameat(parent, name, top, moved) == 0 else {
+                throw WorkspaceError(.tooDeep, "Cannot delete \(path): \(Sys.errorText())")
+            }
+            deferred.append(moved)
+            return
+        }
         // A directory: empty it through an O_NOFOLLOW fd. If user code swapped it for a symlink meanwhile,
-        // the open fails and the next unlinkat removes the link itself.
+        // the open fails and removeDirectory unlinks the link itself.
         let fd = Sys.retry { openat(parent, name, Self.dirFlags) }
         if fd >= 0 {
             defer { close(fd) }
             for child in Sys.entries(fd) ?? [] {
-                try removeTree(fd, child, at: path.appending(child), depth: depth + 1)
+                try removeEntry(fd, child, at: path.appending(child), depth: depth + 1, top: top, deferred: &deferred)
             }
         }
-        if unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT {
-            if errno == ENOTDIR, unlinkat(parent, name, 0) == 0 { return }
-            throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())")
-        }
+        try removeDirectory(parent, name, at: path)
+    }
+
+    private func removeDirectory(_ parent: Int32, _ name: String, at path: WorkspacePath) throws(WorkspaceError) {
+        if unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT { return }
+        if errno == ENOTDIR, unlinkat(parent, name, 0) == 0 { return }
+        throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())")
     }
 
     static func typeName(_ st: stat) -> String {
