@@ -25,10 +25,14 @@ public struct SessionOptions: Sendable, Equatable {
             guard let s = v.string else { throw RPCError.invalidParams(k, "must be a string, got \(v.typeName)") }
             return s
         }
+        /// `lo` is exclusive when 0 (timeouts must be positive), inclusive otherwise.
         func num(_ k: String, _ def: Double, min lo: Double, max hi: Double) throws(RPCError) -> Double {
             guard let v = params[k], v != .null else { return def }
             guard let d = v.double else { throw RPCError.invalidParams(k, "must be a number, got \(v.typeName)") }
-            guard d > lo || (lo == 0 && d > 0), d <= hi else { throw RPCError.invalidParams(k, "must be greater than \(Self.fmt(lo)) and at most \(Self.fmt(hi))") }
+            let low = lo == 0 ? d > 0 : d >= lo
+            guard low, d <= hi, d.isFinite else {
+                throw RPCError.invalidParams(k, "must be \(lo == 0 ? "greater than 0" : "at least \(Self.fmt(lo))") and at most \(Self.fmt(hi))")
+            }
             return d
         }
         func bool(_ k: String) throws(RPCError) -> Bool {
