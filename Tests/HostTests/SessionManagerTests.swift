@@ -219,4 +219,29 @@ let bob = CallerContext(principal: "bob", connectionID: 2, requestID: 1)
         let next = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:ok")), caller: alice)
         #expect(next.success && f.driver.calls("session.open").count == 2)
     }
+
+    @Test func concurrentCreatesExecutesAndClosesLeaveNothingBehind() async throws {
+        let f = ManagerFixture { $0.uidRange = 100_000...100_039 }; defer { f.cleanup() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    let s = try await f.manager.create(params: ["language": "python"], principal: "p\(i % 3)")
+                    let caller = CallerContext(principal: "p\(i % 3)")
+                    _ = try await f.manager.execute(sessionId: s.id, command: .writeFile(path: "f", content: "\(i)", mode: .create, encoding: .utf8), caller: caller)
+                    let x = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:\(i)")), caller: caller)
+                    #expect(x.result["stdout"] == .string("\(i)\n"))
+                    let r = try await f.manager.execute(sessionId: s.id, command: .readFile(path: "f", encoding: .utf8), caller: caller)
+                    #expect(r.result["content"] == .string("\(i)"))
+                    try await f.manager.close(sessionId: s.id, principal: caller.principal)
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await f.manager.count == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: f.root).isEmpty)
+        #expect(f.driver.liveHandles.isEmpty)
+        // All 40 uids were returned to the pool: 40 more sessions fit.
+        for _ in 0..<40 { _ = try await f.manager.create(params: ["language": "python"], principal: "q") }
+        await #expect(throws: RPCError.self) { _ = try await f.manager.create(params: ["language": "python"], principal: "r") }
+    }
 }
