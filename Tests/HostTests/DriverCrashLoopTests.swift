@@ -66,9 +66,8 @@ extension DriverProcessTests {
 }
 
 extension DriverProcessTests {
-    /// The kill -9 case against the real Python driver: set CODEBEAKER_PYTHON_DRIVER to its path
-    /// (scripts/test.sh can pass .build/debug/codebeaker-driver-python). Tests/e2e/test_drivers_builtin.py
-    /// covers the built drivers through the host.
+    /// The kill -9 case against the real Python driver (built beside the tests, or CODEBEAKER_PYTHON_DRIVER).
+    /// Tests/e2e/test_drivers_builtin.py covers the built drivers through the host.
     @Suite struct RealDriver {
         typealias S = DriverTestSupport
 

@@ -54,9 +54,11 @@ enum DriverTestSupport {
 
     static func processExists(_ pid: Int32) -> Bool { kill(pid, 0) == 0 }
 
-    /// A real driver named by `CODEBEAKER_<NAME>_DRIVER` (a path), for tests that need one.
+    /// A real driver: `CODEBEAKER_<NAME>_DRIVER` (a path) or the one built beside the test binary by the same
+    /// `swift build`.
     static func configuredDriver(_ name: String) -> String? {
-        guard let p = ProcessInfo.processInfo.environment["CODEBEAKER_\(name.uppercased())_DRIVER"], access(p, X_OK) == 0 else { return nil }
-        return p
+        if let p = ProcessInfo.processInfo.environment["CODEBEAKER_\(name.uppercased())_DRIVER"] { return access(p, X_OK) == 0 ? p : nil }
+        let built = DriverDiscovery.defaultDirectories()[0] + "/codebeaker-driver-" + name
+        return access(built, X_OK) == 0 ? built : nil
     }
 }
