@@ -1,0 +1,83 @@
+/// Finds the fork-bomb shape whatever the function is called: a shell function whose body pipes the
+/// function into itself (`:(){ :|:& };:`, `.(){.|.&};.`, `bomb() { bomb | bomb & }; bomb`), or
+/// starts itself in the background more than once (`f(){ f & f & }`), in either definition syntax
+/// (`name() {` or `function name {`). Input is normalized text (see `BlockedPatterns.normalize`).
+enum ForkBombDetector {
+    static func matches(normalized text: [UInt8]) -> Bool {
+        let c = compact(text)
+        guard c.count >= 6 else { return false }
+        var i = 0
+        while i < c.count {
+            // `name(){` form.
+            if c[i] == UInt8(ascii: "("), i + 2 < c.count, c[i + 1] == UInt8(ascii: ")"), c[i + 2] == UInt8(ascii: "{") {
+                var start = i
+                while start > 0 && isNameByte(c[start - 1]) { start -= 1 }
+                if start < i, isBomb(name: Array(c[start..<i]), bodyFrom: i + 3, in: c) { return true }
+            }
+            // `function name {` form (the space after `function` survives compaction).
+            if c[i] == UInt8(ascii: "f"), c[i...].starts(with: "function ".utf8), i == 0 || !isNameByte(c[i - 1]) {
+                var end = i + 9
+                let start = end
+                while end < c.count && isNameByte(c[end]) { end += 1 }
+                if end > start, end < c.count, c[end] == UInt8(ascii: "{") || (end + 2 < c.count && c[end] == UInt8(ascii: "(") && c[end + 1] == UInt8(ascii: ")") && c[end + 2] == UInt8(ascii: "{")) {
+                    let bodyFrom = c[end] == UInt8(ascii: "{") ? end + 1 : end + 3
+                    if isBomb(name: Array(c[start..<end]), bodyFrom: bodyFrom, in: c) { return true }
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Bytes that can be part of a shell function name (anything but whitespace and shell syntax).
+    static func isNameByte(_ b: UInt8) -> Bool {
+        if b <= 0x20 || b == 0x7F { return false }
+        return !"(){}|&;<>'\"`$=\\".utf8.contains(b)
+    }
+
+    /// Drops whitespace next to shell punctuation so `bomb() { bomb | bomb & }` reads `bomb(){bomb|bomb&}`.
+    static func compact(_ text: [UInt8]) -> [UInt8] {
+        let punct: Set<UInt8> = Set("(){}|&;".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        for (k, b) in text.enumerated() {
+            if b == 0x20 {
+                let prev = out.last, next = k + 1 < text.count ? text[k + 1] : nil
+                if prev == nil || punct.contains(prev!) || next == nil || punct.contains(next!) { continue }
+            }
+            out.append(b)
+        }
+        return out
+    }
+
+    private static func isBomb(name: [UInt8], bodyFrom: Int, in c: [UInt8]) -> Bool {
+        // The body runs to the matching brace.
+        var depth = 1, end = bodyFrom
+        while end < c.count && depth > 0 {
+            if c[end] == UInt8(ascii: "{") { depth += 1 } else if c[end] == UInt8(ascii: "}") { depth -= 1 }
+            end += 1
+        }
+        let body = Array(c[bodyFrom..<(depth == 0 ? end - 1 : end)])
+        let piped = name + [UInt8(ascii: "|")] + name
+        if occurrences(of: piped, in: body) > 0 { return true }
+        let backgrounded = name + [UInt8(ascii: "&")]
+        return occurrences(of: backgrounded, in: body) >= 2
+    }
+
+    /// Occurrences of `needle` standing as its own word (not part of a longer name).
+    private static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
+        guard needle.count <= hay.count else { return 0 }
+        var n = 0, i = 0
+        while i + needle.count <= hay.count {
+            if hay[i..<(i + needle.count)].elementsEqual(needle),
+               i == 0 || !isNameByte(hay[i - 1]),
+               i + needle.count == hay.count || !isNameByte(hay[i + needle.count]) || !isNameByte(needle.last!) {
+                n += 1
+                i += needle.count
+            } else {
+                i += 1
+            }
+        }
+        return n
+    }
+}
