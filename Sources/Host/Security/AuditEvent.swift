@@ -40,17 +40,23 @@ public struct AuditRecord: Sendable, Equatable {
         self.event = event; self.outcome = outcome; self.details = details
     }
 
-    /// The JSON line (with its newline), redacted.
+    /// The JSON line (with its newline), redacted. Written straight into bytes: this runs on the caller's thread.
     public func line(redactor: AuditRedactor) -> [UInt8] {
-        var o = JSONObject()
-        o["time"] = .string(UTCTime.iso8601(time))
-        o["principal"] = .string(redactor.redact(principal))
-        o["session"] = session.map { .string(redactor.redact($0)) } ?? .null
-        o["event"] = .string(event.rawValue)
-        o["outcome"] = .string(outcome.rawValue)
-        o["details"] = redactor.redact(.object(details))
-        var out = JSONWriter.bytes(.object(o))
-        out.append(0x0A)
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"time":""#.utf8)
+        UTCTime.appendISO8601(time, to: &out)
+        out.append(contentsOf: #"","principal":"#.utf8)
+        JSONWriter.writeString(redactor.redact(principal), into: &out)
+        out.append(contentsOf: #","session":"#.utf8)
+        if let session { JSONWriter.writeString(redactor.redact(session), into: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","event":""#.utf8)
+        out.append(contentsOf: event.rawValue.utf8)
+        out.append(contentsOf: #"","outcome":""#.utf8)
+        out.append(contentsOf: outcome.rawValue.utf8)
+        out.append(contentsOf: #"","details":"#.utf8)
+        JSONWriter.write(redactor.redact(.object(details)), into: &out)
+        out.append(contentsOf: "}\n".utf8)
         return out
     }
 }

@@ -2,6 +2,7 @@ import DriverProtocol
 
 /// Keeps secrets out of the audit log: every configured token, whatever follows `Bearer `,
 /// `codebeaker.bearer.` or `token=`, and the values of secret-looking keys are replaced by `[REDACTED]`.
+/// Strings that need nothing (nearly all) are scanned once without copying and returned as they are.
 public struct AuditRedactor: Sendable {
     public static let mask = "[REDACTED]"
     static let secretKeys: Set<String> = ["authorization", "token", "tokens", "password", "secret", "apikey", "api_key", "sec-websocket-protocol", "cookie"]
@@ -19,6 +20,7 @@ public struct AuditRedactor: Sendable {
         case .string(let s): return .string(redact(s))
         case .array(let a): return .array(a.map(redact))
         case .object(let o):
+            guard o.contains(where: { Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value) }) else { return value }
             var out = JSONObject()
             for (k, v) in o {
                 out[redact(k)] = Self.secretKeys.contains(k.lowercased()) ? .string(Self.mask) : redact(v)
@@ -29,54 +31,95 @@ public struct AuditRedactor: Sendable {
     }
 
     public func redact(_ s: String) -> String {
+        guard needsRedaction(s) else { return s }
         var bytes = Array(s.utf8)
-        var changed = false
-        for t in tokens where replaceAll(t, in: &bytes) { changed = true }
-        if maskAfterPrefixes(&bytes) { changed = true }
-        return changed ? String(decoding: bytes, as: UTF8.self) : s
+        for t in tokens { replaceAll(t, in: &bytes) }
+        maskAfterPrefixes(&bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private func replaceAll(_ needle: [UInt8], in bytes: inout [UInt8]) -> Bool {
-        guard needle.count <= bytes.count else { return false }
-        var out: [UInt8] = []
-        var i = 0, found = false
-        while i < bytes.count {
-            if i + needle.count <= bytes.count && bytes[i] == needle[0] && bytes[i..<(i + needle.count)].elementsEqual(needle) {
-                out.append(contentsOf: Self.mask.utf8); i += needle.count; found = true
-            } else {
-                out.append(bytes[i]); i += 1
-            }
+    private func needsRedaction(_ v: JSONValue) -> Bool {
+        switch v {
+        case .string(let s): return needsRedaction(s)
+        case .array(let a): return a.contains { needsRedaction($0) }
+        case .object(let o): return o.contains { Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value) }
+        default: return false
         }
-        if found { bytes = out }
-        return found
+    }
+
+    func needsRedaction(_ s: String) -> Bool {
+        var copy = s
+        return copy.withUTF8 { buf in
+            for t in tokens where Self.find(t, in: buf, from: 0) != nil { return true }
+            for i in buf.indices where Self.prefixStart(buf, i) != nil { return true }
+            return false
+        }
+    }
+
+    private func replaceAll(_ needle: [UInt8], in bytes: inout [UInt8]) {
+        guard var at = bytes.withUnsafeBufferPointer({ Self.find(needle, in: $0, from: 0) }) else { return }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var from = 0
+        while true {
+            out.append(contentsOf: bytes[from..<at])
+            out.append(contentsOf: Self.mask.utf8)
+            from = at + needle.count
+            guard let next = bytes.withUnsafeBufferPointer({ Self.find(needle, in: $0, from: from) }) else { break }
+            at = next
+        }
+        out.append(contentsOf: bytes[from...])
+        bytes = out
     }
 
     /// Masks the run of credential characters after each prefix (matched case-insensitively).
-    private func maskAfterPrefixes(_ bytes: inout [UInt8]) -> Bool {
+    private func maskAfterPrefixes(_ bytes: inout [UInt8]) {
         var out: [UInt8] = []
-        var i = 0, found = false
-        outer: while i < bytes.count {
-            for p in Self.prefixes where i + p.count <= bytes.count && Self.asciiLowerEqual(bytes[i..<(i + p.count)], p) {
-                var j = i + p.count
-                while j < bytes.count && Self.isCredentialByte(bytes[j]) { j += 1 }
-                if j > i + p.count && !bytes[(i + p.count)..<j].elementsEqual(Self.mask.utf8) {
-                    out.append(contentsOf: bytes[i..<(i + p.count)])
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        bytes.withUnsafeBufferPointer { buf in
+            while i < buf.count {
+                if let p = Self.prefixStart(buf, i) {
+                    var j = i + p.count
+                    while j < buf.count && Self.isCredentialByte(buf[j]) { j += 1 }
+                    out.append(contentsOf: buf[i..<(i + p.count)])
                     out.append(contentsOf: Self.mask.utf8)
-                    i = j; found = true
-                    continue outer
+                    i = j
+                } else {
+                    out.append(buf[i]); i += 1
                 }
             }
-            out.append(bytes[i]); i += 1
         }
-        if found { bytes = out }
-        return found
+        bytes = out
+    }
+
+    /// The prefix starting at `i` and followed by at least one credential byte (not already a mask).
+    static func prefixStart(_ buf: UnsafeBufferPointer<UInt8>, _ i: Int) -> [UInt8]? {
+        let l = buf[i] | 0x20
+        guard l == 0x62 || l == 0x63 || l == 0x74 else { return nil }  // b, c, t
+        for p in prefixes where p[0] == l && i + p.count < buf.count && isCredentialByte(buf[i + p.count]) {
+            var k = 1
+            while k < p.count, (buf[i + k] >= 0x41 && buf[i + k] <= 0x5A ? buf[i + k] | 0x20 : buf[i + k]) == p[k] { k += 1 }
+            if k == p.count { return p }
+        }
+        return nil
+    }
+
+    static func find(_ needle: [UInt8], in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        let n = needle.count, first = needle[0]
+        var i = from
+        while i + n <= buf.count {
+            if buf[i] == first {
+                var j = 1
+                while j < n && buf[i + j] == needle[j] { j += 1 }
+                if j == n { return i }
+            }
+            i += 1
+        }
+        return nil
     }
 
     static func isCredentialByte(_ b: UInt8) -> Bool {
         SecurityConfig.isTokenByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "/") || b == UInt8(ascii: "=") || b == UInt8(ascii: "%")
-    }
-
-    static func asciiLowerEqual(_ a: ArraySlice<UInt8>, _ lower: [UInt8]) -> Bool {
-        zip(a, lower).allSatisfy { x, y in (x >= 0x41 && x <= 0x5A ? x + 0x20 : x) == y }
     }
 }

@@ -49,14 +49,31 @@ enum UTCTime {
 
     /// "2026-11-22T02:03:04.567Z"
     static func iso8601(_ date: Date) -> String {
-        let totalMs = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        var out: [UInt8] = []
+        appendISO8601(date, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the ISO 8601 form with milliseconds, without building intermediate strings.
+    static func appendISO8601(_ date: Date, to out: inout [UInt8]) {
+        let totalMs = Int((date.timeIntervalSince1970 * 1000).rounded())  // nearest: 0.567 s is 566.9999… ms in binary
         let dayMs = 86_400_000
         let dayNo = totalMs >= 0 ? totalMs / dayMs : (totalMs - dayMs + 1) / dayMs
         var ms = totalMs - dayNo * dayMs
         let h = ms / 3_600_000; ms %= 3_600_000
         let m = ms / 60_000; ms %= 60_000
         let s = ms / 1000; ms %= 1000
-        return dayString(dayNo) + "T" + pad(h, 2) + ":" + pad(m, 2) + ":" + pad(s, 2) + "." + pad(ms, 3) + "Z"
+        let c = civil(fromDay: dayNo)
+        func digits(_ n: Int, _ width: Int) {
+            var div = 1
+            for _ in 1..<width { div *= 10 }
+            var v = n
+            if v >= div * 10 { out.append(contentsOf: String(v / div / 10).utf8); v %= div * 10 }
+            while div > 0 { out.append(UInt8(0x30 + (v / div) % 10)); div /= 10 }
+        }
+        digits(c.year, 4); out.append(0x2D); digits(c.month, 2); out.append(0x2D); digits(c.day, 2)
+        out.append(0x54); digits(h, 2); out.append(0x3A); digits(m, 2); out.append(0x3A); digits(s, 2)
+        out.append(0x2E); digits(ms, 3); out.append(0x5A)
     }
 
     private static func pad(_ n: Int, _ width: Int) -> String {
