@@ -169,3 +169,33 @@ import DriverProtocol
         #expect(s.sanitizeOutput(bytes: [0x61, 0xFF, 0x62]) == ("a\u{FFFD}b", false))
     }
 }
+
+/// The per-execution cost of the security layers (validation + rate limit + policy lookups), on and off,
+/// on a 2 KB program. Prints the figures; asserts only that all the calls were admitted.
+@Suite struct SecurityLayerCostTests {
+    @Test func checkExecution_CostOnAndOff_IsReported() throws {
+        var c = SecurityConfig()
+        c.executionsPerMinute = 100_000; c.maxExecutionsPerSession = Int(Int32.max)
+        let s = SecurityLayer(config: c, metrics: CodeBeakerMetrics(), audit: nil)
+        s.sessionCreated(principal: "p", session: "s")
+        let code = String(repeating: "for i in range(10):\n    print(i, 'hello world')\n", count: 40)
+        let n = 20_000
+        let clock = ContinuousClock()
+        func run() throws -> Duration {
+            try clock.measure { for _ in 0..<n { try s.checkExecution(principal: "p", session: "s", code: code, language: "python") } }
+        }
+        _ = try run()  // warm-up: caches, allocator, the window's array
+        let on = try run()
+        s.setRateLimiting(false)
+        let validationOnly = try run()
+        s.setValidation(false)
+        let off = try run()
+        func ns(_ d: Duration) -> Int { Int(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000) / n }
+        print("checkExecution on \(code.utf8.count)-byte code: \(ns(on)) ns with validation+rate limiting, \(ns(validationOnly)) ns validation only, \(ns(off)) ns with both off")
+        #expect(ns(on) > 0)
+        s.setValidation(true)
+        let big = String(repeating: "for i in range(10):\n    print(i, 'hello world')\n", count: 2000)  // 96 KB, near the cap
+        let bigRun = try clock.measure { for _ in 0..<200 { try s.checkExecution(principal: "p", session: "s", code: big, language: "python") } }
+        print("checkExecution on \(big.utf8.count)-byte code: \(ns(bigRun) * n / 200) ns with validation")
+    }
+}

@@ -1,9 +1,14 @@
+import Glibc
+
 /// Finds the fork-bomb shape whatever the function is called: a shell function whose body pipes the
 /// function into itself (`:(){ :|:& };:`, `.(){.|.&};.`, `bomb() { bomb | bomb & }; bomb`), or
 /// starts itself in the background more than once (`f(){ f & f & }`), in either definition syntax
 /// (`name() {` or `function name {`). Input is normalized text (see `BlockedPatterns.normalize`).
 enum ForkBombDetector {
     static func matches(normalized text: [UInt8]) -> Bool {
+        // Every shape needs a brace and a pipe or ampersand; most code is ruled out by one pass.
+        let hasBrace = text.withUnsafeBytes { $0.baseAddress.map { memchr($0, 0x7B, text.count) != nil } ?? false }
+        guard hasBrace, text.contains(where: { $0 == 0x7C || $0 == 0x26 }) else { return false }
         let c = compact(text)
         guard c.count >= 6 else { return false }
         var i = 0
@@ -30,20 +35,22 @@ enum ForkBombDetector {
     }
 
     /// Bytes that can be part of a shell function name (anything but whitespace and shell syntax).
-    static func isNameByte(_ b: UInt8) -> Bool {
-        if b <= 0x20 || b == 0x7F { return false }
-        return !"(){}|&;<>'\"`$=\\".utf8.contains(b)
+    @inline(__always) static func isNameByte(_ b: UInt8) -> Bool { nameTable[Int(b)] }
+
+    private static let nameTable: [Bool] = (0..<256).map { b in
+        b > 0x20 && b != 0x7F && !"(){}|&;<>'\"`$=\\".utf8.contains(UInt8(b))
     }
+    private static let punctTable: [Bool] = (0..<256).map { b in "(){}|&;".utf8.contains(UInt8(b)) }
 
     /// Drops whitespace next to shell punctuation so `bomb() { bomb | bomb & }` reads `bomb(){bomb|bomb&}`.
     static func compact(_ text: [UInt8]) -> [UInt8] {
-        let punct: Set<UInt8> = Set("(){}|&;".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
-        for (k, b) in text.enumerated() {
+        for k in text.indices {
+            let b = text[k]
             if b == 0x20 {
-                let prev = out.last, next = k + 1 < text.count ? text[k + 1] : nil
-                if prev == nil || punct.contains(prev!) || next == nil || punct.contains(next!) { continue }
+                guard let prev = out.last, k + 1 < text.count else { continue }
+                if punctTable[Int(prev)] || punctTable[Int(text[k + 1])] { continue }
             }
             out.append(b)
         }

@@ -94,7 +94,8 @@ public struct RateLimiter: Sendable {
     /// Counts one execution (code, shell or install) in `session` against the session's limits.
     public mutating func admitExecution(session: String, perMinute: Int, maxTotal: Int, now: Double) -> Rejection? {
         sweepIfDue(now: now)
-        var usage = sessions[session] ?? SessionUsage(lastUsed: now)
+        // Taken out and put back so the window's array is uniquely referenced and appends do not copy it.
+        var usage = sessions.removeValue(forKey: session) ?? SessionUsage(lastUsed: now)
         defer { sessions[session] = usage }
         usage.lastUsed = now
         if usage.total >= maxTotal {
@@ -114,9 +115,9 @@ public struct RateLimiter: Sendable {
         lastSweep = now
         connections = connections.filter { !$0.value.isFull(now: now) }
         for key in Array(sessions.keys) {
-            guard var usage = sessions[key] else { continue }
+            guard var usage = sessions.removeValue(forKey: key) else { continue }
             if now - usage.lastUsed > sessionIdleTTL {
-                sessionClosed(key)
+                if let p = usage.principal { releaseReservation(principal: p) }
             } else {
                 usage.window.prune(now: now, window: Self.window)
                 sessions[key] = usage

@@ -62,6 +62,9 @@ public final class SecurityLayer: Sendable {
         return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
+    /// Writes what the audit log has queued and stops its writer. Call once at shutdown.
+    public func shutdown() { audit?.close() }
+
     public var validationEnabled: Bool { validationOn.load(ordering: .relaxed) }
     public var rateLimitingEnabled: Bool { rateLimitOn.load(ordering: .relaxed) }
     /// Master switches for benchmarks and operators; off means off for every session.
