@@ -25,6 +25,15 @@ import Testing
         #expect(sub == "codebeaker.v1")
     }
 
+    @Test func subprotocolOnlyBearer_SelectsAnOfferedOne() {
+        #expect(auth.authenticate(authorization: nil, queryToken: nil, subprotocols: ["codebeaker.bearer.tok-bob-4567"])
+                == .accepted(principal: "bob", subprotocol: "codebeaker.bearer.tok-bob-4567"))
+        #expect(auth.authenticate(authorization: "Bearer tok-bob-4567", queryToken: nil, subprotocols: ["codebeaker.v1"])
+                == .accepted(principal: "bob", subprotocol: "codebeaker.v1"))
+        #expect(auth.authenticate(authorization: "Bearer tok-bob-4567", queryToken: nil, subprotocols: ["other"])
+                == .accepted(principal: "bob", subprotocol: nil))
+    }
+
     @Test func missingOrWrongToken_Is401() {
         guard case .rejected(401, let why) = auth.authenticate(authorization: nil, queryToken: nil, subprotocols: []) else { Issue.record("accepted"); return }
         #expect(why.contains("Bearer"))

@@ -1,7 +1,9 @@
 /// Who is connecting. A client presents a token on the WebSocket upgrade as
 /// `Authorization: Bearer <token>`, or (browsers cannot set headers) as the query parameter
-/// `?token=<token>` or the subprotocol `codebeaker.bearer.<token>`; in the subprotocol case the server
-/// answers with the subprotocol `codebeaker.v1`. Tokens are compared in constant time.
+/// `?token=<token>` or the subprotocol `codebeaker.bearer.<token>`. A client using the subprotocol should
+/// offer `codebeaker.v1` too, and the server selects that one (a server must select an offered subprotocol,
+/// or browsers fail the connection; if only the bearer one was offered, it is the one selected).
+/// Tokens are compared in constant time.
 /// With no tokens configured everyone is `anonymous` (and the server binds only to loopback).
 public struct Authenticator: Sendable {
     public static let anonymous = "anonymous"
@@ -36,9 +38,8 @@ public struct Authenticator: Sendable {
     /// is present but wrong is a rejection even if another one would match (no guessing through fallbacks).
     public func authenticate(authorization: String?, queryToken: String?, subprotocols: [String]) -> Outcome {
         let fromProtocol = subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }.map { String($0.dropFirst(Self.subprotocolPrefix.count)) }
-        guard tokensConfigured else {
-            return .accepted(principal: Self.anonymous, subprotocol: fromProtocol != nil || subprotocols.contains(Self.subprotocol) ? Self.subprotocol : nil)
-        }
+        let echo = subprotocols.contains(Self.subprotocol) ? Self.subprotocol : subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }
+        guard tokensConfigured else { return .accepted(principal: Self.anonymous, subprotocol: echo) }
         var presented: String?
         if let auth = authorization {
             let parts = auth.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
@@ -55,7 +56,6 @@ public struct Authenticator: Sendable {
             return .rejected(status: 401, reason: "a token is required: send \"Authorization: Bearer <token>\", the subprotocol codebeaker.bearer.<token> or ?token=<token>")
         }
         guard let principal = principal(for: presented) else { return .rejected(status: 401, reason: "invalid token") }
-        let echo = fromProtocol != nil || subprotocols.contains(Self.subprotocol) ? Self.subprotocol : nil
         return .accepted(principal: principal, subprotocol: echo)
     }
 

@@ -62,11 +62,12 @@ public struct RateLimiter: Sendable {
 
     // MARK: Sessions per principal
 
-    /// Reserves a session slot for `principal` before the session is created.
-    public mutating func reserveSession(principal: String, now: Double) -> Rejection? {
+    /// Reserves a session slot for `principal` before the session is created. With `enforce` false the slot
+    /// is counted but never refused (rate limiting switched off), so counts stay right if it is switched on.
+    public mutating func reserveSession(principal: String, now: Double, enforce: Bool = true) -> Rejection? {
         sweepIfDue(now: now)
         let open = principals[principal, default: 0]
-        if open >= maxSessionsPerPrincipal {
+        if enforce && open >= maxSessionsPerPrincipal {
             return Rejection(rule: Rule.sessionsPerPrincipal, message: "\(principal) already has \(open) open sessions (limit \(maxSessionsPerPrincipal)); close one first", retryAfterMs: nil)
         }
         principals[principal] = open + 1

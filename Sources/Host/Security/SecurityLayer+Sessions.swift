@@ -6,13 +6,12 @@ extension SecurityLayer {
     public func checkCreate(principal: String) throws(RPCError) {
         let now = clock()
         let limiting = rateLimitingEnabled
-        let rejection = state.withLock { s in limiting ? s.limiter.reserveSession(principal: principal, now: now) : nil }
+        let rejection = state.withLock { s in s.limiter.reserveSession(principal: principal, now: now, enforce: limiting) }
         if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue, audit: true) }
     }
 
     /// Gives back the slot reserved by `checkCreate` when the session could not be created.
     public func createFailed(principal: String) {
-        guard rateLimitingEnabled else { return }
         state.withLock { $0.limiter.releaseReservation(principal: principal) }
     }
 
@@ -22,9 +21,8 @@ extension SecurityLayer {
     public func sessionCreated(principal: String, session: String, security overrides: JSONValue? = nil, details: JSONObject = JSONObject()) -> SecurityConfig {
         let effective = config.tightened(by: overrides)
         let now = clock()
-        let limiting = rateLimitingEnabled
         let isNew = state.withLock { s -> Bool in
-            if limiting { s.limiter.sessionOpened(session, principal: principal, now: now) }
+            s.limiter.sessionOpened(session, principal: principal, now: now)
             if effective != config { s.policies[session] = SessionPolicyState(config: effective, validator: InputValidator(config: effective)) }
             return s.known.insert(session).inserted
         }
