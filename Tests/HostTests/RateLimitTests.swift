@@ -67,6 +67,23 @@ import Testing
         #expect(l.reserveSession(principal: "a", now: 0) == nil)
     }
 
+    @Test func forgottenReservations_Lapse() {
+        var l = limiter(sessions: 1)
+        #expect(l.reserveSession(principal: "a", now: 0) == nil)
+        #expect(l.reserveSession(principal: "a", now: 100) != nil)
+        #expect(l.reserveSession(principal: "a", now: 301) == nil)  // the first one was never bound or released
+        l.sessionOpened("s", principal: "a", now: 302)
+        #expect(l.reserveSession(principal: "a", now: 1000) != nil)  // a bound slot does not lapse
+    }
+
+    @Test func sessionOpened_WithoutReservation_StillCounts_AndIsIdempotent() {
+        var l = limiter(sessions: 2)
+        l.sessionOpened("s1", principal: "a", now: 0)
+        l.sessionOpened("s1", principal: "a", now: 0)
+        #expect(l.reserveSession(principal: "a", now: 0) == nil)
+        #expect(l.reserveSession(principal: "a", now: 0) != nil)
+    }
+
     @Test func idleKeys_AreEvicted() {
         var l = limiter(rps: 10, burst: 10)
         for c in 0..<1000 { _ = l.admitRequest(connection: UInt64(c), now: 0) }

@@ -95,11 +95,13 @@ import DriverProtocol
     @Test func concurrentSessionCap_ReservesAndReleases() {
         let (s, audit) = layer { $0.maxSessionsPerPrincipal = 1 }
         defer { audit.close() }
-        #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") } == nil)
+        #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice", reserve: true) } == nil)
         #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") }?.data?["rule"] == "maxSessionsPerPrincipal")
         s.createFailed(principal: "alice")
         #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") } == nil)
+        #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") } == nil)  // checking alone holds nothing
         s.sessionCreated(principal: "alice", session: "a1")
+        #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") }?.code == -32029)
         s.sessionClosed(principal: "alice", session: "a1", reason: "idle")
         #expect(rpcError { () throws(RPCError) in try s.checkCreate(principal: "alice") } == nil)
     }
@@ -145,6 +147,17 @@ import DriverProtocol
         #expect(metrics.executions.labels("shell", "native", "error").current == 1)
         let events = try auditLines(audit).compactMap { $0["event"]?.string }
         #expect(events == ["CodeExecution", "CodeExecution", "ShellCommand", "FileDelete"])
+    }
+
+    @Test func recordCommand_CountsExecutionsAndAuditsFileCommands() throws {
+        let (s, audit) = layer()
+        s.recordCommand(principal: "a", session: "s", event: .codeExecution, language: "python", runtime: "native", success: false, durationMs: 30_000, error: "timed out after 30 s")
+        s.recordCommand(principal: "a", session: "s", event: .fileWrite, language: "python", runtime: "native", success: true, durationMs: 1, error: nil)
+        #expect(metrics.executions.labels("python", "native", "timeout").current == 1)
+        #expect(metrics.executionDuration.labels([]).snapshot().cumulative.last == 1)
+        let lines = try auditLines(audit)
+        #expect(lines.map { $0["event"] } == ["CodeExecution", "FileWrite"])
+        #expect(lines.map { $0["outcome"] } == ["failure", "success"])
     }
 
     @Test func authRejection_IsAuditedWithoutTheToken() throws {

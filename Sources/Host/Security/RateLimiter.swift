@@ -30,12 +30,13 @@ public struct RateLimiter: Sendable {
     public var requestBurst: Int
     public var maxSessionsPerPrincipal: Int
     public var sessionIdleTTL: Double = 86_400
+    public var reservationTTL: Double = 300
     public var sweepInterval: Double = 10
     public static let window: Double = 60
 
     private(set) var connections: [UInt64: TokenBucket] = [:]
     private(set) var sessions: [String: SessionUsage] = [:]
-    private(set) var principals: [String: Int] = [:]
+    private(set) var principals: [String: PrincipalUsage] = [:]
     private var lastSweep: Double = -.infinity
 
     public init(config: SecurityConfig) {
@@ -62,32 +63,58 @@ public struct RateLimiter: Sendable {
 
     // MARK: Sessions per principal
 
+    /// Open sessions of a principal, plus slots reserved by creations still under way. A reservation that
+    /// is neither bound nor released within `reservationTTL` lapses, so a creation path that forgets
+    /// `releaseReservation` cannot lock a principal out.
+    struct PrincipalUsage: Sendable {
+        var open = 0
+        var pending: [Double] = []
+        var total: Int { open + pending.count }
+    }
+
     /// Reserves a session slot for `principal` before the session is created. With `enforce` false the slot
     /// is counted but never refused (rate limiting switched off), so counts stay right if it is switched on.
     public mutating func reserveSession(principal: String, now: Double, enforce: Bool = true) -> Rejection? {
         sweepIfDue(now: now)
-        let open = principals[principal, default: 0]
-        if enforce && open >= maxSessionsPerPrincipal {
-            return Rejection(rule: Rule.sessionsPerPrincipal, message: "\(principal) already has \(open) open sessions (limit \(maxSessionsPerPrincipal)); close one first", retryAfterMs: nil)
+        var usage = principals[principal] ?? PrincipalUsage()
+        usage.pending.removeAll { now - $0 > reservationTTL }
+        if enforce && usage.total >= maxSessionsPerPrincipal {
+            principals[principal] = usage.total > 0 ? usage : nil
+            return Rejection(rule: Rule.sessionsPerPrincipal, message: "\(principal) already has \(usage.total) open sessions (limit \(maxSessionsPerPrincipal)); close one first", retryAfterMs: nil)
         }
-        principals[principal] = open + 1
+        usage.pending.append(now)
+        principals[principal] = usage
         return nil
     }
 
     /// Gives back a reservation whose session was never created.
     public mutating func releaseReservation(principal: String) {
-        let n = principals[principal, default: 0] - 1
-        principals[principal] = n > 0 ? n : nil
+        guard var usage = principals[principal], !usage.pending.isEmpty else { return }
+        usage.pending.removeFirst()
+        principals[principal] = usage.total > 0 ? usage : nil
     }
 
-    /// Binds a reserved slot to the new session, so closing the session frees the slot.
+    /// Binds a reserved slot (if any) to the new session; closing the session frees it. Idempotent.
     public mutating func sessionOpened(_ session: String, principal: String, now: Double) {
-        sessions[session, default: SessionUsage(lastUsed: now)].principal = principal
+        var s = sessions.removeValue(forKey: session) ?? SessionUsage(lastUsed: now)
+        defer { sessions[session] = s }
+        guard s.principal == nil else { return }
+        s.principal = principal
+        var usage = principals[principal] ?? PrincipalUsage()
+        if !usage.pending.isEmpty { usage.pending.removeFirst() }
+        usage.open += 1
+        principals[principal] = usage
     }
 
     public mutating func sessionClosed(_ session: String) {
-        guard let usage = sessions.removeValue(forKey: session) else { return }
-        if let p = usage.principal { releaseReservation(principal: p) }
+        guard let usage = sessions.removeValue(forKey: session), let p = usage.principal else { return }
+        closeSlot(of: p)
+    }
+
+    private mutating func closeSlot(of principal: String) {
+        guard var usage = principals[principal] else { return }
+        usage.open = max(0, usage.open - 1)
+        principals[principal] = usage.total > 0 ? usage : nil
     }
 
     // MARK: Executions per session
@@ -115,10 +142,15 @@ public struct RateLimiter: Sendable {
         guard now - lastSweep >= sweepInterval else { return }
         lastSweep = now
         connections = connections.filter { !$0.value.isFull(now: now) }
+        for key in Array(principals.keys) {
+            guard var usage = principals[key] else { continue }
+            usage.pending.removeAll { now - $0 > reservationTTL }
+            principals[key] = usage.total > 0 ? usage : nil
+        }
         for key in Array(sessions.keys) {
             guard var usage = sessions.removeValue(forKey: key) else { continue }
             if now - usage.lastUsed > sessionIdleTTL {
-                if let p = usage.principal { releaseReservation(principal: p) }
+                if let p = usage.principal { closeSlot(of: p) }
             } else {
                 usage.window.prune(now: now, window: Self.window)
                 sessions[key] = usage

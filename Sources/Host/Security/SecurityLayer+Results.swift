@@ -29,6 +29,26 @@ extension SecurityLayer {
         audit?.record(event, principal: principal, session: session, outcome: outcome == "success" ? .success : .failure, details: d)
     }
 
+    /// After a command ran, when only success, duration and an error text are known (the session policy's
+    /// `didRun`). Executions (code, shell, install) are counted and timed; every command is audited.
+    public func recordCommand(principal: String, session: String, event: AuditEventType, language: String, runtime: String,
+                              success: Bool, durationMs: Int, error: String?, details: JSONObject = JSONObject()) {
+        var d = details
+        d["durationMs"] = .int(durationMs)
+        if let error { d["error"] = .string(Self.preview(error)) }
+        switch event {
+        case .codeExecution, .shellCommand, .packageInstall:
+            let outcome = success ? "success" : (error?.lowercased().contains("timed out") == true ? "timeout" : "failure")
+            metrics.recordExecution(language: language, runtime: runtime, outcome: outcome, seconds: Double(durationMs) / 1000)
+            d["language"] = .string(language)
+            d["runtime"] = .string(runtime)
+            d["result"] = .string(outcome)
+        default:
+            break
+        }
+        audit?.record(event, principal: principal, session: session, outcome: success ? .success : .failure, details: d)
+    }
+
     /// After a file command ran: audits FileRead/FileWrite/FileDelete/DirectoryCreate.
     public func recordFileOp(principal: String, session: String, operation: FileOperation, path: String,
                              destination: String? = nil, success: Bool, details: JSONObject = JSONObject()) {

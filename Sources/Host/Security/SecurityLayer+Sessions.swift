@@ -1,12 +1,18 @@
 import DriverProtocol
 
 extension SecurityLayer {
-    /// Before creating a session: reserves one of the principal's concurrent-session slots.
-    /// Follow with `sessionCreated` on success or `createFailed` on failure.
-    public func checkCreate(principal: String) throws(RPCError) {
+    /// Before creating a session: refuses if the principal already has `maxSessionsPerPrincipal` sessions.
+    /// With `reserve`, it also holds a slot until `sessionCreated` binds it or `createFailed` gives it back
+    /// (a forgotten reservation lapses after 5 minutes); without, concurrent creations may overshoot, which
+    /// is fine when the caller has its own race-free cap (the session manager does).
+    public func checkCreate(principal: String, reserve: Bool = false) throws(RPCError) {
         let now = clock()
         let limiting = rateLimitingEnabled
-        let rejection = state.withLock { s in s.limiter.reserveSession(principal: principal, now: now, enforce: limiting) }
+        let rejection = state.withLock { s in
+            let r = s.limiter.reserveSession(principal: principal, now: now, enforce: limiting)
+            if r == nil && !reserve { s.limiter.releaseReservation(principal: principal) }
+            return r
+        }
         if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue, audit: true) }
     }
 
