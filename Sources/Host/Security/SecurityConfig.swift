@@ -53,3 +53,11 @@ public struct SecurityConfigError: Error, Sendable, Equatable, CustomStringConve
     public init(key: String, _ message: String) { self.key = key; self.message = message }
     public var description: String { "\(key): \(message)" }
 }
+
+// Placeholder codec until the security layer lands its strict one.
+extension SecurityConfig {
+    public init(json: JSONValue) throws {
+        self.init()
+    }
+    public var json: JSONValue { .object([:]) }
+}
