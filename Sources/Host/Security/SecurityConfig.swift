@@ -54,10 +54,3 @@ public struct SecurityConfigError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { "\(key): \(message)" }
 }
 
-// Placeholder codec until the security layer lands its strict one.
-extension SecurityConfig {
-    public init(json: JSONValue) throws {
-        self.init()
-    }
-    public var json: JSONValue { .object([:]) }
-}
