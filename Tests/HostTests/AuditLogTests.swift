@@ -6,13 +6,15 @@ import DriverProtocol
 @testable import Host
 
 /// File-system behaviour of the audit log in a temp dir, with chosen days and an injected clock.
-@Suite(.serialized) struct AuditLogTests {
+@Suite(.serialized) final class AuditLogTests {
     let root: String
 
     init() throws {
         root = NSTemporaryDirectory() + "audit-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
 
     func mode(_ path: String) -> mode_t {
         var st = stat()

@@ -5,7 +5,7 @@ import DriverProtocol
 @testable import Host
 
 /// The facade with an injected clock and a real audit log in a temp dir.
-@Suite(.serialized) struct SecurityLayerTests {
+@Suite(.serialized) final class SecurityLayerTests {
     final class Clock: Sendable {
         let t = Mutex<Double>(0)
         func advance(_ s: Double) { t.withLock { $0 += s } }
@@ -15,6 +15,9 @@ import DriverProtocol
     let dir = NSTemporaryDirectory() + "seclayer-" + UUID().uuidString
     let clock = Clock()
     let metrics = CodeBeakerMetrics()
+
+    init() {}
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     func layer(_ edit: (inout SecurityConfig) -> Void = { _ in }) -> (SecurityLayer, AuditLog) {
         var c = SecurityConfig()

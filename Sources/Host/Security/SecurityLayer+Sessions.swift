@@ -8,12 +8,13 @@ extension SecurityLayer {
     public func checkCreate(principal: String, reserve: Bool = false) throws(RPCError) {
         let now = clock()
         let limiting = rateLimitingEnabled
-        let rejection = state.withLock { s in
+        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
             let r = s.limiter.reserveSession(principal: principal, now: now, enforce: limiting)
             if r == nil && !reserve { s.limiter.releaseReservation(principal: principal) }
-            return r
+            // Principals are few (one per token), so this throttle key is bounded too.
+            return (r, Self.noteRejection(&s, key: "p\(principal)", rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue, audit: true) }
+        if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue, audit: first) }
     }
 
     /// Gives back the slot reserved by `checkCreate` when the session could not be created.
