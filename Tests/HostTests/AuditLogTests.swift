@@ -96,7 +96,7 @@ import DriverProtocol
         var count: Int { lines.withLock { $0.count } }
     }
 
-    @Test func log_WriteFailure_NeverThrows_LogsOnce_CountsEveryLostEvent() {
+    @Test func log_WriteFailure_NeverThrows_LogsOnce_CountsEveryLostEvent_AndRecovers() {
         _ = FileManager.default.createFile(atPath: root + "/file", contents: Data())
         let counter = Counter()
         let captured = Captured()
@@ -106,10 +106,31 @@ import DriverProtocol
             log.record(.codeExecution, principal: "p", session: "s", outcome: .success, details: ["i": .int(i)])
             #expect(log.flush())
         }
-        log.close()
         #expect(counter.current == 5)
         #expect(captured.count == 1)
-        #expect(captured.lines.withLock { $0.first?.contains("audit log write failed") == true })
+        #expect(captured.lines.withLock { $0.first?.contains("dropped") == true })
+        // The obstacle goes away: the next event is written and the recovery is logged once.
+        try? FileManager.default.removeItem(atPath: root + "/file")
+        log.record(.codeExecution, principal: "p", session: "s", outcome: .success)
+        log.record(.codeExecution, principal: "p", session: "s", outcome: .success)
+        log.close()
+        #expect(counter.current == 5)
+        #expect(captured.count == 2)
+        #expect(captured.lines.withLock { $0.last?.contains("succeed again") == true })
+        #expect(lines(root + "/file/audit/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date()))).count == 2)
+    }
+
+    @Test func log_AppliesRetentionAtStart() {
+        let old = root + "/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date()) - 91)
+        let kept = root + "/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date()) - 90)
+        _ = FileManager.default.createFile(atPath: old, contents: Data())
+        _ = FileManager.default.createFile(atPath: kept, contents: Data())
+        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: Counter(),
+                           logger: Logger("audit", sink: Logger.Sink { _ in }))
+        #expect(log.flush())
+        log.close()
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(FileManager.default.fileExists(atPath: kept))
     }
 
     @Test func log_WritesRedactedLinesIntoTheFileOfTheirUTCDay() throws {
@@ -142,7 +163,7 @@ import DriverProtocol
     /// Every one of many quick records lands; prints the caller's cost of `record` (the hot path) next to
     /// encoding plus a synchronous O_APPEND write per event, the alternative design.
     @Test func log_ManyRecords_AllLand_AndCallerCostIsReported() throws {
-        let n = 20_000
+        let n = 5_000
         let counter = Counter()
         let log = AuditLog(directory: root + "/bench", retentionDays: 90, redactor: AuditRedactor(tokens: ["tok-0123456789"]), failures: counter)
         let clock = ContinuousClock()

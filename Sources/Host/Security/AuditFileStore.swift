@@ -34,7 +34,7 @@ public struct AuditFileStore: Sendable {
         }
         if lastRetentionDay != day {
             lastRetentionDay = day
-            _ = deleteExpired(today: day)
+            deleteExpired(today: day)
         }
         var off = 0
         while off < bytes.count {

@@ -89,6 +89,15 @@ public final class AuditLog: Sendable {
     private func run(store initial: AuditFileStore) {
         var store = initial
         var failing = false
+        // At start: surface a directory that cannot be created now, not at the first event, and apply retention.
+        do {
+            try AuditFileStore.makeDirectories(directory)
+            let deleted = store.deleteExpired(today: UTCTime.dayNumber(clock()))
+            if !deleted.isEmpty { logger.info("deleted \(deleted.count) audit files past retention", ["dir": directory]) }
+        } catch {
+            failing = true
+            logger.error("audit log directory unusable; events will be dropped until it works: \(error)", ["dir": directory])
+        }
         while true {
             wake.wait()
             let items = queue.withLock { q -> [Item] in
