@@ -99,6 +99,8 @@ import DriverProtocol
         #expect(InputValidator(config: none).validatePath("a.py") != nil)
         #expect(InputValidator(config: none).validatePath("a.exe") != nil)
         #expect(server.tightened(by: ["blockedCommandPatterns": ["curl"]]).blockedCommandPatterns.contains("curl"))
+        let many = JSONValue.array((0..<100).map { .string("p\($0)") } + [.string(String(repeating: "x", count: 300))])
+        #expect(server.tightened(by: ["blockedCommandPatterns": many]).blockedCommandPatterns.count == server.blockedCommandPatterns.count + 32)
     }
 
     @Test func tightened_IgnoresMalformedOverrides() {

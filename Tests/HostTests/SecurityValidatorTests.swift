@@ -29,6 +29,14 @@ import Testing
         #expect(v.validateCode(code) == nil)
     }
 
+    @Test func hostileNesting_IsCheckedInBoundedTime() {
+        // 100 KB of unterminated definitions: quadratic scanning would take minutes.
+        let code = String(repeating: "a(){", count: 25_000)
+        let start = ContinuousClock.now
+        #expect(v.validateCode(code) == nil)
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
     @Test func violationMessage_NamesTheRule() {
         let violation = v.validateCode("sudo rm x")!
         #expect(violation.message.contains("blockedPattern"))

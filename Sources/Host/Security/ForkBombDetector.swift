@@ -11,13 +11,19 @@ enum ForkBombDetector {
         guard hasBrace, text.contains(where: { $0 == 0x7C || $0 == 0x26 }) else { return false }
         let c = compact(text)
         guard c.count >= 6 else { return false }
+        // Hostile input (thousands of unterminated `f(){`) must not make this quadratic: bodies are read
+        // for at most `maxBody` bytes and at most `maxCandidates` definitions are examined.
+        var candidates = 0
         var i = 0
-        while i < c.count {
+        while i < c.count && candidates < maxCandidates {
             // `name(){` form.
             if c[i] == UInt8(ascii: "("), i + 2 < c.count, c[i + 1] == UInt8(ascii: ")"), c[i + 2] == UInt8(ascii: "{") {
                 var start = i
                 while start > 0 && isNameByte(c[start - 1]) { start -= 1 }
-                if start < i, isBomb(name: Array(c[start..<i]), bodyFrom: i + 3, in: c) { return true }
+                if start < i {
+                    candidates += 1
+                    if isBomb(name: Array(c[start..<i]), bodyFrom: i + 3, in: c) { return true }
+                }
             }
             // `function name {` form (the space after `function` survives compaction).
             if c[i] == UInt8(ascii: "f"), c[i...].starts(with: "function ".utf8), i == 0 || !isNameByte(c[i - 1]) {
@@ -26,6 +32,7 @@ enum ForkBombDetector {
                 while end < c.count && isNameByte(c[end]) { end += 1 }
                 if end > start, end < c.count, c[end] == UInt8(ascii: "{") || (end + 2 < c.count && c[end] == UInt8(ascii: "(") && c[end + 1] == UInt8(ascii: ")") && c[end + 2] == UInt8(ascii: "{")) {
                     let bodyFrom = c[end] == UInt8(ascii: "{") ? end + 1 : end + 3
+                    candidates += 1
                     if isBomb(name: Array(c[start..<end]), bodyFrom: bodyFrom, in: c) { return true }
                 }
             }
@@ -33,6 +40,9 @@ enum ForkBombDetector {
         }
         return false
     }
+
+    static let maxBody = 512
+    static let maxCandidates = 2000
 
     /// Bytes that can be part of a shell function name (anything but whitespace and shell syntax).
     @inline(__always) static func isNameByte(_ b: UInt8) -> Bool { nameTable[Int(b)] }
@@ -60,7 +70,8 @@ enum ForkBombDetector {
     private static func isBomb(name: [UInt8], bodyFrom: Int, in c: [UInt8]) -> Bool {
         // The body runs to the matching brace.
         var depth = 1, end = bodyFrom
-        while end < c.count && depth > 0 {
+        let limit = min(c.count, bodyFrom + maxBody)
+        while end < limit && depth > 0 {
             if c[end] == UInt8(ascii: "{") { depth += 1 } else if c[end] == UInt8(ascii: "}") { depth -= 1 }
             end += 1
         }
@@ -73,7 +84,7 @@ enum ForkBombDetector {
 
     /// Occurrences of `needle` standing as its own word (not part of a longer name).
     private static func occurrences(of needle: [UInt8], in hay: [UInt8]) -> Int {
-        guard needle.count <= hay.count else { return 0 }
+        guard !needle.isEmpty, needle.count <= hay.count else { return 0 }
         var n = 0, i = 0
         while i + needle.count <= hay.count {
             if hay[i..<(i + needle.count)].elementsEqual(needle),

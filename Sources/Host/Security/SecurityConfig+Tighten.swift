@@ -9,7 +9,10 @@ extension SecurityConfig {
     ///   `sandboxRestrictFilesystem`, `enableAuditLogging`) can be turned on, not off;
     /// - limits (`maxCodeLength`, `maxOutputLength`, `executionsPerMinute`, `maxExecutionsPerSession`) take the minimum;
     /// - `allowedFileExtensions` narrows: intersection with the server's list (or the client's list if the server allows all);
-    /// - `blockedCommandPatterns` adds to the server's list.
+    /// - `blockedCommandPatterns` adds to the server's list (at most 32 patterns of at most 256 bytes).
+    public static let maxClientPatterns = 32
+    public static let maxClientPatternLength = 256
+
     public func tightened(by overrides: JSONValue?) -> SecurityConfig {
         guard let o = overrides?.object else { return self }
         var c = self
@@ -36,7 +39,9 @@ extension SecurityConfig {
             }
         }
         if let list = o["blockedCommandPatterns"]?.array {
-            for p in list.compactMap({ $0.string }) where !p.isEmpty && !c.blockedCommandPatterns.contains(p) {
+            // Every pattern is searched on every execution: a client may add a few short ones, not thousands.
+            let added = list.compactMap({ $0.string }).filter { !$0.isEmpty && $0.utf8.count <= Self.maxClientPatternLength }
+            for p in added.prefix(Self.maxClientPatterns) where !c.blockedCommandPatterns.contains(p) {
                 c.blockedCommandPatterns.append(p)
             }
         }
