@@ -54,7 +54,8 @@ def test_kill_minus_9_of_the_python_driver_during_an_execution(start_server):
     built("python")
     server = start_server()
     c = server.client()
-    init = c.call("initialize")
+    # /health/ready only says some driver is ready; wait for this one.
+    init = wait_until(lambda: (lambda i: i if driver(i["drivers"], "python")["state"] != "starting" else None)(c.call("initialize")))
     py = driver(init["drivers"], "python")
     assert py["state"] == "ready", py
     has_sessions = "session.create" in init["capabilities"]["methods"]
