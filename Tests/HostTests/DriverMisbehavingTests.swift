@@ -85,6 +85,23 @@ extension DriverProcessTests {
             await s.shutdown()
         }
 
+        @Test func runtimeInstalledLater_IsPickedUpByTheRecheck_WithoutCountingARestart() async throws {
+            let marker = NSTemporaryDirectory() + "cb-marker-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: marker) }
+            var c = S.fastConfig()
+            c.recheckUnavailableAfter = 0.1
+            c.environment["FAKE_MARKER"] = marker
+            let s = await supervise("unavailable-until.py", c)
+            #expect(s.driverState == .unavailable(reason: "later not installed", installHint: "touch the marker"))
+            FileManager.default.createFile(atPath: marker, contents: Data())
+            let deadline = DriverClock.now() + 10
+            while !s.isReady && DriverClock.now() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(s.isReady)
+            #expect(s.restarts == 0)
+            #expect(s.capabilities?.available == true)
+            await s.shutdown()
+        }
+
         @Test func missingExecutable_EndsFailed_WithTheSpawnError() async {
             var c = S.fastConfig(budget: 1)
             c.restart.baseDelay = 0.001

@@ -46,7 +46,8 @@ extension DriverSupervisor {
             }
             // A garbage line can arrive before `process` is stored; handleLine then only recorded the reason.
             if state.withLock({ s in s.process = process; return s.killReason != nil }) { process.signal(SIGKILL) }
-            logger.info("started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
+            let recheck: Bool = state.withLock { s in if case .unavailable = s.phase { return true }; return false }
+            logger.log(recheck ? .debug : .info, "started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
 
             switch await handshake(generation: generation) {
             case .ready:
@@ -57,10 +58,17 @@ extension DriverSupervisor {
                 }
                 await superviseUntilExit(generation: generation, latch: latch)
             case .unavailable(let reason, let hint):
-                state.withLock { $0.phase = .unavailable(reason: reason, installHint: hint) }
-                logger.warning("runtime unavailable: \(reason)" + (hint.map { "; \($0)" } ?? ""))
+                let first = state.withLock { s -> Bool in
+                    defer { s.phase = .unavailable(reason: reason, installHint: hint) }
+                    if case .unavailable = s.phase { return false }
+                    return true
+                }
+                if first { logger.warning("runtime unavailable: \(reason)" + (hint.map { "; \($0)" } ?? "")) }
                 await stop(process, latch: latch)
-                return
+                // Ask again now and then, so a runtime installed later is picked up without restarting the host.
+                guard let recheck = config.recheckUnavailableAfter else { return }
+                try? await Task.sleep(for: .seconds(recheck))
+                continue
             case .fatal(let reason):
                 state.withLock { s in s.phase = .failed(reason: reason); s.lastError = reason }
                 logger.error("failed: \(reason)")
