@@ -121,7 +121,7 @@ extension SessionManager {
                 let message: String
                 switch e.kind {
                 case .cancelled: message = "cancelled"
-                case .crashed: message = "The \(driver.name) driver crashed during the execution: \(e.message)"
+                case .crashed: message = e.message  // the supervisor names the driver and says it restarted
                 case .timedOut: message = "Timed out: \(e.message)"
                 case .unavailable: message = "Runtime unavailable: \(e.message)"
                 case .remote: message = e.message
