@@ -104,6 +104,8 @@ final class EventLoop: @unchecked Sendable {
         default:
             guard let c = connections[token] else { return }
             if event & (CS_EPOLLIN | CS_EPOLLERR | CS_EPOLLHUP | CS_EPOLLRDHUP) != 0 { c.readable() }
+            // ERR/HUP cannot be masked and stay signalled: the socket is dead in both directions, finish it.
+            if event & (CS_EPOLLERR | CS_EPOLLHUP) != 0 { c.teardown(); return }
             if event & CS_EPOLLOUT != 0, c.isOpen { c.flush() }
         }
     }
