@@ -138,6 +138,51 @@ struct ServerLiveTests {
         #expect(delegate.wait(seconds: 10) { $0.closes == [1008] })
         #expect(server.openConnectionCount == 0)
     }
+
+    @Test("an idle WebSocket is pinged, and dropped with 1006 when it never answers")
+    func idlePingOverWire() throws {
+        let delegate = RecordingDelegate()
+        let (server, port) = try startServer(delegate) { $0.idlePingSeconds = 0.2 }
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        _ = c.upgrade()
+        #expect(c.read(2) == [0x89, 0x00])
+        #expect(c.readToEnd().eof)
+        #expect(delegate.wait { $0.closes == [1006] })
+    }
+
+    @Test("an idle keep-alive HTTP connection is closed after the keep-alive timeout")
+    func keepAliveTimeout() throws {
+        let (server, port) = try startServer { $0.keepAliveTimeoutSeconds = 0.2 }
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = c.readToEnd()
+        #expect(String(decoding: r.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200 "))
+        #expect(r.eof)
+    }
+
+    @Test("connections beyond maxConnections are closed at once")
+    func connectionCap() throws {
+        let (server, port) = try startServer { $0.maxConnections = 2 }
+        defer { server.shutdown() }
+        let a = try RawClient(port: port), b = try RawClient(port: port)
+        _ = a.upgrade(); _ = b.upgrade()
+        let third = try RawClient(port: port)
+        third.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(third.readToEnd() == ([], true))
+        #expect(server.openConnectionCount == 2)
+    }
+
+    @Test("HEAD gets the head of the response without a body")
+    func headRequest() throws {
+        let (server, port) = try startServer()
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        c.send("HEAD /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let text = String(decoding: c.readToEnd().bytes, as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 200 ") && text.hasSuffix("\r\n\r\n"))
+    }
 }
 
 final class ShutdownFlag: Sendable {

@@ -44,14 +44,14 @@ final class RawClient {
         return out
     }
 
-    /// Reads until EOF (or timeout); `eof` tells which.
+    /// Reads until EOF (or timeout); `eof` tells which (a reset counts as the end too, not as a timeout).
     func readToEnd() -> (bytes: [UInt8], eof: Bool) {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return (out, true) }
-            if n < 0 { return (out, false) }
+            if n < 0 { return (out, errno == ECONNRESET) }
             out += buf[0..<n]
         }
     }
