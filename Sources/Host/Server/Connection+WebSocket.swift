@@ -23,7 +23,7 @@ extension Connection {
     /// A frame queued by `send(text:)`; dropped once the close handshake has begun.
     func sendFrame(_ frame: [UInt8]) {
         socket?.pending.subtract(frame.count, ordering: .relaxed)
-        guard let ws, ws.isOpen, !isClosing else { return }
+        guard ws?.isOpen == true, !isClosing else { return }  // no copy of the machine
         write(frame)
     }
 
@@ -50,6 +50,6 @@ extension Connection {
                 teardown()
             }
         }
-        if let ws, !ws.isOpen { socket?.markClosed() }
+        if ws?.isOpen == false { socket?.markClosed() }
     }
 }
