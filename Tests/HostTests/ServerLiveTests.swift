@@ -174,6 +174,46 @@ struct ServerLiveTests {
         #expect(server.openConnectionCount == 2)
     }
 
+    @Test("Expect: 100-continue gets an interim 100 before the body is sent")
+    func expectContinueOverWire() throws {
+        let (server, port) = try startServer()
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        c.send("POST /health/live HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+        #expect(c.readHead() == "HTTP/1.1 100 Continue\r\n\r\n")
+        c.send("{}")
+        #expect(c.readHead().hasPrefix("HTTP/1.1 200 "))
+    }
+
+    @Test("a client that floods pings without reading pongs is paused, not buffered without bound")
+    func readPauseOnBackpressure() throws {
+        let (server, port) = try startServer { $0.readPauseBytes = 64 << 10 }
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        _ = c.upgrade()
+        _ = fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) | O_NONBLOCK)
+        let ping = ClientFrame.make(0x9, [UInt8](repeating: 7, count: 125))
+        var batch: [UInt8] = []
+        for _ in 0..<64 { batch += ping }
+        var sent = 0, offset = 0
+        var blockedAt: Int?
+        let deadline = MonotonicClock.now() + 10
+        func sendSome() -> Int {  // resumes mid-batch after a partial write, so frames stay intact
+            let n = batch.withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n; offset = (offset + n) % batch.count }
+            return n
+        }
+        while sent < 64 << 20, MonotonicClock.now() < deadline {
+            if sendSome() > 0 { continue }
+            // The server stopped reading: give it a moment to prove it is not still draining us.
+            usleep(200_000)
+            if sendSome() <= 0 { blockedAt = sent; break }
+        }
+        #expect(blockedAt != nil)
+        #expect((blockedAt ?? .max) < 32 << 20)
+        #expect(server.openConnectionCount == 1)
+    }
+
     @Test("HEAD gets the head of the response without a body")
     func headRequest() throws {
         let (server, port) = try startServer()

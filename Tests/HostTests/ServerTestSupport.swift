@@ -121,6 +121,13 @@ func startServer(_ delegate: RecordingDelegate = RecordingDelegate(), configure:
     var options = ServerOptions()
     options.port = 0
     configure(&options)
-    let server = HTTPServer(options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: Logger.Sink { _ in }))
+    let server = HTTPServer(options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: ProcessInfoSink.sink))
     return (server, try server.start())
+}
+
+enum ProcessInfoSink {
+    static let sink: Logger.Sink = {
+        if getenv("CB_TEST_LOG") != nil { Logger.configure(level: .debug, format: .text) }
+        return Logger.Sink { line in if getenv("CB_TEST_LOG") != nil { var b = Array(line.utf8); _ = write(2, &b, b.count) } }
+    }()
 }

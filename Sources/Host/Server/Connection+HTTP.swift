@@ -11,6 +11,7 @@ extension Connection {
                 if parser.hasHead, !headSeen {
                     headSeen = true
                     timer.headComplete(now: MonotonicClock.now())
+                    if parser.expectsContinue { write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
                 }
                 return
             case .failure(let status, let message):

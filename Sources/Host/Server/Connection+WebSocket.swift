@@ -32,7 +32,7 @@ extension Connection {
         guard isOpen else { return }
         loop.logger.warning("send buffer overflow: dropping slow reader", ["remote": remoteAddress, "id": "\(id)"])
         ws?.abort(code: WebSocketCloseCode.policyViolation)
-        teardown()
+        teardown("send buffer overflow")
     }
 
     private func perform(_ actions: [WebSocketStateMachine.Action]) {
@@ -44,10 +44,11 @@ extension Connection {
             case .write(let bytes):
                 write(bytes)
             case .closeTCP:
+                loop.logger.debug("websocket \(id) closing with \(ws?.closeCode ?? 0)")
                 closeAfterFlush()
                 notifyClosed()
             case .drop:
-                teardown()
+                teardown("dropped (ping or close timeout)")
             }
         }
         if ws?.isOpen == false { socket?.markClosed() }

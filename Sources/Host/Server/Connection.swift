@@ -80,7 +80,7 @@ final class Connection {
             } else if n == -Int(EAGAIN) {
                 break
             } else {
-                teardown()
+                teardown("read error")
                 return
             }
         }
@@ -101,10 +101,10 @@ final class Connection {
     private func peerClosed() {
         readShut = true
         switch closing {
-        case .lingering: teardown()
+        case .lingering: teardown("EOF while lingering")
         case .afterFlush: break  // finish flushing; the lingering step sees readShut
         case .no:
-            if ws != nil { teardown() } else if awaitingResponse { closeAfterResponse = true } else { teardown() }
+            if ws != nil { teardown("EOF") } else if awaitingResponse { closeAfterResponse = true } else { teardown("EOF") }
         }
     }
 
@@ -124,7 +124,7 @@ final class Connection {
             } else if n == -Int(EAGAIN) {
                 break
             } else {
-                teardown()
+                teardown("send error")
                 return
             }
         }
@@ -144,14 +144,14 @@ final class Connection {
     private func finishClose() {
         _ = cs_shutdown_write(fd)
         // Everything is sent; while shutting down there is no point waiting for the peer's FIN.
-        if readShut || loop.isShuttingDown { teardown(); return }
+        if readShut || loop.isShuttingDown { teardown("closed after flush"); return }
         closing = .lingering(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds)
     }
 
     func tick(now: Double) {
         switch closing {
         case .afterFlush(let deadline), .lingering(let deadline):
-            if now >= deadline { teardown() }
+            if now >= deadline { teardown("close deadline") }
             return
         case .no:
             break
@@ -160,7 +160,7 @@ final class Connection {
             tickWebSocket(now: now)
         } else if !awaitingResponse, let expiry = timer.expired(now: now) {
             switch expiry {
-            case .idle: teardown()
+            case .idle: teardown("keep-alive idle")
             case .slowRequest: failHTTP(status: 408, message: "request not completed in time")
             }
         }
@@ -168,7 +168,7 @@ final class Connection {
 
     func shutdown() {
         if case .lingering = closing {
-            teardown()
+            teardown("shutdown")
         } else if ws != nil {
             closeWebSocket(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
         } else if awaitingResponse {
@@ -178,9 +178,10 @@ final class Connection {
         }
     }
 
-    func teardown() {
+    func teardown(_ reason: String) {
         guard isOpen else { return }
         isOpen = false
+        loop.logger.debug("connection \(id) from \(remoteAddress) closed: \(reason)")
         _ = cs_epoll_del(loop.epollFD, fd)
         _ = cs_close_fd(fd)
         loop.connections[id] = nil

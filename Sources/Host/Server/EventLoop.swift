@@ -93,7 +93,7 @@ final class EventLoop: @unchecked Sendable {
                 nextTick = now + tickInterval
             }
         }
-        for c in Array(connections.values) { c.teardown() }
+        for c in Array(connections.values) { c.teardown("loop stopped") }
         _ = cs_close_fd(listenFD)
     }
 
@@ -105,7 +105,7 @@ final class EventLoop: @unchecked Sendable {
             guard let c = connections[token] else { return }
             if event & (CS_EPOLLIN | CS_EPOLLERR | CS_EPOLLHUP | CS_EPOLLRDHUP) != 0 { c.readable() }
             // ERR/HUP cannot be masked and stay signalled: the socket is dead in both directions, finish it.
-            if event & (CS_EPOLLERR | CS_EPOLLHUP) != 0 { c.teardown(); return }
+            if event & (CS_EPOLLERR | CS_EPOLLHUP) != 0 { c.teardown("socket error or hang-up"); return }
             if event & CS_EPOLLOUT != 0, c.isOpen { c.flush() }
         }
     }
