@@ -18,6 +18,8 @@ final class Connection {
     private var registered: UInt32
     var closing = Closing.no
     var readShut = false
+    /// Reading stopped because the peer is not taking what we send.
+    var sendPaused = false
 
     // HTTP mode.
     var inbound: [UInt8] = []
@@ -51,7 +53,7 @@ final class Connection {
     /// What epoll should report: reads unless paused (EOF seen, or too much unsent or unprocessed data).
     var interest: UInt32 {
         var e: UInt32 = 0
-        let paused = outbound.count > loop.options.readPauseBytes || (awaitingResponse && inbound.count > 64 << 10)
+        let paused = sendPaused || (awaitingResponse && inbound.count > 64 << 10)
         if !readShut, !paused { e |= CS_EPOLLIN | CS_EPOLLRDHUP }
         if !outbound.isEmpty { e |= CS_EPOLLOUT }
         return e
@@ -59,6 +61,9 @@ final class Connection {
 
     func updateInterest() {
         guard isOpen else { return }
+        // Hysteresis: pause above the watermark, resume below half of it, so epoll is not re-armed per write.
+        let pause = loop.options.readPauseBytes
+        if outbound.count > pause { sendPaused = true } else if outbound.count <= pause / 2 { sendPaused = false }
         let want = interest
         if want != registered {
             registered = want
