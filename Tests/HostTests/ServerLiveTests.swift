@@ -73,6 +73,18 @@ struct ServerLiveTests {
         #expect(all.range(of: "first")!.lowerBound < all.range(of: "third")!.lowerBound)
     }
 
+    @Test("pipelined requests followed by a half-close are all answered before the server closes")
+    func pipelinedThenHalfClose() throws {
+        let (server, port) = try startServer()
+        defer { server.shutdown() }
+        let c = try RawClient(port: port)
+        c.send(String(repeating: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", count: 3))
+        Glibc.shutdown(c.fd, Int32(SHUT_WR))
+        let r = c.readToEnd()
+        #expect(String(decoding: r.bytes, as: UTF8.self).components(separatedBy: "HTTP/1.1 200 ").count == 4)
+        #expect(r.eof)
+    }
+
     @Test("limits over the wire: oversized headers get 431, CL with TE gets 400, and the connection closes")
     func limitsOverWire() throws {
         let (server, port) = try startServer()

@@ -71,6 +71,7 @@ extension Connection {
         timer.responseSent(now: now)
         if !inbound.isEmpty { timer.bytesArrived(now: now) }
         processHTTP()
+        if readShut, !awaitingResponse, ws == nil { closeAfterFlush() }  // the peer is done sending
         if inbound.isEmpty, inbound.capacity > 16 << 10 { inbound = [] }
         updateInterest()
     }

@@ -109,7 +109,8 @@ final class Connection {
         case .lingering: teardown("EOF while lingering")
         case .afterFlush: break  // finish flushing; the lingering step sees readShut
         case .no:
-            if ws != nil { teardown("EOF") } else if awaitingResponse { closeAfterResponse = true } else { teardown("EOF") }
+            // A client may half-close after pipelining requests: answer them all, then close.
+            if ws != nil || !awaitingResponse { teardown("EOF") }
         }
     }
 
