@@ -20,6 +20,10 @@ struct ServerLiveTests {
         #expect(c.read(4) == [0x88, 0x02, 0x03, 0xE8])
         #expect(c.readToEnd().eof)
         #expect(delegate.wait { $0.closes == [1000] })
+        let stats = server.stats
+        #expect(stats.webSocketsOpened == 1 && stats.messagesReceived == 1 && stats.messagesSent == 1)
+        #expect(stats.httpRequests == 1 && stats.protocolErrors == 0 && stats.connectionsAccepted == 1)
+        #expect(stats.bytesReceived > 0 && stats.bytesSent > 0)
     }
 
     @Test("frames sent in the same packet as the handshake are processed")
@@ -44,6 +48,7 @@ struct ServerLiveTests {
         #expect(rest.bytes == [0x88, 0x02, 0x03, 0xEA])
         #expect(rest.eof)
         #expect(delegate.wait { $0.closes == [1002] })
+        #expect(server.stats.protocolErrors == 1)
     }
 
     @Test("handshake failures answer 400, 426 with the version header, or the delegate's status")
@@ -149,6 +154,7 @@ struct ServerLiveTests {
         _ = c.upgrade()
         #expect(delegate.wait(seconds: 10) { $0.closes == [1008] })
         #expect(server.openConnectionCount == 0)
+        #expect(server.stats.slowReaderDrops == 1 && server.stats.webSocketsOpen == 0)
     }
 
     @Test("an idle WebSocket is pinged, and dropped with 1006 when it never answers")
@@ -184,6 +190,7 @@ struct ServerLiveTests {
         third.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(third.readToEnd() == ([], true))
         #expect(server.openConnectionCount == 2)
+        #expect(server.stats.connectionsRejected == 1 && server.stats.webSocketsOpen == 2)
     }
 
     @Test("Expect: 100-continue gets an interim 100 before the body is sent")

@@ -33,6 +33,7 @@ extension Connection {
     }
 
     private func dispatch(_ request: HTTPRequest) {
+        loop.counters.httpRequests.add(1, ordering: .relaxed)
         let isUpgrade = request.headers.contains { $0.name == "upgrade" || $0.name.hasPrefix("sec-websocket-") }
         if request.path == loop.options.webSocketPath, isUpgrade {
             upgrade(request)
@@ -103,6 +104,8 @@ extension Connection {
             let socket = ServerWebSocket(id: id, principal: principal, remoteAddress: remoteAddress, loop: loop,
                                          maxSendBufferBytes: loop.options.maxSendBufferBytes)
             self.socket = socket
+            loop.counters.webSocketsOpened.add(1, ordering: .relaxed)
+            loop.counters.webSocketsOpen.add(1, ordering: .relaxed)
             var leftover = inbound
             inbound = []
             loop.delegate.didOpen(socket)

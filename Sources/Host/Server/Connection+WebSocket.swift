@@ -31,6 +31,7 @@ extension Connection {
     func overflowed() {
         guard isOpen else { return }
         loop.logger.warning("send buffer overflow: dropping slow reader", ["remote": remoteAddress, "id": "\(id)"])
+        loop.counters.slowReaderDrops.add(1, ordering: .relaxed)
         ws?.abort(code: WebSocketCloseCode.policyViolation)
         teardown("send buffer overflow")
     }
@@ -40,11 +41,13 @@ extension Connection {
             guard isOpen else { return }
             switch action {
             case .deliver(let text):
+                loop.counters.messagesReceived.add(1, ordering: .relaxed)
                 if let socket { loop.delegate.didReceive(text: text, from: socket) }
             case .write(let bytes):
                 write(bytes)
             case .closeTCP:
                 loop.logger.debug("websocket \(id) closing with \(ws?.closeCode ?? 0)")
+                if ws?.failedWith != nil { loop.counters.protocolErrors.add(1, ordering: .relaxed) }
                 closeAfterFlush()
                 notifyClosed()
             case .drop:

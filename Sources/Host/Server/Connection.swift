@@ -77,6 +77,7 @@ final class Connection {
             guard isOpen, !readShut else { break }
             let n = cs_read_some(fd, buf.baseAddress, buf.count)
             if n > 0 {
+                loop.counters.bytesReceived.add(n, ordering: .relaxed)
                 received(UnsafeMutableRawBufferPointer(rebasing: buf[0..<n]))
                 if n < buf.count { break }
             } else if n == 0 {
@@ -126,6 +127,7 @@ final class Connection {
         while isOpen, !outbound.isEmpty {
             let n = outbound.withUnsentBytes { cs_send_some(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                loop.counters.bytesSent.add(n, ordering: .relaxed)
                 outbound.consume(n)
             } else if n == -Int(EAGAIN) {
                 break
@@ -191,7 +193,8 @@ final class Connection {
         _ = cs_epoll_del(loop.epollFD, fd)
         _ = cs_close_fd(fd)
         loop.connections[id] = nil
-        loop.openCount.subtract(1, ordering: .relaxed)
+        loop.counters.open.subtract(1, ordering: .relaxed)
+        if socket != nil { loop.counters.webSocketsOpen.subtract(1, ordering: .relaxed) }
         outbound = OutboundBuffer()
         inbound = []
         notifyClosed()

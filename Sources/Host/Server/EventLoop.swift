@@ -16,7 +16,7 @@ final class EventLoop: @unchecked Sendable {
     let epollFD: Int32
     let wakeFD: Int32
     let listenFD: Int32
-    let openCount = Atomic<Int>(0)
+    let counters: ServerCounters
 
     /// The queue, and whether the loop is (about to be) blocked in epoll_wait: only then does a post need
     /// the eventfd. Both live under one lock so a post can never slip between the check and the sleep.
@@ -34,8 +34,10 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPaused = false
     let tickInterval: Double
 
-    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger, listenFD: Int32) throws {
+    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger,
+         counters: ServerCounters, listenFD: Int32) throws {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
+        self.counters = counters
         self.listenFD = listenFD
         epollFD = cs_epoll_create()
         guard epollFD >= 0 else { throw ServerError.system("epoll_create1", cs_errno()) }
@@ -189,6 +191,7 @@ final class EventLoop: @unchecked Sendable {
             }
             if connections.count >= options.maxConnections {
                 _ = cs_close_fd(fd)
+                counters.rejected.add(1, ordering: .relaxed)
                 continue
             }
             let remote = addr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -198,7 +201,8 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             connections[c.id] = c
-            openCount.add(1, ordering: .relaxed)
+            counters.accepted.add(1, ordering: .relaxed)
+            counters.open.add(1, ordering: .relaxed)
         }
     }
 

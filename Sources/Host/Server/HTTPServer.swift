@@ -14,6 +14,7 @@ public final class HTTPServer: Sendable {
     private let routes: any HTTPRouteHandler
     private let logger: Logger
     private let state = Mutex<Running?>(nil)
+    private let counters = ServerCounters()
 
     public init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger) {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
@@ -30,7 +31,7 @@ public final class HTTPServer: Sendable {
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
             let loop: EventLoop
             do {
-                loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, listenFD: fd)
+                loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd)
             } catch {
                 _ = cs_close_fd(fd)
                 throw error
@@ -50,7 +51,8 @@ public final class HTTPServer: Sendable {
         running.thread.join()
     }
 
-    public var openConnectionCount: Int {
-        state.withLock { $0?.loop.openCount.load(ordering: .relaxed) ?? 0 }
-    }
+    public var openConnectionCount: Int { counters.open.load(ordering: .relaxed) }
+
+    /// Transport counters since `init` (for metrics).
+    public var stats: ServerStats { counters.snapshot }
 }

@@ -40,6 +40,8 @@ public struct WebSocketStateMachine: Sendable {
     private var pingDeadline: Double?
     /// The code to report to the application once the connection ends.
     public private(set) var closeCode: UInt16?
+    /// Set when the server closed because the peer broke the protocol (1002, 1003, 1007, 1009).
+    public private(set) var failedWith: UInt16?
 
     public init(configuration: Configuration = Configuration(), now: Double) {
         self.configuration = configuration
@@ -113,6 +115,7 @@ public struct WebSocketStateMachine: Sendable {
     }
 
     private mutating func fail(_ code: UInt16, actions: inout [Action]) {
+        if failedWith == nil { failedWith = code }
         if case .open = phase {
             actions.append(.write(WebSocketFrameEncoder.closeFrame(code: code)))
             closeCode = code
