@@ -29,15 +29,14 @@ public final class HTTPServer: Sendable {
             var port: Int32 = 0
             let fd = cs_tcp_listen(options.host, Int32(options.port), Int32(options.listenBacklog), &port)
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
-            let loop: EventLoop
             do {
-                loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd)
+                let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd)
+                let thread = try LoopThread { loop.run() }
+                running = Running(loop: loop, thread: thread)
             } catch {
                 _ = cs_close_fd(fd)
                 throw error
             }
-            let thread = try LoopThread { loop.run() }
-            running = Running(loop: loop, thread: thread)
             logger.debug("listening", ["host": options.host, "port": "\(port)", "nofile": "\(limit)"])
             return Int(port)
         }
