@@ -233,6 +233,18 @@ struct ServerLiveTests {
         #expect(server.openConnectionCount == 1)
     }
 
+    @Test("start fails cleanly on a port in use, and a server starts only once")
+    func startFailures() throws {
+        let (server, port) = try startServer()
+        defer { server.shutdown() }
+        #expect(throws: ServerError.self) { _ = try server.start() }
+        var options = ServerOptions()
+        options.port = port
+        let second = HTTPServer(options: options, delegate: RecordingDelegate(), routes: TestRoutes(), logger: Logger("t", sink: Logger.Sink { _ in }))
+        #expect(throws: ServerError.self) { _ = try second.start() }
+        #expect(second.openConnectionCount == 0)
+    }
+
     @Test("HEAD gets the head of the response without a body")
     func headRequest() throws {
         let (server, port) = try startServer()
