@@ -155,6 +155,19 @@ def throughput(port, payload, connections, seconds):
     return {"requests_per_s": done / elapsed, "connections": connections, "seconds": round(elapsed, 2)}
 
 
+def throughput_procs(port, payload, connections, seconds, procs):
+    """`throughput` split over `procs` client processes (one Python process caps near one core)."""
+    if procs <= 1:
+        return throughput(port, payload, connections, seconds)
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(procs) as pool:
+        share = [connections // procs + (1 if i < connections % procs else 0) for i in range(procs)]
+        parts = pool.starmap(throughput, [(port, payload, n, seconds) for n in share])
+    return {"requests_per_s": sum(p["requests_per_s"] for p in parts), "connections": connections,
+            "seconds": max(p["seconds"] for p in parts), "client_processes": procs}
+
+
 def cpu_seconds(pid):
     """User+system CPU time of a process (all threads), from /proc."""
     with open(f"/proc/{pid}/stat") as f:
@@ -254,6 +267,7 @@ def main():
     ap.add_argument("--rtt-count", type=int, default=5000)
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--idle", type=int, default=1000)
+    ap.add_argument("--client-procs", type=int, default=1, help="client processes for the throughput phase")
     ap.add_argument("--with-drivers", action="store_true", help="let the host start the built drivers")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -265,7 +279,8 @@ def main():
     echo, echo_port = start_echo_server()
     try:
         results["baseline_echo_rtt"] = with_cpu(echo.pid, round_trips, echo_port, init, args.rtt_count)
-        results["baseline_echo_throughput"] = with_cpu(echo.pid, throughput, echo_port, init, args.connections, args.seconds)
+        results["baseline_echo_throughput"] = with_cpu(echo.pid, throughput_procs, echo_port, init, args.connections, args.seconds,
+                                                       args.client_procs)
     finally:
         echo.kill()
         echo.wait()
@@ -275,7 +290,8 @@ def main():
         time.sleep(0.5)
         results["rss_idle_mb"] = round(rss_kb(cb.pid) / 1024, 1)
         results["initialize_rtt"] = with_cpu(cb.pid, round_trips, port, init, args.rtt_count)
-        results["initialize_throughput"] = with_cpu(cb.pid, throughput, port, init, args.connections, args.seconds)
+        results["initialize_throughput"] = with_cpu(cb.pid, throughput_procs, port, init, args.connections, args.seconds,
+                                                  args.client_procs)
         results["idle_websockets"] = idle_connections(port, cb.pid, args.idle)
         results["rss_after_mb"] = round(rss_kb(cb.pid) / 1024, 1)
     finally:
