@@ -16,10 +16,11 @@ class RPCError(Exception):
 class Client:
     def __init__(self, url, headers=None, subprotocols=None, max_size=2**26):
         self.ws = connect(url, additional_headers=headers, subprotocols=subprotocols, max_size=max_size,
-                          open_timeout=10, close_timeout=5)
+                          open_timeout=10, close_timeout=5).__enter__()
         self.ids = itertools.count(1)
         self.notifications = []
         self.pending = {}
+        self.sessions = []
 
     def send_raw(self, text):
         self.ws.send(text)
@@ -57,15 +58,21 @@ class Client:
 
     def session(self, language="python", **params):
         params["language"] = language
-        return self.call("session.create", params)["sessionId"]
+        sid = self.call("session.create", params)["sessionId"]
+        self.sessions.append(sid)
+        return sid
 
     def execute(self, session_id, command, timeout=60, **extra):
         params = {"sessionId": session_id, "command": command}
         params.update(extra)
         return self.call("session.execute", params, timeout)
 
-    def close(self):
+    def close(self, close_sessions=True):
+        """Closes the sessions this client created (servers cap sessions per principal), then the socket."""
         try:
+            if close_sessions:
+                for sid in self.sessions:
+                    self.request("session.close", {"sessionId": sid}, timeout=30)
             self.ws.close()
         except Exception:
             pass

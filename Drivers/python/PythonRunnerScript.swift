@@ -1,0 +1,584 @@
+/// The Python runner: a fork server that runs inside the session sandbox (see RunnerProcess for the protocol).
+/// Kept as a string so the driver is a single executable; written to /var/lib/codebeaker/runners/python/.
+let pythonRunnerScript = #"""
+# CodeBeaker Python runner: a fork server inside the session sandbox (bubblewrap + cgroup).
+# Control channel: fd 3, one JSON object per line. In: {"op":"exec",...} and {"op":"cancel","id"}.
+# Out: {"op":"ready"} once, then {"op":"done","id",exitCode,signal,timedOut,cancelled,reason} per job.
+# A job's output goes straight to fds 1 and 2, which the driver reads. Jobs arrive one at a time.
+#
+# Processes: this supervisor, a zygote it forks once, and "spares" the zygote forks ahead of time. A spare
+# warms up (pays its copy-on-write faults) before its job arrives, so a job costs two pipe writes. The
+# supervisor never forks per job, so it suffers no copy-on-write faults on the job's clock either.
+import atexit, builtins, gc, io, json, os, resource, select, signal, socket, sys, time, types
+
+CTL_FD = 3
+STATEFUL = "--stateful" in sys.argv
+# kill(-1) is only safe as a process of the sandbox's own pid namespace (bwrap's init is pid 1, we are
+# pid 2) running unprivileged: anywhere else it would signal every process on the host.
+IN_SANDBOX = "--sandboxed" in sys.argv and os.getpid() <= 3 and os.getuid() != 0
+SPARES = 2
+BASE_ENV = dict(os.environ)
+ctl = socket.socket(fileno=CTL_FD)
+ctl_buf = b""
+zygote = None  # (pid, seqpacket socket)
+spares = []    # [(pid, job_w, stdin_w, status_r)]
+exits = {}     # pid -> wait status reported by the zygote
+worker = None  # stateful mode: (pid, pidfd, sock)
+
+
+def send(obj):
+    ctl.sendall((json.dumps(obj) + "\n").encode())
+
+
+def next_message(timeout):
+    """One control message, or None on timeout; exits when the driver is gone."""
+    global ctl_buf
+    while b"\n" not in ctl_buf:
+        r, _, _ = select.select([ctl], [], [], timeout)
+        if not r:
+            return None
+        data = ctl.recv(1 << 20)
+        if not data:
+            kill_everything()
+            os._exit(0)
+        ctl_buf += data
+    line, ctl_buf = ctl_buf.split(b"\n", 1)
+    return json.loads(line)
+
+
+def kill_group(pid):
+    for target in (-pid, pid):
+        try:
+            os.kill(target, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def kill_everything():
+    """SIGKILL every other process of the sandbox (never outside one: see IN_SANDBOX)."""
+    if not IN_SANDBOX:
+        return
+    try:
+        os.kill(-1, signal.SIGKILL)
+    except OSError:
+        pass
+    drop_zygote()
+
+
+def reap_any():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def close_inherited(keep):
+    """In a fresh child: close every descriptor above stderr except `keep` (a new program sees none)."""
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+# ---- running code the way `python3 -c` does ----
+
+def exit_code_of(e):
+    c = e.code
+    if c is None:
+        return 0
+    if isinstance(c, int):
+        return c & 0xFF
+    try:
+        sys.stderr.write(str(c) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def run_source(src, g):
+    try:
+        code = compile(src, "<string>", "exec")
+        exec(code, g)
+        return 0
+    except SystemExit as e:
+        return exit_code_of(e)
+    except BaseException as e:
+        # Drop this function's frame so the traceback reads like `python3 -c`.
+        tb = e.__traceback__
+        tb = tb.tb_next if tb is not None else None
+        try:
+            sys.excepthook(type(e), e.with_traceback(tb), tb)
+        except Exception:
+            pass
+        return 1
+
+
+def flush_std():
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+
+
+def fresh_main():
+    mod = types.ModuleType("__main__")
+    mod.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = mod
+    sys.argv[:] = ["-c"]
+    sys.path[0] = ""
+    return mod.__dict__
+
+
+def apply_env(job):
+    extra = job.get("env")
+    if not extra:
+        return BASE_ENV  # the process environment is still the sandbox's
+    env = dict(BASE_ENV)
+    env.update(extra)
+    os.environ.clear()
+    os.environ.update(env)
+    return env
+
+
+WARM_CODE = "import sys\nx = [i * 2 for i in range(100)]\nprint(x[1], str(x), repr(1.5), len(x), {'a': 1})\n"
+
+
+def warm_up():
+    """In a spare, before its job: touch the interpreter paths a job uses, so their copy-on-write page
+    faults are paid now rather than on the job's clock (about 1 ms per job on this kind of VM)."""
+    out = sys.stdout
+    sys.stdout = io.StringIO()
+    try:
+        exec(compile(WARM_CODE, "<string>", "exec"), {"__builtins__": builtins})
+        json.loads(json.dumps({"op": "exec", "id": 1, "code": "x", "env": {}, "cwd": "/", "timeoutMs": 1}))
+    except BaseException:
+        pass
+    finally:
+        sys.stdout = out
+    for _ in gc.get_objects():
+        pass
+
+
+def set_cpu_limit(job):
+    try:
+        secs = int(job.get("timeoutMs", 30000) / 1000) + 2
+        resource.setrlimit(resource.RLIMIT_CPU, (secs, secs + 1))
+    except Exception:
+        pass
+
+
+def child_run(job, status_w):
+    """In the spare, stdin in place: become the job and never return. A code job that ends by itself
+    sends its own "done" to the driver (fd 3, close-on-exec) and then tells the supervisor, on status_w,
+    its exit code and that it did; so neither the supervisor's wake-up nor the process teardown is on
+    the job's clock."""
+    rc = 1
+    try:
+        env = apply_env(job)
+        os.chdir(job.get("cwd") or "/workspace")
+        set_cpu_limit(job)
+        if job["kind"] == "shell":
+            argv = job["argv"]
+            try:
+                os.execvpe(argv[0], argv, env)  # status_w is close-on-exec: the zygote reports the exit
+            except FileNotFoundError:
+                os.write(2, ("%s: command not found\n" % argv[0]).encode())
+                rc = 127
+            except PermissionError:
+                os.write(2, ("%s: permission denied\n" % argv[0]).encode())
+                rc = 126
+        else:
+            rc = run_source(job["code"], fresh_main())
+            try:
+                atexit._run_exitfuncs()
+            except BaseException:
+                pass
+            if "threading" in sys.modules:
+                try:
+                    sys.modules["threading"]._shutdown()
+                except BaseException:
+                    pass
+            flush_std()
+    except BaseException as e:
+        try:
+            os.write(2, ("runner: %s\n" % e).encode())
+        except Exception:
+            pass
+    sent = 0
+    if job["kind"] != "shell":
+        line = json.dumps({"op": "done", "id": job["id"], "exitCode": rc & 0xFF, "signal": None,
+                           "timedOut": False, "cancelled": False}) + "\n"
+        try:
+            sent = 1 if os.write(CTL_FD, line.encode()) == len(line) else 0
+        except OSError:
+            pass
+    try:
+        os.write(status_w, bytes([rc & 0xFF, sent]))
+    except OSError:
+        pass
+    os._exit(rc)
+
+
+# ---- the zygote: forks warmed-up spares on request and reports every child's exit ----
+
+def zygote_main(sock):
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    signal.set_wakeup_fd(w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    close_inherited((sock.fileno(), r, w))
+    while True:
+        try:
+            ready, _, _ = select.select([sock, r], [], [])
+        except InterruptedError:
+            continue
+        if r in ready:
+            os.read(r, 4096)
+            try:
+                while True:
+                    pid, st = os.waitpid(-1, os.WNOHANG)
+                    if pid == 0:
+                        break
+                    sock.send(json.dumps({"exit": pid, "status": st}).encode())
+            except ChildProcessError:
+                pass
+        if sock in ready:
+            msg = sock.recv(64)
+            if not msg:
+                os._exit(0)
+            job_r, job_w = os.pipe()
+            in_r, in_w = os.pipe()
+            st_r, st_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                spare_main(job_r, in_r, st_w)
+            os.close(job_r); os.close(in_r); os.close(st_w)
+            socket.send_fds(sock, [json.dumps({"spare": pid}).encode()], [job_w, in_w, st_r])
+            os.close(job_w); os.close(in_w); os.close(st_r)
+
+
+def spare_main(job_r, in_r, st_w):
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.setpgid(0, 0)
+        os.dup2(in_r, 0)
+        close_inherited((job_r, st_w, CTL_FD))
+        os.set_inheritable(CTL_FD, False)
+        warm_up()
+        chunks = []
+        while True:
+            b = os.read(job_r, 1 << 20)
+            if not b:
+                break
+            chunks.append(b)
+        os.close(job_r)
+        if chunks:
+            child_run(json.loads(b"".join(chunks)), st_w)
+    finally:
+        os._exit(1)
+
+
+def ensure_zygote():
+    global zygote
+    if zygote is None:
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            a.close()
+            try:
+                zygote_main(b)
+            finally:
+                os._exit(1)
+        b.close()
+        zygote = (pid, a)
+    return zygote
+
+
+def drop_zygote():
+    global zygote
+    for s in spares:
+        for fd in s[1:]:
+            os.close(fd)
+    del spares[:]
+    exits.clear()
+    if zygote is not None:
+        try:
+            os.kill(zygote[0], signal.SIGKILL)
+        except OSError:
+            pass
+        zygote[1].close()
+        zygote = None
+    reap_any()
+
+
+def zygote_message():
+    """Handles one message from the zygote; returns False if it is gone."""
+    try:
+        msg, fds, _, _ = socket.recv_fds(zygote[1], 4096, 3)
+    except OSError:
+        msg, fds = b"", []
+    if not msg:
+        drop_zygote()
+        return False
+    m = json.loads(msg)
+    if "spare" in m:
+        spares.append((m["spare"], fds[0], fds[1], fds[2]))
+    elif "exit" in m:
+        exits[m["exit"]] = m["status"]
+    return True
+
+
+def request_spares():
+    ensure_zygote()
+    pending = SPARES - len(spares)
+    for _ in range(pending):
+        zygote[1].send(b"F")
+    return pending
+
+
+def take_spare():
+    if not spares:
+        if request_spares() == 0:
+            zygote[1].send(b"F")
+        while not spares:
+            if not zygote_message():
+                ensure_zygote()
+                zygote[1].send(b"F")
+    return spares.pop(0)
+
+
+# ---- supervising a running job ----
+
+class Job:
+    def __init__(self, job):
+        self.job = job
+        self.deadline = time.monotonic() + job.get("timeoutMs", 30000) / 1000.0
+        self.timed_out = False
+        self.cancelled = False
+
+    def check_control(self, kill):
+        msg = next_message(0)
+        if msg and msg.get("op") == "cancel" and msg.get("id") == self.job["id"] and not (self.cancelled or self.timed_out):
+            self.cancelled = True
+            kill()
+
+    def wait(self, rfds, w, pending):
+        """select() honouring the deadline, feeding stdin on w; returns (readable, w, pending)."""
+        while True:
+            if b"\n" in ctl_buf:
+                return [ctl], w, pending
+            remaining = None if (self.timed_out or self.cancelled) else max(0.0, self.deadline - time.monotonic())
+            rl, wl, _ = select.select(rfds, [w] if w is not None else [], [], remaining)
+            if wl:
+                try:
+                    n = os.write(w, pending)
+                    pending = pending[n:]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = b""
+                if not pending:
+                    os.close(w)
+                    w = None
+            if rl:
+                return rl, w, pending
+            if not wl and remaining is not None and time.monotonic() >= self.deadline:
+                return None, w, pending
+
+
+def status_of(st):
+    if os.WIFSIGNALED(st):
+        return None, os.WTERMSIG(st)
+    return os.WEXITSTATUS(st), None
+
+
+def run_forked(job):
+    exits.clear()  # reports of earlier jobs' processes
+    pid, job_w, in_w, st_r = take_spare()
+    payload = json.dumps(job).encode()
+    while payload:
+        n = os.write(job_w, payload)
+        payload = payload[n:]
+    os.close(job_w)
+    data = (job.get("stdin") or "").encode()
+    if not data:
+        os.close(in_w)
+        in_w = None
+    else:
+        os.set_blocking(in_w, False)
+    j = Job(job)
+    code = sig = None
+    st_open = True
+    reported = False  # the child sent its own "done"
+    try:
+        while True:
+            if pid in exits:
+                code, sig = status_of(exits.pop(pid))
+                break
+            rfds = [ctl, zygote[1]] + ([st_r] if st_open else [])
+            rl, in_w, data = j.wait(rfds, in_w, data)
+            if rl is None:
+                j.timed_out = True
+                kill_group(pid)
+                continue
+            if ctl in rl:
+                j.check_control(lambda: kill_group(pid))
+            if st_open and st_r in rl:
+                b = os.read(st_r, 2)
+                if b:
+                    code = b[0]
+                    reported = len(b) > 1 and b[1] == 1
+                    break
+                st_open = False  # exec'd, or died without reporting: the zygote will tell
+            if zygote[1] in rl and not zygote_message():
+                code, sig = None, signal.SIGKILL  # the zygote (and with it the job) is gone
+                break
+    finally:
+        os.close(st_r)
+        if in_w is not None:
+            os.close(in_w)
+    kill_group(pid)  # background leftovers of the job's process group
+    if (j.timed_out or j.cancelled) and not STATEFUL:
+        kill_everything()  # anything that escaped the group (setsid, fork bombs)
+    if not reported:
+        send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
+    # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
+    # for the CPU; the other spare covers a job that arrives meanwhile.
+    request_spares()
+
+
+# ---- stateful mode: one persistent worker keeps the globals ----
+
+def worker_main(sock):
+    os.setpgid(0, 0)
+    close_inherited((sock.fileno(),))
+    g = fresh_main()
+    while True:
+        msg, fds, _, _ = socket.recv_fds(sock, 1 << 24, 1)
+        if not msg:
+            os._exit(0)
+        job = json.loads(msg)
+        stdin_r = fds[0] if fds else os.open("/dev/null", os.O_RDONLY)
+        os.dup2(stdin_r, 0)
+        os.close(stdin_r)
+        sys.stdin = open(0, "r", closefd=False)
+        apply_env(job)
+        try:
+            os.chdir(job.get("cwd") or "/workspace")
+        except OSError:
+            pass
+        rc = run_source(job["code"], g)
+        flush_std()
+        sock.sendall(json.dumps({"exitCode": rc}).encode())
+
+
+def ensure_worker():
+    global worker
+    if worker is None:
+        a, b = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                worker_main(b)
+            finally:
+                os._exit(1)
+        b.close()
+        worker = (pid, os.pidfd_open(pid), a)
+    return worker
+
+
+def drop_worker():
+    global worker
+    if worker is None:
+        return
+    pid, pidfd, sock = worker
+    kill_group(pid)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    os.close(pidfd)
+    sock.close()
+    worker = None
+
+
+def run_stateful(job):
+    pid, pidfd, sock = ensure_worker()
+    r, w = os.pipe()
+    payload = json.dumps({"code": job["code"], "env": job.get("env"), "cwd": job.get("cwd")}).encode()
+    socket.send_fds(sock, [payload], [r])
+    os.close(r)
+    data = (job.get("stdin") or "").encode()
+    if not data:
+        os.close(w)
+        w = None
+    else:
+        os.set_blocking(w, False)
+    j = Job(job)
+    reply = status = None
+    try:
+        while True:
+            rl, w, data = j.wait([ctl, pidfd, sock], w, data)
+            if rl is None:
+                j.timed_out = True
+                kill_group(pid)
+                continue
+            if ctl in rl:
+                j.check_control(lambda: kill_group(pid))
+            if sock in rl:
+                b = sock.recv(1 << 16)
+                if b:
+                    reply = json.loads(b)
+                    break
+            if pidfd in rl:
+                _, status = os.waitpid(pid, 0)
+                break
+    finally:
+        if w is not None:
+            os.close(w)
+    if reply is not None and not (j.timed_out or j.cancelled):
+        send({"op": "done", "id": job["id"], "exitCode": reply["exitCode"], "signal": None, "timedOut": False, "cancelled": False})
+        return
+    # The worker died, timed out or was cancelled: its state is gone.
+    code, sig = status_of(status) if status is not None else (None, signal.SIGKILL)
+    if status is not None:
+        os.close(pidfd)
+        sock.close()
+        globals()["worker"] = None
+    drop_worker()
+    reason = "the interpreter exited; its state was reset"
+    if j.timed_out:
+        reason = "timed out after %g s; interpreter state was reset" % (job.get("timeoutMs", 30000) / 1000.0)
+    elif j.cancelled:
+        reason = "cancelled; interpreter state was reset"
+    send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled, "reason": reason})
+
+
+def main():
+    gc.freeze()  # keep the collector from dirtying every inherited page in forked children
+    if STATEFUL:
+        ensure_worker()
+    request_spares()
+    send({"op": "ready", "pid": os.getpid()})
+    while True:
+        msg = next_message(None)
+        if msg is None or msg.get("op") != "exec":
+            continue
+        try:
+            if STATEFUL and msg["kind"] == "code":
+                run_stateful(msg)
+            else:
+                run_forked(msg)
+        except Exception as e:
+            send({"op": "done", "id": msg.get("id"), "exitCode": None, "signal": None, "timedOut": False,
+                  "cancelled": False, "reason": "runner error: %s" % e})
+
+
+main()
+"""#
