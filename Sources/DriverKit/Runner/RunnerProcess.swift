@@ -33,6 +33,8 @@ public final class RunnerProcess: Sendable {
         var lastExit: String?
         /// The cgroup's OOM-kill count as of the last check; a rise during a job means the job was OOM-killed.
         var oomSeen = 0
+        /// `stop()` callers waiting for the last generation to be gone.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     public init(launch: RunnerLaunch, session: SandboxSession) {
@@ -116,17 +118,23 @@ public final class RunnerProcess: Sendable {
         FD.close(fd)
     }
 
-    /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent.
-    public func stop() {
-        let pid = state.withLock { s -> pid_t in
-            s.stopped = true
-            let waiters = s.readyWaiters
-            s.readyWaiters = []
+    /// Kills the runner and everything in the sandbox, and returns once its process is reaped (so the
+    /// caller may remove the cgroup). No restarts afterwards. Idempotent.
+    public func stop() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let (pid, waiters, done) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool) in
+                s.stopped = true
+                let w = s.readyWaiters
+                s.readyWaiters = []
+                if s.pid == 0 { return (0, w, true) }
+                s.stopWaiters.append(c)
+                return (s.pid, w, false)
+            }
             for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
-            return s.pid
+            if pid > 0 { _ = kill(pid, SIGKILL) }
+            session.cgroup?.killAll()
+            if done { c.resume() }
         }
-        if pid > 0 { _ = kill(pid, SIGKILL) }
-        session.cgroup?.killAll()
     }
 
     /// Kills the runner (the next job gets a fresh one).

@@ -39,6 +39,7 @@ extension RealDrivers {
         #expect(r["stdout"] == "1\n" && r["exitCode"] == 0 && r["timedOut"] == false)
         let e = try #require(exec(d, rc.exitThree))
         #expect(e["exitCode"] == 3)
+        #expect(d.nonProtocolLines.isEmpty)
     }
 
     @Test(arguments: RuntimeCase.all)
@@ -133,6 +134,42 @@ extension RealDrivers {
         d.closeStdin()
         #expect(d.waitExit(timeoutMs: 5000) == 0)
         #expect(d.nonProtocolLines.isEmpty)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func sessionClose_KillsEveryProcessOfTheSession_AndRemovesItsCgroup(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        // A process that escaped the job's process group keeps running after the job...
+        _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sleep 300 >/dev/null 2>&1 &"]])
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+        #expect(!Self.processes(uid: ws.uid).isEmpty)
+        let cgroups = Self.cgroups(rc.driver, pid: d.pid)
+        #expect(!cgroups.isEmpty)
+        // ...until the session closes.
+        #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)
+        // Killed processes may linger a moment as zombies until their (host) reaper collects them.
+        var left = Self.processes(uid: ws.uid)
+        for _ in 0..<100 where !left.isEmpty {
+            usleep(10_000)
+            left = Self.processes(uid: ws.uid)
+        }
+        #expect(left.isEmpty)
+        #expect(Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+        #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)  // idempotent
+    }
+
+    static func processes(uid: Int) -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return all.filter { name in
+            guard Int(name) != nil, let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8) else { return false }
+            return status.split(separator: "\n").contains { $0.hasPrefix("Uid:") && $0.split(separator: "\t").dropFirst().first == Substring(String(uid)) }
+        }
+    }
+
+    static func cgroups(_ driver: String, pid: Int32) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/memory/codebeaker")) ?? []
+        return names.filter { $0.hasPrefix("\(driver)-\(pid)-") }
     }
 
     @Test(arguments: RuntimeCase.all)
