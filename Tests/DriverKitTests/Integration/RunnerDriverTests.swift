@@ -182,3 +182,21 @@ extension RealDrivers {
     }
 }
 }
+
+extension RealDrivers {
+    @Suite struct MissingRuntimeTests {
+        @Test(arguments: RuntimeCase.all)
+        func missingInterpreter_ReportsUnavailableWithHint_AndRefusesSessions(_ rc: RuntimeCase) throws {
+            let d = try DriverProcess(rc.driver, env: ["CODEBEAKER_DRIVER_INTERPRETER": "/nonexistent/\(rc.driver)"])
+            let caps = try #require(d.handshake()?["capabilities"])
+            #expect(caps["available"] == false)
+            #expect(caps["unavailableReason"]?.string?.contains("/nonexistent") == true)
+            #expect(caps["installHint"]?.string?.contains("apt-get install") == true)
+            let ws = TestWorkspace()
+            defer { ws.remove() }
+            guard case .error(_, -32002, _, _)? = d.call("session.open", ws.openParams("s1")) else {
+                Issue.record("expected -32002"); return
+            }
+        }
+    }
+}
