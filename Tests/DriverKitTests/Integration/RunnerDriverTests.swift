@@ -159,6 +159,22 @@ extension RealDrivers {
         #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)  // idempotent
     }
 
+    @Test func pythonScripts_RunLikeANewInterpreter() throws {
+        let (d, ws) = try open(.python)
+        defer { ws.remove() }
+        try "X = 42\n".write(toFile: ws.path + "/data.py", atomically: true, encoding: .utf8)
+        try "import sys, data\nprint(sys.argv[1:], __name__, __file__, data.X)\ndef f():\n    raise ValueError('x')\nf()\n"
+            .write(toFile: ws.path + "/calc.py", atomically: true, encoding: .utf8)
+        let r = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["calc.py", "a"]]))
+        #expect(r["stdout"] == "['a'] __main__ /workspace/calc.py 42\n")
+        #expect(r["exitCode"] == 1)
+        #expect(r["stderr"]?.string?.contains("File \"/workspace/calc.py\", line 4, in f") == true)
+        let missing = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["/workspace/nope.py"]]))
+        #expect(missing["exitCode"] == 2)
+        let version = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["-V"]]))
+        #expect(version["stdout"]?.string?.hasPrefix("Python 3") == true)
+    }
+
     static func processes(uid: Int) -> [String] {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return all.filter { name in
