@@ -175,6 +175,17 @@ extension RealDrivers {
         #expect(version["stdout"]?.string?.hasPrefix("Python 3") == true)
     }
 
+    @Test(arguments: RuntimeCase.all)
+    func sigterm_ReleasesSessionsAndExitsZero(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+        #expect(!Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+        kill(d.pid, SIGTERM)
+        #expect(d.waitExit(timeoutMs: 5000) == 0)
+        #expect(Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+    }
+
     static func processes(uid: Int) -> [String] {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return all.filter { name in
