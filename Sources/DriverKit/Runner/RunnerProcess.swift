@@ -82,6 +82,7 @@ public final class RunnerProcess: Sendable {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             throw error
         }
+        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
         let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
@@ -98,6 +99,8 @@ public final class RunnerProcess: Sendable {
                     DriverLog.warning("\(launch.name) runner: could not send job \(id); the runner is gone")
                 }
                 FD.close(fd)
+                // A cancel that arrived before the job was installed found nothing to cancel: repeat it.
+                if Task.isCancelled { cancel(id) }
             }
         } onCancel: {
             self.cancel(id)
