@@ -138,8 +138,8 @@ extension RunnerProcess {
             let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DriverError>, Never>] in
                 s.ready = true
                 s.failedStarts = 0
-                defer { s.readyWaiters = [] }
-                return s.readyWaiters
+                defer { s.readyWaiters = [:] }
+                return Array(s.readyWaiters.values)
             }
             for w in waiters { w.resume(returning: .success(())) }
         case "done":
@@ -212,8 +212,8 @@ extension RunnerProcess {
             s.wakeFd = -1
             s.lastExit = status
             if !wasReady { s.failedStarts += 1 }
-            let w = wasReady ? [] : s.readyWaiters
-            if !wasReady { s.readyWaiters = [] }
+            let w = wasReady ? [] : Array(s.readyWaiters.values)
+            if !wasReady { s.readyWaiters = [:] }
             return (j, w, !s.stopped && s.failedStarts < 3, wasReady)
         }
         FD.close(wake)  // no longer reachable through the state

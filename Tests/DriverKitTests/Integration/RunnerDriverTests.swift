@@ -98,6 +98,23 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func cancel_WhileTheRunnerIsStillStarting_AnswersAtOnce(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        let ws = TestWorkspace()
+        defer { ws.remove() }
+        _ = d.handshake()
+        _ = d.result("session.open", ws.openParams("s1"))  // returns before the runner is up
+        let start = MonotonicClock.nowMs()
+        let id = d.send("execute", ["session": "s1", "code": .string(rc.sleepLong)])
+        usleep(20_000)
+        _ = d.send("cancel", ["request": .int(id)])
+        guard case .result(_, let r)? = d.wait(id) else { Issue.record("no result"); return }
+        #expect(r["cancelled"] == true)
+        #expect(MonotonicClock.nowMs() - start < 3000)
+        #expect(d.result("execute", ["session": "s1", "code": .string(rc.printOne)])?["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func timeout_KillsTheRun_AndTheNextRunWorks(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }
