@@ -177,8 +177,6 @@ def warm_up():
         pass
     finally:
         sys.stdout = out
-    for _ in gc.get_objects():
-        pass
 
 
 def set_cpu_limit(job):
