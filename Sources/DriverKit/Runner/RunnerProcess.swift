@@ -26,6 +26,8 @@ public final class RunnerProcess: Sendable {
         var retiring = false
         var readyWaiters: [UInt64: CheckedContinuation<Result<Void, DriverError>, Never>] = [:]
         var nextWaiter: UInt64 = 0
+        /// Bytes of output outside any job still allowed into the driver log (per runner generation).
+        var strayLogBudget = 8192
         var job: ActiveJob?
         var nextId = 1
         var stopped = false

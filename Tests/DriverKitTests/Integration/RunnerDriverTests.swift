@@ -155,7 +155,7 @@ extension RealDrivers {
 
     @Test(arguments: RuntimeCase.all)
     func sessionClose_KillsEveryProcessOfTheSession_AndRemovesItsCgroup(_ rc: RuntimeCase) throws {
-        let (d, ws) = try open(rc)
+        let (d, ws) = try open(rc, stateful: true)  // stateful sessions keep background processes
         defer { ws.remove() }
         // A process that escaped the job's process group keeps running after the job...
         _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sleep 300 >/dev/null 2>&1 &"]])
@@ -190,6 +190,18 @@ extension RealDrivers {
         #expect(missing["exitCode"] == 2)
         let version = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["-V"]]))
         #expect(version["stdout"]?.string?.hasPrefix("Python 3") == true)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func backgroundProcesses_DoNotOutliveTheirExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        // Leaves the job's process group and keeps printing.
+        let bg = try #require(d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sh -c 'while true; do echo leak; sleep 0.01; done' &"]]))
+        #expect(bg["exitCode"] == 0)
+        usleep(100_000)
+        let r = try #require(exec(d, rc.printOne))
+        #expect(r["stdout"] == "1\n")
     }
 
     @Test(arguments: RuntimeCase.all)
