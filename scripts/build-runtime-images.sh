@@ -82,18 +82,42 @@ else
     step "codebeaker-base exists (use --rebuild to rebuild)"
 fi
 
+# The session runner (pid 1 of every session container), a static binary so any image can run it.
+RUNNER="$CACHE_DIR/cb-runner"
+if [ "$REBUILD" = 1 ] || [ ! -x "$RUNNER" ] || [ "$IMAGES_DIR/cb-runner.c" -nt "$RUNNER" ]; then
+    step "compile cb-runner (static) into $RUNNER"
+    mkdir -p "$CACHE_DIR"
+    if command -v cc >/dev/null && cc -static -O2 -Wall -o "$RUNNER.tmp" "$IMAGES_DIR/cb-runner.c" 2>/dev/null; then
+        :
+    else
+        # No host compiler (or no static libc): compile inside the base image.
+        docker run --rm --network host -v "$IMAGES_DIR:/src:ro" -v "$CACHE_DIR:/out" codebeaker-base sh -c \
+            'apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null && gcc -static -O2 -o /out/cb-runner.tmp /src/cb-runner.c' \
+            || die "cannot compile cb-runner"
+    fi
+    strip "$RUNNER.tmp" 2>/dev/null || true
+    mv "$RUNNER.tmp" "$RUNNER"
+    REBUILD_LANGS=1
+else
+    step "cb-runner is up to date ($RUNNER)"
+    REBUILD_LANGS=$REBUILD
+fi
+
 # 3: one image per language.
+CONTEXT=$(mktemp -d)
+trap 'rm -rf "$CONTEXT"' EXIT
+cp "$IMAGES_DIR"/common.sh "$RUNNER" "$CONTEXT"/
 IFS=',' read -r -a LANGS <<< "$ONLY"
 for lang in "${LANGS[@]}"; do
     name="codebeaker-$lang"
     file="$IMAGES_DIR/$lang.Dockerfile"
     [ -f "$file" ] || die "no Dockerfile for $lang at $file"
-    if [ "$REBUILD" = 0 ] && image_exists "$name"; then
+    if [ "$REBUILD_LANGS" = 0 ] && image_exists "$name"; then
         step "$name exists (use --rebuild to rebuild)"
         continue
     fi
     step "docker build $name"
-    DOCKER_BUILDKIT=0 docker build --network host -t "$name:latest" -f "$file" "$IMAGES_DIR" \
+    DOCKER_BUILDKIT=0 docker build --network host -t "$name:latest" -f "$file" "$CONTEXT" \
         | grep --line-buffered -E '^(Step |Successfully|Setting up |Unpacking )' \
         | awk '/^(Setting up|Unpacking) /{n++; if (n % 20) next} {print; fflush()}'
     [ "${PIPESTATUS[0]}" = 0 ] || die "docker build $name failed"

@@ -9,4 +9,7 @@ ENV HOME=/tmp
 WORKDIR /workspace
 USER sandbox
 LABEL codebeaker.image=1
-CMD ["sleep", "infinity"]
+# The session runner: pid 1, forks each run as the session's uid (see scripts/images/cb-runner.c).
+COPY cb-runner /usr/local/bin/cb-runner
+LABEL codebeaker.runner=/usr/local/bin/cb-runner
+CMD ["/usr/local/bin/cb-runner"]
