@@ -99,6 +99,26 @@ static void child_fail(const char *what, const char *arg) {
     _exit(errno == ENOENT ? 127 : 126);
 }
 
+// The run's environment: the runner's own (the image's ENV) with the request's entries on top.
+static char **merge_env(char **req) {
+    size_t n = 0, m = 0;
+    while (environ[n]) n++;
+    while (req[m]) m++;
+    char **out = calloc(n + m + 1, sizeof(char *));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+        size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+        int overridden = 0;
+        for (size_t r = 0; r < m && !overridden; r++)
+            if (strncmp(req[r], environ[i], klen) == 0 && req[r][klen] == '=') overridden = 1;
+        if (!overridden) out[k++] = environ[i];
+    }
+    for (size_t r = 0; r < m; r++) out[k++] = req[r];
+    out[k] = NULL;
+    return out;
+}
+
 static void finish(job_t *j) {
     unsigned char x[12];
     int code = -1, sig = 0;
@@ -159,7 +179,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len) {
             write_all(fd, fcontent, flen); close(fd);
         }
         if (cwd[0] && chdir(cwd)) child_fail("cb-runner: cannot enter directory", cwd);
-        environ = envp;
+        environ = merge_env(envp);
         execvp(argv[0], argv);
         child_fail("cb-runner: cannot run", argv[0]);
     }

@@ -76,6 +76,30 @@ final class DockerEngine: Sendable {
         return (list.array ?? []).compactMap(ContainerSummary.init(json:))
     }
 
+    /// Renames a container (pool containers take their session's name when assigned).
+    func renameContainer(_ id: String, to name: String) throws(EngineError) {
+        _ = try http.request("POST", "/containers/\(id)/rename?name=\(Self.escapeQuery(name))", timeoutMs: 10_000)
+    }
+
+    /// Changes resource limits of a running container.
+    func updateContainer(_ id: String, _ body: JSONValue) throws(EngineError) {
+        _ = try http.request("POST", "/containers/\(id)/update", body: body, timeoutMs: 10_000)
+    }
+
+    /// Attaches to a container's stdin/stdout/stderr; returns the hijacked, multiplexed stream.
+    func attach(_ id: String) throws(EngineError) -> EngineConnection {
+        try http.hijack("POST", "/containers/\(id)/attach?stream=1&stdin=1&stdout=1&stderr=1", body: nil, timeoutMs: 10_000)
+    }
+
+    /// `GET /images/{name}/json`, or nil when the image is not present.
+    func inspectImage(_ reference: String) throws(EngineError) -> JSONValue? {
+        do {
+            return try http.request("GET", "/images/\(Self.escapePath(reference))/json", timeoutMs: 10_000).json()
+        } catch let e where e.isNotFound {
+            return nil
+        }
+    }
+
     /// Creates an exec instance; returns its id.
     func createExec(container: String, _ spec: ExecSpec) throws(EngineError) -> String {
         let r = try http.request("POST", "/containers/\(container)/exec", body: spec.json, timeoutMs: 10_000).json()
@@ -126,10 +150,13 @@ struct ContainerSummary: Sendable, Equatable {
     var image: String
     var state: String
     var labels: [String: String]
+    /// Names without the leading slash.
+    var names: [String]
 
     init?(json: JSONValue) {
         guard let id = json["Id"]?.string else { return nil }
         self.id = id
+        names = (json["Names"]?.array ?? []).compactMap { $0.string.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } }
         image = json["Image"]?.string ?? ""
         state = json["State"]?.string ?? ""
         var l: [String: String] = [:]
