@@ -1,0 +1,40 @@
+import CSystem
+import Glibc
+
+/// Marshals a `ProcessSpec` into `cs_spawn_fds`.
+public enum Spawner {
+    /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
+    public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
+                             extraFds: [Int32] = []) throws(DriverError) -> pid_t {
+        let argv = spec.arguments.map { strdup($0) } + [nil]
+        let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let cgroups = spec.cgroupProcs.map { strdup($0) } + [nil]
+        let cwd = spec.cwd.map { strdup($0) } ?? nil
+        defer {
+            for p in argv { free(p) }
+            for p in envp { free(p) }
+            for p in cgroups { free(p) }
+            free(cwd)
+        }
+        let limits = spec.rlimits.map { cs_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
+        var pid: pid_t = 0
+        let rc: Int32 = limits.withUnsafeBufferPointer { lim in
+            cgroups.withUnsafeBufferPointer { cg in
+                var opts = cs_spawn_opts(
+                    stdin_fd: stdin, stdout_fd: stdout, stderr_fd: stderr, cwd: UnsafePointer(cwd),
+                    uid: Int32(spec.uid ?? -1), gid: Int32(spec.gid ?? -1),
+                    new_session: spec.newSession ? 1 : 0, no_new_privs: spec.noNewPrivs ? 1 : 0,
+                    die_with_parent: spec.dieWithParent ? 1 : 0,
+                    cgroup_procs: spec.cgroupProcs.isEmpty ? nil : UnsafeRawPointer(cg.baseAddress!).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
+                    rlimits: lim.baseAddress, rlimit_count: Int32(lim.count))
+                return extraFds.withUnsafeBufferPointer { fds in
+                    cs_spawn_fds(spec.executable, argv, envp, &opts, fds.baseAddress, Int32(fds.count), &pid)
+                }
+            }
+        }
+        guard rc == 0 else {
+            throw .internal("cannot start \(spec.executable): \(String(cString: strerror(rc)))")
+        }
+        return pid
+    }
+}

@@ -1,0 +1,77 @@
+import DriverProtocol
+import Glibc
+
+/// A complete `DriverRuntime` for interpreters that run a persistent runner per session (python, node):
+/// session.open creates the sandbox and starts the runner in the background; execute/shell are jobs for it.
+public final class RunnerDriver: DriverRuntime {
+    public let flavor: RunnerFlavor
+    let sessions = SessionStore<Entry>()
+
+    public struct Entry: Sendable {
+        public let sandbox: SandboxSession
+        public let runner: RunnerProcess
+    }
+
+    public init(flavor: RunnerFlavor) { self.flavor = flavor }
+
+    public var name: String { flavor.name }
+    public var version: String { flavor.version }
+
+    /// Why the runtime cannot work here, or nil.
+    public func unavailableReason() -> String? {
+        if access(flavor.interpreter, X_OK) != 0 { return "\(flavor.interpreter) not found" }
+        if !Sandbox.isAvailable { return "\(Sandbox.bwrapPath) (bubblewrap) not found" }
+        if geteuid() != 0 { return "the \(flavor.name) driver must run as root to switch to session uids" }
+        return nil
+    }
+
+    public func capabilities() -> DriverCapabilities {
+        var c = flavor.capabilities
+        if let why = unavailableReason() {
+            c.available = false
+            c.unavailableReason = why
+            c.installHint = flavor.installHint
+        }
+        // Without cgroups there are no memory/pids limits: say so in the figure.
+        if !SessionCgroup.isAvailable { c.isolationLevel = min(c.isolationLevel, 5) }
+        return c
+    }
+
+    public func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult {
+        if let existing = sessions.find(request.session) {
+            return OpenSessionResult(handle: existing.sandbox.handle, extra: ["readopted": true])
+        }
+        if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + flavor.installHint) }
+        try SandboxFiles.write(flavor.script, to: flavor.scriptHostPath)
+        var req = request
+        req.handle = "\(flavor.name):\(request.session)"
+        let sandbox = try SandboxSession.open(req)
+        let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.scriptSandboxPath, request.options),
+                                  readOnlyBinds: [.init(flavor.scriptHostPath, flavor.scriptSandboxPath)], env: flavor.env)
+        let runner = RunnerProcess(launch: launch, session: sandbox)
+        sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
+        runner.prewarm()
+        return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
+    }
+
+    public func closeSession(_ request: CloseSessionRequest) async {
+        guard let e = sessions.remove(request.session) else { return }
+        e.runner.stop()
+        e.sandbox.close()
+    }
+
+    public func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
+        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+    }
+
+    public func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
+        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+    }
+
+    public func shutdown() async {
+        for e in sessions.removeAll() {
+            e.runner.stop()
+            e.sandbox.close()
+        }
+    }
+}

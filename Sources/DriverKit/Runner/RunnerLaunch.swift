@@ -1,0 +1,19 @@
+/// How to start a runtime's persistent runner inside a session sandbox.
+public struct RunnerLaunch: Sendable, Equatable {
+    /// Runtime name for messages ("the python runner died ...").
+    public var name: String
+    /// argv inside the sandbox, e.g. ["/usr/bin/python3", "-I", "/opt/codebeaker/runner.py"].
+    public var command: [String]
+    /// Extra read-only binds (the runner script, runtime directories).
+    public var readOnlyBinds: [SandboxConfig.Bind]
+    /// Environment for the runner on top of the sandbox base environment.
+    public var env: [String: String]
+    /// How long a fresh runner may take to say it is ready.
+    public var readyTimeoutMs: Int
+
+    public init(name: String, command: [String], readOnlyBinds: [SandboxConfig.Bind] = [], env: [String: String] = [:],
+                readyTimeoutMs: Int = 20_000) {
+        self.name = name; self.command = command; self.readOnlyBinds = readOnlyBinds; self.env = env
+        self.readyTimeoutMs = readyTimeoutMs
+    }
+}

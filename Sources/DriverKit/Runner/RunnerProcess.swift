@@ -1,0 +1,149 @@
+import CSystem
+import DriverProtocol
+import Glibc
+import Synchronization
+
+/// A long-lived runner process inside a session's sandbox (bwrap + cgroup), so an execution costs a message
+/// and a fork instead of a sandbox and interpreter start. Protocol with the runner (fd 3, a unix socket):
+/// the driver sends `{"op":"exec",...}` / `{"op":"cancel","id"}` lines, the runner answers `{"op":"ready"}`
+/// once and `{"op":"done","id",exitCode,signal,timedOut,cancelled,reason}` per job. The runner's fd 1 and 2
+/// are the current job's stdout/stderr. Jobs run one at a time. A runner that dies (timeout kill, OOM, user
+/// `os._exit`/`kill -9 -1`) fails its job with a reason and is restarted for the next one.
+public final class RunnerProcess: Sendable {
+    public let launch: RunnerLaunch
+    public let session: SandboxSession
+    let gate = AsyncGate()
+    let state = Mutex(State())
+
+    struct State {
+        var generation = 0
+        /// The bwrap pid of the running runner; 0 when none.
+        var pid: pid_t = 0
+        var ctlFd: Int32 = -1
+        var wakeFd: Int32 = -1
+        var ready = false
+        var readyWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
+        var job: ActiveJob?
+        var nextId = 1
+        var stopped = false
+        /// Consecutive runner deaths before becoming ready; stops eager restarts of a broken runtime.
+        var failedStarts = 0
+        var lastExit: String?
+    }
+
+    public init(launch: RunnerLaunch, session: SandboxSession) {
+        self.launch = launch; self.session = session
+    }
+
+    /// Starts the runner now (e.g. at session open) so the first execution finds it warm.
+    public func prewarm() {
+        let start = state.withLock { s -> Int? in
+            guard !s.stopped, s.pid == 0 else { return nil }
+            s.generation += 1
+            s.pid = -1  // starting
+            return s.generation
+        }
+        if let gen = start { OSThread.start { self.ioLoop(generation: gen) } }
+    }
+
+    /// Waits until the runner is ready (starting it if needed).
+    public func waitReady() async throws(DriverError) {
+        prewarm()
+        let r: Result<Void, DriverError> = await withCheckedContinuation { c in
+            let now = state.withLock { s -> Result<Void, DriverError>? in
+                if s.stopped { return .failure(.sessionNotFound(session.id)) }
+                if s.ready { return .success(()) }
+                s.readyWaiters.append(c)
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+        try r.get()
+    }
+
+    /// Runs one job. Cancelling the Task asks the runner to kill the job (and kills the runner if it does
+    /// not comply within a second).
+    public func run(_ job: RunnerJob, events: EventSink) async throws(DriverError) -> RunResult {
+        await gate.acquire()
+        defer { gate.release() }
+        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
+        do {
+            try await waitReady()
+        } catch {
+            if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
+            throw error
+        }
+        let oomBefore = session.cgroup?.oomKillCount() ?? 0
+        let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
+                let target = state.withLock { s -> (Int32, Int32)? in
+                    guard s.ready, s.pid > 0 else { return nil }
+                    s.job = ActiveJob(id: id, job: job, events: events, continuation: c, oomBefore: oomBefore)
+                    return (dup(s.ctlFd), s.wakeFd)
+                }
+                guard let (fd, wake) = target else {
+                    c.resume(returning: RunResult(reason: "the \(launch.name) runner is not running"))
+                    return
+                }
+                _ = cs_eventfd_signal(wake)  // new deadline for the watchdog
+                if !Self.send(fd, job.frame(id: id)) {
+                    DriverLog.warning("\(launch.name) runner: could not send job \(id); the runner is gone")
+                }
+                FD.close(fd)
+            }
+        } onCancel: {
+            self.cancel(id)
+        }
+    }
+
+    private func cancel(_ id: Int) {
+        let fd = state.withLock { s -> Int32 in
+            guard var j = s.job, j.id == id else { return -1 }
+            j.cancelled = true
+            j.hardDeadline = min(j.hardDeadline, MonotonicClock.nowMs() + 1000)
+            s.job = j
+            _ = cs_eventfd_signal(s.wakeFd)
+            return dup(s.ctlFd)
+        }
+        guard fd >= 0 else { return }
+        _ = Self.send(fd, Array("{\"op\":\"cancel\",\"id\":\(id)}\n".utf8))
+        FD.close(fd)
+    }
+
+    /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent.
+    public func stop() {
+        let pid = state.withLock { s -> pid_t in
+            s.stopped = true
+            let waiters = s.readyWaiters
+            s.readyWaiters = []
+            for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
+            return s.pid
+        }
+        if pid > 0 { _ = kill(pid, SIGKILL) }
+        session.cgroup?.killAll()
+    }
+
+    /// Kills the runner (the next job gets a fresh one).
+    public func restart() {
+        let pid = state.withLock { $0.pid }
+        if pid > 0 { _ = kill(pid, SIGKILL) }
+        session.cgroup?.killAll()
+    }
+
+    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        guard fd >= 0 else { return false }
+        return bytes.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let n = cs_send_nosignal(fd, p.baseAddress! + off, p.count - off)
+                if n < 0 {
+                    if errno == EAGAIN { FD.waitWritable(fd); continue }
+                    return false
+                }
+                off += n
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Glibc
+
+/// Builds bubblewrap command lines. The driver (root) spawns bwrap already switched to the session uid with
+/// no_new_privs (ProcessSpec), so bwrap uses an unprivileged user namespace and cannot regain anything; the
+/// cgroup is joined before the uid switch.
+public enum Sandbox {
+    public static let bwrapPath = "/usr/bin/bwrap"
+    public static var isAvailable: Bool { access(bwrapPath, X_OK) == 0 }
+
+    /// Read-only bits of /etc a runtime needs; missing ones are skipped (--ro-bind-try).
+    public static let etcFiles = ["/etc/ld.so.cache", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime",
+                                  "/etc/alternatives", "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types"]
+
+    /// The full argv (bwrap first) that runs `command` inside the sandbox.
+    public static func arguments(_ c: SandboxConfig, command: [String]) -> [String] {
+        var a = [bwrapPath, "--unshare-all"]
+        if c.network { a.append("--share-net") }
+        a += ["--die-with-parent", "--new-session",
+              "--ro-bind", "/usr", "/usr",
+              "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+              "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
+        for f in etcFiles { a += ["--ro-bind-try", f, f] }
+        if c.network { a += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
+        if let etc = c.etcDir {
+            a += ["--ro-bind", etc + "/passwd", "/etc/passwd", "--ro-bind", etc + "/group", "/etc/group"]
+        }
+        a += ["--proc", "/proc", "--dev", "/dev",
+              "--size", String(c.tmpSizeMB << 20), "--tmpfs", "/tmp",
+              "--bind", c.workspace, "/workspace"]
+        for b in c.readOnlyBinds { a += ["--ro-bind", b.source, b.destination] }
+        a += ["--chdir", c.cwd, "--uid", String(c.uid), "--gid", String(c.gid), "--hostname", c.hostname,
+              "--clearenv"]
+        for (k, v) in baseEnvironment(c).sorted(by: { $0.key < $1.key }) { a += ["--setenv", k, v] }
+        a.append("--")
+        return a + command
+    }
+
+    public static func baseEnvironment(_ c: SandboxConfig) -> [String: String] {
+        var env = ["PATH": c.path, "HOME": "/workspace", "USER": "sandbox", "LOGNAME": "sandbox",
+                   "LANG": "C.UTF-8", "TMPDIR": "/tmp", "HOSTNAME": c.hostname]
+        for (k, v) in c.env { env[k] = v }
+        return env
+    }
+
+    /// A ProcessSpec that starts bwrap as the session uid, inside `cgroup` (when given), with `rlimits`.
+    /// bwrap needs no environment of its own; the sandbox's is set with --setenv.
+    public static func processSpec(_ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil,
+                                   rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults()) -> ProcessSpec {
+        var spec = ProcessSpec(executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
+        spec.uid = c.uid
+        spec.gid = c.gid
+        spec.cgroupProcs = cgroup?.procsFiles ?? []
+        spec.rlimits = rlimits
+        return spec
+    }
+}

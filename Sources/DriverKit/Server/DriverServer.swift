@@ -1,0 +1,180 @@
+import DriverProtocol
+import Glibc
+import Synchronization
+
+/// The driver side of docs/driver-protocol.md around a `DriverRuntime`: framing, handshake, dispatch of
+/// concurrent requests, cancel, ping, shutdown and stdin EOF. Feed it bytes (`feed`, `finishInput`) or call
+/// `run()` to serve the process's stdin/stdout.
+public final class DriverServer: Sendable {
+    public let runtime: any DriverRuntime
+    private let writer: MessageWriter
+    private let inFlight = InFlightRequests()
+    private let framer = Mutex(LineFramer())
+    private let stopping = Mutex(false)
+    private let onExit: @Sendable (Int32) -> Void
+    public static let supportedVersions = DriverWire.supportedVersions
+
+    /// `onExit` is called once after shutdown (stdin EOF or `shutdown`); `run()` passes `exit`.
+    public init(runtime: any DriverRuntime, writer: MessageWriter, onExit: @escaping @Sendable (Int32) -> Void) {
+        self.runtime = runtime; self.writer = writer; self.onExit = onExit
+    }
+
+    /// Serves stdin/stdout until stdin EOF, then exits 0. fd 1 is moved to a private descriptor first and
+    /// fd 1 pointed at stderr, so a stray print (ours or a library's) can never corrupt the protocol.
+    public static func run(_ runtime: any DriverRuntime) -> Never {
+        _ = signal(SIGPIPE, SIG_IGN)
+        let out = fcntl(1, F_DUPFD_CLOEXEC, 3)
+        _ = dup2(2, 1)
+        let server = DriverServer(runtime: runtime, writer: MessageWriter(fd: out)) { code in exit(code) }
+        OSThread.start { server.readLoop(fd: 0) }
+        while true { pause() }
+    }
+
+    /// Blocking read loop over `fd`; returns at EOF after starting shutdown.
+    public func readLoop(fd: Int32) {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            feed(buf[0..<n])
+        }
+        finishInput()
+    }
+
+    public func feed(_ bytes: some Collection<UInt8>) {
+        let items = framer.withLock { $0.feed(bytes) }
+        for item in items {
+            switch item {
+            case .line(let line):
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                handle(line: line)
+            case .tooLong(let n):
+                writer.send(.error(id: nil, code: DriverWire.ErrorCode.parseError,
+                                   message: "line of \(n) bytes exceeds the \(DriverWire.maxLineBytes) byte limit", data: nil))
+            }
+        }
+    }
+
+    /// stdin EOF: close every session and exit 0.
+    public func finishInput() {
+        Task { await self.shutdown(reply: nil) }
+    }
+
+    private func handle(line: [UInt8]) {
+        let message: DriverMessage
+        do {
+            message = try DriverMessage(parsing: line)
+        } catch {
+            writer.send(.error(id: nil, code: DriverWire.ErrorCode.parseError, message: "parse error: \(error)", data: nil))
+            return
+        }
+        switch message {
+        case .request(let id, let method, let params):
+            dispatch(id: id, method: method, params: params)
+        case .notification(let method, let params):
+            // A notification-style cancel is accepted too (no reply).
+            if method == DriverWire.Method.cancel, let r = params["request"]?.int { _ = inFlight.cancel(r) }
+        case .result, .error:
+            writer.send(.error(id: nil, code: DriverWire.ErrorCode.invalidRequest,
+                               message: "drivers accept requests only, got a response", data: nil))
+        }
+    }
+
+    private func dispatch(id: Int, method: String, params: JSONValue) {
+        switch method {
+        case DriverWire.Method.handshake:
+            reply(id, Result { () throws(DriverError) in try handshake(params) })
+        case DriverWire.Method.ping:
+            writer.send(.result(id: id, result: .object(JSONObject())))
+        case DriverWire.Method.cancel:
+            guard let target = params["request"]?.int else {
+                writer.send(.error(id: id, code: DriverWire.ErrorCode.invalidParams,
+                                   message: "missing required field 'request'", data: nil))
+                return
+            }
+            writer.send(.result(id: id, result: ["cancelled": .bool(inFlight.cancel(target))]))
+        case DriverWire.Method.shutdown:
+            Task { await self.shutdown(reply: id) }
+        default:
+            let started = inFlight.start(id) { [self] in
+                let result = await perform(id: id, method: method, params: params)
+                let wasCancelled = inFlight.finish(id)
+                switch result {
+                case .success(let v): writer.send(.result(id: id, result: v))
+                case .failure(let e) where wasCancelled && e.code == DriverWire.ErrorCode.internalError:
+                    writer.send(.error(id: id, code: DriverWire.ErrorCode.cancelled, message: "cancelled", data: nil))
+                case .failure(let e): writer.send(.error(id: id, code: e.code, message: e.message, data: e.data))
+                }
+            }
+            if !started {
+                writer.send(.error(id: id, code: DriverWire.ErrorCode.invalidRequest,
+                                   message: "request id \(id) is already in flight", data: nil))
+            }
+        }
+    }
+
+    private func perform(id: Int, method: String, params: JSONValue) async -> Result<JSONValue, DriverError> {
+        let session = params["session"]?.string
+        let sink = EventSink(requestId: id, session: session, streaming: params["stream"]?.bool ?? false) { [writer] in
+            writer.send($0)
+        }
+        do {
+            switch method {
+            case DriverWire.Method.sessionOpen:
+                return .success(try await runtime.openSession(OpenSessionRequest(params: params)).json)
+            case DriverWire.Method.sessionClose:
+                await runtime.closeSession(try CloseSessionRequest(params: params))
+                return .success(["closed": true])
+            case DriverWire.Method.execute:
+                return .success(try await runtime.execute(ExecuteRequest(requestId: id, params: params), events: sink).json)
+            case DriverWire.Method.shell:
+                return .success(try await runtime.shell(ShellRequest(requestId: id, params: params), events: sink).json)
+            case DriverWire.Method.install:
+                return .success(try await runtime.install(InstallRequest(requestId: id, params: params), events: sink))
+            default:
+                return .success(try await runtime.handle(method: method, params: params, events: sink))
+            }
+        } catch let e as DriverError {
+            return .failure(e)
+        } catch is CancellationError {
+            return .failure(.cancelled())
+        } catch {
+            DriverLog.error("\(method) failed: \(error)")
+            return .failure(.internal("internal driver error: \(error)"))
+        }
+    }
+
+    private func handshake(_ params: JSONValue) throws(DriverError) -> JSONValue {
+        guard let offered = params["protocolVersions"]?.array else {
+            throw .invalidParams("missing required field 'protocolVersions' (an array of integers)")
+        }
+        let versions = offered.compactMap(\.int)
+        guard let v = Set(versions).intersection(Self.supportedVersions).max() else {
+            throw DriverError(code: DriverWire.ErrorCode.versionMismatch,
+                              message: "protocol version mismatch: host speaks \(versions), driver speaks \(Self.supportedVersions)")
+        }
+        return ["protocolVersion": .int(v),
+                "driver": ["name": .string(runtime.name), "version": .string(runtime.version)],
+                "capabilities": runtime.capabilities().json]
+    }
+
+    private func reply(_ id: Int, _ r: Result<JSONValue, DriverError>) {
+        switch r {
+        case .success(let v): writer.send(.result(id: id, result: v))
+        case .failure(let e): writer.send(.error(id: id, code: e.code, message: e.message, data: e.data))
+        }
+    }
+
+    private func shutdown(reply id: Int?) async {
+        let first = stopping.withLock { s in defer { s = true }; return !s }
+        guard first else {
+            if let id { writer.send(.result(id: id, result: .object(JSONObject()))) }
+            return
+        }
+        for t in inFlight.cancelAll() { await t.value }
+        await runtime.shutdown()
+        if let id { writer.send(.result(id: id, result: .object(JSONObject()))) }
+        onExit(0)
+    }
+}

@@ -1,0 +1,70 @@
+import DriverProtocol
+import Glibc
+
+/// A session's sandbox environment: identity, workspace, cgroup and the bwrap configuration. Drivers that
+/// spawn a process per run call `run`; persistent runners (`RunnerProcess`) start inside `config` too.
+public final class SandboxSession: Sendable {
+    public let id: String
+    public let handle: String
+    public let options: SessionOptions
+    /// The base sandbox; per-run settings (cwd, env) are applied on a copy.
+    public let config: SandboxConfig
+    public let cgroup: SessionCgroup?
+
+    public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?) {
+        self.id = id; self.handle = handle; self.options = options; self.config = config; self.cgroup = cgroup
+    }
+
+    /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
+    /// writes passwd/group, creates the cgroup. `readOnlyBinds` and `env` are added for the runtime.
+    public static func open(_ request: OpenSessionRequest, readOnlyBinds: [SandboxConfig.Bind] = [],
+                            env: [String: String] = [:], path: String? = nil) throws(DriverError) -> SandboxSession {
+        var st = stat()
+        guard stat(request.workspace, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw .invalidParams("field 'workspace' is not a directory: \(request.workspace)")
+        }
+        let owner = st.st_uid != 0 ? Int(st.st_uid) : 65534
+        let uid = request.options.uid ?? owner
+        let gid = request.options.gid ?? (st.st_gid != 0 ? Int(st.st_gid) : uid)
+        var config = SandboxConfig(workspace: request.workspace, uid: uid, gid: gid)
+        config.network = request.options.network
+        config.readOnlyBinds = readOnlyBinds
+        config.env = request.options.env.merging(env) { _, new in new }
+        if let path { config.path = path }
+        config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid)
+        let cgroup = SessionCgroup.create(name: request.session, memoryLimitMB: request.options.memoryLimitMB,
+                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
+        return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
+                              options: request.options, config: config, cgroup: cgroup)
+    }
+
+    /// Runs `command` (argv inside the sandbox) in a fresh bwrap, with the session's limits.
+    public func run(command: [String], cwd: String? = nil, env: [String: String] = [:], stdin: String? = nil,
+                    timeoutMs: Int, maxOutputBytes: Int, events: EventSink) async throws(DriverError) -> RunResult {
+        var c = config
+        if let cwd { c.cwd = cwd.hasPrefix("/") ? cwd : "/workspace/" + cwd }
+        for (k, v) in env { c.env[k] = v }
+        var spec = Sandbox.processSpec(c, command: command, cgroup: cgroup,
+                                       rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(timeoutMs / 1000 + 5)))
+        spec.stdin = stdin.map { Array($0.utf8) }
+        spec.timeoutMs = timeoutMs
+        spec.maxOutputBytes = maxOutputBytes
+        let oomBefore = cgroup?.oomKillCount() ?? 0
+        var r = try await ProcessRunner.run(spec) { stream, text in events.output(stream, text) }
+        if let cgroup, cgroup.oomKillCount() > oomBefore {
+            r.reason = ExitReason.outOfMemory(limitMB: cgroup.memoryLimitMB)
+        } else if r.reason == nil, let code = r.exitCode, [137, 139, 152, 153].contains(code) {
+            // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ).
+            r.reason = ExitReason.signal(code - 128)
+        }
+        return r
+    }
+
+    /// Kills every process of the session and removes its cgroup. Idempotent.
+    public func close() {
+        cgroup?.destroy()
+    }
+
+    /// Isolation this session really has (docs: 6 = namespaces + cgroup limits, 5 without cgroups).
+    public var isolationLevel: Int { cgroup == nil ? 5 : 6 }
+}

@@ -1,0 +1,50 @@
+import Glibc
+import CSystem
+
+/// Small syscall helpers that retry on EINTR.
+public enum FD {
+    /// Writes every byte (blocking fd); returns false on a write error such as EPIPE.
+    @discardableResult
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { p in
+            var off = 0
+            while off < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN { waitWritable(fd); continue }
+                    return false
+                }
+                off += n
+            }
+            return true
+        }
+    }
+
+    /// Reads up to `max` bytes. nil: would block; empty: EOF.
+    public static func read(_ fd: Int32, max: Int = 65536) -> [UInt8]? {
+        var buf = [UInt8](repeating: 0, count: max)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, max) }
+            if n >= 0 { buf.removeSubrange(n...); return buf }
+            if errno == EINTR { continue }
+            if errno == EAGAIN { return nil }
+            return []  // treat errors as EOF
+        }
+    }
+
+    public static func close(_ fd: Int32) { if fd >= 0 { _ = Glibc.close(fd) } }
+
+    static func waitWritable(_ fd: Int32) {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        _ = poll(&p, 1, 100)
+    }
+
+    /// A pipe whose ends are close-on-exec; `nonblockRead` makes the read end non-blocking only.
+    public static func pipe(nonblockRead: Bool = true) throws(DriverError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [0, 0]
+        guard cs_pipe(&fds, 0) == 0 else { throw .internal("pipe failed: \(String(cString: strerror(errno)))") }
+        if nonblockRead { _ = cs_set_nonblocking(fds[0], 1) }
+        return (fds[0], fds[1])
+    }
+}
