@@ -1,3 +1,4 @@
+import DriverKit
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -45,7 +46,7 @@ final class RunnerChannel: Sendable {
         self.containerId = containerId
         self.conn = connection
         let me = self
-        ThreadStarter.start { me.readLoop() }
+        OSThread.start { me.readLoop() }
     }
 
     var isBroken: Bool { state.withLock { $0.brokenReason != nil } }
@@ -109,7 +110,7 @@ final class RunnerChannel: Sendable {
                 do throws(StreamDemuxer.Failure) {
                     try demux.feed(buf) { stream, piece in
                         if stream == .stdout { runnerBytes.append(contentsOf: piece) }
-                        else if stream == .stderr { ThreadStarter.log("cb-runner[\(containerId.prefix(12))]: \(String(decoding: piece, as: UTF8.self))") }
+                        else if stream == .stderr { DriverLog.warning("cb-runner[\(containerId.prefix(12))]: \(String(decoding: piece, as: UTF8.self))") }
                     }
                     return nil
                 } catch { return error }
