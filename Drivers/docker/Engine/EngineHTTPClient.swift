@@ -45,19 +45,21 @@ final class EngineHTTPClient: Sendable {
         while true {
             attempt += 1
             let (conn, reused) = try checkout()
+            let response: EngineResponse
             do throws(EngineError) {
                 try conn.write(payload)
                 let (head, keepAlive, bodyBytes) = try readResponse(conn, method: method, deadline: deadline)
+                response = EngineResponse(status: head.status, headers: head.headers, body: bodyBytes)
+                // Back to the pool only after the whole reply is read; never touched again here.
                 if keepAlive { checkin(conn) } else { conn.close() }
-                let response = EngineResponse(status: head.status, headers: head.headers, body: bodyBytes)
-                if head.status >= 400 { throw Self.apiError(response) }
-                return response
             } catch let e {
                 conn.close()
                 // A pooled connection the daemon closed while idle fails before any reply byte: retry once fresh.
                 if reused, attempt == 1, e.kind == .transport, e.message.hasPrefix(Self.closedBeforeReply) { continue }
                 throw e
             }
+            if response.status >= 400 { throw Self.apiError(response) }
+            return response
         }
     }
 
@@ -91,7 +93,7 @@ final class EngineHTTPClient: Sendable {
 
     private func checkout() throws(EngineError) -> (EngineConnection, Bool) {
         while let c = idle.withLock({ $0.popLast() }) {
-            if c.isStaleWhileIdle { c.close(); continue }
+            if c.fd < 0 || c.isStaleWhileIdle { c.close(); continue }
             return (c, true)
         }
         return (try EngineConnection.connect(to: endpoint), false)
