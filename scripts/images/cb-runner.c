@@ -16,7 +16,8 @@
 // Runner -> driver:
 //   'O' stdout bytes  'E' stderr bytes
 //   'X' exit: i32 exit_code (-1 when signalled), i32 signal, u8 timed_out, u8 cancelled,
-//             u8 stdout_truncated, u8 stderr_truncated
+//             u8 stdout_truncated, u8 stderr_truncated, u8 oom_killed (the container's cgroup
+//             counted an OOM kill during the run)
 //   'P' pong
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,7 +50,22 @@ typedef struct {
     uint32_t max_output;
     size_t out_sent, err_sent;
     int out_trunc, err_trunc, timed_out, cancelled, exited, status;
+    long oom_at_start;
 } job_t;
+
+// The container's OOM kill counter (cgroup v1 memory.oom_control or v2 memory.events); -1 if unreadable.
+static long oom_kills(void) {
+    static const char *files[] = { "/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events" };
+    for (int f = 0; f < 2; f++) {
+        FILE *fp = fopen(files[f], "re");
+        if (!fp) continue;
+        char line[128]; long v = -1;
+        while (fgets(line, sizeof line, fp)) if (sscanf(line, "oom_kill %ld", &v) == 1) break;
+        fclose(fp);
+        if (v >= 0) return v;
+    }
+    return -1;
+}
 
 static job_t jobs[MAX_JOBS];
 static unsigned char *inbuf; static size_t inlen, incap;
@@ -120,14 +136,17 @@ static char **merge_env(char **req) {
 }
 
 static void finish(job_t *j) {
-    unsigned char x[12];
+    unsigned char x[13];
     int code = -1, sig = 0;
     if (WIFEXITED(j->status)) code = WEXITSTATUS(j->status);
     else if (WIFSIGNALED(j->status)) sig = WTERMSIG(j->status);
     put32(x, (uint32_t)code); put32(x + 4, (uint32_t)sig);
     x[8] = (unsigned char)j->timed_out; x[9] = (unsigned char)j->cancelled;
     x[10] = (unsigned char)j->out_trunc; x[11] = (unsigned char)j->err_trunc;
-    send_frame('X', j->id, x, 12);
+    long oom_now = (WIFSIGNALED(j->status) && WTERMSIG(j->status) == SIGKILL && !j->timed_out && !j->cancelled)
+        ? oom_kills() : -1;
+    x[12] = (unsigned char)(oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start);
+    send_frame('X', j->id, x, 13);
     if (j->out_fd >= 0) close(j->out_fd);
     if (j->err_fd >= 0) close(j->err_fd);
     if (j->in_fd >= 0) close(j->in_fd);
@@ -153,7 +172,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len) {
     if (c.bad || !j) {
         const char *msg = c.bad ? "cb-runner: malformed run request\n" : "cb-runner: too many concurrent runs\n";
         send_frame('E', id, msg, (uint32_t)strlen(msg));
-        job_t tmp = { .id = id, .out_fd = -1, .err_fd = -1, .in_fd = -1, .status = 126 << 8 };
+        job_t tmp = { .id = id, .out_fd = -1, .err_fd = -1, .in_fd = -1, .status = 126 << 8, .oom_at_start = -1 };
         finish(&tmp);
         goto out;
     }
@@ -191,6 +210,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len) {
     j->in_buf = in; in = NULL; j->in_len = inl;
     j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     j->max_output = max_output;
+    j->oom_at_start = oom_kills();
     if (pid < 0) { j->status = 127 << 8; j->exited = 1; }
 out:
     free(cwd); free(fpath); free(fcontent); free(in);

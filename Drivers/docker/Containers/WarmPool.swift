@@ -93,6 +93,9 @@ final class WarmPool: Sendable {
         if let leftover { factory.destroy(leftover) }
     }
 
+    /// Images the pool has been asked to keep warm.
+    var images: [String] { state.withLock { Array(Set($0.ready.keys).union($0.creating.keys)).sorted() } }
+
     /// Number of ready containers per image (tests, metrics).
     func readyCount(_ image: String) -> Int { state.withLock { $0.ready[image, default: []].count } }
 

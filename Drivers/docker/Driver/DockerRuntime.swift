@@ -182,6 +182,15 @@ final class DockerRuntime: DriverRuntime {
         }
     }
 
+    /// `docker.status`: pool and session counts (tests, diagnostics).
+    func handle(method: String, params: JSONValue, events: EventSink) async throws -> JSONValue {
+        guard method == "docker.status" else { throw DriverError.methodNotFound(method) }
+        var ready = JSONObject()
+        for image in pool.images { ready[image] = .int(pool.readyCount(image)) }
+        return ["engine": .string(engine.endpoint.description), "poolSize": .int(pool.enabled ? pool.size : 0),
+                "poolReady": .object(ready), "sessions": .int(sessions.withLock { $0.count })]
+    }
+
     // MARK: runs
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
@@ -238,8 +247,9 @@ final class DockerRuntime: DriverRuntime {
         let outcome = await c.channel.run(spec, onOutput: forwarder.handler)
         let duration = Int(MonotonicClock.nowMs() - started)
         forwarder.flush()
-        var oom = false
-        if let x = outcome.exit, x.signal == 9, !x.timedOut, !x.cancelled {
+        var oom = outcome.exit?.oomKilled ?? false
+        if let x = outcome.exit, x.signal == 9, !x.timedOut, !x.cancelled, !oom {
+            // Runners that cannot read the cgroup counter: ask Docker (it flags OOM kills of the main process).
             let id = c.id
             oom = (try? await offPool { [engine] in try engine.inspectContainer(id)?["State"]?["OOMKilled"]?.bool ?? false }) ?? false
         }

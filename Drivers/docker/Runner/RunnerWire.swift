@@ -64,6 +64,8 @@ enum RunnerWire {
         var cancelled: Bool
         var stdoutTruncated: Bool
         var stderrTruncated: Bool
+        /// The container's memory cgroup killed a process during the run (older runners: always false).
+        var oomKilled: Bool = false
     }
 
     enum Failure: Error, Equatable {
@@ -91,11 +93,12 @@ enum RunnerWire {
                 case UInt8(ascii: "E"): out.append((id, .stderr(payload)))
                 case UInt8(ascii: "P"): out.append((id, .pong))
                 case UInt8(ascii: "X"):
-                    guard payload.count == 12 else { throw .badExitPayload }
+                    guard payload.count == 12 || payload.count == 13 else { throw .badExitPayload }
                     let code = Int32(bitPattern: get32(payload, 0)), sig = Int32(bitPattern: get32(payload, 4))
                     out.append((id, .exit(Exit(exitCode: code >= 0 ? Int(code) : nil, signal: sig > 0 ? Int(sig) : nil,
                                                timedOut: payload[8] != 0, cancelled: payload[9] != 0,
-                                               stdoutTruncated: payload[10] != 0, stderrTruncated: payload[11] != 0))))
+                                               stdoutTruncated: payload[10] != 0, stderrTruncated: payload[11] != 0,
+                                               oomKilled: payload.count > 12 && payload[12] != 0))))
                 case let t: throw .unknownType(t)
                 }
                 off += headerSize + len
