@@ -19,7 +19,7 @@ let flavor = RunnerFlavor(
     script: pythonRunnerScript, scriptFileName: "runner.py",
     env: ["PYTHONDONTWRITEBYTECODE": "1"]
 ) { script, options in
-    ["/usr/bin/python3", "-s", script] + (options.stateful ? ["--stateful"] : [])
+    ["/usr/bin/python3", "-s", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
 
 DriverServer.run(RunnerDriver(flavor: flavor))

@@ -166,11 +166,13 @@ extension RunnerProcess {
         var why = reason
         if let cg = session.cgroup, cg.oomKillCount() > job.oomBefore {
             why = ExitReason.outOfMemory(limitMB: cg.memoryLimitMB)
+        } else if why != nil {
+            // The runner's own words (e.g. "interpreter state was reset") win.
         } else if job.timedOut {
             why = ExitReason.timedOut(job.timeoutMs)
         } else if job.cancelled {
             why = "cancelled"
-        } else if why == nil, let signal {
+        } else if let signal {
             why = ExitReason.signal(signal)
         }
         let tails = (job.stdout.finish(), job.stderr.finish())
