@@ -83,14 +83,13 @@ function finish(r) {
     try { j.exitHandlers.emit('exit', r.exitCode); } catch {}
   }
   purgeWorkspaceModules();
-  const dirty = r.timedOut || r.cancelled || r.forced;
+  // Work left behind by a job that did not end on its own means this runner cannot start the next job
+  // clean: say so in the report (the driver replaces the runner), then exit.
+  const restart = !!(r.timedOut || r.cancelled || r.forced) && pendingWork();
   send({ op: 'done', id: j.id, exitCode: r.exitCode === undefined ? null : r.exitCode, signal: r.signal || null,
-         timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null });
+         timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null, restart });
   ctl.ref();
-  if (dirty && pendingWork()) {
-    // Let the done line reach the driver, then start over.
-    ctl.end(() => process.exit(0));
-  }
+  if (restart) ctl.end(() => process.exit(0));
 }
 
 function pendingWork() {

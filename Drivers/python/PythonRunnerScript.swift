@@ -173,8 +173,10 @@ def set_cpu_limit(job):
 
 
 def child_run(job, status_w):
-    """In the spare, stdin in place: become the job and never return. Code jobs report their exit code
-    on status_w before exiting, so the supervisor need not wait for the process teardown."""
+    """In the spare, stdin in place: become the job and never return. A code job that ends by itself
+    sends its own "done" to the driver (fd 3, close-on-exec) and then tells the supervisor, on status_w,
+    its exit code and that it did; so neither the supervisor's wake-up nor the process teardown is on
+    the job's clock."""
     rc = 1
     try:
         env = apply_env(job)
@@ -207,8 +209,16 @@ def child_run(job, status_w):
             os.write(2, ("runner: %s\n" % e).encode())
         except Exception:
             pass
+    sent = 0
+    if job["kind"] != "shell":
+        line = json.dumps({"op": "done", "id": job["id"], "exitCode": rc & 0xFF, "signal": None,
+                           "timedOut": False, "cancelled": False}) + "\n"
+        try:
+            sent = 1 if os.write(CTL_FD, line.encode()) == len(line) else 0
+        except OSError:
+            pass
     try:
-        os.write(status_w, bytes([rc & 0xFF]))
+        os.write(status_w, bytes([rc & 0xFF, sent]))
     except OSError:
         pass
     os._exit(rc)
@@ -258,7 +268,8 @@ def spare_main(job_r, in_r, st_w):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setpgid(0, 0)
         os.dup2(in_r, 0)
-        close_inherited((job_r, st_w))
+        close_inherited((job_r, st_w, CTL_FD))
+        os.set_inheritable(CTL_FD, False)
         warm_up()
         chunks = []
         while True:
@@ -401,10 +412,10 @@ def run_forked(job):
         in_w = None
     else:
         os.set_blocking(in_w, False)
-    request_spares()  # the zygote forks the next one while this job runs
     j = Job(job)
     code = sig = None
     st_open = True
+    reported = False  # the child sent its own "done"
     try:
         while True:
             if pid in exits:
@@ -419,9 +430,10 @@ def run_forked(job):
             if ctl in rl:
                 j.check_control(lambda: kill_group(pid))
             if st_open and st_r in rl:
-                b = os.read(st_r, 1)
+                b = os.read(st_r, 2)
                 if b:
                     code = b[0]
+                    reported = len(b) > 1 and b[1] == 1
                     break
                 st_open = False  # exec'd, or died without reporting: the zygote will tell
             if zygote[1] in rl and not zygote_message():
@@ -434,7 +446,11 @@ def run_forked(job):
     kill_group(pid)  # background leftovers of the job's process group
     if (j.timed_out or j.cancelled) and not STATEFUL:
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
-    send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
+    if not reported:
+        send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
+    # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
+    # for the CPU; the other spare covers a job that arrives meanwhile.
+    request_spares()
 
 
 # ---- stateful mode: one persistent worker keeps the globals ----

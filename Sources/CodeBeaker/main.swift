@@ -1,1 +1,4 @@
+import Foundation
 import Host
+
+exit(await CodeBeakerApp.main(arguments: Array(CommandLine.arguments.dropFirst())))

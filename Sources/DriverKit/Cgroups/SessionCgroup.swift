@@ -57,6 +57,21 @@ public final class SessionCgroup: Sendable {
         return SessionCgroup(name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs, memoryDir: memoryDir)
     }
 
+    /// Removes cgroups named `<prefix><pid>-...` whose driver pid is gone (kills what is left in them).
+    public static func removeStale(prefix: String) {
+        for controller in ["memory", "pids", "cpu"] {
+            let base = "\(mount)/\(controller)/\(parent)"
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { continue }
+            for n in names where n.hasPrefix(prefix) {
+                let rest = n.dropFirst(prefix.count)
+                guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else { continue }
+                _ = cs_kill_cgroup("\(base)/\(n)/cgroup.procs")
+                usleep(1000)
+                rmdir("\(base)/\(n)")
+            }
+        }
+    }
+
     /// The kernel's count of OOM kills in this cgroup (memory.oom_control `oom_kill`); compare before and after.
     public func oomKillCount() -> Int {
         guard let dir = memoryDir, let text = try? String(contentsOfFile: dir + "/memory.oom_control", encoding: .utf8) else { return 0 }

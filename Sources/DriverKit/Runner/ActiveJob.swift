@@ -11,11 +11,10 @@ struct ActiveJob {
     let timeoutMs: Int
     /// After this the driver stops trusting the runner to end the job and kills it (watchdog).
     var hardDeadline: Int64
-    let oomBefore: Int
     var timedOut = false
     var cancelled = false
 
-    init(id: Int, job: RunnerJob, events: EventSink, continuation: CheckedContinuation<RunResult, Never>, oomBefore: Int) {
+    init(id: Int, job: RunnerJob, events: EventSink, continuation: CheckedContinuation<RunResult, Never>) {
         self.id = id
         stdout = OutputCollector(limit: job.maxOutputBytes)
         stderr = OutputCollector(limit: job.maxOutputBytes)
@@ -25,7 +24,6 @@ struct ActiveJob {
         timeoutMs = job.timeoutMs
         // Runners enforce the timeout themselves; the watchdog covers a runner stuck in user code.
         hardDeadline = startMs + Int64(job.timeoutMs) + 1000
-        self.oomBefore = oomBefore
     }
 
     mutating func append(_ stream: StdStream, _ bytes: [UInt8]) -> String {

@@ -11,6 +11,8 @@ public final class AsyncGate: Sendable {
     public init() {}
 
     public func acquire() async {
+        // Uncontended: take it without suspending.
+        if state.withLock({ s -> Bool in if s.busy { return false }; s.busy = true; return true }) { return }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
                 if !s.busy { s.busy = true; return true }

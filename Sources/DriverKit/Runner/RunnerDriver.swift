@@ -12,7 +12,12 @@ public final class RunnerDriver: DriverRuntime {
         public let runner: RunnerProcess
     }
 
-    public init(flavor: RunnerFlavor) { self.flavor = flavor }
+    public init(flavor: RunnerFlavor) {
+        self.flavor = flavor
+        // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing we can re-adopt:
+        // its runners died with it. Remove them.
+        SessionCgroup.removeStale(prefix: flavor.name + "-")
+    }
 
     public var name: String { flavor.name }
     public var version: String { flavor.version }
@@ -45,7 +50,7 @@ public final class RunnerDriver: DriverRuntime {
         try SandboxFiles.write(flavor.script, to: flavor.scriptHostPath)
         var req = request
         req.handle = "\(flavor.name):\(request.session)"
-        let sandbox = try SandboxSession.open(req)
+        let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
         let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.scriptSandboxPath, request.options),
                                   readOnlyBinds: [.init(flavor.scriptHostPath, flavor.scriptSandboxPath)], env: flavor.env)
         let runner = RunnerProcess(launch: launch, session: sandbox)

@@ -60,7 +60,9 @@ extension RunnerProcess {
                 if !ready { DriverLog.warning("\(launch.name) runner not ready after \(launch.readyTimeoutMs) ms; killing it") }
                 killSandbox(pid)
             }
-            let waitMs: Int32 = killed ? 100 : limit.map { Int32(clamping: max(0, $0 - now)) } ?? -1
+            // The watchdog is not woken when a job starts (that wake-up would cost every job a context switch);
+            // instead the loop never sleeps longer than 500 ms, which bounds how late the watchdog can fire.
+            let waitMs: Int32 = killed ? 100 : Int32(clamping: min(500, max(0, (limit ?? Int64.max) - now)))
             let n = cs_epoll_wait(ep, &events, &datas, 8, waitMs)
             var died = false
             for i in 0..<max(0, Int(n)) {
@@ -150,6 +152,11 @@ extension RunnerProcess {
                 s.job = nil
                 return j
             }
+            if msg["restart"]?.bool == true {
+                // The runner cannot start the next job clean; replace it now rather than on the next job.
+                let pid = state.withLock { s -> pid_t in s.ready = false; s.retiring = true; return s.pid }
+                if pid > 0 { killSandbox(pid) }
+            }
             guard var job else { return }
             if msg["timedOut"]?.bool == true { job.timedOut = true }
             if msg["cancelled"]?.bool == true { job.cancelled = true }
@@ -164,7 +171,7 @@ extension RunnerProcess {
     private func complete(_ finished: ActiveJob, exitCode: Int?, signal: Int?, reason: String?) {
         var job = finished
         var why = reason
-        if let cg = session.cgroup, cg.oomKillCount() > job.oomBefore {
+        if let cg = session.cgroup, exitCode == nil || exitCode! > 128, oomKilled(cg) {
             why = ExitReason.outOfMemory(limitMB: cg.memoryLimitMB)
         } else if why != nil {
             // The runner's own words (e.g. "interpreter state was reset") win.
@@ -182,12 +189,19 @@ extension RunnerProcess {
                                                       signal: signal, reason: why))
     }
 
+    /// Whether the cgroup's OOM-kill count rose since the last check (read only for killed jobs: it is a file read).
+    private func oomKilled(_ cg: SessionCgroup) -> Bool {
+        let now = cg.oomKillCount()
+        return state.withLock { s in defer { s.oomSeen = now }; return now > s.oomSeen }
+    }
+
     /// Bookkeeping after a runner generation ended: fail its job and waiters, then restart eagerly unless
     /// the session is closing or the runtime keeps failing to start.
     private func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
         let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
-            let wasReady = s.ready
+            let wasReady = s.ready || s.retiring
+            s.retiring = false
             let j = s.job
             s.job = nil
             s.pid = 0; s.ctlFd = -1; s.ready = false

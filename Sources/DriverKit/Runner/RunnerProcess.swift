@@ -22,6 +22,8 @@ public final class RunnerProcess: Sendable {
         var ctlFd: Int32 = -1
         var wakeFd: Int32 = -1
         var ready = false
+        /// The runner announced it will exit after its last job ("restart":true); jobs wait for the next one.
+        var retiring = false
         var readyWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
         var job: ActiveJob?
         var nextId = 1
@@ -29,10 +31,14 @@ public final class RunnerProcess: Sendable {
         /// Consecutive runner deaths before becoming ready; stops eager restarts of a broken runtime.
         var failedStarts = 0
         var lastExit: String?
+        /// The cgroup's OOM-kill count as of the last check; a rise during a job means the job was OOM-killed.
+        var oomSeen = 0
     }
 
     public init(launch: RunnerLaunch, session: SandboxSession) {
         self.launch = launch; self.session = session
+        let oom = session.cgroup?.oomKillCount() ?? 0
+        state.withLock { $0.oomSeen = oom }
     }
 
     /// Starts the runner now (e.g. at session open) so the first execution finds it warm.
@@ -48,6 +54,7 @@ public final class RunnerProcess: Sendable {
 
     /// Waits until the runner is ready (starting it if needed).
     public func waitReady() async throws(DriverError) {
+        if state.withLock({ $0.ready && !$0.stopped }) { return }  // the common case, without a suspension
         prewarm()
         let r: Result<Void, DriverError> = await withCheckedContinuation { c in
             let now = state.withLock { s -> Result<Void, DriverError>? in
@@ -73,20 +80,18 @@ public final class RunnerProcess: Sendable {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             throw error
         }
-        let oomBefore = session.cgroup?.oomKillCount() ?? 0
         let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
-                let target = state.withLock { s -> (Int32, Int32)? in
+                let target = state.withLock { s -> Int32? in
                     guard s.ready, s.pid > 0 else { return nil }
-                    s.job = ActiveJob(id: id, job: job, events: events, continuation: c, oomBefore: oomBefore)
-                    return (dup(s.ctlFd), s.wakeFd)
+                    s.job = ActiveJob(id: id, job: job, events: events, continuation: c)
+                    return dup(s.ctlFd)
                 }
-                guard let (fd, wake) = target else {
+                guard let fd = target else {
                     c.resume(returning: RunResult(reason: "the \(launch.name) runner is not running"))
                     return
                 }
-                _ = cs_eventfd_signal(wake)  // new deadline for the watchdog
                 if !Self.send(fd, job.frame(id: id)) {
                     DriverLog.warning("\(launch.name) runner: could not send job \(id); the runner is gone")
                 }

@@ -17,8 +17,10 @@ public final class SandboxSession: Sendable {
 
     /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
     /// writes passwd/group, creates the cgroup. `readOnlyBinds` and `env` are added for the runtime.
+    /// `cgroupPrefix` keeps two drivers' sessions with the same host id apart (use the driver name).
     public static func open(_ request: OpenSessionRequest, readOnlyBinds: [SandboxConfig.Bind] = [],
-                            env: [String: String] = [:], path: String? = nil) throws(DriverError) -> SandboxSession {
+                            env: [String: String] = [:], path: String? = nil,
+                            cgroupPrefix: String = "") throws(DriverError) -> SandboxSession {
         var st = stat()
         guard stat(request.workspace, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw .invalidParams("field 'workspace' is not a directory: \(request.workspace)")
@@ -32,7 +34,7 @@ public final class SandboxSession: Sendable {
         config.env = request.options.env.merging(env) { _, new in new }
         if let path { config.path = path }
         config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid)
-        let cgroup = SessionCgroup.create(name: request.session, memoryLimitMB: request.options.memoryLimitMB,
+        let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
                                           pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
         return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
                               options: request.options, config: config, cgroup: cgroup)

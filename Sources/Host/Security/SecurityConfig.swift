@@ -17,3 +17,11 @@ public struct SecurityConfig: Sendable, Equatable {
 
     public init() {}
 }
+
+// Placeholder codec until the security layer lands its strict one.
+extension SecurityConfig {
+    public init(json: JSONValue) throws {
+        self.init()
+    }
+    public var json: JSONValue { .object([:]) }
+}

@@ -1,0 +1,93 @@
+/// Myers' O((N+M)D) line diff. Lines keep their "\n" so a missing final newline is a real difference.
+/// Common prefix and suffix are trimmed first; if the remaining edit distance exceeds `maxEditDistance`
+/// the middle is reported as "delete all, insert all" — still a correct diff, just not a minimal one,
+/// and it bounds memory (the trace is O(D²)).
+public enum LineDiff {
+    public enum Op: Sendable, Equatable { case equal, delete, insert }
+    /// One step of the edit script; `old`/`new` are 0-based line indexes (the one not used by the op is the
+    /// position in the other file at that point).
+    public struct Edit: Sendable, Equatable {
+        public var op: Op
+        public var old: Int
+        public var new: Int
+    }
+
+    /// Splits text into lines, each keeping its "\n"; the last one may lack it.
+    public static func lines(_ text: String) -> [String] {
+        var out: [String] = []
+        var current = ""
+        for ch in text.unicodeScalars {
+            current.unicodeScalars.append(ch)
+            if ch == "\n" { out.append(current); current = "" }
+        }
+        if !current.isEmpty { out.append(current) }
+        return out
+    }
+
+    public static func diff(_ a: [String], _ b: [String], maxEditDistance: Int = 2000) -> [Edit] {
+        // Intern lines so the inner loop compares Ints.
+        var ids: [String: Int] = [:]
+        func intern(_ l: String) -> Int {
+            if let v = ids[l] { return v }
+            let v = ids.count
+            ids[l] = v
+            return v
+        }
+        let ax = a.map(intern), bx = b.map(intern)
+
+        var prefix = 0
+        while prefix < ax.count && prefix < bx.count && ax[prefix] == bx[prefix] { prefix += 1 }
+        var suffix = 0
+        while suffix < ax.count - prefix && suffix < bx.count - prefix
+                && ax[ax.count - 1 - suffix] == bx[bx.count - 1 - suffix] { suffix += 1 }
+
+        var edits: [Edit] = (0..<prefix).map { Edit(op: .equal, old: $0, new: $0) }
+        let am = Array(ax[prefix..<(ax.count - suffix)]), bm = Array(bx[prefix..<(bx.count - suffix)])
+        if let middle = myers(am, bm, limit: maxEditDistance) {
+            edits += middle.map { Edit(op: $0.op, old: $0.old + prefix, new: $0.new + prefix) }
+        } else {
+            edits += (0..<am.count).map { Edit(op: .delete, old: prefix + $0, new: prefix) }
+            edits += (0..<bm.count).map { Edit(op: .insert, old: prefix + am.count, new: prefix + $0) }
+        }
+        for i in 0..<suffix {
+            edits.append(Edit(op: .equal, old: ax.count - suffix + i, new: bx.count - suffix + i))
+        }
+        return edits
+    }
+
+    /// Returns nil when the edit distance exceeds `limit`.
+    static func myers(_ a: [Int], _ b: [Int], limit: Int) -> [Edit]? {
+        let n = a.count, m = b.count
+        if n == 0 && m == 0 { return [] }
+        let maxD = min(n + m, limit)
+        let off = maxD + 1
+        var v = [Int](repeating: 0, count: 2 * maxD + 3)
+        var trace: [[Int32]] = []
+        var found = -1
+        outer: for d in 0...maxD {
+            trace.append(v[(off - d)...(off + d)].map { Int32($0) })
+            for k in stride(from: -d, through: d, by: 2) {
+                var x = (k == -d || (k != d && v[off + k - 1] < v[off + k + 1])) ? v[off + k + 1] : v[off + k - 1] + 1
+                var y = x - k
+                while x < n && y < m && a[x] == b[y] { x += 1; y += 1 }
+                v[off + k] = x
+                if x >= n && y >= m { found = d; break outer }
+            }
+        }
+        if found < 0 { return nil }
+
+        var out: [Edit] = []
+        var x = n, y = m
+        for d in stride(from: found, to: 0, by: -1) {
+            let vd = trace[d] // v before step d, indexed k + d
+            func at(_ k: Int) -> Int { Int(vd[k + d]) }
+            let k = x - y
+            let prevK = (k == -d || (k != d && at(k - 1) < at(k + 1))) ? k + 1 : k - 1
+            let prevX = at(prevK), prevY = prevX - prevK
+            while x > prevX && y > prevY { x -= 1; y -= 1; out.append(Edit(op: .equal, old: x, new: y)) }
+            if x == prevX { y -= 1; out.append(Edit(op: .insert, old: x, new: y)) } else { x -= 1; out.append(Edit(op: .delete, old: x, new: y)) }
+        }
+        while x > 0 && y > 0 { x -= 1; y -= 1; out.append(Edit(op: .equal, old: x, new: y)) }
+        return out.reversed()
+    }
+}

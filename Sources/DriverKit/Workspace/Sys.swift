@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thin syscall helpers for the workspace: EINTR retries, stat without following links, full writes.
+enum Sys {
+    static func retry(_ call: () -> Int32) -> Int32 {
+        while true {
+            let r = call()
+            if r < 0 && errno == EINTR { continue }
+            return r
+        }
+    }
+
+    static func errorText(_ err: Int32 = errno) -> String { String(cString: strerror(err)) }
+
+    static func lstat(_ dirfd: Int32, _ name: String) -> stat? {
+        var st = stat()
+        return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? st : nil
+    }
+
+    static func fstat(_ fd: Int32) -> stat? {
+        var st = stat()
+        return Glibc.fstat(fd, &st) == 0 ? st : nil
+    }
+
+    static func isRegular(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFREG }
+    static func isDirectory(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFDIR }
+    static func isSymlink(_ st: stat) -> Bool { st.st_mode & S_IFMT == S_IFLNK }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var off = 0
+        while off < bytes.count {
+            let n = write(fd, bytes.baseAddress! + off, bytes.count - off)
+            if n < 0 { if errno == EINTR { continue }; return false }
+            off += n
+        }
+        return true
+    }
+
+    /// Reads up to `limit` bytes; returns the bytes and whether more were left.
+    static func read(_ fd: Int32, limit: Int) -> (bytes: [UInt8], more: Bool)? {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while out.count <= limit {
+            let want = min(chunk.count, limit + 1 - out.count)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, want) }
+            if n < 0 { if errno == EINTR { continue }; return nil }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        if out.count > limit { out.removeLast(out.count - limit); return (out, true) }
+        return (out, false)
+    }
+
+    /// Names in a directory (not . or ..). Consumes a dup of `dirfd`.
+    static func entries(_ dirfd: Int32) -> [String]? {
+        let dup = Glibc.dup(dirfd)
+        guard dup >= 0, let dir = fdopendir(dup) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: &ent.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

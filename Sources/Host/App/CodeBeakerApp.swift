@@ -1,0 +1,145 @@
+import DriverProtocol
+import Foundation
+import Synchronization
+import CSystem
+
+/// Builds the server from the configuration and runs it until SIGTERM/SIGINT.
+public enum CodeBeakerApp {
+    public static func main(arguments: [String]) async -> Int32 {
+        let options: CommandLineOptions
+        do { options = try CommandLineOptions.parse(arguments) } catch {
+            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            return 2
+        }
+        switch options.action {
+        case .help: print(CommandLineOptions.usage); return 0
+        case .version: print("\(CoreMethods.serverName) \(CoreMethods.serverVersion)"); return 0
+        case .driverTest(let args): return await ConformanceKit.runCommand(arguments: args)
+        default: break
+        }
+        let config: ServerConfig
+        do { config = try loadConfig(options) } catch {
+            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            return 2
+        }
+        Logger.configure(level: config.logLevel, format: config.logFormat)
+        switch options.action {
+        case .printConfig:
+            print(JSONWriter.string(config.json))
+            return 0
+        case .driversList:
+            return await listDrivers(config)
+        default:
+            return await serve(config)
+        }
+    }
+
+    static func loadConfig(_ options: CommandLineOptions) throws -> ServerConfig {
+        var config = ServerConfig()
+        if let path = options.configFile {
+            guard let data = FileManager.default.contents(atPath: path) else { throw ServerConfig.Error("cannot read config file \(path)") }
+            do { try config.apply(json: try JSONParser.parse(Array(data))) } catch let e as JSONParser.Error {
+                throw ServerConfig.Error("config file \(path): \(e)")
+            }
+        }
+        try config.apply(environment: ProcessInfo.processInfo.environment)
+        try options.apply(to: &config)
+        return config
+    }
+}
+
+extension CodeBeakerApp {
+    /// Runs the server until SIGTERM or SIGINT, then shuts down in order: stop accepting, close sockets
+    /// with 1001, stop drivers.
+    static func serve(_ config: ServerConfig) async -> Int32 {
+        let log = Logger("server")
+        _ = cs_ignore_sigpipe()
+        let registry = DriverRegistry(directories: config.driversDirs)
+        registry.start()
+        let drivers: any DriverDirectory = registry
+        let names = Mutex<[String]>([])
+        var methods: [String: RPCMethod] = [:]
+        let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
+        methods.merge(core.methods) { a, _ in a }
+        names.withLock { $0 = methods.keys.sorted() }
+        let router = RPCRouter(methods: methods)
+        let handler = RPCConnectionHandler(router: router)
+        var options = ServerOptions()
+        options.host = config.host
+        options.port = config.port
+        options.webSocketPath = config.webSocketPath
+        options.maxMessageBytes = config.maxMessageBytes
+        let routes = HealthRoutes(drivers: drivers, metricsText: { "" })
+        let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
+        let port: Int
+        do { port = try server.start() } catch {
+            log.error("cannot listen on \(config.host):\(config.port): \(error)")
+            return 1
+        }
+        let url = "ws://\(config.host):\(port)\(config.webSocketPath)"
+        log.info("listening on \(url)")
+        FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+        let signal = await waitForTerminationSignal()
+        log.info("received \(signal), shutting down")
+        server.shutdown(timeoutSeconds: 3)
+        await registry.shutdownAll()
+        log.info("stopped")
+        return 0
+    }
+
+    /// Suspends until SIGTERM or SIGINT arrives; returns its name.
+    static func waitForTerminationSignal() async -> String {
+        await withCheckedContinuation { (cont: CheckedContinuation<String, Never>) in
+            SignalWaiter.shared.arm { cont.resume(returning: $0) }
+        }
+    }
+}
+
+/// Owns the dispatch signal sources (they must stay alive) and resumes its waiter once.
+private final class SignalWaiter: @unchecked Sendable {
+    static let shared = SignalWaiter()
+    private var sources: [any DispatchSourceSignal] = []
+    private let fired = Mutex(false)
+
+    func arm(_ onSignal: @escaping @Sendable (String) -> Void) {
+        for (sig, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler { [self] in
+                if self.fired.withLock({ let first = !$0; $0 = true; return first }) { onSignal(name) }
+            }
+            src.resume()
+            sources.append(src)
+        }
+    }
+}
+
+/// A fixed list of drivers, for tests and for a server started without a registry.
+public struct StaticDriverDirectory: DriverDirectory {
+    public let clients: [any DriverClient]
+    public init(clients: [any DriverClient]) { self.clients = clients }
+    public func snapshot() -> JSONValue { .array(clients.map { .object(["name": .string($0.name), "ready": .bool($0.isReady)]) }) }
+}
+
+extension DriverRegistry: DriverDirectory {}
+
+extension CodeBeakerApp {
+    /// `codebeaker drivers list`: starts each driver once, waits for it to settle, prints its state.
+    static func listDrivers(_ config: ServerConfig) async -> Int32 {
+        let registry = DriverRegistry(directories: config.driversDirs)
+        registry.start()
+        _ = await registry.waitUntilSettled(timeout: 15)
+        for case .object(let d) in registry.snapshot().array ?? [] {
+            let name = d["name"]?.string ?? "?"
+            let state = d["state"]?.string ?? "?"
+            let path = d["path"]?.string ?? ""
+            var line = "\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(path)"
+            if let reason = d["reason"]?.string { line += "\n           reason: \(reason)" }
+            if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
+            print(line)
+        }
+        if registry.supervisors.isEmpty { print("no drivers found in: \(DriverDiscovery(directories: config.driversDirs).directories.joined(separator: ", "))") }
+        await registry.shutdownAll()
+        return 0
+    }
+}

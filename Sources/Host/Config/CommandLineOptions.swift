@@ -1,0 +1,121 @@
+/// What `codebeaker` was asked to do, parsed from argv. Pure, so it is unit-tested without a process.
+public enum CommandLineAction: Equatable, Sendable {
+    case serve
+    case printConfig
+    case help
+    case version
+    case driverTest(arguments: [String])
+    case driversList
+}
+
+public struct CommandLineOptions: Sendable {
+    public var action: CommandLineAction = .serve
+    public var configFile: String?
+    /// Flag overrides, applied after the file and the environment.
+    public var host: String?
+    public var port: Int?
+    public var driversDirs: [String] = []
+    public var workspaceRoot: String?
+    public var logLevel: String?
+    public var logFormat: String?
+    public var insecure = false
+
+    public static let usage = """
+    codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
+
+    USAGE
+      codebeaker [options]                 run the server
+      codebeaker driver-test PATH [--language L]
+                                           run a driver executable through the protocol conformance checks
+      codebeaker drivers list [options]    show the drivers found and their state
+
+    OPTIONS
+      --host HOST          address to bind (default 127.0.0.1; env CODEBEAKER_HOST)
+      --port PORT          port, 0 picks a free one and prints it (default 5039; env CODEBEAKER_PORT)
+      --config FILE        JSON config file (see docs/configuration.md)
+      --drivers-dir DIR    where to look for codebeaker-driver-* executables; repeatable
+                           (default: beside this binary, then /usr/local/lib/codebeaker/drivers;
+                           env CODEBEAKER_DRIVERS_DIR, colon-separated)
+      --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
+      --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
+      --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
+      --insecure           allow binding a non-loopback address without API tokens
+      --print-config       print the effective configuration as JSON and exit
+      --version            print the version and exit
+      -h, --help           show this help
+
+    ENDPOINTS
+      ws://HOST:PORT/ws/jsonrpc   JSON-RPC 2.0 over WebSocket
+      GET /health, /health/live, /health/ready, /metrics
+    """
+
+    public struct Error: Swift.Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init() {}
+
+    public static func parse(_ args: [String]) throws(Error) -> CommandLineOptions {
+        var o = CommandLineOptions()
+        var i = 0
+        func value(_ flag: String) throws(Error) -> String {
+            i += 1
+            guard i < args.count else { throw Error(description: "\(flag) needs a value") }
+            return args[i]
+        }
+        if let first = args.first {
+            if first == "driver-test" {
+                o.action = .driverTest(arguments: Array(args.dropFirst()))
+                return o
+            }
+            if first == "drivers" {
+                guard args.count >= 2, args[1] == "list" else { throw Error(description: "usage: codebeaker drivers list") }
+                o.action = .driversList
+                i = 2
+            } else if first == "serve" {
+                i = 1
+            }
+        }
+        while i < args.count {
+            let arg = args[i]
+            // Accept --flag=value as well as --flag value.
+            var flag = arg
+            var inline: String?
+            if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+                flag = String(arg[..<eq])
+                inline = String(arg[arg.index(after: eq)...])
+            }
+            func v() throws(Error) -> String { if let inline { return inline }; return try value(flag) }
+            switch flag {
+            case "--host": o.host = try v()
+            case "--port":
+                let s = try v()
+                guard let p = Int(s), (0...65535).contains(p) else { throw Error(description: "--port must be 0-65535, got '\(s)'") }
+                o.port = p
+            case "--config": o.configFile = try v()
+            case "--drivers-dir": o.driversDirs.append(try v())
+            case "--workspace-root": o.workspaceRoot = try v()
+            case "--log-level": o.logLevel = try v()
+            case "--log-format": o.logFormat = try v()
+            case "--insecure": o.insecure = true
+            case "--print-config": if o.action == .serve { o.action = .printConfig }
+            case "--version": o.action = .version
+            case "-h", "--help": o.action = .help
+            default: throw Error(description: "unknown option '\(arg)' (see --help)")
+            }
+            i += 1
+        }
+        return o
+    }
+
+    /// Applies the flag overrides to a config that already has the file and environment applied.
+    public func apply(to config: inout ServerConfig) throws(ServerConfig.Error) {
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if !driversDirs.isEmpty { config.driversDirs = driversDirs }
+        if let workspaceRoot { config.workspaceRoot = workspaceRoot }
+        if let logLevel { try config.setLogLevel(logLevel) }
+        if let logFormat { try config.setLogFormat(logFormat) }
+        if insecure { config.insecure = true }
+    }
+}

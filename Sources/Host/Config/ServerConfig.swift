@@ -1,0 +1,107 @@
+import DriverProtocol
+import Foundation
+
+/// The effective configuration: defaults, then the JSON file, then `CODEBEAKER_*` env vars, then flags.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 5039
+    public var webSocketPath = "/ws/jsonrpc"
+    public var driversDirs: [String] = []
+    public var workspaceRoot = "/var/lib/codebeaker/workspaces"
+    public var logLevel = Logger.Level.info
+    public var logFormat = Logger.Format.text
+    public var maxMessageBytes = 16 << 20
+    /// Default and ceiling for one execution's wall-clock timeout.
+    public var defaultTimeoutSeconds = 30
+    public var maxTimeoutSeconds = 300
+    public var maxOutputBytes = 1 << 20
+    /// Serve non-loopback addresses without tokens (explicit opt-in).
+    public var insecure = false
+    public var security = SecurityConfig()
+
+    public init() {}
+
+    public static let fileKeys: Set<String> = [
+        "host", "port", "webSocketPath", "driversDirs", "workspaceRoot", "logLevel", "logFormat", "maxMessageBytes",
+        "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
+    ]
+
+    public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        public var description: String
+        public init(_ d: String) { description = d }
+    }
+
+    /// Applies a config file's JSON object. Unknown keys and wrong types are errors naming the key.
+    public mutating func apply(json: JSONValue) throws(Error) {
+        guard let o = json.object else { throw Error("config: top level must be an object") }
+        for (key, v) in o {
+            guard Self.fileKeys.contains(key) else { throw Error("config: unknown key '\(key)'") }
+            switch key {
+            case "host": host = try Self.string(v, key)
+            case "port": port = try Self.int(v, key, 0...65535)
+            case "webSocketPath": webSocketPath = try Self.string(v, key)
+            case "driversDirs":
+                guard let a = v.array, a.allSatisfy({ $0.string != nil }) else { throw Error("config: 'driversDirs' must be an array of strings") }
+                driversDirs = a.compactMap(\.string)
+            case "workspaceRoot": workspaceRoot = try Self.string(v, key)
+            case "logLevel": try setLogLevel(try Self.string(v, key))
+            case "logFormat": try setLogFormat(try Self.string(v, key))
+            case "maxMessageBytes": maxMessageBytes = try Self.int(v, key, 1024...(1 << 30))
+            case "defaultTimeoutSeconds": defaultTimeoutSeconds = try Self.int(v, key, 1...86400)
+            case "maxTimeoutSeconds": maxTimeoutSeconds = try Self.int(v, key, 1...86400)
+            case "maxOutputBytes": maxOutputBytes = try Self.int(v, key, 1024...(1 << 30))
+            case "insecure":
+                guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
+                insecure = b
+            case "security":
+                do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
+            default: break
+            }
+        }
+    }
+
+    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_WORKSPACE_ROOT`, `_LOG_LEVEL`, `_LOG_FORMAT`.
+    public mutating func apply(environment env: [String: String]) throws(Error) {
+        if let v = env["CODEBEAKER_HOST"] { host = v }
+        if let v = env["CODEBEAKER_PORT"] {
+            guard let p = Int(v), (0...65535).contains(p) else { throw Error("CODEBEAKER_PORT must be a port number, got '\(v)'") }
+            port = p
+        }
+        if let v = env["CODEBEAKER_DRIVERS_DIR"] { driversDirs = v.split(separator: ":").map(String.init) }
+        if let v = env["CODEBEAKER_WORKSPACE_ROOT"] { workspaceRoot = v }
+        if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
+        if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
+    }
+
+    public mutating func setLogLevel(_ s: String) throws(Error) {
+        guard let l = Logger.Level(name: s) else { throw Error("log level must be debug, info, warning or error, got '\(s)'") }
+        logLevel = l
+    }
+
+    public mutating func setLogFormat(_ s: String) throws(Error) {
+        guard let f = Logger.Format(rawValue: s) else { throw Error("log format must be text or json, got '\(s)'") }
+        logFormat = f
+    }
+
+    public var json: JSONValue {
+        .object([
+            "host": .string(host), "port": .int(port), "webSocketPath": .string(webSocketPath),
+            "driversDirs": JSONValue(driversDirs), "workspaceRoot": .string(workspaceRoot),
+            "logLevel": .string(logLevel.name), "logFormat": .string(logFormat.rawValue),
+            "maxMessageBytes": .int(maxMessageBytes), "defaultTimeoutSeconds": .int(defaultTimeoutSeconds),
+            "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
+            "insecure": .bool(insecure), "security": security.json,
+        ])
+    }
+
+    private static func string(_ v: JSONValue, _ key: String) throws(Error) -> String {
+        guard let s = v.string else { throw Error("config: '\(key)' must be a string, got \(v.typeName)") }
+        return s
+    }
+
+    private static func int(_ v: JSONValue, _ key: String, _ range: ClosedRange<Int>) throws(Error) -> Int {
+        guard let i = v.int else { throw Error("config: '\(key)' must be an integer, got \(v.typeName)") }
+        guard range.contains(i) else { throw Error("config: '\(key)' must be in \(range.lowerBound)...\(range.upperBound)") }
+        return i
+    }
+}

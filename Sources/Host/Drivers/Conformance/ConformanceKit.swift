@@ -1,0 +1,131 @@
+import DriverProtocol
+import Foundation
+import Glibc
+
+/// `codebeaker driver-test PATH [--language L]`: runs a driver executable through docs/driver-protocol.md and
+/// reports one check per line. Any driver, in any language, that passes is one the host can supervise.
+public enum ConformanceKit {
+    /// The unprivileged identity the kit's temporary workspace belongs to, as the host's would.
+    public static let sessionUID: UInt32 = 100999
+    static let sessionId = "s_conformance"
+
+    public static func run(executable: String, logger: Logger) async -> [ConformanceCheck] {
+        await run(executable: executable, language: nil, logger: logger, report: nil)
+    }
+
+    /// `language` overrides the driver's first declared language; `report` sees each check as it completes.
+    public static func run(executable: String, language: String?, logger: Logger,
+                           report: (@Sendable (ConformanceCheck) -> Void)?) async -> [ConformanceCheck] {
+        var checks: [ConformanceCheck] = []
+        func add(_ c: ConformanceCheck) { checks.append(c); report?(c) }
+        guard access(executable, X_OK) == 0 else {
+            add(.fail("spawn", "\(executable) is not an executable file"))
+            return checks
+        }
+        let main: ConformanceHarness
+        do { main = try ConformanceHarness(executable: executable, logger: logger) } catch {
+            add(.fail("spawn", "could not start \(executable): \(error)"))
+            return checks
+        }
+        let (handshake, caps) = await checkHandshake(main)
+        add(handshake)
+        if let caps {
+            add(checkCapabilities(caps))
+            for c in await sessionChecks(main, capabilities: caps, language: language) { add(c) }
+        }
+        add(await checkUnknownMethod(main))
+        add(await checkMalformedLine(main))
+        add(await checkGarbage(main))
+        let (mismatch, second) = await checkVersionMismatch(executable: executable, logger: logger)
+        add(mismatch)
+        add(await checkStdinEOF(main))
+        let violations = main.violations + (second?.violations ?? [])
+        add(violations.isEmpty ? .pass("stdout-protocol-only")
+            : .fail("stdout-protocol-only", "\(violations.count) non-protocol stdout line(s), first: \(violations[0])"))
+        await main.close()
+        await second?.close()
+        return checks
+    }
+
+    /// Entry point of `codebeaker driver-test`. Prints `PASS name` / `FAIL name: why` lines and a summary;
+    /// returns 0 iff every check passed, 2 on a usage error.
+    public static func runCommand(arguments: [String]) async -> Int32 {
+        var path: String?
+        var language: String?
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if a == "--language" || a == "-l", i + 1 < arguments.count {
+                language = arguments[i + 1]; i += 1
+            } else if a.hasPrefix("--language=") {
+                language = String(a.dropFirst("--language=".count))
+            } else if a == "-h" || a == "--help" {
+                FileHandle.standardOutput.write(Data("\(usage)\n".utf8)); return 0
+            } else if path == nil && !a.hasPrefix("-") {
+                path = a
+            } else {
+                FileHandle.standardError.write(Data("driver-test: unexpected argument \(a)\n\(usage)\n".utf8))
+                return 2
+            }
+            i += 1
+        }
+        guard let path else {
+            FileHandle.standardError.write(Data("\(usage)\n".utf8))
+            return 2
+        }
+        let checks = await run(executable: path, language: language, logger: Logger("driver-test"), report: { c in
+            FileHandle.standardOutput.write(Data("\(c)\n".utf8))
+        })
+        let passed = checks.filter(\.passed).count
+        FileHandle.standardOutput.write(Data("\(passed) passed, \(checks.count - passed) failed\n".utf8))
+        return passed == checks.count ? 0 : 1
+    }
+
+    static let usage = "usage: codebeaker driver-test PATH [--language L]"
+
+    static func checkHandshake(_ h: ConformanceHarness) async -> (ConformanceCheck, JSONValue?) {
+        let name = "handshake"
+        let params: JSONValue = ["protocolVersions": [1], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
+        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, "no reply within 10 s"), nil) }
+        if let code = r.rpcErrorCode { return (.fail(name, "error \(code): \(r["error"]?["message"]?.string ?? "")"), nil) }
+        guard let result = r["result"], result["protocolVersion"]?.int == 1 else {
+            return (.fail(name, "result.protocolVersion must be 1, got \(r["result"]?["protocolVersion"]?.description ?? "nothing")"), nil)
+        }
+        guard let dname = result["driver"]?["name"]?.string, let dversion = result["driver"]?["version"]?.string else {
+            return (.fail(name, "result.driver.name and result.driver.version must be strings"), nil)
+        }
+        guard let caps = result["capabilities"], caps.object != nil else { return (.fail(name, "result.capabilities must be an object"), nil) }
+        return (.pass(name, "\(dname) \(dversion), protocol 1"), caps)
+    }
+
+    /// Strict typing of the documented capability fields (the host itself decodes leniently).
+    static func checkCapabilities(_ caps: JSONValue) -> ConformanceCheck {
+        var problems: [String] = []
+        let languages = caps["languages"]?.array ?? []
+        if languages.isEmpty { problems.append("languages must be a non-empty array") }
+        for l in languages {
+            if (l["name"]?.string ?? "").isEmpty { problems.append("every language needs a name") }
+            for key in ["aliases", "extensions"] where l[key] != nil && l[key]?.array?.allSatisfy({ $0.string != nil }) != true {
+                problems.append("language \(key) must be an array of strings")
+            }
+        }
+        if caps["runtimeType"]?.string == nil { problems.append("runtimeType must be a string") }
+        if let iso = caps["isolationLevel"]?.int { if !(0...10).contains(iso) { problems.append("isolationLevel must be 0-10") } } else {
+            problems.append("isolationLevel must be an integer 0-10")
+        }
+        for key in ["startupMs", "memoryMB"] where caps[key] != nil && (caps[key]?.int ?? -1) < 0 {
+            problems.append("\(key) must be a non-negative integer")
+        }
+        if let pm = caps["packageManagers"], pm.array?.allSatisfy({ $0.string != nil }) != true {
+            problems.append("packageManagers must be an array of strings")
+        }
+        for key in ["stateful", "interrupt", "streaming", "networkControl"] where caps[key] != nil && caps[key]?.bool == nil {
+            problems.append("\(key) must be a boolean")
+        }
+        guard let available = caps["available"]?.bool else { problems.append("available must be a boolean"); return .fail("capabilities", problems.joined(separator: "; ")) }
+        if !available && caps["unavailableReason"]?.string == nil { problems.append("available:false needs unavailableReason") }
+        if !problems.isEmpty { return .fail("capabilities", problems.joined(separator: "; ")) }
+        let names = languages.compactMap { $0["name"]?.string }.joined(separator: ",")
+        return .pass("capabilities", "languages \(names), isolation \(caps["isolationLevel"]?.int ?? 0)" + (available ? "" : ", unavailable"))
+    }
+}

@@ -1,0 +1,26 @@
+/// Timing and limits of driver supervision. The defaults are the documented ones; tests shrink them.
+public struct DriverSupervisorConfig: Sendable {
+    /// A driver that does not answer `handshake` within this is killed and counts as a crash.
+    public var handshakeTimeout: Double = 10
+    /// Seconds between pings to a ready driver; a ping not answered within the interval is a miss.
+    public var pingInterval: Double = 10
+    /// Consecutive missed pings after which the driver is killed and restarted.
+    public var maxMissedPings = 3
+    public var restart = RestartPolicy()
+    /// How long a call made while the driver is (re)starting waits for it to become ready.
+    public var readyWait: Double = 10
+    /// Host-side deadline for a call whose params carry `timeoutMs`: that plus this grace.
+    public var callGrace: Double = 30
+    /// Host-side deadline for calls without `timeoutMs`.
+    public var defaultCallTimeout: Double = 300
+    /// After a `cancel`, how long the driver has to answer the cancelled call before the host gives up on it.
+    public var cancelGrace: Double = 5
+    /// `shutdown()`: wait this long after closing stdin before SIGTERM, and again before SIGKILL.
+    public var shutdownGrace: Double = 2
+    /// Extra arguments and environment for the driver process (tests use these to pick a fake driver's mode).
+    public var arguments: [String] = []
+    public var environment: [String: String] = [:]
+    public var maxLineBytes = 32 * 1024 * 1024
+
+    public init() {}
+}

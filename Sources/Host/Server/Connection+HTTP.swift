@@ -1,0 +1,110 @@
+import DriverProtocol
+
+/// HTTP/1.1 on a connection: one request at a time (pipelined ones wait in `inbound`, so responses stay
+/// in order), route handlers run in a Task and post their response back, and the upgrade to WebSocket.
+extension Connection {
+    func processHTTP() {
+        while isOpen, ws == nil, !awaitingResponse, !isClosing {
+            let result = inbound.withUnsafeBytes { parser.parse($0) }
+            switch result {
+            case .needMore:
+                if parser.hasHead, !headSeen {
+                    headSeen = true
+                    timer.headComplete(now: MonotonicClock.now())
+                }
+                return
+            case .failure(let status, let message):
+                failHTTP(status: status, message: message)
+                return
+            case .request(let request, let consumed):
+                inbound.removeFirst(consumed)
+                headSeen = false
+                timer.requestComplete()
+                dispatch(request)
+            }
+        }
+    }
+
+    func failHTTP(status: Int, message: String, headers: [(String, String)] = []) {
+        loop.logger.debug("http error", ["status": "\(status)", "reason": message, "remote": remoteAddress])
+        write(HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers))
+        closeAfterFlush()
+    }
+
+    private func dispatch(_ request: HTTPRequest) {
+        let isUpgrade = request.headers.contains { $0.name == "upgrade" || $0.name.hasPrefix("sec-websocket-") }
+        if request.path == loop.options.webSocketPath, isUpgrade {
+            upgrade(request)
+        } else {
+            route(request)
+        }
+    }
+
+    private func route(_ request: HTTPRequest) {
+        awaitingResponse = true
+        let routes = loop.routes, loop = self.loop, id = self.id
+        let keepAlive = request.keepAlive && !loop.isShuttingDown
+        let isHead = request.method == "HEAD"
+        Task {
+            let response = await routes.handle(method: request.method, path: request.path, query: request.query, headers: request.headers)
+            var bytes: [UInt8]
+            if let response {
+                bytes = HTTPResponseWriter.response(response, keepAlive: keepAlive)
+                if isHead { bytes.removeLast(response.body.count) }
+            } else {
+                bytes = HTTPResponseWriter.error(status: 404, message: "not found", keepAlive: keepAlive)
+            }
+            loop.post(.httpResponse(id: id, bytes: bytes, keepAlive: keepAlive))
+        }
+    }
+
+    func respond(_ bytes: [UInt8], keepAlive: Bool) {
+        guard awaitingResponse else { return }
+        awaitingResponse = false
+        write(bytes)
+        if !keepAlive || closeAfterResponse || loop.isShuttingDown {
+            closeAfterFlush()
+            return
+        }
+        let now = MonotonicClock.now()
+        timer.responseSent(now: now)
+        if !inbound.isEmpty { timer.bytesArrived(now: now) }
+        processHTTP()
+        if inbound.isEmpty, inbound.capacity > 16 << 10 { inbound = [] }
+        updateInterest()
+    }
+
+    private func upgrade(_ request: HTTPRequest) {
+        let key: String
+        switch WebSocketHandshake.validate(method: request.method, headers: request.headers) {
+        case .failure(let rejection):
+            let extra = rejection.headers.map { line -> (String, String) in
+                let parts = line.split(separator: ":", maxSplits: 1)
+                return (String(parts[0]), parts.count > 1 ? String(parts[1].dropFirst()) : "")
+            }
+            failHTTP(status: rejection.status, message: rejection.message, headers: extra)
+            return
+        case .success(let k):
+            key = k
+        }
+        let upgradeRequest = UpgradeRequest(path: request.path, query: request.query, headers: request.headers, remoteAddress: remoteAddress)
+        switch loop.delegate.shouldUpgrade(upgradeRequest) {
+        case .reject(let status, let message):
+            failHTTP(status: status, message: message)
+        case .accept(let principal, let subprotocol):
+            write(WebSocketHandshake.response(key: key, subprotocol: subprotocol))
+            var config = WebSocketStateMachine.Configuration()
+            config.maxMessageBytes = loop.options.maxMessageBytes
+            config.idlePingSeconds = loop.options.idlePingSeconds
+            config.closeWaitSeconds = loop.options.closeWaitSeconds
+            ws = WebSocketStateMachine(configuration: config, now: MonotonicClock.now())
+            let socket = ServerWebSocket(id: id, principal: principal, remoteAddress: remoteAddress, loop: loop,
+                                         maxSendBufferBytes: loop.options.maxSendBufferBytes)
+            self.socket = socket
+            var leftover = inbound
+            inbound = []
+            loop.delegate.didOpen(socket)
+            if !leftover.isEmpty { leftover.withUnsafeMutableBytes { receiveWebSocket($0) } }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// WebSocket mode: bytes go through the state machine, whose actions are carried out here.
+extension Connection {
+    func receiveWebSocket(_ bytes: UnsafeMutableRawBufferPointer) {
+        var actions: [WebSocketStateMachine.Action] = []
+        ws!.receive(bytes, now: MonotonicClock.now(), actions: &actions)
+        perform(actions)
+    }
+
+    func tickWebSocket(now: Double) {
+        var actions: [WebSocketStateMachine.Action] = []
+        ws!.tick(now: now, actions: &actions)
+        perform(actions)
+    }
+
+    /// Application-initiated close (and shutdown's 1001).
+    func closeWebSocket(code: UInt16, reason: String) {
+        guard ws != nil, !isClosing else { return }
+        var actions: [WebSocketStateMachine.Action] = []
+        ws!.close(code: code, reason: reason, now: MonotonicClock.now(), actions: &actions)
+        perform(actions)
+    }
+
+    /// A frame queued by `send(text:)`; dropped once the close handshake has begun.
+    func sendFrame(_ frame: [UInt8]) {
+        socket?.pending.subtract(frame.count, ordering: .relaxed)
+        guard let ws, ws.isOpen, !isClosing else { return }
+        write(frame)
+    }
+
+    /// The peer does not read fast enough: drop it so memory stays bounded.
+    func overflowed() {
+        guard isOpen else { return }
+        loop.logger.warning("send buffer overflow: dropping slow reader", ["remote": remoteAddress, "id": "\(id)"])
+        ws?.abort(code: WebSocketCloseCode.policyViolation)
+        teardown()
+    }
+
+    private func perform(_ actions: [WebSocketStateMachine.Action]) {
+        for action in actions {
+            guard isOpen else { return }
+            switch action {
+            case .deliver(let text):
+                if let socket { loop.delegate.didReceive(text: text, from: socket) }
+            case .write(let bytes):
+                write(bytes)
+            case .closeTCP:
+                closeAfterFlush()
+                notifyClosed()
+            case .drop:
+                teardown()
+            }
+        }
+        if let ws, !ws.isOpen { socket?.markClosed() }
+    }
+}

@@ -1,0 +1,71 @@
+import DriverProtocol
+
+extension SessionManager {
+    /// Closes a session: cancels its executions, tells the driver, deletes the workspace, frees the uid.
+    /// Idempotent: returns false if it was already closed (or closing). `principal` nil = the server itself.
+    @discardableResult
+    public func close(sessionId: String, principal: String?, reason: String = "closed by client") async throws(RPCError) -> Bool {
+        guard let rec = sessions[sessionId] else {
+            if let owner = tombstones[sessionId], principal == nil || owner == principal { return false }
+            throw RPCError.sessionNotFound(sessionId)
+        }
+        if let principal, rec.principal != principal { throw RPCError.sessionNotFound(sessionId) }
+        guard sessions[sessionId]!.machine.beginClose() else { return false }
+        for (token, run) in running where run.sessionId == sessionId {
+            running[token]?.cancelRequested = true
+            run.task?.cancel()
+        }
+        let waiters = sessions[sessionId]!.waiters
+        sessions[sessionId]!.waiters = []
+        for w in waiters { w.continuation.resume(returning: false) }
+        let snap = rec.snapshot(now: now())
+
+        let params: JSONValue = ["session": .string(sessionId), "handle": sessions[sessionId]!.handle]
+        do throws(DriverCallError) {
+            _ = try await rec.driver.call(DriverWire.Method.sessionClose, params: params, onEvent: nil)
+        } catch {
+            logger.warning("driver did not close session", ["session": sessionId, "driver": rec.driver.name, "error": error.message])
+        }
+        await Self.removeWorkspace(rec.workspace, logger: logger)
+        uids.release(rec.uid)
+        sessions[sessionId]?.machine.finishClose()
+        sessions[sessionId] = nil
+        tombstones[sessionId] = rec.principal
+        tombstoneOrder.append(sessionId)
+        if tombstoneOrder.count > 10_000 { tombstones[tombstoneOrder.removeFirst()] = nil }
+        logger.info("session closed", ["session": sessionId, "reason": reason])
+        policy.didClose(snap, reason: reason)
+        return true
+    }
+
+    /// Closes every session past its idle timeout or max lifetime; returns their ids.
+    @discardableResult
+    public func reapExpired() async -> [String] {
+        let t = now()
+        let expired = sessions.compactMap { id, rec in rec.machine.expiry(now: t).map { (id, $0) } }
+        for (id, why) in expired {
+            _ = try? await close(sessionId: id, principal: nil, reason: "expired (\(why.rawValue))")
+        }
+        return expired.map(\.0)
+    }
+
+    /// Starts the background reaper (every `config.reaperInterval`).
+    public func startReaper() {
+        guard reaper == nil else { return }
+        let interval = config.reaperInterval
+        reaper = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self else { return }
+                await self.reapExpired()
+            }
+        }
+    }
+
+    /// Stops the reaper and closes every session (server shutdown).
+    public func shutdown() async {
+        reaper?.cancel()
+        reaper = nil
+        for id in Array(sessions.keys) { _ = try? await close(sessionId: id, principal: nil, reason: "server shutdown") }
+    }
+}

@@ -1,0 +1,149 @@
+import DriverProtocol
+import DriverKit
+
+extension SessionManager {
+    /// Runs one command in a session. Command failures are `success:false` outcomes; only an unknown
+    /// session, bad params or a policy refusal throw.
+    public func execute(sessionId: String, command: SessionCommand, caller: CallerContext, stream: Bool = false,
+                        onEvent: SessionEventSink? = nil) async throws(RPCError) -> CommandOutcome {
+        let start = now()
+        guard let rec = owned(sessionId, caller.principal) else { throw RPCError.sessionNotFound(sessionId) }
+        try policy.willRun(command, session: rec.snapshot(now: start), principal: caller.principal)
+        let timeoutMs = try self.timeoutMs(for: command)
+        guard sessions[sessionId]!.machine.commandStarted(now: start) else {
+            if let why = rec.machine.expiry(now: start) {
+                _ = try? await close(sessionId: sessionId, principal: nil, reason: "expired (\(why.rawValue))")
+            }
+            throw RPCError.sessionNotFound(sessionId)
+        }
+        defer { sessions[sessionId]?.machine.commandFinished(now: now()) }
+
+        let outcome: CommandOutcome
+        if command.isFileCommand {
+            let r = await Self.runFile(command, in: rec.workspace)
+            outcome = CommandOutcome(success: r.success, result: r.result, error: r.error, durationMs: ms(since: start))
+        } else {
+            outcome = await runOnDriver(sessionId: sessionId, command: command, caller: caller, timeoutMs: timeoutMs,
+                                        stream: stream, onEvent: onEvent, start: start)
+        }
+        let snap = (sessions[sessionId] ?? rec).snapshot(now: now())
+        policy.didRun(command, session: snap, principal: caller.principal, success: outcome.success,
+                      durationMs: outcome.durationMs, error: outcome.error)
+        return outcome
+    }
+
+    /// File commands do blocking syscalls: run them off the actor.
+    static func runFile(_ command: SessionCommand, in ws: Workspace) async -> (success: Bool, result: JSONValue, error: String?) {
+        FileCommandRunner.run(command, in: ws)
+    }
+
+    func ms(since start: Double) -> Int { max(0, Int(((now() - start) * 1000).rounded())) }
+
+    /// Per-command timeout in ms; asking for more than the server maximum is a params error.
+    func timeoutMs(for command: SessionCommand) throws(RPCError) -> Int {
+        let seconds: Double
+        switch command {
+        case .shell(let s): seconds = s.timeout ?? config.defaultTimeoutSeconds
+        case .executeCode(let c): seconds = c.timeout ?? config.defaultTimeoutSeconds
+        case .installPackages: seconds = config.installTimeoutSeconds
+        default: return 0
+        }
+        if seconds > config.maxTimeoutSeconds && !{ if case .installPackages = command { return true }; return false }() {
+            throw RPCError.invalidParams("command.timeout", "must be at most \(Int(config.maxTimeoutSeconds)) seconds")
+        }
+        return Int((seconds * 1000).rounded())
+    }
+
+    func runOnDriver(sessionId: String, command: SessionCommand, caller: CallerContext, timeoutMs: Int, stream: Bool,
+                     onEvent: SessionEventSink?, start: Double) async -> CommandOutcome {
+        let token = nextToken
+        nextToken += 1
+        let executionId = SessionIDs.make(prefix: "x_")
+        running[token] = RunningExecution(sessionId: sessionId, principal: caller.principal, connectionID: caller.connectionID,
+                                          requestID: caller.requestID, executionId: executionId)
+        defer { running[token] = nil }
+        func fail(_ message: String, _ result: JSONValue = .null) -> CommandOutcome {
+            .failure(message, durationMs: ms(since: start), result: result, executionId: executionId)
+        }
+
+        guard await acquireSlot(sessionId, token: token) else {
+            return remember(fail(running[token]?.cancelRequested == true && sessions[sessionId] != nil ? "cancelled" : "Session closed",
+                                 ["cancelled": true]), principal: caller.principal, sessionId: sessionId)
+        }
+        defer { releaseSlot(sessionId) }
+
+        var retried = false
+        while true {
+            if sessions[sessionId]?.needsReopen == true, let problem = await reopen(sessionId) {
+                return remember(fail("Runtime unavailable: \(problem)"), principal: caller.principal, sessionId: sessionId)
+            }
+            guard let rec = sessions[sessionId] else { return fail("Session closed") }
+            let request: (method: String, params: JSONValue)
+            switch driverRequest(command, rec: rec, timeoutMs: timeoutMs, stream: stream) {
+            case .success(let r): request = r
+            case .failure(let message): return remember(fail(message), principal: caller.principal, sessionId: sessionId)
+            }
+            let driver = rec.driver
+            let sink = stream ? onEvent : nil
+            let task = Task { await Self.callDriver(driver, request.method, request.params, sink) }
+            running[token]?.task = task
+            if running[token]?.cancelRequested == true { task.cancel() }
+            // Backstop: the driver enforces timeoutMs; if it has not answered well after that, stop waiting.
+            let grace = timeoutMs + Int(config.timeoutGraceSeconds * 1000)
+            let first = FirstResult<Result<JSONValue, DriverCallError>?>()
+            let watchdog = Task {
+                try? await Task.sleep(for: .milliseconds(grace))
+                if !Task.isCancelled { first.provide(nil) }
+            }
+            Task { first.provide(await task.value) }
+            let raced = await first.wait()
+            watchdog.cancel()
+            guard let value = raced else {
+                hostTimeout(token)
+                sessions[sessionId]?.needsReopen = true
+                return remember(fail("timed out after \(timeoutMs % 1000 == 0 ? String(timeoutMs / 1000) : String(Double(timeoutMs) / 1000)) s (the \(driver.name) driver did not stop the run)",
+                                     ["timedOut": true]), principal: caller.principal, sessionId: sessionId)
+            }
+            switch value {
+            case .success(let json):
+                let r = RunOutcome.map(json)
+                return remember(CommandOutcome(success: r.success, result: r.result, error: r.error,
+                                               durationMs: ms(since: start), executionId: executionId),
+                                principal: caller.principal, sessionId: sessionId)
+            case .failure(let e):
+                if e.kind == .remote(code: DriverWire.ErrorCode.sessionNotFound) && !retried && !task.isCancelled {
+                    // The driver lost the sandbox (restarted): re-adopt it by handle and try once more.
+                    sessions[sessionId]?.needsReopen = true
+                    retried = true
+                    continue
+                }
+                if e.kind == .crashed { sessions[sessionId]?.needsReopen = true }
+                let message: String
+                switch e.kind {
+                case .cancelled: message = "cancelled"
+                case .crashed: message = "The \(driver.name) driver crashed during the execution: \(e.message)"
+                case .timedOut: message = "Timed out: \(e.message)"
+                case .unavailable: message = "Runtime unavailable: \(e.message)"
+                case .remote: message = e.message
+                }
+                let result: JSONValue = e.kind == .cancelled ? ["cancelled": true] : .null
+                return remember(fail(message, result), principal: caller.principal, sessionId: sessionId)
+            }
+        }
+    }
+
+    static func callDriver(_ driver: any DriverClient, _ method: String, _ params: JSONValue,
+                           _ onEvent: SessionEventSink?) async -> Result<JSONValue, DriverCallError> {
+        do throws(DriverCallError) {
+            return .success(try await driver.call(method, params: params, onEvent: onEvent))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The driver did not answer in time: cancel its call (it gets a `cancel`) and stop waiting for it.
+    func hostTimeout(_ token: Int) {
+        running[token]?.cancelRequested = true
+        running[token]?.task?.cancel()
+    }
+}

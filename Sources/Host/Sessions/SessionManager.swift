@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DriverProtocol
+import DriverKit
+
+/// Owns every session: picks a driver, allocates the workspace and sandbox uid, asks the driver to open
+/// the sandbox, runs commands (file commands itself, executions through the driver), closes and reaps.
+///
+/// Sessions belong to a principal, not to a connection: they outlive the WebSocket that made them. Asking
+/// about another principal's session gives exactly the error a missing one gives.
+///
+/// Concurrency inside one session: file commands run at once; executions (code, shell, install) run
+/// concurrently up to `maxConcurrentExecutionsPerSession` (1 for stateful sessions) and beyond that wait
+/// in FIFO order.
+public actor SessionManager {
+    public let config: SessionManagerConfig
+    let policy: any SessionPolicy
+    let logger: Logger
+    /// Monotonic seconds (timeouts, idle tracking) and wall-clock seconds (timestamps shown to clients).
+    let now: @Sendable () -> Double
+    let wallNow: @Sendable () -> Double
+
+    /// Where the current driver list comes from (the registry may add drivers after startup).
+    var driverSource: @Sendable () -> [any DriverClient]
+    var drivers: [any DriverClient] { driverSource() }
+    var sessions: [String: SessionRecord] = [:]
+    /// Recently closed ids and their owners, so a repeated close answers `closed:true`.
+    var tombstones: [String: String] = [:]
+    var tombstoneOrder: [String] = []
+    var uids: UidPool
+    var running: [Int: RunningExecution] = [:]
+    var nextToken = 0
+    var finished: [String: StoredRun] = [:]
+    var finishedOrder: [String] = []
+    var reaper: Task<Void, Never>?
+
+    public init(drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
+                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
+                now: @escaping @Sendable () -> Double = Timestamp.monotonic,
+                wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
+        self.init(driverSource: { drivers }, config: config, policy: policy, logger: logger, now: now, wallNow: wallNow)
+    }
+
+    /// Reads the driver list from the app's `DriverDirectory` at each `session.create`.
+    public init(directory: any DriverDirectory, config: SessionManagerConfig = SessionManagerConfig(),
+                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions")) {
+        self.init(driverSource: { directory.clients }, config: config, policy: policy, logger: logger)
+    }
+
+    public init(driverSource: @escaping @Sendable () -> [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
+                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
+                now: @escaping @Sendable () -> Double = Timestamp.monotonic,
+                wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
+        self.driverSource = driverSource; self.config = config; self.policy = policy; self.logger = logger
+        self.now = now; self.wallNow = wallNow
+        uids = UidPool(range: config.uidRange)
+    }
+
+    /// Replaces the driver list. Live sessions keep their driver.
+    public func setDrivers(_ drivers: [any DriverClient]) { driverSource = { drivers } }
+
+    static func candidates(_ drivers: [any DriverClient]) -> [RuntimeSelector.Candidate] {
+        drivers.map { RuntimeSelector.Candidate(name: $0.name, capabilities: $0.capabilities, isReady: $0.isReady) }
+    }
+
+    // MARK: create
+
+    public func create(params: JSONValue, principal: String) async throws(RPCError) -> SessionSnapshot {
+        try policy.willCreate(principal: principal, params: params)
+        let options = try SessionOptions(params: params, config: config)
+        let available = drivers
+        let selection = try RuntimeSelector.select(language: options.language, runtimeType: options.runtimeType,
+                                                   preference: options.runtimePreference, candidates: Self.candidates(available))
+        let driver = available[selection.index]
+        if options.stateful && driver.capabilities?.stateful != true {
+            throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
+        }
+        guard sessions.count < config.maxSessions else { throw RPCError.unavailable("Server is at its limit of \(config.maxSessions) sessions") }
+        guard sessions.values.filter({ $0.principal == principal }).count < config.maxSessionsPerPrincipal else {
+            throw RPCError.unavailable("You have \(config.maxSessionsPerPrincipal) open sessions; close some first")
+        }
+        guard let uid = uids.allocate() else { throw RPCError.unavailable("No sandbox uid free; close some sessions") }
+        let id = SessionIDs.make(prefix: "s_")
+        let owner: UInt32? = config.chownWorkspaces ? uid : nil
+        let ws = Workspace(root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
+        do throws(WorkspaceError) {
+            try Self.makeDirectories(config.workspaceRoot)
+            try ws.createRoot()
+        } catch {
+            uids.release(uid)
+            logger.error("cannot create workspace", ["session": id, "error": error.message])
+            throw RPCError.internalError("cannot create the session workspace")
+        }
+        let t = now()
+        sessions[id] = SessionRecord(id: id, principal: principal, options: options, selection: selection, driver: driver,
+                                     workspace: ws, uid: uid, createdWall: wallNow(),
+                                     machine: SessionStateMachine(now: t, idleTimeout: options.idleTimeoutMinutes * 60,
+                                                                  maxLifetime: options.maxLifetimeMinutes * 60,
+                                                                  activeWindow: config.activeWindowSeconds))
+        let opened: JSONValue
+        do throws(DriverCallError) {
+            opened = try await driver.call(DriverWire.Method.sessionOpen, params: openParams(sessions[id]!), onEvent: nil)
+        } catch {
+            sessions[id] = nil
+            await Self.removeWorkspace(ws, logger: logger)
+            uids.release(uid)
+            throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(error.message)")
+        }
+        guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it
+            _ = try? await driver.call(DriverWire.Method.sessionClose, params: ["session": .string(id), "handle": opened["handle"] ?? .null],
+                                       onEvent: nil)
+            throw RPCError.sessionNotFound(id)
+        }
+        sessions[id]!.handle = opened["handle"] ?? .null
+        sessions[id]!.containerId = opened["containerId"]?.string
+        sessions[id]!.machine.opened(now: now())
+        let snap = sessions[id]!.snapshot(now: now())
+        logger.info("session created", ["session": id, "driver": driver.name, "principal": principal])
+        policy.didCreate(snap)
+        return snap
+    }
+
+    // MARK: queries
+
+    /// The caller's sessions, oldest first.
+    public func list(principal: String) -> [SessionSnapshot] {
+        let t = now()
+        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map { $0.snapshot(now: t) }
+    }
+
+    public func snapshot(sessionId: String, principal: String) throws(RPCError) -> SessionSnapshot {
+        guard let rec = owned(sessionId, principal) else { throw RPCError.sessionNotFound(sessionId) }
+        return rec.snapshot(now: now())
+    }
+
+    /// Every live session (admin, metrics).
+    public var count: Int { sessions.count }
+
+    func owned(_ id: String, _ principal: String) -> SessionRecord? {
+        guard let rec = sessions[id], rec.principal == principal else { return nil }
+        return rec
+    }
+
+    /// mkdir -p for the workspace root (0711: traversable, not listable, by sandbox uids).
+    static func makeDirectories(_ path: String) throws(WorkspaceError) {
+        var current = ""
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o711) != 0 && errno != EEXIST {
+                throw WorkspaceError(.io, "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    static func removeWorkspace(_ ws: Workspace, logger: Logger) async {
+        do throws(WorkspaceError) { try ws.removeAll() } catch {
+            logger.error("cannot remove workspace", ["path": ws.root, "error": error.message])
+        }
+    }
+}

@@ -1,0 +1,10 @@
+extension SessionManagerConfig {
+    /// Takes the session-related settings from the server config; the rest keep their defaults.
+    public init(server: ServerConfig) {
+        self.init()
+        workspaceRoot = server.workspaceRoot
+        defaultTimeoutSeconds = Double(server.defaultTimeoutSeconds)
+        maxTimeoutSeconds = Double(server.maxTimeoutSeconds)
+        maxOutputBytes = server.maxOutputBytes
+    }
+}

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import DriverKit
+
+/// Server-side settings of the session manager (the App layer fills them from `ServerConfig`).
+public struct SessionManagerConfig: Sendable {
+    /// Each session's workspace is `<workspaceRoot>/<sessionId>`.
+    public var workspaceRoot = "/var/lib/codebeaker/workspaces"
+    /// Sandbox uids/gids handed to sessions, one per live session.
+    public var uidRange: ClosedRange<UInt32> = 100_000...165_535
+    /// Give workspaces to the session's uid/gid (needs root; off automatically otherwise).
+    public var chownWorkspaces = geteuid() == 0
+    public var workspaceLimits = Workspace.Limits()
+
+    public var defaultIdleTimeoutMinutes = 30.0
+    public var defaultMaxLifetimeMinutes = 120.0
+    /// Upper bound a client may ask for (24 h).
+    public var maxLifetimeCapMinutes = 1440.0
+    public var defaultMemoryLimitMB = 512
+    public var maxMemoryLimitMB = 8192
+    public var defaultCpuShares = 1024
+    public var pidsLimit = 256
+
+    /// Per-execution timeout when the command gives none, and the most it may ask for.
+    public var defaultTimeoutSeconds = 30.0
+    public var maxTimeoutSeconds = 300.0
+    public var installTimeoutSeconds = 300.0
+    /// How long past an execution's timeout the host waits for the driver before giving up on the call.
+    public var timeoutGraceSeconds = 10.0
+    /// Cap per output stream (stdout, stderr) of one execution.
+    public var maxOutputBytes = 1_048_576
+
+    /// Executions (code, shell, install) running at once in one session; more wait in FIFO order.
+    /// Stateful sessions always run one at a time (one interpreter). File commands never wait.
+    public var maxConcurrentExecutionsPerSession = 4
+    public var maxSessions = 1000
+    public var maxSessionsPerPrincipal = 100
+
+    /// How often the reaper looks for expired sessions.
+    public var reaperInterval: Duration = .seconds(5)
+    /// A session reads Active for this long after its last command, then Idle.
+    public var activeWindowSeconds = 60.0
+    /// Finished executions remembered for `execution.status`.
+    public var finishedRunsKept = 1000
+
+    public init() {}
+}

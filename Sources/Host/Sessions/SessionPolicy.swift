@@ -1,0 +1,25 @@
+import DriverProtocol
+
+/// The security layer's seam into the session manager. The manager calls it at these points; a `will…`
+/// that throws stops the operation and its RPCError goes to the client (e.g. -32011 security violation,
+/// -32029 rate limited). `did…` calls are for audit and metrics and must not block.
+public protocol SessionPolicy: Sendable {
+    func willCreate(principal: String, params: JSONValue) throws(RPCError)
+    func didCreate(_ session: SessionSnapshot)
+    func willRun(_ command: SessionCommand, session: SessionSnapshot, principal: String) throws(RPCError)
+    func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?)
+    func didClose(_ session: SessionSnapshot, reason: String)
+}
+
+extension SessionPolicy {
+    public func willCreate(principal: String, params: JSONValue) throws(RPCError) {}
+    public func didCreate(_ session: SessionSnapshot) {}
+    public func willRun(_ command: SessionCommand, session: SessionSnapshot, principal: String) throws(RPCError) {}
+    public func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?) {}
+    public func didClose(_ session: SessionSnapshot, reason: String) {}
+}
+
+/// Allows everything, records nothing.
+public struct NoSessionPolicy: SessionPolicy {
+    public init() {}
+}

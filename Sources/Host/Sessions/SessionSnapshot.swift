@@ -1,0 +1,43 @@
+import DriverProtocol
+import DriverKit
+
+/// A read-only copy of one session, handed to policies and used to build `session.list` entries.
+public struct SessionSnapshot: Sendable, Equatable {
+    public var id: String
+    public var principal: String
+    /// Canonical language the client asked for (`python`, `deno`, ...).
+    public var language: String
+    public var driverName: String
+    public var runtimeType: String
+    public var containerId: String?
+    public var workspace: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public var state: SessionStateMachine.State
+    /// Wall-clock seconds since 1970.
+    public var createdAt: Double
+    public var lastActivity: Double
+    public var executionCount: Int
+    public var idleSeconds: Double
+    public var lifetimeSeconds: Double
+    public var options: SessionOptions
+
+    /// One entry of `session.list`, as in the seed.
+    public var listJSON: JSONValue {
+        ["sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
+         "createdAt": .string(Self.iso(createdAt)), "lastActivity": .string(Self.iso(lastActivity)),
+         "state": .string(state.rawValue), "executionCount": .int(executionCount),
+         "idleMinutes": .double(Self.round1(idleSeconds / 60)), "lifetimeMinutes": .double(Self.round1(lifetimeSeconds / 60)),
+         "runtime": ["type": .string(runtimeType), "driver": .string(driverName)]]
+    }
+
+    /// The `session.create` result, as in the seed plus `runtime`.
+    public var createJSON: JSONValue {
+        ["sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
+         "createdAt": .string(Self.iso(createdAt)), "state": .string(state.rawValue), "config": options.configJSON,
+         "runtime": ["type": .string(runtimeType), "driver": .string(driverName)]]
+    }
+
+    static func iso(_ seconds: Double) -> String { Timestamp.iso8601(seconds: Int(seconds.rounded(.down))) }
+    static func round1(_ d: Double) -> Double { (d * 10).rounded() / 10 }
+}

@@ -1,0 +1,147 @@
+import DriverKit
+import DriverProtocol
+import Foundation
+import Testing
+
+/// The real python and node drivers over pipes: protocol, execution semantics, streaming, cancel, state.
+extension RealDrivers {
+@Suite struct RunnerDriverTests {
+    /// A driver with one open session on a fresh workspace.
+    func open(_ rc: RuntimeCase, stateful: Bool = false, env: [String: String] = [:]) throws -> (DriverProcess, TestWorkspace) {
+        let d = try DriverProcess(rc.driver, env: env)
+        let ws = TestWorkspace()
+        _ = d.handshake()
+        _ = d.result("session.open", ws.openParams("s1", stateful: stateful))
+        return (d, ws)
+    }
+
+    func exec(_ d: DriverProcess, _ code: String, _ extra: JSONObject = [:], timeoutMs: Int = 30_000) -> JSONValue? {
+        var p: JSONObject = ["session": "s1", "code": .string(code)]
+        for (k, v) in extra { p[k] = v }
+        return d.result("execute", .object(p), timeoutMs: timeoutMs)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func handshake_ReportsAvailableRuntimeWithLanguages(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        let r = try #require(d.handshake())
+        #expect(r["protocolVersion"] == 1)
+        #expect(r["driver"]?["name"] == .string(rc.driver))
+        #expect(r["capabilities"]?["available"] == true)
+        #expect(r["capabilities"]?["languages"]?.array?.isEmpty == false)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func execute_ReturnsOutputAndExitCode(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let r = try #require(exec(d, rc.printOne))
+        #expect(r["stdout"] == "1\n" && r["exitCode"] == 0 && r["timedOut"] == false)
+        let e = try #require(exec(d, rc.exitThree))
+        #expect(e["exitCode"] == 3)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func stdinAndEnv_ArePassedThrough(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        #expect(exec(d, rc.readStdinUpper, ["stdin": "hello"])?["stdout"] == "HELLO")
+        #expect(exec(d, rc.printEnvFoo, ["env": ["FOO": "bar"]])?["stdout"] == "bar\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func defaultMode_IsAFreshProgramPerCall(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        _ = exec(d, rc.setX)
+        let r = try #require(exec(d, rc.printX))
+        #expect(r["exitCode"] == 1)
+        #expect(r["stderr"]?.string?.contains("x") == true)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func statefulMode_KeepsVariablesBetweenCalls(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc, stateful: true)
+        defer { ws.remove() }
+        _ = exec(d, rc.setX)
+        #expect(exec(d, rc.printX)?["stdout"] == "10\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func streaming_SendsOrderedChunksBeforeTheResponse(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let id = d.send("execute", ["session": "s1", "code": .string(rc.streamFive), "stream": true])
+        guard case .result(_, let r)? = d.wait(id) else { Issue.record("no result"); return }
+        let evs = d.events[id] ?? []
+        #expect(evs.count >= 2)
+        #expect(evs.map { $0["seq"]?.int ?? -1 } == Array(0..<evs.count))
+        #expect(evs.compactMap { $0["data"]?.string }.joined() == r["stdout"]?.string)
+        #expect(r["stdout"] == "1\n2\n3\n4\n5\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func cancel_StopsTheExecution_AndTheSessionKeepsWorking(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let start = MonotonicClock.nowMs()
+        let id = d.send("execute", ["session": "s1", "code": .string(rc.sleepLong)])
+        usleep(300_000)
+        #expect(d.call("cancel", ["request": .int(id)]).map { if case .result(_, let r) = $0 { return r["cancelled"] == true } else { return false } } == true)
+        guard case .result(_, let r)? = d.wait(id) else { Issue.record("no result"); return }
+        #expect(r["cancelled"] == true)
+        #expect(MonotonicClock.nowMs() - start < 5000)
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+        // A late cancel is harmless.
+        if case .result(_, let late)? = d.call("cancel", ["request": .int(id)]) { #expect(late["cancelled"] == false) }
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func timeout_KillsTheRun_AndTheNextRunWorks(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let r = try #require(exec(d, rc.infiniteLoop, ["timeoutMs": 500]))
+        #expect(r["timedOut"] == true && r["reason"] == "timed out after 0.5 s")
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func outputCap_TruncatesAndFlags(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let r = try #require(exec(d, rc.bigOutput, ["maxOutputBytes": 1000]))
+        #expect(r["stdout"]?.string?.utf8.count == 1000)
+        #expect(r["stdoutTruncated"] == true && r["truncated"] == true)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func shell_RunsArgvInsideTheSandbox(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        let r = try #require(d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "id -u; pwd; exit 4"]]))
+        #expect(r["stdout"] == .string("\(ws.uid)\n/workspace\n") && r["exitCode"] == 4)
+        let missing = try #require(d.result("shell", ["session": "s1", "command": "no-such-tool"]))
+        #expect(missing["exitCode"] == 127)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func malformedLine_GetsParseError_AndEOFExitsZero(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        d.sendRaw("this is not json")
+        guard case .error(nil, -32700, _, _)? = d.nextMessage() else { Issue.record("no parse error"); return }
+        #expect(d.handshake() != nil)
+        d.closeStdin()
+        #expect(d.waitExit(timeoutMs: 5000) == 0)
+        #expect(d.nonProtocolLines.isEmpty)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func unknownSession_IsSessionNotFound(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        _ = d.handshake()
+        guard case .error(_, -32000, _, _)? = d.call("execute", ["session": "nope", "code": "1"]) else {
+            Issue.record("expected -32000"); return
+        }
+    }
+}
+}

@@ -1,0 +1,6 @@
+import Testing
+import DriverKit
+
+@Suite struct DriverKitSmokeTests {
+    @Test func moduleLoads() { #expect(Bool(true)) }
+}

@@ -1,0 +1,38 @@
+import Testing
+import DriverProtocol
+@testable import Host
+
+@Suite struct ConfigTests {
+    @Test func defaultsServeLoopbackOnTheSeedPort() throws {
+        let o = try CommandLineOptions.parse([])
+        #expect(o.action == .serve)
+        let c = ServerConfig()
+        #expect(c.host == "127.0.0.1" && c.port == 5039 && c.webSocketPath == "/ws/jsonrpc")
+    }
+
+    @Test func flagsOverrideEnvironmentWhichOverridesFile() throws {
+        var c = ServerConfig()
+        try c.apply(json: ["port": 7000, "host": "0.0.0.0", "logLevel": "debug"])
+        try c.apply(environment: ["CODEBEAKER_PORT": "7001", "CODEBEAKER_DRIVERS_DIR": "/a:/b"])
+        #expect(c.port == 7001 && c.host == "0.0.0.0" && c.driversDirs == ["/a", "/b"])
+        let o = try CommandLineOptions.parse(["--port", "0", "--drivers-dir=/x", "--log-format", "json"])
+        try o.apply(to: &c)
+        #expect(c.port == 0 && c.driversDirs == ["/x"] && c.logFormat == .json && c.logLevel == .debug)
+    }
+
+    @Test func unknownConfigKeysAndBadTypesAreNamed() {
+        var c = ServerConfig()
+        #expect(throws: ServerConfig.Error("config: unknown key 'prot'")) { try c.apply(json: ["prot": 1]) }
+        #expect(throws: ServerConfig.Error("config: 'port' must be an integer, got string")) { try c.apply(json: ["port": "80"]) }
+        #expect(throws: ServerConfig.Error.self) { try c.apply(environment: ["CODEBEAKER_PORT": "http"]) }
+    }
+
+    @Test func subcommandsAndBadFlagsParse() throws {
+        #expect(try CommandLineOptions.parse(["driver-test", "/bin/x", "--language", "ruby"]).action == .driverTest(arguments: ["/bin/x", "--language", "ruby"]))
+        #expect(try CommandLineOptions.parse(["drivers", "list", "--drivers-dir", "/d"]).driversDirs == ["/d"])
+        #expect(try CommandLineOptions.parse(["--print-config"]).action == .printConfig)
+        #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--port", "99999"]) }
+        #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--bogus"]) }
+        #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--host"]) }
+    }
+}

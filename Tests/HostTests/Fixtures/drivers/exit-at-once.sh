@@ -1,0 +1,3 @@
+#!/bin/sh
+# Exits before the handshake.
+exit 3

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Never answers the handshake.
+exec sleep 30

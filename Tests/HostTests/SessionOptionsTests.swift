@@ -1,0 +1,43 @@
+import Testing
+import DriverProtocol
+import Host
+
+@Suite struct SessionOptionsTests {
+    let config = SessionManagerConfig()
+
+    func field(_ params: JSONValue) -> String? {
+        do {
+            _ = try SessionOptions(params: params, config: config)
+            return nil
+        } catch { return error.data?["field"]?.string }
+    }
+
+    @Test func defaultsFollowTheSeed() throws {
+        let o = try SessionOptions(params: ["language": "python", "somethingNew": 1], config: config)
+        #expect(o.idleTimeoutMinutes == 30 && o.maxLifetimeMinutes == 120 && o.memoryLimitMB == 512 && o.cpuShares == 1024)
+        #expect(!o.network && !o.stateful && o.runtimePreference == nil && o.dockerImage == nil)
+    }
+
+    @Test func seedParamsAreRead() throws {
+        let o = try SessionOptions(params: ["language": "deno", "runtimePreference": "security", "runtimeType": "Deno",
+                                            "idleTimeoutMinutes": 0.5, "memoryLimitMB": 256, "cpuShares": 512,
+                                            "dockerImage": "codebeaker-python:latest", "network": true, "stateful": true,
+                                            "permissions": ["allowNet": false]], config: config)
+        #expect(o.runtimePreference == .security && o.runtimeType == "Deno" && o.idleTimeoutMinutes == 0.5)
+        #expect(o.memoryLimitMB == 256 && o.cpuShares == 512 && o.network && o.stateful)
+        #expect(o.permissions == ["allowNet": false] && o.configJSON["permissions"] == ["allowNet": false])
+    }
+
+    @Test func badValuesNameTheirField() {
+        #expect(field(.null) == "language")
+        #expect(field(["language": 3]) == "language")
+        #expect(field(["language": "python", "idleTimeoutMinutes": 0]) == "idleTimeoutMinutes")
+        #expect(field(["language": "python", "maxLifetimeMinutes": 100_000]) == "maxLifetimeMinutes")
+        #expect(field(["language": "python", "memoryLimitMB": 8]) == "memoryLimitMB")
+        #expect(field(["language": "python", "memoryLimitMB": "512"]) == "memoryLimitMB")
+        #expect(field(["language": "python", "network": "yes"]) == "network")
+        #expect(field(["language": "python", "runtimePreference": "Cheap"]) == "runtimePreference")
+        #expect(field(["language": "python", "env": ["A": 1]]) == "env.A")
+        #expect(field(["language": "python", "memoryLimitMB": 16]) == nil)
+    }
+}

