@@ -41,7 +41,7 @@ final class DenoRuntime: DriverRuntime {
             languages: [.init(name: "typescript", aliases: ["deno", "ts"], extensions: [".ts", ".tsx"]),
                         .init(name: "javascript", aliases: ["js", "deno-js"], extensions: [".js", ".mjs"])],
             // isolation 7: the OS sandbox (namespaces, cgroup, uid) plus Deno's own permissions.
-            runtimeType: "Deno", isolationLevel: SessionCgroup.isAvailable ? 7 : 5, startupMs: 2, memoryMB: 40,
+            runtimeType: "Deno", isolationLevel: SessionCgroup.isAvailable ? 7 : 5, startupMs: 2, memoryMB: 60,
             packageManagers: [], stateful: false, interrupt: true, streaming: true, networkControl: true,
             available: why == nil, unavailableReason: why, installHint: why == nil ? nil : Self.installHint)
     }
