@@ -40,3 +40,20 @@ import Testing
         #expect(throws: RunnerWire.Failure.unknownType(0x5A)) { try d.feed(RunnerWire.frame(type: 0x5A, id: 1, payload: [])) }
     }
 }
+
+@Suite struct RunnerWireForkServerTests {
+    @Test func forkServerRunsUseTheFFrameType() {
+        let run = RunnerWire.Run(uid: 1, gid: 1, timeoutMs: 1, maxOutput: 1, cwd: "/", argv: ["/tmp/s.sock", "python3", "/tmp/a.py"])
+        let r = RunnerWire.encodeRun(id: 1, run)
+        let f = RunnerWire.encodeRun(id: 1, run, viaForkServer: true)
+        #expect(r[0] == UInt8(ascii: "R") && f[0] == UInt8(ascii: "F"))
+        #expect(Array(r.dropFirst()) == Array(f.dropFirst()))
+    }
+
+    @Test func exitFrameReportsAMissingForkServer() throws {
+        var d = RunnerWire.Decoder()
+        let x = RunnerWire.frame(type: UInt8(ascii: "X"), id: 2, payload: [0, 0, 0, 125, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1])
+        guard case .exit(let e) = try d.feed(x).first?.1 else { Issue.record("no exit"); return }
+        #expect(e.forkServerUnavailable && e.oomKilled && e.exitCode == 125)
+    }
+}

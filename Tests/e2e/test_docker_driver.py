@@ -243,3 +243,36 @@ def test_restarted_driver_readopts_a_session_by_handle():
     finally:
         d2.close()
     assert wait_until(lambda: not docker_ids(), 15)
+
+
+def fork_servers_ready(d):
+    return d.call("docker.status")["result"]["forkServersReady"]
+
+
+def test_python_fork_server_runs_like_python3_and_survives_being_killed(driver):
+    ws = workspace()
+    open_session(driver, "s_fs", "python", ws, env={"SESSION_VAR": "s"})
+    assert wait_until(lambda: fork_servers_ready(driver) == 1, 30), "fork server started"
+    cases = [
+        ("import os, sys; print(os.getuid(), os.getcwd(), __name__, os.environ['SESSION_VAR'], os.environ['REQ'])", {},
+         0, f"{UID} /workspace __main__ s r\n", ""),
+        ("print(input().upper())", {"stdin": "abc\n"}, 0, "ABC\n", ""),
+        ("import sys; print('x'); sys.exit(4)", {}, 4, "x\n", ""),
+        ("def f():\n    raise ValueError('bad')\nf()", {}, 1, "", "ValueError: bad"),
+        ("import atexit; atexit.register(lambda: print('bye'))", {}, 0, "bye\n", ""),
+    ]
+    for code, extra, code_exp, out_exp, err_sub in cases:
+        params = {"session": "s_fs", "code": code, "env": {"REQ": "r"}}
+        params.update(extra)
+        r = driver.call("execute", params)["result"]
+        assert r["exitCode"] == code_exp and r["stdout"] == out_exp and err_sub in r["stderr"], (code, r)
+        assert "runpy" not in r["stderr"] and "forkserver" not in r["stderr"]
+    r = driver.call("execute", {"session": "s_fs", "code": "import time; print('t', flush=True); time.sleep(20)",
+                                "timeoutMs": 600})["result"]
+    assert r["timedOut"] and r["stdout"] == "t\n", r
+    # User code that kills every process of its uid takes the fork server down too: executions keep working.
+    driver.call("shell", {"session": "s_fs", "command": "sh", "args": ["-c", "kill -9 -1"]})
+    r = driver.call("execute", {"session": "s_fs", "code": "print('still here')"})["result"]
+    assert r["exitCode"] == 0 and r["stdout"] == "still here\n", r
+    assert wait_until(lambda: fork_servers_ready(driver) == 1, 30), "fork server restarted"
+    driver.call("session.close", {"session": "s_fs"})

@@ -12,12 +12,16 @@
 //   'R' run: u32 uid, u32 gid, u32 timeout_ms, u32 max_output, str cwd, str file_path,
 //            str file_content, str stdin, u32 argc, argc x str, u32 envc, envc x str
 //            (str = u32 len BE + bytes)
+//   'F' like 'R', but forked by a fork server (a pre-started interpreter) instead of exec'd: argv[0]
+//       is the server's unix socket; it receives [u32 len BE][the request's bytes from cwd on] with the
+//       run's stdin/stdout/stderr as SCM_RIGHTS, forks, and answers 'P'+pid, later 'S'+wait status
+//       (5 bytes each). uid/gid are the server's own.
 //   'K' kill run `id` (cancel)      'P' ping (answered with 'P')
 // Runner -> driver:
 //   'O' stdout bytes  'E' stderr bytes
 //   'X' exit: i32 exit_code (-1 when signalled), i32 signal, u8 timed_out, u8 cancelled,
 //             u8 stdout_truncated, u8 stderr_truncated, u8 oom_killed (the container's cgroup
-//             counted an OOM kill during the run)
+//             counted an OOM kill during the run), u8 fork_server_unavailable ('F' only)
 //   'P' pong
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -51,6 +57,8 @@ typedef struct {
     size_t out_sent, err_sent;
     int out_trunc, err_trunc, timed_out, cancelled, exited, status;
     long oom_at_start;
+    int zfd, zlen, zfail;        // fork-server connection ('F' runs), partial message, connect failure
+    unsigned char zbuf[5];
 } job_t;
 
 // The container's OOM kill counter (cgroup v1 memory.oom_control or v2 memory.events); -1 if unreadable.
@@ -136,7 +144,7 @@ static char **merge_env(char **req) {
 }
 
 static void finish(job_t *j) {
-    unsigned char x[13];
+    unsigned char x[14];
     int code = -1, sig = 0;
     if (WIFEXITED(j->status)) code = WEXITSTATUS(j->status);
     else if (WIFSIGNALED(j->status)) sig = WTERMSIG(j->status);
@@ -146,7 +154,9 @@ static void finish(job_t *j) {
     long oom_now = (WIFSIGNALED(j->status) && WTERMSIG(j->status) == SIGKILL && !j->timed_out && !j->cancelled)
         ? oom_kills() : -1;
     x[12] = (unsigned char)(oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start);
-    send_frame('X', j->id, x, 13);
+    x[13] = (unsigned char)j->zfail;
+    send_frame('X', j->id, x, 14);
+    if (j->zfd > 0) close(j->zfd);
     if (j->out_fd >= 0) close(j->out_fd);
     if (j->err_fd >= 0) close(j->err_fd);
     if (j->in_fd >= 0) close(j->in_fd);
@@ -154,7 +164,40 @@ static void finish(job_t *j) {
     memset(j, 0, sizeof *j);
 }
 
-static void start_run(uint32_t id, const unsigned char *p, uint32_t len) {
+// Hands a run to a fork server: connect, send the request with the run's three fds. Returns the
+// connected socket, or -1 with errno set.
+static int fork_server_send(const char *path, const unsigned char *req, uint32_t len, int fds[3]) {
+    struct sockaddr_un a; memset(&a, 0, sizeof a); a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path) { errno = ENAMETOOLONG; return -1; }
+    strcpy(a.sun_path, path);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    if (connect(s, (struct sockaddr *)&a, sizeof a)) { int e = errno; close(s); errno = e; return -1; }
+    unsigned char hdr[4]; put32(hdr, len);
+    struct iovec iov[2] = { { hdr, 4 }, { (void *)req, len } };
+    union { char buf[CMSG_SPACE(3 * sizeof(int))]; struct cmsghdr align; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET; c->cmsg_type = SCM_RIGHTS; c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+    ssize_t w;
+    do { w = sendmsg(s, &m, MSG_NOSIGNAL); } while (w < 0 && errno == EINTR);
+    if (w < 0) { int e = errno; close(s); errno = e; return -1; }
+    // The rest of a large request, if the first send was partial.
+    size_t total = 4 + (size_t)len, off = (size_t)w;
+    while (off < total) {
+        const unsigned char *src = off < 4 ? hdr + off : req + (off - 4);
+        size_t n = off < 4 ? 4 - off : total - off;
+        ssize_t k = send(s, src, n, MSG_NOSIGNAL);
+        if (k < 0) { if (errno == EINTR) continue; int e = errno; close(s); errno = e; return -1; }
+        off += (size_t)k;
+    }
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    return s;
+}
+
+static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via_server) {
     cur_t c = { p, len, 0 };
     uint32_t uid = c32(&c), gid = c32(&c), timeout_ms = c32(&c), max_output = c32(&c);
     size_t flen = 0, inl = 0;
@@ -178,6 +221,29 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len) {
     }
     int po[2], pe[2], pi[2] = { -1, -1 };
     if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || (inl && pipe2(pi, O_CLOEXEC))) _exit(5);
+    if (via_server) {
+        int dn = inl ? -1 : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int fds[3] = { inl ? pi[0] : dn, po[1], pe[1] };
+        int z = fork_server_send(argv[0], p + 16, len - 16, fds);
+        int err = errno;
+        close(po[1]); close(pe[1]);
+        if (inl) close(pi[0]); else if (dn >= 0) close(dn);
+        if (inl) fcntl(pi[1], F_SETFL, O_NONBLOCK);
+        fcntl(po[0], F_SETFL, O_NONBLOCK); fcntl(pe[0], F_SETFL, O_NONBLOCK);
+        memset(j, 0, sizeof *j);
+        j->used = 1; j->id = id; j->pid = 0; j->out_fd = po[0]; j->err_fd = pe[0]; j->in_fd = inl ? pi[1] : -1;
+        j->in_buf = in; in = NULL; j->in_len = inl;
+        j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+        j->max_output = max_output;
+        j->oom_at_start = oom_kills();
+        j->zfd = z;
+        if (z < 0) {
+            (void)err;  // reported by the flag; the driver then runs the program the plain way
+            j->zfail = 1; j->exited = 1; j->status = 125 << 8; j->linger_deadline = now_ms();
+            j->zfd = 0;
+        }
+        goto out;
+    }
     pid_t pid = fork();
     if (pid == 0) {
         sigset_t none; sigemptyset(&none); sigprocmask(SIG_SETMASK, &none, NULL);
@@ -219,11 +285,41 @@ out:
 }
 
 static void handle_frame(char type, uint32_t id, const unsigned char *p, uint32_t len) {
-    if (type == 'R') start_run(id, p, len);
+    if (type == 'R') start_run(id, p, len, 0);
+    else if (type == 'F') start_run(id, p, len, 1);
     else if (type == 'P') send_frame('P', id, NULL, 0);
     else if (type == 'K') {
         job_t *j = find_job(id);
-        if (j && !j->exited) { j->cancelled = 1; kill(-j->pid, SIGKILL); kill(j->pid, SIGKILL); }
+        if (j && !j->exited) { j->cancelled = 1; if (j->pid > 0) { kill(-j->pid, SIGKILL); kill(j->pid, SIGKILL); } }
+    }
+}
+
+// A fork server's answers about one run: 'P' + pid, then 'S' + wait status.
+static void zygote_read(job_t *j) {
+    for (;;) {
+        ssize_t n = read(j->zfd, j->zbuf + j->zlen, 5 - (size_t)j->zlen);
+        if (n < 0) { if (errno == EINTR) continue; if (errno == EAGAIN) return; n = 0; }
+        if (n == 0) {
+            // The server went away without a status: the run is lost with it.
+            close(j->zfd); j->zfd = 0;
+            if (!j->exited) {
+                if (j->pid > 0) kill(-j->pid, SIGKILL);
+                j->exited = 1; j->status = SIGKILL; j->linger_deadline = now_ms() + LINGER_MS;
+            }
+            return;
+        }
+        j->zlen += (int)n;
+        if (j->zlen < 5) continue;
+        j->zlen = 0;
+        int v = (int)get32(j->zbuf + 1);
+        if (j->zbuf[0] == 'P') {
+            j->pid = v;
+            if (j->timed_out || j->cancelled) { kill(-v, SIGKILL); kill(v, SIGKILL); }
+        } else if (j->zbuf[0] == 'S' && !j->exited) {
+            j->exited = 1; j->status = v;
+            if (j->pid > 0) kill(-j->pid, SIGKILL);
+            j->linger_deadline = now_ms() + LINGER_MS;
+        }
     }
 }
 
@@ -266,7 +362,7 @@ int main(void) {
     incap = 1 << 16; inbuf = malloc(incap);
     int stdin_open = 1;
     for (;;) {
-        struct pollfd pf[2 + 3 * MAX_JOBS]; job_t *owner[2 + 3 * MAX_JOBS]; int kind[2 + 3 * MAX_JOBS];
+        struct pollfd pf[2 + 4 * MAX_JOBS]; job_t *owner[2 + 4 * MAX_JOBS]; int kind[2 + 4 * MAX_JOBS];
         int n = 0;
         pf[n] = (struct pollfd){ sfd, POLLIN, 0 }; owner[n] = NULL; kind[n++] = 0;
         if (stdin_open) { pf[n] = (struct pollfd){ 0, POLLIN, 0 }; owner[n] = NULL; kind[n++] = 1; }
@@ -275,7 +371,8 @@ int main(void) {
             job_t *j = &jobs[i];
             if (!j->used) continue;
             if (!j->exited && j->deadline && now >= j->deadline && !j->timed_out) {
-                j->timed_out = 1; kill(-j->pid, SIGKILL); kill(j->pid, SIGKILL);
+                j->timed_out = 1;
+                if (j->pid > 0) { kill(-j->pid, SIGKILL); kill(j->pid, SIGKILL); }
             }
             if (j->exited && ((j->out_fd < 0 && j->err_fd < 0) || now >= j->linger_deadline)) { finish(j); continue; }
             uint64_t d = j->exited ? j->linger_deadline : (j->timed_out ? 0 : j->deadline);
@@ -283,10 +380,11 @@ int main(void) {
             if (j->out_fd >= 0) { pf[n] = (struct pollfd){ j->out_fd, POLLIN, 0 }; owner[n] = j; kind[n++] = 2; }
             if (j->err_fd >= 0) { pf[n] = (struct pollfd){ j->err_fd, POLLIN, 0 }; owner[n] = j; kind[n++] = 3; }
             if (j->in_fd >= 0) { pf[n] = (struct pollfd){ j->in_fd, POLLOUT, 0 }; owner[n] = j; kind[n++] = 4; }
+            if (j->zfd > 0) { pf[n] = (struct pollfd){ j->zfd, POLLIN, 0 }; owner[n] = j; kind[n++] = 5; }
         }
         if (!stdin_open) {
             int any = 0;
-            for (int i = 0; i < MAX_JOBS; i++) if (jobs[i].used) { any = 1; kill(-jobs[i].pid, SIGKILL); }
+            for (int i = 0; i < MAX_JOBS; i++) if (jobs[i].used) { any = 1; if (jobs[i].pid > 0) kill(-jobs[i].pid, SIGKILL); }
             if (!any) return 0;
         }
         int timeout = wake ? (int)(wake > now ? wake - now : 0) : -1;
@@ -322,6 +420,8 @@ int main(void) {
                 if (!pump(j, kind[k] == 3)) {
                     if (kind[k] == 2) { close(j->out_fd); j->out_fd = -1; } else { close(j->err_fd); j->err_fd = -1; }
                 }
+            } else if (kind[k] == 5) {
+                zygote_read(j);
             } else if (kind[k] == 4) {
                 ssize_t w = write(j->in_fd, j->in_buf + j->in_off, j->in_len - j->in_off);
                 if (w > 0) j->in_off += (size_t)w;

@@ -22,6 +22,8 @@ struct DockerDriverConfig: Sendable {
     var defaultMemoryMB = 512
     var defaultCpuShares = 1024
     var defaultPidsLimit = 256
+    /// `CODEBEAKER_DOCKER_FORKSERVER=0` disables the Python fork server.
+    var forkServer = true
     /// uid:gid for runs when the host sends none (the images' `sandbox` user).
     var defaultUid = 1000
     var defaultGid = 1000
@@ -38,6 +40,7 @@ struct DockerDriverConfig: Sendable {
         if let s = env("CODEBEAKER_DOCKER_INSTANCE"), !s.isEmpty { c.instance = s }
         if let s = env("CODEBEAKER_DOCKER_SLOTS"), s.hasPrefix("/") { c.slotRoot = s }
         if let s = env("CODEBEAKER_DOCKER_ADOPT_GRACE_MS"), let n = Int(s), n >= 0 { c.adoptGraceMs = n }
+        if env("CODEBEAKER_DOCKER_FORKSERVER") == "0" { c.forkServer = false }
         let candidates = (env("CODEBEAKER_DOCKER_RUNNER").map { [$0] } ?? []) + runnerSearchPath
         c.runnerHostPath = candidates.first { access($0, X_OK) == 0 }
         return c

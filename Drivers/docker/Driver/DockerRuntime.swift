@@ -83,6 +83,7 @@ final class DockerRuntime: DriverRuntime {
             factory.destroy(container)
             return result(raced.container, pooled: false)
         }
+        startForkServer(session)
         return result(container, pooled: pooled)
     }
 
@@ -188,10 +189,19 @@ final class DockerRuntime: DriverRuntime {
         var ready = JSONObject()
         for image in pool.images { ready[image] = .int(pool.readyCount(image)) }
         return ["engine": .string(engine.endpoint.description), "poolSize": .int(pool.enabled ? pool.size : 0),
-                "poolReady": .object(ready), "sessions": .int(sessions.withLock { $0.count })]
+                "poolReady": .object(ready), "sessions": .int(sessions.withLock { $0.count }),
+                "forkServersReady": .int(sessions.withLock { $0.values.filter { $0.forkServer.isReady }.count })]
     }
 
     // MARK: runs
+
+    /// Python sessions get a fork server (python's start is most of an execution's cost otherwise).
+    private func startForkServer(_ s: DockerSession) {
+        guard s.language?.name == "python", config.forkServer else { return }
+        let env = s.options.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        s.forkServer.start(on: s.container.channel, uid: UInt32(s.options.uid ?? config.defaultUid),
+                           gid: UInt32(s.options.gid ?? config.defaultGid), env: env)
+    }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
         let s = try session(request.session)
@@ -205,6 +215,16 @@ final class DockerRuntime: DriverRuntime {
         let spec = runSpec(s, argv: language.command(path), cwd: "/workspace", env: env, stdin: request.stdin,
                            timeoutMs: request.timeoutMs, maxOutput: request.maxOutputBytes,
                            file: (path, Array(request.code.utf8)))
+        if language.name == "python" && s.language?.name == "python" {
+            if s.forkServer.isReady {
+                var forked = spec
+                forked.argv = [PythonForkServer.socketPath] + spec.argv
+                let r = try await run(s, forked, timeoutMs: request.timeoutMs, events: events, viaForkServer: true)
+                if r.reason != Self.forkServerGone { return r }
+                s.forkServer.markGone()
+            }
+            startForkServer(s)
+        }
         return try await run(s, spec, timeoutMs: request.timeoutMs, events: events)
     }
 
@@ -230,7 +250,10 @@ final class DockerRuntime: DriverRuntime {
                        argv: argv, env: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
 
-    private func run(_ s: DockerSession, _ spec: RunnerWire.Run, timeoutMs: Int, events: EventSink) async throws -> RunResult {
+    static let forkServerGone = "fork server unavailable"
+
+    private func run(_ s: DockerSession, _ spec: RunnerWire.Run, timeoutMs: Int, events: EventSink,
+                     viaForkServer: Bool = false) async throws -> RunResult {
         var c = s.container
         if c.channel.isBroken {
             let old = c
@@ -244,7 +267,12 @@ final class DockerRuntime: DriverRuntime {
         }
         let forwarder = OutputForwarder(events: events)
         let started = MonotonicClock.nowMs()
-        let outcome = await c.channel.run(spec, onOutput: forwarder.handler)
+        let outcome = await c.channel.run(spec, viaForkServer: viaForkServer,
+                                          onOutput: forwarder.handler)
+        if outcome.exit?.forkServerUnavailable == true {
+            // Nothing ran; the caller retries the plain way.
+            return RunResult(reason: Self.forkServerGone)
+        }
         let duration = Int(MonotonicClock.nowMs() - started)
         forwarder.flush()
         var oom = outcome.exit?.oomKilled ?? false

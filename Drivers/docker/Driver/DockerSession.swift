@@ -7,6 +7,8 @@ final class DockerSession: Sendable {
     let language: DockerLanguage?
     let options: SessionOptions
     let workspace: String
+    /// Python sessions: the pre-started interpreter executions fork from.
+    let forkServer = ForkServerState()
     private let current: Mutex<LiveContainer>
 
     init(id: String, language: DockerLanguage?, options: SessionOptions, workspace: String, container: LiveContainer) {

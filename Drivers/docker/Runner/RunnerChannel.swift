@@ -52,7 +52,7 @@ final class RunnerChannel: Sendable {
     var isBroken: Bool { state.withLock { $0.brokenReason != nil } }
 
     /// Runs one process through cb-runner. Cancelling the calling task kills the run (its process group).
-    func run(_ spec: RunnerWire.Run, onOutput: OutputHandler? = nil) async -> RunnerOutcome {
+    func run(_ spec: RunnerWire.Run, viaForkServer: Bool = false, onOutput: OutputHandler? = nil) async -> RunnerOutcome {
         let id = nextId.wrappingAdd(1, ordering: .relaxed).oldValue
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunnerOutcome, Never>) in
@@ -62,7 +62,7 @@ final class RunnerChannel: Sendable {
                     return nil
                 }
                 if let broken { c.resume(returning: RunnerOutcome(exit: nil, stdout: [], stderr: [], lostReason: broken)); return }
-                if let err = send(RunnerWire.encodeRun(id: id, spec)) { fail(err) }
+                if let err = send(RunnerWire.encodeRun(id: id, spec, viaForkServer: viaForkServer)) { fail(err) }
             }
         } onCancel: {
             _ = send(RunnerWire.encodeKill(id: id))

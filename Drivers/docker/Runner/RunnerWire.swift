@@ -19,7 +19,8 @@ enum RunnerWire {
         var env: [String] = []
     }
 
-    static func encodeRun(id: UInt32, _ r: Run) -> [UInt8] {
+    /// `viaForkServer`: an 'F' request, forked by the fork server listening on `argv[0]` (see cb-runner.c).
+    static func encodeRun(id: UInt32, _ r: Run, viaForkServer: Bool = false) -> [UInt8] {
         var p: [UInt8] = []
         p.reserveCapacity(64 + r.fileContent.count + r.stdin.count)
         put32(&p, r.uid); put32(&p, r.gid); put32(&p, r.timeoutMs); put32(&p, r.maxOutput)
@@ -27,7 +28,7 @@ enum RunnerWire {
         putString(&p, r.fileContent); putString(&p, r.stdin)
         put32(&p, UInt32(r.argv.count)); for a in r.argv { putString(&p, Array(a.utf8)) }
         put32(&p, UInt32(r.env.count)); for e in r.env { putString(&p, Array(e.utf8)) }
-        return frame(type: UInt8(ascii: "R"), id: id, payload: p)
+        return frame(type: UInt8(ascii: viaForkServer ? "F" : "R"), id: id, payload: p)
     }
 
     static func encodeKill(id: UInt32) -> [UInt8] { frame(type: UInt8(ascii: "K"), id: id, payload: []) }
@@ -66,6 +67,8 @@ enum RunnerWire {
         var stderrTruncated: Bool
         /// The container's memory cgroup killed a process during the run (older runners: always false).
         var oomKilled: Bool = false
+        /// An 'F' run found no fork server (it never started or died): nothing ran; retry with 'R'.
+        var forkServerUnavailable: Bool = false
     }
 
     enum Failure: Error, Equatable {
@@ -93,12 +96,13 @@ enum RunnerWire {
                 case UInt8(ascii: "E"): out.append((id, .stderr(payload)))
                 case UInt8(ascii: "P"): out.append((id, .pong))
                 case UInt8(ascii: "X"):
-                    guard payload.count == 12 || payload.count == 13 else { throw .badExitPayload }
+                    guard (12...14).contains(payload.count) else { throw .badExitPayload }
                     let code = Int32(bitPattern: get32(payload, 0)), sig = Int32(bitPattern: get32(payload, 4))
                     out.append((id, .exit(Exit(exitCode: code >= 0 ? Int(code) : nil, signal: sig > 0 ? Int(sig) : nil,
                                                timedOut: payload[8] != 0, cancelled: payload[9] != 0,
                                                stdoutTruncated: payload[10] != 0, stderrTruncated: payload[11] != 0,
-                                               oomKilled: payload.count > 12 && payload[12] != 0))))
+                                               oomKilled: payload.count > 12 && payload[12] != 0,
+                                               forkServerUnavailable: payload.count > 13 && payload[13] != 0))))
                 case let t: throw .unknownType(t)
                 }
                 off += headerSize + len
