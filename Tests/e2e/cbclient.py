@@ -16,7 +16,7 @@ class RPCError(Exception):
 class Client:
     def __init__(self, url, headers=None, subprotocols=None, max_size=2**26):
         self.ws = connect(url, additional_headers=headers, subprotocols=subprotocols, max_size=max_size,
-                          open_timeout=10, close_timeout=5)
+                          open_timeout=10, close_timeout=5).__enter__()
         self.ids = itertools.count(1)
         self.notifications = []
         self.pending = {}

@@ -28,6 +28,8 @@ public enum Sandbox {
               "--size", String(c.tmpSizeMB << 20), "--tmpfs", "/tmp",
               "--bind", c.workspace, "/workspace"]
         for b in c.readOnlyBinds { a += ["--ro-bind", b.source, b.destination] }
+        // The sandbox root is a tmpfs; making it read-only leaves /workspace and /tmp as the only writable places.
+        a += ["--remount-ro", "/"]
         a += ["--chdir", c.cwd, "--uid", String(c.uid), "--gid", String(c.gid), "--hostname", c.hostname,
               "--clearenv"]
         for (k, v) in baseEnvironment(c).sorted(by: { $0.key < $1.key }) { a += ["--setenv", k, v] }

@@ -57,8 +57,11 @@ extension CodeBeakerApp {
         let registry = DriverRegistry(directories: config.driversDirs)
         registry.start()
         let drivers: any DriverDirectory = registry
+        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config))
+        sessions.followRestarts(of: registry)
+        await sessions.startReaper()
         let names = Mutex<[String]>([])
-        var methods: [String: RPCMethod] = [:]
+        var methods: [String: RPCMethod] = SessionAPI(manager: sessions).methods
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
         methods.merge(core.methods) { a, _ in a }
         names.withLock { $0 = methods.keys.sorted() }
@@ -82,6 +85,7 @@ extension CodeBeakerApp {
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
+        await sessions.shutdown()
         await registry.shutdownAll()
         log.info("stopped")
         return 0
