@@ -201,3 +201,18 @@ def test_deno_rejects_malformed_permissions():
         assert r["error"]["code"] == -32602 and "allowNet" in r["error"]["message"], r
     finally:
         d.close()
+
+
+def test_bun_stdin_fresh_globals_and_stateful_mode():
+    d = start("bun")
+    try:
+        open_session(d, "s1", workspace(), language="javascript")
+        r = run(d, "s1", "const fs=require('fs');console.log(fs.readFileSync(0,'utf8').toUpperCase())", stdin="hi")
+        assert r["stdout"] == "HI\n", r
+        run(d, "s1", "globalThis.leak = 1")
+        assert run(d, "s1", "console.log(typeof leak)")["stdout"] == "undefined\n"
+        open_session(d, "s2", workspace(), language="typescript", stateful=True)
+        assert run(d, "s2", "var a: number = 1; const b = 2; let c = 3;")["exitCode"] == 0
+        assert run(d, "s2", "console.log(a + b + c)")["stdout"] == "6\n"
+    finally:
+        d.close()
