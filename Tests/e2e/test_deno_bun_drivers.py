@@ -92,6 +92,8 @@ def test_each_execution_is_a_fresh_module_and_late_timers_are_awaited(js):
     # Same top-level name again: a fresh module, so no redeclaration error.
     r = run(d, "s1", "const x = 2; console.log(x)")
     assert r["exitCode"] == 0 and r["stdout"] == "2\n", r
+    run(d, "s1", "globalThis.leak = 1")
+    assert run(d, "s1", "console.log(typeof leak)")["stdout"] == "undefined\n"
 
 
 def test_errors_and_exit_codes_are_results(js):
