@@ -17,6 +17,7 @@ STATEFUL = "--stateful" in sys.argv
 # pid 2) running unprivileged: anywhere else it would signal every process on the host.
 IN_SANDBOX = "--sandboxed" in sys.argv and os.getpid() <= 3 and os.getuid() != 0
 SPARES = 2
+deferred = []  # exec messages read while a job was still being wound down
 BASE_ENV = dict(os.environ)
 ctl = socket.socket(fileno=CTL_FD)
 ctl_buf = b""
@@ -58,10 +59,16 @@ def kill_everything():
     """SIGKILL every other process of the sandbox (never outside one: see IN_SANDBOX)."""
     if not IN_SANDBOX:
         return
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+    # Repeat until nothing but init, this process and zombies is left: a process forked while kill(-1) ran
+    # (the zygote making a spare) escapes one round, and an orphaned spare could steal the next job.
+    for _ in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        if not others_alive():
+            break
+        time.sleep(0.002)
     drop_zygote()
 
 
@@ -96,6 +103,20 @@ def kill_leftovers(job_pid):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def others_alive():
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (1, me):
+            try:
+                with open("/proc/%s/stat" % name, "rb") as f:
+                    state = f.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != b"Z":
+                return True
+    return False
 
 
 def reap_any():
@@ -315,7 +336,8 @@ def zygote_main(sock):
     os.set_blocking(w, False)
     signal.set_wakeup_fd(w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    close_inherited((sock.fileno(), r, w))
+    # Spares inherit the control channel, to report "done" themselves.
+    close_inherited((sock.fileno(), r, w, CTL_FD))
     while True:
         try:
             ready, _, _ = select.select([sock, r], [], [])
@@ -461,9 +483,15 @@ class Job:
 
     def check_control(self, kill):
         msg = next_message(0)
-        if msg and msg.get("op") == "cancel" and msg.get("id") == self.job["id"] and not (self.cancelled or self.timed_out):
-            self.cancelled = True
-            kill()
+        if not msg:
+            return
+        if msg.get("op") == "cancel" and msg.get("id") == self.job["id"]:
+            if not (self.cancelled or self.timed_out):
+                self.cancelled = True
+                kill()
+        elif msg.get("op") == "exec":
+            # The job reported "done" itself, so the driver may already have sent the next one.
+            deferred.append(msg)
 
     def wait(self, rfds, w, pending):
         """select() honouring the deadline, feeding stdin on w; returns (readable, w, pending)."""
@@ -496,6 +524,7 @@ def status_of(st):
 
 
 def run_forked(job):
+    """A job sent to this supervisor over the control channel: hand it to a spare, then supervise it."""
     exits.clear()  # reports of earlier jobs' processes
     pid, job_w, in_w, st_r = take_spare()
     payload = json.dumps(job).encode()
@@ -509,6 +538,11 @@ def run_forked(job):
         in_w = None
     else:
         os.set_blocking(in_w, False)
+    supervise_job(job, pid, st_r, in_w, data)
+
+
+def supervise_job(job, pid, st_r, in_w, data):
+    """Waits for the job in spare `pid`: stdin, cancel, timeout, exit; then cleans up and reports."""
     j = Job(job)
     code = sig = None
     st_open = True
@@ -544,9 +578,11 @@ def run_forked(job):
     if (j.timed_out or j.cancelled) and not STATEFUL:
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
     if not reported:
+        if not STATEFUL:
+            kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
         send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
-    if not STATEFUL:
-        kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
+    elif not STATEFUL:
+        kill_leftovers(pid)  # the next job (already sent, see Job.check_control) waits for this
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()
@@ -666,17 +702,34 @@ def main():
     request_spares()
     send({"op": "ready", "pid": os.getpid()})
     while True:
-        msg = next_message(None)
-        if msg is None or msg.get("op") != "exec":
+        if deferred:
+            handle_exec(deferred.pop(0))
             continue
-        try:
-            if STATEFUL and msg["kind"] == "code":
-                run_stateful(msg)
-            else:
-                run_forked(msg)
-        except Exception as e:
-            send({"op": "done", "id": msg.get("id"), "exitCode": None, "signal": None, "timedOut": False,
-                  "cancelled": False, "reason": "runner error: %s" % e})
+        if b"\n" not in ctl_buf:
+            ensure_zygote()
+            rl, _, _ = select.select([ctl, zygote[1]], [], [])
+            if zygote[1] in rl:
+                zygote_message()
+                if zygote is None:
+                    request_spares()
+            if ctl not in rl:
+                continue
+        msg = next_message(0)
+        if msg is None:
+            continue
+        if msg.get("op") == "exec":
+            handle_exec(msg)
+
+
+def handle_exec(msg):
+    try:
+        if STATEFUL and msg["kind"] == "code":
+            run_stateful(msg)
+        else:
+            run_forked(msg)
+    except Exception as e:
+        send({"op": "done", "id": msg.get("id"), "exitCode": None, "signal": None, "timedOut": False,
+              "cancelled": False, "reason": "runner error: %s" % e})
 
 
 main()
