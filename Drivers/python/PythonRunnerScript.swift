@@ -242,10 +242,10 @@ def set_cpu_limit(job):
 
 
 def child_run(job, status_w):
-    """In the spare, stdin in place: become the job and never return. A code job that ends by itself
-    sends its own "done" to the driver (fd 3, close-on-exec) and then tells the supervisor, on status_w,
-    its exit code and that it did; so neither the supervisor's wake-up nor the process teardown is on
-    the job's clock."""
+    """In the spare, stdin in place: become the job and never return. A job that ends by itself writes its
+    exit code on status_w, so the supervisor need not wait for the process teardown. The supervisor, not
+    the job, reports "done": if user code killed the supervisor (kill -9 -1), no "done" may claim the
+    runner is still fit for the next job."""
     rc = 1
     try:
         env = apply_env(job)
@@ -281,16 +281,8 @@ def child_run(job, status_w):
             os.write(2, ("runner: %s\n" % e).encode())
         except Exception:
             pass
-    sent = 0
-    if job["kind"] != "shell" or as_python(job["argv"]) is not None:
-        line = json.dumps({"op": "done", "id": job["id"], "exitCode": rc & 0xFF, "signal": None,
-                           "timedOut": False, "cancelled": False}) + "\n"
-        try:
-            sent = 1 if os.write(CTL_FD, line.encode()) == len(line) else 0
-        except OSError:
-            pass
     try:
-        os.write(status_w, bytes([rc & 0xFF, sent]))
+        os.write(status_w, bytes([rc & 0xFF]))
     except OSError:
         pass
     os._exit(rc)
@@ -336,8 +328,7 @@ def zygote_main(sock):
     os.set_blocking(w, False)
     signal.set_wakeup_fd(w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    # Spares inherit the control channel, to report "done" themselves.
-    close_inherited((sock.fileno(), r, w, CTL_FD))
+    close_inherited((sock.fileno(), r, w))  # spares (and user code) never see the control channel
     while True:
         try:
             ready, _, _ = select.select([sock, r], [], [])
@@ -374,8 +365,7 @@ def spare_main(job_r, in_r, st_w):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setpgid(0, 0)
         os.dup2(in_r, 0)
-        close_inherited((job_r, st_w, CTL_FD))
-        os.set_inheritable(CTL_FD, False)
+        close_inherited((job_r, st_w))
         warm_up()
         chunks = []
         while True:
@@ -490,8 +480,7 @@ class Job:
                 self.cancelled = True
                 kill()
         elif msg.get("op") == "exec":
-            # The job reported "done" itself, so the driver may already have sent the next one.
-            deferred.append(msg)
+            deferred.append(msg)  # not expected (jobs come one at a time), but never dropped
 
     def wait(self, rfds, w, pending):
         """select() honouring the deadline, feeding stdin on w; returns (readable, w, pending)."""
@@ -546,7 +535,6 @@ def supervise_job(job, pid, st_r, in_w, data):
     j = Job(job)
     code = sig = None
     st_open = True
-    reported = False  # the child sent its own "done"
     try:
         while True:
             if pid in exits:
@@ -561,10 +549,9 @@ def supervise_job(job, pid, st_r, in_w, data):
             if ctl in rl:
                 j.check_control(lambda: kill_group(pid))
             if st_open and st_r in rl:
-                b = os.read(st_r, 2)
+                b = os.read(st_r, 1)
                 if b:
                     code = b[0]
-                    reported = len(b) > 1 and b[1] == 1
                     break
                 st_open = False  # exec'd, or died without reporting: the zygote will tell
             if zygote[1] in rl and not zygote_message():
@@ -577,12 +564,9 @@ def supervise_job(job, pid, st_r, in_w, data):
     kill_group(pid)  # background leftovers of the job's process group
     if (j.timed_out or j.cancelled) and not STATEFUL:
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
-    if not reported:
-        if not STATEFUL:
-            kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
-        send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
-    elif not STATEFUL:
-        kill_leftovers(pid)  # the next job (already sent, see Job.check_control) waits for this
+    if not STATEFUL:
+        kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
+    send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()
