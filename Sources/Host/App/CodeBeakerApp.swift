@@ -42,7 +42,9 @@ public enum CodeBeakerApp {
                 throw ServerConfig.Error("config file \(path): \(e)")
             }
         }
-        try config.apply(environment: ProcessInfo.processInfo.environment)
+        let env = ProcessInfo.processInfo.environment
+        try config.apply(environment: env)
+        do { try config.security.applyEnvironment(env) } catch { throw ServerConfig.Error("\(error)") }
         try options.apply(to: &config)
         return config
     }
@@ -54,10 +56,18 @@ extension CodeBeakerApp {
     static func serve(_ config: ServerConfig) async -> Int32 {
         let log = Logger("server")
         _ = cs_ignore_sigpipe()
+        if case .failure(let e) = Authenticator.bindingAllowed(host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
+                                                               insecure: config.insecure) {
+            log.error(e.message)
+            return 2
+        }
+        let metrics = CodeBeakerMetrics()
+        let security = SecurityLayer.make(config: config.security, metrics: metrics)
         let registry = DriverRegistry(directories: config.driversDirs)
         registry.start()
         let drivers: any DriverDirectory = registry
-        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config))
+        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config),
+                                      policy: SecuritySessionPolicy(security))
         sessions.followRestarts(of: registry)
         await sessions.startReaper()
         let names = Mutex<[String]>([])
@@ -65,14 +75,21 @@ extension CodeBeakerApp {
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
         methods.merge(core.methods) { a, _ in a }
         names.withLock { $0 = methods.keys.sorted() }
-        let router = RPCRouter(methods: methods)
-        let handler = RPCConnectionHandler(router: router)
+        let router = RPCRouter(methods: methods,
+                               gate: { method, ctx throws(RPCError) in
+                                   try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
+                               },
+                               observe: { method, code in security.recordRequest(method: method, errorCode: code) })
+        let handler = RPCConnectionHandler(router: router, security: security)
         var options = ServerOptions()
         options.host = config.host
         options.port = config.port
         options.webSocketPath = config.webSocketPath
         options.maxMessageBytes = config.maxMessageBytes
-        let routes = HealthRoutes(drivers: drivers, metricsText: { "" })
+        let routes = HealthRoutes(drivers: drivers, metricsText: {
+            DriverMetrics.update(metrics, from: registry)
+            return metrics.render()
+        })
         let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
@@ -87,6 +104,7 @@ extension CodeBeakerApp {
         server.shutdown(timeoutSeconds: 3)
         await sessions.shutdown()
         await registry.shutdownAll()
+        security.shutdown()
         log.info("stopped")
         return 0
     }

@@ -1,0 +1,79 @@
+import DriverProtocol
+
+extension SecurityLayer {
+    /// What a file operation does, for the extension rule and the audit event.
+    public enum FileOperation: String, Sendable {
+        case read, write, delete, createDirectory, list, copy, move
+        var auditEvent: AuditEventType {
+            switch self {
+            case .read, .list: return .fileRead
+            case .write, .copy, .move: return .fileWrite
+            case .delete: return .fileDelete
+            case .createDirectory: return .directoryCreate
+            }
+        }
+        /// Only operations that read or write file contents are held to the extension allowlist.
+        var checksExtension: Bool { self == .read || self == .write || self == .copy || self == .move }
+    }
+
+    /// `execute_code`: session rate limits, then code length, blocked patterns and the fork-bomb shape.
+    public func checkExecution(principal: String, session: String, code: String, language: String) throws(RPCError) {
+        try admitExecution(principal: principal, session: session, attempted: .codeExecution)
+        let (_, v) = policy(session)
+        if validationEnabled, let violation = v.validateCode(code) {
+            throw denied(violation, principal: principal, session: session, attempted: .codeExecution,
+                         details: ["language": .string(language), "codeBytes": .int(code.utf8.count), "input": .string(Self.preview(code))])
+        }
+    }
+
+    /// `execute_shell`: session rate limits, then the command line against the blocked patterns.
+    public func checkShell(principal: String, session: String, command: String, args: [String]) throws(RPCError) {
+        try admitExecution(principal: principal, session: session, attempted: .shellCommand)
+        let (_, v) = policy(session)
+        if validationEnabled, let violation = v.validateShell(command: command, args: args) {
+            throw denied(violation, principal: principal, session: session, attempted: .shellCommand,
+                         details: ["command": .string(Self.preview(command)), "args": JSONValue(args.prefix(20).map { Self.preview($0) })])
+        }
+    }
+
+    /// `install_packages`: session rate limits, then package specs and flags.
+    public func checkPackages(principal: String, session: String, manager: String, names: [String], flags: [String] = []) throws(RPCError) {
+        try admitExecution(principal: principal, session: session, attempted: .packageInstall)
+        let (_, v) = policy(session)
+        if validationEnabled, let violation = v.validatePackages(manager: manager, names: names, flags: flags) {
+            throw denied(violation, principal: principal, session: session, attempted: .packageInstall,
+                         details: ["manager": .string(manager), "packages": JSONValue(names.prefix(20).map { Self.preview($0) }), "flags": JSONValue(flags.prefix(20).map { Self.preview($0) })])
+        }
+    }
+
+    /// File commands: NUL, length, traversal and (for reads and writes) the extension allowlist, on
+    /// `path` and on `destination` for copy and move. Not rate limited beyond the connection's bucket.
+    public func checkFileOp(principal: String, session: String, operation: FileOperation, path: String, destination: String? = nil) throws(RPCError) {
+        guard validationEnabled else { return }
+        let (_, v) = policy(session)
+        for p in [path] + (destination.map { [$0] } ?? []) {
+            if let violation = v.validatePath(p, checkExtension: operation.checksExtension) {
+                throw denied(violation, principal: principal, session: session, attempted: operation.auditEvent,
+                             details: ["operation": .string(operation.rawValue), "path": .string(Self.preview(p))])
+            }
+        }
+    }
+
+    func admitExecution(principal: String, session: String, attempted: AuditEventType) throws(RPCError) {
+        guard rateLimitingEnabled else { return }
+        let now = clock()
+        let key = "s\(session)"
+        let (cfg, _) = policy(session)
+        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
+            let r = s.limiter.admitExecution(session: session, perMinute: cfg.executionsPerMinute, maxTotal: cfg.maxExecutionsPerSession, now: now)
+            return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
+        }
+        if let rejection { throw rateLimited(rejection, principal: principal, session: session, attempted: attempted.rawValue, audit: first) }
+    }
+
+    /// At most 200 bytes of client input for audit details, cut on a character boundary.
+    static func preview(_ s: String) -> String {
+        let (t, cut) = OutputSanitizer.sanitize(s, limit: 200)
+        return cut ? t + "…" : t
+    }
+}
