@@ -22,6 +22,9 @@ final class DockerRuntime: DriverRuntime {
     /// session.open calls in progress (their containers are not in `sessions` yet).
     private let openingCount = Atomic<Int>(0)
     private let opensStarted = Atomic<Int>(0)
+    /// Sessions whose open is running, and those closed meanwhile (the open then undoes itself).
+    private let opening = Mutex<Set<String>>([])
+    private let closedWhileOpening = Mutex<Set<String>>([])
 
     init(config: DockerDriverConfig, endpoint: DockerEndpoint) {
         self.config = config
@@ -104,8 +107,16 @@ final class DockerRuntime: DriverRuntime {
 
         opensStarted.wrappingAdd(1, ordering: .relaxed)
         openingCount.wrappingAdd(1, ordering: .relaxed)
-        defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
+        opening.withLock { _ = $0.insert(request.session) }
+        defer {
+            opening.withLock { _ = $0.remove(request.session) }
+            openingCount.wrappingSubtract(1, ordering: .relaxed)
+        }
         let (container, pooled) = try await offPool { [self] in try obtainContainer(request, image: image, language: language) }
+        if closedWhileOpening.withLock({ $0.remove(request.session) != nil }) {
+            _ = try? await offPool { [factory] in factory.destroy(container) }
+            throw DriverError.sessionNotFound(request.session)
+        }
         let session = DockerSession(id: request.session, language: language, options: request.options,
                                     workspace: request.workspace, container: container)
         let raced = sessions.withLock { s -> DockerSession? in
@@ -128,7 +139,7 @@ final class DockerRuntime: DriverRuntime {
     /// Re-adopts, takes from the pool or creates; blocking.
     private func obtainContainer(_ request: OpenSessionRequest, image: String,
                                  language: DockerLanguage?) throws -> (LiveContainer, Bool) {
-        if let handle = request.handle, let adopted = try readopt(handle, request: request) {
+        if let adopted = try readopt(request) {
             return (adopted, false)
         }
         do {
@@ -172,8 +183,8 @@ final class DockerRuntime: DriverRuntime {
     }
 
     /// After a driver restart the host re-opens with the old handle (the container id): attach to it again.
-    private func readopt(_ handle: String, request: OpenSessionRequest) throws -> LiveContainer? {
-        guard let summary = janitor.claim(handle) else { return nil }
+    private func readopt(_ request: OpenSessionRequest) throws -> LiveContainer? {
+        guard let summary = janitor.claim(handle: request.handle, session: request.session) else { return nil }
         let slot = summary.labels[ContainerLabels.slot]
         if let slot, let slots = factory.slots, !slots.isAttached(slot) {
             _ = slots.attach(workspace: request.workspace, to: slot)
@@ -193,7 +204,11 @@ final class DockerRuntime: DriverRuntime {
     func closeSession(_ request: CloseSessionRequest) async {
         guard let s = sessions.withLock({ $0.removeValue(forKey: request.session) }) else {
             // Unknown here, but maybe a leftover of a previous run the host no longer wants.
-            if let handle = request.handle, let leftover = janitor.claim(handle) {
+            if opening.withLock({ $0.contains(request.session) }) {
+                // Closed while its open is still running: the open removes what it made (see openSession).
+                closedWhileOpening.withLock { _ = $0.insert(request.session) }
+            }
+            if let leftover = janitor.claim(handle: request.handle, session: request.session) {
                 _ = try? await offPool { [factory] in
                     if let slot = leftover.labels[ContainerLabels.slot] { factory.slots?.release(slot) }
                     factory.remove(id: leftover.id)
