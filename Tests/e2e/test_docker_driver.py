@@ -297,3 +297,25 @@ def test_orphans_of_this_instance_are_swept_but_sessions_and_pool_are_not():
     finally:
         d.close()
     assert wait_until(lambda: not docker_ids(), 15)
+
+
+def test_close_racing_a_reopen_after_restart_leaves_nothing():
+    d = start_driver(pool=0)
+    ws = workspace()
+    h = open_session(d, "s_race", "python", ws)["result"]["handle"]
+    os.kill(d.p.pid, signal.SIGKILL)
+    d.p.wait()
+    d2 = start_driver(pool=0, grace_ms=60000)
+    try:
+        # The host re-opens with the old handle while its client closes the session: both in flight at once.
+        options = {"uid": UID, "gid": UID}
+        r1 = d2.send("session.open", {"session": "s_race", "workspace": ws, "language": "python", "handle": h,
+                                      "options": options})
+        r2 = d2.send("session.close", {"session": "s_race", "handle": h})
+        d2.wait(r1, 60)
+        assert d2.wait(r2, 60)["result"] == {"closed": True}
+        d2.call("session.close", {"session": "s_race"})
+        assert wait_until(lambda: h not in docker_ids(), 20), "the re-adopted or leftover container is removed"
+    finally:
+        d2.close()
+    assert wait_until(lambda: not docker_ids(), 15)
