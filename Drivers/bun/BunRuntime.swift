@@ -78,7 +78,7 @@ final class BunRuntime: DriverRuntime {
 
     func closeSession(_ request: CloseSessionRequest) async {
         guard let e = sessions.remove(request.session) else { return }
-        e.runner.stop()
+        await e.runner.stop()
         e.sandbox.close()
     }
 
@@ -95,7 +95,7 @@ final class BunRuntime: DriverRuntime {
 
     func shutdown() async {
         for e in sessions.removeAll() {
-            e.runner.stop()
+            await e.runner.stop()
             e.sandbox.close()
         }
     }

@@ -20,6 +20,7 @@ class Client:
         self.ids = itertools.count(1)
         self.notifications = []
         self.pending = {}
+        self.sessions = []
 
     def send_raw(self, text):
         self.ws.send(text)
@@ -57,15 +58,21 @@ class Client:
 
     def session(self, language="python", **params):
         params["language"] = language
-        return self.call("session.create", params)["sessionId"]
+        sid = self.call("session.create", params)["sessionId"]
+        self.sessions.append(sid)
+        return sid
 
     def execute(self, session_id, command, timeout=60, **extra):
         params = {"sessionId": session_id, "command": command}
         params.update(extra)
         return self.call("session.execute", params, timeout)
 
-    def close(self):
+    def close(self, close_sessions=True):
+        """Closes the sessions this client created (servers cap sessions per principal), then the socket."""
         try:
+            if close_sessions:
+                for sid in self.sessions:
+                    self.request("session.close", {"sessionId": sid}, timeout=30)
             self.ws.close()
         except Exception:
             pass

@@ -14,7 +14,7 @@ UID = 100654
 
 
 def binary(name):
-    for c in ("release", "debug"):
+    for c in ("debug", "release"):
         p = os.path.join(ROOT, ".build", c, f"codebeaker-driver-{name}")
         if os.path.exists(p):
             return p

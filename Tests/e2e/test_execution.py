@@ -124,8 +124,9 @@ def test_sessions_outlive_their_connection(server):
     a = server.client()
     sid = a.session("python")
     a.execute(sid, {"type": "write_file", "path": "keep.txt", "content": "still here"})
-    a.close()
+    a.close(close_sessions=False)
     b = server.client()
+    b.sessions.append(sid)
     assert b.execute(sid, {"type": "read_file", "path": "keep.txt"})["result"]["content"] == "still here"
     b.close()
 

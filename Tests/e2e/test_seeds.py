@@ -15,6 +15,7 @@ def create(client, language):
     r = send_verbatim(client, json.dumps({"jsonrpc": "2.0", "id": 1, "method": "session.create",
                                           "params": {"language": language}}))
     assert "result" in r, r
+    client.sessions.append(r["result"]["sessionId"])
     return r["result"]["sessionId"]
 
 

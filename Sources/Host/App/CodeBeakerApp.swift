@@ -1,5 +1,7 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
+import Dispatch
+import Glibc
 import Synchronization
 import CSystem
 
@@ -8,7 +10,7 @@ public enum CodeBeakerApp {
     public static func main(arguments: [String]) async -> Int32 {
         let options: CommandLineOptions
         do { options = try CommandLineOptions.parse(arguments) } catch {
-            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            StandardIO.err("codebeaker: \(error)\n")
             return 2
         }
         switch options.action {
@@ -19,7 +21,7 @@ public enum CodeBeakerApp {
         }
         let config: ServerConfig
         do { config = try loadConfig(options) } catch {
-            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            StandardIO.err("codebeaker: \(error)\n")
             return 2
         }
         Logger.configure(level: config.logLevel, format: config.logFormat)
@@ -42,7 +44,9 @@ public enum CodeBeakerApp {
                 throw ServerConfig.Error("config file \(path): \(e)")
             }
         }
-        try config.apply(environment: ProcessInfo.processInfo.environment)
+        let env = ProcessInfo.processInfo.environment
+        try config.apply(environment: env)
+        do { try config.security.applyEnvironment(env) } catch { throw ServerConfig.Error("\(error)") }
         try options.apply(to: &config)
         return config
     }
@@ -54,10 +58,18 @@ extension CodeBeakerApp {
     static func serve(_ config: ServerConfig) async -> Int32 {
         let log = Logger("server")
         _ = cs_ignore_sigpipe()
+        if case .failure(let e) = Authenticator.bindingAllowed(host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
+                                                               insecure: config.insecure) {
+            log.error(e.message)
+            return 2
+        }
+        let metrics = CodeBeakerMetrics()
+        let security = SecurityLayer.make(config: config.security, metrics: metrics)
         let registry = DriverRegistry(directories: config.driversDirs)
         registry.start()
         let drivers: any DriverDirectory = registry
-        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config))
+        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config),
+                                      policy: SecuritySessionPolicy(security))
         sessions.followRestarts(of: registry)
         await sessions.startReaper()
         let names = Mutex<[String]>([])
@@ -65,14 +77,21 @@ extension CodeBeakerApp {
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
         methods.merge(core.methods) { a, _ in a }
         names.withLock { $0 = methods.keys.sorted() }
-        let router = RPCRouter(methods: methods)
-        let handler = RPCConnectionHandler(router: router)
+        let router = RPCRouter(methods: methods,
+                               gate: { method, ctx throws(RPCError) in
+                                   try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
+                               },
+                               observe: { method, code in security.recordRequest(method: method, errorCode: code) })
+        let handler = RPCConnectionHandler(router: router, security: security)
         var options = ServerOptions()
         options.host = config.host
         options.port = config.port
         options.webSocketPath = config.webSocketPath
         options.maxMessageBytes = config.maxMessageBytes
-        let routes = HealthRoutes(drivers: drivers, metricsText: { "" })
+        let routes = HealthRoutes(drivers: drivers, metricsText: {
+            DriverMetrics.update(metrics, from: registry)
+            return metrics.render()
+        })
         let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
@@ -81,12 +100,13 @@ extension CodeBeakerApp {
         }
         let url = "ws://\(config.host):\(port)\(config.webSocketPath)"
         log.info("listening on \(url)")
-        FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+        StandardIO.out("listening on \(url)\n")
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
         await sessions.shutdown()
         await registry.shutdownAll()
+        security.shutdown()
         log.info("stopped")
         return 0
     }
@@ -137,7 +157,7 @@ extension CodeBeakerApp {
             let name = d["name"]?.string ?? "?"
             let state = d["state"]?.string ?? "?"
             let path = d["path"]?.string ?? ""
-            var line = "\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(path)"
+            var line = "\(name.padded(to: 10)) \(state.padded(to: 12)) \(path)"
             if let reason = d["reason"]?.string { line += "\n           reason: \(reason)" }
             if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
             print(line)

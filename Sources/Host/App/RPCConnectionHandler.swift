@@ -1,28 +1,24 @@
 import DriverProtocol
-import Synchronization
 
 /// Bridges WebSocket connections to the JSON-RPC router. Each message is handled in its own Task, so a
 /// 10-second execution never delays a `session.list` on the same socket; replies carry their ids.
 public final class RPCConnectionHandler: WebSocketDelegate {
     private let router: RPCRouter
-    private let authenticate: @Sendable (UpgradeRequest) -> UpgradeDecision
-    private let onOpenCountChange: @Sendable (Int) -> Void
-    private let open = Mutex(0)
+    private let security: SecurityLayer?
     private let logger = Logger("rpc")
 
-    public init(router: RPCRouter,
-                authenticate: @escaping @Sendable (UpgradeRequest) -> UpgradeDecision = { _ in .accept(principal: "anonymous", subprotocol: nil) },
-                onOpenCountChange: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// Without a security layer every client is `anonymous` (tests, embedding).
+    public init(router: RPCRouter, security: SecurityLayer? = nil) {
         self.router = router
-        self.authenticate = authenticate
-        self.onOpenCountChange = onOpenCountChange
+        self.security = security
     }
 
-    public func shouldUpgrade(_ request: UpgradeRequest) -> UpgradeDecision { authenticate(request) }
+    public func shouldUpgrade(_ request: UpgradeRequest) -> UpgradeDecision {
+        security?.shouldUpgrade(request) ?? .accept(principal: "anonymous", subprotocol: nil)
+    }
 
     public func didOpen(_ connection: any WebSocketConnection) {
-        let n = open.withLock { $0 += 1; return $0 }
-        onOpenCountChange(n)
+        security?.connectionOpened()
         logger.debug("connection opened", ["conn": String(connection.id), "principal": connection.principal])
     }
 
@@ -40,8 +36,7 @@ public final class RPCConnectionHandler: WebSocketDelegate {
     }
 
     public func didClose(_ connection: any WebSocketConnection, code: UInt16) {
-        let n = open.withLock { $0 -= 1; return $0 }
-        onOpenCountChange(n)
+        security?.connectionClosed(connection.id)
         logger.debug("connection closed", ["conn": String(connection.id), "code": String(code)])
     }
 }

@@ -4,11 +4,16 @@ import DriverProtocol
 /// so the same router is tested in-process and served over WebSocket.
 public final class RPCRouter: Sendable {
     private let methods: [String: RPCMethod]
-    /// Called once per handled request with (method, outcome) for metrics; outcome is "ok" or the error code.
-    private let observe: (@Sendable (String, String) -> Void)?
+    /// Runs before every known method (rate limits); a thrown error becomes the reply.
+    private let gate: (@Sendable (String, RPCContext) throws(RPCError) -> Void)?
+    /// Called once per handled request with (method, error code or nil) for metrics.
+    private let observe: (@Sendable (String, Int?) -> Void)?
 
-    public init(methods: [String: RPCMethod], observe: (@Sendable (String, String) -> Void)? = nil) {
+    public init(methods: [String: RPCMethod],
+                gate: (@Sendable (String, RPCContext) throws(RPCError) -> Void)? = nil,
+                observe: (@Sendable (String, Int?) -> Void)? = nil) {
         self.methods = methods
+        self.gate = gate
         self.observe = observe
     }
 
@@ -66,21 +71,22 @@ public final class RPCRouter: Sendable {
             request = r
         }
         guard let method = methods[request.method] else {
-            observe?(request.method, "-32601")
+            observe?("unknown", -32601)
             return request.id.map { Self.errorResponse(id: $0, .methodNotFound(request.method)) }
         }
         var ctx = context
         ctx.requestID = request.id
         do {
+            try gate?(request.method, ctx)
             let result = try await method(request.params, ctx)
-            observe?(request.method, "ok")
+            observe?(request.method, nil)
             return request.id.map { Self.resultResponse(id: $0, result) }
         } catch let error as RPCError {
-            observe?(request.method, String(error.code))
+            observe?(request.method, error.code)
             return request.id.map { Self.errorResponse(id: $0, error) }
         } catch {
             // Never leak internal detail: unknown errors are -32603 with a generic message.
-            observe?(request.method, "-32603")
+            observe?(request.method, -32603)
             return request.id.map { Self.errorResponse(id: $0, .internalError()) }
         }
     }
