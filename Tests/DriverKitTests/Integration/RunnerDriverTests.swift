@@ -124,6 +124,17 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func repeatedTimeouts_NeverLoseTheNextExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        for _ in 0..<5 {
+            #expect(exec(d, rc.infiniteLoop, ["timeoutMs": 300])?["timedOut"] == true)
+            #expect(exec(d, rc.printOne, ["timeoutMs": 5000], timeoutMs: 10_000)?["stdout"] == "1\n")
+            _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "exit 0"]], timeoutMs: 10_000)
+        }
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func outputCap_TruncatesAndFlags(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }
@@ -202,6 +213,19 @@ extension RealDrivers {
         usleep(100_000)
         let r = try #require(exec(d, rc.printOne))
         #expect(r["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func manyBackToBackExecutions_AllSucceed(_ rc: RuntimeCase) throws {
+        // Spares are forked and reaped around every execution; none may be lost or mistaken for a leftover.
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        var failures: [String] = []
+        for _ in 0..<150 {
+            let r = exec(d, rc.printOne)
+            if r?["stdout"] != "1\n" { failures.append(r?.description ?? "no reply") }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
 
     @Test(arguments: RuntimeCase.all)
