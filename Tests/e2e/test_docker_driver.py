@@ -36,9 +36,10 @@ def image_present(name):
     return subprocess.run(["docker", "image", "inspect", name], capture_output=True).returncode == 0
 
 
-def start_driver(pool=1, grace_ms=60000):
+def start_driver(pool=1, grace_ms=60000, sweep_ms=30000):
     os.environ.update({"CODEBEAKER_DOCKER_INSTANCE": INSTANCE, "CODEBEAKER_DOCKER_POOL": str(pool),
                        "CODEBEAKER_DOCKER_ADOPT_GRACE_MS": str(grace_ms),
+                       "CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS": str(sweep_ms),
                        "CODEBEAKER_DOCKER_POOL_IMAGES": "codebeaker-python"})
     d = Driver(BIN)
     hs = d.handshake()
@@ -217,7 +218,7 @@ def test_nothing_leaks_after_kill_9_and_restart():
     d.p.wait()
     assert set(handles) <= docker_ids(), "containers survive the crash (to be re-adopted)"
     # Restart: the leftovers wait for re-adoption for the grace period, then go.
-    d2 = start_driver(pool=0, grace_ms=1500)
+    d2 = start_driver(pool=0, grace_ms=1500, sweep_ms=500)
     try:
         assert wait_until(lambda: not (docker_ids() - before), 20), f"leftovers: {docker_ids() - before}"
     finally:
@@ -276,3 +277,170 @@ def test_python_fork_server_runs_like_python3_and_survives_being_killed(driver):
     assert r["exitCode"] == 0 and r["stdout"] == "still here\n", r
     assert wait_until(lambda: fork_servers_ready(driver) == 1, 30), "fork server restarted"
     driver.call("session.close", {"session": "s_fs"})
+
+
+def test_orphans_of_this_instance_are_swept_but_sessions_and_pool_are_not():
+    d = start_driver(pool=1, sweep_ms=300)
+    try:
+        ws = workspace()
+        sid_handle = open_session(d, "s_keep", "python", ws)["result"]["handle"]
+        assert wait_until(lambda: d.call("docker.status")["result"]["poolReady"].get("codebeaker-python") == 1, 30)
+        # What a kill -9 during a create leaves behind: a container of ours that nobody owns.
+        orphan = subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                                 f"codebeaker.instance={INSTANCE}", "--name", f"codebeaker-pool-orphan{os.getpid()}",
+                                 "codebeaker-base", "sleep", "60"], capture_output=True, text=True, check=True).stdout.strip()
+        assert wait_until(lambda: orphan not in docker_ids(), 20), "orphan removed"
+        assert sid_handle in docker_ids(), "the session's container is kept"
+        assert d.call("docker.status")["result"]["poolReady"].get("codebeaker-python") == 1, "the pool is kept"
+        r = d.call("execute", {"session": "s_keep", "code": "print('ok')"})["result"]
+        assert r["stdout"] == "ok\n"
+    finally:
+        d.close()
+    assert wait_until(lambda: not docker_ids(), 15)
+
+
+def test_close_racing_a_reopen_after_restart_leaves_nothing():
+    d = start_driver(pool=0)
+    ws = workspace()
+    h = open_session(d, "s_race", "python", ws)["result"]["handle"]
+    os.kill(d.p.pid, signal.SIGKILL)
+    d.p.wait()
+    d2 = start_driver(pool=0, grace_ms=60000)
+    try:
+        # The host re-opens with the old handle while its client closes the session: both in flight at once.
+        options = {"uid": UID, "gid": UID}
+        r1 = d2.send("session.open", {"session": "s_race", "workspace": ws, "language": "python", "handle": h,
+                                      "options": options})
+        r2 = d2.send("session.close", {"session": "s_race", "handle": h})
+        d2.wait(r1, 60)
+        assert d2.wait(r2, 60)["result"] == {"closed": True}
+        d2.call("session.close", {"session": "s_race"})
+        assert wait_until(lambda: h not in docker_ids(), 20), "the re-adopted or leftover container is removed"
+    finally:
+        d2.close()
+    assert wait_until(lambda: not docker_ids(), 15)
+
+
+class TCPToUnixProxy:
+    """Serves the Docker socket on a TCP port, so DOCKER_HOST=tcp://... can be tested without reconfiguring dockerd."""
+
+    def __init__(self, host):
+        import socket, threading
+        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind((host, 0))
+        self.srv.listen(64)
+        self.port = self.srv.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket, threading
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            self.connections += 1
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(SOCK)
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        import socket
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    b.shutdown(socket.SHUT_WR)
+                    return
+                b.sendall(data)
+        except OSError:
+            return
+
+    def close(self):
+        self.srv.close()
+
+
+def non_loopback_ip():
+    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    return out[0] if out else None
+
+
+def test_docker_host_tcp_remote_engine_mode():
+    ip = non_loopback_ip()
+    if ip is None:
+        pytest.skip("no non-loopback address to act as a remote engine")
+    proxy = TCPToUnixProxy(ip)
+    os.environ["DOCKER_HOST"] = f"tcp://{ip}:{proxy.port}"
+    try:
+        d = start_driver(pool=1)
+    finally:
+        del os.environ["DOCKER_HOST"]
+    try:
+        st = d.call("docker.status")["result"]
+        assert st["engine"] == f"tcp://{ip}:{proxy.port}" and st["poolSize"] == 0, st
+        ws = workspace()
+        r = open_session(d, "s_tcp", "python", ws)["result"]
+        assert r["containerId"] in docker_ids() and proxy.connections > 0
+        # A remote engine cannot see host paths: /workspace is container-local and the image's cb-runner is used.
+        res = d.call("execute", {"session": "s_tcp", "code": "open('/workspace/t.txt','w').write('x'); import os; print(os.getuid())"})["result"]
+        assert res["exitCode"] == 0 and res["stdout"] == f"{UID}\n", res
+        assert not os.path.exists(os.path.join(ws, "t.txt"))
+        d.call("session.close", {"session": "s_tcp"})
+        assert wait_until(lambda: r["containerId"] not in docker_ids(), 15)
+    finally:
+        d.close()
+        proxy.close()
+    assert wait_until(lambda: not docker_ids(), 15)
+
+
+def test_staged_code_files_are_removed_after_each_run(driver):
+    ws = workspace()
+    open_session(driver, "s_tmp", "python", ws)
+    for _ in range(3):
+        assert driver.call("execute", {"session": "s_tmp", "code": "print(1)"})["result"]["stdout"] == "1\n"
+    r = driver.call("shell", {"session": "s_tmp", "command": "sh", "args": ["-c", "ls /tmp | grep -c cb_exec || true"]})["result"]
+    assert r["stdout"].strip() == "0", r
+    driver.call("session.close", {"session": "s_tmp"})
+
+
+def test_sigterm_removes_every_container_before_exiting():
+    d = start_driver(pool=1)
+    ws = workspace()
+    for i in range(3):
+        open_session(d, f"s_term{i}", "python", ws)
+    assert len(docker_ids()) >= 3
+    d.p.send_signal(signal.SIGTERM)
+    assert d.p.wait(timeout=30) == 0
+    # A removal the daemon already had in progress may finish a moment after the driver exits.
+    assert wait_until(lambda: not docker_ids(), 10), f"left after SIGTERM: {docker_ids()}"
+
+
+def test_containers_of_a_host_that_is_gone_are_removed_but_live_hosts_are_left_alone():
+    import socket as _socket
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    host = _socket.gethostname()
+    made = []
+    for inst in (f"{host}-{dead.pid}", f"{host}-{os.getpid()}"):  # gone / alive but not codebeaker... see below
+        made.append(subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                                    f"codebeaker.instance={inst}", "codebeaker-base", "sleep", "60"],
+                                   capture_output=True, text=True, check=True).stdout.strip())
+    live = subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                           "codebeaker.instance=someone-else", "codebeaker-base", "sleep", "60"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        d = start_driver(pool=0)
+        try:
+            all_ids = lambda: set(subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True,
+                                                 text=True).stdout.split())
+            # The dead host's container goes; so does one whose pid runs something that is not codebeaker (pytest).
+            assert wait_until(lambda: not (set(made) & all_ids()), 20), "stale hosts' containers removed"
+            assert live in all_ids(), "another host's (custom instance) container is never touched"
+        finally:
+            d.close()
+    finally:
+        subprocess.run(["docker", "rm", "-f", live, *made], capture_output=True)

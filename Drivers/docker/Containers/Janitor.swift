@@ -36,7 +36,7 @@ final class Janitor: Sendable {
         let grace = factory.config.adoptGraceMs
         let keptCount = kept.count
         let cleanup: @Sendable () -> Void = { [self, doomed] in
-            for c in doomed { remove(c) }
+            Parallel.forEach(doomed) { c in self.remove(c) }
             releaseOrphanSlots(keeping: keepSlots)
             if !list.isEmpty {
                 DriverLog.info("startup sweep: removed \(doomed.count) leftover container(s), \(keptCount) await re-adoption")
@@ -52,16 +52,85 @@ final class Janitor: Sendable {
         return (kept.count, cleanup)
     }
 
-    /// The leftover container for a handle, claimed for re-adoption (nil if unknown or already gone).
-    func claim(_ handle: String) -> ContainerSummary? {
-        adoptable.withLock { $0.removeValue(forKey: handle) }
+    /// The leftover container for a handle (its id) or, failing that, for the session (its name), claimed for
+    /// re-adoption or removal; nil if unknown or already claimed.
+    func claim(handle: String?, session: String) -> ContainerSummary? {
+        let name = ContainerLabels.containerName(session: session)
+        return adoptable.withLock { a in
+            if let handle, let c = a.removeValue(forKey: handle) { return c }
+            guard let c = a.values.first(where: { $0.names.contains(name) }) else { return nil }
+            return a.removeValue(forKey: c.id)
+        }
     }
 
     /// Removes every leftover still unclaimed (grace over, or shutdown).
     func removeUnadopted() {
         let left = adoptable.withLock { a -> [ContainerSummary] in defer { a.removeAll() }; return Array(a.values) }
-        for c in left { remove(c) }
+        Parallel.forEach(left) { c in self.remove(c) }
         if !left.isEmpty { DriverLog.info("removed \(left.count) leftover session container(s) nobody re-adopted") }
+    }
+
+    /// Removes containers of this driver instance that nobody owns: not a session's, not the pool's, not
+    /// awaiting adoption. Catches what a crash left half-done (a create in flight during `kill -9` lands after
+    /// the startup listing) and removals that failed. Returns how many it removed.
+    @discardableResult
+    func sweepOrphans(ownedIds: Set<String>, ownedSlots: Set<String>, stillValid: () -> Bool) -> Int {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
+                                                                     ContainerLabels.instance: factory.config.instance]),
+              stillValid()
+        else { return 0 }
+        let waiting = adoptable.withLock { Set($0.keys) }
+        var removed = 0
+        for c in list where !ownedIds.contains(c.id) && !waiting.contains(c.id) {
+            if let slot = c.labels[ContainerLabels.slot], ownedSlots.contains(slot) { continue }
+            remove(c)
+            removed += 1
+        }
+        if removed > 0 { DriverLog.info("removed \(removed) orphaned container(s)") }
+        return removed
+    }
+
+    /// Containers of hosts of this machine that are gone for good (see HostInstance.isStale), and their slot
+    /// directories: nobody will ever re-adopt them.
+    func sweepStaleInstances() {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker"]) else { return }
+        let mine = factory.config.instance
+        let stale = list.filter { c in
+            guard let inst = c.labels[ContainerLabels.instance], inst != mine else { return false }
+            return HostInstance.isStale(inst)
+        }
+        Parallel.forEach(stale) { c in
+            if let inst = c.labels[ContainerLabels.instance], let slot = c.labels[ContainerLabels.slot] {
+                WorkspaceSlots(root: "\(self.factory.config.slotRoot)/\(inst)").release(slot)
+            }
+            self.factory.remove(id: c.id)
+        }
+        if !stale.isEmpty { DriverLog.info("removed \(stale.count) container(s) of hosts that are gone") }
+        for name in Self.directoryNames(factory.config.slotRoot) where name != mine && HostInstance.isStale(name) {
+            let root = WorkspaceSlots(root: "\(factory.config.slotRoot)/\(name)")
+            for slot in Self.directoryNames(root.root) { root.release(slot) }
+            root.teardown()
+        }
+    }
+
+    static func directoryNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Shutdown's last step: every container of this instance goes, including one whose create was still in
+    /// flight when the pool was drained.
+    func removeAllOfInstance() {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
+                                                                     ContainerLabels.instance: factory.config.instance])
+        else { return }
+        Parallel.forEach(list) { c in self.remove(c) }
     }
 
     private func remove(_ c: ContainerSummary) {
@@ -71,13 +140,7 @@ final class Janitor: Sendable {
 
     /// Slot directories no live container uses (their mounts would otherwise outlive everything).
     private func releaseOrphanSlots(keeping: Set<String>) {
-        guard let slots = factory.slots, let dir = opendir(slots.root) else { return }
-        var names: [String] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for n in names where !keeping.contains(n) { slots.release(n) }
+        guard let slots = factory.slots else { return }
+        for n in Self.directoryNames(slots.root) where !keeping.contains(n) { slots.release(n) }
     }
 }

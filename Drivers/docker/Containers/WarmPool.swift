@@ -12,11 +12,17 @@ final class WarmPool: Sendable {
         var creating: [String: Int] = [:]
         var failures: [String: Int] = [:]
         var stopped = false
+        /// Slots of containers being created right now (their ids are not known yet).
+        var creatingSlots: Set<String> = []
     }
 
     let size: Int
     private let factory: ContainerFactory
     private let state = Mutex(State())
+    private let creations = Atomic<Int>(0)
+
+    /// Moves whenever a creation starts (orphan sweeps compare it before and after listing).
+    var epoch: Int { creations.load(ordering: .relaxed) }
 
     init(size: Int, factory: ContainerFactory) {
         self.size = size; self.factory = factory
@@ -64,6 +70,8 @@ final class WarmPool: Sendable {
     private func createOne(_ image: String) {
         guard let slots = factory.slots else { return }
         let slot = ContainerFactory.newSlotName()
+        state.withLock { _ = $0.creatingSlots.insert(slot) }
+        creations.wrappingAdd(1, ordering: .relaxed)
         var made: LiveContainer?
         var failure: String?
         if let e = slots.create(slot) {
@@ -83,6 +91,7 @@ final class WarmPool: Sendable {
         }
         let leftover = state.withLock { s -> LiveContainer? in
             s.creating[image, default: 1] -= 1
+            s.creatingSlots.remove(slot)
             guard let made else { s.failures[image, default: 0] += 1; return nil }
             s.failures[image] = 0
             if s.stopped { return made }
@@ -93,20 +102,27 @@ final class WarmPool: Sendable {
         if let leftover { factory.destroy(leftover) }
     }
 
+    /// What the pool owns right now: ready container ids and the slots of containers in creation.
+    var owned: (ids: Set<String>, slots: Set<String>) {
+        state.withLock { s in
+            (Set(s.ready.values.flatMap { $0.map(\.id) }),
+             s.creatingSlots.union(s.ready.values.flatMap { $0.compactMap(\.slot) }))
+        }
+    }
+
     /// Images the pool has been asked to keep warm.
     var images: [String] { state.withLock { Array(Set($0.ready.keys).union($0.creating.keys)).sorted() } }
 
     /// Number of ready containers per image (tests, metrics).
     func readyCount(_ image: String) -> Int { state.withLock { $0.ready[image, default: []].count } }
 
-    /// Stops refilling and destroys every ready container.
-    func drain() {
-        let all = state.withLock { s -> [LiveContainer] in
+    /// Stops refilling and hands over every ready container (the caller destroys them).
+    func drain() -> [LiveContainer] {
+        state.withLock { s -> [LiveContainer] in
             s.stopped = true
             defer { s.ready.removeAll() }
             return s.ready.values.flatMap { $0 }
         }
-        for c in all { factory.destroy(c) }
     }
 
     /// Waits (blocking) until refills in flight are done; shutdown uses it so nothing is created after drain.

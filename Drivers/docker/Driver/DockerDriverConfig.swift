@@ -10,8 +10,9 @@ struct DockerDriverConfig: Sendable {
     var poolSize: Int = 2
     /// `CODEBEAKER_DOCKER_POOL_IMAGES`: comma-separated images to keep warm (default: the built-in ones present).
     var poolImages: [String]? = nil
-    /// `CODEBEAKER_DOCKER_INSTANCE`: label value separating drivers that share one engine.
-    var instance: String = "default"
+    /// `CODEBEAKER_DOCKER_INSTANCE`: label value separating hosts that share one engine
+    /// (default `<hostname>-<host pid>`, see HostInstance).
+    var instance: String = HostInstance.defaultName()
     /// `CODEBEAKER_DOCKER_SLOTS`: where pool workspace slots live (see WorkspaceSlots).
     var slotRoot: String = WorkspaceSlots.defaultRoot
     /// `CODEBEAKER_DOCKER_RUNNER`: host path of the static cb-runner bound into containers (local engines).
@@ -22,6 +23,8 @@ struct DockerDriverConfig: Sendable {
     var defaultMemoryMB = 512
     var defaultCpuShares = 1024
     var defaultPidsLimit = 256
+    /// `CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS`: how often containers nobody owns are looked for.
+    var orphanSweepMs = 30_000
     /// `CODEBEAKER_DOCKER_FORKSERVER=0` disables the Python fork server.
     var forkServer = true
     /// uid:gid for runs when the host sends none (the images' `sandbox` user).
@@ -41,6 +44,7 @@ struct DockerDriverConfig: Sendable {
         if let s = env("CODEBEAKER_DOCKER_SLOTS"), s.hasPrefix("/") { c.slotRoot = s }
         if let s = env("CODEBEAKER_DOCKER_ADOPT_GRACE_MS"), let n = Int(s), n >= 0 { c.adoptGraceMs = n }
         if env("CODEBEAKER_DOCKER_FORKSERVER") == "0" { c.forkServer = false }
+        if let s = env("CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS"), let n = Int(s), n >= 100 { c.orphanSweepMs = n }
         let candidates = (env("CODEBEAKER_DOCKER_RUNNER").map { [$0] } ?? []) + runnerSearchPath
         c.runnerHostPath = candidates.first { access($0, X_OK) == 0 }
         return c
