@@ -31,6 +31,8 @@ class Server:
         cmd += ["--drivers-dir", str(drivers_dir or BUILD)]
         cmd += list(args)
         full_env = dict(os.environ)
+        # Each server's docker driver would otherwise warm containers per image; tests create few sessions.
+        full_env.setdefault("CODEBEAKER_DOCKER_POOL", "0")
         full_env.update(env or {})
         self.log_path = os.path.join(self.tmp.name, "server.log")
         self.log = open(self.log_path, "w")
