@@ -198,8 +198,12 @@ extension RunnerProcess {
     /// Bookkeeping after a runner generation ended: fail its job and waiters, then restart eagerly unless
     /// the session is closing or the runtime keeps failing to start.
     private func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+        defer { for w in stopWaiters { w.resume() } }
         let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
+            stopWaiters = s.stopWaiters
+            s.stopWaiters = []
             let wasReady = s.ready || s.retiring
             s.retiring = false
             let j = s.job
@@ -214,12 +218,15 @@ extension RunnerProcess {
         }
         FD.close(wake)  // no longer reachable through the state
         if let job {
-            let base = "the \(launch.name) runner died (\(status)) during this execution; it was restarted"
+            let base = state.withLock { $0.stopped } ? "the session was closed during this execution"
+                : "the \(launch.name) runner died (\(status)) during this execution; it was restarted"
             complete(job, exitCode: nil, signal: nil, reason: job.timedOut || job.cancelled ? nil : base)
         }
         let err = DriverError.unavailable("the \(launch.name) runner failed to start (\(status)); see the driver log")
         for w in waiters { w.resume(returning: .failure(err)) }
-        if !wasReady { DriverLog.warning("\(launch.name) runner for session \(session.id) ended before ready: \(status)") }
+        if !wasReady && stopWaiters.isEmpty && !state.withLock({ $0.stopped }) {
+            DriverLog.warning("\(launch.name) runner for session \(session.id) ended before ready: \(status)")
+        }
         if restart { prewarm() }
     }
 }

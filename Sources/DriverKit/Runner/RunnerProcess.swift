@@ -33,6 +33,8 @@ public final class RunnerProcess: Sendable {
         var lastExit: String?
         /// The cgroup's OOM-kill count as of the last check; a rise during a job means the job was OOM-killed.
         var oomSeen = 0
+        /// `stop()` callers waiting for the last generation to be gone.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     public init(launch: RunnerLaunch, session: SandboxSession) {
@@ -80,6 +82,7 @@ public final class RunnerProcess: Sendable {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             throw error
         }
+        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
         let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
@@ -96,6 +99,8 @@ public final class RunnerProcess: Sendable {
                     DriverLog.warning("\(launch.name) runner: could not send job \(id); the runner is gone")
                 }
                 FD.close(fd)
+                // A cancel that arrived before the job was installed found nothing to cancel: repeat it.
+                if Task.isCancelled { cancel(id) }
             }
         } onCancel: {
             self.cancel(id)
@@ -116,17 +121,23 @@ public final class RunnerProcess: Sendable {
         FD.close(fd)
     }
 
-    /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent.
-    public func stop() {
-        let pid = state.withLock { s -> pid_t in
-            s.stopped = true
-            let waiters = s.readyWaiters
-            s.readyWaiters = []
+    /// Kills the runner and everything in the sandbox, and returns once its process is reaped (so the
+    /// caller may remove the cgroup). No restarts afterwards. Idempotent.
+    public func stop() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let (pid, waiters, done) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool) in
+                s.stopped = true
+                let w = s.readyWaiters
+                s.readyWaiters = []
+                if s.pid == 0 { return (0, w, true) }
+                s.stopWaiters.append(c)
+                return (s.pid, w, false)
+            }
             for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
-            return s.pid
+            if pid > 0 { _ = kill(pid, SIGKILL) }
+            session.cgroup?.killAll()
+            if done { c.resume() }
         }
-        if pid > 0 { _ = kill(pid, SIGKILL) }
-        session.cgroup?.killAll()
     }
 
     /// Kills the runner (the next job gets a fresh one).
