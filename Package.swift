@@ -45,5 +45,6 @@ let package = Package(
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
         .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: strict),
+        .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker"], swiftSettings: strict),
     ]
 )
