@@ -1,0 +1,77 @@
+import Foundation
+
+/// The wheel cache shared by every session of every pip-capable driver on this host.
+///
+/// Threat: a cache any session can write lets one tenant plant a wheel another tenant installs. So:
+/// - `wheels/` is owned by root, mode 0755, and bound READ-ONLY into install sandboxes (`--find-links`).
+/// - It is filled only by `fetch`: a sandboxed `pip download --only-binary=:all:` (no package code runs)
+///   running as the dedicated cache uid, with network, whose only input is vetted index specs (never a
+///   user flag, URL, path or requirements file), writing into a fresh staging directory. The driver then
+///   moves the regular `*.whl` files it finds there into `wheels/` (never replacing an existing file).
+/// - Files come from the package index, which checks their hashes on download; a file name is never
+///   reused by the index, so a cached file name means the same bytes the index serves.
+public enum PackageCache {
+    public static var root: String {
+        getenv("CODEBEAKER_PACKAGE_CACHE").map { String(cString: $0) } ?? SandboxFiles.root + "/pkgcache"
+    }
+    public static var pipWheels: String { root + "/pip/wheels" }
+    public static var pipStaging: String { root + "/pip/staging" }
+    /// Where install sandboxes see the wheels.
+    public static let pipSandboxPath = "/opt/codebeaker/pkgcache/pip"
+    /// The cache filler's identity: below the host's session uid range (100000...), never a session's.
+    public static var uid: Int {
+        getenv("CODEBEAKER_PACKAGE_CACHE_UID").flatMap { Int(String(cString: $0)) } ?? 99_999
+    }
+
+    /// Creates the directories (idempotent).
+    public static func prepare() throws(DriverError) {
+        try SandboxFiles.makeDirectory(pipWheels)
+        try SandboxFiles.makeDirectory(pipStaging)
+        chmod(pipStaging, 0o711)
+    }
+
+    /// A fresh staging directory owned by the cache uid, removed by `publish`.
+    public static func makeStaging() throws(DriverError) -> String {
+        try prepare()
+        let dir = pipStaging + "/\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        guard mkdir(dir, 0o700) == 0 else { throw .internal("mkdir \(dir): \(String(cString: strerror(errno)))") }
+        _ = chown(dir, uid_t(uid), gid_t(uid))
+        return dir
+    }
+
+    /// Moves the wheels a fetch left in `staging` into the shared cache; returns their file names.
+    @discardableResult
+    public static func publish(staging: String) -> [String] {
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: staging) else { return [] }
+        var moved: [String] = []
+        for name in names.sorted() where isWheelFileName(name) {
+            let src = staging + "/" + name, dst = pipWheels + "/" + name
+            var st = stat()
+            guard lstat(src, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink == 1 else { continue }
+            if access(dst, F_OK) == 0 { continue }
+            _ = chown(src, 0, 0)
+            _ = chmod(src, 0o644)
+            if rename(src, dst) == 0 { moved.append(name) }
+        }
+        return moved
+    }
+
+    /// `name-version(-build)?-py-abi-platform.whl` with only the characters wheel names use.
+    public static func isWheelFileName(_ name: String) -> Bool {
+        name.hasSuffix(".whl") && name.count < 256 && !name.hasPrefix(".")
+            && name.utf8.allSatisfy { PackageSpec.isAlnum($0) || "._-+!".utf8.contains($0) }
+            && name.split(separator: "-").count >= 5
+    }
+
+    /// True when the cache holds some wheel of every index name in `names` (a cheap pre-check that decides
+    /// whether an offline install is worth trying before a fetch).
+    public static func hasWheels(for names: [String]) -> Bool {
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: pipWheels) else { return false }
+        let present = Set(files.compactMap { f -> String? in
+            guard isWheelFileName(f), let dash = f.firstIndex(of: "-") else { return nil }
+            return PackageSpec.wheelName(String(f[..<dash]))
+        })
+        return !names.isEmpty && names.allSatisfy { present.contains(PackageSpec.wheelName($0)) }
+    }
+}
