@@ -8,7 +8,7 @@ public enum InstallSandbox {
     public static let baseEnv: [String: String] = [
         "HOME": "/tmp", "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
         "PIP_PROGRESS_BAR": "off", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1",
-        "npm_config_userconfig": "/dev/null", "npm_config_globalconfig": "/dev/null", "npm_config_update_notifier": "false",
+        "npm_config_userconfig": "/tmp/no-user-npmrc", "npm_config_globalconfig": "/tmp/no-global-npmrc", "npm_config_update_notifier": "false",
     ]
 
     public struct Job: Sendable {

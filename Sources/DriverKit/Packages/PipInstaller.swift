@@ -169,11 +169,12 @@ public struct PipInstaller: SessionInstaller {
     }
 
     /// Splits the boot script's result line off pip's output.
-    static func extractInstalled(_ stdout: String) -> (String, [InstallOutcome.Installed]) {
+    static func extractInstalled(_ stdout: String, marker: String = PipBootScript.marker) -> (String, [InstallOutcome.Installed]) {
         var kept: [Substring] = [], installed: [InstallOutcome.Installed] = []
         for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix(PipBootScript.marker) else { kept.append(line); continue }
-            let json = line.dropFirst(PipBootScript.marker.count)
+            guard line.hasPrefix(marker) else { kept.append(line); continue }
+            if kept.last?.isEmpty == true { kept.removeLast() }  // the wrapper's newline before the marker
+            let json = line.dropFirst(marker.count)
             if let v = try? JSONParser.parse(Array(json.utf8)), let items = v.array {
                 for i in items {
                     if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string { installed.append(.init(name: n, version: ver)) }
