@@ -16,6 +16,10 @@ public enum PackageCache {
     }
     public static var pipWheels: String { root + "/pip/wheels" }
     public static var pipStaging: String { root + "/pip/staging" }
+    /// Installed trees: `trees/<key>/` is a venv layout the cache uid installed offline from `wheels/` for
+    /// one set of specs, which a later session copies instead of running pip (the ≥5× second install).
+    public static var pipTrees: String { root + "/pip/trees" }
+    public static let treeSandboxPath = "/opt/codebeaker/pkgtree"
     /// Where install sandboxes see the wheels.
     public static let pipSandboxPath = "/opt/codebeaker/pkgcache/pip"
     /// The cache filler's identity: below the host's session uid range (100000...), never a session's.
@@ -27,6 +31,7 @@ public enum PackageCache {
     public static func prepare() throws(DriverError) {
         try SandboxFiles.makeDirectory(pipWheels)
         try SandboxFiles.makeDirectory(pipStaging)
+        try SandboxFiles.makeDirectory(pipTrees)
         chmod(pipStaging, 0o711)
     }
 
@@ -55,6 +60,31 @@ public enum PackageCache {
             if rename(src, dst) == 0 { moved.append(name) }
         }
         return moved
+    }
+
+    /// The tree for `key` if one was published.
+    public static func tree(_ key: String) -> String? {
+        let dir = pipTrees + "/" + key
+        var st = stat()
+        return lstat(dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR ? dir : nil
+    }
+
+    /// Moves the venv a tree build left at `staging/.venv` to `trees/<key>` (first one wins), then removes staging.
+    public static func publishTree(staging: String, key: String) {
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let src = staging + "/.venv"
+        var st = stat()
+        guard lstat(src, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR, tree(key) == nil else { return }
+        _ = rename(src, pipTrees + "/" + key)
+    }
+
+    /// A stable file-name key for a set of specs and the options that change the resolution (FNV-1a 64).
+    public static func treeKey(specs: [String], pre: Bool, noDeps: Bool, python: String = "3.11") -> String {
+        let text = "py\(python)|pre=\(pre)|nodeps=\(noDeps)|" + specs.map { $0.lowercased() }.sorted().joined(separator: "\n")
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     /// `name-version(-build)?-py-abi-platform.whl` with only the characters wheel names use.

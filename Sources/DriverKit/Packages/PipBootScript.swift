@@ -8,7 +8,7 @@ enum PipBootScript {
     static let fileName = "pip_boot.py"
 
     static let text = #"""
-import importlib.machinery, json, os, sys
+import importlib.machinery, json, os, re, sys
 
 VENV = sys.argv[1]
 SITE = os.path.join(VENV, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
@@ -42,10 +42,51 @@ class NoVenvImports:
         return None
 
 
+def dists(site):
+    """{normalized project: (display name, version)} of the dist-info directories in `site`."""
+    out = {}
+    try:
+        names = os.listdir(site)
+    except OSError:
+        return out
+    for n in names:
+        if n.endswith(".dist-info") and "-" in n:
+            name, ver = n[:-len(".dist-info")].rsplit("-", 1)
+            out[re.sub(r"[-_.]+", "_", name).lower()] = (name, ver)
+    return out
+
+
+def apply_tree(tree):
+    """A cache hit: copy a tree the cache uid installed earlier (same specs, same /workspace/.venv layout)
+    into this venv, unless it would change the version of a package the venv already has (then exit 3 and
+    the driver falls back to pip, which handles upgrades)."""
+    import shutil
+    rel = os.path.relpath(SITE, VENV)
+    src = os.path.join(tree, rel)
+    have, new = dists(SITE), dists(src)
+    for key, (name, ver) in new.items():
+        if key in have and have[key][1] != ver:
+            print("%s %s is installed; the cached set has %s" % (name, have[key][1], ver), flush=True)
+            return 3
+    shutil.copytree(src, SITE, symlinks=True, dirs_exist_ok=True)
+    bindir = os.path.join(tree, "bin")
+    for f in sorted(os.listdir(bindir)):
+        if f.startswith(("python", "activate", "Activate", "pip")):
+            continue
+        shutil.copy2(os.path.join(bindir, f), os.path.join(VENV, "bin", f), follow_symlinks=False)
+    got = [[name, ver] for key, (name, ver) in sorted(new.items()) if key not in have]
+    for name, ver in got:
+        print("Installed %s-%s from the shared cache" % (name, ver), flush=True)
+    print(MARKER + " " + json.dumps(got), flush=True)
+    return 0
+
+
 def main():
     make_venv()
     if len(sys.argv) < 3:
         return 0
+    if sys.argv[2] == "--apply-tree":
+        return apply_tree(sys.argv[3])
     sys.meta_path.insert(0, NoVenvImports)
     sys.prefix = sys.exec_prefix = VENV
     sys.executable = os.path.join(VENV, "bin", "python3")
