@@ -6,7 +6,13 @@ let bunRunnerScript = #"""
 // CodeBeaker Bun runner. Protocol: docs/driver-protocol.md "Runner protocol" (see RunnerProcess).
 import { plugin } from "bun";
 import fs from "node:fs";
+import vm from "node:vm";
+import { Readable } from "node:stream";
 import { Worker } from "node:worker_threads";
+
+// --stateful: executions share one global scope (`var`, `let`, `const` persist), run as scripts.
+const STATEFUL = process.argv.includes("--stateful");
+const transpiler = new Bun.Transpiler({ loader: "ts" });
 
 plugin({
   name: "codebeaker-workspace",
@@ -63,8 +69,22 @@ globalThis.clearTimeout = (t) => { timers.delete(t); rt.clearTimeout(t); };
 globalThis.clearInterval = (t) => { timers.delete(t); rt.clearInterval(t); };
 const baseEnv = { ...process.env };
 
+// A job's stdin: fs.readFileSync(0 | "/dev/stdin") and process.stdin read the request's `stdin`.
+const realReadFileSync = fs.readFileSync;
+fs.readFileSync = function (p, opts) {
+  if (job && (p === 0 || p === "/dev/stdin" || p === "/proc/self/fd/0")) {
+    const b = Buffer.from(job.stdin);
+    const enc = typeof opts === "string" ? opts : opts && opts.encoding;
+    return enc ? b.toString(enc) : b;
+  }
+  return realReadFileSync.apply(this, arguments);
+};
+let jobStdin = Readable.from([]);
+try { Object.defineProperty(process, "stdin", { configurable: true, get: () => jobStdin }); } catch {}
+
 function start(m) {
-  const j = { id: m.id, done: false, file: `/tmp/cb/exec_${m.id}.ts` };
+  const j = { id: m.id, done: false, file: `/tmp/cb/exec_${m.id}.ts`, stdin: m.stdin == null ? "" : String(m.stdin) };
+  jobStdin = Readable.from(j.stdin ? [j.stdin] : []);
   job = j;
   reader.unref();
   j.deadline = rt.setTimeout(() => finish({ timedOut: true, exitCode: null, signal: 9 }), m.timeoutMs || 30000);
@@ -78,6 +98,7 @@ function start(m) {
   for (const k of Object.keys(process.env)) if (!(k in baseEnv)) delete process.env[k];
   Object.assign(process.env, baseEnv, m.env || {});
   try { process.chdir(m.cwd || "/workspace"); } catch {}
+  if (STATEFUL) { runScript(j, m.code); return; }
   try { fs.writeFileSync(j.file, m.code); } catch (e) {
     writeErr("bun runner: cannot stage the program: " + e + "\n");
     finish({ exitCode: 70 });
@@ -85,6 +106,30 @@ function start(m) {
   }
   import(j.file).then(() => { j.evaluated = true; }, (e) => onUncaught(e));
   // The job ends at 'beforeExit': when its module, timers and I/O have all settled.
+}
+
+// Stateful sessions: the program runs as a script in the runner's global scope, so its declarations persist.
+function runScript(j, code) {
+  let js;
+  try { js = transpiler.transformSync(code); } catch (e) { onUncaught(e); return; }
+  let r;
+  try {
+    r = vm.runInThisContext(js, { filename: "[eval]" });
+  } catch (e) {
+    if (!(e instanceof SyntaxError) || !/await/.test(code)) { onUncaught(e); return; }
+    // Top-level await: run the program as an async function body (its declarations stay local).
+    try { r = vm.runInThisContext("(async () => {\n" + js + "\n})()", { filename: "[eval]" }); } catch (e2) { onUncaught(e2); return; }
+  }
+  if (r && typeof r.then === "function") r.then(() => {}, (e) => onUncaught(e));
+}
+
+// Globals a finished program created are removed, so the next one starts clean (unless stateful).
+let baseline = null;
+function resetGlobals() {
+  if (STATEFUL || !baseline) return;
+  for (const k of Object.getOwnPropertyNames(globalThis)) {
+    if (!baseline.has(k)) { try { delete globalThis[k]; } catch {} }
+  }
 }
 
 function finish(r) {
@@ -96,6 +141,7 @@ function finish(r) {
   for (const t of timers) { rt.clearTimeout(t); rt.clearInterval(t); }
   timers.clear();
   try { fs.unlinkSync(j.file); } catch {}
+  resetGlobals();
   const code = r.exitCode === undefined ? null : r.exitCode;
   send({ op: "done", id: j.id, exitCode: code, signal: r.signal || null, timedOut: !!r.timedOut,
          cancelled: !!r.cancelled, reason: r.reason || null });
@@ -126,6 +172,7 @@ process.on("beforeExit", () => {
   if (job && !job.done) finish({ exitCode: process.exitCode || 0 });
   reader.ref();
 });
+baseline = new Set(Object.getOwnPropertyNames(globalThis));
 send({ op: "ready", pid: process.pid });
 """#
 

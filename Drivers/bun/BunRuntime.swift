@@ -42,7 +42,7 @@ final class BunRuntime: DriverRuntime {
                         .init(name: "typescript", aliases: ["ts", "bun-ts"], extensions: [".ts", ".tsx"])],
             // isolation 6: the OS sandbox (namespaces, cgroup, uid); Bun has no permission model of its own.
             runtimeType: "Bun", isolationLevel: SessionCgroup.isAvailable ? 6 : 5, startupMs: 2, memoryMB: 35,
-            packageManagers: [], stateful: false, interrupt: true, streaming: true, networkControl: true,
+            packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true,
             available: why == nil, unavailableReason: why, installHint: why == nil ? nil : Self.installHint)
     }
 
@@ -62,7 +62,8 @@ final class BunRuntime: DriverRuntime {
             env: ["NO_COLOR": "1", "BUN_INSTALL": "/tmp/.bun", "XDG_CACHE_HOME": "/tmp/.cache",
                   "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1"],
             path: "\(RuntimeBinaries.sandboxRoot)/bun:/usr/local/bin:/usr/bin:/bin")
-        let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable))
+        let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable,
+                                                                   stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         runner.prewarm()
@@ -70,14 +71,14 @@ final class BunRuntime: DriverRuntime {
     }
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.
-    static func command(bun: String) -> [String] {
+    static func command(bun: String, stateful: Bool) -> [String] {
         let wrapper = #"exec 5>&1; cat <&3 | { "$@" 7<&0 0</dev/null 6>&1 1>&5 5>&- 3>&-; kill -9 0; } | cat >&3 5>&-"#
-        return ["/bin/sh", "-c", wrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"]
+        return ["/bin/sh", "-c", wrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"] + (stateful ? ["--stateful"] : [])
     }
 
     func closeSession(_ request: CloseSessionRequest) async {
         guard let e = sessions.remove(request.session) else { return }
-        e.runner.stop()
+        await e.runner.stop()
         e.sandbox.close()
     }
 
@@ -94,7 +95,7 @@ final class BunRuntime: DriverRuntime {
 
     func shutdown() async {
         for e in sessions.removeAll() {
-            e.runner.stop()
+            await e.runner.stop()
             e.sandbox.close()
         }
     }

@@ -46,7 +46,11 @@ async function revokeStartupGrants() {
   await Deno.permissions.revoke({ name: "write", path: "/proc/self/fd/6" });
   await Deno.permissions.revoke({ name: "read", path: "/proc/self/fd/7" });
   await Deno.permissions.revoke({ name: "write", path: "/tmp/cb" });
-  if (!started) { started = true; send({ op: "ready", pid: Deno.pid }); }
+  if (!started) {
+    started = true;
+    baseline = new Set(Object.getOwnPropertyNames(globalThis));
+    send({ op: "ready", pid: Deno.pid });
+  }
 }
 
 class ExitSignal extends Error { constructor(code) { super("exit"); this.code = code; } }
@@ -95,11 +99,21 @@ function start(m) {
   // The job ends at 'beforeunload': when its module, timers and I/O have all settled.
 }
 
+// Globals a finished program created are removed, so the next one starts clean.
+let baseline = null;
+function resetGlobals() {
+  if (!baseline) return;
+  for (const k of Object.getOwnPropertyNames(globalThis)) {
+    if (!baseline.has(k)) { try { delete globalThis[k]; } catch { /* non-configurable */ } }
+  }
+}
+
 function finish(r) {
   const j = job;
   if (!j || j.done) return;
   j.done = true;
   job = null;
+  resetGlobals();
   realClearTimeout(j.deadline);
   for (const t of timers) { realClearTimeout(t); realClearInterval(t); }
   timers.clear();

@@ -86,7 +86,7 @@ final class DenoRuntime: DriverRuntime {
 
     func closeSession(_ request: CloseSessionRequest) async {
         guard let e = sessions.remove(request.session) else { return }
-        e.runner.stop()
+        await e.runner.stop()
         e.sandbox.close()
     }
 
@@ -103,7 +103,7 @@ final class DenoRuntime: DriverRuntime {
 
     func shutdown() async {
         for e in sessions.removeAll() {
-            e.runner.stop()
+            await e.runner.stop()
             e.sandbox.close()
         }
     }

@@ -65,6 +65,26 @@ def kill_everything():
     drop_zygote()
 
 
+def kill_leftovers():
+    """SIGKILL every process of the sandbox except bwrap's init, this supervisor, the zygote and the spares:
+    background processes of finished jobs, including ones that left the job's process group (setsid)."""
+    if not IN_SANDBOX:
+        return
+    keep = {1, os.getpid()} | {s[0] for s in spares}
+    if zygote is not None:
+        keep.add(zygote[0])
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    for name in names:
+        if name.isdigit() and int(name) not in keep:
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def reap_any():
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
@@ -191,8 +211,6 @@ def warm_up():
         pass
     finally:
         sys.stdout = out
-    for _ in gc.get_objects():
-        pass
 
 
 def set_cpu_limit(job):
@@ -528,6 +546,8 @@ def run_forked(job):
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
     if not reported:
         send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
+    if not STATEFUL:
+        kill_leftovers()  # a fresh program per call: nothing of this one may outlive it
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()

@@ -14,7 +14,7 @@ UID = 100654
 
 
 def binary(name):
-    for c in ("release", "debug"):
+    for c in ("debug", "release"):
         p = os.path.join(ROOT, ".build", c, f"codebeaker-driver-{name}")
         if os.path.exists(p):
             return p
@@ -92,6 +92,8 @@ def test_each_execution_is_a_fresh_module_and_late_timers_are_awaited(js):
     # Same top-level name again: a fresh module, so no redeclaration error.
     r = run(d, "s1", "const x = 2; console.log(x)")
     assert r["exitCode"] == 0 and r["stdout"] == "2\n", r
+    run(d, "s1", "globalThis.leak = 1")
+    assert run(d, "s1", "console.log(typeof leak)")["stdout"] == "undefined\n"
 
 
 def test_errors_and_exit_codes_are_results(js):
@@ -199,5 +201,20 @@ def test_deno_rejects_malformed_permissions():
         r = d.call("session.open", {"session": "s1", "workspace": workspace(), "language": "deno",
                                     "options": {"uid": UID, "gid": UID, "permissions": {"allowNet": 5}}})
         assert r["error"]["code"] == -32602 and "allowNet" in r["error"]["message"], r
+    finally:
+        d.close()
+
+
+def test_bun_stdin_fresh_globals_and_stateful_mode():
+    d = start("bun")
+    try:
+        open_session(d, "s1", workspace(), language="javascript")
+        r = run(d, "s1", "const fs=require('fs');console.log(fs.readFileSync(0,'utf8').toUpperCase())", stdin="hi")
+        assert r["stdout"] == "HI\n", r
+        run(d, "s1", "globalThis.leak = 1")
+        assert run(d, "s1", "console.log(typeof leak)")["stdout"] == "undefined\n"
+        open_session(d, "s2", workspace(), language="typescript", stateful=True)
+        assert run(d, "s2", "var a: number = 1; const b = 2; let c = 3;")["exitCode"] == 0
+        assert run(d, "s2", "console.log(a + b + c)")["stdout"] == "6\n"
     finally:
         d.close()

@@ -13,7 +13,7 @@ from driver_client import Driver  # noqa: E402
 
 SOCK = "/var/run/docker.sock"
 BIN = os.environ.get("CODEBEAKER_DRIVER_DOCKER") or next(
-    (p for p in (os.path.join(ROOT, ".build", c, "codebeaker-driver-docker") for c in ("release", "debug")) if os.path.exists(p)),
+    (p for p in (os.path.join(ROOT, ".build", c, "codebeaker-driver-docker") for c in ("debug", "release")) if os.path.exists(p)),
     None)
 
 pytestmark = [

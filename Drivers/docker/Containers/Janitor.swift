@@ -13,40 +13,43 @@ final class Janitor: Sendable {
 
     init(factory: ContainerFactory) { self.factory = factory }
 
-    /// Lists leftovers and removes pool ones now. Returns how many session containers await adoption.
+    /// Lists leftovers (quickly, so the handshake is not delayed) and records the session ones for
+    /// re-adoption; `cleanup` then removes the rest. Returns how many await adoption.
     @discardableResult
-    func sweepAtStartup() -> Int {
+    func sweepAtStartup() -> (adoptable: Int, cleanup: @Sendable () -> Void) {
         let list: [ContainerSummary]
         do {
             list = try factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
                                                               ContainerLabels.instance: factory.config.instance])
         } catch {
             DriverLog.warning("startup sweep skipped: \(error)")
-            return 0
+            return (0, {})
         }
         var kept: [String: ContainerSummary] = [:]
+        var doomed: [ContainerSummary] = []
         for c in list {
             let isPool = c.names.contains { $0.hasPrefix(ContainerLabels.poolNamePrefix) } || c.state != "running"
-            if isPool || factory.config.adoptGraceMs == 0 {
-                remove(c)
-            } else {
-                kept[c.id] = c
-            }
+            if isPool || factory.config.adoptGraceMs == 0 { doomed.append(c) } else { kept[c.id] = c }
         }
         adoptable.withLock { $0 = kept }
-        if !list.isEmpty {
-            DriverLog.info("startup sweep: removed \(list.count - kept.count) leftover container(s), \(kept.count) await re-adoption")
-        }
-        releaseOrphanSlots(keeping: Set(kept.values.compactMap { $0.labels[ContainerLabels.slot] }))
-        if !kept.isEmpty {
-            let grace = factory.config.adoptGraceMs
-            OSThread.start { [self] in
-                var ts = timespec(tv_sec: grace / 1000, tv_nsec: (grace % 1000) * 1_000_000)
-                nanosleep(&ts, nil)
-                removeUnadopted()
+        let keepSlots = Set(kept.values.compactMap { $0.labels[ContainerLabels.slot] })
+        let grace = factory.config.adoptGraceMs
+        let keptCount = kept.count
+        let cleanup: @Sendable () -> Void = { [self, doomed] in
+            for c in doomed { remove(c) }
+            releaseOrphanSlots(keeping: keepSlots)
+            if !list.isEmpty {
+                DriverLog.info("startup sweep: removed \(doomed.count) leftover container(s), \(keptCount) await re-adoption")
+            }
+            if keptCount > 0 {
+                OSThread.start { [self] in
+                    var ts = timespec(tv_sec: grace / 1000, tv_nsec: (grace % 1000) * 1_000_000)
+                    nanosleep(&ts, nil)
+                    removeUnadopted()
+                }
             }
         }
-        return kept.count
+        return (kept.count, cleanup)
     }
 
     /// The leftover container for a handle, claimed for re-adoption (nil if unknown or already gone).

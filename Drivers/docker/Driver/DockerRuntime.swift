@@ -34,13 +34,17 @@ final class DockerRuntime: DriverRuntime {
         health = EngineHealth(engine: engine)
     }
 
-    /// Startup: clean up after a previous run, then warm the pool for the built-in images present.
+    /// Startup: note a previous run's containers (for re-adoption), then in the background remove the rest and
+    /// warm the pool for the built-in images present. Nothing here delays the handshake by more than a listing.
     func start() {
         guard health.check(force: true).ok else { return }
-        janitor.sweepAtStartup()
-        engine.http.prewarm(2)
+        let sweep = janitor.sweepAtStartup()
         let images = config.poolImages ?? DockerLanguage.all.filter(\.builtIn).map(\.defaultImage)
-        for image in images where (try? factory.checkImage(image)) != nil { pool.refill(image) }
+        OSThread.start { [self] in
+            sweep.cleanup()
+            engine.http.prewarm(2)
+            for image in images where (try? factory.checkImage(image)) != nil { pool.refill(image) }
+        }
     }
 
     func capabilities() -> DriverCapabilities {

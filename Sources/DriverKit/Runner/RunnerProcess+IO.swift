@@ -33,7 +33,7 @@ extension RunnerProcess {
         _ = cs_set_nonblocking(ctl[0], 1)
         let alive = state.withLock { s -> Bool in
             guard s.generation == gen, !s.stopped else { return false }
-            s.pid = pid; s.ctlFd = ctl[0]; s.wakeFd = wake
+            s.pid = pid; s.ctlFd = ctl[0]; s.wakeFd = wake; s.strayLogBudget = 8192
             return true
         }
         if !alive { _ = kill(pid, SIGKILL) }
@@ -106,15 +106,23 @@ extension RunnerProcess {
         while true {
             guard let chunk = FD.read(fd) else { return true }
             if chunk.isEmpty { return false }
-            let (text, sink) = state.withLock { s -> (String, EventSink?) in
-                guard var j = s.job else { return ("", nil) }
+            let (text, sink, logBudget) = state.withLock { s -> (String, EventSink?, Int) in
+                guard var j = s.job else {
+                    let budget = s.strayLogBudget
+                    s.strayLogBudget = max(0, budget - chunk.count)
+                    return ("", nil, budget)
+                }
                 let t = j.append(stream, chunk)
                 s.job = j
-                return (t, j.events)
+                return (t, j.events, 0)
             }
-            if let sink { sink.output(stream, text) } else {
-                // Output outside any job: runner diagnostics or a stray background process.
-                DriverLog.info("\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(2000), as: UTF8.self))")
+            if let sink {
+                sink.output(stream, text)
+            } else if logBudget > 0 {
+                // Output outside any job: runner diagnostics, or a stray process; logged up to a budget so
+                // user code cannot flood the host log.
+                DriverLog.info("\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(logBudget), as: UTF8.self))")
+                if chunk.count >= logBudget { DriverLog.info("\(launch.name) runner: further output outside jobs is dropped") }
             }
         }
     }
@@ -138,8 +146,8 @@ extension RunnerProcess {
             let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DriverError>, Never>] in
                 s.ready = true
                 s.failedStarts = 0
-                defer { s.readyWaiters = [] }
-                return s.readyWaiters
+                defer { s.readyWaiters = [:] }
+                return Array(s.readyWaiters.values)
             }
             for w in waiters { w.resume(returning: .success(())) }
         case "done":
@@ -212,8 +220,8 @@ extension RunnerProcess {
             s.wakeFd = -1
             s.lastExit = status
             if !wasReady { s.failedStarts += 1 }
-            let w = wasReady ? [] : s.readyWaiters
-            if !wasReady { s.readyWaiters = [] }
+            let w = wasReady ? [] : Array(s.readyWaiters.values)
+            if !wasReady { s.readyWaiters = [:] }
             return (j, w, !s.stopped && s.failedStarts < 3, wasReady)
         }
         FD.close(wake)  // no longer reachable through the state

@@ -24,7 +24,10 @@ public final class RunnerProcess: Sendable {
         var ready = false
         /// The runner announced it will exit after its last job ("restart":true); jobs wait for the next one.
         var retiring = false
-        var readyWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
+        var readyWaiters: [UInt64: CheckedContinuation<Result<Void, DriverError>, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        /// Bytes of output outside any job still allowed into the driver log (per runner generation).
+        var strayLogBudget = 8192
         var job: ActiveJob?
         var nextId = 1
         var stopped = false
@@ -54,26 +57,37 @@ public final class RunnerProcess: Sendable {
         if let gen = start { OSThread.start { self.ioLoop(generation: gen) } }
     }
 
-    /// Waits until the runner is ready (starting it if needed).
+    /// Waits until the runner is ready (starting it if needed). Cancelling the Task ends the wait.
     public func waitReady() async throws(DriverError) {
         if state.withLock({ $0.ready && !$0.stopped }) { return }  // the common case, without a suspension
         prewarm()
-        let r: Result<Void, DriverError> = await withCheckedContinuation { c in
-            let now = state.withLock { s -> Result<Void, DriverError>? in
-                if s.stopped { return .failure(.sessionNotFound(session.id)) }
-                if s.ready { return .success(()) }
-                s.readyWaiters.append(c)
-                return nil
+        let token = state.withLock { s in s.nextWaiter += 1; return s.nextWaiter }
+        let r: Result<Void, DriverError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { c in
+                let now = state.withLock { s -> Result<Void, DriverError>? in
+                    if s.stopped { return .failure(.sessionNotFound(session.id)) }
+                    if s.ready { return .success(()) }
+                    s.readyWaiters[token] = c
+                    return nil
+                }
+                if let now { c.resume(returning: now) }
+                if Task.isCancelled { dropWaiter(token) }
             }
-            if let now { c.resume(returning: now) }
+        } onCancel: {
+            dropWaiter(token)
         }
         try r.get()
+    }
+
+    private func dropWaiter(_ token: UInt64) {
+        let c = state.withLock { $0.readyWaiters.removeValue(forKey: token) }
+        c?.resume(returning: .failure(.cancelled()))
     }
 
     /// Runs one job. Cancelling the Task asks the runner to kill the job (and kills the runner if it does
     /// not comply within a second).
     public func run(_ job: RunnerJob, events: EventSink) async throws(DriverError) -> RunResult {
-        await gate.acquire()
+        guard await gate.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
         defer { gate.release() }
         if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
         do {
@@ -127,8 +141,8 @@ public final class RunnerProcess: Sendable {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let (pid, waiters, done) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool) in
                 s.stopped = true
-                let w = s.readyWaiters
-                s.readyWaiters = []
+                let w = Array(s.readyWaiters.values)
+                s.readyWaiters = [:]
                 if s.pid == 0 { return (0, w, true) }
                 s.stopWaiters.append(c)
                 return (s.pid, w, false)

@@ -98,6 +98,23 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func cancel_WhileTheRunnerIsStillStarting_AnswersAtOnce(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        let ws = TestWorkspace()
+        defer { ws.remove() }
+        _ = d.handshake()
+        _ = d.result("session.open", ws.openParams("s1"))  // returns before the runner is up
+        let start = MonotonicClock.nowMs()
+        let id = d.send("execute", ["session": "s1", "code": .string(rc.sleepLong)])
+        usleep(20_000)
+        _ = d.send("cancel", ["request": .int(id)])
+        guard case .result(_, let r)? = d.wait(id) else { Issue.record("no result"); return }
+        #expect(r["cancelled"] == true)
+        #expect(MonotonicClock.nowMs() - start < 3000)
+        #expect(d.result("execute", ["session": "s1", "code": .string(rc.printOne)])?["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func timeout_KillsTheRun_AndTheNextRunWorks(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }
@@ -138,7 +155,7 @@ extension RealDrivers {
 
     @Test(arguments: RuntimeCase.all)
     func sessionClose_KillsEveryProcessOfTheSession_AndRemovesItsCgroup(_ rc: RuntimeCase) throws {
-        let (d, ws) = try open(rc)
+        let (d, ws) = try open(rc, stateful: true)  // stateful sessions keep background processes
         defer { ws.remove() }
         // A process that escaped the job's process group keeps running after the job...
         _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sleep 300 >/dev/null 2>&1 &"]])
@@ -173,6 +190,18 @@ extension RealDrivers {
         #expect(missing["exitCode"] == 2)
         let version = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["-V"]]))
         #expect(version["stdout"]?.string?.hasPrefix("Python 3") == true)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func backgroundProcesses_DoNotOutliveTheirExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        // Leaves the job's process group and keeps printing.
+        let bg = try #require(d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sh -c 'while true; do echo leak; sleep 0.01; done' &"]]))
+        #expect(bg["exitCode"] == 0)
+        usleep(100_000)
+        let r = try #require(exec(d, rc.printOne))
+        #expect(r["stdout"] == "1\n")
     }
 
     @Test(arguments: RuntimeCase.all)
