@@ -65,24 +65,37 @@ def kill_everything():
     drop_zygote()
 
 
-def kill_leftovers():
-    """SIGKILL every process of the sandbox except bwrap's init, this supervisor, the zygote and the spares:
-    background processes of finished jobs, including ones that left the job's process group (setsid)."""
+def kill_leftovers(job_pid):
+    """SIGKILL what finished jobs left running, including processes that left the job's process group
+    (setsid). Spared: bwrap's init, this supervisor, the zygote and its children (spares, and the job that
+    just ended, which is exiting anyway). A spare the zygote forked but has not announced yet is its child
+    too, so it is never mistaken for a leftover."""
     if not IN_SANDBOX:
         return
-    keep = {1, os.getpid()} | {s[0] for s in spares}
-    if zygote is not None:
-        keep.add(zygote[0])
+    me = os.getpid()
+    z = zygote[0] if zygote is not None else -1
+    known = {1, me, z, job_pid} | {s[0] for s in spares}
     try:
         names = os.listdir("/proc")
     except OSError:
         return
     for name in names:
-        if name.isdigit() and int(name) not in keep:
-            try:
-                os.kill(int(name), signal.SIGKILL)
-            except OSError:
-                pass
+        if not name.isdigit():
+            continue
+        pid = int(name)
+        if pid in known:
+            continue
+        try:
+            with open("/proc/%d/stat" % pid, "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid in (me, z):
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def reap_any():
@@ -547,7 +560,7 @@ def run_forked(job):
     if not reported:
         send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
     if not STATEFUL:
-        kill_leftovers()  # a fresh program per call: nothing of this one may outlive it
+        kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()

@@ -61,7 +61,7 @@ public final class RunnerDriver: DriverRuntime {
 
     public func closeSession(_ request: CloseSessionRequest) async {
         guard let e = sessions.remove(request.session) else { return }
-        await e.runner.stop()
+        await e.runner.stopAndWait()
         e.sandbox.close()
     }
 
@@ -85,7 +85,7 @@ public final class RunnerDriver: DriverRuntime {
 
     public func shutdown() async {
         for e in sessions.removeAll() {
-            await e.runner.stop()
+            await e.runner.stopAndWait()
             e.sandbox.close()
         }
     }

@@ -135,21 +135,29 @@ public final class RunnerProcess: Sendable {
         FD.close(fd)
     }
 
-    /// Kills the runner and everything in the sandbox, and returns once its process is reaped (so the
-    /// caller may remove the cgroup). No restarts afterwards. Idempotent.
-    public func stop() async {
+    /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent. Does not wait
+    /// for the process to be reaped: prefer `stopAndWait()` before removing the session's cgroup.
+    public func stop() {
+        let (pid, waiters) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>]) in
+            s.stopped = true
+            let w = Array(s.readyWaiters.values)
+            s.readyWaiters = [:]
+            return (s.pid, w)
+        }
+        for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
+        if pid > 0 { _ = kill(pid, SIGKILL) }
+        session.cgroup?.killAll()
+    }
+
+    /// `stop()`, then returns once the runner's process is reaped (so the caller may remove the cgroup).
+    public func stopAndWait() async {
+        stop()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let (pid, waiters, done) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool) in
-                s.stopped = true
-                let w = Array(s.readyWaiters.values)
-                s.readyWaiters = [:]
-                if s.pid == 0 { return (0, w, true) }
+            let done = state.withLock { s -> Bool in
+                if s.pid == 0 { return true }
                 s.stopWaiters.append(c)
-                return (s.pid, w, false)
+                return false
             }
-            for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
-            if pid > 0 { _ = kill(pid, SIGKILL) }
-            session.cgroup?.killAll()
             if done { c.resume() }
         }
     }

@@ -5,9 +5,10 @@ import Foundation
 public enum SandboxFiles {
     public static let root = "/var/lib/codebeaker"
 
-    /// A directory with `passwd` and `group` for `uid`/`gid` (user "sandbox", home /workspace).
-    public static func etcDir(uid: Int, gid: Int) throws(DriverError) -> String {
-        let dir = "\(root)/etc/\(uid)-\(gid)"
+    /// A directory with `passwd` and `group` for `uid`/`gid` (user "sandbox", home /workspace), named `name`
+    /// (one per session, so closing a session can remove it; see `removeEtcDir`).
+    public static func etcDir(uid: Int, gid: Int, name: String? = nil) throws(DriverError) -> String {
+        let dir = "\(root)/etc/\(name ?? "\(uid)-\(gid)")"
         let passwd = "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
             + "sandbox:x:\(uid):\(gid):sandbox:/workspace:/bin/sh\n"
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
@@ -15,6 +16,13 @@ public enum SandboxFiles {
         try write(passwd, to: dir + "/passwd")
         try write(group, to: dir + "/group")
         return dir
+    }
+
+    public static func removeEtcDir(_ dir: String) {
+        guard dir.hasPrefix(root + "/etc/") else { return }
+        unlink(dir + "/passwd")
+        unlink(dir + "/group")
+        rmdir(dir)
     }
 
     /// Writes `text` to `path` (mode 0644, parents 0755) unless it already holds exactly that.

@@ -10,14 +10,16 @@ public final class DriverServer: Sendable {
     public let runtime: any DriverRuntime
     private let writer: MessageWriter
     private let inFlight = InFlightRequests()
-    private let framer = Mutex(LineFramer())
+    private let framer: Mutex<LineFramer>
     private let stopping = Mutex(false)
     private let onExit: @Sendable (Int32) -> Void
     public static let supportedVersions = DriverWire.supportedVersions
 
     /// `onExit` is called once after shutdown (stdin EOF or `shutdown`); `run()` passes `exit`.
-    public init(runtime: any DriverRuntime, writer: MessageWriter, onExit: @escaping @Sendable (Int32) -> Void) {
+    public init(runtime: any DriverRuntime, writer: MessageWriter, maxLineBytes: Int = DriverWire.maxLineBytes,
+                onExit: @escaping @Sendable (Int32) -> Void) {
         self.runtime = runtime; self.writer = writer; self.onExit = onExit
+        framer = Mutex(LineFramer(maxLineBytes: maxLineBytes))
     }
 
     /// Serves stdin/stdout until stdin EOF, then exits 0. fd 1 is moved to a private descriptor first and
@@ -60,8 +62,9 @@ public final class DriverServer: Sendable {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 handle(line: line)
             case .tooLong(let n):
+                let limit = framer.withLock { $0.maxLineBytes }
                 writer.send(.error(id: nil, code: DriverWire.ErrorCode.parseError,
-                                   message: "line of \(n) bytes exceeds the \(DriverWire.maxLineBytes) byte limit", data: nil))
+                                   message: "line of \(n) bytes exceeds the \(limit) byte limit", data: nil))
             }
         }
     }

@@ -33,7 +33,8 @@ public final class SandboxSession: Sendable {
         config.readOnlyBinds = readOnlyBinds
         config.env = request.options.env.merging(env) { _, new in new }
         if let path { config.path = path }
-        config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid)
+        let safeName = String((cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid, name: safeName)
         let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
                                           pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
         return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
@@ -65,6 +66,7 @@ public final class SandboxSession: Sendable {
     /// Kills every process of the session and removes its cgroup. Idempotent.
     public func close() {
         cgroup?.destroy()
+        if let etc = config.etcDir { SandboxFiles.removeEtcDir(etc) }
     }
 
     /// Isolation this session really has (docs: 6 = namespaces + cgroup limits, 5 without cgroups).

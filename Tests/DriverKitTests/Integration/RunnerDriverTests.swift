@@ -205,6 +205,19 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func manyBackToBackExecutions_AllSucceed(_ rc: RuntimeCase) throws {
+        // Spares are forked and reaped around every execution; none may be lost or mistaken for a leftover.
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        var failures: [String] = []
+        for _ in 0..<150 {
+            let r = exec(d, rc.printOne)
+            if r?["stdout"] != "1\n" { failures.append(r?.description ?? "no reply") }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func sigterm_ReleasesSessionsAndExitsZero(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }

@@ -96,6 +96,34 @@ import Testing
         #expect(rt.shutdownCalled)
     }
 
+    @Test func overlongLine_IsAParseError_AndTheNextLineIsServed() async {
+        let h = ServerHarness(runtime: FakeRuntime())
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: (1 << 20) + 10) + [0x0A]
+        h.server.feed(big)
+        h.request(3, "ping")
+        let m = await h.next(2)
+        guard case .error(nil, -32700, let msg, _) = m.first else { Issue.record("got \(m)"); return }
+        #expect(msg.contains("exceeds"))
+        #expect(m.last == .result(id: 3, result: [:]))
+    }
+
+    @Test func cancelAsNotification_StopsTheRequestWithoutAReply() async {
+        let h = ServerHarness(runtime: FakeRuntime())
+        h.request(6, "execute", ["session": "s1", "code": "block"])
+        h.server.feed(DriverMessage.notification(method: "cancel", params: ["request": 6]).line)
+        guard case .result(6, let r) = await h.next().first else { Issue.record("no result"); return }
+        #expect(r["cancelled"] == true)
+    }
+
+    @Test func duplicateInFlightId_IsRejected() async {
+        let h = ServerHarness(runtime: FakeRuntime())
+        h.request(6, "execute", ["session": "s1", "code": "block"])
+        h.request(6, "execute", ["session": "s1", "code": "x"])
+        guard case .error(6, -32600, _, _) = await h.next().first else { Issue.record("no error"); return }
+        h.request(7, "cancel", ["request": 6])
+        #expect(await h.next(2).count == 2)
+    }
+
     @Test func install_DefaultsToUnsupported() async {
         let h = ServerHarness(runtime: FakeRuntime())
         h.request(10, "install", ["session": "s", "manager": "pip", "packages": ["six"]])

@@ -8,7 +8,7 @@ final class ServerHarness: Sendable {
     let server: DriverServer
     let messages: AsyncStream<DriverMessage>
 
-    init(runtime: any DriverRuntime) {
+    init(runtime: any DriverRuntime, maxLineBytes: Int = 1 << 20) {
         let (stream, cont) = AsyncStream<DriverMessage>.makeStream()
         messages = stream
         let writer = MessageWriter { line in
@@ -18,7 +18,7 @@ final class ServerHarness: Sendable {
             return true
         }
         let flag = Flag()
-        server = DriverServer(runtime: runtime, writer: writer) { code in
+        server = DriverServer(runtime: runtime, writer: writer, maxLineBytes: maxLineBytes) { code in
             flag.set(code == 0)
             cont.finish()
         }
