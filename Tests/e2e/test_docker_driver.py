@@ -36,9 +36,10 @@ def image_present(name):
     return subprocess.run(["docker", "image", "inspect", name], capture_output=True).returncode == 0
 
 
-def start_driver(pool=1, grace_ms=60000):
+def start_driver(pool=1, grace_ms=60000, sweep_ms=30000):
     os.environ.update({"CODEBEAKER_DOCKER_INSTANCE": INSTANCE, "CODEBEAKER_DOCKER_POOL": str(pool),
                        "CODEBEAKER_DOCKER_ADOPT_GRACE_MS": str(grace_ms),
+                       "CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS": str(sweep_ms),
                        "CODEBEAKER_DOCKER_POOL_IMAGES": "codebeaker-python"})
     d = Driver(BIN)
     hs = d.handshake()
@@ -276,3 +277,23 @@ def test_python_fork_server_runs_like_python3_and_survives_being_killed(driver):
     assert r["exitCode"] == 0 and r["stdout"] == "still here\n", r
     assert wait_until(lambda: fork_servers_ready(driver) == 1, 30), "fork server restarted"
     driver.call("session.close", {"session": "s_fs"})
+
+
+def test_orphans_of_this_instance_are_swept_but_sessions_and_pool_are_not():
+    d = start_driver(pool=1, sweep_ms=300)
+    try:
+        ws = workspace()
+        sid_handle = open_session(d, "s_keep", "python", ws)["result"]["handle"]
+        assert wait_until(lambda: d.call("docker.status")["result"]["poolReady"].get("codebeaker-python") == 1, 30)
+        # What a kill -9 during a create leaves behind: a container of ours that nobody owns.
+        orphan = subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                                 f"codebeaker.instance={INSTANCE}", "--name", f"codebeaker-pool-orphan{os.getpid()}",
+                                 "codebeaker-base", "sleep", "60"], capture_output=True, text=True, check=True).stdout.strip()
+        assert wait_until(lambda: orphan not in docker_ids(), 20), "orphan removed"
+        assert sid_handle in docker_ids(), "the session's container is kept"
+        assert d.call("docker.status")["result"]["poolReady"].get("codebeaker-python") == 1, "the pool is kept"
+        r = d.call("execute", {"session": "s_keep", "code": "print('ok')"})["result"]
+        assert r["stdout"] == "ok\n"
+    finally:
+        d.close()
+    assert wait_until(lambda: not docker_ids(), 15)

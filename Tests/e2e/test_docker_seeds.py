@@ -60,8 +60,11 @@ def srv(docker_ready, start_server):
     yield s, c
     c.close()
     s.stop()
-    assert wait_until(lambda: not (docker_containers() - before), 30), \
-        f"containers left after the server stopped: {docker_containers() - before}"
+    if not wait_until(lambda: not (docker_containers() - before), 30):
+        left = docker_containers() - before
+        info = subprocess.run(["docker", "inspect", "-f", "{{.Name}} {{.State.Status}} {{.Created}} {{.Config.Labels}}", *left],
+                              capture_output=True, text=True).stdout
+        pytest.fail(f"containers left after the server stopped: {info}\n" + s.logs()[-3000:])
 
 
 def send_verbatim(client, text, timeout=120):

@@ -64,6 +64,26 @@ final class Janitor: Sendable {
         if !left.isEmpty { DriverLog.info("removed \(left.count) leftover session container(s) nobody re-adopted") }
     }
 
+    /// Removes containers of this driver instance that nobody owns: not a session's, not the pool's, not
+    /// awaiting adoption. Catches what a crash left half-done (a create in flight during `kill -9` lands after
+    /// the startup listing) and removals that failed. Returns how many it removed.
+    @discardableResult
+    func sweepOrphans(ownedIds: Set<String>, ownedSlots: Set<String>, stillValid: () -> Bool) -> Int {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
+                                                                     ContainerLabels.instance: factory.config.instance]),
+              stillValid()
+        else { return 0 }
+        let waiting = adoptable.withLock { Set($0.keys) }
+        var removed = 0
+        for c in list where !ownedIds.contains(c.id) && !waiting.contains(c.id) {
+            if let slot = c.labels[ContainerLabels.slot], ownedSlots.contains(slot) { continue }
+            remove(c)
+            removed += 1
+        }
+        if removed > 0 { DriverLog.info("removed \(removed) orphaned container(s)") }
+        return removed
+    }
+
     private func remove(_ c: ContainerSummary) {
         if let slot = c.labels[ContainerLabels.slot] { factory.slots?.release(slot) }
         factory.remove(id: c.id)

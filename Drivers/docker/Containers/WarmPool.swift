@@ -12,11 +12,17 @@ final class WarmPool: Sendable {
         var creating: [String: Int] = [:]
         var failures: [String: Int] = [:]
         var stopped = false
+        /// Slots of containers being created right now (their ids are not known yet).
+        var creatingSlots: Set<String> = []
     }
 
     let size: Int
     private let factory: ContainerFactory
     private let state = Mutex(State())
+    private let creations = Atomic<Int>(0)
+
+    /// Moves whenever a creation starts (orphan sweeps compare it before and after listing).
+    var epoch: Int { creations.load(ordering: .relaxed) }
 
     init(size: Int, factory: ContainerFactory) {
         self.size = size; self.factory = factory
@@ -64,6 +70,8 @@ final class WarmPool: Sendable {
     private func createOne(_ image: String) {
         guard let slots = factory.slots else { return }
         let slot = ContainerFactory.newSlotName()
+        state.withLock { _ = $0.creatingSlots.insert(slot) }
+        creations.wrappingAdd(1, ordering: .relaxed)
         var made: LiveContainer?
         var failure: String?
         if let e = slots.create(slot) {
@@ -83,6 +91,7 @@ final class WarmPool: Sendable {
         }
         let leftover = state.withLock { s -> LiveContainer? in
             s.creating[image, default: 1] -= 1
+            s.creatingSlots.remove(slot)
             guard let made else { s.failures[image, default: 0] += 1; return nil }
             s.failures[image] = 0
             if s.stopped { return made }
@@ -91,6 +100,14 @@ final class WarmPool: Sendable {
         }
         if let failure { DriverLog.warning("warm pool for \(image): \(failure)") }
         if let leftover { factory.destroy(leftover) }
+    }
+
+    /// What the pool owns right now: ready container ids and the slots of containers in creation.
+    var owned: (ids: Set<String>, slots: Set<String>) {
+        state.withLock { s in
+            (Set(s.ready.values.flatMap { $0.map(\.id) }),
+             s.creatingSlots.union(s.ready.values.flatMap { $0.compactMap(\.slot) }))
+        }
     }
 
     /// Images the pool has been asked to keep warm.

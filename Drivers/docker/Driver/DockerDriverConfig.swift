@@ -22,6 +22,8 @@ struct DockerDriverConfig: Sendable {
     var defaultMemoryMB = 512
     var defaultCpuShares = 1024
     var defaultPidsLimit = 256
+    /// `CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS`: how often containers nobody owns are looked for.
+    var orphanSweepMs = 30_000
     /// `CODEBEAKER_DOCKER_FORKSERVER=0` disables the Python fork server.
     var forkServer = true
     /// uid:gid for runs when the host sends none (the images' `sandbox` user).
@@ -41,6 +43,7 @@ struct DockerDriverConfig: Sendable {
         if let s = env("CODEBEAKER_DOCKER_SLOTS"), s.hasPrefix("/") { c.slotRoot = s }
         if let s = env("CODEBEAKER_DOCKER_ADOPT_GRACE_MS"), let n = Int(s), n >= 0 { c.adoptGraceMs = n }
         if env("CODEBEAKER_DOCKER_FORKSERVER") == "0" { c.forkServer = false }
+        if let s = env("CODEBEAKER_DOCKER_ORPHAN_SWEEP_MS"), let n = Int(s), n >= 100 { c.orphanSweepMs = n }
         let candidates = (env("CODEBEAKER_DOCKER_RUNNER").map { [$0] } ?? []) + runnerSearchPath
         c.runnerHostPath = candidates.first { access($0, X_OK) == 0 }
         return c

@@ -1,6 +1,9 @@
 import DriverKit
 import DriverProtocol
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The Docker driver: one container per session, runs through the container's cb-runner (pid 1).
 final class DockerRuntime: DriverRuntime {
@@ -15,6 +18,10 @@ final class DockerRuntime: DriverRuntime {
     private let sessions = Mutex<[String: DockerSession]>([:])
     private let health: EngineHealth
     private let execCounter = Atomic<Int>(0)
+    private let stopped = Atomic<Bool>(false)
+    /// session.open calls in progress (their containers are not in `sessions` yet).
+    private let openingCount = Atomic<Int>(0)
+    private let opensStarted = Atomic<Int>(0)
 
     init(config: DockerDriverConfig, endpoint: DockerEndpoint) {
         self.config = config
@@ -44,6 +51,26 @@ final class DockerRuntime: DriverRuntime {
             sweep.cleanup()
             engine.http.prewarm(2)
             for image in images where (try? factory.checkImage(image)) != nil { pool.refill(image) }
+            // Then, now and then: anything of ours that nobody owns goes (see Janitor.sweepOrphans).
+            while !stopped.load(ordering: .relaxed) {
+                var ts = timespec(tv_sec: Int(config.orphanSweepMs / 1000), tv_nsec: Int(config.orphanSweepMs % 1000) * 1_000_000)
+                nanosleep(&ts, nil)
+                if stopped.load(ordering: .relaxed) { break }
+                sweepOrphans()
+            }
+        }
+    }
+
+    /// Removes containers of this instance that no session, pool slot or pending adoption owns.
+    func sweepOrphans() {
+        // Ownership is read before listing; if any open or pool creation started meanwhile (epochs moved) or is
+        // in flight (its container has no id yet), nothing is removed this time.
+        let epoch = (opensStarted.load(ordering: .relaxed), pool.epoch)
+        guard openingCount.load(ordering: .relaxed) == 0 else { return }
+        let sessionIds = sessions.withLock { Set($0.values.map { $0.container.id }) }
+        let (poolIds, slots) = pool.owned
+        janitor.sweepOrphans(ownedIds: sessionIds.union(poolIds), ownedSlots: slots) { [self] in
+            openingCount.load(ordering: .relaxed) == 0 && epoch == (opensStarted.load(ordering: .relaxed), pool.epoch)
         }
     }
 
@@ -75,6 +102,9 @@ final class DockerRuntime: DriverRuntime {
         let h = health.check(force: false)
         guard h.ok else { throw DriverError.unavailable(h.reason ?? "Docker is unavailable") }
 
+        opensStarted.wrappingAdd(1, ordering: .relaxed)
+        openingCount.wrappingAdd(1, ordering: .relaxed)
+        defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
         let (container, pooled) = try await offPool { [self] in try obtainContainer(request, image: image, language: language) }
         let session = DockerSession(id: request.session, language: language, options: request.options,
                                     workspace: request.workspace, container: container)
@@ -176,6 +206,7 @@ final class DockerRuntime: DriverRuntime {
     }
 
     func shutdown() async {
+        stopped.store(true, ordering: .relaxed)
         let all = sessions.withLock { s -> [DockerSession] in defer { s.removeAll() }; return Array(s.values) }
         _ = try? await offPool { [self] in
             pool.drain()
