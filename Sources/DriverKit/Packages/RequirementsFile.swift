@@ -9,7 +9,7 @@ public enum RequirementsFile {
     public static func parse(_ text: String, file: String, policy: PackagePolicy = .current) throws(DriverError) -> (specs: [String], options: PipOptions) {
         var logical: [(Int, String)] = []
         var pending = "", start = 0
-        for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             var line = String(raw)
             if line.hasSuffix("\r") { line.removeLast() }
             if pending.isEmpty { start = n + 1 }
