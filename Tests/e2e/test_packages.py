@@ -202,3 +202,16 @@ def test_npm_refuses_options_and_repository_shorthands(client):
     sid = client.session("javascript")
     assert "option" in error_text(lambda: install(client, sid, packages=["--registry=http://127.0.0.1:9"]))
     assert "repository" in error_text(lambda: install(client, sid, packages=["someone/somerepo"]))
+
+
+def test_bun_adds_a_local_folder_package_and_import_works(client):
+    try:
+        sid = client.session("javascript", runtimeType="Bun")
+    except RPCError as e:
+        pytest.skip(f"bun runtime not available: {e.message}")
+    npm_package(client, sid, "cb-bun-pad", "1.2.3")
+    r = client.execute(sid, {"type": "install_packages", "packages": ["./pkgsrc/cb-bun-pad"]}, timeout=300)
+    assert r["success"] is True and r["result"]["manager"] == "bun", json.dumps(r)
+    assert {"name": "cb-bun-pad", "version": "1.2.3"} in r["result"]["installed"], json.dumps(r)
+    out = code(client, sid, "const pad = require('cb-bun-pad'); console.log(pad('b', 3))")
+    assert out["result"]["stdout"] == "**b\n", json.dumps(out)

@@ -82,9 +82,9 @@ public struct NpmInstaller: SessionInstaller {
         let root = options.global ? globalModules : WorkspacePaths.root + "/node_modules"
         let scriptPath = SandboxFiles.root + "/packages/npm_wrapper.js"
         try SandboxFiles.write(NpmWrapperScript.text, to: scriptPath)
-        var job = InstallSandbox.Job(command: [Self.node, "/opt/codebeaker/npm_wrapper.js", "--", root] + arguments(specs: specs, options: options),
+        var job = InstallSandbox.Job(command: [Self.node, "/opt/codebeaker-packages/npm_wrapper.js", "--", root] + arguments(specs: specs, options: options),
                                      timeoutMs: request.timeoutMs)
-        job.readOnlyBinds = [.init(scriptPath, "/opt/codebeaker/npm_wrapper.js")]
+        job.readOnlyBinds = [.init(scriptPath, "/opt/codebeaker-packages/npm_wrapper.js")]
         job.env = ["BUN_INSTALL_CACHE_DIR": "/tmp/bun-cache", "BUN_INSTALL": Self.globalPrefix, "DO_NOT_TRACK": "1",
                    "npm_config_cache": "/tmp/npm-cache"].merging(sessionEnv) { _, new in new }
         if case .bun(_, let bind) = tool { job.readOnlyBinds.append(bind) }

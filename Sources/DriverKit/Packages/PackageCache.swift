@@ -19,9 +19,9 @@ public enum PackageCache {
     /// Installed trees: `trees/<key>/` is a venv layout the cache uid installed offline from `wheels/` for
     /// one set of specs, which a later session copies instead of running pip (the ≥5× second install).
     public static var pipTrees: String { root + "/pip/trees" }
-    public static let treeSandboxPath = "/opt/codebeaker/pkgtree"
+    public static let treeSandboxPath = "/opt/codebeaker-packages/tree"
     /// Where install sandboxes see the wheels.
-    public static let pipSandboxPath = "/opt/codebeaker/pkgcache/pip"
+    public static let pipSandboxPath = "/opt/codebeaker-packages/cache/pip"
     /// The cache filler's identity: below the host's session uid range (100000...), never a session's.
     public static var uid: Int {
         getenv("CODEBEAKER_PACKAGE_CACHE_UID").flatMap { Int(String(cString: $0)) } ?? 99_999

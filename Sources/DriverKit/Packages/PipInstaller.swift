@@ -19,7 +19,7 @@ public struct PipInstaller: SessionInstaller {
     }
 
     static var bootHostPath: String { SandboxFiles.root + "/packages/" + PipBootScript.fileName }
-    static let bootSandboxPath = "/opt/codebeaker/" + PipBootScript.fileName
+    static let bootSandboxPath = "/opt/codebeaker-packages/" + PipBootScript.fileName
 
     /// What one install will do, decided before anything runs (pure; unit-tested).
     public struct Plan: Sendable, Equatable {
