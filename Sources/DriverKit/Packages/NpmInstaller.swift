@@ -33,7 +33,8 @@ public struct NpmInstaller: SessionInstaller {
             ["PATH": "/workspace/node_modules/.bin:\(Self.globalPrefix)/bin:/usr/local/bin:/usr/bin:/bin",
              "NODE_PATH": "\(Self.globalPrefix)/lib/node_modules"]
         case .bun:
-            ["BUN_INSTALL_GLOBAL_DIR": "\(Self.globalPrefix)/install/global", "BUN_INSTALL_BIN": "\(Self.globalPrefix)/bin"]
+            ["NODE_PATH": "/workspace/node_modules:\(Self.globalPrefix)/install/global/node_modules",
+             "PATH": "/workspace/node_modules/.bin:\(Self.globalPrefix)/bin:/usr/local/bin:/usr/bin:/bin"]
         }
     }
 
@@ -52,7 +53,8 @@ public struct NpmInstaller: SessionInstaller {
                        "--omit=dev": "--production", "--legacy-peer-deps": nil, "--prefer-offline": nil, "--offline": nil,
                        "--save-prod": nil, "--silent": "--silent", "--no-save": "--no-save", "--no-package-lock": "--no-save",
                        "--frozen-lockfile": "--frozen-lockfile"] as [String: String?]
-            var a = [exe, specs.isEmpty ? "install" : "add", "--no-progress"]
+            // --config=/dev/null: the workspace's bunfig.toml (registry, scopes) is user-controlled; ignore it.
+            var a = [exe, specs.isEmpty ? "install" : "add", "--no-progress", "--config=/dev/null"]
             if !policy.allowSourceBuilds { a.append("--ignore-scripts") }
             if options.global { a.append("--global") }
             for f in options.passThrough { if let m = map[f] ?? f, !a.contains(m) { a.append(m) } }
@@ -85,8 +87,7 @@ public struct NpmInstaller: SessionInstaller {
         var job = InstallSandbox.Job(command: [Self.node, "/opt/codebeaker-packages/npm_wrapper.js", "--", root] + arguments(specs: specs, options: options),
                                      timeoutMs: request.timeoutMs)
         job.readOnlyBinds = [.init(scriptPath, "/opt/codebeaker-packages/npm_wrapper.js")]
-        job.env = ["BUN_INSTALL_CACHE_DIR": "/tmp/bun-cache", "BUN_INSTALL": Self.globalPrefix, "DO_NOT_TRACK": "1",
-                   "npm_config_cache": "/tmp/npm-cache"].merging(sessionEnv) { _, new in new }
+        job.env = Self.installEnv
         if case .bun(_, let bind) = tool { job.readOnlyBinds.append(bind) }
         let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: NpmWrapperScript.marker)
         let started = MonotonicClock.nowMs()
@@ -98,6 +99,11 @@ public struct NpmInstaller: SessionInstaller {
         return InstallOutcome(run: r, installed: installed, manager: managers[0],
                               extra: ["global": .bool(options.global), "prefix": .string(options.global ? Self.globalPrefix : WorkspacePaths.root)])
     }
+
+    /// Never NODE_PATH or a PATH into the workspace here: node would resolve npm's own optional modules
+    /// from user-writable directories while the installer has network.
+    static let installEnv = ["BUN_INSTALL_CACHE_DIR": "/tmp/bun-cache", "BUN_INSTALL": globalPrefix, "DO_NOT_TRACK": "1",
+                             "npm_config_cache": "/tmp/npm-cache"]
 
     var globalModules: String {
         switch tool {

@@ -52,8 +52,13 @@ import Testing
         let p = a.firstIndex(of: "--prefix")!
         #expect(a[p + 1] == "/workspace/.global" && a.contains("--global") && a.last == "lodash" && a.contains("--save-dev"))
         let bun = NpmInstaller(tool: .bun(executable: "/opt/runtimes/bun/bun", bind: .init("/x", "/opt/runtimes/bun")), policy: PackagePolicy())
-        #expect(bun.arguments(specs: [], options: try NpmOptions(["-D"])) == ["/opt/runtimes/bun/bun", "install", "--no-progress", "--ignore-scripts", "--dev"])
+        #expect(bun.arguments(specs: [], options: try NpmOptions(["-D"])) == ["/opt/runtimes/bun/bun", "install", "--no-progress", "--config=/dev/null", "--ignore-scripts", "--dev"])
         #expect(bun.arguments(specs: ["zod"], options: NpmOptions())[1] == "add")
+    }
+
+    @Test func npmInstallEnv_HasNothingResolvingIntoTheWorkspace() {
+        #expect(NpmInstaller.installEnv["NODE_PATH"] == nil && NpmInstaller.installEnv["PATH"] == nil)
+        #expect(InstallSandbox.baseEnv["PATH"] == nil && InstallSandbox.baseEnv["HOME"] == "/tmp")
     }
 
     @Test func installSandbox_SharesTheNetworkOnlyForTheInstallerAndDropsSessionEnv() {
