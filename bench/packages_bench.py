@@ -33,7 +33,7 @@ def start_server(build, cache_dir, workspace_root):
 
 
 def timed_install(client, package):
-    sid = client.session("python")
+    sid = client.session("python", runtimeType="Python")
     t = time.perf_counter()
     r = client.execute(sid, {"type": "install_packages", "packages": [package]}, timeout=300)
     ms = (time.perf_counter() - t) * 1000

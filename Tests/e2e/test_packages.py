@@ -8,12 +8,25 @@ import io
 import json
 import os
 import tarfile
+import time
 
 import pytest
 
 from cbclient import RPCError
 
 SIX = "six==1.17.0"  # Debian ships six 1.16.0 system-wide: a pinned newer one proves the venv is used
+
+
+def session(client, language, runtime):
+    """A session on exactly this runtime, waiting for its driver (the server is ready when any driver is)."""
+    deadline = time.time() + 30
+    while True:
+        try:
+            return client.session(language, runtimeType=runtime)
+        except RPCError as e:
+            if e.code != -32002 or time.time() > deadline or "unavailableDrivers" in str(e.data) and runtime in str(e.data.get("unavailableDrivers")):
+                raise
+            time.sleep(0.2)
 
 
 def install(client, sid, timeout=300, **cmd):
@@ -48,7 +61,7 @@ def error_text(fn):
 
 
 def test_pip_installs_six_into_the_session_venv_and_code_and_shell_import_it(client):
-    sid = client.session("python")
+    sid = session(client, "python", "Python")
     r = client.execute(sid, {"type": "install_packages", "packages": [SIX]}, timeout=300, stream=True)
     assert r["success"] is True, r
     res = r["result"]
@@ -72,7 +85,7 @@ def test_pip_installs_six_into_the_session_venv_and_code_and_shell_import_it(cli
 
 
 def test_requirements_file_in_the_workspace_is_installed(client):
-    sid = client.session("python")
+    sid = session(client, "python", "Python")
     write(client, sid, "requirements.txt", f"# pinned\n{SIX}  # small\n\n")
     r = install(client, sid, packages=[], requirementsFile="requirements.txt")
     assert r["success"] is True and r["result"]["cache"] in ("hit", "filled"), r
@@ -96,7 +109,7 @@ def test_requirements_file_in_the_workspace_is_installed(client):
 ])
 def test_bad_package_names_are_refused_with_a_clear_error(client, bad, why):
     import re
-    sid = client.session("python")
+    sid = session(client, "python", "Python")
     msg = error_text(lambda: install(client, sid, packages=[bad]))
     assert re.search(why, msg), msg
     # Nothing was installed: not even the venv was created.
@@ -120,7 +133,7 @@ def test_offline_install_from_a_local_wheel_directory(start_server, tmp_path):
     s = start_server("--config", str(config))
     c = s.client()
     try:
-        sid = c.session("python")
+        sid = session(c, "python", "Python")
         assert "cbtiny-0.1-py3-none-any.whl" in tiny_project(c, sid)
         r = install(c, sid, packages=["cbtiny"], flags=["--no-index", "--find-links=/workspace/wheels"])
         assert r["success"] is True and r["result"]["installed"] == [{"name": "cbtiny", "version": "0.1"}], r
@@ -133,7 +146,7 @@ def test_offline_install_from_a_local_wheel_directory(start_server, tmp_path):
 
 
 def test_local_wheel_file_by_path_installs_and_a_local_source_dir_is_refused(client):
-    sid = client.session("python")
+    sid = session(client, "python", "Python")
     tiny_project(client, sid)
     r = install(client, sid, packages=["./wheels/cbtiny-0.1-py3-none-any.whl"])
     assert r["success"] is True and {"name": "cbtiny", "version": "0.1"} in r["result"]["installed"], r
@@ -143,7 +156,7 @@ def test_local_wheel_file_by_path_installs_and_a_local_source_dir_is_refused(cli
 
 def test_seed_shell_pip_install_then_import_requests(client):
     """The seed: execute_shell `pip install --no-cache-dir requests`, write a file, run it."""
-    sid = client.session("python")
+    sid = session(client, "python", "Python")
     r = shell(client, sid, "pip", "install", "--no-cache-dir", "requests", timeout=300)
     assert r["result"]["exitCode"] == 0, r
     write(client, sid, "/workspace/api_test.py", 'import requests\nprint("requests version:", requests.__version__)')
@@ -160,7 +173,7 @@ def npm_package(client, sid, name="cb-left-pad", version="1.0.0"):
 
 
 def test_npm_installs_a_local_tarball_and_require_works(client):
-    sid = client.session("javascript")
+    sid = session(client, "javascript", "NodeJs")
     npm_package(client, sid)
     # A tarball like `npm pack` makes (package/ prefix), built in the test and written as base64.
     buf = io.BytesIO()
@@ -189,7 +202,7 @@ def test_npm_installs_a_local_tarball_and_require_works(client):
 
 
 def test_npm_global_goes_to_the_session_prefix_not_the_host(client):
-    sid = client.session("javascript")
+    sid = session(client, "javascript", "NodeJs")
     npm_package(client, sid, "cb-global-tool", "0.3.0")
     r = install(client, sid, packages=["./pkgsrc/cb-global-tool"], **{"global": True})
     assert r["success"] is True and r["result"]["prefix"] == "/workspace/.global", json.dumps(r)
@@ -199,14 +212,14 @@ def test_npm_global_goes_to_the_session_prefix_not_the_host(client):
 
 
 def test_npm_refuses_options_and_repository_shorthands(client):
-    sid = client.session("javascript")
+    sid = session(client, "javascript", "NodeJs")
     assert "option" in error_text(lambda: install(client, sid, packages=["--registry=http://127.0.0.1:9"]))
     assert "repository" in error_text(lambda: install(client, sid, packages=["someone/somerepo"]))
 
 
 def test_bun_adds_a_local_folder_package_and_import_works(client):
     try:
-        sid = client.session("javascript", runtimeType="Bun")
+        sid = session(client, "javascript", "Bun")
     except RPCError as e:
         pytest.skip(f"bun runtime not available: {e.message}")
     npm_package(client, sid, "cb-bun-pad", "1.2.3")
