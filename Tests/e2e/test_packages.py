@@ -228,3 +228,41 @@ def test_bun_adds_a_local_folder_package_and_import_works(client):
     assert {"name": "cb-bun-pad", "version": "1.2.3"} in r["result"]["installed"], json.dumps(r)
     out = code(client, sid, "const pad = require('cb-bun-pad'); console.log(pad('b', 3))")
     assert out["result"]["stdout"] == "**b\n", json.dumps(out)
+
+
+def test_code_planted_in_the_venv_does_not_run_in_the_networked_installer(client):
+    """Session code can write its venv; a .pth file or a fake `keyring` there must not run during an install."""
+    sid = session(client, "python", "Python")
+    assert install(client, sid, packages=[SIX])["success"] is True
+    site = "/workspace/.venv/lib/python3.11/site-packages"
+    write(client, sid, f"{site}/zz_evil.pth", "import os; open('/workspace/PWNED-pth', 'w').write(str(os.getuid()))\n")
+    write(client, sid, f"{site}/keyring/__init__.py", "open('/workspace/PWNED-keyring', 'w')\n")
+    write(client, sid, f"{site}/pip/__init__.py", "open('/workspace/PWNED-pip', 'w')\n")
+    # Executions do process the venv's .pth files (as the venv's own interpreter would): remove the marker after.
+    code(client, sid, "pass")
+    shell(client, sid, "rm", "-f", "/workspace/PWNED-pth")
+    r = install(client, sid, packages=[SIX], flags=["--upgrade"])  # --upgrade: pip itself runs in the session
+    assert r["success"] is True, r
+    listing = json.dumps(client.execute(sid, {"type": "list_directory", "path": "/workspace"}))
+    assert "PWNED" not in listing, listing
+
+
+def test_a_cached_set_never_hides_a_different_version_already_in_the_venv(client):
+    sid = session(client, "python", "Python")
+    assert install(client, sid, packages=[SIX])["success"] is True
+    r = install(client, sid, packages=["six==1.16.0"])
+    assert r["success"] is True, r
+    assert code(client, sid, "import six; print(six.__version__)")["result"]["stdout"] == "1.16.0\n"
+
+
+def test_the_shared_cache_is_root_owned_and_invisible_to_executions(client):
+    sid = session(client, "python", "Python")
+    assert install(client, sid, packages=[SIX])["success"] is True
+    wheels = "/var/lib/codebeaker/pkgcache/pip/wheels"
+    six = [f for f in os.listdir(wheels) if f.startswith("six-1.17.0-")]
+    assert six, os.listdir(wheels)
+    st = os.stat(os.path.join(wheels, six[0]))
+    assert st.st_uid == 0 and st.st_mode & 0o022 == 0
+    assert os.stat(wheels).st_uid == 0 and os.stat(wheels).st_mode & 0o022 == 0
+    out = code(client, sid, "import os; print(os.path.exists('/opt/codebeaker-packages'), os.path.exists('/var/lib/codebeaker'))")
+    assert out["result"]["stdout"] == "False False\n", out

@@ -31,15 +31,24 @@ def make_venv():
     print("created virtualenv %s" % VENV, flush=True)
 
 
+def outside_venv(paths):
+    return [p for p in paths if not (p == VENV or p.startswith(VENV + "/"))]
+
+
 class NoVenvImports:
+    """Replaces the path-based finder on sys.meta_path: every import resolves as if the venv were not on
+    sys.path; distribution metadata (importlib.metadata) still sees it."""
     @staticmethod
     def find_spec(name, path=None, target=None):
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        if spec is not None:
-            locs = [spec.origin or ""] + list(spec.submodule_search_locations or [])
-            if any(l == VENV or l.startswith(VENV + "/") for l in locs):
-                raise ImportError("%s: importing from the session venv is disabled in the installer" % name)
-        return None
+        return importlib.machinery.PathFinder.find_spec(name, outside_venv(sys.path if path is None else path), target)
+
+    @staticmethod
+    def find_distributions(*args, **kwargs):
+        return importlib.machinery.PathFinder.find_distributions(*args, **kwargs)
+
+    @staticmethod
+    def invalidate_caches():
+        importlib.machinery.PathFinder.invalidate_caches()
 
 
 def dists(site):
@@ -56,7 +65,7 @@ def dists(site):
     return out
 
 
-def apply_tree(tree):
+def apply_tree(tree, requested):
     """A cache hit: copy a tree the cache uid installed earlier (same specs, same /workspace/.venv layout)
     into this venv, unless it would change the version of a package the venv already has (then exit 3 and
     the driver falls back to pip, which handles upgrades)."""
@@ -64,6 +73,11 @@ def apply_tree(tree):
     rel = os.path.relpath(SITE, VENV)
     src = os.path.join(tree, rel)
     have, new = dists(SITE), dists(src)
+    for n in requested:
+        key = re.sub(r"[-_.]+", "_", n).lower()
+        if key in have and (key not in new or new[key][1] != have[key][1]):
+            print("%s %s is installed in the venv; resolving with pip" % (have[key][0], have[key][1]), flush=True)
+            return 3
     for key, (name, ver) in new.items():
         if key in have and have[key][1] != ver:
             print("%s %s is installed; the cached set has %s" % (name, have[key][1], ver), flush=True)
@@ -86,11 +100,15 @@ def main():
     if len(sys.argv) < 3:
         return 0
     if sys.argv[2] == "--apply-tree":
-        return apply_tree(sys.argv[3])
-    sys.meta_path.insert(0, NoVenvImports)
+        return apply_tree(sys.argv[3], sys.argv[4:])
+    # In the path-based finder's place: builtin and frozen modules and later finders work as usual.
+    sys.meta_path[sys.meta_path.index(importlib.machinery.PathFinder)] = NoVenvImports
     sys.prefix = sys.exec_prefix = VENV
     sys.executable = os.path.join(VENV, "bin", "python3")
-    sys.path.append(SITE)  # metadata only (already-installed detection); imports from it are refused above
+    # Where the venv's own interpreter has it (ahead of the system's packages), for pip's metadata only:
+    # already-installed detection and uninstalls. Imports never resolve there (NoVenvImports).
+    at = next((i for i, p in enumerate(sys.path) if p.endswith("-packages")), len(sys.path))
+    sys.path.insert(at, SITE)
     # Before the caller's arguments, which end with "--" and the specs.
     sys.argv = ["pip", sys.argv[2], "--prefix", VENV, "--report", REPORT] + sys.argv[3:]
     from pip._internal.cli.main import main as pip_main

@@ -103,7 +103,7 @@ public struct PipInstaller: SessionInstaller {
             let fresh = plan.options.upgrade || plan.options.forceReinstall
             // 1. An installed tree for exactly these specs: copy it (no pip, no network).
             if !fresh, let tree = PackageCache.tree(key) {
-                let r = try await applyTree(tree, session: session, progress: progress, timeoutMs: remaining())
+                let r = try await applyTree(tree, names: plan.indexNames, session: session, progress: progress, timeoutMs: remaining())
                 if r.succeeded || r.cancelled || r.timedOut { run = r; cache = "hit" }
             }
             // 2. Otherwise the trusted fetch (network, cache uid) unless every name already has wheels, then a
@@ -120,7 +120,7 @@ public struct PipInstaller: SessionInstaller {
                     if b.cancelled || b.timedOut { run = b; cache = "miss" }
                 }
                 if run == nil, !fresh, let tree = PackageCache.tree(key) {
-                    let r = try await applyTree(tree, session: session, progress: progress, timeoutMs: remaining())
+                    let r = try await applyTree(tree, names: plan.indexNames, session: session, progress: progress, timeoutMs: remaining())
                     if r.succeeded || r.cancelled || r.timedOut { run = r; cache = "filled" }
                 }
                 // 3. pip in the session against the cache only (upgrades, conflicts with what the venv has).
@@ -150,8 +150,8 @@ public struct PipInstaller: SessionInstaller {
     }
 
     /// Copies a published tree into the session venv (session uid, offline). Exit 3: version conflict.
-    func applyTree(_ tree: String, session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
-        var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv, "--apply-tree", PackageCache.treeSandboxPath],
+    func applyTree(_ tree: String, names: [String], session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
+        var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv, "--apply-tree", PackageCache.treeSandboxPath] + names,
                                      timeoutMs: timeoutMs)
         job.network = false
         job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(tree, PackageCache.treeSandboxPath)]
