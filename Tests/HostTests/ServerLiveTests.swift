@@ -1,6 +1,7 @@
 import Testing
 import Synchronization
 import Glibc
+import Foundation
 @testable import Host
 
 @Suite("HTTPServer over real sockets", .serialized)
@@ -140,10 +141,11 @@ struct ServerLiveTests {
 
     @Test("a reader that never reads is dropped once its send buffer passes the cap, with 1008")
     func slowReaderDropped() throws {
+        // A plain thread, not a Task: parallel suites may block every cooperative-pool thread.
         let delegate = RecordingDelegate(echo: false, onOpen: { connection in
-            Task.detached {
+            Thread.detachNewThread {
                 let chunk = String(repeating: "x", count: 64 << 10)
-                for _ in 0..<10_000 where connection.send(text: chunk) { await Task.yield() }
+                for _ in 0..<10_000 { if !connection.send(text: chunk) { break } }
             }
         })
         let (server, port) = try startServer(delegate) { $0.maxSendBufferBytes = 2 << 20; $0.readPauseBytes = 256 << 10 }

@@ -1,9 +1,13 @@
 /// WebSocket mode: bytes go through the state machine, whose actions are carried out here.
 extension Connection {
     func receiveWebSocket(_ bytes: UnsafeMutableRawBufferPointer) {
-        var actions: [WebSocketStateMachine.Action] = []
+        // One action buffer per loop, reused across reads (taken out, so nesting stays safe).
+        var actions = loop.wsActions
+        loop.wsActions = []
         ws!.receive(bytes, now: MonotonicClock.now(), actions: &actions)
         perform(actions)
+        actions.removeAll(keepingCapacity: true)
+        loop.wsActions = actions
     }
 
     func tickWebSocket(now: Double) {
