@@ -77,7 +77,7 @@ if [ "$REBUILD" = 1 ] || ! image_exists codebeaker-base; then
     fi
     step "docker import codebeaker-base"
     tar -C "$ROOTFS" --exclude=./.complete --numeric-owner -c . \
-        | docker import -c 'CMD ["/bin/sh"]' -c 'ENV LANG=C.UTF-8' - codebeaker-base:latest
+        | docker import -c 'CMD ["/bin/sh"]' -c 'ENV LANG=C.UTF-8' -c 'LABEL codebeaker.image=base' - codebeaker-base:latest
 else
     step "codebeaker-base exists (use --rebuild to rebuild)"
 fi
@@ -123,6 +123,9 @@ for lang in "${LANGS[@]}"; do
     [ "${PIPESTATUS[0]}" = 0 ] || die "docker build $name failed"
     image_exists "$name" || die "$name missing after build"
 done
+
+# Images replaced by a rebuild are left untagged: remove ours (never anyone else's).
+docker image prune -f --filter dangling=true --filter label=codebeaker.image >/dev/null 2>&1 || true
 
 step "done"
 docker images --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep '^  codebeaker-' || true

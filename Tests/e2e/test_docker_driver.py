@@ -297,3 +297,101 @@ def test_orphans_of_this_instance_are_swept_but_sessions_and_pool_are_not():
     finally:
         d.close()
     assert wait_until(lambda: not docker_ids(), 15)
+
+
+def test_close_racing_a_reopen_after_restart_leaves_nothing():
+    d = start_driver(pool=0)
+    ws = workspace()
+    h = open_session(d, "s_race", "python", ws)["result"]["handle"]
+    os.kill(d.p.pid, signal.SIGKILL)
+    d.p.wait()
+    d2 = start_driver(pool=0, grace_ms=60000)
+    try:
+        # The host re-opens with the old handle while its client closes the session: both in flight at once.
+        options = {"uid": UID, "gid": UID}
+        r1 = d2.send("session.open", {"session": "s_race", "workspace": ws, "language": "python", "handle": h,
+                                      "options": options})
+        r2 = d2.send("session.close", {"session": "s_race", "handle": h})
+        d2.wait(r1, 60)
+        assert d2.wait(r2, 60)["result"] == {"closed": True}
+        d2.call("session.close", {"session": "s_race"})
+        assert wait_until(lambda: h not in docker_ids(), 20), "the re-adopted or leftover container is removed"
+    finally:
+        d2.close()
+    assert wait_until(lambda: not docker_ids(), 15)
+
+
+class TCPToUnixProxy:
+    """Serves the Docker socket on a TCP port, so DOCKER_HOST=tcp://... can be tested without reconfiguring dockerd."""
+
+    def __init__(self, host):
+        import socket, threading
+        self.srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.srv.bind((host, 0))
+        self.srv.listen(64)
+        self.port = self.srv.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket, threading
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            self.connections += 1
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(SOCK)
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        import socket
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    b.shutdown(socket.SHUT_WR)
+                    return
+                b.sendall(data)
+        except OSError:
+            return
+
+    def close(self):
+        self.srv.close()
+
+
+def non_loopback_ip():
+    out = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    return out[0] if out else None
+
+
+def test_docker_host_tcp_remote_engine_mode():
+    ip = non_loopback_ip()
+    if ip is None:
+        pytest.skip("no non-loopback address to act as a remote engine")
+    proxy = TCPToUnixProxy(ip)
+    os.environ["DOCKER_HOST"] = f"tcp://{ip}:{proxy.port}"
+    try:
+        d = start_driver(pool=1)
+    finally:
+        del os.environ["DOCKER_HOST"]
+    try:
+        st = d.call("docker.status")["result"]
+        assert st["engine"] == f"tcp://{ip}:{proxy.port}" and st["poolSize"] == 0, st
+        ws = workspace()
+        r = open_session(d, "s_tcp", "python", ws)["result"]
+        assert r["containerId"] in docker_ids() and proxy.connections > 0
+        # A remote engine cannot see host paths: /workspace is container-local and the image's cb-runner is used.
+        res = d.call("execute", {"session": "s_tcp", "code": "open('/workspace/t.txt','w').write('x'); import os; print(os.getuid())"})["result"]
+        assert res["exitCode"] == 0 and res["stdout"] == f"{UID}\n", res
+        assert not os.path.exists(os.path.join(ws, "t.txt"))
+        d.call("session.close", {"session": "s_tcp"})
+        assert wait_until(lambda: r["containerId"] not in docker_ids(), 15)
+    finally:
+        d.close()
+        proxy.close()
+    assert wait_until(lambda: not docker_ids(), 15)

@@ -56,7 +56,10 @@ def srv(docker_ready, start_server):
         c.close()
         pytest.skip("this host build does not serve sessions yet")
     # The server is ready when any driver is; these tests need the docker driver.
-    assert wait_until(lambda: "go" in json.dumps(c.call("language.list", {})), 60), "docker driver ready"
+    def ready():
+        langs = json.dumps(c.call("language.list", {}))
+        return '"go"' in langs and '"deno"' in langs
+    assert wait_until(ready, 60), "docker and deno drivers ready"
     yield s, c
     c.close()
     s.stop()
@@ -185,5 +188,8 @@ def test_kill_9_of_the_docker_driver_leaks_nothing(srv):
     assert wait_until(lambda: driver_pid(s.proc.pid) not in (None, pid), 60), "driver restarted"
     for sid in sids:
         c.request("session.close", {"sessionId": sid})
-    assert wait_until(lambda: not (session_containers() - before), 30), \
-        f"session containers left: {session_containers() - before}"
+    if not wait_until(lambda: not (session_containers() - before), 30):
+        left = session_containers() - before
+        info = subprocess.run(["docker", "inspect", "-f", "{{.Id}} {{.Name}} {{.State.Status}} {{.Created}}", *left],
+                              capture_output=True, text=True).stdout
+        pytest.fail(f"session containers left: {info} sessions {sids}\n" + s.logs()[-5000:])

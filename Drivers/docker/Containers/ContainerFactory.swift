@@ -56,7 +56,7 @@ final class ContainerFactory: Sendable {
                                  pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,
                                  runnerHostPath: runnerHostPath, runnerInImage: inImage ?? "/usr/local/bin/cb-runner",
                                  labels: labels, env: ["HOME=/tmp"], tmpfsMB: min(max(plan.memoryMB, 64), 1024))
-        let id = try engine.createContainer(spec.json, name: plan.name)
+        let id = try createReplacingLeftover(spec.json, name: plan.name)
         do {
             let conn = try engine.attach(id)
             let channel = RunnerChannel(containerId: id, connection: conn)
@@ -71,6 +71,19 @@ final class ContainerFactory: Sendable {
             try? engine.removeContainer(id)
             throw error
         }
+    }
+
+    /// Creates the container; if its name is taken by a leftover of this instance (a session re-created after
+    /// a crash), removes that one and tries once more.
+    private func createReplacingLeftover(_ body: JSONValue, name: String?) throws(EngineError) -> String {
+        let failure: EngineError
+        do { return try engine.createContainer(body, name: name) } catch { failure = error }
+        guard failure.kind == .api, failure.status == 409, let name, let old = try engine.inspectContainer(name),
+              old["Config"]?["Labels"]?[ContainerLabels.instance]?.string == config.instance else { throw failure }
+        DriverLog.warning("removing leftover container \(name) to re-create it")
+        if let slot = old["Config"]?["Labels"]?[ContainerLabels.slot]?.string { slots?.release(slot) }
+        if let oldId = old["Id"]?.string { remove(id: oldId) }
+        return try engine.createContainer(body, name: name)
     }
 
     /// A fresh attach to a container that outlived its channel (driver restart: re-adoption).

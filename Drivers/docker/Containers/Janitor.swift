@@ -52,9 +52,15 @@ final class Janitor: Sendable {
         return (kept.count, cleanup)
     }
 
-    /// The leftover container for a handle, claimed for re-adoption (nil if unknown or already gone).
-    func claim(_ handle: String) -> ContainerSummary? {
-        adoptable.withLock { $0.removeValue(forKey: handle) }
+    /// The leftover container for a handle (its id) or, failing that, for the session (its name), claimed for
+    /// re-adoption or removal; nil if unknown or already claimed.
+    func claim(handle: String?, session: String) -> ContainerSummary? {
+        let name = ContainerLabels.containerName(session: session)
+        return adoptable.withLock { a in
+            if let handle, let c = a.removeValue(forKey: handle) { return c }
+            guard let c = a.values.first(where: { $0.names.contains(name) }) else { return nil }
+            return a.removeValue(forKey: c.id)
+        }
     }
 
     /// Removes every leftover still unclaimed (grace over, or shutdown).
