@@ -27,13 +27,22 @@ public enum PackageCache {
         getenv("CODEBEAKER_PACKAGE_CACHE_UID").flatMap { Int(String(cString: $0)) } ?? 99_999
     }
 
-    /// Creates the directories (idempotent).
+    /// Creates the directories (idempotent) and, once per driver process, removes staging directories
+    /// left by drivers that died mid-fetch.
     public static func prepare() throws(DriverError) {
         try SandboxFiles.makeDirectory(pipWheels)
         try SandboxFiles.makeDirectory(pipStaging)
         try SandboxFiles.makeDirectory(pipTrees)
         chmod(pipStaging, 0o711)
+        _ = staleSweep
     }
+
+    private static let staleSweep: Void = {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: pipStaging)) ?? [] {
+            guard let pid = Int32(name.prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: pipStaging + "/" + name)
+        }
+    }()
 
     /// A fresh staging directory owned by the cache uid, removed by `publish`.
     public static func makeStaging() throws(DriverError) -> String {
@@ -94,14 +103,27 @@ public enum PackageCache {
             && name.split(separator: "-").count >= 5
     }
 
-    /// True when the cache holds some wheel of every index name in `names` (a cheap pre-check that decides
-    /// whether an offline install is worth trying before a fetch).
-    public static func hasWheels(for names: [String]) -> Bool {
-        guard let files = try? FileManager.default.contentsOfDirectory(atPath: pipWheels) else { return false }
-        let present = Set(files.compactMap { f -> String? in
-            guard isWheelFileName(f), let dash = f.firstIndex(of: "-") else { return nil }
-            return PackageSpec.wheelName(String(f[..<dash]))
-        })
-        return !names.isEmpty && names.allSatisfy { present.contains(PackageSpec.wheelName($0)) }
+    /// True when the cache holds a wheel for every spec: the exact version for `name==X` pins, any version
+    /// otherwise. A cheap pre-check that decides whether a fetch can be skipped.
+    public static func hasWheels(for specs: [String]) -> Bool {
+        guard !specs.isEmpty, let files = try? FileManager.default.contentsOfDirectory(atPath: pipWheels) else { return false }
+        var present: [String: Set<String>] = [:]
+        for f in files where isWheelFileName(f) {
+            let parts = f.split(separator: "-")
+            present[PackageSpec.wheelName(String(parts[0])), default: []].insert(String(parts[1]))
+        }
+        return specs.allSatisfy { spec in
+            let base = spec.split(separator: ";").first.map(String.init) ?? spec
+            let (name, pin) = pinned(base)
+            guard let versions = present[PackageSpec.wheelName(name)] else { return false }
+            return pin.map { versions.contains($0) } ?? true
+        }
+    }
+
+    /// `name[extras]==version` → (name, version); other specs → (name, nil).
+    static func pinned(_ spec: String) -> (String, String?) {
+        let name = String(spec.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
+        guard let r = spec.range(of: "=="), !spec.contains(","), !spec.contains("*") else { return (name, nil) }
+        return (name, String(spec[r.upperBound...]))
     }
 }

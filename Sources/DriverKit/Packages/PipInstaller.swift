@@ -99,37 +99,8 @@ public struct PipInstaller: SessionInstaller {
         var cache = "bypassed"
         var run: RunResult? = nil
         if plan.cacheable {
-            let key = PackageCache.treeKey(specs: plan.specs, pre: plan.options.pre, noDeps: plan.options.noDeps)
-            let fresh = plan.options.upgrade || plan.options.forceReinstall
-            // 1. An installed tree for exactly these specs: copy it (no pip, no network).
-            if !fresh, let tree = PackageCache.tree(key) {
-                let r = try await applyTree(tree, names: plan.indexNames, session: session, progress: progress, timeoutMs: remaining())
-                if r.succeeded || r.cancelled || r.timedOut { run = r; cache = "hit" }
-            }
-            // 2. Otherwise the trusted fetch (network, cache uid) unless every name already has wheels, then a
-            //    tree build (cache uid, offline) and its copy.
-            if run == nil {
-                var fetched: RunResult? = nil
-                if fresh || !PackageCache.hasWheels(for: plan.indexNames) {
-                    if request.stream { events.progress("fetching into the shared wheel cache") }
-                    fetched = try await fetch(plan, session: session, progress: progress, timeoutMs: remaining())
-                }
-                if let f = fetched, f.cancelled || f.timedOut { run = f; cache = "miss" }
-                if run == nil, fetched?.succeeded ?? true, !fresh, PackageCache.tree(key) == nil {
-                    let b = try await buildTree(plan, key: key, session: session, progress: progress, timeoutMs: remaining())
-                    if b.cancelled || b.timedOut { run = b; cache = "miss" }
-                }
-                if run == nil, !fresh, let tree = PackageCache.tree(key) {
-                    let r = try await applyTree(tree, names: plan.indexNames, session: session, progress: progress, timeoutMs: remaining())
-                    if r.succeeded || r.cancelled || r.timedOut { run = r; cache = "filled" }
-                }
-                // 3. pip in the session against the cache only (upgrades, conflicts with what the venv has).
-                if run == nil, fetched?.succeeded ?? true {
-                    let r = try await pip(plan, offline: true, session: session, progress: progress, timeoutMs: remaining())
-                    if r.succeeded || r.cancelled || r.timedOut { run = r; cache = "filled" }
-                }
-            }
-            if run == nil { cache = "miss" }
+            (run, cache) = try await cachedInstall(plan, stream: request.stream, session: session, events: events,
+                                                   progress: progress, remaining: remaining)
         }
         var r: RunResult
         if let run { r = run } else { r = try await pip(plan, offline: false, session: session, progress: progress, timeoutMs: remaining()) }
@@ -147,56 +118,6 @@ public struct PipInstaller: SessionInstaller {
         job.network = !offline && !plan.options.noIndex
         job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
         return try await InstallSandbox.run(job, session: session, progress: progress)
-    }
-
-    /// Copies a published tree into the session venv (session uid, offline). Exit 3: version conflict.
-    func applyTree(_ tree: String, names: [String], session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
-        var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv, "--apply-tree", PackageCache.treeSandboxPath] + names,
-                                     timeoutMs: timeoutMs)
-        job.network = false
-        job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(tree, PackageCache.treeSandboxPath)]
-        return try await InstallSandbox.run(job, session: session, progress: progress)
-    }
-
-    /// Installs the specs, offline from the wheel cache, into a fresh venv laid out like a session's
-    /// (/workspace/.venv), as the cache uid; published as `trees/<key>` for later sessions.
-    func buildTree(_ plan: Plan, key: String, session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
-        let staging = try PackageCache.makeStaging()
-        let uid = PackageCache.uid
-        var args = ["install", "--no-cache-dir", "--progress-bar", "off", "--no-input", "--only-binary=:all:", "--no-index",
-                    "--find-links", PackageCache.pipSandboxPath, "-q"]
-        if plan.options.pre { args.append("--pre") }
-        if plan.options.noDeps { args.append("--no-deps") }
-        var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + args + ["--"] + plan.specs,
-                                     timeoutMs: timeoutMs)
-        job.network = false
-        job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
-        job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
-        let r: RunResult
-        do { r = try await InstallSandbox.run(job, session: session, progress: nil) } catch {
-            try? FileManager.default.removeItem(atPath: staging)
-            throw error
-        }
-        if r.succeeded { PackageCache.publishTree(staging: staging, key: key) } else { try? FileManager.default.removeItem(atPath: staging) }
-        return r
-    }
-
-    /// The trusted fetch: the cache uid, network, `pip download` of vetted specs into a fresh staging dir,
-    /// then `PackageCache.publish` moves the wheels into the read-only cache.
-    func fetch(_ plan: Plan, session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
-        let staging = try PackageCache.makeStaging()
-        let uid = PackageCache.uid
-        var job = InstallSandbox.Job(command: fetchArguments(plan), timeoutMs: timeoutMs)
-        job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
-        job.readOnlyBinds = [.init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
-        job.env = ["TMPDIR": WorkspacePaths.root]
-        let r: RunResult
-        do { r = try await InstallSandbox.run(job, session: session, progress: progress) } catch {
-            PackageCache.publish(staging: staging)
-            throw error
-        }
-        PackageCache.publish(staging: staging)
-        return r
     }
 
     /// Reads a requirements file inside the sandbox (as the session uid, offline), so a symlink in the

@@ -80,6 +80,14 @@ import Testing
         #expect(!PackageCache.isWheelFileName("six-1.17.0.tar.gz") && !PackageCache.isWheelFileName(".hidden-1-py3-none-any.whl"))
     }
 
+    @Test func exactPins_AreReadForTheCachePreCheck() {
+        #expect(PackageCache.pinned("six==1.16.0") == ("six", "1.16.0"))
+        #expect(PackageCache.pinned("requests[socks]==2.31.0") == ("requests", "2.31.0"))
+        #expect(PackageCache.pinned("six>=1.15") == ("six", nil))
+        #expect(PackageCache.pinned("six==1.*") == ("six", nil))
+        #expect(PackageCache.pinned("a>=1,==2") == ("a", nil))
+    }
+
     @Test func installedLine_IsSplitOffTheOutput() {
         let (out, got) = PipInstaller.extractInstalled("Collecting six\n\(PipBootScript.marker) [[\"six\", \"1.17.0\"]]\ndone\n")
         #expect(out == "Collecting six\ndone\n" && got == [.init(name: "six", version: "1.17.0")])
