@@ -266,3 +266,14 @@ def test_the_shared_cache_is_root_owned_and_invisible_to_executions(client):
     assert os.stat(wheels).st_uid == 0 and os.stat(wheels).st_mode & 0o022 == 0
     out = code(client, sid, "import os; print(os.path.exists('/opt/codebeaker-packages'), os.path.exists('/var/lib/codebeaker'))")
     assert out["result"]["stdout"] == "False False\n", out
+
+
+def test_shell_npm_install_is_an_install_and_other_shells_stay_offline(client):
+    sid = session(client, "javascript", "NodeJs")
+    npm_package(client, sid, "cb-shell-pad", "0.0.1")
+    r = shell(client, sid, "npm", "install", "./pkgsrc/cb-shell-pad")
+    assert r["result"]["exitCode"] == 0, json.dumps(r)
+    assert code(client, sid, "console.log(require('cb-shell-pad')('s', 2))")["result"]["stdout"] == "*s\n"
+    # Not an install form: runs as a plain, offline shell command.
+    net = shell(client, sid, "node", "-e", "require('net').connect(53, '1.1.1.1').on('connect', () => { console.log('online'); process.exit(0) }).on('error', () => { console.log('offline'); process.exit(0) })")
+    assert net["result"]["stdout"] == "offline\n", net
