@@ -277,3 +277,19 @@ def test_shell_npm_install_is_an_install_and_other_shells_stay_offline(client):
     # Not an install form: runs as a plain, offline shell command.
     net = shell(client, sid, "node", "-e", "require('net').connect(53, '1.1.1.1').on('connect', () => { console.log('online'); process.exit(0) }).on('error', () => { console.log('offline'); process.exit(0) })")
     assert net["result"]["stdout"] == "offline\n", net
+
+
+def test_stateful_session_sees_packages_installed_after_it_started(client):
+    deadline = time.time() + 30
+    while True:
+        try:
+            sid = client.session("python", runtimeType="Python", stateful=True)
+            break
+        except RPCError as e:
+            if e.code != -32002 or time.time() > deadline:
+                raise
+            time.sleep(0.2)
+    assert code(client, sid, "x = 41")["success"] is True
+    assert install(client, sid, packages=[SIX])["success"] is True
+    out = code(client, sid, "import six; print(six.__version__, x + 1)")
+    assert out["result"]["stdout"] == "1.17.0 42\n", out
