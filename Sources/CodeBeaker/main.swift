@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import Host
 
 exit(await CodeBeakerApp.main(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,5 +1,6 @@
 import CSystem
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// One session's cgroup (v1, as on this host): `codebeaker/<name>` under the memory, pids and cpu
 /// hierarchies. Processes join it through `ProcessSpec.cgroupProcs` before they drop privileges.
@@ -31,7 +32,7 @@ public final class SessionCgroup: Sendable {
             DriverLog.warning("cgroups unavailable (\(mount)/memory, \(mount)/pids); running without memory/pids limits")
             return nil
         }
-        let safe = String(name.unicodeScalars.map { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
+        let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         var dirs: [String] = []
         var memoryDir: String?
         do {
@@ -84,7 +85,7 @@ public final class SessionCgroup: Sendable {
     /// How often the memory limit was hit (memory.failcnt).
     public func memoryFailCount() -> Int {
         guard let dir = memoryDir, let text = try? String(contentsOfFile: dir + "/memory.failcnt", encoding: .utf8) else { return 0 }
-        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        return Int(text.filter { !$0.isWhitespace }) ?? 0
     }
 
     /// Pids currently in the cgroup.

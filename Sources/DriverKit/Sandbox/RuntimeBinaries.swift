@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Makes a runtime binary that lives somewhere the sandbox uid cannot reach (deno/bun under /root/.pyenv)
 /// available inside sandboxes: copied once to /var/lib/codebeaker/runtimes/<name>/ (mode 0755), which a
@@ -20,7 +21,7 @@ public enum RuntimeBinaries {
     /// Copies `executable` (symlinks resolved) unless an identical-size, not-older copy is already there.
     public static func provide(name: String, executable: String) throws(DriverError) -> Provided {
         let real = URL(fileURLWithPath: executable).resolvingSymlinksInPath().path
-        let base = (real as NSString).lastPathComponent
+        let base = real.split(separator: "/").last.map(String.init) ?? real
         let dir = "\(hostRoot)/\(name)"
         let dest = "\(dir)/\(base)"
         try SandboxFiles.makeDirectory(dir)

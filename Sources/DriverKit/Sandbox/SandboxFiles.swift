@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// Files the driver writes once and binds read-only into sandboxes: a generated passwd/group naming the
 /// sandbox user, and runner scripts. Everything lives under `root` with modes the sandbox uid can read.
@@ -30,7 +31,7 @@ public enum SandboxFiles {
         let data = Data(text.utf8)
         if let existing = FileManager.default.contents(atPath: path), existing == data { return }
         do {
-            let dir = (path as NSString).deletingLastPathComponent
+            let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
             try makeDirectory(dir)
             let tmp = path + ".tmp.\(getpid())"
             try data.write(to: URL(fileURLWithPath: tmp))

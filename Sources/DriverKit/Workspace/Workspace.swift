@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
+import FoundationEssentials
 import DriverProtocol
 
 /// One session's private directory, seen by clients as `/workspace`. The host performs every file command

@@ -1,5 +1,7 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
+import Dispatch
+import Glibc
 import Synchronization
 import CSystem
 
@@ -8,7 +10,7 @@ public enum CodeBeakerApp {
     public static func main(arguments: [String]) async -> Int32 {
         let options: CommandLineOptions
         do { options = try CommandLineOptions.parse(arguments) } catch {
-            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            StandardIO.err("codebeaker: \(error)\n")
             return 2
         }
         switch options.action {
@@ -19,7 +21,7 @@ public enum CodeBeakerApp {
         }
         let config: ServerConfig
         do { config = try loadConfig(options) } catch {
-            FileHandle.standardError.write(Data("codebeaker: \(error)\n".utf8))
+            StandardIO.err("codebeaker: \(error)\n")
             return 2
         }
         Logger.configure(level: config.logLevel, format: config.logFormat)
@@ -98,7 +100,7 @@ extension CodeBeakerApp {
         }
         let url = "ws://\(config.host):\(port)\(config.webSocketPath)"
         log.info("listening on \(url)")
-        FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+        StandardIO.out("listening on \(url)\n")
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
@@ -155,7 +157,7 @@ extension CodeBeakerApp {
             let name = d["name"]?.string ?? "?"
             let state = d["state"]?.string ?? "?"
             let path = d["path"]?.string ?? ""
-            var line = "\(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(path)"
+            var line = "\(name.padded(to: 10)) \(state.padded(to: 12)) \(path)"
             if let reason = d["reason"]?.string { line += "\n           reason: \(reason)" }
             if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
             print(line)

@@ -1,5 +1,6 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The effective configuration: defaults, then the JSON file, then `CODEBEAKER_*` env vars, then flags.
 public struct ServerConfig: Sendable {

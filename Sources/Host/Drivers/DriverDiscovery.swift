@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// Finds installed drivers: executables named `codebeaker-driver-<name>` in the drivers directories, searched
@@ -25,7 +25,7 @@ public struct DriverDiscovery: Sendable {
     public static func defaultDirectories() -> [String] {
         var dirs: [String] = []
         if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            dirs.append((exe as NSString).deletingLastPathComponent)
+            dirs.append(String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]))
         }
         dirs.append(systemDirectory)
         return dirs
@@ -48,7 +48,7 @@ public struct DriverDiscovery: Sendable {
             for entry in entries.sorted() where entry.hasPrefix(Self.prefix) {
                 let name = String(entry.dropFirst(Self.prefix.count))
                 guard Self.isValidName(name), found[name] == nil else { continue }
-                let path = (dir as NSString).appendingPathComponent(entry)
+                let path = dir.hasSuffix("/") ? dir + entry : dir + "/" + entry
                 var st = stat()
                 guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
                 guard access(path, X_OK) == 0 else {

@@ -1,6 +1,7 @@
+import Dispatch
 import CSystem
 import DriverProtocol
-import Foundation
+import FoundationEssentials
 import Glibc
 
 extension DriverProcess {

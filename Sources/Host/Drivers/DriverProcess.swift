@@ -1,6 +1,7 @@
+import Dispatch
 import CSystem
 import DriverProtocol
-import Foundation
+import FoundationEssentials
 import Glibc
 import Synchronization
 
@@ -59,9 +60,7 @@ public final class DriverProcess: Sendable {
         wakeFD = cs_eventfd()
         guard wakeFD >= 0 else { throw SpawnError(errno: cs_errno()) }
         let done = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in self.threadMain(started: done) }
-        thread.name = "driver-\(name)"
-        thread.start()
+        DetachedThread.start(name: "driver-\(name)") { [self] in self.threadMain(started: done) }
         done.wait()
         let result = state.withLock { $0.spawnResult ?? EIO }
         if result != 0 { throw SpawnError(errno: result) }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The restart decision as a pure state machine: feed it each exit with the current monotonic time and how long
 /// the driver had been up, and it says when to restart or that the budget is spent. No clocks, no sleeping.

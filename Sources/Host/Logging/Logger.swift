@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import DriverProtocol
 import Synchronization
 
@@ -20,17 +21,7 @@ public struct Logger: Sendable {
     public final class Sink: Sendable {
         let write: @Sendable (String) -> Void
         public init(_ write: @escaping @Sendable (String) -> Void) { self.write = write }
-        public static let stderr = Sink { line in
-            var bytes = Array(line.utf8)
-            bytes.withUnsafeMutableBytes { p in
-                var off = 0
-                while off < p.count {
-                    let n = Foundation.write(2, p.baseAddress! + off, p.count - off)
-                    if n <= 0 { break }
-                    off += n
-                }
-            }
-        }
+        public static let stderr = Sink { StandardIO.err($0) }
     }
 
     private static let settings = Mutex<(Level, Format)>((.info, .text))
@@ -55,7 +46,7 @@ public struct Logger: Sendable {
         let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).dateSeparator(.dash))
         switch format {
         case .text:
-            var line = "\(time) \(level.name.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)) [\(component)] \(message())"
+            var line = "\(time) \(level.name.uppercased().padded(to: 7)) [\(component)] \(message())"
             for key in fields.keys.sorted() { line += " \(key)=\(fields[key]!)" }
             sink.write(line + "\n")
         case .json:

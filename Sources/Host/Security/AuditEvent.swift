@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 import DriverProtocol
 
 /// The 12 audit event types of the seed.

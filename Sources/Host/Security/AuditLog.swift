@@ -1,4 +1,6 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import DriverProtocol
 import Synchronization
 
@@ -36,9 +38,7 @@ public final class AuditLog: Sendable {
         self.clock = clock
         self.maxQueuedBytes = maxQueuedBytes
         let store = AuditFileStore(directory: directory, retentionDays: retentionDays)
-        let thread = Thread { [self] in self.run(store: store) }
-        thread.name = "codebeaker-audit"
-        thread.start()
+        DetachedThread.start(name: "codebeaker-audit") { [self] in self.run(store: store) }
     }
 
     public func record(_ event: AuditEventType, principal: String, session: String?, outcome: AuditOutcome, details: JSONObject = JSONObject()) {

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 extension Authenticator {
     /// The listening rule: without tokens the server accepts anonymous clients, so it may only listen on

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// UTC calendar arithmetic without Calendar/DateFormatter (slow, locale-dependent): day numbers since
 /// 1970-01-01 and the civil-date conversions from Howard Hinnant's `chrono` algorithms.

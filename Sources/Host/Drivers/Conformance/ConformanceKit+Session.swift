@@ -1,5 +1,5 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
 import Glibc
 
 extension ConformanceKit {

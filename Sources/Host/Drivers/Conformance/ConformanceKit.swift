@@ -1,5 +1,5 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
 import Glibc
 
 /// `codebeaker driver-test PATH [--language L]`: runs a driver executable through docs/driver-protocol.md and
@@ -58,8 +58,7 @@ public enum ConformanceKit {
     /// Entry point of `codebeaker driver-test`. Prints `PASS name` / `FAIL name: why` lines and a summary;
     /// returns 0 iff every check passed, 2 on a usage error.
     public static func runCommand(arguments: [String]) async -> Int32 {
-        await runCommand(arguments: arguments, output: { FileHandle.standardOutput.write(Data($0.utf8)) },
-                         errors: { FileHandle.standardError.write(Data($0.utf8)) })
+        await runCommand(arguments: arguments, output: { StandardIO.out($0) }, errors: { StandardIO.err($0) })
     }
 
     /// `runCommand` with its output redirected (tests).
