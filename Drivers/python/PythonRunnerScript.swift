@@ -17,6 +17,7 @@ STATEFUL = "--stateful" in sys.argv
 # pid 2) running unprivileged: anywhere else it would signal every process on the host.
 IN_SANDBOX = "--sandboxed" in sys.argv and os.getpid() <= 3 and os.getuid() != 0
 SPARES = 2
+deferred = []  # exec messages read while a job was still being wound down
 BASE_ENV = dict(os.environ)
 ctl = socket.socket(fileno=CTL_FD)
 ctl_buf = b""
@@ -58,10 +59,16 @@ def kill_everything():
     """SIGKILL every other process of the sandbox (never outside one: see IN_SANDBOX)."""
     if not IN_SANDBOX:
         return
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
+    # Repeat until nothing but init, this process and zombies is left: a process forked while kill(-1) ran
+    # (the zygote making a spare) escapes one round, and an orphaned spare could steal the next job.
+    for _ in range(200):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        if not others_alive():
+            break
+        time.sleep(0.002)
     drop_zygote()
 
 
@@ -96,6 +103,20 @@ def kill_leftovers(job_pid):
             os.kill(pid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def others_alive():
+    me = os.getpid()
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) not in (1, me):
+            try:
+                with open("/proc/%s/stat" % name, "rb") as f:
+                    state = f.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != b"Z":
+                return True
+    return False
 
 
 def reap_any():
@@ -235,10 +256,10 @@ def set_cpu_limit(job):
 
 
 def child_run(job, status_w):
-    """In the spare, stdin in place: become the job and never return. A code job that ends by itself
-    sends its own "done" to the driver (fd 3, close-on-exec) and then tells the supervisor, on status_w,
-    its exit code and that it did; so neither the supervisor's wake-up nor the process teardown is on
-    the job's clock."""
+    """In the spare, stdin in place: become the job and never return. A job that ends by itself writes its
+    exit code on status_w, so the supervisor need not wait for the process teardown. The supervisor, not
+    the job, reports "done": if user code killed the supervisor (kill -9 -1), no "done" may claim the
+    runner is still fit for the next job."""
     rc = 1
     try:
         env = apply_env(job)
@@ -274,16 +295,8 @@ def child_run(job, status_w):
             os.write(2, ("runner: %s\n" % e).encode())
         except Exception:
             pass
-    sent = 0
-    if job["kind"] != "shell" or as_python(job["argv"]) is not None:
-        line = json.dumps({"op": "done", "id": job["id"], "exitCode": rc & 0xFF, "signal": None,
-                           "timedOut": False, "cancelled": False}) + "\n"
-        try:
-            sent = 1 if os.write(CTL_FD, line.encode()) == len(line) else 0
-        except OSError:
-            pass
     try:
-        os.write(status_w, bytes([rc & 0xFF, sent]))
+        os.write(status_w, bytes([rc & 0xFF]))
     except OSError:
         pass
     os._exit(rc)
@@ -329,7 +342,7 @@ def zygote_main(sock):
     os.set_blocking(w, False)
     signal.set_wakeup_fd(w)
     signal.signal(signal.SIGCHLD, lambda *_: None)
-    close_inherited((sock.fileno(), r, w))
+    close_inherited((sock.fileno(), r, w))  # spares (and user code) never see the control channel
     while True:
         try:
             ready, _, _ = select.select([sock, r], [], [])
@@ -366,8 +379,7 @@ def spare_main(job_r, in_r, st_w):
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setpgid(0, 0)
         os.dup2(in_r, 0)
-        close_inherited((job_r, st_w, CTL_FD))
-        os.set_inheritable(CTL_FD, False)
+        close_inherited((job_r, st_w))
         warm_up()
         chunks = []
         while True:
@@ -475,9 +487,14 @@ class Job:
 
     def check_control(self, kill):
         msg = next_message(0)
-        if msg and msg.get("op") == "cancel" and msg.get("id") == self.job["id"] and not (self.cancelled or self.timed_out):
-            self.cancelled = True
-            kill()
+        if not msg:
+            return
+        if msg.get("op") == "cancel" and msg.get("id") == self.job["id"]:
+            if not (self.cancelled or self.timed_out):
+                self.cancelled = True
+                kill()
+        elif msg.get("op") == "exec":
+            deferred.append(msg)  # not expected (jobs come one at a time), but never dropped
 
     def wait(self, rfds, w, pending):
         """select() honouring the deadline, feeding stdin on w; returns (readable, w, pending)."""
@@ -510,6 +527,7 @@ def status_of(st):
 
 
 def run_forked(job):
+    """A job sent to this supervisor over the control channel: hand it to a spare, then supervise it."""
     exits.clear()  # reports of earlier jobs' processes
     pid, job_w, in_w, st_r = take_spare()
     payload = json.dumps(job).encode()
@@ -523,10 +541,14 @@ def run_forked(job):
         in_w = None
     else:
         os.set_blocking(in_w, False)
+    supervise_job(job, pid, st_r, in_w, data)
+
+
+def supervise_job(job, pid, st_r, in_w, data):
+    """Waits for the job in spare `pid`: stdin, cancel, timeout, exit; then cleans up and reports."""
     j = Job(job)
     code = sig = None
     st_open = True
-    reported = False  # the child sent its own "done"
     try:
         while True:
             if pid in exits:
@@ -541,10 +563,9 @@ def run_forked(job):
             if ctl in rl:
                 j.check_control(lambda: kill_group(pid))
             if st_open and st_r in rl:
-                b = os.read(st_r, 2)
+                b = os.read(st_r, 1)
                 if b:
                     code = b[0]
-                    reported = len(b) > 1 and b[1] == 1
                     break
                 st_open = False  # exec'd, or died without reporting: the zygote will tell
             if zygote[1] in rl and not zygote_message():
@@ -557,10 +578,9 @@ def run_forked(job):
     kill_group(pid)  # background leftovers of the job's process group
     if (j.timed_out or j.cancelled) and not STATEFUL:
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
-    if not reported:
-        send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
     if not STATEFUL:
         kill_leftovers(pid)  # a fresh program per call: nothing of this one may outlive it
+    send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()
@@ -681,17 +701,34 @@ def main():
     request_spares()
     send({"op": "ready", "pid": os.getpid()})
     while True:
-        msg = next_message(None)
-        if msg is None or msg.get("op") != "exec":
+        if deferred:
+            handle_exec(deferred.pop(0))
             continue
-        try:
-            if STATEFUL and msg["kind"] == "code":
-                run_stateful(msg)
-            else:
-                run_forked(msg)
-        except Exception as e:
-            send({"op": "done", "id": msg.get("id"), "exitCode": None, "signal": None, "timedOut": False,
-                  "cancelled": False, "reason": "runner error: %s" % e})
+        if b"\n" not in ctl_buf:
+            ensure_zygote()
+            rl, _, _ = select.select([ctl, zygote[1]], [], [])
+            if zygote[1] in rl:
+                zygote_message()
+                if zygote is None:
+                    request_spares()
+            if ctl not in rl:
+                continue
+        msg = next_message(0)
+        if msg is None:
+            continue
+        if msg.get("op") == "exec":
+            handle_exec(msg)
+
+
+def handle_exec(msg):
+    try:
+        if STATEFUL and msg["kind"] == "code":
+            run_stateful(msg)
+        else:
+            run_forked(msg)
+    except Exception as e:
+        send({"op": "done", "id": msg.get("id"), "exitCode": None, "signal": None, "timedOut": False,
+              "cancelled": False, "reason": "runner error: %s" % e})
 
 
 main()

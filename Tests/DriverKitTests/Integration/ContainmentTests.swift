@@ -83,6 +83,16 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func killAllFromUserCode_TheNextExecutionWorks(_ rc: RuntimeCase) throws {
+        let (d, ws) = try session(rc)
+        defer { ws.remove() }
+        let code = rc.driver == "python" ? "import os, signal\nos.kill(-1, signal.SIGKILL)" : "process.kill(-1, 'SIGKILL')"
+        _ = exec(d, code, timeoutMs: 5000)
+        #expect(stillWorks(d, rc))
+        #expect(kill(getpid(), 0) == 0)
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func readOnlySystem_CannotBeModified(_ rc: RuntimeCase) throws {
         let (d, ws) = try session(rc)
         defer { ws.remove() }

@@ -124,6 +124,17 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func repeatedTimeouts_NeverLoseTheNextExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        for _ in 0..<5 {
+            #expect(exec(d, rc.infiniteLoop, ["timeoutMs": 300])?["timedOut"] == true)
+            #expect(exec(d, rc.printOne, ["timeoutMs": 5000], timeoutMs: 10_000)?["stdout"] == "1\n")
+            _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "exit 0"]], timeoutMs: 10_000)
+        }
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func outputCap_TruncatesAndFlags(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }
