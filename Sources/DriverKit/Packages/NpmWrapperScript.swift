@@ -1,5 +1,3 @@
-import Foundation
-
 /// Runs inside the install sandbox as `node -e SCRIPT -- NODE_MODULES TOOL ARGS...`: runs the installer with
 /// inherited stdio (so its lines stream), then prints one marker line listing the packages whose
 /// `node_modules/<name>/package.json` appeared or changed version. It only reads JSON; nothing from the
@@ -41,5 +39,5 @@ const got = Object.keys(after).filter(k => before[k] !== after[k]).sort().map(k 
 process.stdout.write('\n' + MARKER + ' ' + JSON.stringify(got) + '\n');
 if (r.error) process.stderr.write(String(r.error) + '\n');
 process.exitCode = r.status === null ? 1 : r.status;
-"""#.replacingOccurrences(of: "MARKER", with: "'\(marker)'")
+"""#.replacing("MARKER", with: "'\(marker)'")
 }

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The wheel cache shared by every session of every pip-capable driver on this host.
 ///
@@ -123,7 +124,7 @@ public enum PackageCache {
     /// `name[extras]==version` → (name, version); other specs → (name, nil).
     static func pinned(_ spec: String) -> (String, String?) {
         let name = String(spec.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) })
-        guard let r = spec.range(of: "=="), !spec.contains(","), !spec.contains("*") else { return (name, nil) }
+        guard let r = spec.firstRange(of: "=="), !spec.contains(","), !spec.contains("*") else { return (name, nil) }
         return (name, String(spec[r.upperBound...]))
     }
 }

@@ -1,5 +1,6 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The shared-cache path of a pip install (plain index names only; see `PackageCache` and docs/packages.md).
 extension PipInstaller {

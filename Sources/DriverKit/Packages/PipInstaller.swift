@@ -1,5 +1,6 @@
 import DriverProtocol
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// pip for the python driver: a per-session virtualenv at /workspace/.venv (created on first install; it
 /// lives in the host-owned workspace, so it survives driver restarts and is removed with the workspace at
