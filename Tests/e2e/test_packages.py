@@ -293,3 +293,16 @@ def test_stateful_session_sees_packages_installed_after_it_started(client):
     assert install(client, sid, packages=[SIX])["success"] is True
     out = code(client, sid, "import six; print(six.__version__, x + 1)")
     assert out["result"]["stdout"] == "1.17.0 42\n", out
+
+
+def test_an_install_that_outlives_its_timeout_is_killed_and_reported(client):
+    """A shell install gets the shell's timeout (install_packages gets the server's, 300 s by default)."""
+    sid = session(client, "python", "Python")
+    staging = "/var/lib/codebeaker/pkgcache/pip/staging"
+    before = set(os.listdir(staging)) if os.path.isdir(staging) else set()
+    r = client.execute(sid, {"type": "execute_shell", "commandName": "pip", "args": ["install", "--upgrade", "requests"],
+                             "timeout": 1}, timeout=60)
+    assert r["success"] is False and r["result"]["timedOut"] is True, json.dumps(r)
+    # The session still works, and no half-finished fetch was published.
+    assert code(client, sid, "print('alive')")["result"]["stdout"] == "alive\n"
+    assert set(os.listdir(staging)) - before == set()
