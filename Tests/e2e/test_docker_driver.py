@@ -218,7 +218,7 @@ def test_nothing_leaks_after_kill_9_and_restart():
     d.p.wait()
     assert set(handles) <= docker_ids(), "containers survive the crash (to be re-adopted)"
     # Restart: the leftovers wait for re-adoption for the grace period, then go.
-    d2 = start_driver(pool=0, grace_ms=1500)
+    d2 = start_driver(pool=0, grace_ms=1500, sweep_ms=500)
     try:
         assert wait_until(lambda: not (docker_ids() - before), 20), f"leftovers: {docker_ids() - before}"
     finally:
@@ -395,3 +395,25 @@ def test_docker_host_tcp_remote_engine_mode():
         d.close()
         proxy.close()
     assert wait_until(lambda: not docker_ids(), 15)
+
+
+def test_staged_code_files_are_removed_after_each_run(driver):
+    ws = workspace()
+    open_session(driver, "s_tmp", "python", ws)
+    for _ in range(3):
+        assert driver.call("execute", {"session": "s_tmp", "code": "print(1)"})["result"]["stdout"] == "1\n"
+    r = driver.call("shell", {"session": "s_tmp", "command": "sh", "args": ["-c", "ls /tmp | grep -c cb_exec || true"]})["result"]
+    assert r["stdout"].strip() == "0", r
+    driver.call("session.close", {"session": "s_tmp"})
+
+
+def test_sigterm_removes_every_container_before_exiting():
+    d = start_driver(pool=1)
+    ws = workspace()
+    for i in range(3):
+        open_session(d, f"s_term{i}", "python", ws)
+    assert len(docker_ids()) >= 3
+    d.p.send_signal(signal.SIGTERM)
+    assert d.p.wait(timeout=30) == 0
+    # A removal the daemon already had in progress may finish a moment after the driver exits.
+    assert wait_until(lambda: not docker_ids(), 10), f"left after SIGTERM: {docker_ids()}"

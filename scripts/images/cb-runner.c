@@ -59,6 +59,8 @@ typedef struct {
     long oom_at_start;
     int zfd, zlen, zfail;        // fork-server connection ('F' runs), partial message, connect failure
     unsigned char zbuf[5];
+    char *staged;                // the code file written for the run, removed when it ends
+    uint32_t uid, gid;
 } job_t;
 
 // The container's OOM kill counter (cgroup v1 memory.oom_control or v2 memory.events); -1 if unreadable.
@@ -156,6 +158,16 @@ static void finish(job_t *j) {
     x[12] = (unsigned char)(oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start);
     x[13] = (unsigned char)j->zfail;
     send_frame('X', j->id, x, 14);
+    if (j->staged) {
+        // The file belongs to the session uid in sticky /tmp: unlink it as that uid (cb-runner has no CAP_FOWNER).
+        pid_t c = fork();
+        if (c == 0) {
+            if (setgroups(0, NULL) == 0 || errno == EPERM) { /* fine */ }
+            if (setresgid(j->gid, j->gid, j->gid) == 0 && setresuid(j->uid, j->uid, j->uid) == 0) unlink(j->staged);
+            _exit(0);
+        }
+        free(j->staged);
+    }
     if (j->zfd > 0) close(j->zfd);
     if (j->out_fd >= 0) close(j->out_fd);
     if (j->err_fd >= 0) close(j->err_fd);
@@ -212,8 +224,10 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
     for (uint32_t i = 0; !c.bad && i < envc; i++) envp[i] = cstr(&c, NULL);
     job_t *j = NULL;
     for (int i = 0; i < MAX_JOBS && !j; i++) if (!jobs[i].used) j = &jobs[i];
+    if (!c.bad && uid == 0) c.bad = 2;  // runs never get root, whatever the request says
     if (c.bad || !j) {
-        const char *msg = c.bad ? "cb-runner: malformed run request\n" : "cb-runner: too many concurrent runs\n";
+        const char *msg = c.bad == 2 ? "cb-runner: refusing to run as root\n"
+            : c.bad ? "cb-runner: malformed run request\n" : "cb-runner: too many concurrent runs\n";
         send_frame('E', id, msg, (uint32_t)strlen(msg));
         job_t tmp = { .id = id, .out_fd = -1, .err_fd = -1, .in_fd = -1, .status = 126 << 8, .oom_at_start = -1 };
         finish(&tmp);
@@ -237,6 +251,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
         j->max_output = max_output;
         j->oom_at_start = oom_kills();
         j->zfd = z;
+        if (fpath[0]) { j->staged = strdup(fpath); j->uid = uid; j->gid = gid; }
         if (z < 0) {
             (void)err;  // reported by the flag; the driver then runs the program the plain way
             j->zfail = 1; j->exited = 1; j->status = 125 << 8; j->linger_deadline = now_ms();
@@ -277,6 +292,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
     j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     j->max_output = max_output;
     j->oom_at_start = oom_kills();
+    if (fpath[0]) { j->staged = strdup(fpath); j->uid = uid; j->gid = gid; }
     if (pid < 0) { j->status = 127 << 8; j->exited = 1; }
 out:
     free(cwd); free(fpath); free(fcontent); free(in);
@@ -303,8 +319,9 @@ static void zygote_read(job_t *j) {
             // The server went away without a status: the run is lost with it.
             close(j->zfd); j->zfd = 0;
             if (!j->exited) {
-                if (j->pid > 0) kill(-j->pid, SIGKILL);
-                j->exited = 1; j->status = SIGKILL; j->linger_deadline = now_ms() + LINGER_MS;
+                if (j->pid > 0) { kill(-j->pid, SIGKILL); j->status = SIGKILL; }
+                else { j->zfail = 1; j->status = 125 << 8; }  // it never forked: the driver runs it the plain way
+                j->exited = 1; j->linger_deadline = now_ms() + LINGER_MS;
             }
             return;
         }

@@ -36,7 +36,7 @@ final class Janitor: Sendable {
         let grace = factory.config.adoptGraceMs
         let keptCount = kept.count
         let cleanup: @Sendable () -> Void = { [self, doomed] in
-            for c in doomed { remove(c) }
+            Parallel.forEach(doomed) { c in self.remove(c) }
             releaseOrphanSlots(keeping: keepSlots)
             if !list.isEmpty {
                 DriverLog.info("startup sweep: removed \(doomed.count) leftover container(s), \(keptCount) await re-adoption")
@@ -66,7 +66,7 @@ final class Janitor: Sendable {
     /// Removes every leftover still unclaimed (grace over, or shutdown).
     func removeUnadopted() {
         let left = adoptable.withLock { a -> [ContainerSummary] in defer { a.removeAll() }; return Array(a.values) }
-        for c in left { remove(c) }
+        Parallel.forEach(left) { c in self.remove(c) }
         if !left.isEmpty { DriverLog.info("removed \(left.count) leftover session container(s) nobody re-adopted") }
     }
 
@@ -88,6 +88,15 @@ final class Janitor: Sendable {
         }
         if removed > 0 { DriverLog.info("removed \(removed) orphaned container(s)") }
         return removed
+    }
+
+    /// Shutdown's last step: every container of this instance goes, including one whose create was still in
+    /// flight when the pool was drained.
+    func removeAllOfInstance() {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
+                                                                     ContainerLabels.instance: factory.config.instance])
+        else { return }
+        Parallel.forEach(list) { c in self.remove(c) }
     }
 
     private func remove(_ c: ContainerSummary) {

@@ -116,14 +116,13 @@ final class WarmPool: Sendable {
     /// Number of ready containers per image (tests, metrics).
     func readyCount(_ image: String) -> Int { state.withLock { $0.ready[image, default: []].count } }
 
-    /// Stops refilling and destroys every ready container.
-    func drain() {
-        let all = state.withLock { s -> [LiveContainer] in
+    /// Stops refilling and hands over every ready container (the caller destroys them).
+    func drain() -> [LiveContainer] {
+        state.withLock { s -> [LiveContainer] in
             s.stopped = true
             defer { s.ready.removeAll() }
             return s.ready.values.flatMap { $0 }
         }
-        for c in all { factory.destroy(c) }
     }
 
     /// Waits (blocking) until refills in flight are done; shutdown uses it so nothing is created after drain.

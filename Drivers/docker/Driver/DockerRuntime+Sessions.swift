@@ -134,15 +134,28 @@ extension DockerRuntime {
         _ = try? await offPool { [factory] in factory.destroy(c) }
     }
 
+    /// stdin EOF, `shutdown` or SIGTERM: every container goes, in parallel (the host allows ~2 s before SIGTERM).
+    /// Concurrent calls share one cleanup.
     func shutdown() async {
+        let task = shutdownTask.withLock { t -> Task<Void, Never> in
+            if let t { return t }
+            let new = Task { await self.releaseEverything() }
+            t = new
+            return new
+        }
+        await task.value
+    }
+
+    private func releaseEverything() async {
         stopped.store(true, ordering: .relaxed)
         let all = sessions.withLock { s -> [DockerSession] in defer { s.removeAll() }; return Array(s.values) }
         _ = try? await offPool { [self] in
-            pool.drain()
-            for s in all { factory.destroy(s.container) }
-            pool.waitForCreations(timeoutMs: 5_000)
-            pool.drain()
+            let containers = pool.drain() + all.map(\.container)
+            Parallel.forEach(containers) { [factory] c in factory.destroy(c) }
+            pool.waitForCreations(timeoutMs: 3_000)
+            Parallel.forEach(pool.drain()) { [factory] c in factory.destroy(c) }
             janitor.removeUnadopted()
+            janitor.removeAllOfInstance()
             engine.http.closeIdle()
         }
     }

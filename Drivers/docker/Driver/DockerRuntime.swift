@@ -24,6 +24,7 @@ final class DockerRuntime: DriverRuntime {
     let opensStarted = Atomic<Int>(0)
     /// Sessions whose open is running, and those closed meanwhile (the open then undoes itself).
     let opening = Mutex<Set<String>>([])
+    let shutdownTask = Mutex<Task<Void, Never>?>(nil)
     let closedWhileOpening = Mutex<Set<String>>([])
 
     init(config: DockerDriverConfig, endpoint: DockerEndpoint) {
@@ -55,8 +56,12 @@ final class DockerRuntime: DriverRuntime {
             engine.http.prewarm(2)
             for image in images where (try? factory.checkImage(image)) != nil { pool.refill(image) }
             // Then, now and then: anything of ours that nobody owns goes (see Janitor.sweepOrphans).
+            var first = true
             while !stopped.load(ordering: .relaxed) {
-                var ts = timespec(tv_sec: Int(config.orphanSweepMs / 1000), tv_nsec: Int(config.orphanSweepMs % 1000) * 1_000_000)
+                // The first sweep comes soon: it catches what a crashed predecessor's in-flight creates left.
+                let ms = first ? min(config.orphanSweepMs, 5_000) : config.orphanSweepMs
+                first = false
+                var ts = timespec(tv_sec: Int(ms / 1000), tv_nsec: Int(ms % 1000) * 1_000_000)
                 nanosleep(&ts, nil)
                 if stopped.load(ordering: .relaxed) { break }
                 sweepOrphans()

@@ -6,7 +6,7 @@ import Synchronization
 /// fork server only ever costs speed, never a result.
 final class ForkServerState: Sendable {
     private enum Phase: Equatable { case idle, starting, ready }
-    private struct State { var phase = Phase.idle; var failures = 0 }
+    private struct State { var phase = Phase.idle; var failures = 0; var generation = 0 }
     private let state = Mutex(State())
     static let maxFailures = 3
 
@@ -14,12 +14,13 @@ final class ForkServerState: Sendable {
 
     /// Starts the server in the background unless it runs or failed too often.
     func start(on channel: RunnerChannel, uid: UInt32, gid: UInt32, env: [String]) {
-        let go = state.withLock { s -> Bool in
-            guard s.phase == .idle, s.failures < Self.maxFailures else { return false }
+        let generation = state.withLock { s -> Int? in
+            guard s.phase == .idle, s.failures < Self.maxFailures else { return nil }
             s.phase = .starting
-            return true
+            s.generation += 1
+            return s.generation
         }
-        guard go else { return }
+        guard let generation else { return }
         let spec = RunnerWire.Run(uid: uid, gid: gid, timeoutMs: 0, maxOutput: 4096, cwd: "/tmp",
                                   filePath: PythonForkServer.scriptPath, fileContent: Array(PythonForkServer.script.utf8),
                                   argv: ["python3", PythonForkServer.scriptPath, PythonForkServer.socketPath], env: env)
@@ -27,11 +28,18 @@ final class ForkServerState: Sendable {
             // Returns only when the server is gone (session closed, killed, crashed).
             let outcome = await channel.run(spec) { isStderr, bytes in
                 if !isStderr, bytes.starts(with: Array("ready".utf8)) {
-                    self.state.withLock { $0.phase = .ready }
+                    self.state.withLock { s in
+                        if s.generation == generation { s.phase = .ready; s.failures = 0 }
+                    }
                 }
             }
             let err = String(decoding: outcome.stderr.prefix(500), as: UTF8.self)
-            state.withLock { s in s.phase = .idle; s.failures += 1 }
+            // Only this generation's end counts (a newer server may already be starting).
+            state.withLock { s in
+                guard s.generation == generation else { return }
+                s.phase = .idle
+                s.failures += 1
+            }
             if !channel.isBroken {
                 DriverLog.warning("python fork server in \(channel.containerId.prefix(12)) ended: \(outcome.lostReason ?? "exit \(outcome.exit?.exitCode ?? -1)") \(err)")
             }
@@ -39,5 +47,11 @@ final class ForkServerState: Sendable {
     }
 
     /// An 'F' run found no server: forget it (the next execution restarts it).
-    func markGone() { state.withLock { s in if s.phase == .ready { s.phase = .idle } } }
+    func markGone() {
+        state.withLock { s in
+            guard s.phase == .ready else { return }
+            s.phase = .idle
+            s.generation += 1  // the dead server's late end must not touch the next one
+        }
+    }
 }

@@ -131,6 +131,11 @@ def main():
                 conn, _ = srv.accept()
                 try:
                     head, fds, _, _ = socket.recv_fds(conn, 4, 3)
+                    while 0 < len(head) < 4:
+                        more = conn.recv(4 - len(head))
+                        if not more:
+                            break
+                        head += more
                     n = struct.unpack(">I", head)[0] if len(head) == 4 else 0
                     buf = bytearray()
                     while len(buf) < n:
