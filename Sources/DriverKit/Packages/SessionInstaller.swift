@@ -16,7 +16,9 @@ public protocol SessionInstaller: Sendable {
 extension SessionInstaller {
     /// Runs a shell command that `shellInstall` recognised, answering like a shell (stdout, stderr, exit code).
     public func runShellInstall(_ install: InstallRequest, session: SandboxSession, events: EventSink) async throws(DriverError) -> RunResult {
-        let outcome = try await self.install(install, session: session, events: events)
+        let outcome = try await InstallLocks.serialized(session.id) { () throws(DriverError) in
+            try await self.install(install, session: session, events: events)
+        }
         if events.streaming {
             events.output(.stdout, outcome.run.stdout)
             events.output(.stderr, outcome.run.stderr)
@@ -78,6 +80,8 @@ extension SessionInstaller {
         guard accepts(request.manager) else {
             throw .unsupported("package manager \"\(request.manager.prefix(40))\" is not available here (this driver has: \(managers.joined(separator: ", ")))")
         }
-        return try await install(request, session: session, events: events).json
+        return try await InstallLocks.serialized(session.id) { () throws(DriverError) in
+            try await install(request, session: session, events: events)
+        }.json
     }
 }
