@@ -73,6 +73,7 @@ extension PipInstaller {
         var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + args + ["--"] + plan.specs,
                                      timeoutMs: timeoutMs)
         job.network = false
+        job.env = ["TMPDIR": WorkspacePaths.root]  // unpacking on disk, not in the memory-charged /tmp
         job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
         job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
         let r: RunResult
