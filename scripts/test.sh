@@ -8,7 +8,7 @@ echo "==> swift build" >&2
 swift build 2>&1 | tail -n 3
 echo "==> swift test" >&2
 set +e
-swift test 2>&1 | tee /tmp/codebeaker-swift-test.log | grep --line-buffered -vE '^(\[[0-9]+/[0-9]+\]|◇|↳)|Test [A-Za-z0-9_]+\(.*passed after'
+swift test --no-parallel 2>&1 | tee /tmp/codebeaker-swift-test.log | grep --line-buffered -vE '^(\[[0-9]+/[0-9]+\]|◇|↳)|Test [A-Za-z0-9_]+\(.*passed after'
 swift_status=${PIPESTATUS[0]}
 set -e
 [ "$swift_status" -eq 0 ] || { echo "swift test failed" >&2; exit "$swift_status"; }

@@ -69,96 +69,11 @@ ssize_t cs_send_nosignal(int fd, const void *buf, size_t len) {
 
 int cs_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
 
-// Only async-signal-safe calls between fork and exec.
-static void child_fail(int pipefd, int err) {
-    (void)!write(pipefd, &err, sizeof err);
-    _exit(127);
-}
+#include "cs_spawn_fds.h"
 
-static void write_pid_to(const char *path, pid_t pid, int pipefd) {
-    char buf[32];
-    int len = 0;
-    char tmp[32];
-    if (pid == 0) tmp[len++] = '0';
-    while (pid > 0) { tmp[len++] = (char)('0' + pid % 10); pid /= 10; }
-    for (int i = 0; i < len; i++) buf[i] = tmp[len - 1 - i];
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) child_fail(pipefd, errno);
-    if (write(fd, buf, (size_t)len) < 0) child_fail(pipefd, errno);
-    close(fd);
-}
-
-static int dup_or_null(int fd, int target, int flags) {
-    if (fd < 0) {
-        fd = open("/dev/null", flags | O_CLOEXEC);
-        if (fd < 0) return -1;
-    }
-    if (fd == target) return fcntl(fd, F_SETFD, 0);
-    return dup2(fd, target) < 0 ? -1 : 0;
-}
-
+// The plain spawn is the fd-passing one with no extra descriptors (one fork/exec path to get right).
 int cs_spawn(const char *path, char *const argv[], char *const envp[], const cs_spawn_opts *o, pid_t *out) {
-    int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) < 0) return errno;
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        close(errpipe[0]); close(errpipe[1]);
-        return e;
-    }
-    if (pid == 0) {
-        int ep = errpipe[1];
-        for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
-        if (o->die_with_parent) prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (o->new_session && setsid() < 0) child_fail(ep, errno);
-        if (o->cgroup_procs)
-            for (const char *const *p = o->cgroup_procs; *p; p++) write_pid_to(*p, getpid(), ep);
-        // Move the error pipe above the stdio range before dup2 overwrites 0-2.
-        if (ep < 3) { int n = fcntl(ep, F_DUPFD_CLOEXEC, 3); if (n < 0) _exit(127); ep = n; }
-        int in = o->stdin_fd, outfd = o->stdout_fd, errfd = o->stderr_fd;
-        if (in >= 0 && in < 3 && in != 0) in = fcntl(in, F_DUPFD_CLOEXEC, 3);
-        if (outfd >= 0 && outfd < 3 && outfd != 1) outfd = fcntl(outfd, F_DUPFD_CLOEXEC, 3);
-        if (errfd >= 0 && errfd < 3 && errfd != 2) errfd = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
-        if (dup_or_null(in, 0, O_RDONLY) < 0) child_fail(ep, errno);
-        if (dup_or_null(outfd, 1, O_WRONLY) < 0) child_fail(ep, errno);
-        if (dup_or_null(errfd, 2, O_WRONLY) < 0) child_fail(ep, errno);
-        for (int i = 0; i < o->rlimit_count; i++) {
-            struct rlimit rl = { (rlim_t)o->rlimits[i].soft, (rlim_t)o->rlimits[i].hard };
-            if (setrlimit(o->rlimits[i].resource, &rl) < 0) child_fail(ep, errno);
-        }
-        if (o->gid >= 0) {
-            if (setgroups(0, NULL) < 0) child_fail(ep, errno);
-            if (setresgid(o->gid, o->gid, o->gid) < 0) child_fail(ep, errno);
-        }
-        if (o->uid >= 0 && setresuid(o->uid, o->uid, o->uid) < 0) child_fail(ep, errno);
-        if (o->cwd && chdir(o->cwd) < 0) child_fail(ep, errno);
-        if (o->no_new_privs) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-        // Close every inherited fd except stdio and the error pipe (which is CLOEXEC).
-        syscall(SYS_close_range, 3, ep - 1, 0);
-        syscall(SYS_close_range, ep + 1, ~0U, 0);
-        sigset_t empty;
-        sigemptyset(&empty);
-        sigprocmask(SIG_SETMASK, &empty, NULL);
-        execve(path, argv, envp);
-        child_fail(ep, errno);
-    }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    close(errpipe[1]);
-    int childErr = 0;
-    ssize_t n;
-    do { n = read(errpipe[0], &childErr, sizeof childErr); } while (n < 0 && errno == EINTR);
-    close(errpipe[0]);
-    if (n == sizeof childErr) {
-        int st;
-        waitpid(pid, &st, 0);
-        return childErr ? childErr : EIO;
-    }
-    *out = pid;
-    return 0;
+    return cs_spawn_fds(path, argv, envp, o, NULL, 0, out);
 }
 
 pid_t cs_wait(pid_t pid, int nohang, int *exited, int *code, int *signaled, int *sig) {

@@ -88,6 +88,10 @@ extension CodeBeakerApp {
         options.port = config.port
         options.webSocketPath = config.webSocketPath
         options.maxMessageBytes = config.maxMessageBytes
+        options.headerTimeoutSeconds = config.headerTimeoutSeconds
+        options.idlePingSeconds = config.idlePingSeconds
+        options.maxSendBufferBytes = config.maxSendBufferBytes
+        options.maxConnections = config.maxConnections
         let routes = HealthRoutes(drivers: drivers, metricsText: {
             DriverMetrics.update(metrics, from: registry)
             return metrics.render()

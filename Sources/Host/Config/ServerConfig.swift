@@ -16,6 +16,11 @@ public struct ServerConfig: Sendable {
     public var defaultTimeoutSeconds = 30
     public var maxTimeoutSeconds = 300
     public var maxOutputBytes = 1 << 20
+    /// Transport limits (see ServerOptions): slow clients, idle sockets, memory per connection.
+    public var headerTimeoutSeconds = 10.0
+    public var idlePingSeconds = 30.0
+    public var maxSendBufferBytes = 64 << 20
+    public var maxConnections = 10_000
     /// Serve non-loopback addresses without tokens (explicit opt-in).
     public var insecure = false
     public var security = SecurityConfig()
@@ -25,6 +30,7 @@ public struct ServerConfig: Sendable {
     public static let fileKeys: Set<String> = [
         "host", "port", "webSocketPath", "driversDirs", "workspaceRoot", "logLevel", "logFormat", "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
+        "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -51,6 +57,10 @@ public struct ServerConfig: Sendable {
             case "defaultTimeoutSeconds": defaultTimeoutSeconds = try Self.int(v, key, 1...86400)
             case "maxTimeoutSeconds": maxTimeoutSeconds = try Self.int(v, key, 1...86400)
             case "maxOutputBytes": maxOutputBytes = try Self.int(v, key, 1024...(1 << 30))
+            case "headerTimeoutSeconds": headerTimeoutSeconds = try Self.seconds(v, key)
+            case "idlePingSeconds": idlePingSeconds = try Self.seconds(v, key)
+            case "maxSendBufferBytes": maxSendBufferBytes = try Self.int(v, key, (64 << 10)...(1 << 32))
+            case "maxConnections": maxConnections = try Self.int(v, key, 1...1_000_000)
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
@@ -91,6 +101,8 @@ public struct ServerConfig: Sendable {
             "logLevel": .string(logLevel.name), "logFormat": .string(logFormat.rawValue),
             "maxMessageBytes": .int(maxMessageBytes), "defaultTimeoutSeconds": .int(defaultTimeoutSeconds),
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
+            "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
+            "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
             "insecure": .bool(insecure), "security": security.json,
         ])
     }
@@ -98,6 +110,11 @@ public struct ServerConfig: Sendable {
     private static func string(_ v: JSONValue, _ key: String) throws(Error) -> String {
         guard let s = v.string else { throw Error("config: '\(key)' must be a string, got \(v.typeName)") }
         return s
+    }
+
+    private static func seconds(_ v: JSONValue, _ key: String) throws(Error) -> Double {
+        guard let d = v.double, d > 0, d <= 86400 else { throw Error("config: '\(key)' must be a number of seconds in (0, 86400]") }
+        return d
     }
 
     private static func int(_ v: JSONValue, _ key: String, _ range: ClosedRange<Int>) throws(Error) -> Int {
