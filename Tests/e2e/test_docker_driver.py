@@ -417,3 +417,30 @@ def test_sigterm_removes_every_container_before_exiting():
     assert d.p.wait(timeout=30) == 0
     # A removal the daemon already had in progress may finish a moment after the driver exits.
     assert wait_until(lambda: not docker_ids(), 10), f"left after SIGTERM: {docker_ids()}"
+
+
+def test_containers_of_a_host_that_is_gone_are_removed_but_live_hosts_are_left_alone():
+    import socket as _socket
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # a pid that no longer runs
+    host = _socket.gethostname()
+    made = []
+    for inst in (f"{host}-{dead.pid}", f"{host}-{os.getpid()}"):  # gone / alive but not codebeaker... see below
+        made.append(subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                                    f"codebeaker.instance={inst}", "codebeaker-base", "sleep", "60"],
+                                   capture_output=True, text=True, check=True).stdout.strip())
+    live = subprocess.run(["docker", "create", "--label", "codebeaker.driver=docker", "--label",
+                           "codebeaker.instance=someone-else", "codebeaker-base", "sleep", "60"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    try:
+        d = start_driver(pool=0)
+        try:
+            all_ids = lambda: set(subprocess.run(["docker", "ps", "-aq", "--no-trunc"], capture_output=True,
+                                                 text=True).stdout.split())
+            # The dead host's container goes; so does one whose pid runs something that is not codebeaker (pytest).
+            assert wait_until(lambda: not (set(made) & all_ids()), 20), "stale hosts' containers removed"
+            assert live in all_ids(), "another host's (custom instance) container is never touched"
+        finally:
+            d.close()
+    finally:
+        subprocess.run(["docker", "rm", "-f", live, *made], capture_output=True)

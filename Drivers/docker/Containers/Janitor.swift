@@ -90,6 +90,40 @@ final class Janitor: Sendable {
         return removed
     }
 
+    /// Containers of hosts of this machine that are gone for good (see HostInstance.isStale), and their slot
+    /// directories: nobody will ever re-adopt them.
+    func sweepStaleInstances() {
+        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker"]) else { return }
+        let mine = factory.config.instance
+        let stale = list.filter { c in
+            guard let inst = c.labels[ContainerLabels.instance], inst != mine else { return false }
+            return HostInstance.isStale(inst)
+        }
+        Parallel.forEach(stale) { c in
+            if let inst = c.labels[ContainerLabels.instance], let slot = c.labels[ContainerLabels.slot] {
+                WorkspaceSlots(root: "\(self.factory.config.slotRoot)/\(inst)").release(slot)
+            }
+            self.factory.remove(id: c.id)
+        }
+        if !stale.isEmpty { DriverLog.info("removed \(stale.count) container(s) of hosts that are gone") }
+        for name in Self.directoryNames(factory.config.slotRoot) where name != mine && HostInstance.isStale(name) {
+            let root = WorkspaceSlots(root: "\(factory.config.slotRoot)/\(name)")
+            for slot in Self.directoryNames(root.root) { root.release(slot) }
+            root.teardown()
+        }
+    }
+
+    static func directoryNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Shutdown's last step: every container of this instance goes, including one whose create was still in
     /// flight when the pool was drained.
     func removeAllOfInstance() {
@@ -106,13 +140,7 @@ final class Janitor: Sendable {
 
     /// Slot directories no live container uses (their mounts would otherwise outlive everything).
     private func releaseOrphanSlots(keeping: Set<String>) {
-        guard let slots = factory.slots, let dir = opendir(slots.root) else { return }
-        var names: [String] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for n in names where !keeping.contains(n) { slots.release(n) }
+        guard let slots = factory.slots else { return }
+        for n in Self.directoryNames(slots.root) where !keeping.contains(n) { slots.release(n) }
     }
 }

@@ -46,6 +46,12 @@ struct WorkspaceSlots: Sendable {
         rmdir(p)
     }
 
+    /// Unmounts the (shared) root itself and removes it: the instance is done with its slots.
+    func teardown() {
+        while umount2(root, Int32(MNT_DETACH)) == 0 {}
+        rmdir(root)
+    }
+
     /// True if the slot currently shows a workspace (after a driver restart: re-adoption).
     func isAttached(_ slot: String) -> Bool {
         Self.mountPoints().contains(path(slot))

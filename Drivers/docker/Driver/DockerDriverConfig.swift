@@ -10,8 +10,9 @@ struct DockerDriverConfig: Sendable {
     var poolSize: Int = 2
     /// `CODEBEAKER_DOCKER_POOL_IMAGES`: comma-separated images to keep warm (default: the built-in ones present).
     var poolImages: [String]? = nil
-    /// `CODEBEAKER_DOCKER_INSTANCE`: label value separating drivers that share one engine.
-    var instance: String = "default"
+    /// `CODEBEAKER_DOCKER_INSTANCE`: label value separating hosts that share one engine
+    /// (default `<hostname>-<host pid>`, see HostInstance).
+    var instance: String = HostInstance.defaultName()
     /// `CODEBEAKER_DOCKER_SLOTS`: where pool workspace slots live (see WorkspaceSlots).
     var slotRoot: String = WorkspaceSlots.defaultRoot
     /// `CODEBEAKER_DOCKER_RUNNER`: host path of the static cb-runner bound into containers (local engines).

@@ -156,6 +156,7 @@ extension DockerRuntime {
             Parallel.forEach(pool.drain()) { [factory] c in factory.destroy(c) }
             janitor.removeUnadopted()
             janitor.removeAllOfInstance()
+            factory.slots?.teardown()
             engine.http.closeIdle()
         }
     }

@@ -53,6 +53,7 @@ final class DockerRuntime: DriverRuntime {
         let images = config.poolImages ?? DockerLanguage.all.filter(\.builtIn).map(\.defaultImage)
         OSThread.start { [self] in
             sweep.cleanup()
+            janitor.sweepStaleInstances()
             engine.http.prewarm(2)
             for image in images where (try? factory.checkImage(image)) != nil { pool.refill(image) }
             // Then, now and then: anything of ours that nobody owns goes (see Janitor.sweepOrphans).
