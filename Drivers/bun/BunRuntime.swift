@@ -38,7 +38,7 @@ final class BunRuntime: DriverRuntime {
                         .init(name: "typescript", aliases: ["ts", "bun-ts"], extensions: [".ts", ".tsx"])],
             // isolation 6: the OS sandbox (namespaces, cgroup, uid); Bun has no permission model of its own.
             runtimeType: "Bun", isolationLevel: SessionCgroup.isAvailable ? 6 : 5, startupMs: 2, memoryMB: 35,
-            packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true,
+            packageManagers: ["bun"], stateful: true, interrupt: true, streaming: true, networkControl: true,
             available: why == nil, unavailableReason: why, installHint: why == nil ? nil : Self.installHint)
     }
 
@@ -56,8 +56,10 @@ final class BunRuntime: DriverRuntime {
         let sandbox = try SandboxSession.open(
             req, readOnlyBinds: [provided.bind, .init(Self.hostDir, Self.sandboxDir)],
             env: ["NO_COLOR": "1", "BUN_INSTALL": "/tmp/.bun", "XDG_CACHE_HOME": "/tmp/.cache",
-                  "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1"],
-            path: "\(RuntimeBinaries.sandboxRoot)/bun:/usr/local/bin:/usr/bin:/bin")
+                  "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1",
+                  // Programs are staged under /tmp/cb: bare imports must still find the workspace's packages.
+                  "NODE_PATH": "/workspace/node_modules:/workspace/.global/install/global/node_modules"],
+            path: "\(RuntimeBinaries.sandboxRoot)/bun:/workspace/node_modules/.bin:/workspace/.global/bin:/usr/local/bin:/usr/bin:/bin")
         let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable,
                                                                    stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
@@ -78,7 +80,25 @@ final class BunRuntime: DriverRuntime {
     }
 
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
-        try await sessions.shell(request, events: events)
+        let e = try sessions.get(request.session)
+        // `bun add x` / `bun install` as a shell: an install with network for the installer only (docs/packages.md).
+        if ShellInstallCommand.npmArguments(request.command, request.args, tool: "bun") != nil,
+           let install = try installer().shellInstall(request) {
+            return try await installer().runShellInstall(install, session: e.sandbox, events: events)
+        }
+        return try await sessions.shell(request, events: events)
+    }
+
+    /// install_packages: `bun add` / `bun install` into /workspace/node_modules (shared installer code).
+    func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+        let e = try sessions.get(request.session)
+        return try await installer().handle(request, session: e.sandbox, events: events)
+    }
+
+    private func installer() throws -> NpmInstaller {
+        guard let binary else { throw DriverError.unavailable("bun not found. " + Self.installHint) }
+        let p = try RuntimeBinaries.provide(name: "bun", executable: binary)
+        return NpmInstaller(tool: .bun(executable: p.sandboxExecutable, bind: p.bind))
     }
 
     func shutdown() async { await sessions.closeAll() }

@@ -60,7 +60,7 @@ final class DenoRuntime: DriverRuntime {
         req.handle = "deno:\(request.session)"
         let sandbox = try SandboxSession.open(
             req, readOnlyBinds: [provided.bind, .init(Self.hostDir, Self.sandboxDir)],
-            env: ["DENO_DIR": "/tmp/.deno", "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1"],
+            env: ["DENO_DIR": "/workspace/.deno"  /* npm:/jsr: cache per session, kept with the workspace (docs/packages.md) */, "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1"],
             path: "\(RuntimeBinaries.sandboxRoot)/deno:/usr/local/bin:/usr/bin:/bin")
         let launch = RunnerLaunch(name: "deno", command: Self.command(deno: provided.sandboxExecutable,
                                                                     permissions: permissions, options: request.options))

@@ -12,18 +12,21 @@ import DriverProtocol
 let capabilities = DriverCapabilities(
     languages: [.init(name: "javascript", aliases: ["nodejs", "node", "js"], extensions: [".js", ".mjs", ".cjs"])],
     runtimeType: "NodeJs", isolationLevel: 6, startupMs: 2, memoryMB: 48,
-    packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true)
+    packageManagers: ["npm"], stateful: true, interrupt: true, streaming: true, networkControl: true)
 
-let flavor = RunnerFlavor(
+let npm = NpmInstaller(tool: .npm)
+var flavor = RunnerFlavor(
     name: "node", version: "0.1.0", capabilities: capabilities,
     interpreter: "/usr/bin/node",
     installHint: "install Debian's nodejs: apt-get install -y nodejs",
     script: nodeRunnerScript, scriptFileName: "runner.js",
-    env: ["NODE_DISABLE_COLORS": "1"]
+    env: ["NODE_DISABLE_COLORS": "1"].merging(npm.sessionEnv) { _, new in new }
 ) { node, script, options in
     // V8's heap limit below the cgroup limit, so a memory bomb ends as a clean heap error when possible.
     let heapMB = max(32, options.memoryLimitMB * 3 / 4)
     return [node, "--max-old-space-size=\(heapMB)", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
+
+flavor.installer = npm  // install_packages into /workspace/node_modules, see docs/packages.md
 
 DriverServer.run(RunnerDriver(flavor: flavor))

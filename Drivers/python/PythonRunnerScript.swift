@@ -193,6 +193,7 @@ def add_job_paths():
     """What a new interpreter would add to sys.path now: PYTHONPATH and the user site (pip --user, which
     lands in /workspace/.local since HOME is /workspace)."""
     extra = [p for p in os.environ.get("PYTHONPATH", "").split(":") if p]
+    venv_site_dir()
     try:
         import site
         user = site.getusersitepackages()
@@ -203,6 +204,19 @@ def add_job_paths():
     for p in reversed(extra):
         if p not in sys.path:
             sys.path.insert(1, p)
+
+
+def venv_site_dir():
+    """The session venv (install_packages, docs/packages.md), once it exists: its site-packages ahead of the
+    system's, .pth files processed, as its own interpreter would."""
+    venv = os.environ.get("VIRTUAL_ENV")
+    sp = venv and os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if sp and sp not in sys.path and os.path.isdir(sp):
+        import site
+        site.addsitedir(sp)
+        sys.path.remove(sp)
+        at = next((i for i, p in enumerate(sys.path) if p.endswith(("-packages", "-packages/"))), len(sys.path))
+        sys.path.insert(at, sp)
 
 
 def apply_env(job):
@@ -588,6 +602,7 @@ def worker_main(sock):
         os.close(stdin_r)
         sys.stdin = open(0, "r", closefd=False)
         apply_env(job)
+        venv_site_dir()  # a venv created by an install since the worker started
         try:
             os.chdir(job.get("cwd") or "/workspace")
         except OSError:

@@ -11,16 +11,19 @@ import DriverProtocol
 let capabilities = DriverCapabilities(
     languages: [.init(name: "python", aliases: ["python3", "py"], extensions: [".py"])],
     runtimeType: "Python", isolationLevel: 6, startupMs: 3, memoryMB: 15,
-    packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true)
+    packageManagers: ["pip"], stateful: true, interrupt: true, streaming: true, networkControl: true)
 
-let flavor = RunnerFlavor(
+let pip = PipInstaller()
+var flavor = RunnerFlavor(
     name: "python", version: "0.1.0", capabilities: capabilities,
     interpreter: "/usr/bin/python3",
     installHint: "install Debian's python3: apt-get install -y python3",
     script: pythonRunnerScript, scriptFileName: "runner.py",
-    env: ["PYTHONDONTWRITEBYTECODE": "1"]
+    env: ["PYTHONDONTWRITEBYTECODE": "1"].merging(pip.sessionEnv) { _, new in new }
 ) { python, script, options in
     [python, "-s", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
+
+flavor.installer = pip  // install_packages: a venv per session, see docs/packages.md
 
 DriverServer.run(RunnerDriver(flavor: flavor))

@@ -70,7 +70,17 @@ public final class RunnerDriver: DriverRuntime {
     }
 
     public func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
-        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+        let e = try sessions.get(request.session)
+        // `pip install x` / `npm install x` as a shell: an install (network only for the installer, see docs/packages.md).
+        if let installer = flavor.installer, let install = try installer.shellInstall(request) {
+            return try await installer.runShellInstall(install, session: e.sandbox, events: events)
+        }
+        return try await e.runner.run(RunnerJob(request), events: events)
+    }
+
+    public func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+        guard let installer = flavor.installer else { throw DriverError.unsupported("\(name) driver does not support package installation") }
+        return try await installer.handle(request, session: sessions.get(request.session).sandbox, events: events)
     }
 
     public func shutdown() async {

@@ -18,6 +18,8 @@ public struct RunnerFlavor: Sendable {
     /// argv inside the sandbox; receives the interpreter path, the script path and the session options.
     public var command: @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOptions) -> [String]
     public var env: [String: String]
+    /// The runtime's package manager (`install`, and shells like `pip install x`); nil: unsupported.
+    public var installer: (any SessionInstaller)?
 
     public init(name: String, version: String, capabilities: DriverCapabilities, interpreter: String, installHint: String,
                 script: String, scriptFileName: String, env: [String: String] = [:],

@@ -47,11 +47,13 @@ extension SessionCommand {
             self = .executeCode(Code(code: try f.string("code"), timeout: try f.timeout(), stdin: try f.optString("stdin"),
                                      env: try f.env(), language: try f.optString("language")))
         case "install_packages", "install":
-            let packages = try f.stringArray("packages") ?? []
+            let given = try f.stringArray("packages")
             let req = try f.optString("requirementsFile", "requirements_file")
-            if packages.isEmpty && req == nil {
-                throw RPCError.invalidParams("command.packages", "is required (a non-empty array, or command.requirementsFile)")
+            // `packages: []` installs the project's own dependencies (package.json, requirements.txt).
+            if given == nil && req == nil {
+                throw RPCError.invalidParams("command.packages", "is required (an array; [] installs the workspace's package.json or requirements.txt; or command.requirementsFile)")
             }
+            let packages = given ?? []
             self = .installPackages(Install(packages: packages, requirementsFile: req, global: try f.optBool("global") ?? false,
                                             flags: try f.stringArray("flags") ?? [],
                                             manager: try f.optString("manager", "packageManager")))

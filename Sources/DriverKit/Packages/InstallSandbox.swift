@@ -1,0 +1,51 @@
+import DriverProtocol
+
+/// Runs one installer process in a sandbox of its own: the session's sandbox (same uid, workspace, cgroup)
+/// but, unlike executions, with the host network (`--share-net` + resolv.conf) and only the installer as its
+/// command. Executions of the session keep `--unshare-net`.
+public enum InstallSandbox {
+    /// Environment every installer gets: no user config files, no prompts, nothing from the workspace.
+    public static let baseEnv: [String: String] = [
+        "HOME": "/tmp", "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
+        "PIP_PROGRESS_BAR": "off", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1",
+        "npm_config_userconfig": "/tmp/no-user-npmrc", "npm_config_globalconfig": "/tmp/no-global-npmrc", "npm_config_update_notifier": "false",
+    ]
+
+    public struct Job: Sendable {
+        public var command: [String]
+        public var network = true
+        public var readOnlyBinds: [SandboxConfig.Bind] = []
+        public var env: [String: String] = [:]
+        public var timeoutMs: Int
+        public var maxOutputBytes = 1 << 20
+        /// Another identity and workspace (the cache fetcher); nil keeps the session's.
+        public var identity: (uid: Int, gid: Int, workspace: String, etcDir: String?)?
+        public var tmpSizeMB = 512
+
+        public init(command: [String], timeoutMs: Int) { self.command = command; self.timeoutMs = timeoutMs }
+    }
+
+    public static func config(_ job: Job, session: SandboxSession) -> SandboxConfig {
+        var c = session.config
+        if let id = job.identity {
+            c.uid = id.uid; c.gid = id.gid; c.workspace = id.workspace; c.etcDir = id.etcDir
+        }
+        c.network = job.network
+        // The session's own env (options.env) is user-controlled: installers start from a clean one.
+        c.env = baseEnv.merging(job.env) { _, new in new }
+        c.readOnlyBinds += job.readOnlyBinds
+        c.tmpSizeMB = job.tmpSizeMB
+        return c
+    }
+
+    public static func run(_ job: Job, session: SandboxSession, progress: ProgressLines?) async throws(DriverError) -> RunResult {
+        let c = config(job, session: session)
+        var spec = Sandbox.processSpec(c, command: job.command, cgroup: session.cgroup,
+                                       rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
+        spec.timeoutMs = job.timeoutMs
+        spec.maxOutputBytes = job.maxOutputBytes
+        let r = try await ProcessRunner.run(spec) { stream, text in progress?.feed(stream, text) }
+        progress?.finish()
+        return r
+    }
+}
