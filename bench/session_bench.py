@@ -50,14 +50,17 @@ def wait_language(c, language, timeout=30):
     return False
 
 
-def bench_language(c, language, code, n):
+def bench_language(c, language, code, n, runtime=None):
+    params = {"language": language}
+    if runtime:
+        params["runtimeType"] = runtime
     creates = []
     for _ in range(max(10, n // 10)):
         t = time.perf_counter()
-        sid = c.call("session.create", {"language": language})["sessionId"]
+        sid = c.call("session.create", params)["sessionId"]
         creates.append((time.perf_counter() - t) * 1000)
         c.call("session.close", {"sessionId": sid})
-    sid = c.call("session.create", {"language": language})["sessionId"]
+    sid = c.call("session.create", params)["sessionId"]
     cmd = {"type": "execute_code", "code": code}
     for _ in range(5):
         r = c.execute(sid, cmd)
@@ -76,7 +79,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="release")
     ap.add_argument("-n", type=int, default=200)
-    ap.add_argument("--languages", default="python,javascript")
+    ap.add_argument("--languages", default="python,javascript:NodeJs,javascript:Bun,typescript:Deno",
+                    help="comma-separated language[:runtimeType]")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
     proc, url = start_server(a.build, a.server_args)
@@ -86,16 +90,26 @@ def main():
                      "javascript": ("node -e 0", spawn_baseline(["node", "-e", "0"], 10))}
         codes = {"python": "print(1)", "javascript": "console.log(1)"}
         print(f"{'what':44} {'p50 ms':>8} {'p99 ms':>8} {'ratio p50':>10}")
-        for lang in a.languages.split(","):
+        shown = set()
+        for spec in a.languages.split(","):
+            lang, _, runtime = spec.partition(":")
+            label = f"{lang} ({runtime})" if runtime else lang
             if not wait_language(c, lang):
-                print(f"{lang}: no ready driver, skipped")
+                print(f"{label}: no ready driver, skipped")
                 continue
-            bname, base = baselines[lang]
+            base_key = "python" if lang == "python" else "javascript"
+            bname, base = baselines[base_key]
             b50 = statistics.median(base)
-            creates, execs = bench_language(c, lang, codes[lang], a.n)
-            print(f"{'baseline: raw ' + bname + ' spawn':44} {b50:8.2f} {pct(base, 99):8.2f} {1.0:10.3f}")
-            print(f"{lang + ' session.create':44} {pct(creates, 50):8.2f} {pct(creates, 99):8.2f} {pct(creates, 50) / b50:10.3f}")
-            print(f"{lang + ' warm execute_code':44} {pct(execs, 50):8.2f} {pct(execs, 99):8.2f} {pct(execs, 50) / b50:10.3f}")
+            try:
+                creates, execs = bench_language(c, lang, codes[base_key], a.n, runtime or None)
+            except Exception as e:  # a runtime that is not installed
+                print(f"{label}: skipped ({e})")
+                continue
+            if base_key not in shown:
+                shown.add(base_key)
+                print(f"{'baseline: raw ' + bname + ' spawn':44} {b50:8.2f} {pct(base, 99):8.2f} {1.0:10.3f}")
+            print(f"{label + ' session.create':44} {pct(creates, 50):8.2f} {pct(creates, 99):8.2f} {pct(creates, 50) / b50:10.3f}")
+            print(f"{label + ' warm execute_code':44} {pct(execs, 50):8.2f} {pct(execs, 99):8.2f} {pct(execs, 50) / b50:10.3f}")
         c.close()
     finally:
         proc.terminate()
