@@ -27,7 +27,7 @@ RUNTIMES = [
     Runtime("node", {"language": "javascript", "runtimeType": "NodeJs"}, "js", driver="node"),
     Runtime("deno", {"language": "deno"}, "js", driver="deno"),
     Runtime("bun", {"language": "bun"}, "js", driver="bun"),
-    Runtime("docker", {"language": "python", "runtimeType": "Docker"}, "py", runtime_type="Docker"),
+    Runtime("docker", {"language": "python", "runtimeType": "Docker"}, "py", driver="docker", runtime_type="Docker"),
 ]
 RUNTIME_IDS = [r.name for r in RUNTIMES]
 
@@ -43,7 +43,7 @@ def installed(server, rt, timeout=30):
         finally:
             c.close()
         entries = [r for lang in langs for r in lang["runtimes"]
-                   if (rt.driver and r["driver"] == rt.driver) or (rt.runtime_type and r["runtimeType"] == rt.runtime_type)]
+                   if r["driver"] == rt.driver and (not rt.runtime_type or r["runtimeType"] == rt.runtime_type)]
         listed = listed or bool(entries)
         if any(e["ready"] for e in entries):
             return None
