@@ -112,16 +112,10 @@ def test_bob_cannot_cancel_or_read_alices_execution(srv, alice, bob):
     try:
         rid = 4242
         a2.send_raw(json.dumps({"jsonrpc": "2.0", "id": rid, "method": "session.execute", "params": {
-            "sessionId": sid, "command": {"type": "execute_code", "code": "import time\ntime.sleep(1.5)\nprint('done')"}}}))
-        deadline = time.monotonic() + 10
-        exec_id = None
-        while exec_id is None and time.monotonic() < deadline:  # find its execution id from alice's view
-            for e in [] if not hasattr(c, "call") else []:
-                pass
-            time.sleep(0.1)
-            st = c.call("session.list")["sessions"]
-            if any(s["sessionId"] == sid and s["state"] == "Active" for s in st):
-                break
+            "sessionId": sid, "stream": True, "command": {"type": "execute_code",
+                                                          "code": "import time\nprint('started', flush=True)\ntime.sleep(1.5)\nprint('done')"}}}))
+        m = a2.recv_json(timeout=30)  # its first output chunk: it is running now
+        assert m.get("method") == "session.output" and "started" in m["params"]["data"], m
         for params in [{"sessionId": sid, "requestId": rid}, {"requestId": rid}]:
             for method in ["session.cancel", "execution.cancel"]:
                 r = bob.request(method, params)
@@ -129,7 +123,7 @@ def test_bob_cannot_cancel_or_read_alices_execution(srv, alice, bob):
                 if "sessionId" in params:
                     same_as_missing(bob, method, params, sid)
         result = a2.wait_for(rid, timeout=30)["result"]
-        assert result["success"] and result["result"]["stdout"] == "done\n", result
+        assert result["success"] and result["result"]["stdout"] == "started\ndone\n", result
         exec_id = result["executionId"]
         r = same_as_missing(bob, "execution.status", {"executionId": exec_id}, exec_id, missing="x_" + "0" * 32)
         assert r["error"]["code"] == -32001, r
