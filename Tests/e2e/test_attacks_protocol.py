@@ -269,3 +269,29 @@ def test_2000_concurrent_websockets_are_served_and_released(srv):
         time.sleep(0.1)
     assert gauge(srv, "codebeaker_websocket_connections") <= base
     record("2,000 concurrent WebSocket connections", "(protocol)", f"served: all answered in {elapsed:.1f} s, released after")
+
+
+def test_a_client_that_never_reads_cannot_grow_server_memory(srv):
+    """Requests keep coming but the answers are never read: the server must stop reading (back-pressure) or
+    drop the connection, not buffer without bound."""
+    before = rss_kb(srv, "VmRSS")
+    s, _ = raw_upgrade(srv.port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    req = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize"}).encode()
+    one = struct.pack("!BB", 0x81, 0x80 | len(req)) + b"\0\0\0\0" + req  # zero mask key: payload as is
+    batch = one * 1000
+    s.settimeout(2)
+    sent = 0
+    try:
+        while sent < (64 << 20):
+            s.sendall(batch)
+            sent += len(batch)
+    except OSError:  # blocked (the server stopped reading) or dropped
+        pass
+    grown = rss_kb(srv, "VmRSS") - before
+    still_serving(srv)
+    s.close()
+    assert sent < (64 << 20), "the server read 64 MB of requests whose answers were never read"
+    assert grown < 48 << 10, f"RSS grew by {grown} kB"  # was ~180 MB before the in-flight cap
+    record("slow reader (requests sent, answers never read)", "(protocol)",
+           f"contained: server stopped reading after {sent >> 20} MB; RSS +{grown >> 10} MB")
