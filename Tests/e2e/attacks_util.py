@@ -6,6 +6,7 @@ Runtimes are a static list so pytest can parametrize at collection time; a runti
 import json
 import os
 import time
+import warnings
 
 import pytest
 
@@ -84,8 +85,15 @@ RUNNER_PARTS = ("bwrap", "/opt/codebeaker/runner", "STRAYCHECK")
 
 def strays(client, sid):
     """Processes left in the session's sandbox besides its runner (and this listing itself)."""
-    r = shell(client, sid, LIST_PROCS, timeout=10)
-    assert "result" in r and r["result"]["success"], r
+    for attempt in range(3):
+        r = shell(client, sid, LIST_PROCS, timeout=10)
+        assert "result" in r, r
+        if r["result"]["success"] or r["result"]["result"].get("signal") != 9:
+            break
+        # Seen once in a full run, right after a runner recovered from `kill -9 -1`: the listing itself was
+        # SIGKILLed 14 ms in. Not reproduced in isolation; reported, and retried here so the check still runs.
+        warnings.warn(f"stray-process listing was SIGKILLed (attempt {attempt + 1}): {r['result']}")
+    assert r["result"]["success"], r
     lines = [l for l in r["result"]["result"]["stdout"].splitlines() if l.strip() and " " in l.strip()]
     return [l for l in lines if not any(p in l for p in RUNNER_PARTS)]
 
