@@ -252,7 +252,7 @@ VARIANTS = list(traversal_variants("/tmp/x").keys())
 def test_path_traversal_variants_stay_in_the_workspace(srv, fsess, host_dir, variant):
     c, sid = fsess
     base = traversal_variants(host_dir)[variant]
-    outcomes = set()
+    outcomes = {}
     for cmd in [{"type": "read_file", "path": base + "/secret.txt"}, {"type": "list_directory", "path": base},
                 {"type": "write_file", "path": base + "/new.txt", "content": "PWNED"},
                 {"type": "copy_file", "source": base + "/secret.txt", "destination": "c.txt"},
@@ -261,12 +261,16 @@ def test_path_traversal_variants_stay_in_the_workspace(srv, fsess, host_dir, var
                 {"type": "create_directory", "path": base + "/newdir"}, {"type": "delete_file", "path": base + "/secret.txt"}]:
         o = never_leaks(c, sid, cmd)
         if cmd.get("path") != "src.txt":
-            outcomes.add(o)
+            outcomes.setdefault(o, []).append(cmd["type"])
     host_untouched(host_dir)
     # Whatever was accepted landed inside some session workspace on the host, never elsewhere.
     for d, _, files in os.walk(srv.workspace_root):
         assert os.path.realpath(d).startswith(os.path.realpath(srv.workspace_root))
-    summary = "contained: " + ", ".join(sorted(outcomes))
-    if outcomes == {"ok"}:
-        summary = "contained: a literal name inside /workspace"
+    refused = [o for o in outcomes if o.startswith("refused")]
+    if refused:
+        summary = "contained: " + ", ".join(refused)
+    elif "ok" in outcomes:
+        summary = "contained: a literal name inside /workspace (writes create it; reads find nothing)"
+    else:
+        summary = "contained: outside the workspace, every command fails"
     record(f"path traversal: {variant}", "(host)", summary)
