@@ -44,6 +44,7 @@ let package = Package(
         driver("docker"),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
-        .testTarget(name: "HostTests", dependencies: ["Host"], swiftSettings: strict),
+        .testTarget(name: "HostTests", dependencies: ["Host"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker"], swiftSettings: strict),
     ]
 )

@@ -1,1 +1,4 @@
 import DriverKit
+
+// codebeaker-driver-deno: TypeScript/JavaScript on Deno (pip `deno`), one persistent runner per session.
+DriverServer.run(DenoRuntime())

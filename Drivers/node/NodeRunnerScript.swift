@@ -21,6 +21,8 @@ const { EventEmitter } = require('events');
 const Module = require('module');
 
 const STATEFUL = process.argv.includes('--stateful');
+// Killing by pid list is only safe as a process of the sandbox's own pid namespace, unprivileged.
+const SANDBOXED = process.argv.includes('--sandboxed') && process.pid <= 3 && process.getuid() !== 0;
 const BASE_ENV = Object.assign({}, process.env);
 const ctl = new net.Socket({ fd: 3, readable: true, writable: true });
 let ctlBuf = '';
@@ -89,7 +91,21 @@ function finish(r) {
   send({ op: 'done', id: j.id, exitCode: r.exitCode === undefined ? null : r.exitCode, signal: r.signal || null,
          timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null, restart });
   ctl.ref();
-  if (restart) ctl.end(() => process.exit(0));
+  if (restart) { ctl.end(() => process.exit(0)); return; }
+  if (!STATEFUL) killLeftovers();
+}
+
+// A fresh program per call: no process of a finished job may outlive it (including ones that left its
+// process group). Only inside the sandbox's own pid namespace, where pid 1 is bwrap's init.
+function killLeftovers() {
+  if (!SANDBOXED) return;
+  let names;
+  try { names = fs.readdirSync('/proc'); } catch { return; }
+  for (const n of names) {
+    const pid = Number(n);
+    if (!Number.isInteger(pid) || pid === 1 || pid === process.pid) continue;
+    try { process.kill(pid, 'SIGKILL'); } catch {}
+  }
 }
 
 function pendingWork() {

@@ -5,13 +5,13 @@ import DriverProtocol
 // runner per session runs each execution in a fresh vm context, so node's start (~270 ms here) is paid at
 // session.open, not per execution.
 //
-// Capability figures (measured, see bench/exec_bench.py): startupMs is a warm execution's round trip,
-// memoryMB the runner's resident set. isolationLevel 6: namespaces (pid, mount, net, ipc, uts, user) +
+// Capability figures (measured, see bench/exec_bench.py): startupMs is a warm execution's round trip (a cold
+// session needs ~200 ms to its first result), memoryMB the PSS of an idle session's processes. isolationLevel 6: namespaces (pid, mount, net, ipc, uts, user) +
 // cgroup memory/pids limits + unprivileged uid + no_new_privs. Executions in one session share the runner
 // process (fresh globals, same heap), which is weaker than a process per execution: documented, not hidden.
 let capabilities = DriverCapabilities(
     languages: [.init(name: "javascript", aliases: ["nodejs", "node", "js"], extensions: [".js", ".mjs", ".cjs"])],
-    runtimeType: "NodeJs", isolationLevel: 6, startupMs: 2, memoryMB: 45,
+    runtimeType: "NodeJs", isolationLevel: 6, startupMs: 2, memoryMB: 48,
     packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true)
 
 let flavor = RunnerFlavor(
@@ -20,10 +20,10 @@ let flavor = RunnerFlavor(
     installHint: "install Debian's nodejs: apt-get install -y nodejs",
     script: nodeRunnerScript, scriptFileName: "runner.js",
     env: ["NODE_DISABLE_COLORS": "1"]
-) { script, options in
+) { node, script, options in
     // V8's heap limit below the cgroup limit, so a memory bomb ends as a clean heap error when possible.
     let heapMB = max(32, options.memoryLimitMB * 3 / 4)
-    return ["/usr/bin/node", "--max-old-space-size=\(heapMB)", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
+    return [node, "--max-old-space-size=\(heapMB)", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
 
 DriverServer.run(RunnerDriver(flavor: flavor))

@@ -65,6 +65,26 @@ def kill_everything():
     drop_zygote()
 
 
+def kill_leftovers():
+    """SIGKILL every process of the sandbox except bwrap's init, this supervisor, the zygote and the spares:
+    background processes of finished jobs, including ones that left the job's process group (setsid)."""
+    if not IN_SANDBOX:
+        return
+    keep = {1, os.getpid()} | {s[0] for s in spares}
+    if zygote is not None:
+        keep.add(zygote[0])
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    for name in names:
+        if name.isdigit() and int(name) not in keep:
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def reap_any():
     try:
         while os.waitpid(-1, os.WNOHANG)[0] > 0:
@@ -99,9 +119,9 @@ def exit_code_of(e):
     return 1
 
 
-def run_source(src, g):
+def run_source(src, g, filename="<string>"):
     try:
-        code = compile(src, "<string>", "exec")
+        code = compile(src, filename, "exec")
         exec(code, g)
         return 0
     except SystemExit as e:
@@ -126,12 +146,29 @@ def flush_std():
 
 
 def fresh_main():
+    add_job_paths()
     mod = types.ModuleType("__main__")
     mod.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = mod
     sys.argv[:] = ["-c"]
     sys.path[0] = ""
     return mod.__dict__
+
+
+def add_job_paths():
+    """What a new interpreter would add to sys.path now: PYTHONPATH and the user site (pip --user, which
+    lands in /workspace/.local since HOME is /workspace)."""
+    extra = [p for p in os.environ.get("PYTHONPATH", "").split(":") if p]
+    try:
+        import site
+        user = site.getusersitepackages()
+        if os.path.isdir(user):
+            extra.append(user)
+    except Exception:
+        pass
+    for p in reversed(extra):
+        if p not in sys.path:
+            sys.path.insert(1, p)
 
 
 def apply_env(job):
@@ -160,8 +197,6 @@ def warm_up():
         pass
     finally:
         sys.stdout = out
-    for _ in gc.get_objects():
-        pass
 
 
 def set_cpu_limit(job):
@@ -182,7 +217,9 @@ def child_run(job, status_w):
         env = apply_env(job)
         os.chdir(job.get("cwd") or "/workspace")
         set_cpu_limit(job)
-        if job["kind"] == "shell":
+        if job["kind"] == "shell" and as_python(job["argv"]) is not None:
+            rc = run_python_argv(as_python(job["argv"]))
+        elif job["kind"] == "shell":
             argv = job["argv"]
             try:
                 os.execvpe(argv[0], argv, env)  # status_w is close-on-exec: the zygote reports the exit
@@ -194,6 +231,7 @@ def child_run(job, status_w):
                 rc = 126
         else:
             rc = run_source(job["code"], fresh_main())
+        if job["kind"] != "shell" or as_python(job["argv"]) is not None:
             try:
                 atexit._run_exitfuncs()
             except BaseException:
@@ -210,7 +248,7 @@ def child_run(job, status_w):
         except Exception:
             pass
     sent = 0
-    if job["kind"] != "shell":
+    if job["kind"] != "shell" or as_python(job["argv"]) is not None:
         line = json.dumps({"op": "done", "id": job["id"], "exitCode": rc & 0xFF, "signal": None,
                            "timedOut": False, "cancelled": False}) + "\n"
         try:
@@ -222,6 +260,39 @@ def child_run(job, status_w):
     except OSError:
         pass
     os._exit(rc)
+
+
+PYTHONS = ("python3", "python", "/usr/bin/python3", "/usr/bin/python", "python3.11", "/usr/bin/python3.11")
+
+
+def as_python(argv):
+    """`python3 script.py args...` or `python3 -c code args...`: the argv after the interpreter, when this
+    fork server can run it exactly as a new interpreter would (no other interpreter flags)."""
+    if len(argv) >= 2 and argv[0] in PYTHONS:
+        if argv[1] == "-c" and len(argv) >= 3:
+            return argv[1:]
+        if not argv[1].startswith("-"):
+            return argv[1:]
+    return None
+
+
+def run_python_argv(args):
+    """Runs a script or -c program in this (forked, warmed) interpreter instead of exec'ing a new one."""
+    g = fresh_main()
+    sys.argv[:] = args if args[0] != "-c" else ["-c"] + args[2:]
+    if args[0] == "-c":
+        return run_source(args[1], g)
+    path = args[0]
+    try:
+        with open(path, "rb") as f:
+            src = f.read()
+    except OSError as e:
+        sys.stderr.write("python3: can't open file %r: [Errno %d] %s\n" % (os.path.abspath(path), e.errno, e.strerror))
+        return 2
+    path = os.path.abspath(path)  # as python >= 3.9 reports a script's __file__ and traceback frames
+    sys.path[0] = os.path.dirname(path)
+    g["__file__"] = path
+    return run_source(src, g, path)
 
 
 # ---- the zygote: forks warmed-up spares on request and reports every child's exit ----
@@ -254,7 +325,7 @@ def zygote_main(sock):
             job_r, job_w = os.pipe()
             in_r, in_w = os.pipe()
             st_r, st_w = os.pipe()
-            pid = os.fork()
+            pid = fork_retrying()
             if pid == 0:
                 spare_main(job_r, in_r, st_w)
             os.close(job_r); os.close(in_r); os.close(st_w)
@@ -284,11 +355,24 @@ def spare_main(job_r, in_r, st_w):
         os._exit(1)
 
 
+def fork_retrying(seconds=3.0):
+    """fork(), waiting out EAGAIN: right after a fork bomb is killed the pids limit is still exhausted
+    until its zombies are reaped."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return os.fork()
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def ensure_zygote():
     global zygote
     if zygote is None:
         a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
+        pid = fork_retrying()
         if pid == 0:
             a.close()
             try:
@@ -448,6 +532,8 @@ def run_forked(job):
         kill_everything()  # anything that escaped the group (setsid, fork bombs)
     if not reported:
         send({"op": "done", "id": job["id"], "exitCode": code, "signal": sig, "timedOut": j.timed_out, "cancelled": j.cancelled})
+    if not STATEFUL:
+        kill_leftovers()  # a fresh program per call: nothing of this one may outlive it
     # Refill after reporting, so the zygote's fork and the spare's warm-up do not compete with the job
     # for the CPU; the other spare covers a job that arrives meanwhile.
     request_spares()
@@ -482,7 +568,7 @@ def ensure_worker():
     global worker
     if worker is None:
         a, b = socket.socketpair()
-        pid = os.fork()
+        pid = fork_retrying()
         if pid == 0:
             try:
                 worker_main(b)

@@ -5,11 +5,12 @@ import DriverProtocol
 // fork-server runner so an execution costs a fork, not an interpreter start.
 //
 // Capability figures (measured on the dev box, see bench/exec_bench.py): startupMs is a warm execution's
-// round trip (the runner is started at session.open), memoryMB the runner's resident set. isolationLevel 6:
+// round trip (the runner is started at session.open; a cold session needs ~110 ms to its first result),
+// memoryMB the PSS of an idle session's processes (bwrap, supervisor, zygote, two warmed spares). isolationLevel 6:
 // namespaces (pid, mount, net, ipc, uts, user) + cgroup memory/pids limits + unprivileged uid + no_new_privs.
 let capabilities = DriverCapabilities(
     languages: [.init(name: "python", aliases: ["python3", "py"], extensions: [".py"])],
-    runtimeType: "Python", isolationLevel: 6, startupMs: 2, memoryMB: 12,
+    runtimeType: "Python", isolationLevel: 6, startupMs: 3, memoryMB: 15,
     packageManagers: [], stateful: true, interrupt: true, streaming: true, networkControl: true)
 
 let flavor = RunnerFlavor(
@@ -18,8 +19,8 @@ let flavor = RunnerFlavor(
     installHint: "install Debian's python3: apt-get install -y python3",
     script: pythonRunnerScript, scriptFileName: "runner.py",
     env: ["PYTHONDONTWRITEBYTECODE": "1"]
-) { script, options in
-    ["/usr/bin/python3", "-s", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
+) { python, script, options in
+    [python, "-s", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
 
 DriverServer.run(RunnerDriver(flavor: flavor))

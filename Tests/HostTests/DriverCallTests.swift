@@ -43,6 +43,30 @@ extension DriverProcessTests {
             await s.shutdown()
         }
 
+        @Test func concurrentCalls_EachGetTheirOwnEventsAndResult() async throws {
+            let s = try await fake()
+            let results = try await withThrowingTaskGroup(of: (Int, [Int], String).self) { group in
+                for n in 1...100 {
+                    group.addTask {
+                        let seen = Mutex<[Int]>([])
+                        let r = try await s.call("execute", params: ["session": "s1", "code": .string("echo \(n)")]) { _, params in
+                            seen.withLock { $0.append(params["seq"]?.int ?? -1) }
+                        }
+                        return (n, seen.withLock { $0 }, r["stdout"]?.string ?? "")
+                    }
+                }
+                var all: [(Int, [Int], String)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(results.count == 100)
+            for (n, seqs, stdout) in results {
+                #expect(seqs == Array(0..<n))
+                #expect(stdout == (0..<n).map { "\($0)\n" }.joined())
+            }
+            await s.shutdown()
+        }
+
         @Test func crashDuringCall_FailsWithinOneSecond_WithTheClearError_ThenRestarts() async throws {
             let s = try await fake()
             let restarted = Mutex(0)

@@ -29,8 +29,17 @@ extension DriverProcessTests {
         }
 
         @Test func runCommand_ExitsZeroOnlyWhenEverythingPasses_AndTwoOnUsageErrors() async {
-            #expect(await ConformanceKit.runCommand(arguments: []) == 2)
-            #expect(await ConformanceKit.runCommand(arguments: [S.fixture("exit-at-once.sh")]) == 1)
+            let out = S.LogCapture(), err = S.LogCapture()
+            func run(_ args: [String]) async -> Int32 {
+                await ConformanceKit.runCommand(arguments: args, output: { out.sink.write($0) }, errors: { err.sink.write($0) })
+            }
+            #expect(await run([]) == 2)
+            #expect(err.all == ["usage: codebeaker driver-test PATH [--language L]\n"])
+            #expect(await run([S.fixture("exit-at-once.sh"), "--language", "bash"]) == 1)
+            #expect(out.all.first == "FAIL handshake: the driver exited with code 3\n")
+            #expect(out.all.last == "1 passed, 6 failed\n")
+            #expect(await run([S.exampleBashDriver]) == 0)
+            #expect(out.all.last == "13 passed, 0 failed\n")
         }
     }
 }

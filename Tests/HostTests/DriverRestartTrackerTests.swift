@@ -2,16 +2,16 @@ import Testing
 @testable import Host
 
 @Suite struct DriverRestartTrackerTests {
-    let policy = RestartPolicy(baseDelay: 0.5, maxDelay: 4, budget: 5, window: 60, stableAfter: 10)
+    let policy = RestartPolicy(firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 5, window: 60, stableAfter: 10)
 
     @Test func backoff_DoublesPerCrash_UpToTheCap() {
-        var t = RestartTracker(policy: RestartPolicy(baseDelay: 0.5, maxDelay: 4, budget: 100, window: 60, stableAfter: 10))
-        let delays = (0..<6).map { i -> Double? in
+        var t = RestartTracker(policy: RestartPolicy(firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 100, window: 60, stableAfter: 10))
+        let delays = (0..<7).map { i -> Double? in
             if case .restart(let d) = t.exited(now: Double(i), upFor: 0, reason: "x") { return d }
             return nil
         }
-        #expect(delays == [0.5, 1, 2, 4, 4, 4])
-        #expect(t.total == 6)
+        #expect(delays == [0.1, 0.5, 1, 2, 4, 4, 4])
+        #expect(t.total == 7)
     }
 
     @Test func budget_GivesUpOnTheSixthCrashWithinTheWindow_NamingTheReason() {
@@ -37,7 +37,7 @@ import Testing
         var t = RestartTracker(policy: policy)
         for i in 0..<5 { _ = t.exited(now: Double(i), upFor: 0, reason: "x") }
         let afterStableRun = t.exited(now: 20, upFor: 10, reason: "x")
-        #expect(afterStableRun == .restart(afterSeconds: 0.5))
+        #expect(afterStableRun == .restart(afterSeconds: 0.1))
         #expect(t.recent == [20])
         #expect(t.consecutive == 1)
     }
@@ -45,6 +45,7 @@ import Testing
     @Test func shortUptime_KeepsGrowingTheBackoff() {
         var t = RestartTracker(policy: policy)
         _ = t.exited(now: 0, upFor: 9.9, reason: "x")
-        #expect(t.exited(now: 1, upFor: 9.9, reason: "x") == .restart(afterSeconds: 1))
+        _ = t.exited(now: 1, upFor: 9.9, reason: "x")
+        #expect(t.exited(now: 2, upFor: 9.9, reason: "x") == .restart(afterSeconds: 1))
     }
 }

@@ -130,6 +130,17 @@ struct HTTPRequestParserTests {
         #expect(Self.parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\n", limits: limits).0 == .failure(413))
     }
 
+    @Test("a request announcing a body with Expect: 100-continue is recognised once its head is in")
+    func expectContinue() {
+        var p = HTTPRequestParser()
+        let head = Array("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n".utf8)
+        guard case .needMore = head.withUnsafeBytes({ p.parse($0) }) else { Issue.record("unexpected result"); return }
+        #expect(p.expectsContinue)
+        var q = HTTPRequestParser()
+        _ = Array("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n".utf8).withUnsafeBytes { q.parse($0) }
+        #expect(!q.expectsContinue)
+    }
+
     @Test("leading blank lines before a request are skipped")
     func leadingCRLF() {
         #expect(Self.parse("\r\nGET / HTTP/1.1\r\n\r\n").1?.path == "/")

@@ -44,14 +44,14 @@ final class RawClient {
         return out
     }
 
-    /// Reads until EOF (or timeout); `eof` tells which.
+    /// Reads until EOF (or timeout); `eof` tells which (a reset counts as the end too, not as a timeout).
     func readToEnd() -> (bytes: [UInt8], eof: Bool) {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 { return (out, true) }
-            if n < 0 { return (out, false) }
+            if n < 0 { return (out, errno == ECONNRESET) }
             out += buf[0..<n]
         }
     }
@@ -121,6 +121,13 @@ func startServer(_ delegate: RecordingDelegate = RecordingDelegate(), configure:
     var options = ServerOptions()
     options.port = 0
     configure(&options)
-    let server = HTTPServer(options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: Logger.Sink { _ in }))
+    let server = HTTPServer(options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: ProcessInfoSink.sink))
     return (server, try server.start())
+}
+
+enum ProcessInfoSink {
+    static let sink: Logger.Sink = {
+        if getenv("CB_TEST_LOG") != nil { Logger.configure(level: .debug, format: .text) }
+        return Logger.Sink { line in if getenv("CB_TEST_LOG") != nil { var b = Array(line.utf8); _ = write(2, &b, b.count) } }
+    }()
 }

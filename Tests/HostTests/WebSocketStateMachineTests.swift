@@ -21,6 +21,23 @@ struct WebSocketStateMachineTests {
         }
     }
 
+    @Test("a single-frame message is delivered intact whether it arrives whole or split")
+    func singleFrameAnySplit() {
+        let frame = ClientFrame.text("{\"jsonrpc\":\"2.0\"}")
+        for split in 0...frame.count {
+            var h = MachineHarness()
+            let a = h.feed(Array(frame[..<split])) + h.feed(Array(frame[split...]))
+            #expect(a == [.deliver("{\"jsonrpc\":\"2.0\"}")], "split \(split)")
+        }
+    }
+
+    @Test("several messages in one read are delivered in order")
+    func severalMessagesInOneRead() {
+        var h = MachineHarness()
+        #expect(h.feed(ClientFrame.text("one") + ClientFrame.text("two") + ClientFrame.text("three"))
+                == [.deliver("one"), .deliver("two"), .deliver("three")])
+    }
+
     @Test("protocol violations close with exactly 88 02 03 EA", arguments: [
         ("unmasked client frame", ClientFrame.make(0x1, Array("hi".utf8), masked: false)),
         ("RSV1 set", ClientFrame.make(0x1, Array("hi".utf8), rsv: 4)),

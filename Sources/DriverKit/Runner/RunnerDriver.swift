@@ -24,7 +24,7 @@ public final class RunnerDriver: DriverRuntime {
 
     /// Why the runtime cannot work here, or nil.
     public func unavailableReason() -> String? {
-        if access(flavor.interpreter, X_OK) != 0 { return "\(flavor.interpreter) not found" }
+        if access(flavor.effectiveInterpreter, X_OK) != 0 { return "\(flavor.effectiveInterpreter) not found" }
         if !Sandbox.isAvailable { return "\(Sandbox.bwrapPath) (bubblewrap) not found" }
         if geteuid() != 0 { return "the \(flavor.name) driver must run as root to switch to session uids" }
         return nil
@@ -51,7 +51,7 @@ public final class RunnerDriver: DriverRuntime {
         var req = request
         req.handle = "\(flavor.name):\(request.session)"
         let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
-        let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.scriptSandboxPath, request.options),
+        let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
                                   readOnlyBinds: [.init(flavor.scriptHostPath, flavor.scriptSandboxPath)], env: flavor.env)
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
@@ -61,7 +61,7 @@ public final class RunnerDriver: DriverRuntime {
 
     public func closeSession(_ request: CloseSessionRequest) async {
         guard let e = sessions.remove(request.session) else { return }
-        e.runner.stop()
+        await e.runner.stop()
         e.sandbox.close()
     }
 
@@ -75,7 +75,7 @@ public final class RunnerDriver: DriverRuntime {
 
     public func shutdown() async {
         for e in sessions.removeAll() {
-            e.runner.stop()
+            await e.runner.stop()
             e.sandbox.close()
         }
     }

@@ -1,3 +1,4 @@
+import Glibc
 import DriverProtocol
 
 /// Everything runtime-specific about a runner-based driver (python, node): its capabilities, runner script
@@ -14,16 +15,21 @@ public struct RunnerFlavor: Sendable {
     /// at `scriptSandboxPath`.
     public var script: String
     public var scriptFileName: String
-    /// argv inside the sandbox; receives the script path, the session options and the memory limit.
-    public var command: @Sendable (_ scriptPath: String, _ options: SessionOptions) -> [String]
+    /// argv inside the sandbox; receives the interpreter path, the script path and the session options.
+    public var command: @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOptions) -> [String]
     public var env: [String: String]
 
     public init(name: String, version: String, capabilities: DriverCapabilities, interpreter: String, installHint: String,
                 script: String, scriptFileName: String, env: [String: String] = [:],
-                command: @escaping @Sendable (_ scriptPath: String, _ options: SessionOptions) -> [String]) {
+                command: @escaping @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOptions) -> [String]) {
         self.name = name; self.version = version; self.capabilities = capabilities; self.interpreter = interpreter
         self.installHint = installHint; self.script = script; self.scriptFileName = scriptFileName
         self.env = env; self.command = command
+    }
+
+    /// `CODEBEAKER_DRIVER_INTERPRETER` overrides the interpreter path (tests use it to simulate a missing runtime).
+    public var effectiveInterpreter: String {
+        getenv("CODEBEAKER_DRIVER_INTERPRETER").map { String(cString: $0) } ?? interpreter
     }
 
     public var scriptSandboxPath: String { "/opt/codebeaker/\(scriptFileName)" }

@@ -33,7 +33,7 @@ extension RunnerProcess {
         _ = cs_set_nonblocking(ctl[0], 1)
         let alive = state.withLock { s -> Bool in
             guard s.generation == gen, !s.stopped else { return false }
-            s.pid = pid; s.ctlFd = ctl[0]; s.wakeFd = wake
+            s.pid = pid; s.ctlFd = ctl[0]; s.wakeFd = wake; s.strayLogBudget = 8192
             return true
         }
         if !alive { _ = kill(pid, SIGKILL) }
@@ -106,15 +106,23 @@ extension RunnerProcess {
         while true {
             guard let chunk = FD.read(fd) else { return true }
             if chunk.isEmpty { return false }
-            let (text, sink) = state.withLock { s -> (String, EventSink?) in
-                guard var j = s.job else { return ("", nil) }
+            let (text, sink, logBudget) = state.withLock { s -> (String, EventSink?, Int) in
+                guard var j = s.job else {
+                    let budget = s.strayLogBudget
+                    s.strayLogBudget = max(0, budget - chunk.count)
+                    return ("", nil, budget)
+                }
                 let t = j.append(stream, chunk)
                 s.job = j
-                return (t, j.events)
+                return (t, j.events, 0)
             }
-            if let sink { sink.output(stream, text) } else {
-                // Output outside any job: runner diagnostics or a stray background process.
-                DriverLog.info("\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(2000), as: UTF8.self))")
+            if let sink {
+                sink.output(stream, text)
+            } else if logBudget > 0 {
+                // Output outside any job: runner diagnostics, or a stray process; logged up to a budget so
+                // user code cannot flood the host log.
+                DriverLog.info("\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(logBudget), as: UTF8.self))")
+                if chunk.count >= logBudget { DriverLog.info("\(launch.name) runner: further output outside jobs is dropped") }
             }
         }
     }
@@ -138,8 +146,8 @@ extension RunnerProcess {
             let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DriverError>, Never>] in
                 s.ready = true
                 s.failedStarts = 0
-                defer { s.readyWaiters = [] }
-                return s.readyWaiters
+                defer { s.readyWaiters = [:] }
+                return Array(s.readyWaiters.values)
             }
             for w in waiters { w.resume(returning: .success(())) }
         case "done":
@@ -198,8 +206,12 @@ extension RunnerProcess {
     /// Bookkeeping after a runner generation ended: fail its job and waiters, then restart eagerly unless
     /// the session is closing or the runtime keeps failing to start.
     private func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+        defer { for w in stopWaiters { w.resume() } }
         let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
+            stopWaiters = s.stopWaiters
+            s.stopWaiters = []
             let wasReady = s.ready || s.retiring
             s.retiring = false
             let j = s.job
@@ -208,18 +220,21 @@ extension RunnerProcess {
             s.wakeFd = -1
             s.lastExit = status
             if !wasReady { s.failedStarts += 1 }
-            let w = wasReady ? [] : s.readyWaiters
-            if !wasReady { s.readyWaiters = [] }
+            let w = wasReady ? [] : Array(s.readyWaiters.values)
+            if !wasReady { s.readyWaiters = [:] }
             return (j, w, !s.stopped && s.failedStarts < 3, wasReady)
         }
         FD.close(wake)  // no longer reachable through the state
         if let job {
-            let base = "the \(launch.name) runner died (\(status)) during this execution; it was restarted"
+            let base = state.withLock { $0.stopped } ? "the session was closed during this execution"
+                : "the \(launch.name) runner died (\(status)) during this execution; it was restarted"
             complete(job, exitCode: nil, signal: nil, reason: job.timedOut || job.cancelled ? nil : base)
         }
         let err = DriverError.unavailable("the \(launch.name) runner failed to start (\(status)); see the driver log")
         for w in waiters { w.resume(returning: .failure(err)) }
-        if !wasReady { DriverLog.warning("\(launch.name) runner for session \(session.id) ended before ready: \(status)") }
+        if !wasReady && stopWaiters.isEmpty && !state.withLock({ $0.stopped }) {
+            DriverLog.warning("\(launch.name) runner for session \(session.id) ended before ready: \(status)")
+        }
         if restart { prewarm() }
     }
 }

@@ -24,7 +24,10 @@ public final class RunnerProcess: Sendable {
         var ready = false
         /// The runner announced it will exit after its last job ("restart":true); jobs wait for the next one.
         var retiring = false
-        var readyWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
+        var readyWaiters: [UInt64: CheckedContinuation<Result<Void, DriverError>, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        /// Bytes of output outside any job still allowed into the driver log (per runner generation).
+        var strayLogBudget = 8192
         var job: ActiveJob?
         var nextId = 1
         var stopped = false
@@ -33,6 +36,8 @@ public final class RunnerProcess: Sendable {
         var lastExit: String?
         /// The cgroup's OOM-kill count as of the last check; a rise during a job means the job was OOM-killed.
         var oomSeen = 0
+        /// `stop()` callers waiting for the last generation to be gone.
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     public init(launch: RunnerLaunch, session: SandboxSession) {
@@ -52,26 +57,37 @@ public final class RunnerProcess: Sendable {
         if let gen = start { OSThread.start { self.ioLoop(generation: gen) } }
     }
 
-    /// Waits until the runner is ready (starting it if needed).
+    /// Waits until the runner is ready (starting it if needed). Cancelling the Task ends the wait.
     public func waitReady() async throws(DriverError) {
         if state.withLock({ $0.ready && !$0.stopped }) { return }  // the common case, without a suspension
         prewarm()
-        let r: Result<Void, DriverError> = await withCheckedContinuation { c in
-            let now = state.withLock { s -> Result<Void, DriverError>? in
-                if s.stopped { return .failure(.sessionNotFound(session.id)) }
-                if s.ready { return .success(()) }
-                s.readyWaiters.append(c)
-                return nil
+        let token = state.withLock { s in s.nextWaiter += 1; return s.nextWaiter }
+        let r: Result<Void, DriverError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { c in
+                let now = state.withLock { s -> Result<Void, DriverError>? in
+                    if s.stopped { return .failure(.sessionNotFound(session.id)) }
+                    if s.ready { return .success(()) }
+                    s.readyWaiters[token] = c
+                    return nil
+                }
+                if let now { c.resume(returning: now) }
+                if Task.isCancelled { dropWaiter(token) }
             }
-            if let now { c.resume(returning: now) }
+        } onCancel: {
+            dropWaiter(token)
         }
         try r.get()
+    }
+
+    private func dropWaiter(_ token: UInt64) {
+        let c = state.withLock { $0.readyWaiters.removeValue(forKey: token) }
+        c?.resume(returning: .failure(.cancelled()))
     }
 
     /// Runs one job. Cancelling the Task asks the runner to kill the job (and kills the runner if it does
     /// not comply within a second).
     public func run(_ job: RunnerJob, events: EventSink) async throws(DriverError) -> RunResult {
-        await gate.acquire()
+        guard await gate.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
         defer { gate.release() }
         if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
         do {
@@ -80,6 +96,7 @@ public final class RunnerProcess: Sendable {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             throw error
         }
+        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
         let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
@@ -96,6 +113,8 @@ public final class RunnerProcess: Sendable {
                     DriverLog.warning("\(launch.name) runner: could not send job \(id); the runner is gone")
                 }
                 FD.close(fd)
+                // A cancel that arrived before the job was installed found nothing to cancel: repeat it.
+                if Task.isCancelled { cancel(id) }
             }
         } onCancel: {
             self.cancel(id)
@@ -116,17 +135,23 @@ public final class RunnerProcess: Sendable {
         FD.close(fd)
     }
 
-    /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent.
-    public func stop() {
-        let pid = state.withLock { s -> pid_t in
-            s.stopped = true
-            let waiters = s.readyWaiters
-            s.readyWaiters = []
+    /// Kills the runner and everything in the sandbox, and returns once its process is reaped (so the
+    /// caller may remove the cgroup). No restarts afterwards. Idempotent.
+    public func stop() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let (pid, waiters, done) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool) in
+                s.stopped = true
+                let w = Array(s.readyWaiters.values)
+                s.readyWaiters = [:]
+                if s.pid == 0 { return (0, w, true) }
+                s.stopWaiters.append(c)
+                return (s.pid, w, false)
+            }
             for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
-            return s.pid
+            if pid > 0 { _ = kill(pid, SIGKILL) }
+            session.cgroup?.killAll()
+            if done { c.resume() }
         }
-        if pid > 0 { _ = kill(pid, SIGKILL) }
-        session.cgroup?.killAll()
     }
 
     /// Kills the runner (the next job gets a fresh one).

@@ -1,3 +1,4 @@
+import Dispatch
 import DriverProtocol
 import Glibc
 import Synchronization
@@ -26,8 +27,17 @@ public final class DriverServer: Sendable {
         let out = fcntl(1, F_DUPFD_CLOEXEC, 3)
         _ = dup2(2, 1)
         let server = DriverServer(runtime: runtime, writer: MessageWriter(fd: out)) { code in exit(code) }
+        // SIGTERM/SIGINT (the host's stop, after closing stdin) shut down like EOF: sessions are released.
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            _ = signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler { server.finishInput() }
+            src.resume()
+            sources.append(src)
+        }
         OSThread.start { server.readLoop(fd: 0) }
-        while true { pause() }
+        while true { withExtendedLifetime(sources) { _ = pause() } }
     }
 
     /// Blocking read loop over `fd`; returns at EOF after starting shutdown.

@@ -21,15 +21,18 @@ public enum FD {
         }
     }
 
-    /// Reads up to `max` bytes. nil: would block; empty: EOF.
+    /// Reads up to `max` bytes. nil: would block; empty: EOF. Uses a scratch buffer that is not zero-filled,
+    /// so a small read costs only what it returns.
     public static func read(_ fd: Int32, max: Int = 65536) -> [UInt8]? {
-        var buf = [UInt8](repeating: 0, count: max)
-        while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, max) }
-            if n >= 0 { buf.removeSubrange(n...); return buf }
-            if errno == EINTR { continue }
-            if errno == EAGAIN { return nil }
-            return []  // treat errors as EOF
+        withUnsafeTemporaryAllocation(byteCount: max, alignment: 8) { scratch -> [UInt8]? in
+            while true {
+                let n = Glibc.read(fd, scratch.baseAddress!, max)
+                if n > 0 { return Array(UnsafeRawBufferPointer(rebasing: scratch[0..<n])) }
+                if n == 0 { return [] }
+                if errno == EINTR { continue }
+                if errno == EAGAIN { return nil }
+                return []  // treat errors as EOF
+            }
         }
     }
 

@@ -26,6 +26,8 @@ public protocol DriverClient: AnyObject, Sendable {
     var isReady: Bool { get }
     /// Sends `method` with `params` and waits for its result. Events for this request are passed to `onEvent`
     /// in order, before the call returns. Cancelling the calling Task sends the driver a `cancel`.
+    /// (`DriverSupervisor` runs `onEvent` on the driver's I/O thread: keep it short, e.g. enqueue, or every request
+    /// of that driver waits behind it.)
     func call(_ method: String, params: JSONValue,
               onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue
 }

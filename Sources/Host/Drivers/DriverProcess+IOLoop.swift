@@ -20,12 +20,13 @@ extension DriverProcess {
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var stderrLog = StderrForwarder(logger: logger, now: DriverClock.now())
         var chunk: [UInt8] = [], chunkOff = 0
+        var backlog: [[UInt8]] = []   // lines taken from the queue, written one by one (no copying into one buffer)
         var killAt: Double?
         var buf = [UInt8](repeating: 0, count: 64 * 1024)
 
         func closeStdin() {
             if stdinFD >= 0 { close(stdinFD); stdinFD = -1 }
-            chunk = []; chunkOff = 0
+            chunk = []; chunkOff = 0; backlog = []
             state.withLock { s in s.stdinClosed = true; s.queue.removeAll(); s.queuedBytes = 0 }
         }
         /// Reads once; returns false at EOF or on a hard error.
@@ -42,10 +43,10 @@ extension DriverProcess {
             if chunkOff >= chunk.count {
                 chunk = []; chunkOff = 0
                 let wantClose = state.withLock { s -> Bool in
-                    if s.queue.count == 1 { chunk = s.queue[0] } else if !s.queue.isEmpty { chunk = s.queue.flatMap { $0 } }
-                    s.queue.removeAll(keepingCapacity: true); s.queuedBytes = 0
+                    if backlog.isEmpty { swap(&backlog, &s.queue); s.queuedBytes = 0; backlog.reverse() }
                     return s.closeStdin
                 }
+                if let next = backlog.popLast() { chunk = next }
                 if chunk.isEmpty && wantClose && stdinFD >= 0 { closeStdin() }
             }
             var fds = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]

@@ -47,7 +47,8 @@ public final class DriverRegistry: Sendable {
 
     /// Waits until every driver has settled (ready, failed or unavailable) or `timeout` seconds pass.
     public func waitUntilSettled(timeout: Double) async -> Bool {
-        for s in supervisors where !(await s.waitUntilSettled(timeout: timeout)) { return false }
+        let deadline = DriverClock.now() + timeout
+        for s in supervisors where !(await s.waitUntilSettled(timeout: max(0, deadline - DriverClock.now()))) { return false }
         return true
     }
 

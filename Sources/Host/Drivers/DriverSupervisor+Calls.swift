@@ -132,7 +132,8 @@ extension DriverSupervisor {
         case .result(let id, let result):
             complete(id, .success(result))
         case .error(let id?, let code, let msg, _):
-            complete(id, .failure(DriverCallError(.remote(code: code), msg)))
+            let kind: DriverCallError.Kind = code == DriverWire.ErrorCode.cancelled ? .cancelled : .remote(code: code)
+            complete(id, .failure(DriverCallError(kind, msg)))
         case .error(nil, let code, let msg, _):
             logger.warning("driver reported error \(code) without an id: \(msg)")
         case .notification(let method, let params):

@@ -44,8 +44,10 @@ extension DriverSupervisor {
                 try? await Task.sleep(for: .seconds(delay))
                 continue
             }
-            state.withLock { $0.process = process }
-            logger.info("started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
+            // A garbage line can arrive before `process` is stored; handleLine then only recorded the reason.
+            if state.withLock({ s in s.process = process; return s.killReason != nil }) { process.signal(SIGKILL) }
+            let recheck: Bool = state.withLock { s in if case .unavailable = s.phase { return true }; return false }
+            logger.log(recheck ? .debug : .info, "started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
 
             switch await handshake(generation: generation) {
             case .ready:
@@ -56,10 +58,17 @@ extension DriverSupervisor {
                 }
                 await superviseUntilExit(generation: generation, latch: latch)
             case .unavailable(let reason, let hint):
-                state.withLock { $0.phase = .unavailable(reason: reason, installHint: hint) }
-                logger.warning("runtime unavailable: \(reason)" + (hint.map { "; \($0)" } ?? ""))
+                let first = state.withLock { s -> Bool in
+                    defer { s.phase = .unavailable(reason: reason, installHint: hint) }
+                    if case .unavailable = s.phase { return false }
+                    return true
+                }
+                if first { logger.warning("runtime unavailable: \(reason)" + (hint.map { "; \($0)" } ?? "")) }
                 await stop(process, latch: latch)
-                return
+                // Ask again now and then, so a runtime installed later is picked up without restarting the host.
+                guard let recheck = config.recheckUnavailableAfter else { return }
+                try? await Task.sleep(for: .seconds(recheck))
+                continue
             case .fatal(let reason):
                 state.withLock { s in s.phase = .failed(reason: reason); s.lastError = reason }
                 logger.error("failed: \(reason)")
@@ -126,6 +135,8 @@ extension DriverSupervisor {
             await group.next()
             group.cancelAll()
         }
+        // The ping loop may have ended first (it killed the driver): the exit is what ends supervision.
+        _ = await latch.wait()
     }
 
     func pingLoop(generation: Int) async {

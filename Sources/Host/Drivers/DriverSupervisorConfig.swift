@@ -15,6 +15,9 @@ public struct DriverSupervisorConfig: Sendable {
     public var defaultCallTimeout: Double = 300
     /// After a `cancel`, how long the driver has to answer the cancelled call before the host gives up on it.
     public var cancelGrace: Double = 5
+    /// A driver that reported its runtime unavailable is started again after this long to check whether the
+    /// runtime has been installed meanwhile (nil: never). Not counted as a restart.
+    public var recheckUnavailableAfter: Double? = 60
     /// `shutdown()`: wait this long after closing stdin before SIGTERM, and again before SIGKILL.
     public var shutdownGrace: Double = 2
     /// Extra arguments and environment for the driver process (tests use these to pick a fake driver's mode).

@@ -28,7 +28,8 @@ public struct RestartTracker: Sendable, Equatable {
         if recent.count >= policy.budget {
             return .giveUp(reason: "\(reason); gave up after \(recent.count) restarts within \(Self.format(policy.window)) s")
         }
-        let delay = min(policy.maxDelay, policy.baseDelay * pow(2, Double(min(consecutive, 60))))
+        let delay = consecutive == 0 ? min(policy.firstDelay, policy.maxDelay)
+            : min(policy.maxDelay, policy.baseDelay * pow(2, Double(min(consecutive - 1, 60))))
         consecutive += 1
         total += 1
         recent.append(now)
@@ -36,6 +37,7 @@ public struct RestartTracker: Sendable, Equatable {
     }
 
     static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        let r = (seconds * 1000).rounded() / 1000
+        return r == r.rounded() ? String(Int(r)) : String(r)
     }
 }

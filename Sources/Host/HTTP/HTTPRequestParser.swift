@@ -28,8 +28,15 @@ public struct HTTPRequestParser: Sendable {
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
-    /// True once some of a request has arrived (for the header timeout: an idle keep-alive is not slow).
+    /// True once the current request's head is parsed and only its body is missing.
     public var hasHead: Bool { head != nil }
+
+    /// The head is in, a body is announced, and the client waits for `100 Continue` before sending it.
+    public var expectsContinue: Bool {
+        guard let head, head.minorVersion == 1, head.header("expect")?.lowercased() == "100-continue" else { return false }
+        if case .length(0) = framing { return false }
+        return true
+    }
 
     public mutating func parse(_ buf: UnsafeRawBufferPointer) -> Result {
         if head == nil {

@@ -11,6 +11,7 @@ extension Connection {
                 if parser.hasHead, !headSeen {
                     headSeen = true
                     timer.headComplete(now: MonotonicClock.now())
+                    if parser.expectsContinue { write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
                 }
                 return
             case .failure(let status, let message):
@@ -32,6 +33,7 @@ extension Connection {
     }
 
     private func dispatch(_ request: HTTPRequest) {
+        loop.counters.httpRequests.add(1, ordering: .relaxed)
         let isUpgrade = request.headers.contains { $0.name == "upgrade" || $0.name.hasPrefix("sec-websocket-") }
         if request.path == loop.options.webSocketPath, isUpgrade {
             upgrade(request)
@@ -70,6 +72,7 @@ extension Connection {
         timer.responseSent(now: now)
         if !inbound.isEmpty { timer.bytesArrived(now: now) }
         processHTTP()
+        if readShut, !awaitingResponse, ws == nil { closeAfterFlush() }  // the peer is done sending
         if inbound.isEmpty, inbound.capacity > 16 << 10 { inbound = [] }
         updateInterest()
     }
@@ -101,6 +104,8 @@ extension Connection {
             let socket = ServerWebSocket(id: id, principal: principal, remoteAddress: remoteAddress, loop: loop,
                                          maxSendBufferBytes: loop.options.maxSendBufferBytes)
             self.socket = socket
+            loop.counters.webSocketsOpened.add(1, ordering: .relaxed)
+            loop.counters.webSocketsOpen.add(1, ordering: .relaxed)
             var leftover = inbound
             inbound = []
             loop.delegate.didOpen(socket)

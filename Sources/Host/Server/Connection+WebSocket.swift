@@ -23,7 +23,7 @@ extension Connection {
     /// A frame queued by `send(text:)`; dropped once the close handshake has begun.
     func sendFrame(_ frame: [UInt8]) {
         socket?.pending.subtract(frame.count, ordering: .relaxed)
-        guard let ws, ws.isOpen, !isClosing else { return }
+        guard ws?.isOpen == true, !isClosing else { return }  // no copy of the machine
         write(frame)
     }
 
@@ -31,8 +31,9 @@ extension Connection {
     func overflowed() {
         guard isOpen else { return }
         loop.logger.warning("send buffer overflow: dropping slow reader", ["remote": remoteAddress, "id": "\(id)"])
+        loop.counters.slowReaderDrops.add(1, ordering: .relaxed)
         ws?.abort(code: WebSocketCloseCode.policyViolation)
-        teardown()
+        teardown("send buffer overflow")
     }
 
     private func perform(_ actions: [WebSocketStateMachine.Action]) {
@@ -40,16 +41,19 @@ extension Connection {
             guard isOpen else { return }
             switch action {
             case .deliver(let text):
+                loop.counters.messagesReceived.add(1, ordering: .relaxed)
                 if let socket { loop.delegate.didReceive(text: text, from: socket) }
             case .write(let bytes):
                 write(bytes)
             case .closeTCP:
+                loop.logger.debug("websocket \(id) closing with \(ws?.closeCode ?? 0)")
+                if ws?.failedWith != nil { loop.counters.protocolErrors.add(1, ordering: .relaxed) }
                 closeAfterFlush()
                 notifyClosed()
             case .drop:
-                teardown()
+                teardown("dropped (ping or close timeout)")
             }
         }
-        if let ws, !ws.isOpen { socket?.markClosed() }
+        if ws?.isOpen == false { socket?.markClosed() }
     }
 }

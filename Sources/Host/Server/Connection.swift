@@ -18,6 +18,8 @@ final class Connection {
     private var registered: UInt32
     var closing = Closing.no
     var readShut = false
+    /// Reading stopped because the peer is not taking what we send.
+    var sendPaused = false
 
     // HTTP mode.
     var inbound: [UInt8] = []
@@ -51,7 +53,7 @@ final class Connection {
     /// What epoll should report: reads unless paused (EOF seen, or too much unsent or unprocessed data).
     var interest: UInt32 {
         var e: UInt32 = 0
-        let paused = outbound.count > loop.options.readPauseBytes || (awaitingResponse && inbound.count > 64 << 10)
+        let paused = sendPaused || (awaitingResponse && inbound.count > 64 << 10)
         if !readShut, !paused { e |= CS_EPOLLIN | CS_EPOLLRDHUP }
         if !outbound.isEmpty { e |= CS_EPOLLOUT }
         return e
@@ -59,6 +61,9 @@ final class Connection {
 
     func updateInterest() {
         guard isOpen else { return }
+        // Hysteresis: pause above the watermark, resume below half of it, so epoll is not re-armed per write.
+        let pause = loop.options.readPauseBytes
+        if outbound.count > pause { sendPaused = true } else if outbound.count <= pause / 2 { sendPaused = false }
         let want = interest
         if want != registered {
             registered = want
@@ -72,6 +77,7 @@ final class Connection {
             guard isOpen, !readShut else { break }
             let n = cs_read_some(fd, buf.baseAddress, buf.count)
             if n > 0 {
+                loop.counters.bytesReceived.add(n, ordering: .relaxed)
                 received(UnsafeMutableRawBufferPointer(rebasing: buf[0..<n]))
                 if n < buf.count { break }
             } else if n == 0 {
@@ -80,7 +86,7 @@ final class Connection {
             } else if n == -Int(EAGAIN) {
                 break
             } else {
-                teardown()
+                teardown("read error")
                 return
             }
         }
@@ -101,10 +107,11 @@ final class Connection {
     private func peerClosed() {
         readShut = true
         switch closing {
-        case .lingering: teardown()
+        case .lingering: teardown("EOF while lingering")
         case .afterFlush: break  // finish flushing; the lingering step sees readShut
         case .no:
-            if ws != nil { teardown() } else if awaitingResponse { closeAfterResponse = true } else { teardown() }
+            // A client may half-close after pipelining requests: answer them all, then close.
+            if ws != nil || !awaitingResponse { teardown("EOF") }
         }
     }
 
@@ -120,11 +127,12 @@ final class Connection {
         while isOpen, !outbound.isEmpty {
             let n = outbound.withUnsentBytes { cs_send_some(fd, $0.baseAddress, $0.count) }
             if n > 0 {
+                loop.counters.bytesSent.add(n, ordering: .relaxed)
                 outbound.consume(n)
             } else if n == -Int(EAGAIN) {
                 break
             } else {
-                teardown()
+                teardown("send error")
                 return
             }
         }
@@ -144,14 +152,14 @@ final class Connection {
     private func finishClose() {
         _ = cs_shutdown_write(fd)
         // Everything is sent; while shutting down there is no point waiting for the peer's FIN.
-        if readShut || loop.isShuttingDown { teardown(); return }
+        if readShut || loop.isShuttingDown { teardown("closed after flush"); return }
         closing = .lingering(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds)
     }
 
     func tick(now: Double) {
         switch closing {
         case .afterFlush(let deadline), .lingering(let deadline):
-            if now >= deadline { teardown() }
+            if now >= deadline { teardown("close deadline") }
             return
         case .no:
             break
@@ -160,7 +168,7 @@ final class Connection {
             tickWebSocket(now: now)
         } else if !awaitingResponse, let expiry = timer.expired(now: now) {
             switch expiry {
-            case .idle: teardown()
+            case .idle: teardown("keep-alive idle")
             case .slowRequest: failHTTP(status: 408, message: "request not completed in time")
             }
         }
@@ -168,7 +176,7 @@ final class Connection {
 
     func shutdown() {
         if case .lingering = closing {
-            teardown()
+            teardown("shutdown")
         } else if ws != nil {
             closeWebSocket(code: WebSocketCloseCode.goingAway, reason: "server shutting down")
         } else if awaitingResponse {
@@ -178,13 +186,15 @@ final class Connection {
         }
     }
 
-    func teardown() {
+    func teardown(_ reason: String) {
         guard isOpen else { return }
         isOpen = false
+        loop.logger.debug("connection \(id) from \(remoteAddress) closed: \(reason)")
         _ = cs_epoll_del(loop.epollFD, fd)
         _ = cs_close_fd(fd)
         loop.connections[id] = nil
-        loop.openCount.subtract(1, ordering: .relaxed)
+        loop.counters.open.subtract(1, ordering: .relaxed)
+        if socket != nil { loop.counters.webSocketsOpen.subtract(1, ordering: .relaxed) }
         outbound = OutboundBuffer()
         inbound = []
         notifyClosed()

@@ -16,10 +16,12 @@ final class EventLoop: @unchecked Sendable {
     let epollFD: Int32
     let wakeFD: Int32
     let listenFD: Int32
-    let openCount = Atomic<Int>(0)
+    let counters: ServerCounters
 
-    private let jobs = Mutex<[LoopJob]>([])
-    private let loopThreadID = Atomic<UInt>(0)
+    /// The queue, and whether the loop is (about to be) blocked in epoll_wait: only then does a post need
+    /// the eventfd. Both live under one lock so a post can never slip between the check and the sleep.
+    private struct JobQueue { var jobs: [LoopJob] = []; var sleeping = false }
+    private let jobs = Mutex(JobQueue())
     private let nextID = Atomic<UInt64>(2)
 
     // Loop-thread state.
@@ -32,8 +34,10 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPaused = false
     let tickInterval: Double
 
-    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger, listenFD: Int32) throws {
+    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger,
+         counters: ServerCounters, listenFD: Int32) throws {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
+        self.counters = counters
         self.listenFD = listenFD
         epollFD = cs_epoll_create()
         guard epollFD >= 0 else { throw ServerError.system("epoll_create1", cs_errno()) }
@@ -52,28 +56,31 @@ final class EventLoop: @unchecked Sendable {
         _ = cs_close_fd(wakeFD)
     }
 
-    var isOnLoopThread: Bool { loopThreadID.load(ordering: .relaxed) == UInt(pthread_self()) }
-
     func makeID() -> UInt64 { nextID.add(1, ordering: .relaxed).newValue }
 
-    /// Thread-safe: queue a job and wake the loop (no wake needed from the loop itself or if one is pending).
+    /// Thread-safe: queue a job; wake the loop only if it sleeps (a busy loop drains the queue before sleeping).
     func post(_ job: LoopJob) {
-        let wasEmpty = jobs.withLock { q in
-            let e = q.isEmpty
-            q.append(job)
-            return e
+        let wake = jobs.withLock { q in
+            q.jobs.append(job)
+            let w = q.sleeping
+            q.sleeping = false
+            return w
         }
-        if wasEmpty, !isOnLoopThread { _ = cs_eventfd_signal(wakeFD) }
+        if wake { _ = cs_eventfd_signal(wakeFD) }
     }
 
     func run() {
-        loopThreadID.store(UInt(pthread_self()), ordering: .relaxed)
         var events = [UInt32](repeating: 0, count: 256)
         var tokens = [UInt64](repeating: 0, count: 256)
         var nextTick = MonotonicClock.now() + tickInterval
         while running {
-            let wait = max(0, Int32(((nextTick - MonotonicClock.now()) * 1000).rounded(.up)))
+            let canSleep = jobs.withLock { q in
+                q.sleeping = q.jobs.isEmpty
+                return q.sleeping
+            }
+            let wait = canSleep ? max(0, Int32(((nextTick - MonotonicClock.now()) * 1000).rounded(.up))) : 0
             let n = cs_epoll_wait(epollFD, &events, &tokens, 256, wait)
+            if canSleep { jobs.withLock { $0.sleeping = false } }
             if n > 0 {
                 for i in 0..<Int(n) { handle(event: events[i], token: tokens[i]) }
             }
@@ -88,7 +95,7 @@ final class EventLoop: @unchecked Sendable {
                 nextTick = now + tickInterval
             }
         }
-        for c in Array(connections.values) { c.teardown() }
+        for c in Array(connections.values) { c.teardown("loop stopped") }
         _ = cs_close_fd(listenFD)
     }
 
@@ -99,6 +106,8 @@ final class EventLoop: @unchecked Sendable {
         default:
             guard let c = connections[token] else { return }
             if event & (CS_EPOLLIN | CS_EPOLLERR | CS_EPOLLHUP | CS_EPOLLRDHUP) != 0 { c.readable() }
+            // ERR/HUP cannot be masked and stay signalled: the socket is dead in both directions, finish it.
+            if event & (CS_EPOLLERR | CS_EPOLLHUP) != 0 { c.teardown("socket error or hang-up"); return }
             if event & CS_EPOLLOUT != 0, c.isOpen { c.flush() }
         }
     }
@@ -106,9 +115,9 @@ final class EventLoop: @unchecked Sendable {
     private func drainJobs() {
         while true {
             let batch = jobs.withLock { q -> [LoopJob] in
-                if q.isEmpty { return [] }
-                let b = q
-                q.removeAll(keepingCapacity: true)
+                if q.jobs.isEmpty { return [] }
+                let b = q.jobs
+                q.jobs = []
                 return b
             }
             if batch.isEmpty { return }
@@ -182,6 +191,7 @@ final class EventLoop: @unchecked Sendable {
             }
             if connections.count >= options.maxConnections {
                 _ = cs_close_fd(fd)
+                counters.rejected.add(1, ordering: .relaxed)
                 continue
             }
             let remote = addr.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -191,7 +201,8 @@ final class EventLoop: @unchecked Sendable {
                 continue
             }
             connections[c.id] = c
-            openCount.add(1, ordering: .relaxed)
+            counters.accepted.add(1, ordering: .relaxed)
+            counters.open.add(1, ordering: .relaxed)
         }
     }
 

@@ -14,6 +14,7 @@ public final class HTTPServer: Sendable {
     private let routes: any HTTPRouteHandler
     private let logger: Logger
     private let state = Mutex<Running?>(nil)
+    private let counters = ServerCounters()
 
     public init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger) {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
@@ -28,15 +29,14 @@ public final class HTTPServer: Sendable {
             var port: Int32 = 0
             let fd = cs_tcp_listen(options.host, Int32(options.port), Int32(options.listenBacklog), &port)
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
-            let loop: EventLoop
             do {
-                loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, listenFD: fd)
+                let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd)
+                let thread = try LoopThread { loop.run() }
+                running = Running(loop: loop, thread: thread)
             } catch {
                 _ = cs_close_fd(fd)
                 throw error
             }
-            let thread = try LoopThread { loop.run() }
-            running = Running(loop: loop, thread: thread)
             logger.debug("listening", ["host": options.host, "port": "\(port)", "nofile": "\(limit)"])
             return Int(port)
         }
@@ -50,7 +50,8 @@ public final class HTTPServer: Sendable {
         running.thread.join()
     }
 
-    public var openConnectionCount: Int {
-        state.withLock { $0?.loop.openCount.load(ordering: .relaxed) ?? 0 }
-    }
+    public var openConnectionCount: Int { counters.open.load(ordering: .relaxed) }
+
+    /// Transport counters since `init` (for metrics).
+    public var stats: ServerStats { counters.snapshot }
 }

@@ -30,6 +30,7 @@ final class ServerWebSocket: WebSocketConnection {
             return false
         }
         loop.post(.send(id: id, frame: frame))
+        loop.counters.messagesSent.add(1, ordering: .relaxed)
         return true
     }
 

@@ -121,7 +121,9 @@ extension SessionManager {
                 let message: String
                 switch e.kind {
                 case .cancelled: message = "cancelled"
-                case .crashed: message = "The \(driver.name) driver crashed during the execution: \(e.message)"
+                case .crashed:
+                    // The supervisor's message already names the driver and the restart; don't say it twice.
+                    message = e.message.contains("crashed") ? e.message : "The \(driver.name) driver crashed during the execution: \(e.message)"
                 case .timedOut: message = "Timed out: \(e.message)"
                 case .unavailable: message = "Runtime unavailable: \(e.message)"
                 case .remote: message = e.message

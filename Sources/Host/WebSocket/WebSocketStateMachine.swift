@@ -29,6 +29,9 @@ public struct WebSocketStateMachine: Sendable {
     private var decoder = WebSocketFrameDecoder(requireMask: true)
     private var frameOpcode = WebSocketOpcode.text
     private var frameFin = true
+    private var frameLength: UInt64 = 0
+    /// The payload of the current single-frame message, still in the caller's buffer (valid until frameEnd).
+    nonisolated(unsafe) private var direct: UnsafeRawBufferPointer?
     private var messageOpcode: WebSocketOpcode?
     private var message: [UInt8] = []
     private var validator = UTF8Validator()
@@ -37,6 +40,8 @@ public struct WebSocketStateMachine: Sendable {
     private var pingDeadline: Double?
     /// The code to report to the application once the connection ends.
     public private(set) var closeCode: UInt16?
+    /// Set when the server closed because the peer broke the protocol (1002, 1003, 1007, 1009).
+    public private(set) var failedWith: UInt16?
 
     public init(configuration: Configuration = Configuration(), now: Double) {
         self.configuration = configuration
@@ -110,6 +115,7 @@ public struct WebSocketStateMachine: Sendable {
     }
 
     private mutating func fail(_ code: UInt16, actions: inout [Action]) {
+        if failedWith == nil { failedWith = code }
         if case .open = phase {
             actions.append(.write(WebSocketFrameEncoder.closeFrame(code: code)))
             closeCode = code
@@ -123,6 +129,7 @@ public struct WebSocketStateMachine: Sendable {
     private mutating func startFrame(_ h: WebSocketFrameHeader, actions: inout [Action]) -> Bool {
         frameOpcode = h.opcode
         frameFin = h.fin
+        frameLength = h.length
         if h.opcode.isControl {
             control.removeAll(keepingCapacity: true)
             return true
@@ -139,7 +146,6 @@ public struct WebSocketStateMachine: Sendable {
             fail(WebSocketCloseCode.messageTooBig, actions: &actions)
             return false
         }
-        if h.fin, message.isEmpty, h.length <= 1 << 20 { message.reserveCapacity(Int(h.length)) }
         return true
     }
 
@@ -154,7 +160,13 @@ public struct WebSocketStateMachine: Sendable {
             fail(code, actions: &actions)
             return false
         }
-        message.append(contentsOf: chunk)
+        // Fast path: a whole unfragmented message in one read is delivered straight from the read buffer
+        // (frameEnd follows at once, within this same `receive`); anything else is assembled in `message`.
+        if frameFin, message.isEmpty, UInt64(chunk.count) == frameLength {
+            direct = UnsafeRawBufferPointer(chunk)
+        } else {
+            message.append(contentsOf: chunk)
+        }
         return true
     }
 
@@ -170,13 +182,19 @@ public struct WebSocketStateMachine: Sendable {
             if !frameFin { return }
             let opcode = messageOpcode
             messageOpcode = nil
-            defer { message.removeAll(keepingCapacity: message.capacity <= 64 << 10) }
+            let directBytes = direct
+            direct = nil
+            defer { message.removeAll(keepingCapacity: message.capacity <= 4 << 10) }
             if closing { return }
             guard validator.isComplete else {
                 fail(opcode == .binary ? WebSocketCloseCode.unsupportedData : WebSocketCloseCode.invalidPayload, actions: &actions)
                 return
             }
-            actions.append(.deliver(String(decoding: message, as: UTF8.self)))
+            if let directBytes {
+                actions.append(.deliver(String(decoding: directBytes, as: UTF8.self)))
+            } else {
+                actions.append(.deliver(String(decoding: message, as: UTF8.self)))
+            }
         }
     }
 

@@ -43,6 +43,7 @@ final class DriverProcess: @unchecked Sendable {
         if !stdinClosed { FD.close(stdinFd) }
         if waitExit(timeoutMs: 5000) != nil { FD.close(stdoutFd); return }
         _ = kill(pid, SIGKILL)
+        guard exitStatus == nil else { FD.close(stdoutFd); return }
         var a: Int32 = 0, b: Int32 = 0, c: Int32 = 0, d: Int32 = 0
         _ = cs_wait(pid, 0, &a, &b, &c, &d)
         FD.close(stdoutFd)
@@ -60,6 +61,7 @@ final class DriverProcess: @unchecked Sendable {
 
     func closeStdin() { FD.close(stdinFd); stdinClosed = true }
     private var stdinClosed = false
+    private var exitStatus: Int?
 
     /// The next message, or nil on timeout/EOF. Events are recorded by request id as they pass.
     func nextMessage(timeoutMs: Int = 30_000) -> DriverMessage? {
@@ -115,10 +117,14 @@ final class DriverProcess: @unchecked Sendable {
 
     /// Waits for the driver to exit; its exit code, or nil if still running after the timeout.
     func waitExit(timeoutMs: Int) -> Int? {
+        if let exitStatus { return exitStatus }
         let deadline = MonotonicClock.nowMs() + Int64(timeoutMs)
         while MonotonicClock.nowMs() < deadline {
             var a: Int32 = 0, code: Int32 = 0, c: Int32 = 0, d: Int32 = 0
-            if cs_wait(pid, 1, &a, &code, &c, &d) > 0 { return a != 0 ? Int(code) : -Int(d) }
+            if cs_wait(pid, 1, &a, &code, &c, &d) > 0 {
+                exitStatus = a != 0 ? Int(code) : -Int(d)
+                return exitStatus
+            }
             usleep(10_000)
         }
         return nil

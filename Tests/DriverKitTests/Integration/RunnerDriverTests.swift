@@ -39,6 +39,7 @@ extension RealDrivers {
         #expect(r["stdout"] == "1\n" && r["exitCode"] == 0 && r["timedOut"] == false)
         let e = try #require(exec(d, rc.exitThree))
         #expect(e["exitCode"] == 3)
+        #expect(d.nonProtocolLines.isEmpty)
     }
 
     @Test(arguments: RuntimeCase.all)
@@ -97,6 +98,23 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func cancel_WhileTheRunnerIsStillStarting_AnswersAtOnce(_ rc: RuntimeCase) throws {
+        let d = try DriverProcess(rc.driver)
+        let ws = TestWorkspace()
+        defer { ws.remove() }
+        _ = d.handshake()
+        _ = d.result("session.open", ws.openParams("s1"))  // returns before the runner is up
+        let start = MonotonicClock.nowMs()
+        let id = d.send("execute", ["session": "s1", "code": .string(rc.sleepLong)])
+        usleep(20_000)
+        _ = d.send("cancel", ["request": .int(id)])
+        guard case .result(_, let r)? = d.wait(id) else { Issue.record("no result"); return }
+        #expect(r["cancelled"] == true)
+        #expect(MonotonicClock.nowMs() - start < 3000)
+        #expect(d.result("execute", ["session": "s1", "code": .string(rc.printOne)])?["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func timeout_KillsTheRun_AndTheNextRunWorks(_ rc: RuntimeCase) throws {
         let (d, ws) = try open(rc)
         defer { ws.remove() }
@@ -136,6 +154,81 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func sessionClose_KillsEveryProcessOfTheSession_AndRemovesItsCgroup(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc, stateful: true)  // stateful sessions keep background processes
+        defer { ws.remove() }
+        // A process that escaped the job's process group keeps running after the job...
+        _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sleep 300 >/dev/null 2>&1 &"]])
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+        #expect(!Self.processes(uid: ws.uid).isEmpty)
+        let cgroups = Self.cgroups(rc.driver, pid: d.pid)
+        #expect(!cgroups.isEmpty)
+        // ...until the session closes.
+        #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)
+        // Killed processes may linger a moment as zombies until their (host) reaper collects them.
+        var left = Self.processes(uid: ws.uid)
+        for _ in 0..<100 where !left.isEmpty {
+            usleep(10_000)
+            left = Self.processes(uid: ws.uid)
+        }
+        #expect(left.isEmpty)
+        #expect(Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+        #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)  // idempotent
+    }
+
+    @Test func pythonScripts_RunLikeANewInterpreter() throws {
+        let (d, ws) = try open(.python)
+        defer { ws.remove() }
+        try "X = 42\n".write(toFile: ws.path + "/data.py", atomically: true, encoding: .utf8)
+        try "import sys, data\nprint(sys.argv[1:], __name__, __file__, data.X)\ndef f():\n    raise ValueError('x')\nf()\n"
+            .write(toFile: ws.path + "/calc.py", atomically: true, encoding: .utf8)
+        let r = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["calc.py", "a"]]))
+        #expect(r["stdout"] == "['a'] __main__ /workspace/calc.py 42\n")
+        #expect(r["exitCode"] == 1)
+        #expect(r["stderr"]?.string?.contains("File \"/workspace/calc.py\", line 4, in f") == true)
+        let missing = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["/workspace/nope.py"]]))
+        #expect(missing["exitCode"] == 2)
+        let version = try #require(d.result("shell", ["session": "s1", "command": "python3", "args": ["-V"]]))
+        #expect(version["stdout"]?.string?.hasPrefix("Python 3") == true)
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func backgroundProcesses_DoNotOutliveTheirExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        // Leaves the job's process group and keeps printing.
+        let bg = try #require(d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "setsid sh -c 'while true; do echo leak; sleep 0.01; done' &"]]))
+        #expect(bg["exitCode"] == 0)
+        usleep(100_000)
+        let r = try #require(exec(d, rc.printOne))
+        #expect(r["stdout"] == "1\n")
+    }
+
+    @Test(arguments: RuntimeCase.all)
+    func sigterm_ReleasesSessionsAndExitsZero(_ rc: RuntimeCase) throws {
+        let (d, ws) = try open(rc)
+        defer { ws.remove() }
+        #expect(exec(d, rc.printOne)?["stdout"] == "1\n")
+        #expect(!Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+        kill(d.pid, SIGTERM)
+        #expect(d.waitExit(timeoutMs: 5000) == 0)
+        #expect(Self.cgroups(rc.driver, pid: d.pid).isEmpty)
+    }
+
+    static func processes(uid: Int) -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return all.filter { name in
+            guard Int(name) != nil, let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8) else { return false }
+            return status.split(separator: "\n").contains { $0.hasPrefix("Uid:") && $0.split(separator: "\t").dropFirst().first == Substring(String(uid)) }
+        }
+    }
+
+    static func cgroups(_ driver: String, pid: Int32) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/memory/codebeaker")) ?? []
+        return names.filter { $0.hasPrefix("\(driver)-\(pid)-") }
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func unknownSession_IsSessionNotFound(_ rc: RuntimeCase) throws {
         let d = try DriverProcess(rc.driver)
         _ = d.handshake()
@@ -144,4 +237,22 @@ extension RealDrivers {
         }
     }
 }
+}
+
+extension RealDrivers {
+    @Suite struct MissingRuntimeTests {
+        @Test(arguments: RuntimeCase.all)
+        func missingInterpreter_ReportsUnavailableWithHint_AndRefusesSessions(_ rc: RuntimeCase) throws {
+            let d = try DriverProcess(rc.driver, env: ["CODEBEAKER_DRIVER_INTERPRETER": "/nonexistent/\(rc.driver)"])
+            let caps = try #require(d.handshake()?["capabilities"])
+            #expect(caps["available"] == false)
+            #expect(caps["unavailableReason"]?.string?.contains("/nonexistent") == true)
+            #expect(caps["installHint"]?.string?.contains("apt-get install") == true)
+            let ws = TestWorkspace()
+            defer { ws.remove() }
+            guard case .error(_, -32002, _, _)? = d.call("session.open", ws.openParams("s1")) else {
+                Issue.record("expected -32002"); return
+            }
+        }
+    }
 }

@@ -46,6 +46,11 @@ final class ConformanceHarness: Sendable {
     }
 
     var exit: DriverExit? { recorder.state.withLock { $0.exit } }
+
+    /// Why an answer did not come: the driver died, or it was too slow.
+    func noReply(within seconds: Int) -> String {
+        exit.map { "the driver \($0)" } ?? "no reply within \(seconds) s"
+    }
     var violations: [String] { recorder.state.withLock { $0.violations } }
 
     func sendRaw(_ bytes: [UInt8]) -> Bool { process.send(bytes) }
@@ -68,7 +73,8 @@ final class ConformanceHarness: Sendable {
                 return s.messages[start...].firstIndex(where: predicate).map { ($0, s.messages[$0]) }
             }
             if let found { return found }
-            if DriverClock.now() >= deadline { return nil }
+            // Every line is delivered before the exit is recorded, so a dead driver has nothing more to say.
+            if DriverClock.now() >= deadline || exit != nil { return nil }
             try? await Task.sleep(for: .milliseconds(10))
         }
     }

@@ -3,7 +3,7 @@ import Glibc
 
 extension ConformanceKit {
     static func checkUnknownMethod(_ h: ConformanceHarness) async -> ConformanceCheck {
-        guard let r = await h.call("conformance.no-such-method", [:], timeout: 10) else { return .fail("unknown-method", "no reply within 10 s") }
+        guard let r = await h.call("conformance.no-such-method", [:], timeout: 10) else { return .fail("unknown-method", h.noReply(within: 10)) }
         let code = r.rpcErrorCode
         return code == DriverWire.ErrorCode.methodNotFound ? .pass("unknown-method", "-32601")
             : .fail("unknown-method", "expected error -32601, got \(code.map(String.init) ?? r.description.prefix(200).description)")
@@ -19,7 +19,7 @@ extension ConformanceKit {
         let start = h.messageCount
         _ = h.sendRaw(Array("{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"ping\",, this is not json\n".utf8))
         guard let (_, r) = await h.wait(from: start, timeout: 10, { $0["error"] != nil && $0["id"] == .null }) else {
-            return .fail(name, "no error reply with id null within 10 s")
+            return .fail(name, h.exit.map { "the driver \($0) after the malformed line" } ?? "no error reply with id null within 10 s")
         }
         guard r.rpcErrorCode == DriverWire.ErrorCode.parseError else { return .fail(name, "expected error -32700, got \(r.rpcErrorCode.map(String.init) ?? "none")") }
         return await answersPing(h, timeout: 10) ? .pass(name, "-32700, then answered ping") : .fail(name, "no ping reply after the malformed line")
@@ -44,10 +44,9 @@ extension ConformanceKit {
             "{\"a\":" + String(repeating: "[", count: 10000) + "}",
         ]
         for line in typed { _ = h.sendRaw(Array((line + "\n").utf8)) }
-        var huge = Array("{\"jsonrpc\":\"2.0\",\"id\":990,\"method\":\"ping\",\"params\":{\"pad\":\"".utf8)
-        huge.append(contentsOf: repeatElement(UInt8(ascii: "a"), count: DriverWire.maxLineBytes + 1024))
-        huge.append(contentsOf: Array("\"}}\n".utf8))
-        guard h.sendRaw(huge) else { return .fail(name, "the driver stopped reading its stdin") }
+        let huge = Array("{\"jsonrpc\":\"2.0\",\"id\":990,\"method\":\"ping\",\"params\":{\"pad\":\"".utf8)
+            + [UInt8](repeating: UInt8(ascii: "a"), count: DriverWire.maxLineBytes + 1024) + Array("\"}}\n".utf8)
+        guard h.sendRaw(huge) else { return .fail(name, h.exit.map { "the driver \($0)" } ?? "the driver stopped reading its stdin") }
         guard await answersPing(h, timeout: 30) else {
             return .fail(name, h.exit.map { "the driver \($0)" } ?? "no ping reply within 30 s after garbage")
         }
@@ -66,7 +65,7 @@ extension ConformanceKit {
         let name = "version-mismatch"
         guard let h = try? ConformanceHarness(executable: executable, logger: logger) else { return (.fail(name, "could not start a second process"), nil) }
         let params: JSONValue = ["protocolVersions": [999], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
-        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, "no reply within 10 s"), h) }
+        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), h) }
         guard let code = r.rpcErrorCode else { return (.fail(name, "a host speaking only [999] must get an error, got \(r.description.prefix(160))"), h) }
         let message = r["error"]?["message"]?.string ?? ""
         if code == DriverWire.ErrorCode.versionMismatch { return (.pass(name, "-32001: \(message)"), h) }

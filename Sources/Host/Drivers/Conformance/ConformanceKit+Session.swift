@@ -6,18 +6,18 @@ extension ConformanceKit {
     static let sessionCheckNames = ["session-open", "execute-streaming", "nonzero-exit", "cancel", "session-close"]
 
     /// Opens a session on a temporary workspace and runs the language's snippets through it.
-    static func sessionChecks(_ h: ConformanceHarness, capabilities caps: JSONValue, language: String?) async -> [ConformanceCheck] {
+    static func sessionChecks(_ h: ConformanceHarness, capabilities caps: JSONValue, language: String?,
+                              add: (ConformanceCheck) -> Void) async {
         if caps["available"]?.bool == false {
             let why = "runtime unavailable: \(caps["unavailableReason"]?.string ?? "no reason given")"
-            return sessionCheckNames.map { .fail($0, why) }
+            return sessionCheckNames.forEach { add(.fail($0, why)) }
         }
         let lang = language ?? caps["languages"]?.array?.first?["name"]?.string
         let snippets = ConformanceSnippets.forLanguage(lang)
         let streaming = caps["streaming"]?.bool ?? false
-        guard let workspace = makeWorkspace() else { return sessionCheckNames.map { .fail($0, "could not create a temporary workspace") } }
+        guard let workspace = makeWorkspace() else { return sessionCheckNames.forEach { add(.fail($0, "could not create a temporary workspace")) } }
         defer { try? FileManager.default.removeItem(atPath: workspace) }
 
-        var checks: [ConformanceCheck] = []
         let open = await h.call("session.open", [
             "session": .string(sessionId), "workspace": .string(workspace), "language": JSONValue(lang), "handle": nil,
             "options": ["memoryLimitMB": 512, "cpuShares": 1024, "pidsLimit": 256, "network": false, "stateful": false,
@@ -25,11 +25,12 @@ extension ConformanceKit {
                         "permissions": [:], "env": [:]],
         ], timeout: 120)
         guard let handle = open?["result"]?["handle"]?.string else {
-            let why = open == nil ? "no reply within 120 s" : open?.rpcErrorCode != nil
+            let why = open == nil ? h.noReply(within: 120) : open?.rpcErrorCode != nil
                 ? "error \(open!.rpcErrorCode!): \(open!["error"]?["message"]?.string ?? "")" : "result.handle must be a string"
-            return [.fail("session-open", why)] + sessionCheckNames.dropFirst().map { .fail($0, "skipped: session.open failed") }
+            add(.fail("session-open", why))
+            return sessionCheckNames.dropFirst().forEach { add(.fail($0, "skipped: session.open failed")) }
         }
-        checks.append(.pass("session-open", "language \(lang ?? "shell"), handle \(handle.prefix(40))"))
+        add(.pass("session-open", "language \(lang ?? "shell"), handle \(handle.prefix(40))"))
 
         func send(_ p: ConformanceSnippets.Program, stream: Bool) -> Int {
             let (method, params) = request(p, handle: handle, language: lang, stream: stream)
@@ -39,28 +40,27 @@ extension ConformanceKit {
         // Streamed hello world: ordered events, all before the result, adding up to its stdout.
         let helloId = send(snippets.hello, stream: true)
         if let (index, r) = await h.response(to: helloId, timeout: 60) {
-            checks.append(checkStreamed(r, index: index, events: h.events(for: helloId), streaming: streaming))
+            add(checkStreamed(r, index: index, events: h.events(for: helloId), streaming: streaming))
         } else {
-            checks.append(.fail("execute-streaming", "no result within 60 s"))
+            add(.fail("execute-streaming", h.noReply(within: 60)))
         }
 
         let failId = send(snippets.failing, stream: false)
         if let (_, r) = await h.response(to: failId, timeout: 60) {
-            if let code = r.rpcErrorCode { checks.append(.fail("nonzero-exit", "a failing program must give a result, not error \(code)")) }
-            else if let exit = r["result"]?["exitCode"]?.int, exit != 0 { checks.append(.pass("nonzero-exit", "exitCode \(exit)")) }
-            else { checks.append(.fail("nonzero-exit", "expected a non-zero exitCode, got \(r["result"]?["exitCode"]?.description ?? "none")")) }
+            if let code = r.rpcErrorCode { add(.fail("nonzero-exit", "a failing program must give a result, not error \(code)")) }
+            else if let exit = r["result"]?["exitCode"]?.int, exit != 0 { add(.pass("nonzero-exit", "exitCode \(exit)")) }
+            else { add(.fail("nonzero-exit", "expected a non-zero exitCode, got \(r["result"]?["exitCode"]?.description ?? "none")")) }
         } else {
-            checks.append(.fail("nonzero-exit", "no result within 60 s"))
+            add(.fail("nonzero-exit", h.noReply(within: 60)))
         }
 
-        checks.append(await checkCancel(h, sleepId: send(snippets.sleeping, stream: false)))
+        add(await checkCancel(h, sleepId: send(snippets.sleeping, stream: false)))
 
         let closed = await h.call("session.close", ["session": .string(sessionId), "handle": .string(handle)], timeout: 30)
         let again = await h.call("session.close", ["session": .string(sessionId), "handle": .string(handle)], timeout: 30)
-        if closed?["result"]?["closed"]?.bool != true { checks.append(.fail("session-close", "expected result {closed:true}, got \(closed?.description ?? "no reply")")) }
-        else if again?["result"] == nil { checks.append(.fail("session-close", "closing twice must not be an error, got \(again?.description ?? "no reply")")) }
-        else { checks.append(.pass("session-close", "idempotent")) }
-        return checks
+        if closed?["result"]?["closed"]?.bool != true { add(.fail("session-close", "expected result {closed:true}, got \(closed?.description ?? "no reply")")) }
+        else if again?["result"] == nil { add(.fail("session-close", "closing twice must not be an error, got \(again?.description ?? "no reply")")) }
+        else { add(.pass("session-close", "idempotent")) }
     }
 
     static func request(_ p: ConformanceSnippets.Program, handle: String, language: String?, stream: Bool) -> (String, JSONValue) {

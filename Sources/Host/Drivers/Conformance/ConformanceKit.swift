@@ -17,7 +17,15 @@ public enum ConformanceKit {
     public static func run(executable: String, language: String?, logger: Logger,
                            report: (@Sendable (ConformanceCheck) -> Void)?) async -> [ConformanceCheck] {
         var checks: [ConformanceCheck] = []
-        func add(_ c: ConformanceCheck) { checks.append(c); report?(c) }
+        var last = DriverClock.now()
+        func add(_ c: ConformanceCheck) {
+            var c = c
+            let now = DriverClock.now()
+            c.durationMs = Int((now - last) * 1000)
+            last = now
+            checks.append(c)
+            report?(c)
+        }
         guard access(executable, X_OK) == 0 else {
             add(.fail("spawn", "\(executable) is not an executable file"))
             return checks
@@ -31,7 +39,7 @@ public enum ConformanceKit {
         add(handshake)
         if let caps {
             add(checkCapabilities(caps))
-            for c in await sessionChecks(main, capabilities: caps, language: language) { add(c) }
+            await sessionChecks(main, capabilities: caps, language: language, add: add)
         }
         add(await checkUnknownMethod(main))
         add(await checkMalformedLine(main))
@@ -50,6 +58,13 @@ public enum ConformanceKit {
     /// Entry point of `codebeaker driver-test`. Prints `PASS name` / `FAIL name: why` lines and a summary;
     /// returns 0 iff every check passed, 2 on a usage error.
     public static func runCommand(arguments: [String]) async -> Int32 {
+        await runCommand(arguments: arguments, output: { FileHandle.standardOutput.write(Data($0.utf8)) },
+                         errors: { FileHandle.standardError.write(Data($0.utf8)) })
+    }
+
+    /// `runCommand` with its output redirected (tests).
+    public static func runCommand(arguments: [String], output: @escaping @Sendable (String) -> Void,
+                                  errors: @escaping @Sendable (String) -> Void) async -> Int32 {
         var path: String?
         var language: String?
         var i = 0
@@ -60,24 +75,24 @@ public enum ConformanceKit {
             } else if a.hasPrefix("--language=") {
                 language = String(a.dropFirst("--language=".count))
             } else if a == "-h" || a == "--help" {
-                FileHandle.standardOutput.write(Data("\(usage)\n".utf8)); return 0
+                output("\(usage)\n"); return 0
             } else if path == nil && !a.hasPrefix("-") {
                 path = a
             } else {
-                FileHandle.standardError.write(Data("driver-test: unexpected argument \(a)\n\(usage)\n".utf8))
+                errors("driver-test: unexpected argument \(a)\n\(usage)\n")
                 return 2
             }
             i += 1
         }
         guard let path else {
-            FileHandle.standardError.write(Data("\(usage)\n".utf8))
+            errors("\(usage)\n")
             return 2
         }
         let checks = await run(executable: path, language: language, logger: Logger("driver-test"), report: { c in
-            FileHandle.standardOutput.write(Data("\(c)\n".utf8))
+            output("\(c)\n")
         })
         let passed = checks.filter(\.passed).count
-        FileHandle.standardOutput.write(Data("\(passed) passed, \(checks.count - passed) failed\n".utf8))
+        output("\(passed) passed, \(checks.count - passed) failed\n")
         return passed == checks.count ? 0 : 1
     }
 
@@ -86,7 +101,7 @@ public enum ConformanceKit {
     static func checkHandshake(_ h: ConformanceHarness) async -> (ConformanceCheck, JSONValue?) {
         let name = "handshake"
         let params: JSONValue = ["protocolVersions": [1], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
-        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, "no reply within 10 s"), nil) }
+        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), nil) }
         if let code = r.rpcErrorCode { return (.fail(name, "error \(code): \(r["error"]?["message"]?.string ?? "")"), nil) }
         guard let result = r["result"], result["protocolVersion"]?.int == 1 else {
             return (.fail(name, "result.protocolVersion must be 1, got \(r["result"]?["protocolVersion"]?.description ?? "nothing")"), nil)

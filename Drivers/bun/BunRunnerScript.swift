@@ -1,0 +1,190 @@
+/// The Bun runner: one bun process per session sandbox. Each execution is a fresh module file
+/// (`/tmp/cb/exec_N.ts`, TypeScript transpiled by Bun); a runtime plugin resolves its relative imports
+/// against /workspace. Channels as for Deno (see BunRuntime.command): fd 7 control in, fd 6 control out,
+/// fd 1/2 the current job's output, fd 0 /dev/null.
+let bunRunnerScript = #"""
+// CodeBeaker Bun runner. Protocol: docs/driver-protocol.md "Runner protocol" (see RunnerProcess).
+import { plugin } from "bun";
+import fs from "node:fs";
+import vm from "node:vm";
+import { Readable } from "node:stream";
+import { Worker } from "node:worker_threads";
+
+// --stateful: executions share one global scope (`var`, `let`, `const` persist), run as scripts.
+const STATEFUL = process.argv.includes("--stateful");
+const transpiler = new Bun.Transpiler({ loader: "ts" });
+
+plugin({
+  name: "codebeaker-workspace",
+  setup(build) {
+    // `import './x.ts'` in an execution means /workspace/x.ts, as if the program lived there.
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (!args.importer || !args.importer.startsWith("/tmp/cb/")) return undefined;
+      return { path: require("node:path").resolve("/workspace", args.path) };
+    });
+  },
+});
+
+function writeAll(fd, s) {
+  const b = Buffer.from(s);
+  let off = 0;
+  while (off < b.length) {
+    try { off += fs.writeSync(fd, b, off, b.length - off); } catch (e) { if (e.code !== "EAGAIN") return; }
+  }
+}
+function send(o) { writeAll(6, JSON.stringify(o) + "\n"); }
+function writeErr(s) { writeAll(2, s); }
+
+fs.mkdirSync("/tmp/cb", { recursive: true });
+const reader = new Worker("/opt/codebeaker/bun-control.js");
+let ctlBuf = "";
+reader.on("message", (chunk) => {
+  if (chunk === null) realExit(0);
+  ctlBuf += Buffer.from(chunk).toString("utf8");
+  let i;
+  while ((i = ctlBuf.indexOf("\n")) >= 0) {
+    const line = ctlBuf.slice(0, i);
+    ctlBuf = ctlBuf.slice(i + 1);
+    let m;
+    try { m = JSON.parse(line); } catch { continue; }
+    if (m.op === "exec") start(m);
+    else if (m.op === "cancel" && job && job.id === m.id) finish({ cancelled: true, exitCode: null, signal: 9 });
+  }
+});
+
+class ExitSignal extends Error { constructor(code) { super("exit"); this.code = code; } }
+const realExit = process.exit.bind(process);
+process.exit = (code) => { throw new ExitSignal(code === undefined ? (process.exitCode || 0) : code | 0); };
+
+let job = null;
+const timers = new Set();
+const rt = { setTimeout, setInterval, clearTimeout, clearInterval };
+globalThis.setTimeout = (fn, ms, ...a) => {
+  const t = rt.setTimeout((...x) => { timers.delete(t); if (typeof fn === "function") fn(...x); }, ms, ...a);
+  timers.add(t);
+  return t;
+};
+globalThis.setInterval = (fn, ms, ...a) => { const t = rt.setInterval(fn, ms, ...a); timers.add(t); return t; };
+globalThis.clearTimeout = (t) => { timers.delete(t); rt.clearTimeout(t); };
+globalThis.clearInterval = (t) => { timers.delete(t); rt.clearInterval(t); };
+const baseEnv = { ...process.env };
+
+// A job's stdin: fs.readFileSync(0 | "/dev/stdin") and process.stdin read the request's `stdin`.
+const realReadFileSync = fs.readFileSync;
+fs.readFileSync = function (p, opts) {
+  if (job && (p === 0 || p === "/dev/stdin" || p === "/proc/self/fd/0")) {
+    const b = Buffer.from(job.stdin);
+    const enc = typeof opts === "string" ? opts : opts && opts.encoding;
+    return enc ? b.toString(enc) : b;
+  }
+  return realReadFileSync.apply(this, arguments);
+};
+let jobStdin = Readable.from([]);
+try { Object.defineProperty(process, "stdin", { configurable: true, get: () => jobStdin }); } catch {}
+
+function start(m) {
+  const j = { id: m.id, done: false, file: `/tmp/cb/exec_${m.id}.ts`, stdin: m.stdin == null ? "" : String(m.stdin) };
+  jobStdin = Readable.from(j.stdin ? [j.stdin] : []);
+  job = j;
+  reader.unref();
+  j.deadline = rt.setTimeout(() => finish({ timedOut: true, exitCode: null, signal: 9 }), m.timeoutMs || 30000);
+  j.deadline.unref();
+  if (m.kind !== "code") {
+    writeErr("bun runner: shell jobs are run by the driver\n");
+    finish({ exitCode: 126 });
+    return;
+  }
+  process.exitCode = undefined;
+  for (const k of Object.keys(process.env)) if (!(k in baseEnv)) delete process.env[k];
+  Object.assign(process.env, baseEnv, m.env || {});
+  try { process.chdir(m.cwd || "/workspace"); } catch {}
+  if (STATEFUL) { runScript(j, m.code); return; }
+  try { fs.writeFileSync(j.file, m.code); } catch (e) {
+    writeErr("bun runner: cannot stage the program: " + e + "\n");
+    finish({ exitCode: 70 });
+    return;
+  }
+  import(j.file).then(() => { j.evaluated = true; }, (e) => onUncaught(e));
+  // The job ends at 'beforeExit': when its module, timers and I/O have all settled.
+}
+
+// Stateful sessions: the program runs as a script in the runner's global scope, so its declarations persist.
+function runScript(j, code) {
+  let js;
+  try { js = transpiler.transformSync(code); } catch (e) { onUncaught(e); return; }
+  let r;
+  try {
+    r = vm.runInThisContext(js, { filename: "[eval]" });
+  } catch (e) {
+    if (!(e instanceof SyntaxError) || !/await/.test(code)) { onUncaught(e); return; }
+    // Top-level await: run the program as an async function body (its declarations stay local).
+    try { r = vm.runInThisContext("(async () => {\n" + js + "\n})()", { filename: "[eval]" }); } catch (e2) { onUncaught(e2); return; }
+  }
+  if (r && typeof r.then === "function") r.then(() => {}, (e) => onUncaught(e));
+}
+
+// Globals a finished program created are removed, so the next one starts clean (unless stateful).
+let baseline = null;
+function resetGlobals() {
+  if (STATEFUL || !baseline) return;
+  for (const k of Object.getOwnPropertyNames(globalThis)) {
+    if (!baseline.has(k)) { try { delete globalThis[k]; } catch {} }
+  }
+}
+
+function finish(r) {
+  const j = job;
+  if (!j || j.done) return;
+  j.done = true;
+  job = null;
+  rt.clearTimeout(j.deadline);
+  for (const t of timers) { rt.clearTimeout(t); rt.clearInterval(t); }
+  timers.clear();
+  try { fs.unlinkSync(j.file); } catch {}
+  resetGlobals();
+  const code = r.exitCode === undefined ? null : r.exitCode;
+  send({ op: "done", id: j.id, exitCode: code, signal: r.signal || null, timedOut: !!r.timedOut,
+         cancelled: !!r.cancelled, reason: r.reason || null });
+  reader.ref();
+  // A job stopped early may have left work running: start over with a fresh runner.
+  if (r.timedOut || r.cancelled) realExit(0);
+}
+
+function formatError(e) {
+  if (e && typeof e.stack === "string") {
+    const lines = e.stack.split("\n").filter((l) => !/bun-runner\.ts|node:|native/.test(l));
+    return lines.join("\n").replaceAll(/\/tmp\/cb\/exec_\d+\.ts/g, "/workspace/[eval].ts") + "\n";
+  }
+  return "error: " + String(e) + "\n";
+}
+
+function onUncaught(e) {
+  const j = job;
+  if (!j || j.done) { if (!(e instanceof ExitSignal)) writeErr("bun runner: error outside a job: " + formatError(e)); return; }
+  if (e instanceof ExitSignal) { finish({ exitCode: e.code }); return; }
+  writeErr(formatError(e));
+  finish({ exitCode: 1 });
+}
+
+process.on("uncaughtException", onUncaught);
+process.on("unhandledRejection", onUncaught);
+process.on("beforeExit", () => {
+  if (job && !job.done) finish({ exitCode: process.exitCode || 0 });
+  reader.ref();
+});
+baseline = new Set(Object.getOwnPropertyNames(globalThis));
+send({ op: "ready", pid: process.pid });
+"""#
+
+/// Blocking reads of the control pipe (fd 7) in a worker thread, so the runner can unref it during a job.
+let bunControlScript = #"""
+const { parentPort } = require("node:worker_threads");
+const fs = require("node:fs");
+const buf = Buffer.alloc(1 << 16);
+while (true) {
+  let n = 0;
+  try { n = fs.readSync(7, buf, 0, buf.length, null); } catch (e) { if (e.code === "EAGAIN") continue; n = 0; }
+  if (n <= 0) { parentPort.postMessage(null); break; }
+  parentPort.postMessage(new Uint8Array(buf.subarray(0, n)));
+}
+"""#

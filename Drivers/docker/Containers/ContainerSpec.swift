@@ -1,0 +1,88 @@
+import DriverProtocol
+
+/// Everything that goes into `POST /containers/create` for a session container.
+struct ContainerSpec: Sendable, Equatable {
+    enum WorkspaceMount: Sendable, Equatable {
+        /// A pool slot, filled later by `WorkspaceSlots.attach` (propagates via rslave).
+        case slot(hostPath: String)
+        /// The session's workspace directly (cold create on a local engine).
+        case direct(hostPath: String)
+        /// Remote engine: the workspace cannot be shared; /workspace is a container-local tmpfs.
+        case none
+    }
+
+    var image: String
+    var memoryMB: Int
+    var cpuShares: Int
+    var pidsLimit: Int
+    var network: Bool
+    var workspace: WorkspaceMount
+    /// Host path of the static cb-runner to bind read-only, or nil to use `runnerInImage`.
+    var runnerHostPath: String?
+    var runnerInImage: String = "/usr/local/bin/cb-runner"
+    var labels: [String: String]
+    var env: [String] = []
+    var tmpfsMB: Int = 512
+
+    static let runnerMountPoint = "/.codebeaker/cb-runner"
+
+    var runnerPath: String { runnerHostPath == nil ? runnerInImage : Self.runnerMountPoint }
+
+    var json: JSONValue {
+        var mounts: [JSONValue] = []
+        var tmpfs: JSONObject = ["/tmp": .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777")]
+        switch workspace {
+        case .slot(let path):
+            mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace",
+                           "BindOptions": ["Propagation": "rslave"]])
+        case .direct(let path):
+            mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace"])
+        case .none:
+            tmpfs["/workspace"] = .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777")
+        }
+        if let runnerHostPath {
+            mounts.append(["Type": "bind", "Source": .string(runnerHostPath), "Target": .string(Self.runnerMountPoint), "ReadOnly": true])
+        }
+        let bytes = memoryMB * 1024 * 1024
+        let host: JSONObject = [
+            "NetworkMode": .string(network ? "bridge" : "none"),
+            "Memory": .int(bytes),
+            "MemorySwap": .int(bytes),
+            "CpuShares": .int(cpuShares),
+            "PidsLimit": .int(pidsLimit),
+            "ReadonlyRootfs": true,
+            "Tmpfs": .object(tmpfs),
+            "Mounts": .array(mounts),
+            // cb-runner (pid 1, uid 0) needs only these to fork runs as the session uid and kill them;
+            // the runs themselves end up with no capabilities at all (setresuid to non-root clears them,
+            // and no-new-privileges stops setuid binaries from regaining any).
+            "CapDrop": ["ALL"],
+            "CapAdd": ["SETUID", "SETGID", "KILL"],
+            "SecurityOpt": ["no-new-privileges"],
+            "LogConfig": ["Type": "none", "Config": .object(JSONObject())],
+            "IpcMode": "private",
+        ]
+        var labelObject = JSONObject()
+        for (k, v) in labels.sorted(by: { $0.key < $1.key }) { labelObject[k] = .string(v) }
+        var o: JSONObject = [
+            "Image": .string(image),
+            "Entrypoint": [.string(runnerPath)],
+            "Cmd": .array([]),
+            "User": "0:0",
+            "WorkingDir": "/workspace",
+            "Labels": .object(labelObject),
+            "OpenStdin": true, "StdinOnce": false,
+            "AttachStdin": true, "AttachStdout": true, "AttachStderr": true, "Tty": false,
+            "NetworkDisabled": .bool(!network),
+            "HostConfig": .object(host),
+        ]
+        if !env.isEmpty { o["Env"] = JSONValue(env) }
+        return .object(o)
+    }
+
+    /// The body of `POST /containers/{id}/update` for new limits.
+    static func updateBody(memoryMB: Int, cpuShares: Int, pidsLimit: Int) -> JSONValue {
+        let bytes = memoryMB * 1024 * 1024
+        return ["Memory": .int(bytes), "MemorySwap": .int(bytes), "CpuShares": .int(cpuShares), "PidsLimit": .int(pidsLimit)]
+    }
+}

@@ -1,0 +1,62 @@
+import DriverProtocol
+import Testing
+@testable import codebeaker_driver_docker
+
+@Suite struct ContainerSpecTests {
+    static let spec = ContainerSpec(image: "codebeaker-python", memoryMB: 256, cpuShares: 512, pidsLimit: 64, network: false,
+                                    workspace: .slot(hostPath: "/pool/abc"), runnerHostPath: "/cache/cb-runner",
+                                    labels: ["codebeaker.driver": "docker", "codebeaker.session": "s_1"])
+
+    @Test func lockedDownByDefault() {
+        let j = Self.spec.json
+        let h = j["HostConfig"]
+        #expect(h?["NetworkMode"] == "none")
+        #expect(j["NetworkDisabled"] == true)
+        #expect(h?["Memory"] == .int(256 << 20))
+        #expect(h?["MemorySwap"] == .int(256 << 20))
+        #expect(h?["CpuShares"] == 512)
+        #expect(h?["PidsLimit"] == 64)
+        #expect(h?["ReadonlyRootfs"] == true)
+        #expect(h?["CapDrop"] == ["ALL"])
+        #expect(h?["SecurityOpt"] == ["no-new-privileges"])
+        #expect(h?["Tmpfs"]?["/tmp"]?.string?.hasPrefix("rw,exec,nosuid,nodev") == true)
+        #expect(j["Labels"]?["codebeaker.session"] == "s_1")
+    }
+
+    @Test func slotMountPropagatesAndRunnerIsReadOnly() {
+        let mounts = Self.spec.json["HostConfig"]?["Mounts"]?.array ?? []
+        #expect(mounts.count == 2)
+        #expect(mounts[0]["Target"] == "/workspace" && mounts[0]["BindOptions"]?["Propagation"] == "rslave")
+        #expect(mounts[1]["Target"] == .string(ContainerSpec.runnerMountPoint) && mounts[1]["ReadOnly"] == true)
+        #expect(Self.spec.json["Entrypoint"] == [.string(ContainerSpec.runnerMountPoint)])
+    }
+
+    @Test func networkOptionSelectsBridge() {
+        var s = Self.spec
+        s.network = true
+        #expect(s.json["HostConfig"]?["NetworkMode"] == "bridge")
+        #expect(s.json["NetworkDisabled"] == false)
+    }
+
+    @Test func remoteEngineGetsAWorkspaceTmpfsAndTheImagesRunner() {
+        var s = Self.spec
+        s.workspace = .none
+        s.runnerHostPath = nil
+        #expect(s.json["HostConfig"]?["Tmpfs"]?["/workspace"] != nil)
+        #expect(s.json["HostConfig"]?["Mounts"] == [])
+        #expect(s.json["Entrypoint"] == ["/usr/local/bin/cb-runner"])
+    }
+
+    @Test func containerNamesAreSanitized() {
+        #expect(ContainerLabels.containerName(session: "s_ab-1.x") == "codebeaker-s_ab-1.x")
+        #expect(ContainerLabels.containerName(session: "s/../é") == "codebeaker-s_..__")
+    }
+
+    @Test func languagesResolveByAlias() {
+        #expect(DockerLanguage.find("py")?.defaultImage == "codebeaker-python")
+        #expect(DockerLanguage.find("NODE")?.name == "javascript")
+        #expect(DockerLanguage.find("golang")?.command("/tmp/a.go") == ["go", "run", "/tmp/a.go"])
+        #expect(DockerLanguage.find("dotnet")?.builtIn == false)
+        #expect(DockerLanguage.find("cobol") == nil)
+    }
+}

@@ -1,0 +1,61 @@
+import DriverKit
+import Testing
+
+@Suite struct SandboxTests {
+    func config(network: Bool = false) -> SandboxConfig {
+        var c = SandboxConfig(workspace: "/srv/ws/s1", uid: 100123, gid: 100124)
+        c.network = network
+        c.readOnlyBinds = [.init("/var/lib/codebeaker/runners/python/runner.py", "/opt/codebeaker/runner.py")]
+        c.env = ["FOO": "bar"]
+        c.etcDir = "/var/lib/codebeaker/etc/100123-100124"
+        return c
+    }
+
+    /// The value after `flag` (the first occurrence), for reading argv.
+    func pairs(_ a: [String], _ flag: String, arity: Int) -> [[String]] {
+        var out: [[String]] = []
+        var i = 0
+        while i < a.count {
+            if a[i] == flag, i + arity < a.count { out.append(Array(a[(i + 1)...(i + arity)])); i += arity }
+            i += 1
+        }
+        return out
+    }
+
+    @Test func arguments_UnshareEverything_AndShareNetOnlyWhenAllowed() {
+        let a = Sandbox.arguments(config(), command: ["python3", "x.py"])
+        #expect(a.first == "/usr/bin/bwrap")
+        #expect(a.contains("--unshare-all") && a.contains("--die-with-parent") && a.contains("--new-session"))
+        #expect(!a.contains("--share-net"))
+        #expect(Sandbox.arguments(config(network: true), command: ["x"]).contains("--share-net"))
+    }
+
+    @Test func arguments_BindWorkspaceWritable_SystemReadOnly_AndNothingElseOfTheHost() {
+        let a = Sandbox.arguments(config(), command: ["x"])
+        #expect(pairs(a, "--bind", arity: 2) == [["/srv/ws/s1", "/workspace"]])
+        let ro = pairs(a, "--ro-bind", arity: 2)
+        #expect(ro.contains(["/usr", "/usr"]))
+        #expect(ro.contains(["/var/lib/codebeaker/runners/python/runner.py", "/opt/codebeaker/runner.py"]))
+        #expect(ro.contains(["/var/lib/codebeaker/etc/100123-100124/passwd", "/etc/passwd"]))
+        let sources = ro.map { $0[0] } + pairs(a, "--ro-bind-try", arity: 2).map { $0[0] }
+        for secret in ["/root", "/home", "/etc/shadow", "/etc", "/"] { #expect(!sources.contains(secret)) }
+        #expect(pairs(a, "--tmpfs", arity: 1) == [["/tmp"]])
+        #expect(pairs(a, "--size", arity: 1) == [[String(64 << 20)]])
+    }
+
+    @Test func arguments_SetIdentityCwdAndAClearedEnvironment() {
+        let a = Sandbox.arguments(config(), command: ["python3", "x.py"])
+        #expect(pairs(a, "--uid", arity: 1) == [["100123"]] && pairs(a, "--gid", arity: 1) == [["100124"]])
+        #expect(pairs(a, "--chdir", arity: 1) == [["/workspace"]])
+        #expect(a.contains("--clearenv"))
+        let env = Dictionary(uniqueKeysWithValues: pairs(a, "--setenv", arity: 2).map { ($0[0], $0[1]) })
+        #expect(env["HOME"] == "/workspace" && env["FOO"] == "bar" && env["PATH"] != nil)
+        #expect(Array(a.suffix(3)) == ["--", "python3", "x.py"])
+    }
+
+    @Test func processSpec_SwitchesToTheSessionUidWithNoNewPrivs() {
+        let s = Sandbox.processSpec(config(), command: ["x"])
+        #expect(s.uid == 100123 && s.gid == 100124 && s.noNewPrivs && s.dieWithParent && s.environment.isEmpty)
+        #expect(s.rlimits.contains(.openFiles(1024)) && s.rlimits.contains(.noCore) && s.rlimits.contains(.fileSizeBytes(256 << 20)))
+    }
+}
