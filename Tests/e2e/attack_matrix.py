@@ -63,7 +63,7 @@ def main(path):
     for c in shared:
         for where, o in rows[c].items():
             out.append(f"| {c.replace('|', '/')} | {where.strip('()')} | {o.replace('|', '/')} |")
-    gaps = [(c, rt, o) for c in order for rt, o in rows[c].items() if o.startswith(("NOT", "GAP"))]
+    gaps = [(c, rt, o) for c in order for rt, o in rows[c].items() if o.startswith(("NOT", "GAP", "BUG"))]
     out += ["", "## Known gaps (strict xfail tests; they fail the suite once fixed, so the marker gets removed)", ""]
     out += [f"- **{c}** ({rt}): {o}" for c, rt, o in gaps] or ["- none"]
     out += ["", NOTES]

@@ -80,7 +80,8 @@ def shell(client, sid, script, timeout=10, rpc_timeout=120):
 
 
 LIST_PROCS = "echo STRAYCHECK; for p in /proc/[0-9]*; do echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\"; done"
-RUNNER_PARTS = ("bwrap", "/opt/codebeaker/runner", "STRAYCHECK")
+# The runner processes themselves: bwrap sandboxes (native runtimes) and the container's init and fork server.
+RUNNER_PARTS = ("bwrap", "/opt/codebeaker/runner", "STRAYCHECK", "/.codebeaker/cb-runner", "/tmp/.cb-")
 
 
 def strays(client, sid):
@@ -115,6 +116,10 @@ def assert_contained(server, client, sid, rt, bystander=None):
     status, body = server.http("/health/live")
     assert status == 200, body
     r = run_code(client, sid, PRINT1[rt.flavor], timeout=20)
+    if not r["success"] and rt.name in RUNNER_DIES_AFTER_KILL and "runner died" in (r["error"] or ""):
+        # Known bug (test_the_execution_after_a_killed_one_succeeds): reported; the rest is still checked.
+        warnings.warn(f"{rt.name}: the execution after a killed one failed: {r['error']}")
+        r = run_code(client, sid, PRINT1[rt.flavor], timeout=20)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
     assert_no_strays(client, sid)
     if bystander is not None:
@@ -140,6 +145,34 @@ class Bystander:
 
     def close(self):
         self.client.close()
+
+
+# ---- known gaps: strict xfails, so a fix makes the suite fail until the marker is removed ----
+
+RUNNER_DIES_AFTER_KILL = {
+    "deno": "the deno runner is SIGKILLed after a job is killed (timeout, cancel): the next execution in the session "
+            "fails with 'the deno runner died (killed by signal 9 (SIGKILL)) during this execution'",
+    "bun": "the bun runner is SIGKILLed after a job is killed (timeout, cancel): the next execution in the session "
+           "fails with 'the bun runner died (killed by signal 9 (SIGKILL)) during this execution'",
+}
+
+KNOWN_GAPS = {
+    ("quota", "python"): "DriverKit gives the workspace no disk quota: RLIMIT_FSIZE caps single files at 256 MB, but a "
+                         "session can fill the host disk with many files (300 MB written here in 3 files)",
+    ("quota", "docker"): "the docker driver gives the workspace no disk quota (300 MB written in 3 files)",
+    ("fsize", "docker"): "the docker driver sets no file-size limit (RLIMIT_FSIZE): one file grew past 256 MB in "
+                         "/workspace, and /tmp took 164 MB",
+    ("fds", "docker"): "the docker driver sets no RLIMIT_NOFILE: code opened ~20,000 fds (the daemon's limit)",
+    ("fds", "bun"): "fd exhaustion in bun breaks its runner: 'bun runner: cannot stage the program: EMFILE'",
+}
+for _rt in ("node", "deno", "bun"):
+    KNOWN_GAPS[("quota", _rt)] = KNOWN_GAPS[("quota", "python")]
+
+
+def known_gap(request, case, rt):
+    reason = KNOWN_GAPS.get((case, rt.name))
+    if reason:
+        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
 
 # ---- the matrix recorder ----

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from attacks_util import RUNTIMES, RUNTIME_IDS, PRINT1, Bystander, assert_contained, outcome_of, record, require, run_code, shell
+from attacks_util import (RUNTIMES, RUNTIME_IDS, PRINT1, RUNNER_DIES_AFTER_KILL, Bystander, assert_contained, known_gap,
+                          outcome_of, record,
+                          require, run_code, shell)
 
 
 @pytest.fixture(scope="module")
@@ -65,11 +67,12 @@ def test_shell_fork_bomb_is_refused_and_an_obfuscated_one_is_contained(srv, rt, 
     r = shell(c, sid, f"echo {encoded} | base64 -d | sh", timeout=3)
     assert "result" in r, r  # it ran; sh may exit at once with its children forking on, until the pids limit
     res = r["result"]["result"]
-    assert res["timedOut"] and not r["result"]["success"], res
+    assert (res["timedOut"] or res["signal"]) and not r["result"]["success"], res
     assert time.monotonic() - start < 30
     assert_contained(srv, c, sid, rt, by)  # includes: no process of the bomb is left
     record("fork bomb, shell, base64-obfuscated (passes the pattern)", rt.name,
-           "contained: pids limit" + (" ('Cannot fork')" if "Cannot fork" in res["stderr"] else "") + ", all killed at the timeout")
+           "contained: pids limit" + (" ('Cannot fork')" if "Cannot fork" in res["stderr"] else "")
+           + (", all killed at the timeout" if res["timedOut"] else f", killed (signal {res['signal']})"))
 
 
 FORK = {
@@ -88,7 +91,7 @@ for (;;) {
 def test_language_fork_bomb_is_contained(srv, rt, att):
     c, sid, by = att
     start = time.monotonic()
-    r = run_code(c, sid, FORK[rt.flavor], timeout=4)
+    r = run_code(c, sid, FORK[rt.flavor], timeout=3)
     assert r["success"] is False and "THROWN" not in r["result"]["stdout"], r
     assert r["result"]["timedOut"] or r["result"]["signal"], r
     assert time.monotonic() - start < 30
@@ -119,10 +122,11 @@ SLEEP = {"py": "import time\ntime.sleep(10**6)", "js": "setInterval(() => {}, 10
 
 
 @pytest.mark.parametrize("case", ["cpu", "sleep"])
-def test_run_past_the_timeout_is_killed(srv, rt, att, case):
+def test_run_past_the_timeout_is_killed(srv, rt, att, case, request):
+    known_gap(request, "timeout", rt)
     c, sid, by = att
     start = time.monotonic()
-    r = run_code(c, sid, (CPU if case == "cpu" else SLEEP)[rt.flavor], timeout=2)
+    r = run_code(c, sid, (CPU if case == "cpu" else SLEEP)[rt.flavor], timeout=1)
     elapsed = time.monotonic() - start
     assert r["success"] is False and r["result"]["timedOut"] is True, r
     assert elapsed < 12, elapsed
@@ -157,9 +161,9 @@ except OSError as e:
 """,
     "js": js("""const fs = mod('fs');
 let n = 0;
-const fd = fs.openSync(PATH, 'w');
 const buf = new Uint8Array(1 << 20);
 try {
+  const fd = fs.openSync(PATH, 'w');
   while (n < LIMIT) { fs.writeSync(fd, buf); n++; }
   console.log('NOFAIL', n);
 } catch (e) { console.log('FAILED', n, e.code); }"""),
@@ -178,7 +182,8 @@ def host_bytes(root):
 
 
 @pytest.mark.parametrize("where,cap_mb", [("/workspace/fill.bin", 256), ("/tmp/fill.bin", 64)], ids=["workspace", "tmp"])
-def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb):
+def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb, request):
+    known_gap(request, "fsize", rt)
     c, sid, by = att
     code = FILL[rt.flavor].replace("PATH", repr(where)).replace("LIMIT", str(cap_mb + 100))
     r = run_code(c, sid, code, timeout=60)
@@ -186,8 +191,8 @@ def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb):
     assert "NOFAIL" not in out, r
     if "FAILED" in out:  # the write failed with an error the program saw (EFBIG / ENOSPC)...
         written = int(out.split()[1])
-    else:  # ...or SIGXFSZ killed it (node does not ignore it)
-        assert r["success"] is False and r["result"]["signal"], r
+    else:  # ...or SIGXFSZ killed it (node does not ignore it; deno's runner dies with its program)
+        assert r["success"] is False and (r["result"]["signal"] or "runner died" in (r["error"] or "")), r
         written = cap_mb
     assert written <= cap_mb, out
     assert host_bytes(srv.workspace_root) <= (cap_mb + 16) << 20
@@ -195,25 +200,23 @@ def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb):
         assert c.execute(sid, {"type": "delete_file", "path": where})["success"]
     assert_contained(srv, c, sid, rt, by)
     record(f"disk fill, one file in {where.rsplit('/', 1)[0]}", rt.name,
-           f"contained: write failed at {written} MB" if "FAILED" in out else outcome_of(r))
+           ("contained: refused before writing (runtime permissions)" if written == 0 else f"contained: write failed at {written} MB")
+           if "FAILED" in out else outcome_of(r))
 
 
 def test_filling_the_workspace_with_many_files_hits_a_quota(srv, rt, att, request):
-    """600 MB in files of 100 MB, each under the per-file limit: a session needs a disk quota to stop this."""
-    if rt.name in ("python", "node", "deno", "bun"):
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=(
-            "DriverKit gives the workspace no disk quota: RLIMIT_FSIZE caps single files at 256 MB, but a session "
-            "can fill the host disk with many files (600 MB written here)")))
+    """300 MB in files of 100 MB, each under the 256 MB per-file limit: only a disk quota stops this."""
+    known_gap(request, "quota", rt)
     c, sid, by = att
     try:
-        r = shell(c, sid, "i=0; while [ $i -lt 6 ]; do head -c 104857600 /dev/zero > /workspace/f$i || "
+        r = shell(c, sid, "i=0; while [ $i -lt 3 ]; do head -c 104857600 /dev/zero > /workspace/f$i || "
                           "{ echo FAILED $i; exit 1; }; i=$((i+1)); done; echo NOFAIL", timeout=120)
         out = r["result"]["result"]["stdout"]
-        record("disk fill, 6 files of 100 MB", rt.name,
-               outcome_of(r) if "FAILED" in out else "NOT CONTAINED: 600 MB written, no workspace quota")
+        record("disk fill, 3 files of 100 MB", rt.name,
+               outcome_of(r) if "FAILED" in out else "NOT CONTAINED: 300 MB written, no workspace quota")
         assert "FAILED" in out, out
     finally:
-        for i in range(6):
+        for i in range(3):
             c.execute(sid, {"type": "delete_file", "path": f"f{i}"})
         assert_contained(srv, c, sid, rt, by)
 
@@ -226,7 +229,8 @@ FLOOD = {
 }
 
 
-def test_100mb_output_flood_is_truncated_and_bounded(srv, rt, att):
+def test_100mb_output_flood_is_truncated_and_bounded(srv, rt, att, request):
+    known_gap(request, "flood", rt)
     c, sid, by = att
     c.send_raw(json.dumps({"jsonrpc": "2.0", "id": 9001, "method": "session.execute", "params": {
         "sessionId": sid, "command": {"type": "execute_code", "code": FLOOD[rt.flavor], "timeout": 60}}}))
@@ -255,17 +259,35 @@ except OSError as e:
 """,
     "js": js("""const fs = mod('fs');
 const fds = [];
+fs.writeFileSync('/workspace/fd.txt', 'x');
 try {
-  while (fds.length < 100000) fds.push(fs.openSync('/dev/null', 'r'));
+  while (fds.length < 100000) fds.push(fs.openSync('/workspace/fd.txt', 'r'));
   console.log('NOFAIL', fds.length);
 } catch (e) { console.log('FAILED', fds.length, e.code); }"""),
 }
 
 
-def test_fd_exhaustion_hits_the_limit(srv, rt, att):
+def test_fd_exhaustion_hits_the_limit(srv, rt, att, request):
     c, sid, by = att
     r = run_code(c, sid, FDS[rt.flavor], timeout=30)
     out = r["result"]["stdout"].split()
-    assert out[:1] == ["FAILED"] and int(out[1]) <= 1024 and out[2] in ("24", "EMFILE"), r
+    known_gap(request, "fds", rt)
+    if not out and "Too many open files" in r["result"]["stderr"]:
+        out = ["FAILED", "?", "EMFILE"]  # deno: the program's own module import failed once the fds were gone
+    assert out[:1] == ["FAILED"] and (out[1] == "?" or int(out[1]) <= 1024) and out[2] in ("24", "EMFILE"), r
     assert_contained(srv, c, sid, rt, by)
     record("fd exhaustion", rt.name, f"contained: EMFILE after {out[1]} fds")
+
+
+def test_the_execution_after_a_killed_one_succeeds(srv, rt, att, request):
+    """A timeout kills the job, not the session: the very next execution must succeed at the first try."""
+    if rt.name in RUNNER_DIES_AFTER_KILL:  # not strict: it depends on timing (reproduced in most runs here)
+        request.node.add_marker(pytest.mark.xfail(strict=False, reason=RUNNER_DIES_AFTER_KILL[rt.name]))
+    c, sid, _ = att
+    for _ in range(2):
+        r = run_code(c, sid, SLEEP[rt.flavor], timeout=2)
+        assert r["result"]["timedOut"], r
+        r = run_code(c, sid, PRINT1[rt.flavor], timeout=20)
+        record("the execution right after a timed-out one", rt.name,
+               "ok" if r["success"] else "BUG: " + (r["error"] or "")[:90])
+        assert r["success"] and r["result"]["stdout"] == "1\n", r
