@@ -109,17 +109,28 @@ def assert_no_strays(client, sid, deadline_s=10):
     assert not left, f"processes survived the execution: {left}"
 
 
+# Seen since main's "runners kill every leftover process after a job" (f8f01de), under load: a plain print(1)
+# fails with one of these (4 of 30 in a row on this machine at load 17). Reported, and proven by
+# test_plain_executions_in_a_row_all_succeed; the containment checks retry it so they still check the rest.
+TRANSIENT = ("runner error: [Errno 32] Broken pipe", "killed by signal 9 (SIGKILL)", "runner died")
+
+
+def print1(client, sid, flavor, tries=3):
+    for attempt in range(tries):
+        r = run_code(client, sid, PRINT1[flavor], timeout=20)
+        if r["success"] or not any(t in (r["error"] or "") for t in TRANSIENT) or attempt == tries - 1:
+            return r
+        warnings.warn(f"print(1) failed transiently (attempt {attempt + 1}): {r['error']}")
+
+
 def assert_contained(server, client, sid, rt, bystander=None):
     """After an attack: the server is up, the same session still runs print(1) and has no process left over,
     and a bystander session is intact."""
     assert server.proc.poll() is None, "server exited:\n" + server.logs()[-3000:]
     status, body = server.http("/health/live")
     assert status == 200, body
-    r = run_code(client, sid, PRINT1[rt.flavor], timeout=20)
-    if not r["success"] and rt.name in RUNNER_DIES_AFTER_KILL and "runner died" in (r["error"] or ""):
-        # Known bug (test_the_execution_after_a_killed_one_succeeds): reported; the rest is still checked.
-        warnings.warn(f"{rt.name}: the execution after a killed one failed: {r['error']}")
-        r = run_code(client, sid, PRINT1[rt.flavor], timeout=20)
+    # Known bugs (test_the_execution_after_a_killed_one_succeeds, TRANSIENT): retried, and the rest still checked.
+    r = print1(client, sid, rt.flavor)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
     assert_no_strays(client, sid)
     if bystander is not None:
@@ -140,7 +151,7 @@ class Bystander:
     def check(self):
         r = self.client.execute(self.sid, {"type": "read_file", "path": "keep.txt"})
         assert r["success"] and r["result"]["content"] == self.marker, r
-        r = run_code(self.client, self.sid, PRINT1[self.rt.flavor], timeout=20)
+        r = print1(self.client, self.sid, self.rt.flavor)
         assert r["success"] and r["result"]["stdout"] == "1\n", r
 
     def close(self):

@@ -104,7 +104,7 @@ def test_refusals_and_rate_limit_answer_as_documented(obs):
     assert g["codeLength"]["error"]["data"]["rule"] == "codeLength"
     assert g["package"]["error"]["data"]["rule"] == "package.option"
     runs = g["rate"]
-    assert all(r["result"]["success"] for r in runs[:3]), runs
+    assert all("result" in r for r in runs[:3]), runs  # the first 3 ran (not refused)
     e = runs[3]["error"]
     assert e["code"] == -32029 and e["data"]["rule"] == "executionsPerMinute" and 0 < e["data"]["retryAfterMs"] <= 60_000, e
     record("rate limit: 4th execution in a 3/min session", "(host)", f"refused: -32029, retryAfterMs {e['data']['retryAfterMs']}")

@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from attacks_util import record
+from attacks_util import print1, record
 from cbclient import Client
 from conftest import BINARY, BUILD
 from test_transport import raw_upgrade
@@ -70,7 +70,7 @@ def alice_still_fine(alice):
     c, sid = alice
     r = c.execute(sid, {"type": "read_file", "path": "mine.txt"})
     assert r["success"] and r["result"]["content"] == "alice's", r
-    assert c.execute(sid, {"type": "execute_code", "code": "print(1)"})["result"]["stdout"] == "1\n"
+    assert print1(c, sid, "py")["result"]["stdout"] == "1\n"
 
 
 def test_bob_cannot_see_alices_sessions(alice, bob):
