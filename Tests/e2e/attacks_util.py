@@ -174,6 +174,8 @@ KNOWN_GAPS = {
     ("fsize", "docker"): "the docker driver sets no file-size limit (RLIMIT_FSIZE): one file grew past 256 MB in "
                          "/workspace, and /tmp took 164 MB",
     ("fds", "docker"): "the docker driver sets no RLIMIT_NOFILE: code opened ~20,000 fds (the daemon's limit)",
+    ("fds", "deno"): "fd exhaustion breaks the deno session: the next execution fails with \"Import "
+                     "'file:///workspace/$exec.ts' failed: Too many open files\" (the job's fds outlive it)",
     ("fds", "bun"): "fd exhaustion in bun breaks its runner: 'bun runner: cannot stage the program: EMFILE'",
 }
 for _rt in ("node", "deno", "bun"):
