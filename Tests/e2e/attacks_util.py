@@ -115,6 +115,14 @@ def assert_no_strays(client, sid, deadline_s=10):
 TRANSIENT = ("runner error: [Errno 32] Broken pipe", "killed by signal 9 (SIGKILL)", "runner died")
 
 
+def xfail_if_transient(r):
+    """An execution that had to succeed failed with the known transient runner error: xfail, naming it."""
+    res = r.get("result", r) if "jsonrpc" in r else r
+    err = (res or {}).get("error") or ""
+    if not (res or {}).get("success") and any(t in err for t in TRANSIENT):
+        pytest.xfail(f"known transient runner failure (see TRANSIENT): {err}")
+
+
 def print1(client, sid, flavor, tries=3):
     for attempt in range(tries):
         r = run_code(client, sid, PRINT1[flavor], timeout=20)
