@@ -11,6 +11,15 @@ import warnings
 import pytest
 
 
+def server_env(**extra):
+    """Env for a test server: its own docker driver instance, because a docker driver starting with the same
+    instance sweeps every container of that instance, other live servers' included
+    (test_a_second_server_leaves_the_first_ones_containers_alone)."""
+    env = {"CODEBEAKER_DOCKER_INSTANCE": "attacks-" + os.urandom(4).hex()}
+    env.update(extra)
+    return env
+
+
 class Runtime:
     def __init__(self, name, create, flavor, driver=None, runtime_type=None):
         self.name = name            # the id in test names and in the matrix

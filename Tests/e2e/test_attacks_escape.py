@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from attacks_util import RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, known_gap, record, require, run_code, shell
+from attacks_util import server_env, RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, known_gap, record, require, run_code, shell
 
 TOKEN = "alice-secret-token-" + os.urandom(8).hex()
 SAUCE = "sauce-" + os.urandom(8).hex()
@@ -17,7 +17,7 @@ SAUCE = "sauce-" + os.urandom(8).hex()
 @pytest.fixture(scope="module")
 def srv():
     from conftest import Server
-    s = Server(env={"CODEBEAKER_TOKENS": f"alice:{TOKEN}", "SECRET_SAUCE": SAUCE})
+    s = Server(env=server_env(CODEBEAKER_TOKENS=f"alice:{TOKEN}", SECRET_SAUCE=SAUCE))
     s.client = lambda **kw: __import__("cbclient").Client(s.url, headers={"Authorization": f"Bearer {TOKEN}"}, **kw)
     yield s
     s.stop()

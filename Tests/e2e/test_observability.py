@@ -13,7 +13,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from attacks_util import record
+from attacks_util import record, server_env
 from cbclient import Client
 
 TOK_A = "obsA-" + os.urandom(12).hex()
@@ -30,7 +30,7 @@ def obs(tmp_path_factory):
     cfg = d / "config.json"
     cfg.write_text(json.dumps({"security": {"auditLogDirectory": str(audit),
                                             "tokens": [{"principal": "carol", "token": TOK_CFG}]}}))
-    s = Server("--config", str(cfg), env={"CODEBEAKER_TOKENS": f"alice:{TOK_A}"})
+    s = Server("--config", str(cfg), env=server_env(CODEBEAKER_TOKENS=f"alice:{TOK_A}"))
     s.audit_dir = str(audit)
     c = Client(s.url, headers={"Authorization": f"Bearer {TOK_A}"})
     deadline = time.monotonic() + 30

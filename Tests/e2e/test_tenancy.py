@@ -12,7 +12,7 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from attacks_util import print1, record, xfail_if_transient
+from attacks_util import server_env, print1, record, xfail_if_transient
 from cbclient import Client
 from conftest import BINARY, BUILD
 from test_transport import raw_upgrade
@@ -24,7 +24,7 @@ TOK_B = "tokB-" + os.urandom(12).hex()
 @pytest.fixture(scope="module")
 def srv():
     from conftest import Server
-    s = Server(env={"CODEBEAKER_TOKENS": f"alice:{TOK_A},bob:{TOK_B}"})
+    s = Server(env=server_env(CODEBEAKER_TOKENS=f"alice:{TOK_A},bob:{TOK_B}"))
     yield s
     s.stop()
 
