@@ -128,6 +128,8 @@ def test_run_past_the_timeout_is_killed(srv, rt, att, case, request):
     start = time.monotonic()
     r = run_code(c, sid, (CPU if case == "cpu" else SLEEP)[rt.flavor], timeout=1)
     elapsed = time.monotonic() - start
+    if not r["result"] or not r["result"]["timedOut"]:
+        xfail_if_transient(r)
     assert r["success"] is False and r["result"]["timedOut"] is True, r
     assert elapsed < 12, elapsed
     assert_contained(srv, c, sid, rt, by)
