@@ -17,18 +17,29 @@ RUNTIMES = ["python", "node", "deno", "bun", "docker"]
 
 NOTES = """## Notes
 
-- **Fixed while writing the suite:** a client pipelining requests without reading the replies grew the server by
-  about 1.7 KB per request (9 MB of requests took RSS from 26 MB to 200 MB): each message became a Task with no
-  per-connection bound, and the transport pauses reading only on unsent reply bytes, which lag behind. Requests
-  in flight are now capped at 1,000 per connection (-32029 `inFlightRequests` beyond, answered without a Task);
-  the same attack now costs under 10 MB (`test_a_client_that_never_reads_cannot_grow_server_memory`).
-- **Fixed:** `codebeaker_driver_restarts_total{driver}` had no series for a driver until its first restart.
+- **Fixed while writing the suite (host):** a client pipelining requests without reading the replies grew the
+  server by about 1.7 KB per request (9 MB of requests took RSS from 26 MB to 200 MB): each message became a Task
+  with no per-connection bound, and the transport pauses reading only on unsent reply bytes, which lag behind.
+  Requests in flight are now capped at 1,000 per connection (-32029 `inFlightRequests` beyond, answered without a
+  Task); the same attack now costs under 10 MB.
+- **Fixed (host):** `codebeaker_driver_restarts_total{driver}` had no series for a driver until its first restart.
+- **Docker driver, multi-server:** a docker driver starting with the same instance label (default `default`)
+  removes every container of that instance it did not create, including a live server's session containers
+  (after 30 s; pool containers at once). The tests give each server its own `CODEBEAKER_DOCKER_INSTANCE`.
+- **Runners (main since f8f01de, "runners kill every leftover process after a job"):** under load, plain
+  `print(1)` runs intermittently fail with `runner error: [Errno 32] Broken pipe` or `killed by signal 9`
+  (python: 4 of 30 in a row at load 17; 284 of 4,000 in the overhead bench), and deno/bun fail the execution
+  right after a killed one (`the deno runner died`). Their tests xfail naming the failure; the containment
+  checks retry them so the rest is still checked.
 - The fork-bomb and `rm -rf /` patterns are a courtesy: the base64-encoded bomb passes them and is held by the
-  pids cgroup and the timeout, which is the point of running it.
-- `/proc/1/cmdline` in the sandbox shows the bwrap command line, which names the host workspace path and the
-  session id: no secret (ids are useless without the owner's token, and the sandbox has no network), but it is
-  host information a stricter sandbox would hide.
-- Security overhead (`bench/security_overhead.py`): see the lead's closing note for the figures of the run.
+  pids limit and the timeout, which is the point of running it.
+- `/proc/1/cmdline` in a bwrap sandbox shows the bwrap command line, with the host workspace path and the
+  session id: no secret (ids are useless without the owner's token, and the sandbox has no network), but host
+  information a stricter sandbox would hide.
+- **Security overhead** (`bench/security_overhead.py`, two release servers, 20 rounds x 100 interleaved pairs,
+  load average 10-20 on 2 cores): p50 7.03 ms with validation and rate limiting on, 7.24 ms off; the paired
+  median difference is -0.31 ms (-4%): no overhead is measurable above this machine's noise (about +-5%). The
+  in-process cost of the checks is about 2 us per execution (docs/security.md), 0.03% of the round trip.
 """
 
 

@@ -76,16 +76,31 @@ def require(server, rt):
 PRINT1 = {"py": "print(1)", "js": "console.log(1)"}
 
 
-def run_code(client, sid, code, timeout=10, rpc_timeout=120, **extra):
+def is_transient(res):
+    return bool(res) and not res.get("success") and any(t in (res.get("error") or "") for t in TRANSIENT)
+
+
+def run_code(client, sid, code, timeout=10, rpc_timeout=120, probe=False, **extra):
+    """`probe`: a check whose output the test needs, retried on the known transient runner failure."""
     cmd = {"type": "execute_code", "code": code, "timeout": timeout}
     cmd.update(extra)
-    return client.execute(sid, cmd, timeout=rpc_timeout)
+    for attempt in range(3 if probe else 1):
+        r = client.execute(sid, cmd, timeout=rpc_timeout)
+        if not is_transient(r):
+            break
+        warnings.warn(f"probe failed transiently: {r['error']}")
+    return r
 
 
-def shell(client, sid, script, timeout=10, rpc_timeout=120):
+def shell(client, sid, script, timeout=10, rpc_timeout=120, probe=False):
     """Runs `sh -c script`; returns the raw JSON-RPC response (it may be a security refusal)."""
-    return client.request("session.execute", {"sessionId": sid, "command": {
-        "type": "execute_shell", "commandName": "sh", "args": ["-c", script], "timeout": timeout}}, timeout=rpc_timeout)
+    for attempt in range(3 if probe else 1):
+        r = client.request("session.execute", {"sessionId": sid, "command": {
+            "type": "execute_shell", "commandName": "sh", "args": ["-c", script], "timeout": timeout}}, timeout=rpc_timeout)
+        if not is_transient(r.get("result")):
+            break
+        warnings.warn(f"probe failed transiently: {r['result']['error']}")
+    return r
 
 
 LIST_PROCS = "echo STRAYCHECK; for p in /proc/[0-9]*; do echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\"; done"
@@ -96,7 +111,7 @@ RUNNER_PARTS = ("bwrap", "/opt/codebeaker/runner", "STRAYCHECK", "/.codebeaker/c
 def strays(client, sid):
     """Processes left in the session's sandbox besides its runner (and this listing itself)."""
     for attempt in range(3):
-        r = shell(client, sid, LIST_PROCS, timeout=10)
+        r = shell(client, sid, LIST_PROCS, timeout=10, probe=True)
         assert "result" in r, r
         if r["result"]["success"] or r["result"]["result"].get("signal") != 9:
             break

@@ -67,6 +67,8 @@ def test_shell_fork_bomb_is_refused_and_an_obfuscated_one_is_contained(srv, rt, 
     r = shell(c, sid, f"echo {encoded} | base64 -d | sh", timeout=3)
     assert "result" in r, r  # it ran; sh may exit at once with its children forking on, until the pids limit
     res = r["result"]["result"]
+    if not res or not (res["timedOut"] or res["signal"]):
+        xfail_if_transient(r)
     assert (res["timedOut"] or res["signal"]) and not r["result"]["success"], res
     assert time.monotonic() - start < 30
     assert_contained(srv, c, sid, rt, by)  # includes: no process of the bomb is left
@@ -92,6 +94,8 @@ def test_language_fork_bomb_is_contained(srv, rt, att):
     c, sid, by = att
     start = time.monotonic()
     r = run_code(c, sid, FORK[rt.flavor], timeout=3)
+    if not r["result"] or not (r["result"]["timedOut"] or r["result"]["signal"]):
+        xfail_if_transient(r)
     assert r["success"] is False and "THROWN" not in r["result"]["stdout"], r
     assert r["result"]["timedOut"] or r["result"]["signal"], r
     assert time.monotonic() - start < 30
@@ -189,6 +193,8 @@ def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb, reques
     c, sid, by = att
     code = FILL[rt.flavor].replace("PATH", repr(where)).replace("LIMIT", str(cap_mb + 100))
     r = run_code(c, sid, code, timeout=60)
+    if "FAILED" not in (r["result"] or {}).get("stdout", ""):
+        xfail_if_transient(r)
     out = r["result"]["stdout"]
     assert "NOFAIL" not in out, r
     if "FAILED" in out:  # the write failed with an error the program saw (EFBIG / ENOSPC)...
