@@ -189,12 +189,12 @@ def host_bytes(root):
 
 @pytest.mark.parametrize("where,cap_mb", [("/workspace/fill.bin", 256), ("/tmp/fill.bin", 64)], ids=["workspace", "tmp"])
 def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb, request):
-    known_gap(request, "fsize", rt)
+    known_gap(request, "fsize", rt, f"disk fill, one file in {where.rsplit('/', 1)[0]}")
     c, sid, by = att
     code = FILL[rt.flavor].replace("PATH", repr(where)).replace("LIMIT", str(cap_mb + 100))
     r = run_code(c, sid, code, timeout=60)
-    if "FAILED" not in (r["result"] or {}).get("stdout", ""):
-        xfail_if_transient(r)
+    if "FAILED" not in (r["result"] or {}).get("stdout", "") and "runner died" not in (r["error"] or ""):
+        xfail_if_transient(r)  # (deno's runner dying with its program at the file limit is an outcome)
     out = r["result"]["stdout"]
     assert "NOFAIL" not in out, r
     if "FAILED" in out:  # the write failed with an error the program saw (EFBIG / ENOSPC)...
@@ -280,7 +280,7 @@ def test_fd_exhaustion_hits_the_limit(srv, rt, att, request):
     r = run_code(c, sid, FDS[rt.flavor], timeout=30)
     xfail_if_transient(r)
     out = r["result"]["stdout"].split()
-    known_gap(request, "fds", rt)
+    known_gap(request, "fds", rt, "fd exhaustion")
     if not out and "Too many open files" in r["result"]["stderr"]:
         out = ["FAILED", "?", "EMFILE"]  # deno: the program's own module import failed once the fds were gone
     assert out[:1] == ["FAILED"] and (out[1] == "?" or int(out[1]) <= 1024) and out[2] in ("24", "EMFILE"), r
