@@ -14,7 +14,9 @@ enum DriverMetrics {
                 if d > 0 { seen[s.name] = total }
                 return d
             }
-            if delta > 0 { metrics.driverRestarts.labels(s.name).increment(by: UInt64(delta)) }
+            // Created even at 0, so every known driver has a restarts series from the first scrape.
+            let restarts = metrics.driverRestarts.labels(s.name)
+            if delta > 0 { restarts.increment(by: UInt64(delta)) }
         }
     }
 }
