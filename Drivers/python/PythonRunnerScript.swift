@@ -529,11 +529,21 @@ def status_of(st):
 def run_forked(job):
     """A job sent to this supervisor over the control channel: hand it to a spare, then supervise it."""
     exits.clear()  # reports of earlier jobs' processes
-    pid, job_w, in_w, st_r = take_spare()
-    payload = json.dumps(job).encode()
-    while payload:
-        n = os.write(job_w, payload)
-        payload = payload[n:]
+    encoded = json.dumps(job).encode()
+    for attempt in range(4):
+        pid, job_w, in_w, st_r = take_spare()
+        payload = encoded
+        try:
+            while payload:
+                n = os.write(job_w, payload)
+                payload = payload[n:]
+            break
+        except BrokenPipeError:
+            # The spare died before it read anything, so the job has not started: take another.
+            for fd in (job_w, in_w, st_r):
+                os.close(fd)
+            if attempt == 3:
+                raise
     os.close(job_w)
     data = (job.get("stdin") or "").encode()
     if not data:

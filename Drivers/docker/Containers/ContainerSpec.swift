@@ -50,6 +50,9 @@ struct ContainerSpec: Sendable, Equatable {
             "MemorySwap": .int(bytes),
             "CpuShares": .int(cpuShares),
             "PidsLimit": .int(pidsLimit),
+            // The same per-process limits as the native sandboxes: open files, and the size of any one file.
+            "Ulimits": [["Name": "nofile", "Soft": 1024, "Hard": 1024],
+                        ["Name": "fsize", "Soft": .int(256 << 20), "Hard": .int(256 << 20)]],
             "ReadonlyRootfs": true,
             "Tmpfs": .object(tmpfs),
             "Mounts": .array(mounts),

@@ -13,7 +13,8 @@ public enum Sandbox {
 
     /// The full argv (bwrap first) that runs `command` inside the sandbox.
     public static func arguments(_ c: SandboxConfig, command: [String]) -> [String] {
-        var a = [bwrapPath, "--unshare-all"]
+        // --disable-userns: code cannot make nested user namespaces (uid 0 inside one is kernel attack surface).
+        var a = [bwrapPath, "--unshare-all", "--unshare-user", "--disable-userns"]
         if c.network { a.append("--share-net") }
         a += ["--die-with-parent", "--new-session",
               "--ro-bind", "/usr", "/usr",
