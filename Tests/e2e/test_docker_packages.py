@@ -93,7 +93,7 @@ def test_npm_installs_a_local_folder_package_and_require_finds_it(docker_ready, 
         w = client.execute(sid, {"type": "write_file", "path": path, "content": content})
         assert w["success"] is True, w
     r = install(client, sid, packages=["./pkg"], manager="npm")
-    assert r["success"] is True, r
+    assert r["success"] is True, (r["result"].get("stdout"), r["result"].get("stderr"))
     assert {"name": "cbhello", "version": "1.2.3"} in r["result"]["installed"], r
     out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbhello')())"})
     assert out["result"]["stdout"] == "hello from cbhello\n", out

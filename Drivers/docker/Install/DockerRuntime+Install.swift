@@ -46,9 +46,9 @@ extension DockerRuntime {
             options.global = options.global || request.global
             let npm = NpmInstaller(tool: .npm, policy: policy)
             var a = npm.arguments(specs: try npm.vetted(request.packages), options: options)
-            a[0] = "/usr/bin/node"; a[1] = Self.npmCli
+            a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
             let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : WorkspacePaths.root + "/node_modules"
-            argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a
+            argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
             script = (DockerInstallScripts.npmPath, DockerInstallScripts.npm)
             extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : WorkspacePaths.root)]
         }

@@ -61,7 +61,7 @@ function snapshot() {
 const before = snapshot();
 const r = spawnSync(process.execPath, process.argv.slice(3), { stdio: "inherit", cwd: "/workspace",
   env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/tmp", npm_config_cache: "/tmp/npm-cache",
-         npm_config_userconfig: "/dev/null", npm_config_globalconfig: "/dev/null", DO_NOT_TRACK: "1",
+         npm_config_userconfig: "/tmp/.cb-npmrc-user", npm_config_globalconfig: "/tmp/.cb-npmrc-global", DO_NOT_TRACK: "1",
          ...(process.env.NODE_EXTRA_CA_CERTS ? { npm_config_cafile: process.env.NODE_EXTRA_CA_CERTS } : {}) } });
 const after = snapshot();
 const installed = Object.keys(after).filter(k => before[k] !== after[k]).sort().map(k => [k, after[k]]);
