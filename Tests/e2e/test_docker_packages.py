@@ -50,6 +50,7 @@ def test_pip_installs_six_in_a_docker_session_and_code_and_shell_import_it(docke
     assert r["success"] is True, (res.get("stdout"), res.get("stderr"))
     assert res["exitCode"] == 0 and {"name": "six", "version": "1.17.0"} in res["installed"], res
     assert res["venv"] == "/workspace/.venv" and res["manager"] == "pip", res
+    print("docker pip install six durationMs", res["durationMs"])
     progress = [n["params"]["message"] for n in client.notifications if n.get("method") == "session.progress"]
     assert any("six" in m for m in progress), progress
     assert installer_containers() == [], "the install container is removed"
@@ -95,6 +96,7 @@ def test_npm_installs_a_local_folder_package_and_require_finds_it(docker_ready, 
     r = install(client, sid, packages=["./pkg"], manager="npm")
     assert r["success"] is True, (r["result"].get("stdout"), r["result"].get("stderr"))
     assert {"name": "cbhello", "version": "1.2.3"} in r["result"]["installed"], r
+    print("docker npm install ./pkg durationMs", r["result"]["durationMs"])
     out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbhello')())"})
     assert out["result"]["stdout"] == "hello from cbhello\n", out
     assert refusal(lambda: install(client, sid, packages=["file:/etc"], manager="npm"))
