@@ -5,14 +5,14 @@ import Testing
 @Suite struct DockerInstallTests {
     @Test func theWrappersResultLineBecomesInstalledAndLeavesTheOutput() {
         let out = "Collecting six==1.17.0\nSuccessfully installed six-1.17.0\n\n"
-            + DockerInstallScripts.marker + #"[["six","1.17.0"]]"# + "\n"
+            + DockerInstallScripts.marker + #" [["six","1.17.0"]]"# + "\n"
         let (text, installed) = DockerRuntime.extractInstalled(out)
         #expect(installed == [.init(name: "six", version: "1.17.0")])
         #expect(text == "Collecting six==1.17.0\nSuccessfully installed six-1.17.0\n")
     }
 
     @Test func bothScriptsPrintTheMarkerTheDriverLooksFor() {
-        #expect(DockerInstallScripts.pip.contains(DockerInstallScripts.marker))
+        #expect(PipBootScript.text.contains(DockerInstallScripts.marker))
         #expect(DockerInstallScripts.npm.contains(DockerInstallScripts.marker))
     }
 

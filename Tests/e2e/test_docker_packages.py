@@ -100,3 +100,24 @@ def test_npm_installs_a_local_folder_package_and_require_finds_it(docker_ready, 
     out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbhello')())"})
     assert out["result"]["stdout"] == "hello from cbhello\n", out
     assert refusal(lambda: install(client, sid, packages=["file:/etc"], manager="npm"))
+
+
+def test_code_planted_in_the_venv_does_not_run_in_the_install_container(docker_ready, client):
+    sid = docker_session(client, "python")
+    assert install(client, sid, packages=[SIX], manager="pip")["success"] is True
+    pth = "/workspace/.venv/lib/python3.11/site-packages/zz_planted.pth"
+    w = client.execute(sid, {"type": "write_file", "path": pth,
+                             "content": "import os; open('/workspace/planted_ran', 'w').write(str(os.getpid()))\n"})
+    assert w["success"] is True, w
+    again = install(client, sid, packages=[SIX], manager="pip")
+    assert again["success"] is True, again
+    try:
+        r = client.execute(sid, {"type": "read_file", "path": "/workspace/planted_ran"})
+        ran = r["success"] is True
+    except RPCError:
+        ran = False
+    assert not ran, "a .pth in the venv ran while the installer had network"
+    # The same file does run in the session's own (offline) container, so the check above can fail.
+    client.execute(sid, {"type": "execute_code", "code": "pass"})
+    r = client.execute(sid, {"type": "read_file", "path": "/workspace/planted_ran"})
+    assert r["success"] is True, r

@@ -34,9 +34,11 @@ extension DockerRuntime {
             if let reqFile { requirements = try await readRequirements(reqFile, session: s, policy: policy) }
             let pip = PipInstaller(policy: policy)
             let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
+            // The shared boot script: the system interpreter (-I) runs Debian's pip as if inside the venv, with
+            // nothing under the user-writable venv importable while the installer has network.
             argv = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
                 + Self.withoutSharedCache(pip.installArguments(plan, offline: false))
-            script = (DockerInstallScripts.pipPath, DockerInstallScripts.pip)
+            script = (DockerInstallScripts.pipPath, PipBootScript.text)
             extra = ["venv": .string(PipInstaller.venv), "cache": "bypassed"]
         default:
             if request.requirementsFile != nil {
@@ -99,7 +101,8 @@ extension DockerRuntime {
                                          pidsLimit: o.pidsLimit, network: true, workspace: .direct(hostPath: s.workspace),
                                          labels: [ContainerLabels.installer: s.id], name: nil, slot: nil)
         let c = try await offPool { [factory] in try factory.create(plan) }
-        var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin"]
+        var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
+                   "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
         // The image's CA bundle is frozen at build time; the Docker host's is the operator's current trust
         // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
         if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
@@ -160,7 +163,8 @@ extension DockerRuntime {
         for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
             guard line.hasPrefix(DockerInstallScripts.marker) else { kept.append(line); continue }
             if kept.last?.isEmpty == true { kept.removeLast() }
-            if let v = try? JSONParser.parse(Array(line.dropFirst(DockerInstallScripts.marker.count).utf8)), let items = v.array {
+            let json = line.dropFirst(DockerInstallScripts.marker.count).drop { $0 == " " }
+            if let v = try? JSONParser.parse(Array(json.utf8)), let items = v.array {
                 for i in items {
                     if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string { installed.append(.init(name: n, version: ver)) }
                 }
