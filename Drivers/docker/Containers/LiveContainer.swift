@@ -14,6 +14,8 @@ enum ContainerLabels {
     static let session = "codebeaker.session"
     static let slot = "codebeaker.slot"
     static let pool = "codebeaker.pool"
+    /// A short-lived install container (value: the session id); owned by no session, swept if left behind.
+    static let installer = "codebeaker.installer"
 
     static let poolNamePrefix = "codebeaker-pool-"
 

@@ -56,7 +56,22 @@ extension DockerRuntime {
         RunnerWire.Run(uid: UInt32(s.options.uid ?? config.defaultUid), gid: UInt32(s.options.gid ?? config.defaultGid),
                        timeoutMs: UInt32(clamping: timeoutMs), maxOutput: UInt32(clamping: maxOutput), cwd: cwd,
                        filePath: file?.0 ?? "", fileContent: file?.1 ?? [], stdin: stdin.map { Array($0.utf8) } ?? [],
-                       argv: argv, env: env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+                       argv: argv, env: Self.packageEnv(s).merging(env) { _, user in user }
+                           .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+    }
+
+    /// What install_packages put in the workspace is visible to every run: the venv's bin first on PATH (so
+    /// `python3`/`pip` are the venv's once it exists) and VIRTUAL_ENV (the fork server adds its site-packages);
+    /// node_modules for `require` from the code file in /tmp. The session's and request's env override these.
+    static func packageEnv(_ s: DockerSession) -> [String: String] {
+        let path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        switch s.language?.name {
+        case "python": return ["PATH": PipInstaller.venv + "/bin:" + path, "VIRTUAL_ENV": PipInstaller.venv]
+        case "javascript":
+            return ["PATH": "/workspace/node_modules/.bin:\(NpmInstaller.globalPrefix)/bin:" + path,
+                    "NODE_PATH": "/workspace/node_modules:\(NpmInstaller.globalPrefix)/lib/node_modules"]
+        default: return [:]
+        }
     }
 
     static let forkServerGone = "fork server unavailable"

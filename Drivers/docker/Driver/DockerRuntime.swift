@@ -26,6 +26,8 @@ final class DockerRuntime: DriverRuntime {
     let opening = Mutex<Set<String>>([])
     let shutdownTask = Mutex<Task<Void, Never>?>(nil)
     let closedWhileOpening = Mutex<Set<String>>([])
+    /// Sessions with an install running (one at a time: two installers writing one venv corrupt it).
+    let installing = Mutex<Set<String>>([])
 
     init(config: DockerDriverConfig, endpoint: DockerEndpoint) {
         self.config = config
@@ -87,7 +89,7 @@ final class DockerRuntime: DriverRuntime {
         let h = health.check(force: false)
         return DriverCapabilities(
             languages: DockerLanguage.capabilities, runtimeType: "Docker", isolationLevel: 9,
-            startupMs: pool.enabled ? 60 : 450, memoryMB: 64, packageManagers: [], stateful: false,
+            startupMs: pool.enabled ? 60 : 450, memoryMB: 64, packageManagers: ["pip", "npm"], stateful: false,
             interrupt: true, streaming: true, networkControl: true, available: h.ok,
             unavailableReason: h.ok ? nil : h.reason,
             installHint: h.ok ? nil : "install Docker (apt-get install docker.io), start dockerd, then build the images "

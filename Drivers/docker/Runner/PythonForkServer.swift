@@ -52,6 +52,7 @@ def child(conn, fds, buf):
     for e in env:
         k, _, v = e.partition("=")
         os.environ[k] = v
+    add_venv()
     code = 0
     try:
         if path:
@@ -91,6 +92,18 @@ def child(conn, fds, buf):
         except BaseException:
             pass
     os._exit(code)
+
+
+def add_venv():
+    """The session venv (install_packages), once it exists: its site-packages ahead of the system's, .pth
+    files processed, as the venv's own interpreter would (the server itself runs /usr/bin/python3)."""
+    venv = os.environ.get("VIRTUAL_ENV")
+    sp = venv and os.path.join(venv, "lib", "python%d.%d" % sys.version_info[:2], "site-packages")
+    if sp and sp not in sys.path and os.path.isdir(sp):
+        import site
+        site.addsitedir(sp)
+        sys.path.remove(sp)
+        sys.path.insert(1, sp)
 
 
 def warm_up():

@@ -3,11 +3,11 @@
 /// Debian's pip *as if* inside the venv (prefix, scheme, shebangs, already-installed detection) while
 /// nothing under the user-writable venv is importable: a `.pth`, `sitecustomize` or a fake `pip`/`keyring`
 /// planted there by session code must not run while the installer has network.
-enum PipBootScript {
-    static let marker = "@@codebeaker-installed@@"
+public enum PipBootScript {
+    public static let marker = "@@codebeaker-installed@@"
     static let fileName = "pip_boot.py"
 
-    static let text = #"""
+    public static let text = #"""
 import importlib.machinery, json, os, re, sys
 
 VENV = sys.argv[1]

@@ -1,0 +1,175 @@
+import DriverKit
+import DriverProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `install` (install_packages): pip into /workspace/.venv (python image) or npm into /workspace/node_modules
+/// (node image), run in a short-lived **sibling container**: same image, same workspace bind, the session's
+/// uid and limits, but with the bridge network. Its only process is the installer; it is removed afterwards.
+/// The session's own container never gets a network, so user code never shares the install's network window.
+/// Names and options go through the shared validators (`PipInstaller.plan`, `NpmOptions`, `PackageSpec`).
+extension DockerRuntime {
+    static let npmCli = "/usr/share/nodejs/npm/bin/npm-cli.js"
+
+    func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+        let s = try session(request.session)
+        guard engine.endpoint.isLocal else {
+            throw DriverError.unsupported("install_packages needs a local Docker engine (the install container binds the session workspace)")
+        }
+        let manager = try Self.manager(for: s, requested: request.manager)
+        guard installing.withLock({ $0.insert(s.id).inserted }) else {
+            throw DriverError.invalidParams("an install is already running in session \(s.id); wait for it to finish")
+        }
+        defer { installing.withLock { _ = $0.remove(s.id) } }
+        let started = MonotonicClock.nowMs()
+        let policy = PackagePolicy.current
+        let argv: [String], script: (String, String), extra: JSONObject
+        switch manager {
+        case "pip":
+            let flags = try PipOptions(request.flags)
+            var requirements: (specs: [String], options: PipOptions)? = nil
+            var reqFile = request.requirementsFile
+            if reqFile == nil && request.packages.isEmpty { reqFile = WorkspacePaths.root + "/requirements.txt" }
+            if let reqFile { requirements = try await readRequirements(reqFile, session: s, policy: policy) }
+            let pip = PipInstaller(policy: policy)
+            let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
+            // The shared boot script: the system interpreter (-I) runs Debian's pip as if inside the venv, with
+            // nothing under the user-writable venv importable while the installer has network.
+            argv = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
+                + Self.withoutSharedCache(pip.installArguments(plan, offline: false))
+            script = (DockerInstallScripts.pipPath, PipBootScript.text)
+            extra = ["venv": .string(PipInstaller.venv), "cache": "bypassed"]
+        default:
+            if request.requirementsFile != nil {
+                throw DriverError.invalidParams("requirementsFile: npm reads /workspace/package.json; call install_packages with no packages to install its dependencies")
+            }
+            var options = try NpmOptions(request.flags)
+            options.global = options.global || request.global
+            let npm = NpmInstaller(tool: .npm, policy: policy)
+            var a = npm.arguments(specs: try npm.vetted(request.packages), options: options)
+            a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
+            let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : WorkspacePaths.root + "/node_modules"
+            argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
+            script = (DockerInstallScripts.npmPath, DockerInstallScripts.npm)
+            extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : WorkspacePaths.root)]
+        }
+        var r = try await runInstaller(s, argv: argv, script: script, timeoutMs: request.timeoutMs,
+                                       progress: ProgressLines(events: events, enabled: request.stream, hiddenPrefix: DockerInstallScripts.marker))
+        let (stdout, installed) = Self.extractInstalled(r.stdout)
+        r.stdout = stdout
+        r.durationMs = Int(MonotonicClock.nowMs() - started)
+        if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "\(manager) exited with status \(code)" }
+        var out = extra
+        out["container"] = "sibling"
+        return InstallOutcome(run: r, installed: installed, manager: manager, extra: out).json
+    }
+
+    /// The session's image decides: python images have pip, node images npm (the host sends its first
+    /// manager when the client named none, so a mismatching alias follows the session).
+    static func manager(for s: DockerSession, requested: String) throws(DriverError) -> String {
+        let known = ["pip", "pip3", "python", "python3", "npm", "node", "nodejs", "javascript"]
+        guard known.contains(requested.lowercased()) else {
+            throw .unsupported("package manager \"\(requested.prefix(40))\" is not available in Docker sessions (pip, npm)")
+        }
+        switch s.language?.name {
+        case "python": return "pip"
+        case "javascript": return "npm"
+        default: throw .unsupported("install_packages in Docker sessions works for python and javascript sessions (this one: \(s.language?.name ?? "custom image"))")
+        }
+    }
+
+    /// The shared wheel cache is a host directory that the install container does not mount.
+    static func withoutSharedCache(_ args: [String]) -> [String] {
+        var out: [String] = [], i = 0
+        while i < args.count {
+            if args[i] == "--find-links", i + 1 < args.count, args[i + 1] == PackageCache.pipSandboxPath { i += 2; continue }
+            out.append(args[i]); i += 1
+        }
+        return out
+    }
+
+    /// Creates the sibling container, runs `argv` as the session uid, removes the container.
+    func runInstaller(_ s: DockerSession, argv: [String], script: (String, String), timeoutMs: Int,
+                      progress: ProgressLines) async throws -> RunResult {
+        // Keeps the orphan sweep away while the install container exists (it belongs to no session or pool).
+        opensStarted.wrappingAdd(1, ordering: .relaxed)
+        openingCount.wrappingAdd(1, ordering: .relaxed)
+        defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
+        let o = s.options
+        let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
+                                         pidsLimit: o.pidsLimit, network: true, workspace: .direct(hostPath: s.workspace),
+                                         labels: [ContainerLabels.installer: s.id], name: nil, slot: nil)
+        let c = try await offPool { [factory] in try factory.create(plan) }
+        var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
+                   "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
+        // The image's CA bundle is frozen at build time; the Docker host's is the operator's current trust
+        // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
+        if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
+            // cb-runner removes a run's file when the run ends: copy it to where the installer reads it.
+            let write = runSpec(s, argv: ["/bin/cp", Self.caPath + ".in", Self.caPath], cwd: "/tmp", env: [:], stdin: nil,
+                                timeoutMs: 10_000, maxOutput: 4096, file: (Self.caPath + ".in", ca))
+            if (await c.channel.run(write)).exit?.exitCode == 0 {
+                for k in ["PIP_CERT", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] { env[k] = Self.caPath }
+            }
+        }
+        var spec = runSpec(s, argv: argv, cwd: WorkspacePaths.root, env: env, stdin: nil, timeoutMs: timeoutMs,
+                           maxOutput: 4 << 20, file: (script.0, Array(script.1.utf8)))
+        spec.env = env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let begun = MonotonicClock.nowMs()
+        let outcome = await c.channel.run(spec, onOutput: { isErr, bytes in
+            progress.feed(isErr ? .stderr : .stdout, String(decoding: bytes, as: UTF8.self))
+        })
+        _ = try? await offPool { [factory] in factory.destroy(c) }
+        return RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
+                                       oomKilled: outcome.exit?.oomKilled ?? false, memoryMB: o.memoryLimitMB)
+    }
+
+    static let caPath = "/tmp/cb-ca-bundle.pem"
+
+    /// The host's CA bundle (Debian's path), or nothing.
+    static func hostCABundle() -> [UInt8] {
+        guard let fd = Optional(open("/etc/ssl/certs/ca-certificates.crt", O_RDONLY | O_CLOEXEC)), fd >= 0 else { return [] }
+        defer { close(fd) }
+        var out: [UInt8] = [], buf = [UInt8](repeating: 0, count: 65536)
+        while out.count < 8 << 20 {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            out += buf[0..<n]
+        }
+        return out
+    }
+
+    /// Reads a requirements file in the session's container (as the session uid, offline), so a symlink in
+    /// the workspace cannot make the driver read a host file; parsed by the shared `RequirementsFile`.
+    func readRequirements(_ file: String, session s: DockerSession, policy: PackagePolicy) async throws -> (specs: [String], options: PipOptions) {
+        guard let path = WorkspacePaths.inside(file) else {
+            throw DriverError.invalidParams("requirementsFile: \"\(file.prefix(60))\" must be a path under /workspace")
+        }
+        let spec = runSpec(s, argv: ["/bin/cat", "--", path], cwd: WorkspacePaths.root, env: [:], stdin: nil,
+                           timeoutMs: 10_000, maxOutput: RequirementsFile.maxBytes + 1, file: nil)
+        let r = try await run(s, spec, timeoutMs: 10_000, events: .discard())
+        guard r.succeeded else {
+            throw DriverError.invalidParams("requirementsFile: cannot read \(path): \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")")
+        }
+        guard !r.stdoutTruncated else { throw DriverError.invalidParams("requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes") }
+        return try RequirementsFile.parse(r.stdout, file: path, policy: policy)
+    }
+
+    /// Splits the wrapper's result line off the installer's output.
+    static func extractInstalled(_ stdout: String) -> (String, [InstallOutcome.Installed]) {
+        var kept: [Substring] = [], installed: [InstallOutcome.Installed] = []
+        for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard line.hasPrefix(DockerInstallScripts.marker) else { kept.append(line); continue }
+            if kept.last?.isEmpty == true { kept.removeLast() }
+            let json = line.dropFirst(DockerInstallScripts.marker.count).drop { $0 == " " }
+            if let v = try? JSONParser.parse(Array(json.utf8)), let items = v.array {
+                for i in items {
+                    if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string { installed.append(.init(name: n, version: ver)) }
+                }
+            }
+        }
+        return (kept.joined(separator: "\n"), installed)
+    }
+}
