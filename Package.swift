@@ -33,7 +33,7 @@ let package = Package(
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], swiftSettings: strict),
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], exclude: ["README.md"], swiftSettings: strict),
         // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
         .target(name: "Host", dependencies: ["DriverProtocol", "DriverKit", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
