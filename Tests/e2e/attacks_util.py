@@ -249,3 +249,30 @@ def outcome_of(r):
     if res.get("signal"):
         return f"contained: killed (signal {res['signal']}{', ' + reason if reason and 'signal' not in reason else ''})"
     return f"contained: {reason or ('exit ' + str(res.get('exitCode')))}"
+
+
+# ---- fixtures shared by the attack modules (each module defines its own `srv`) ----
+
+@pytest.fixture(scope="module")
+def bystanders(srv):
+    made = {}
+    yield made
+    for b in made.values():
+        b.close()
+
+
+@pytest.fixture(params=RUNTIMES, ids=RUNTIME_IDS)
+def rt(request, srv):
+    require(srv, request.param)
+    return request.param
+
+
+@pytest.fixture
+def att(srv, rt, bystanders):
+    """(client, session id, bystander) for one attack."""
+    if rt.name not in bystanders:
+        bystanders[rt.name] = Bystander(srv, rt)
+    c = srv.client()
+    sid = c.session(**rt.create)
+    yield c, sid, bystanders[rt.name]
+    c.close()

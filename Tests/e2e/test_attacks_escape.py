@@ -8,7 +8,7 @@ import tempfile
 
 import pytest
 
-from attacks_util import server_env, RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, known_gap, record, require, run_code, shell
+from attacks_util import bystanders, rt, att, server_env, RUNTIMES, RUNTIME_IDS, Bystander, assert_contained, known_gap, record, require, run_code, shell
 
 TOKEN = "alice-secret-token-" + os.urandom(8).hex()
 SAUCE = "sauce-" + os.urandom(8).hex()
@@ -21,30 +21,6 @@ def srv():
     s.client = lambda **kw: __import__("cbclient").Client(s.url, headers={"Authorization": f"Bearer {TOKEN}"}, **kw)
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def bystanders(srv):
-    made = {}
-    yield made
-    for b in made.values():
-        b.close()
-
-
-@pytest.fixture(params=RUNTIMES, ids=RUNTIME_IDS)
-def rt(request, srv):
-    require(srv, request.param)
-    return request.param
-
-
-@pytest.fixture
-def att(srv, rt, bystanders):
-    if rt.name not in bystanders:
-        bystanders[rt.name] = Bystander(srv, rt)
-    c = srv.client()
-    sid = c.session(**rt.create)
-    yield c, sid, bystanders[rt.name]
-    c.close()
 
 
 def sh_out(c, sid, script, timeout=20):

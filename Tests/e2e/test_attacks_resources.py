@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import (server_env, print1, RUNTIMES, RUNTIME_IDS, PRINT1, RUNNER_DIES_AFTER_KILL, Bystander, assert_contained, known_gap,
+from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, RUNTIME_IDS, PRINT1, RUNNER_DIES_AFTER_KILL, Bystander, assert_contained, known_gap,
                           outcome_of, record, xfail_if_transient,
                           require, run_code, shell)
 
@@ -19,31 +19,6 @@ def srv():
     s = Server(env=server_env())
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def bystanders(srv):
-    made = {}
-    yield made
-    for b in made.values():
-        b.close()
-
-
-@pytest.fixture(params=RUNTIMES, ids=RUNTIME_IDS)
-def rt(request, srv):
-    require(srv, request.param)
-    return request.param
-
-
-@pytest.fixture
-def att(srv, rt, bystanders):
-    """(client, session id, bystander) for one attack."""
-    if rt.name not in bystanders:
-        bystanders[rt.name] = Bystander(srv, rt)
-    c = srv.client()
-    sid = c.session(**rt.create)
-    yield c, sid, bystanders[rt.name]
-    c.close()
 
 
 def js(body):
