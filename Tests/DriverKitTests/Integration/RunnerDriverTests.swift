@@ -176,9 +176,10 @@ extension RealDrivers {
         #expect(!cgroups.isEmpty)
         // ...until the session closes.
         #expect(d.result("session.close", ["session": "s1"])?["closed"] == true)
-        // Killed processes may linger a moment as zombies until their (host) reaper collects them.
+        // Killed processes may linger as zombies until their (host) reaper collects them, longer on a loaded
+        // machine: count only live ones, and give them up to 5 s (the escaped `sleep 300` would outlast that).
         var left = Self.processes(uid: ws.uid)
-        for _ in 0..<100 where !left.isEmpty {
+        for _ in 0..<500 where !left.isEmpty {
             usleep(10_000)
             left = Self.processes(uid: ws.uid)
         }
@@ -243,7 +244,9 @@ extension RealDrivers {
         let all = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return all.filter { name in
             guard Int(name) != nil, let status = try? String(contentsOfFile: "/proc/\(name)/status", encoding: .utf8) else { return false }
-            return status.split(separator: "\n").contains { $0.hasPrefix("Uid:") && $0.split(separator: "\t").dropFirst().first == Substring(String(uid)) }
+            let lines = status.split(separator: "\n")
+            if lines.contains(where: { $0.hasPrefix("State:") && $0.contains("Z") }) { return false }  // zombie: already dead
+            return lines.contains { $0.hasPrefix("Uid:") && $0.split(separator: "\t").dropFirst().first == Substring(String(uid)) }
         }
     }
 
