@@ -545,13 +545,18 @@ def run_forked(job):
             if attempt == 3:
                 raise
     os.close(job_w)
+    in_w, data = stdin_feed(job, in_w)
+    supervise_job(job, pid, st_r, in_w, data)
+
+
+def stdin_feed(job, w):
+    """The job's stdin bytes and the pipe to feed them through (closed at once, and None, when there are none)."""
     data = (job.get("stdin") or "").encode()
     if not data:
-        os.close(in_w)
-        in_w = None
-    else:
-        os.set_blocking(in_w, False)
-    supervise_job(job, pid, st_r, in_w, data)
+        os.close(w)
+        return None, data
+    os.set_blocking(w, False)
+    return w, data
 
 
 def supervise_job(job, pid, st_r, in_w, data):
@@ -658,12 +663,7 @@ def run_stateful(job):
     payload = json.dumps({"code": job["code"], "env": job.get("env"), "cwd": job.get("cwd")}).encode()
     socket.send_fds(sock, [payload], [r])
     os.close(r)
-    data = (job.get("stdin") or "").encode()
-    if not data:
-        os.close(w)
-        w = None
-    else:
-        os.set_blocking(w, False)
+    w, data = stdin_feed(job, w)
     j = Job(job)
     reply = status = None
     try:
