@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import DriverKit
 
 /// Lets a container created ahead of time (the warm pool) see a workspace chosen later.
 ///
@@ -54,7 +55,7 @@ struct WorkspaceSlots: Sendable {
 
     /// True if the slot currently shows a workspace (after a driver restart: re-adoption).
     func isAttached(_ slot: String) -> Bool {
-        Self.mountPoints().contains(path(slot))
+        MountTable.current().contains(path(slot))
     }
 
     private static func mkdirs(_ path: String) -> String? {
@@ -67,31 +68,6 @@ struct WorkspaceSlots: Sendable {
     }
 
     private static func isSharedMount(_ path: String) -> Bool {
-        // /proc/self/mountinfo: field 5 is the mount point; optional fields carry "shared:N".
-        for line in readMountInfo() {
-            let f = line.split(separator: " ")
-            guard f.count > 6, f[4] == path else { continue }
-            if f[6...].prefix(while: { $0 != "-" }).contains(where: { $0.hasPrefix("shared:") }) { return true }
-        }
-        return false
-    }
-
-    private static func mountPoints() -> Set<String> {
-        Set(readMountInfo().compactMap { l in let f = l.split(separator: " "); return f.count > 4 ? String(f[4]) : nil })
-    }
-
-    private static func readMountInfo() -> [Substring] {
-        let fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            data.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n")
+        MountTable.current().entry(at: path)?.isShared == true
     }
 }

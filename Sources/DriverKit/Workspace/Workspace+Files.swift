@@ -22,13 +22,7 @@ extension Workspace {
         var dst = try resolve(destination)
         if let fd = try? openDirectory(dst, create: false) { close(fd); dst = dst.appending(src.name) }
         if dst.isRoot { throw WorkspaceError(.notAFile, "Is a directory: \(dst)") }
-        let parent = try openDirectory(dst.parent, create: true)
-        defer { close(parent) }
-        let (fd, _) = try openFile(in: parent, at: dst, flags: O_WRONLY, create: true)
-        defer { close(fd) }
-        guard ftruncate(fd, 0) == 0, bytes.withUnsafeBytes({ Sys.writeAll(fd, $0) }) else {
-            throw WorkspaceError(.io, "Cannot write \(dst): \(Sys.errorText())")
-        }
+        try store(bytes, at: dst, mode: .overwrite)
         return CopyResult(sourcePath: src.description, destinationPath: dst.description, bytes: bytes.count)
     }
 

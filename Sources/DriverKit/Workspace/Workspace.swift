@@ -95,15 +95,48 @@ public struct Workspace: Sendable {
         if data.count > limits.maxFileBytes {
             throw WorkspaceError(.tooLarge, "Content is \(data.count) bytes; the limit is \(limits.maxFileBytes) bytes per write")
         }
+        try store(data, at: path, mode: mode)
+        return WriteResult(path: path.description, bytes: data.count)
+    }
+
+    /// Writes a whole file after the path checks. A failed write (a full quota) leaves no partial file:
+    /// a new file is removed, an appended one cut back, and an existing one keeps its old content.
+    func store(_ data: [UInt8], at path: WorkspacePath, mode: WriteMode) throws(WorkspaceError) {
         let parent = try openDirectory(path.parent, create: true)
         defer { close(parent) }
-        let (fd, _) = try openFile(in: parent, at: path, flags: O_WRONLY | (mode == .append ? O_APPEND : 0), create: true)
+        let existed = Sys.lstat(parent, path.name) != nil
+        let (fd, st) = try openFile(in: parent, at: path, flags: O_WRONLY | (mode == .append ? O_APPEND : 0), create: true)
         defer { close(fd) }
-        // Truncate only after the checks in openFile, never through O_TRUNC on an unchecked file.
-        if mode != .append && ftruncate(fd, 0) != 0 { throw WorkspaceError(.io, "Cannot write \(path): \(Sys.errorText())") }
-        let ok = data.withUnsafeBytes { Sys.writeAll(fd, $0) }
-        if !ok { throw WorkspaceError(.io, "Cannot write \(path): \(Sys.errorText())") }
-        return WriteResult(path: path.description, bytes: data.count)
+        if mode != .append && existed {
+            // Checked by openFile; replaced whole through a temporary file and rename.
+            try replace(path, in: parent, with: data, permissions: st.st_mode & 0o7777)
+        } else if !data.withUnsafeBytes({ Sys.writeAll(fd, $0) }) {
+            let err = errno
+            if existed { _ = ftruncate(fd, st.st_size) } else { unlinkat(parent, path.name, 0) }
+            throw Self.writeError(path, err)
+        }
+    }
+
+    /// Writes `data` to a temporary file beside `path` and renames it over `path`.
+    private func replace(_ path: WorkspacePath, in parent: Int32, with data: [UInt8], permissions: mode_t) throws(WorkspaceError) {
+        let temp = ".cb-write-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = Sys.retry { openat(parent, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
+        if fd < 0 { throw Self.writeError(path, errno) }
+        defer { close(fd) }
+        if let uid, let gid { _ = fchown(fd, uid, gid) }
+        _ = fchmod(fd, permissions)
+        guard data.withUnsafeBytes({ Sys.writeAll(fd, $0) }), renameat(parent, temp, parent, path.name) == 0 else {
+            let err = errno
+            unlinkat(parent, temp, 0)
+            throw Self.writeError(path, err)
+        }
+    }
+
+    static func writeError(_ path: WorkspacePath, _ err: Int32) -> WorkspaceError {
+        if err == ENOSPC || err == EDQUOT {
+            return WorkspaceError(.tooLarge, "Cannot write \(path): the workspace is full (its disk quota is used up)")
+        }
+        return WorkspaceError(.io, "Cannot write \(path): \(Sys.errorText(err))")
     }
 
     public struct ReadResult: Sendable, Equatable {

@@ -55,7 +55,8 @@ public enum CodeBeakerApp {
 extension CodeBeakerApp {
     /// Runs the server until SIGTERM or SIGINT, then shuts down in order: stop accepting, close sockets
     /// with 1001, stop drivers.
-    static func serve(_ config: ServerConfig) async -> Int32 {
+    static func serve(_ serverConfig: ServerConfig) async -> Int32 {
+        var config = serverConfig
         let log = Logger("server")
         _ = cs_ignore_sigpipe()
         if case .failure(let e) = Authenticator.bindingAllowed(host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
@@ -68,8 +69,12 @@ extension CodeBeakerApp {
         let registry = DriverRegistry(directories: config.driversDirs)
         registry.start()
         let drivers: any DriverDirectory = registry
-        let sessions = SessionManager(directory: registry, config: SessionManagerConfig(server: config),
-                                      policy: SecuritySessionPolicy(security))
+        let storage = await WorkspaceSetup.storage(for: config, logger: Logger("workspaces"))
+        config.workspaceQuotaMB = storage.quotaMB ?? 0 // the effective value, as initialize reports it
+        var sessionConfig = SessionManagerConfig(server: config)
+        sessionConfig.workspaceQuotaMB = storage.quotaMB
+        let sessions = SessionManager(directory: registry, config: sessionConfig, policy: SecuritySessionPolicy(security),
+                                      storage: storage)
         sessions.followRestarts(of: registry)
         await sessions.startReaper()
         let names = Mutex<[String]>([])
@@ -109,6 +114,7 @@ extension CodeBeakerApp {
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
         await sessions.shutdown()
+        (storage as? VolumeStorage)?.shutdown()
         await registry.shutdownAll()
         security.shutdown()
         log.info("stopped")

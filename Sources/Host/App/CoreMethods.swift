@@ -70,6 +70,7 @@ public struct CoreMethods: Sendable {
                 "maxTimeoutSeconds": .int(config.maxTimeoutSeconds),
                 "executionsPerMinute": .int(config.security.executionsPerMinute),
                 "maxExecutionsPerSession": .int(config.security.maxExecutionsPerSession),
+                "workspaceQuotaMB": config.workspaceQuotaMB > 0 ? .int(config.workspaceQuotaMB) : .null,
             ]),
         ])
     }

@@ -16,6 +16,7 @@ public struct CommandLineOptions: Sendable {
     public var port: Int?
     public var driversDirs: [String] = []
     public var workspaceRoot: String?
+    public var workspaceQuotaMB: Int?
     public var logLevel: String?
     public var logFormat: String?
     public var insecure = false
@@ -37,6 +38,8 @@ public struct CommandLineOptions: Sendable {
                            (default: beside this binary, then /usr/local/lib/codebeaker/drivers;
                            env CODEBEAKER_DRIVERS_DIR, colon-separated)
       --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
+      --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
+                           env CODEBEAKER_WORKSPACE_QUOTA_MB)
       --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
       --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
       --insecure           allow binding a non-loopback address without API tokens
@@ -95,6 +98,10 @@ public struct CommandLineOptions: Sendable {
             case "--config": o.configFile = try v()
             case "--drivers-dir": o.driversDirs.append(try v())
             case "--workspace-root": o.workspaceRoot = try v()
+            case "--workspace-quota-mb":
+                let s = try v()
+                guard let q = Int(s), q >= 0 else { throw Error(description: "--workspace-quota-mb must be a number of MB, got '\(s)'") }
+                o.workspaceQuotaMB = q
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
@@ -114,6 +121,7 @@ public struct CommandLineOptions: Sendable {
         if let port { config.port = port }
         if !driversDirs.isEmpty { config.driversDirs = driversDirs }
         if let workspaceRoot { config.workspaceRoot = workspaceRoot }
+        if let workspaceQuotaMB { config.workspaceQuotaMB = workspaceQuotaMB }
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }

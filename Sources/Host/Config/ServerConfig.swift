@@ -9,6 +9,11 @@ public struct ServerConfig: Sendable {
     public var webSocketPath = "/ws/jsonrpc"
     public var driversDirs: [String] = []
     public var workspaceRoot = "/var/lib/codebeaker/workspaces"
+    /// Disk quota per workspace (0: none); each workspace is then its own volume (docs/security.md).
+    public var workspaceQuotaMB = 1024
+    public var workspaceMaxFiles = 65_536
+    /// Formatted volumes kept ready, so session.create does not wait for mkfs.
+    public var workspaceVolumePool = 4
     public var logLevel = Logger.Level.info
     public var logFormat = Logger.Format.text
     public var maxMessageBytes = 16 << 20
@@ -31,6 +36,7 @@ public struct ServerConfig: Sendable {
         "host", "port", "webSocketPath", "driversDirs", "workspaceRoot", "logLevel", "logFormat", "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
+        "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -51,6 +57,9 @@ public struct ServerConfig: Sendable {
                 guard let a = v.array, a.allSatisfy({ $0.string != nil }) else { throw Error("config: 'driversDirs' must be an array of strings") }
                 driversDirs = a.compactMap(\.string)
             case "workspaceRoot": workspaceRoot = try Self.string(v, key)
+            case "workspaceQuotaMB": workspaceQuotaMB = try Self.int(v, key, 0...(1 << 30))
+            case "workspaceMaxFiles": workspaceMaxFiles = try Self.int(v, key, 1024...(1 << 32))
+            case "workspaceVolumePool": workspaceVolumePool = try Self.int(v, key, 0...256)
             case "logLevel": try setLogLevel(try Self.string(v, key))
             case "logFormat": try setLogFormat(try Self.string(v, key))
             case "maxMessageBytes": maxMessageBytes = try Self.int(v, key, 1024...(1 << 30))
@@ -71,7 +80,8 @@ public struct ServerConfig: Sendable {
         }
     }
 
-    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_WORKSPACE_ROOT`, `_LOG_LEVEL`, `_LOG_FORMAT`.
+    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
+    /// `_LOG_LEVEL`, `_LOG_FORMAT`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
         if let v = env["CODEBEAKER_PORT"] {
@@ -80,6 +90,10 @@ public struct ServerConfig: Sendable {
         }
         if let v = env["CODEBEAKER_DRIVERS_DIR"] { driversDirs = v.split(separator: ":").map(String.init) }
         if let v = env["CODEBEAKER_WORKSPACE_ROOT"] { workspaceRoot = v }
+        if let v = env["CODEBEAKER_WORKSPACE_QUOTA_MB"] {
+            guard let q = Int(v), q >= 0 else { throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'") }
+            workspaceQuotaMB = q
+        }
         if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
         if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
     }
@@ -98,6 +112,8 @@ public struct ServerConfig: Sendable {
         .object([
             "host": .string(host), "port": .int(port), "webSocketPath": .string(webSocketPath),
             "driversDirs": JSONValue(driversDirs), "workspaceRoot": .string(workspaceRoot),
+            "workspaceQuotaMB": .int(workspaceQuotaMB), "workspaceMaxFiles": .int(workspaceMaxFiles),
+            "workspaceVolumePool": .int(workspaceVolumePool),
             "logLevel": .string(logLevel.name), "logFormat": .string(logFormat.rawValue),
             "maxMessageBytes": .int(maxMessageBytes), "defaultTimeoutSeconds": .int(defaultTimeoutSeconds),
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),

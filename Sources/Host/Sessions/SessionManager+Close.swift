@@ -26,7 +26,7 @@ extension SessionManager {
         } catch {
             logger.warning("driver did not close session", ["session": sessionId, "driver": rec.driver.name, "error": error.message])
         }
-        await Self.removeWorkspace(rec.workspace, logger: logger)
+        await removeWorkspace(rec.workspace)
         uids.release(rec.uid)
         sessions[sessionId]?.machine.finishClose()
         sessions[sessionId] = nil

@@ -16,6 +16,7 @@ import DriverKit
 public actor SessionManager {
     public let config: SessionManagerConfig
     let policy: any SessionPolicy
+    let storage: any WorkspaceStorage
     let logger: Logger
     /// Monotonic seconds (timeouts, idle tracking) and wall-clock seconds (timestamps shown to clients).
     let now: @Sendable () -> Double
@@ -29,6 +30,8 @@ public actor SessionManager {
     var tombstones: [String: String] = [:]
     var tombstoneOrder: [String] = []
     var uids: UidPool
+    /// Sessions per principal whose workspace is being prepared (an await inside `create`).
+    var creating: [String: Int] = [:]
     var running: [Int: RunningExecution] = [:]
     var nextToken = 0
     var finished: [String: StoredRun] = [:]
@@ -36,23 +39,26 @@ public actor SessionManager {
     var reaper: Task<Void, Never>?
 
     public init(drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
+                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+                logger: Logger = Logger("sessions"),
                 now: @escaping @Sendable () -> Double = Timestamp.monotonic,
                 wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.init(driverSource: { drivers }, config: config, policy: policy, logger: logger, now: now, wallNow: wallNow)
+        self.init(driverSource: { drivers }, config: config, policy: policy, storage: storage, logger: logger, now: now, wallNow: wallNow)
     }
 
     /// Reads the driver list from the app's `DriverDirectory` at each `session.create`.
     public init(directory: any DriverDirectory, config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions")) {
-        self.init(driverSource: { directory.clients }, config: config, policy: policy, logger: logger)
+                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+                logger: Logger = Logger("sessions")) {
+        self.init(driverSource: { directory.clients }, config: config, policy: policy, storage: storage, logger: logger)
     }
 
     public init(driverSource: @escaping @Sendable () -> [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), logger: Logger = Logger("sessions"),
+                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+                logger: Logger = Logger("sessions"),
                 now: @escaping @Sendable () -> Double = Timestamp.monotonic,
                 wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.driverSource = driverSource; self.config = config; self.policy = policy; self.logger = logger
+        self.driverSource = driverSource; self.config = config; self.policy = policy; self.storage = storage; self.logger = logger
         self.now = now; self.wallNow = wallNow
         uids = UidPool(range: config.uidRange)
     }
@@ -76,18 +82,22 @@ public actor SessionManager {
         if options.stateful && driver.capabilities?.stateful != true {
             throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
         }
-        guard sessions.count < config.maxSessions else { throw RPCError.unavailable("Server is at its limit of \(config.maxSessions) sessions") }
-        guard sessions.values.filter({ $0.principal == principal }).count < config.maxSessionsPerPrincipal else {
+        guard sessions.count + creating.values.reduce(0, +) < config.maxSessions else { throw RPCError.unavailable("Server is at its limit of \(config.maxSessions) sessions") }
+        guard sessions.values.filter({ $0.principal == principal }).count + creating[principal, default: 0] < config.maxSessionsPerPrincipal else {
             throw RPCError.unavailable("You have \(config.maxSessionsPerPrincipal) open sessions; close some first")
         }
         guard let uid = uids.allocate() else { throw RPCError.unavailable("No sandbox uid free; close some sessions") }
         let id = SessionIDs.make(prefix: "s_")
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
         let ws = Workspace(root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
-        do throws(WorkspaceError) {
-            try Self.makeDirectories(config.workspaceRoot)
-            try ws.createRoot()
-        } catch {
+        creating[principal, default: 0] += 1 // counted against the limits above while the volume is prepared
+        let provisioned: Result<Void, WorkspaceError>
+        do throws(WorkspaceError) { try await storage.provision(ws, quotaMB: options.diskLimitMB); provisioned = .success(()) } catch {
+            provisioned = .failure(error)
+        }
+        creating[principal, default: 1] -= 1
+        if creating[principal] == 0 { creating[principal] = nil }
+        if case .failure(let error) = provisioned {
             uids.release(uid)
             logger.error("cannot create workspace", ["session": id, "error": error.message])
             throw RPCError.internalError("cannot create the session workspace")
@@ -103,7 +113,7 @@ public actor SessionManager {
             opened = try await driver.call(DriverWire.Method.sessionOpen, params: openParams(sessions[id]!), onEvent: nil)
         } catch {
             sessions[id] = nil
-            await Self.removeWorkspace(ws, logger: logger)
+            await removeWorkspace(ws)
             uids.release(uid)
             throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(error.message)")
         }
@@ -142,19 +152,8 @@ public actor SessionManager {
         return rec
     }
 
-    /// mkdir -p for the workspace root (0711: traversable, not listable, by sandbox uids).
-    static func makeDirectories(_ path: String) throws(WorkspaceError) {
-        var current = ""
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o711) != 0 && errno != EEXIST {
-                throw WorkspaceError(.io, "cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    static func removeWorkspace(_ ws: Workspace, logger: Logger) async {
-        do throws(WorkspaceError) { try ws.removeAll() } catch {
+    func removeWorkspace(_ ws: Workspace) async {
+        do throws(WorkspaceError) { try await storage.release(ws) } catch {
             logger.error("cannot remove workspace", ["path": ws.root, "error": error.message])
         }
     }

@@ -12,6 +12,8 @@ public struct SessionManagerConfig: Sendable {
     /// Give workspaces to the session's uid/gid (needs root; off automatically otherwise).
     public var chownWorkspaces = geteuid() == 0
     public var workspaceLimits = Workspace.Limits()
+    /// The disk quota of each workspace when the storage enforces one (set from `WorkspaceStorage.quotaMB`).
+    public var workspaceQuotaMB: Int?
 
     public var defaultIdleTimeoutMinutes = 30.0
     public var defaultMaxLifetimeMinutes = 120.0

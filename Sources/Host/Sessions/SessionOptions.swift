@@ -9,6 +9,8 @@ public struct SessionOptions: Sendable, Equatable {
     public var maxLifetimeMinutes: Double
     public var memoryLimitMB: Int
     public var cpuShares: Int
+    /// Workspace disk quota; nil when the server enforces none.
+    public var diskLimitMB: Int?
     public var dockerImage: String?
     public var permissions: JSONValue?
     public var security: JSONValue?
@@ -53,6 +55,11 @@ public struct SessionOptions: Sendable, Equatable {
         maxLifetimeMinutes = try num("maxLifetimeMinutes", config.defaultMaxLifetimeMinutes, min: 0, max: config.maxLifetimeCapMinutes)
         memoryLimitMB = Int(try num("memoryLimitMB", Double(config.defaultMemoryLimitMB), min: 16, max: Double(config.maxMemoryLimitMB)))
         cpuShares = Int(try num("cpuShares", Double(config.defaultCpuShares), min: 1, max: 262_144))
+        if let quota = config.workspaceQuotaMB {
+            diskLimitMB = Int(try num("diskLimitMB", Double(quota), min: Double(min(16, quota)), max: Double(quota)))
+        } else if let v = params["diskLimitMB"], v != .null {
+            throw RPCError.invalidParams("diskLimitMB", "cannot be enforced: this server runs without workspace quotas")
+        }
         dockerImage = try str("dockerImage")
         permissions = params["permissions"].flatMap { $0 == .null ? nil : $0 }
         security = params["security"].flatMap { $0 == .null ? nil : $0 }
@@ -77,6 +84,7 @@ public struct SessionOptions: Sendable, Equatable {
             "idleTimeoutMinutes": .double(idleTimeoutMinutes), "maxLifetimeMinutes": .double(maxLifetimeMinutes),
             "memoryLimitMB": .int(memoryLimitMB), "cpuShares": .int(cpuShares), "network": .bool(network), "stateful": .bool(stateful),
         ]
+        if let diskLimitMB { o["diskLimitMB"] = .int(diskLimitMB) }
         if let runtimePreference { o["runtimePreference"] = .string(runtimePreference.rawValue) }
         if let dockerImage { o["dockerImage"] = .string(dockerImage) }
         if let permissions { o["permissions"] = permissions }
