@@ -200,17 +200,12 @@ RUNNER_DIES_AFTER_KILL = {
 }
 
 KNOWN_GAPS = {
-    ("quota", "python"): "DriverKit gives the workspace no disk quota: RLIMIT_FSIZE caps single files at 256 MB, but a "
-                         "session can fill the host disk with many files (300 MB written here in 3 files)",
-    ("quota", "docker"): "the docker driver gives the workspace no disk quota (300 MB written in 3 files)",
     ("fsize:tmp", "docker"): "the docker driver's /tmp is a 512 MB tmpfs (room for `go run` builds), not 64 MB: "
                              "one file there grew past 64 MB (it stops at the tmpfs size and the 256 MB file limit)",
     ("fds", "deno"): "fd exhaustion breaks the deno session: the next execution fails with \"Import "
                      "'file:///workspace/$exec.ts' failed: Too many open files\" (the job's fds outlive it)",
     ("fds", "bun"): "fd exhaustion in bun breaks its runner: 'bun runner: cannot stage the program: EMFILE'",
 }
-for _rt in ("node", "deno", "bun"):
-    KNOWN_GAPS[("quota", _rt)] = KNOWN_GAPS[("quota", "python")]
 
 
 def known_gap(request, case, rt, matrix_case=None):

@@ -86,7 +86,21 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        detach_mounts_below(self.tmp.name)  # a killed host leaves its workspace volumes mounted
         self.tmp.cleanup()
+
+
+def mounts_below(directory):
+    """Mount points under `directory` (from /proc/self/mountinfo), deepest first."""
+    prefix = directory.rstrip("/") + "/"
+    with open("/proc/self/mountinfo") as f:
+        points = {line.split()[4].replace("\\040", " ") for line in f}
+    return sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True)
+
+
+def detach_mounts_below(directory):
+    for point in mounts_below(directory):
+        subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="session")

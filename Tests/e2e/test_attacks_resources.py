@@ -13,10 +13,13 @@ from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, RUN
                           require, run_code, shell)
 
 
+QUOTA_MB = 256  # the workspace disk quota of this module's server (the default is 1024)
+
+
 @pytest.fixture(scope="module")
 def srv():
     from conftest import Server
-    s = Server(env=server_env())
+    s = Server(env=server_env(CODEBEAKER_WORKSPACE_QUOTA_MB=str(QUOTA_MB)))
     yield s
     s.stop()
 
@@ -152,8 +155,10 @@ try {
 
 
 def host_bytes(root):
+    """Bytes in files under the workspace root, volume images (which hold the same data) left out."""
     total = 0
-    for d, _, files in os.walk(root):
+    for d, dirs, files in os.walk(root):
+        dirs[:] = [x for x in dirs if x != ".volumes"]
         for f in files:
             try:
                 total += os.lstat(os.path.join(d, f)).st_size
@@ -188,21 +193,31 @@ def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb, reques
            if "FAILED" in out else outcome_of(r))
 
 
-def test_filling_the_workspace_with_many_files_hits_a_quota(srv, rt, att, request):
-    """300 MB in files of 100 MB, each under the 256 MB per-file limit: only a disk quota stops this."""
+def test_filling_the_workspace_with_many_files_hits_the_quota(srv, rt, att, request):
+    """Files of 100 MB, each under the 256 MB per-file limit, until the write fails: only the workspace quota
+    stops this. Afterwards the host disk holds no more than the quota, and deleting files gives the room back."""
     known_gap(request, "quota", rt)
     c, sid, by = att
+    most = QUOTA_MB // 100 + 2
     try:
-        r = shell(c, sid, "i=0; while [ $i -lt 3 ]; do head -c 104857600 /dev/zero > /workspace/f$i || "
+        r = shell(c, sid, f"i=0; while [ $i -lt {most} ]; do head -c 104857600 /dev/zero > /workspace/f$i || "
                           "{ echo FAILED $i; exit 1; }; i=$((i+1)); done; echo NOFAIL", timeout=120)
-        out = r["result"]["result"]["stdout"]
-        record("disk fill, 3 files of 100 MB", rt.name,
-               outcome_of(r) if "FAILED" in out else "NOT CONTAINED: 300 MB written, no workspace quota")
+        res = r["result"]["result"]
+        out = res["stdout"]
+        record(f"disk fill, 100 MB files until the {QUOTA_MB} MB quota", rt.name,
+               f"contained: ENOSPC after {out.split()[1]} files" if "FAILED" in out
+               else f"NOT CONTAINED: {most * 100} MB written")
         assert "FAILED" in out, out
+        assert "No space left on device" in res["stderr"], res
+        assert host_bytes(srv.workspace_root) <= (QUOTA_MB + 16) << 20
+        assert not c.execute(sid, {"type": "write_file", "path": "more.txt", "content": "x" * 1_000_000})["success"]
     finally:
-        for i in range(3):
+        for i in range(most):
             c.execute(sid, {"type": "delete_file", "path": f"f{i}"})
-        assert_contained(srv, c, sid, rt, by)
+    w = c.execute(sid, {"type": "write_file", "path": "more.txt", "content": "x" * 1_000_000})
+    assert w["success"], w
+    c.execute(sid, {"type": "delete_file", "path": "more.txt"})
+    assert_contained(srv, c, sid, rt, by)
 
 
 # ---- output, fds ----
