@@ -143,11 +143,13 @@ function finish(r) {
   try { fs.unlinkSync(j.file); } catch {}
   resetGlobals();
   const code = r.exitCode === undefined ? null : r.exitCode;
+  // A job stopped early may have left work running: start over with a fresh runner
+  // ("restart" tells the driver not to send this one another job).
+  const restart = !!(r.timedOut || r.cancelled);
   send({ op: "done", id: j.id, exitCode: code, signal: r.signal || null, timedOut: !!r.timedOut,
-         cancelled: !!r.cancelled, reason: r.reason || null });
+         cancelled: !!r.cancelled, reason: r.reason || null, restart });
   reader.ref();
-  // A job stopped early may have left work running: start over with a fresh runner.
-  if (r.timedOut || r.cancelled) realExit(0);
+  if (restart) realExit(0);
 }
 
 function formatError(e) {

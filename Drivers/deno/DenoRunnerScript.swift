@@ -117,11 +117,13 @@ function finish(r) {
   realClearTimeout(j.deadline);
   for (const t of timers) { realClearTimeout(t); realClearInterval(t); }
   timers.clear();
+  // A job stopped early may have left a busy loop of promises behind: start over with a fresh runner
+  // ("restart" tells the driver not to send this one another job).
+  const restart = !!(r.timedOut || r.cancelled);
   send({ op: "done", id: j.id, exitCode: r.exitCode === undefined ? null : r.exitCode, signal: r.signal || null,
-         timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null });
+         timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null, restart });
   reader.ref();
-  // A job stopped early may have left a busy loop of promises behind: start over with a fresh runner.
-  if (r.timedOut || r.cancelled) realExit(0);
+  if (restart) realExit(0);
 }
 
 function formatError(e) {

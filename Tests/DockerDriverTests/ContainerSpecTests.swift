@@ -60,3 +60,13 @@ import Testing
         #expect(DockerLanguage.find("cobol") == nil)
     }
 }
+
+@Suite struct DockerTmpSizeTests {
+    @Test func tmpIsSixtyFourMBExceptForTheGoImage() {
+        #expect(DockerLanguage.tmpMB(image: "codebeaker-python:latest", memoryMB: 512) == 64)
+        #expect(DockerLanguage.tmpMB(image: "my/own-image", memoryMB: 2048) == 64)
+        #expect(DockerLanguage.tmpMB(image: "codebeaker-go", memoryMB: 512) == 512)
+        #expect(DockerLanguage.tmpMB(image: "example.test/codebeaker-go:1", memoryMB: 4096) == 1024)
+        #expect(DockerLanguage.tmpMB(image: "codebeaker-go", memoryMB: 16) == 64)
+    }
+}

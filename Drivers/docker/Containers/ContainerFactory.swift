@@ -43,6 +43,8 @@ final class ContainerFactory: Sendable {
         var labels: [String: String]
         var name: String?
         var slot: String?
+        /// Size of /tmp; nil: `DockerLanguage.tmpMB` (64 MB, more for the Go image).
+        var tmpMB: Int?
     }
 
     /// Creates, attaches and starts a container; removes it again if any step fails.
@@ -55,7 +57,7 @@ final class ContainerFactory: Sendable {
         let spec = ContainerSpec(image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
                                  pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,
                                  runnerHostPath: runnerHostPath, runnerInImage: inImage ?? "/usr/local/bin/cb-runner",
-                                 labels: labels, env: ["HOME=/tmp"], tmpfsMB: min(max(plan.memoryMB, 64), 1024))
+                                 labels: labels, env: ["HOME=/tmp"], tmpfsMB: plan.tmpMB ?? DockerLanguage.tmpMB(image: plan.image, memoryMB: plan.memoryMB))
         let id = try createReplacingLeftover(spec.json, name: plan.name)
         do {
             let conn = try engine.attach(id)

@@ -25,6 +25,13 @@ struct DockerLanguage: Sendable, Equatable {
                        defaultImage: "codebeaker-dotnet", command: { ["dotnet", "script", $0] }, builtIn: false),
     ]
 
+    /// Size of the container's /tmp tmpfs: 64 MB, the same as the native sandboxes, except for the Go image,
+    /// whose build cache lives there (`go run` of a small program fills ~100 MB); that one grows with memory.
+    static func tmpMB(image: String, memoryMB: Int) -> Int {
+        let name = image.split(separator: "/").last.map { String($0.split(separator: ":").first ?? "") } ?? image
+        return name == "codebeaker-go" ? min(max(memoryMB, 64), 1024) : 64
+    }
+
     static func find(_ name: String?) -> DockerLanguage? {
         guard let n = name?.lowercased() else { return nil }
         return all.first { $0.name == n || $0.aliases.contains(n) }

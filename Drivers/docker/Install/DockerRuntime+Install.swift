@@ -99,7 +99,8 @@ extension DockerRuntime {
         let o = s.options
         let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
                                          pidsLimit: o.pidsLimit, network: true, workspace: .direct(hostPath: s.workspace),
-                                         labels: [ContainerLabels.installer: s.id], name: nil, slot: nil)
+                                         labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
+                                         tmpMB: min(max(o.memoryLimitMB, 64), 1024)) // pip and npm unpack in /tmp
         let c = try await offPool { [factory] in try factory.create(plan) }
         var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]

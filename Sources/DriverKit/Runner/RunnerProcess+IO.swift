@@ -160,7 +160,7 @@ extension RunnerProcess {
                 s.job = nil
                 return j
             }
-            if msg["restart"]?.bool == true {
+            if msg["restart"]?.bool == true || leftTooManyFds() {
                 // The runner cannot start the next job clean; replace it now rather than on the next job.
                 let pid = state.withLock { s -> pid_t in s.ready = false; s.retiring = true; return s.pid }
                 if pid > 0 { killSandbox(pid) }
@@ -196,6 +196,15 @@ extension RunnerProcess {
         job.continuation.resume(returning: job.result(exitCode: job.timedOut || job.cancelled ? nil : exitCode,
                                                       signal: signal, reason: why))
     }
+
+    /// Whether a process in the sandbox holds over half its RLIMIT_NOFILE after a job: runners that run jobs
+    /// in their own process (deno, bun, node) keep what a job leaked, and the next job would fail with EMFILE.
+    private func leftTooManyFds() -> Bool {
+        guard let cg = session.cgroup else { return false }
+        return cg.pids().contains { FD.openCount(pid: $0) > Self.leakedFdLimit }
+    }
+
+    static let leakedFdLimit = 512
 
     /// Whether the cgroup's OOM-kill count rose since the last check (read only for killed jobs: it is a file read).
     private func oomKilled(_ cg: SessionCgroup) -> Bool {

@@ -38,6 +38,15 @@ public enum FD {
 
     public static func close(_ fd: Int32) { if fd >= 0 { _ = Glibc.close(fd) } }
 
+    /// How many fds process `pid` has open (0 if it is gone or not ours to see).
+    public static func openCount(pid: Int32) -> Int {
+        guard let dir = opendir("/proc/\(pid)/fd") else { return 0 }
+        defer { closedir(dir) }
+        var n = 0
+        while readdir(dir) != nil { n += 1 }
+        return max(0, n - 2) // "." and ".."
+    }
+
     static func waitWritable(_ fd: Int32) {
         var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         _ = poll(&p, 1, 100)

@@ -93,6 +93,17 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func leakedFds_DoNotReachTheNextExecution(_ rc: RuntimeCase) throws {
+        let (d, ws) = try session(rc)
+        defer { ws.remove() }
+        _ = exec(d, rc.leakFds)
+        let out = exec(d, rc.countFds)?["stdout"]?.string ?? ""
+        let open = Int(out.filter(\.isNumber)) ?? -1
+        #expect(open >= 3 && open < 200, "the next execution sees \(out) open fds")
+        #expect(stillWorks(d, rc))
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func readOnlySystem_CannotBeModified(_ rc: RuntimeCase) throws {
         let (d, ws) = try session(rc)
         defer { ws.remove() }
