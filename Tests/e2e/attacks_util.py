@@ -192,20 +192,7 @@ class Bystander:
 
 # ---- known gaps: strict xfails, so a fix makes the suite fail until the marker is removed ----
 
-RUNNER_DIES_AFTER_KILL = {
-    "deno": "the deno runner is SIGKILLed after a job is killed (timeout, cancel): the next execution in the session "
-            "fails with 'the deno runner died (killed by signal 9 (SIGKILL)) during this execution'",
-    "bun": "the bun runner is SIGKILLed after a job is killed (timeout, cancel): the next execution in the session "
-           "fails with 'the bun runner died (killed by signal 9 (SIGKILL)) during this execution'",
-}
-
-KNOWN_GAPS = {
-    ("fsize:tmp", "docker"): "the docker driver's /tmp is a 512 MB tmpfs (room for `go run` builds), not 64 MB: "
-                             "one file there grew past 64 MB (it stops at the tmpfs size and the 256 MB file limit)",
-    ("fds", "deno"): "fd exhaustion breaks the deno session: the next execution fails with \"Import "
-                     "'file:///workspace/$exec.ts' failed: Too many open files\" (the job's fds outlive it)",
-    ("fds", "bun"): "fd exhaustion in bun breaks its runner: 'bun runner: cannot stage the program: EMFILE'",
-}
+KNOWN_GAPS = {}  # (case, runtime) -> reason; none open now
 
 
 def known_gap(request, case, rt, matrix_case=None):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, RUNTIME_IDS, PRINT1, RUNNER_DIES_AFTER_KILL, Bystander, assert_contained, known_gap,
+from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, RUNTIME_IDS, PRINT1, Bystander, assert_contained, known_gap,
                           outcome_of, record, xfail_if_transient,
                           require, run_code, shell)
 
@@ -281,15 +281,11 @@ def test_fd_exhaustion_hits_the_limit(srv, rt, att, request):
 
 def test_the_execution_after_a_killed_one_succeeds(srv, rt, att, request):
     """A timeout kills the job, not the session: the very next execution must succeed at the first try."""
-    if rt.name in RUNNER_DIES_AFTER_KILL:  # not strict: it depends on timing (reproduced in most runs here)
-        request.node.add_marker(pytest.mark.xfail(strict=False, reason=RUNNER_DIES_AFTER_KILL[rt.name]))
     c, sid, _ = att
     for _ in range(2):
         r = run_code(c, sid, SLEEP[rt.flavor], timeout=2)
         assert r["result"]["timedOut"], r
         r = run_code(c, sid, PRINT1[rt.flavor], timeout=20)
-        if rt.name not in RUNNER_DIES_AFTER_KILL:
-            xfail_if_transient(r)
         record("the execution right after a timed-out one", rt.name,
                "ok" if r["success"] else "BUG: " + (r["error"] or "")[:90])
         assert r["success"] and r["result"]["stdout"] == "1\n", r
