@@ -6,7 +6,8 @@ struct ActiveJob {
     var stdout: OutputCollector
     var stderr: OutputCollector
     let events: EventSink
-    let continuation: CheckedContinuation<RunResult, Never>
+    /// Delivers the result to the waiting `run` (exactly once).
+    let finish: @Sendable (RunResult) -> Void
     let startMs: Int64
     let timeoutMs: Int
     /// After this the driver stops trusting the runner to end the job and kills it (watchdog).
@@ -14,12 +15,12 @@ struct ActiveJob {
     var timedOut = false
     var cancelled = false
 
-    init(id: Int, job: RunnerJob, events: EventSink, continuation: CheckedContinuation<RunResult, Never>) {
+    init(id: Int, job: RunnerJob, events: EventSink, finish: @escaping @Sendable (RunResult) -> Void) {
         self.id = id
         stdout = OutputCollector(limit: job.maxOutputBytes)
         stderr = OutputCollector(limit: job.maxOutputBytes)
         self.events = events
-        self.continuation = continuation
+        self.finish = finish
         startMs = MonotonicClock.nowMs()
         timeoutMs = job.timeoutMs
         // Runners enforce the timeout themselves; the watchdog covers a runner stuck in user code.

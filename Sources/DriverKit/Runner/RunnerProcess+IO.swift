@@ -193,7 +193,7 @@ extension RunnerProcess {
         let tails = (job.stdout.finish(), job.stderr.finish())
         if !tails.0.isEmpty { job.events.output(.stdout, tails.0) }
         if !tails.1.isEmpty { job.events.output(.stderr, tails.1) }
-        job.continuation.resume(returning: job.result(exitCode: job.timedOut || job.cancelled ? nil : exitCode,
+        job.finish(job.result(exitCode: job.timedOut || job.cancelled ? nil : exitCode,
                                                       signal: signal, reason: why))
     }
 

@@ -89,24 +89,35 @@ public final class RunnerProcess: Sendable {
     public func run(_ job: RunnerJob, events: EventSink) async throws(DriverError) -> RunResult {
         guard await gate.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
         defer { gate.release() }
-        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
-        do {
-            try await waitReady()
-        } catch {
+        // A runner killed from inside its sandbox (a shell job's `kill -9 -1`) may be dead before the IO loop
+        // has noticed; such a runner is skipped and the job waits for the next one instead of failing.
+        for _ in 0..<2 {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
-            throw error
+            do {
+                try await waitReady()
+            } catch {
+                if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
+                throw error
+            }
+            if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
+            if let result = await dispatch(job, events: events) { return result }
         }
-        if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
+        return RunResult(reason: "the \(launch.name) runner is not running")
+    }
+
+    /// Sends the job to the current runner and waits for its result; nil if that runner is already gone.
+    private func dispatch(_ job: RunnerJob, events: EventSink) async -> RunResult? {
         let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
         return await withTaskCancellationHandler {
-            await withCheckedContinuation { (c: CheckedContinuation<RunResult, Never>) in
+            await withCheckedContinuation { (c: CheckedContinuation<RunResult?, Never>) in
                 let target = state.withLock { s -> Int32? in
                     guard s.ready, s.pid > 0 else { return nil }
-                    s.job = ActiveJob(id: id, job: job, events: events, continuation: c)
+                    if Self.peerGone(s.ctlFd) { s.ready = false; s.retiring = true; return nil } // the IO loop restarts it
+                    s.job = ActiveJob(id: id, job: job, events: events) { c.resume(returning: $0) }
                     return dup(s.ctlFd)
                 }
                 guard let fd = target else {
-                    c.resume(returning: RunResult(reason: "the \(launch.name) runner is not running"))
+                    c.resume(returning: nil)
                     return
                 }
                 if !Self.send(fd, job.frame(id: id)) {
@@ -119,6 +130,13 @@ public final class RunnerProcess: Sendable {
         } onCancel: {
             self.cancel(id)
         }
+    }
+
+    /// The runner's end of the control socket is closed: it has exited.
+    static func peerGone(_ fd: Int32) -> Bool {
+        let rdhup: Int16 = 0x2000 // POLLRDHUP
+        var p = pollfd(fd: fd, events: rdhup, revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents & (rdhup | Int16(POLLHUP) | Int16(POLLERR)) != 0
     }
 
     private func cancel(_ id: Int) {
