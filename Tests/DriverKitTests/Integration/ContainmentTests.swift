@@ -83,6 +83,17 @@ extension RealDrivers {
     }
 
     @Test(arguments: RuntimeCase.all)
+    func killAll_TheVeryNextExecutionWorks(_ rc: RuntimeCase) throws {
+        let (d, ws) = try session(rc)
+        defer { ws.remove() }
+        for _ in 0..<5 {
+            _ = d.result("shell", ["session": "s1", "command": "sh", "args": ["-c", "kill -9 -1"]])
+            let r = exec(d, rc.printOne)
+            #expect(r?["stdout"] == "1\n", "\(String(describing: r))")
+        }
+    }
+
+    @Test(arguments: RuntimeCase.all)
     func killAllFromUserCode_TheNextExecutionWorks(_ rc: RuntimeCase) throws {
         let (d, ws) = try session(rc)
         defer { ws.remove() }
