@@ -1,5 +1,6 @@
 import DriverProtocol
 import Testing
+import Glibc
 @testable import codebeaker_driver_docker
 
 @Suite struct ContainerSpecTests {
@@ -68,5 +69,21 @@ import Testing
         #expect(DockerLanguage.tmpMB(image: "codebeaker-go", memoryMB: 512) == 512)
         #expect(DockerLanguage.tmpMB(image: "example.test/codebeaker-go:1", memoryMB: 4096) == 1024)
         #expect(DockerLanguage.tmpMB(image: "codebeaker-go", memoryMB: 16) == 64)
+    }
+}
+
+@Suite struct JanitorOwnershipTests {
+    static func container(host: String?) -> ContainerSummary {
+        var labels: JSONObject = ["codebeaker.driver": "docker", "codebeaker.instance": "shared"]
+        if let host { labels["codebeaker.host"] = .string(host) }
+        return ContainerSummary(json: ["Id": "abc", "Image": "codebeaker-python", "State": "running",
+                                       "Labels": .object(labels), "Names": ["/codebeaker-s_1"]])!
+    }
+
+    @Test func ownHostUnlabelledDeadAndForeignMachinesAreNotProtected() {
+        #expect(!Janitor.belongsToAnotherLiveHost(Self.container(host: HostInstance.defaultName())))
+        #expect(!Janitor.belongsToAnotherLiveHost(Self.container(host: nil)))
+        #expect(!Janitor.belongsToAnotherLiveHost(Self.container(host: "\(HostInstance.hostname())-999999999")))
+        #expect(!Janitor.belongsToAnotherLiveHost(Self.container(host: "some-other-machine-1234")))
     }
 }

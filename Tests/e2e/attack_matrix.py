@@ -23,14 +23,21 @@ NOTES = """## Notes
   Requests in flight are now capped at 1,000 per connection (-32029 `inFlightRequests` beyond, answered without a
   Task); the same attack now costs under 10 MB.
 - **Fixed (host):** `codebeaker_driver_restarts_total{driver}` had no series for a driver until its first restart.
-- **Docker driver, multi-server:** a docker driver starting with the same instance label (default `default`)
-  removes every container of that instance it did not create, including a live server's session containers
-  (after 30 s; pool containers at once). The tests give each server its own `CODEBEAKER_DOCKER_INSTANCE`.
-- **Runners (main since f8f01de, "runners kill every leftover process after a job"):** under load, plain
-  `print(1)` runs intermittently fail with `runner error: [Errno 32] Broken pipe` or `killed by signal 9`
-  (python: 4 of 30 in a row at load 17; 284 of 4,000 in the overhead bench), and deno/bun fail the execution
-  right after a killed one (`the deno runner died`). Their tests xfail naming the failure; the containment
-  checks retry them so the rest is still checked.
+- **Fixed (docker driver, multi-server):** a docker driver given the same custom instance label as a live
+  server (`CODEBEAKER_DOCKER_INSTANCE`) removed that server's session containers at startup. Containers now
+  carry the creating host process (`codebeaker.host`), and a driver never removes those of another live host.
+- **Fixed (drivers):** a deno or bun runner exited after a killed job without saying so, and the next
+  execution could be sent to it (`the deno runner died ... during this execution`); runners now announce the
+  restart and the driver holds the next job for the new runner. A job that left hundreds of fds open (fd
+  exhaustion) broke every later job of a deno or bun session (`Too many open files`): the driver now replaces a
+  runner whose sandbox holds over 512 fds after a job.
+- **Fixed (host):** the workspace had no total quota (many files under the 256 MB per-file limit could fill the
+  host disk). Each workspace is now its own ext4 volume of the quota's size (docs/security.md, "Disk quota").
+- **Fixed (docker):** the container's /tmp was a 512 MB tmpfs; it is 64 MB like the native sandboxes, except in
+  the Go image, whose build cache lives there.
+- **Runners under load:** plain `print(1)` runs have intermittently failed under heavy load with
+  `runner error: [Errno 32] Broken pipe` (python); the 30-in-a-row test is a non-strict xfail naming it, and the
+  containment checks retry it so the rest is still checked.
 - The fork-bomb and `rm -rf /` patterns are a courtesy: the base64-encoded bomb passes them and is held by the
   pids limit and the timeout, which is the point of running it.
 - `/proc/1/cmdline` in a bwrap sandbox shows the bwrap command line, with the host workspace path and the

@@ -307,14 +307,10 @@ def test_plain_executions_in_a_row_all_succeed(srv, rt, att, request):
 
 
 def test_a_second_server_leaves_the_first_ones_containers_alone(srv, request):
-    """Two servers on one host (tests, blue/green restarts): starting the second must not remove the first's
-    session containers."""
+    """Two servers on one host (tests, blue/green restarts), here even given the same custom instance name:
+    starting the second must not remove the first's session containers."""
     docker = RUNTIMES[-1]
     require(srv, docker)
-    request.node.add_marker(pytest.mark.xfail(strict=True, reason=(
-        "the docker driver's startup Janitor removes every container labelled with its instance (default "
-        "'default') that it did not create, including live sessions of another running server, after "
-        "adoptGraceMs (30 s; pool containers at once)")))
     from conftest import Server
     shared = server_env()
     first = Server(env=shared)

@@ -53,6 +53,7 @@ final class ContainerFactory: Sendable {
         var labels = plan.labels
         labels[ContainerLabels.driver] = "docker"
         labels[ContainerLabels.instance] = config.instance
+        labels[ContainerLabels.host] = HostInstance.defaultName()
         if let slot = plan.slot { labels[ContainerLabels.slot] = slot }
         let spec = ContainerSpec(image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
                                  pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,

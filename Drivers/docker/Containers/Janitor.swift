@@ -27,12 +27,13 @@ final class Janitor: Sendable {
         }
         var kept: [String: ContainerSummary] = [:]
         var doomed: [ContainerSummary] = []
-        for c in list {
+        let others = list.filter(Self.belongsToAnotherLiveHost)
+        for c in list where !Self.belongsToAnotherLiveHost(c) {
             let isPool = c.names.contains { $0.hasPrefix(ContainerLabels.poolNamePrefix) } || c.state != "running"
             if isPool || factory.config.adoptGraceMs == 0 { doomed.append(c) } else { kept[c.id] = c }
         }
         adoptable.withLock { $0 = kept }
-        let keepSlots = Set(kept.values.compactMap { $0.labels[ContainerLabels.slot] })
+        let keepSlots = Set((Array(kept.values) + others).compactMap { $0.labels[ContainerLabels.slot] })
         let grace = factory.config.adoptGraceMs
         let keptCount = kept.count
         let cleanup: @Sendable () -> Void = { [self, doomed] in
@@ -81,7 +82,7 @@ final class Janitor: Sendable {
         else { return 0 }
         let waiting = adoptable.withLock { Set($0.keys) }
         var removed = 0
-        for c in list where !ownedIds.contains(c.id) && !waiting.contains(c.id) {
+        for c in list where !ownedIds.contains(c.id) && !waiting.contains(c.id) && !Self.belongsToAnotherLiveHost(c) {
             if let slot = c.labels[ContainerLabels.slot], ownedSlots.contains(slot) { continue }
             remove(c)
             removed += 1
@@ -130,7 +131,15 @@ final class Janitor: Sendable {
         guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
                                                                      ContainerLabels.instance: factory.config.instance])
         else { return }
-        Parallel.forEach(list) { c in self.remove(c) }
+        Parallel.forEach(list.filter { !Self.belongsToAnotherLiveHost($0) }) { c in self.remove(c) }
+    }
+
+    /// Created by another host of this machine that still runs: two hosts were given the same custom instance
+    /// name (`CODEBEAKER_DOCKER_INSTANCE`). Its containers and slots are never this driver's to remove.
+    static func belongsToAnotherLiveHost(_ c: ContainerSummary) -> Bool {
+        guard let host = c.labels[ContainerLabels.host], host != HostInstance.defaultName(),
+              HostInstance.pid(in: host) != nil else { return false }
+        return !HostInstance.isStale(host)
     }
 
     private func remove(_ c: ContainerSummary) {

@@ -16,6 +16,8 @@ enum ContainerLabels {
     static let pool = "codebeaker.pool"
     /// A short-lived install container (value: the session id); owned by no session, swept if left behind.
     static let installer = "codebeaker.installer"
+    /// The host process that created it (`HostInstance.defaultName()`), whatever the instance is called.
+    static let host = "codebeaker.host"
 
     static let poolNamePrefix = "codebeaker-pool-"
 
