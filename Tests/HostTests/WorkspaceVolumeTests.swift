@@ -26,6 +26,12 @@ import DriverKit
             Workspace(root: root + "/" + name, uid: 100_123, gid: 100_123)
         }
 
+        func provisioned(quotaMB: Int? = nil) async throws -> Workspace {
+            let ws = workspace()
+            try await storage.provision(ws, quotaMB: quotaMB)
+            return ws
+        }
+
         func cleanup() {
             storage.shutdown()
             for m in MountTable.current().mountPoints(below: root) { umount2(m, Int32(MNT_DETACH)) }
@@ -51,11 +57,10 @@ import DriverKit
 
     @Test(.enabled(if: canMount)) func aWorkspaceIsItsOwnVolumeOfTheQuotaSize() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
-        let ws = f.workspace()
-        try await f.storage.provision(ws, quotaMB: nil)
+        let ws = try await f.provisioned()
         let entry = try #require(MountTable.current().entry(at: ws.root))
         #expect(entry.fsType == "ext4")
-        #expect(WorkspaceRoot.entries(of: ws.root).isEmpty) // no lost+found
+        #expect(FD.directoryNames(ws.root).isEmpty) // no lost+found
         var st = stat()
         #expect(stat(ws.root, &st) == 0 && st.st_uid == 100_123 && st.st_mode & 0o777 == 0o700)
         let totalMB = Self.sizeMB(ws.root)
@@ -63,13 +68,12 @@ import DriverKit
         try await f.storage.release(ws)
         #expect(!MountTable.current().contains(ws.root))
         #expect(access(ws.root, F_OK) != 0)
-        #expect(!WorkspaceRoot.entries(of: f.root + "/.volumes").contains { $0.hasPrefix("s_") })
+        #expect(!FD.directoryNames(f.root + "/.volumes").contains { $0.hasPrefix("s_") })
     }
 
     @Test(.enabled(if: canMount)) func writesStopAtTheQuotaEvenForRoot() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
-        let ws = f.workspace()
-        try await f.storage.provision(ws, quotaMB: nil)
+        let ws = try await f.provisioned()
         let written = Self.fill(ws.root, mb: 64)
         #expect(written >= 0 && written < 32, "wrote \(written) MB into a 32 MB volume")
         // The host's own writes fail cleanly too, and leave nothing half-written behind.
@@ -80,8 +84,7 @@ import DriverKit
 
     @Test(.enabled(if: canMount)) func aFullWorkspaceKeepsTheOldContentOfAFailedOverwrite() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
-        let ws = f.workspace()
-        try await f.storage.provision(ws, quotaMB: nil)
+        let ws = try await f.provisioned()
         _ = try ws.write("keep.txt", content: "precious")
         _ = Self.fill(ws.root, mb: 64)
         do {
@@ -91,15 +94,13 @@ import DriverKit
             #expect(error.message.contains("workspace is full"))
         }
         #expect(try ws.read("keep.txt").content == "precious")
-        #expect(!WorkspaceRoot.entries(of: ws.root).contains { $0.hasPrefix(".cb-write-") })
+        #expect(!FD.directoryNames(ws.root).contains { $0.hasPrefix(".cb-write-") })
         try await f.storage.release(ws)
     }
 
     @Test(.enabled(if: canMount)) func aSessionMayAskForLessButNotMore() async throws {
         let f = try await Fixture(quotaMB: 64); defer { f.cleanup() }
-        let small = f.workspace(), big = f.workspace()
-        try await f.storage.provision(small, quotaMB: 16)
-        try await f.storage.provision(big, quotaMB: 4096)
+        let small = try await f.provisioned(quotaMB: 16), big = try await f.provisioned(quotaMB: 4096)
         #expect((12...16).contains(Self.sizeMB(small.root)))
         #expect((56...64).contains(Self.sizeMB(big.root)))
         try await f.storage.release(small)
@@ -108,8 +109,7 @@ import DriverKit
 
     @Test(.enabled(if: canMount)) func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
-        let ws = f.workspace()
-        try await f.storage.provision(ws, quotaMB: nil)
+        let ws = try await f.provisioned()
         _ = try ws.write("x.txt", content: "left behind")
         // No release: as if the host was killed. A new host sweeps the root at startup.
         let removed = WorkspaceRoot.sweep(f.root, logger: Logger("test"))

@@ -107,22 +107,11 @@ final class Janitor: Sendable {
             self.factory.remove(id: c.id)
         }
         if !stale.isEmpty { DriverLog.info("removed \(stale.count) container(s) of hosts that are gone") }
-        for name in Self.directoryNames(factory.config.slotRoot) where name != mine && HostInstance.isStale(name) {
+        for name in FD.directoryNames(factory.config.slotRoot) where name != mine && HostInstance.isStale(name) {
             let root = WorkspaceSlots(root: "\(factory.config.slotRoot)/\(name)")
-            for slot in Self.directoryNames(root.root) { root.release(slot) }
+            for slot in FD.directoryNames(root.root) { root.release(slot) }
             root.teardown()
         }
-    }
-
-    static func directoryNames(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     /// Shutdown's last step: every container of this instance goes, including one whose create was still in
@@ -150,6 +139,6 @@ final class Janitor: Sendable {
     /// Slot directories no live container uses (their mounts would otherwise outlive everything).
     private func releaseOrphanSlots(keeping: Set<String>) {
         guard let slots = factory.slots else { return }
-        for n in Self.directoryNames(slots.root) where !keeping.contains(n) { slots.release(n) }
+        for n in FD.directoryNames(slots.root) where !keeping.contains(n) { slots.release(n) }
     }
 }

@@ -38,6 +38,18 @@ public enum FD {
 
     public static func close(_ fd: Int32) { if fd >= 0 { _ = Glibc.close(fd) } }
 
+    /// The names in directory `path`, without "." and ".." (empty if it cannot be read).
+    public static func directoryNames(_ path: String) -> [String] {
+        guard let dir = opendir(path) else { return [] }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let e = readdir(dir) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// How many fds process `pid` has open (0 if it is gone or not ours to see).
     public static func openCount(pid: Int32) -> Int {
         guard let dir = opendir("/proc/\(pid)/fd") else { return 0 }

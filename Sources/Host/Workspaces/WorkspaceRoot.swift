@@ -39,7 +39,7 @@ public enum WorkspaceRoot {
             while umount2(mountPoint, Int32(MNT_DETACH)) == 0 {}
         }
         var removed = 0
-        for name in entries(of: root) where name.hasPrefix("s_") || name == VolumeStorage.imagesDirName {
+        for name in FD.directoryNames(root) where name.hasPrefix("s_") || name == VolumeStorage.imagesDirName {
             do throws(WorkspaceError) {
                 try Workspace(root: root + "/" + name).removeAll()
                 if name.hasPrefix("s_") { removed += 1 }
@@ -49,16 +49,5 @@ public enum WorkspaceRoot {
         }
         if removed > 0 { logger.info("removed stale workspaces", ["count": String(removed)]) }
         return removed
-    }
-
-    static func entries(of dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
-        var names: [String] = []
-        while let e = readdir(d) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 }
