@@ -457,22 +457,34 @@ def zygote_message():
     return True
 
 
+def ask_zygote():
+    """Asks the zygote for one more spare. A zygote found dead (killed from inside the sandbox, e.g. by a
+    previous job's `kill -9 -1`) is replaced instead of failing the job with EPIPE."""
+    for _ in range(3):
+        ensure_zygote()
+        try:
+            zygote[1].send(b"F")
+            return
+        except OSError:
+            drop_zygote()
+    raise OSError("cannot start the zygote")
+
+
 def request_spares():
     ensure_zygote()
     pending = SPARES - len(spares)
     for _ in range(pending):
-        zygote[1].send(b"F")
+        ask_zygote()
     return pending
 
 
 def take_spare():
     if not spares:
         if request_spares() == 0:
-            zygote[1].send(b"F")
+            ask_zygote()
         while not spares:
             if not zygote_message():
-                ensure_zygote()
-                zygote[1].send(b"F")
+                ask_zygote()
     return spares.pop(0)
 
 
