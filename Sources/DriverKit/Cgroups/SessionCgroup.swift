@@ -15,11 +15,24 @@ public final class SessionCgroup: Sendable {
     /// Every cgroup directory created (memory, pids, cpu).
     public let dirs: [String]
     public var procsFiles: [String] { dirs.map { $0 + "/cgroup.procs" } }
+    /// A child of the pids cgroup for one-off jobs (shell commands, installs), limited to `pidsMax` minus
+    /// `reservedPids`, so a fork bomb there cannot leave the session's long-lived runner without pids to
+    /// restart or to start threads. nil if it could not be made (jobs then share the session's limit).
+    public let jobsPidsDir: String?
+    /// The cgroup.procs files a one-off job joins: the session's, with the pids one swapped for `jobsPidsDir`.
+    public var jobProcsFiles: [String] {
+        guard let jobsPidsDir, let pidsDir else { return procsFiles }
+        return dirs.map { ($0 == pidsDir ? jobsPidsDir : $0) + "/cgroup.procs" }
+    }
     private let memoryDir: String?
+    private let pidsDir: String?
 
-    private init(name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], memoryDir: String?) {
+    static func reservedPids(_ pidsMax: Int) -> Int { max(8, min(64, pidsMax / 4)) }
+
+    private init(name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], memoryDir: String?, pidsDir: String?,
+                 jobsPidsDir: String?) {
         self.name = name; self.memoryLimitMB = memoryLimitMB; self.pidsMax = pidsMax
-        self.dirs = dirs; self.memoryDir = memoryDir
+        self.dirs = dirs; self.memoryDir = memoryDir; self.pidsDir = pidsDir; self.jobsPidsDir = jobsPidsDir
     }
 
     /// True when the memory and pids controllers are mounted and writable.
@@ -34,7 +47,7 @@ public final class SessionCgroup: Sendable {
         }
         let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         var dirs: [String] = []
-        var memoryDir: String?
+        var memoryDir: String?, pidsDir: String?, jobsDir: String?
         do {
             let mem = try make("memory", safe)
             dirs.append(mem); memoryDir = mem
@@ -44,18 +57,24 @@ public final class SessionCgroup: Sendable {
             if access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0 { try? set(mem, "memory.memsw.limit_in_bytes", bytes) }
             try? set(mem, "memory.swappiness", "0")
             let pids = try make("pids", safe)
-            dirs.append(pids)
+            dirs.append(pids); pidsDir = pids
             try set(pids, "pids.max", String(pidsMax))
+            let jobs = pids + "/jobs"
+            if pidsMax > reservedPids(pidsMax), mkdir(jobs, 0o755) == 0 || errno == EEXIST {
+                if (try? set(jobs, "pids.max", String(pidsMax - reservedPids(pidsMax)))) != nil { jobsDir = jobs } else { rmdir(jobs) }
+            }
             if access("\(mount)/cpu/cgroup.procs", W_OK) == 0, let cpu = try? make("cpu", safe) {
                 dirs.append(cpu)
                 try? set(cpu, "cpu.shares", String(cpuShares))
             }
         } catch {
             DriverLog.warning("cgroup setup for \(safe) failed: \(error); running without memory/pids limits")
+            if let jobsDir { rmdir(jobsDir) }
             for d in dirs { rmdir(d) }
             return nil
         }
-        return SessionCgroup(name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs, memoryDir: memoryDir)
+        return SessionCgroup(name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs, memoryDir: memoryDir,
+                             pidsDir: pidsDir, jobsPidsDir: jobsDir)
     }
 
     /// Removes cgroups named `<prefix><pid>-...` whose driver pid is gone (kills what is left in them).
@@ -67,7 +86,9 @@ public final class SessionCgroup: Sendable {
                 let rest = n.dropFirst(prefix.count)
                 guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else { continue }
                 _ = cs_kill_cgroup("\(base)/\(n)/cgroup.procs")
+                _ = cs_kill_cgroup("\(base)/\(n)/jobs/cgroup.procs")
                 usleep(1000)
+                rmdir("\(base)/\(n)/jobs")
                 rmdir("\(base)/\(n)")
             }
         }
@@ -106,6 +127,7 @@ public final class SessionCgroup: Sendable {
             if pids().isEmpty { break }
             usleep(10_000)
         }
+        if let jobsPidsDir { rmdir(jobsPidsDir) }
         for d in dirs where rmdir(d) != 0 && errno != ENOENT {
             DriverLog.warning("rmdir \(d): \(String(cString: strerror(errno)))")
         }

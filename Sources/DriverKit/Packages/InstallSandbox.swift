@@ -40,7 +40,7 @@ public enum InstallSandbox {
 
     public static func run(_ job: Job, session: SandboxSession, progress: ProgressLines?) async throws(DriverError) -> RunResult {
         let c = config(job, session: session)
-        var spec = Sandbox.processSpec(c, command: job.command, cgroup: session.cgroup,
+        var spec = Sandbox.processSpec(c, command: job.command, cgroup: session.cgroup, oneOff: true,
                                        rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
         spec.timeoutMs = job.timeoutMs
         spec.maxOutputBytes = job.maxOutputBytes

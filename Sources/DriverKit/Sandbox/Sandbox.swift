@@ -46,13 +46,14 @@ public enum Sandbox {
     }
 
     /// A ProcessSpec that starts bwrap as the session uid, inside `cgroup` (when given), with `rlimits`.
-    /// bwrap needs no environment of its own; the sandbox's is set with --setenv.
-    public static func processSpec(_ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil,
+    /// bwrap needs no environment of its own; the sandbox's is set with --setenv. A one-off job (`oneOff`)
+    /// goes into the cgroup's jobs pids group, which keeps some pids back for the session's runner.
+    public static func processSpec(_ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil, oneOff: Bool = false,
                                    rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults()) -> ProcessSpec {
         var spec = ProcessSpec(executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
         spec.uid = c.uid
         spec.gid = c.gid
-        spec.cgroupProcs = cgroup?.procsFiles ?? []
+        spec.cgroupProcs = (oneOff ? cgroup?.jobProcsFiles : cgroup?.procsFiles) ?? []
         spec.rlimits = rlimits
         return spec
     }

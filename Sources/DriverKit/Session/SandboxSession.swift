@@ -47,7 +47,7 @@ public final class SandboxSession: Sendable {
         var c = config
         if let cwd { c.cwd = cwd.hasPrefix("/") ? cwd : "/workspace/" + cwd }
         for (k, v) in env { c.env[k] = v }
-        var spec = Sandbox.processSpec(c, command: command, cgroup: cgroup,
+        var spec = Sandbox.processSpec(c, command: command, cgroup: cgroup, oneOff: true,
                                        rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(timeoutMs / 1000 + 5)))
         spec.stdin = stdin.map { Array($0.utf8) }
         spec.timeoutMs = timeoutMs

@@ -44,6 +44,30 @@ extension RealDrivers {
             #expect(r.reason == "killed: out of memory (limit 64 MB)", "\(r)")
         }
 
+        @Test func aForkBombInAOneOffJobLeavesTheSessionPidsToStartProcesses() async throws {
+            let ws = TestWorkspace()
+            defer { ws.remove() }
+            let s = try open(ws)
+            defer { s.close() }
+            let jobs = try #require(s.cgroup?.jobsPidsDir)
+            let bomb = Task {
+                // Holds every pid it can get (a classic bomb's processes die as fast as they fork).
+                let hold = "import os, time\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(30); os._exit(0)\n" +
+                    "    except OSError:\n        break\ntime.sleep(30)"
+                return try await s.run(command: ["python3", "-c", hold], timeoutMs: 8000, maxOutputBytes: 1000, events: .discard())
+            }
+            defer { bomb.cancel() }
+            func read(_ file: String) -> Int { Int((try? String(contentsOfFile: jobs + "/" + file, encoding: .utf8))?.filter(\.isNumber) ?? "") ?? -1 }
+            let deadline = MonotonicClock.nowMs() + 5000
+            while read("pids.current") < read("pids.max") && MonotonicClock.nowMs() < deadline { usleep(20_000) }
+            #expect(read("pids.current") == read("pids.max"), "the bomb filled the jobs group")
+            // What the session's runner does when it (re)starts or makes threads: it still can.
+            let spec = Sandbox.processSpec(s.config, command: ["sh", "-c", "for i in 1 2 3 4 5 6; do sleep 0.2 & done; wait"],
+                                           cgroup: s.cgroup)
+            let r = try await ProcessRunner.run(spec)
+            #expect(r.exitCode == 0 && !r.stderr.contains("fork"), "\(r)")
+        }
+
         @Test func runtimeBinaries_AreCopiedWhereTheSandboxCanRunThem() async throws {
             let provided = try RuntimeBinaries.provide(name: "dk-test-true", executable: "/usr/bin/true")
             #expect(provided.sandboxExecutable == "/opt/runtimes/dk-test-true/true")
