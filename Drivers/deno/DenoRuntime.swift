@@ -22,6 +22,8 @@ final class DenoRuntime: DriverRuntime {
     init() {
         binary = RuntimeLocator.find(env: "CODEBEAKER_DENO", name: "deno",
                                      extraGlobs: ["/root/.pyenv/versions/*/bin/deno", "/usr/local/lib/python3*/dist-packages/deno/bin/deno"])
+        // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
+        SessionCgroup.removeStale(prefix: "deno-")
     }
 
     func unavailableReason() -> String? {
@@ -61,7 +63,7 @@ final class DenoRuntime: DriverRuntime {
         let sandbox = try SandboxSession.open(
             req, readOnlyBinds: [provided.bind, .init(Self.hostDir, Self.sandboxDir)],
             env: ["DENO_DIR": "/workspace/.deno"  /* npm:/jsr: cache per session, kept with the workspace (docs/packages.md) */, "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1"],
-            path: "\(RuntimeBinaries.sandboxRoot)/deno:/usr/local/bin:/usr/bin:/bin")
+            path: "\(RuntimeBinaries.sandboxRoot)/deno:/usr/local/bin:/usr/bin:/bin", cgroupPrefix: "deno-\(getpid())-")
         let launch = RunnerLaunch(name: "deno", command: Self.command(deno: provided.sandboxExecutable,
                                                                     permissions: permissions, options: request.options))
         let runner = RunnerProcess(launch: launch, session: sandbox)

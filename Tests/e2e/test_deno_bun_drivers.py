@@ -218,3 +218,26 @@ def test_bun_stdin_fresh_globals_and_stateful_mode():
         assert run(d, "s2", "console.log(a + b + c)")["stdout"] == "6\n"
     finally:
         d.close()
+
+
+def test_a_killed_drivers_cgroups_are_removed_by_the_next_one(js):
+    """kill -9 leaves the session's cgroups behind (nothing runs in them: the runner died with its driver);
+    the next driver of the same runtime removes them when it starts."""
+    name, d = js
+    ws = workspace()
+    open_session(d, "s_stale", ws, language="typescript" if name == "deno" else "javascript")
+    assert run(d, "s_stale", "console.log(1)")["stdout"] == "1\n"
+    dirs = [f"/sys/fs/cgroup/{c}/codebeaker/{name}-{d.p.pid}-s_stale" for c in ("memory", "pids")]
+    if not all(os.path.isdir(p) for p in dirs):
+        pytest.skip("no cgroups on this machine")
+    d.p.kill()
+    d.p.wait()
+    assert any(os.path.isdir(p) for p in dirs), "left behind by the killed driver"
+    successor = start(name)
+    try:
+        deadline = time.time() + 5
+        while any(os.path.isdir(p) for p in dirs) and time.time() < deadline:
+            time.sleep(0.05)
+        assert not any(os.path.isdir(p) for p in dirs)
+    finally:
+        successor.close()
