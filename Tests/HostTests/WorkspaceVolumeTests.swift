@@ -119,6 +119,17 @@ import DriverKit
         #expect(access(f.root + "/.volumes", F_OK) != 0)
     }
 
+    @Test func startFailsWithAReasonWhereVolumesCannotBeMade() async {
+        // /proc refuses mkdir: the storage reports why, and the host falls back to plain directories.
+        let r = await VolumeStorage.start(root: "/proc/cb-no-such-root", settings: .init(), logger: Logger("test"))
+        guard case .failure(let e) = r else { Issue.record("started on /proc"); return }
+        #expect(!e.message.isEmpty)
+        let fallback = await WorkspaceSetup.storage(for: {
+            var c = ServerConfig(); c.workspaceRoot = "/proc/cb-no-such-root"; return c
+        }(), logger: Logger("test"))
+        #expect(fallback.quotaMB == nil)
+    }
+
     @Test func theRootLockIsExclusive() throws {
         let root = "/tmp/cb-volume-tests/lock-" + UUID().uuidString
         try WorkspaceRoot.makeDirectories(root)
