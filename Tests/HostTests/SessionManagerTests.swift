@@ -2,7 +2,7 @@ import Testing
 import Foundation
 import Glibc
 import DriverProtocol
-import Host
+@testable import Host
 
 /// A manager over in-memory drivers with its own workspace root and a settable clock.
 struct ManagerFixture {
@@ -156,6 +156,24 @@ let bob = CallerContext(principal: "bob", connectionID: 2, requestID: 1)
         let outcome = try await run.value
         #expect(!outcome.success && outcome.result["cancelled"] == true)
         #expect(await !f.manager.cancel(requestID: 7, executionId: nil, sessionId: s.id, caller: caller))
+    }
+
+    @Test func aClosedConnectionsExecutionsAreCancelledRunningAndQueued() async throws {
+        let f = ManagerFixture { $0.maxConcurrentExecutionsPerSession = 1 }; defer { f.cleanup() }
+        let s = try await f.manager.create(params: ["language": "python"], principal: "alice")
+        let gone = CallerContext(principal: "alice", connectionID: 5, requestID: 1)
+        let other = CallerContext(principal: "alice", connectionID: 6, requestID: 1)
+        let running = Task { try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "sleep")), caller: gone) }
+        #expect(await eventually { f.driver.calls("execute").count == 1 })
+        let queued = Task { try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:q")), caller: gone) }
+        let kept = Task { try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:kept")), caller: other) }
+        #expect(await eventually { await f.manager.running.values.filter { $0.connectionID == 5 }.count == 2 })
+        #expect(await f.manager.cancelAll(connectionID: 5) == 2)
+        #expect(try await running.value.result["cancelled"] == true)
+        #expect(try await queued.value.result["cancelled"] == true)
+        // The other connection's execution (queued behind them) now runs.
+        #expect(try await kept.value.result["stdout"] == "kept\n")
+        #expect(await f.manager.cancelAll(connectionID: 5) == 0)
     }
 
     @Test func executionsBeyondTheLimitQueueInOrder() async throws {

@@ -108,6 +108,24 @@ def test_cancel_stops_running_execution_and_late_cancel_is_harmless(server):
     c.close()
 
 
+def test_a_disconnected_clients_execution_is_cancelled_and_frees_the_session(server):
+    """Its result has nowhere to go: it must not hold a stateful session (one execution at a time) until its
+    timeout. A second connection of the same principal then runs at once."""
+    a = server.client()
+    sid = a.call("session.create", {"language": "python", "stateful": True})["sessionId"]
+    a.send_raw(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "session.execute", "params": {"sessionId": sid, "command": {
+        "type": "execute_code", "code": "open('/workspace/started', 'w').close()\nimport time\ntime.sleep(120)", "timeout": 200}}}))
+    b = server.client()
+    deadline = time.time() + 20
+    while not b.execute(sid, {"type": "list_files", "path": "."})["result"]["count"] and time.time() < deadline:
+        time.sleep(0.05)  # polling for the sleeper to start, not sleeping for a result
+    a.close(close_sessions=False)
+    r = b.execute(sid, {"type": "execute_code", "code": "print(1)"}, timeout=60)
+    assert r["success"] and r["result"]["stdout"] == "1\n", r
+    b.call("session.close", {"sessionId": sid})
+    b.close()
+
+
 def test_long_execution_does_not_block_other_requests_on_the_socket(server):
     c = server.client()
     sid = c.session("python")

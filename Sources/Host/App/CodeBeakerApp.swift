@@ -87,7 +87,11 @@ extension CodeBeakerApp {
                                    try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
                                },
                                observe: { method, code in security.recordRequest(method: method, errorCode: code) })
-        let handler = RPCConnectionHandler(router: router, security: security)
+        // A request's result can only go to the connection that sent it: when that is gone, its executions
+        // are cancelled rather than left holding the session (and the CPU) until their timeout.
+        let handler = RPCConnectionHandler(router: router, security: security, onClose: { id in
+            Task { await sessions.cancelAll(connectionID: id) }
+        })
         var options = ServerOptions()
         options.host = config.host
         options.port = config.port

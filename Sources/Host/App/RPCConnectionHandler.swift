@@ -13,10 +13,14 @@ public final class RPCConnectionHandler: WebSocketDelegate {
     private let inFlight = Mutex<[UInt64: Int]>([:])
     public static let maxInFlightPerConnection = 1000
 
+    /// Called with a connection's id once it is gone (the app cancels the executions it started).
+    private let onClose: (@Sendable (UInt64) -> Void)?
+
     /// Without a security layer every client is `anonymous` (tests, embedding).
-    public init(router: RPCRouter, security: SecurityLayer? = nil) {
+    public init(router: RPCRouter, security: SecurityLayer? = nil, onClose: (@Sendable (UInt64) -> Void)? = nil) {
         self.router = router
         self.security = security
+        self.onClose = onClose
     }
 
     public func shouldUpgrade(_ request: UpgradeRequest) -> UpgradeDecision {
@@ -58,6 +62,7 @@ public final class RPCConnectionHandler: WebSocketDelegate {
     public func didClose(_ connection: any WebSocketConnection, code: UInt16) {
         security?.connectionClosed(connection.id)
         _ = inFlight.withLock { $0.removeValue(forKey: connection.id) }
+        onClose?(connection.id)
         logger.debug("connection closed", ["conn": String(connection.id), "code": String(code)])
     }
 }

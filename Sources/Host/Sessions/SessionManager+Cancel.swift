@@ -12,14 +12,30 @@ extension SessionManager {
                 && (requestID == nil || r.requestID == requestID)
                 && (sessionId != nil || executionId != nil || r.connectionID == caller.connectionID)
         }
-        guard requestID != nil || executionId != nil, let (token, run) = matches.min(by: { $0.key < $1.key }) else { return false }
+        guard requestID != nil || executionId != nil, let token = matches.keys.min() else { return false }
+        cancel(token: token)
+        return true
+    }
+
+    /// Stops one execution: its driver call is cancelled, or, still waiting for a slot, it leaves the queue.
+    private func cancel(token: Int) {
+        guard let run = running[token] else { return }
         running[token]?.cancelRequested = true
         if let task = run.task {
             task.cancel()
         } else if let i = sessions[run.sessionId]?.waiters.firstIndex(where: { $0.token == token }) {
             sessions[run.sessionId]!.waiters.remove(at: i).continuation.resume(returning: false)
         }
-        return true
+    }
+
+    /// Cancels every execution (running or queued) a connection started; returns how many. For a closed
+    /// connection: nobody is left to receive their results.
+    @discardableResult
+    public func cancelAll(connectionID: UInt64) -> Int {
+        let tokens = running.filter { $0.value.connectionID == connectionID && !$0.value.cancelRequested }.map(\.key)
+        for token in tokens { cancel(token: token) }
+        if !tokens.isEmpty { logger.info("cancelled the executions of a closed connection", ["count": String(tokens.count)]) }
+        return tokens.count
     }
 
     /// Keeps a finished execution for `execution.status`.
