@@ -121,3 +121,32 @@ def test_code_planted_in_the_venv_does_not_run_in_the_install_container(docker_r
     client.execute(sid, {"type": "execute_code", "code": "pass"})
     r = client.execute(sid, {"type": "read_file", "path": "/workspace/planted_ran"})
     assert r["success"] is True, r
+
+
+def test_the_seeds_shell_pip_install_works_in_a_docker_session(docker_ready, client):
+    """The seed installs with `execute_shell` `pip install --no-cache-dir ...`; the session's container is
+    offline, so the driver runs it as an install (sibling container with network) and answers as a shell."""
+    sid = docker_session(client, "python")
+    r = client.execute(sid, {"type": "execute_shell", "command": "pip", "args": ["install", "--no-cache-dir", SIX],
+                             "timeout": 120}, timeout=300)
+    assert r["success"] is True, r
+    assert "six" in r["result"]["stdout"] + r["result"]["stderr"], r
+    assert installer_containers() == []
+    out = client.execute(sid, {"type": "execute_code", "code": "import six; print(six.__version__)"})
+    assert out["result"]["stdout"] == "1.17.0\n", out
+    # Anything that is not exactly an install command stays a plain, offline shell command.
+    sh = client.execute(sid, {"type": "execute_shell", "command": "sh", "args": [
+        "-c", "pip install --retries 0 --timeout 3 --no-cache-dir tomli-w 2>&1"], "timeout": 60}, timeout=120)
+    # tomli-w is on the index (an install would find it); offline, pip sees no version at all.
+    assert sh["success"] is False and "from versions: none" in sh["result"]["stdout"], sh
+
+
+def test_shell_npm_install_of_a_local_folder_in_a_docker_session(docker_ready, client):
+    sid = docker_session(client, "javascript")
+    for path, content in [("/workspace/pkg/package.json", '{"name": "cbshell", "version": "2.0.0", "main": "index.js"}'),
+                          ("/workspace/pkg/index.js", "module.exports = 'from cbshell';\n")]:
+        assert client.execute(sid, {"type": "write_file", "path": path, "content": content})["success"]
+    r = client.execute(sid, {"type": "execute_shell", "command": "npm", "args": ["install", "./pkg"], "timeout": 120}, timeout=300)
+    assert r["success"] is True, r
+    out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbshell'))"})
+    assert out["result"]["stdout"] == "from cbshell\n", out

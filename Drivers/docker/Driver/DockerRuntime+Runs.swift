@@ -38,6 +38,7 @@ extension DockerRuntime {
     }
 
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
+        if let install = try shellInstall(request) { return try await runShellInstall(install, events: events) }
         let s = try session(request.session)
         let cwd = request.cwd.hasPrefix("/") ? request.cwd : "/workspace/\(request.cwd)"
         let env = s.options.env.merging(request.env) { _, new in new }

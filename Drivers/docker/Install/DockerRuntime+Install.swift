@@ -13,6 +13,32 @@ extension DockerRuntime {
     static let npmCli = "/usr/share/nodejs/npm/bin/npm-cli.js"
 
     func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+        try await installOutcome(request, events: events).json
+    }
+
+    /// `pip install x` / `python3 -m pip install x` / `npm install x` sent as `execute_shell` (the seed's own
+    /// example): run as an install, since the session's container has no network; nil for any other command,
+    /// and on a remote engine (installs need a local one), where the command runs as it is.
+    func shellInstall(_ request: ShellRequest) throws -> InstallRequest? {
+        guard engine.endpoint.isLocal else { return nil }
+        switch try session(request.session).language?.name {
+        case "python": return try PipInstaller(policy: PackagePolicy.current).shellInstall(request)
+        case "javascript": return try NpmInstaller(tool: .npm, policy: PackagePolicy.current).shellInstall(request)
+        default: return nil
+        }
+    }
+
+    /// A shell install's result is a shell result: the installer's run, its output also streamed.
+    func runShellInstall(_ install: InstallRequest, events: EventSink) async throws -> RunResult {
+        let outcome = try await installOutcome(install, events: events)
+        if events.streaming {
+            events.output(.stdout, outcome.run.stdout)
+            events.output(.stderr, outcome.run.stderr)
+        }
+        return outcome.run
+    }
+
+    func installOutcome(_ request: InstallRequest, events: EventSink) async throws -> InstallOutcome {
         let s = try session(request.session)
         guard engine.endpoint.isLocal else {
             throw DriverError.unsupported("install_packages needs a local Docker engine (the install container binds the session workspace)")
@@ -62,7 +88,7 @@ extension DockerRuntime {
         if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "\(manager) exited with status \(code)" }
         var out = extra
         out["container"] = "sibling"
-        return InstallOutcome(run: r, installed: installed, manager: manager, extra: out).json
+        return InstallOutcome(run: r, installed: installed, manager: manager, extra: out)
     }
 
     /// The session's image decides: python images have pip, node images npm (the host sends its first
