@@ -94,7 +94,7 @@ import DriverKit
             #expect(error.message.contains("workspace is full"))
         }
         #expect(try ws.read("keep.txt").content == "precious")
-        #expect(!FD.directoryNames(ws.root).contains { $0.hasPrefix(".cb-write-") })
+        #expect(!FD.directoryNames(ws.root).contains { $0.hasPrefix(".cb-tmp-") })
         try await f.storage.release(ws)
     }
 

@@ -50,7 +50,7 @@ def test_host_writes_stop_at_the_quota_with_a_clear_error_and_no_partial_file(sr
     assert 4 <= n <= 8, n
     assert "workspace is full" in failed["error"], failed
     names = {e["name"] for e in c.execute(sid, {"type": "list_files", "path": "."})["result"]["entries"]}
-    assert f"chunk{n}.txt" not in names and not any(x.startswith(".cb-write") for x in names), names
+    assert f"chunk{n}.txt" not in names and not any(x.startswith(".cb-tmp") for x in names), names
     # Code in the sandbox sees the same full disk; deleting files gives the room back.
     r = c.execute(sid, {"type": "execute_code", "code": "open('/workspace/one.bin', 'wb').write(b'x' * (8 << 20))"})
     assert r["success"] is False and "No space left on device" in r["result"]["stderr"], r

@@ -84,7 +84,9 @@ extension Workspace {
         var changes: [PatchResult.Change] = []
         for p in planned {
             if let content = p.content {
-                try replaceAtomically(p.path, bytes: Array(content.joined().utf8))
+                let bytes = Array(content.joined().utf8)
+                if bytes.count > limits.maxFileBytes { throw WorkspaceError(.tooLarge, "\(p.path) would exceed \(limits.maxFileBytes) bytes") }
+                try replaceAtomically(p.path, bytes: bytes)
             } else {
                 _ = try delete(p.path.description)
             }
@@ -94,23 +96,23 @@ extension Workspace {
     }
 
     /// Writes a temp file next to `path` and renames it over `path` (which, if a symlink, is replaced, not followed).
+    /// A write that fails (a full quota) leaves the old file as it was.
     func replaceAtomically(_ path: WorkspacePath, bytes: [UInt8]) throws(WorkspaceError) {
-        if bytes.count > limits.maxFileBytes { throw WorkspaceError(.tooLarge, "\(path) would exceed \(limits.maxFileBytes) bytes") }
         let parent = try openDirectory(path.parent, create: true)
         defer { close(parent) }
         var mode: mode_t = 0o644
         if let st = Sys.lstat(parent, path.name), Sys.isRegular(st) { mode = st.st_mode & 0o7777 }
         let tmp = ".cb-tmp-\(UInt64.random(in: 0...UInt64.max))"
         let fd = Sys.retry { openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
-        if fd < 0 { throw WorkspaceError(.io, "Cannot write \(path): \(Sys.errorText())") }
+        if fd < 0 { throw Self.writeError(path, errno) }
         if let uid, let gid { _ = fchown(fd, uid, gid) }
         _ = fchmod(fd, mode)
         let ok = bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
         close(fd)
         guard ok, renameat(parent, tmp, parent, path.name) == 0 else {
-            let text = Sys.errorText()
+            let err = errno
             unlinkat(parent, tmp, 0)
-            throw WorkspaceError(.io, "Cannot write \(path): \(text)")
+            throw Self.writeError(path, err)
         }
     }
 }

@@ -109,25 +109,10 @@ public struct Workspace: Sendable {
         defer { close(fd) }
         if mode != .append && existed {
             // Checked by openFile; replaced whole through a temporary file and rename.
-            try replace(path, in: parent, with: data, permissions: st.st_mode & 0o7777)
+            try replaceAtomically(path, bytes: data)
         } else if !data.withUnsafeBytes({ Sys.writeAll(fd, $0) }) {
             let err = errno
             if existed { _ = ftruncate(fd, st.st_size) } else { unlinkat(parent, path.name, 0) }
-            throw Self.writeError(path, err)
-        }
-    }
-
-    /// Writes `data` to a temporary file beside `path` and renames it over `path`.
-    private func replace(_ path: WorkspacePath, in parent: Int32, with data: [UInt8], permissions: mode_t) throws(WorkspaceError) {
-        let temp = ".cb-write-\(UInt64.random(in: 0...UInt64.max))"
-        let fd = Sys.retry { openat(parent, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, permissions) }
-        if fd < 0 { throw Self.writeError(path, errno) }
-        defer { close(fd) }
-        if let uid, let gid { _ = fchown(fd, uid, gid) }
-        _ = fchmod(fd, permissions)
-        guard data.withUnsafeBytes({ Sys.writeAll(fd, $0) }), renameat(parent, temp, parent, path.name) == 0 else {
-            let err = errno
-            unlinkat(parent, temp, 0)
             throw Self.writeError(path, err)
         }
     }
