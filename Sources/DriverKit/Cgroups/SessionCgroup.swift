@@ -2,85 +2,74 @@ import CSystem
 import FoundationEssentials
 import Glibc
 
-/// One session's cgroup (v1, as on this host): `codebeaker/<name>` under the memory, pids and cpu
-/// hierarchies. Processes join it through `ProcessSpec.cgroupProcs` before they drop privileges.
-/// If cgroups are unavailable `create` returns nil and logs why; callers then report lower isolation.
+/// One session's cgroup: `codebeaker/<name>` under the v1 memory, pids and cpu hierarchies, or one
+/// `codebeaker/<name>` directory in the v2 tree. Processes join it through `ProcessSpec.cgroupProcs`
+/// before they drop privileges. If cgroups are unavailable `create` returns nil and logs why; callers
+/// then report lower isolation.
 public final class SessionCgroup: Sendable {
-    public static let mount = "/sys/fs/cgroup"
+    public static let mount = CgroupLayout.mount
     public static let parent = "codebeaker"
 
     public let name: String
     public let memoryLimitMB: Int
     public let pidsMax: Int
-    /// Every cgroup directory created (memory, pids, cpu).
+    /// Every cgroup directory created (v1: memory, pids, cpu; v2: the one directory).
     public let dirs: [String]
     public var procsFiles: [String] { dirs.map { $0 + "/cgroup.procs" } }
     /// A child of the pids cgroup for one-off jobs (shell commands, installs), limited to `pidsMax` minus
     /// `reservedPids`, so a fork bomb there cannot leave the session's long-lived runner without pids to
-    /// restart or to start threads. nil if it could not be made (jobs then share the session's limit).
+    /// restart or to start threads. nil if it could not be made, and on v2 (whose no-internal-processes rule
+    /// would need the runner moved into a child too); jobs then share the session's limit.
     public let jobsPidsDir: String?
     /// The cgroup.procs files a one-off job joins: the session's, with the pids one swapped for `jobsPidsDir`.
     public var jobProcsFiles: [String] {
         guard let jobsPidsDir, let pidsDir else { return procsFiles }
         return dirs.map { ($0 == pidsDir ? jobsPidsDir : $0) + "/cgroup.procs" }
     }
-    private let memoryDir: String?
+    /// v1 `memory.oom_control`, v2 `memory.events`: both count OOM kills as `oom_kill N`.
+    private let oomFile: String?
     private let pidsDir: String?
 
     static func reservedPids(_ pidsMax: Int) -> Int { max(8, min(64, pidsMax / 4)) }
 
-    private init(name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], memoryDir: String?, pidsDir: String?,
-                 jobsPidsDir: String?) {
+    init(name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], oomFile: String?, pidsDir: String?, jobsPidsDir: String?) {
         self.name = name; self.memoryLimitMB = memoryLimitMB; self.pidsMax = pidsMax
-        self.dirs = dirs; self.memoryDir = memoryDir; self.pidsDir = pidsDir; self.jobsPidsDir = jobsPidsDir
+        self.dirs = dirs; self.oomFile = oomFile; self.pidsDir = pidsDir; self.jobsPidsDir = jobsPidsDir
     }
 
-    /// True when the memory and pids controllers are mounted and writable.
-    public static var isAvailable: Bool {
-        access("\(mount)/memory/cgroup.procs", W_OK) == 0 && access("\(mount)/pids/cgroup.procs", W_OK) == 0
-    }
+    /// True when this host offers memory and pids limits (cgroup v1 or v2).
+    public static var isAvailable: Bool { CgroupLayout.detect() != nil }
 
     public static func create(name: String, memoryLimitMB: Int, pidsMax: Int = 256, cpuShares: Int = 1024) -> SessionCgroup? {
-        guard isAvailable else {
-            DriverLog.warning("cgroups unavailable (\(mount)/memory, \(mount)/pids); running without memory/pids limits")
+        guard let layout = CgroupLayout.detect() else {
+            DriverLog.warning("cgroups unavailable (no writable v1 memory+pids hierarchies or v2 tree at \(mount)); running without memory/pids limits")
             return nil
         }
+        return create(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares, layout: layout)
+    }
+
+    static func create(name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, layout: CgroupLayout) -> SessionCgroup? {
         let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
-        var dirs: [String] = []
-        var memoryDir: String?, pidsDir: String?, jobsDir: String?
         do {
-            let mem = try make("memory", safe)
-            dirs.append(mem); memoryDir = mem
-            let bytes = String(memoryLimitMB << 20)
-            try set(mem, "memory.limit_in_bytes", bytes)
-            // memsw >= limit; equal means no swap beyond the limit. Absent without swap accounting.
-            if access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0 { try? set(mem, "memory.memsw.limit_in_bytes", bytes) }
-            try? set(mem, "memory.swappiness", "0")
-            let pids = try make("pids", safe)
-            dirs.append(pids); pidsDir = pids
-            try set(pids, "pids.max", String(pidsMax))
-            let jobs = pids + "/jobs"
-            if pidsMax > reservedPids(pidsMax), mkdir(jobs, 0o755) == 0 || errno == EEXIST {
-                if (try? set(jobs, "pids.max", String(pidsMax - reservedPids(pidsMax)))) != nil { jobsDir = jobs } else { rmdir(jobs) }
-            }
-            if access("\(mount)/cpu/cgroup.procs", W_OK) == 0, let cpu = try? make("cpu", safe) {
-                dirs.append(cpu)
-                try? set(cpu, "cpu.shares", String(cpuShares))
+            switch layout {
+            case .v1(let root): return try makeV1(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
+            case .v2(let root): return try makeV2(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
             }
         } catch {
             DriverLog.warning("cgroup setup for \(safe) failed: \(error); running without memory/pids limits")
-            if let jobsDir { rmdir(jobsDir) }
-            for d in dirs { rmdir(d) }
             return nil
         }
-        return SessionCgroup(name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs, memoryDir: memoryDir,
-                             pidsDir: pidsDir, jobsPidsDir: jobsDir)
     }
 
     /// Removes cgroups named `<prefix><pid>-...` whose driver pid is gone (kills what is left in them).
     public static func removeStale(prefix: String) {
-        for controller in ["memory", "pids", "cpu"] {
-            let base = "\(mount)/\(controller)/\(parent)"
+        let bases: [String]
+        switch CgroupLayout.detect() {
+        case .v1(let root)?: bases = ["memory", "pids", "cpu"].map { "\(root)/\($0)/\(parent)" }
+        case .v2(let root)?: bases = ["\(root)/\(parent)"]
+        case nil: return
+        }
+        for base in bases {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { continue }
             for n in names where n.hasPrefix(prefix) {
                 let rest = n.dropFirst(prefix.count)
@@ -94,25 +83,19 @@ public final class SessionCgroup: Sendable {
         }
     }
 
-    /// The kernel's count of OOM kills in this cgroup (memory.oom_control `oom_kill`); compare before and after.
+    /// The kernel's count of OOM kills in this cgroup; compare before and after.
     public func oomKillCount() -> Int {
-        guard let dir = memoryDir, let text = try? String(contentsOfFile: dir + "/memory.oom_control", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+        guard let oomFile else { return 0 }
+        for line in CgroupLayout.readFile(oomFile).split(separator: "\n") where line.hasPrefix("oom_kill ") {
             return Int(line.dropFirst("oom_kill ".count)) ?? 0
         }
         return 0
     }
 
-    /// How often the memory limit was hit (memory.failcnt).
-    public func memoryFailCount() -> Int {
-        guard let dir = memoryDir, let text = try? String(contentsOfFile: dir + "/memory.failcnt", encoding: .utf8) else { return 0 }
-        return Int(text.filter { !$0.isWhitespace }) ?? 0
-    }
-
     /// Pids currently in the cgroup.
     public func pids() -> [Int32] {
-        guard let first = dirs.first, let text = try? String(contentsOfFile: first + "/cgroup.procs", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { Int32($0) }
+        guard let first = dirs.first else { return [] }
+        return CgroupLayout.readFile(first + "/cgroup.procs").split(separator: "\n").compactMap { Int32($0) }
     }
 
     /// SIGKILLs every process in the cgroup.
@@ -133,17 +116,15 @@ public final class SessionCgroup: Sendable {
         }
     }
 
-    private static func make(_ controller: String, _ name: String) throws -> String {
-        let parentDir = "\(mount)/\(controller)/\(parent)"
-        if mkdir(parentDir, 0o755) != 0 && errno != EEXIST { throw DriverError.internal("mkdir \(parentDir): \(String(cString: strerror(errno)))") }
-        let dir = "\(parentDir)/\(name)"
+    static func makeDirectory(_ dir: String) throws {
         if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw DriverError.internal("mkdir \(dir): \(String(cString: strerror(errno)))") }
-        return dir
     }
 
-    private static func set(_ dir: String, _ file: String, _ value: String) throws {
+    /// Writes a control file. O_CREAT only matters for tests on a plain directory standing in for cgroupfs;
+    /// the kernel's control files always exist.
+    static func set(_ dir: String, _ file: String, _ value: String) throws {
         let path = dir + "/" + file
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DriverError.internal("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard FD.writeAll(fd, Array(value.utf8)) else { throw DriverError.internal("write \(path): \(String(cString: strerror(errno)))") }
