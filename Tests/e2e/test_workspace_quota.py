@@ -122,3 +122,11 @@ def test_a_new_host_sweeps_what_a_killed_host_left_mounted(start_server):
     assert c2.execute(sid2, {"type": "execute_code", "code": "print(1)"})["result"]["stdout"] == "1\n"
     c2.close()
     second.stop()  # before the first server's cleanup removes the root under it
+
+
+def test_session_list_shows_disk_use_against_the_quota(srv):
+    s, c = srv
+    sid = c.session("python")
+    assert c.execute(sid, {"type": "write_file", "path": "a.txt", "content": CHUNK})["success"]
+    entry = next(e for e in c.call("session.list")["sessions"] if e["sessionId"] == sid)
+    assert entry["disk"]["limitMB"] == QUOTA_MB and 7.5 <= entry["disk"]["usedMB"] <= 10, entry

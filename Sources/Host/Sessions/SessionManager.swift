@@ -136,7 +136,11 @@ public actor SessionManager {
     /// The caller's sessions, oldest first.
     public func list(principal: String) -> [SessionSnapshot] {
         let t = now()
-        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map { $0.snapshot(now: t) }
+        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map { rec in
+            var snap = rec.snapshot(now: t)
+            if snap.options.diskLimitMB != nil { snap.diskUsedBytes = WorkspaceRoot.usedBytes(rec.workspace.root) }
+            return snap
+        }
     }
 
     public func snapshot(sessionId: String, principal: String) throws(RPCError) -> SessionSnapshot {

@@ -21,9 +21,19 @@ public struct SessionSnapshot: Sendable, Equatable {
     public var idleSeconds: Double
     public var lifetimeSeconds: Double
     public var options: SessionOptions
+    /// Bytes used on the session's volume, when it has one (filled by `SessionManager.list`).
+    public var diskUsedBytes: Int?
 
     /// One entry of `session.list`, as in the seed.
     public var listJSON: JSONValue {
+        var o = seedListJSON
+        if let limit = options.diskLimitMB, let used = diskUsedBytes {
+            o["disk"] = ["usedMB": .double(Self.round1(Double(used) / 1_048_576)), "limitMB": .int(limit)]
+        }
+        return .object(o)
+    }
+
+    private var seedListJSON: JSONObject {
         ["sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
          "createdAt": .string(Self.iso(createdAt)), "lastActivity": .string(Self.iso(lastActivity)),
          "state": .string(state.rawValue), "executionCount": .int(executionCount),

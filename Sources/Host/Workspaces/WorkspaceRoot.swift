@@ -16,6 +16,13 @@ public enum WorkspaceRoot {
         }
     }
 
+    /// Bytes in use on the filesystem at `path` (a workspace volume: what the session has written).
+    static func usedBytes(_ path: String) -> Int? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return Int(fs.f_blocks - fs.f_bfree) * Int(fs.f_frsize)
+    }
+
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
