@@ -150,3 +150,18 @@ def test_shell_npm_install_of_a_local_folder_in_a_docker_session(docker_ready, c
     assert r["success"] is True, r
     out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbshell'))"})
     assert out["result"]["stdout"] == "from cbshell\n", out
+
+
+def test_docker_pip_installs_use_the_hosts_shared_wheel_cache(docker_ready, client):
+    """A native python session's install fills the host's wheel cache (the trusted fetch); a Docker session's
+    install of the same pin then takes the wheel from it (bound read-only) instead of downloading it."""
+    native = client.session("python")
+    r = install(client, native, packages=[SIX], manager="pip")
+    assert r["success"] is True, r
+    sid = docker_session(client, "python")
+    r = install(client, sid, packages=[SIX], manager="pip")
+    res = r["result"]
+    assert r["success"] is True and res["cache"] == "hit", (res.get("cache"), res.get("stdout"), res.get("stderr"))
+    assert "Downloading" not in res["stdout"] + res["stderr"], res
+    out = client.execute(sid, {"type": "execute_code", "code": "import six; print(six.__version__)"})
+    assert out["result"]["stdout"] == "1.17.0\n", out

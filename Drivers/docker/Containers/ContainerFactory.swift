@@ -45,6 +45,7 @@ final class ContainerFactory: Sendable {
         var slot: String?
         /// Size of /tmp; nil: `DockerLanguage.tmpMB` (64 MB, more for the Go image).
         var tmpMB: Int?
+        var readOnlyBinds: [ContainerSpec.Bind] = []
     }
 
     /// Creates, attaches and starts a container; removes it again if any step fails.
@@ -55,10 +56,11 @@ final class ContainerFactory: Sendable {
         labels[ContainerLabels.instance] = config.instance
         labels[ContainerLabels.host] = HostInstance.defaultName()
         if let slot = plan.slot { labels[ContainerLabels.slot] = slot }
-        let spec = ContainerSpec(image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
+        var spec = ContainerSpec(image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
                                  pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,
                                  runnerHostPath: runnerHostPath, runnerInImage: inImage ?? "/usr/local/bin/cb-runner",
                                  labels: labels, env: ["HOME=/tmp"], tmpfsMB: plan.tmpMB ?? DockerLanguage.tmpMB(image: plan.image, memoryMB: plan.memoryMB))
+        spec.readOnlyBinds = plan.readOnlyBinds
         let id = try createReplacingLeftover(spec.json, name: plan.name)
         do {
             let conn = try engine.attach(id)

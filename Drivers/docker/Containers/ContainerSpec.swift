@@ -17,6 +17,12 @@ struct ContainerSpec: Sendable, Equatable {
     var pidsLimit: Int
     var network: Bool
     var workspace: WorkspaceMount
+    struct Bind: Sendable, Equatable {
+        var source: String
+        var target: String
+    }
+    /// Extra read-only binds: the shared wheel cache for install containers.
+    var readOnlyBinds: [Bind] = []
     /// Host path of the static cb-runner to bind read-only, or nil to use `runnerInImage`.
     var runnerHostPath: String?
     var runnerInImage: String = "/usr/local/bin/cb-runner"
@@ -39,6 +45,9 @@ struct ContainerSpec: Sendable, Equatable {
             mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace"])
         case .none:
             tmpfs["/workspace"] = .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777")
+        }
+        for b in readOnlyBinds {
+            mounts.append(["Type": "bind", "Source": .string(b.source), "Target": .string(b.target), "ReadOnly": true])
         }
         if let runnerHostPath {
             mounts.append(["Type": "bind", "Source": .string(runnerHostPath), "Target": .string(Self.runnerMountPoint), "ReadOnly": true])

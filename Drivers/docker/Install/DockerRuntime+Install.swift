@@ -50,7 +50,11 @@ extension DockerRuntime {
         defer { installing.withLock { _ = $0.remove(s.id) } }
         let started = MonotonicClock.nowMs()
         let policy = PackagePolicy.current
-        let argv: [String], script: (String, String), extra: JSONObject
+        let argv: [String], script: (String, String)
+        var extra: JSONObject
+        /// pip only: the same install offline from the host's shared wheel cache, tried first when it holds a
+        /// wheel for every spec (pip would otherwise download what the cache has).
+        var fromCache: [String]?
         switch manager {
         case "pip":
             let flags = try PipOptions(request.flags)
@@ -62,8 +66,10 @@ extension DockerRuntime {
             let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
             // The shared boot script: the system interpreter (-I) runs Debian's pip as if inside the venv, with
             // nothing under the user-writable venv importable while the installer has network.
-            argv = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
-                + Self.withoutSharedCache(pip.installArguments(plan, offline: false))
+            let boot = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
+            argv = boot + Self.withoutSharedCache(pip.installArguments(plan, offline: false))
+            let fresh = plan.options.upgrade || plan.options.forceReinstall
+            if !fresh && PackageCache.hasWheels(for: plan.specs) { fromCache = boot + pip.installArguments(plan, offline: true) }
             script = (DockerInstallScripts.pipPath, PipBootScript.text)
             extra = ["venv": .string(PipInstaller.venv), "cache": "bypassed"]
         default:
@@ -80,8 +86,20 @@ extension DockerRuntime {
             script = (DockerInstallScripts.npmPath, DockerInstallScripts.npm)
             extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : WorkspacePaths.root)]
         }
-        var r = try await runInstaller(s, argv: argv, script: script, timeoutMs: request.timeoutMs,
-                                       progress: ProgressLines(events: events, enabled: request.stream, hiddenPrefix: DockerInstallScripts.marker))
+        let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: DockerInstallScripts.marker)
+        func remaining() -> Int { max(1000, request.timeoutMs - Int(MonotonicClock.nowMs() - started)) }
+        var r: RunResult
+        if let fromCache {
+            let cache = ContainerSpec.Bind(source: PackageCache.pipWheels, target: PackageCache.pipSandboxPath)
+            r = try await runInstaller(s, argv: fromCache, script: script, timeoutMs: remaining(), progress: progress,
+                                       binds: [cache], network: false)
+            extra["cache"] = r.succeeded ? "hit" : "miss"
+            if !(r.succeeded || r.cancelled || r.timedOut) {  // a dependency not cached: from the index after all
+                r = try await runInstaller(s, argv: argv, script: script, timeoutMs: remaining(), progress: progress)
+            }
+        } else {
+            r = try await runInstaller(s, argv: argv, script: script, timeoutMs: remaining(), progress: progress)
+        }
         let (stdout, installed) = Self.extractInstalled(r.stdout)
         r.stdout = stdout
         r.durationMs = Int(MonotonicClock.nowMs() - started)
@@ -105,7 +123,8 @@ extension DockerRuntime {
         }
     }
 
-    /// The shared wheel cache is a host directory that the install container does not mount.
+    /// The online install does not bind the shared cache (pip would download what it has anyway): its
+    /// `--find-links` argument goes.
     static func withoutSharedCache(_ args: [String]) -> [String] {
         var out: [String] = [], i = 0
         while i < args.count {
@@ -117,16 +136,17 @@ extension DockerRuntime {
 
     /// Creates the sibling container, runs `argv` as the session uid, removes the container.
     func runInstaller(_ s: DockerSession, argv: [String], script: (String, String), timeoutMs: Int,
-                      progress: ProgressLines) async throws -> RunResult {
+                      progress: ProgressLines, binds: [ContainerSpec.Bind] = [], network: Bool = true) async throws -> RunResult {
         // Keeps the orphan sweep away while the install container exists (it belongs to no session or pool).
         opensStarted.wrappingAdd(1, ordering: .relaxed)
         openingCount.wrappingAdd(1, ordering: .relaxed)
         defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
         let o = s.options
         let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
-                                         pidsLimit: o.pidsLimit, network: true, workspace: .direct(hostPath: s.workspace),
+                                         pidsLimit: o.pidsLimit, network: network, workspace: .direct(hostPath: s.workspace),
                                          labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
-                                         tmpMB: min(max(o.memoryLimitMB, 64), 1024)) // pip and npm unpack in /tmp
+                                         tmpMB: min(max(o.memoryLimitMB, 64), 1024), // pip and npm unpack in /tmp
+                                         readOnlyBinds: binds)
         let c = try await offPool { [factory] in try factory.create(plan) }
         var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
