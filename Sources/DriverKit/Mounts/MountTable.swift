@@ -26,7 +26,7 @@ public struct MountTable: Sendable, Equatable {
     }
 
     /// The current table (empty if /proc is not mounted).
-    public static func current() -> MountTable { MountTable(parsing: readAll("/proc/self/mountinfo")) }
+    public static func current() -> MountTable { MountTable(parsing: FD.readText("/proc/self/mountinfo")) }
 
     public func contains(_ mountPoint: String) -> Bool { entries.contains { $0.mountPoint == mountPoint } }
 
@@ -56,20 +56,5 @@ public struct MountTable: Sendable, Equatable {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    private static func readAll(_ path: String) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var data: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            data.append(contentsOf: buf[0..<n])
-        }
-        return String(decoding: data, as: UTF8.self)
     }
 }

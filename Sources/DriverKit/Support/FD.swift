@@ -38,6 +38,16 @@ public enum FD {
 
     public static func close(_ fd: Int32) { if fd >= 0 { _ = Glibc.close(fd) } }
 
+    /// The whole of a small file (proc and cgroup files) as text; empty if it cannot be read.
+    public static func readText(_ path: String) -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return "" }
+        defer { Glibc.close(fd) }
+        var out: [UInt8] = []
+        while let chunk = read(fd), !chunk.isEmpty { out.append(contentsOf: chunk) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// The names in directory `path`, without "." and ".." (empty if it cannot be read).
     public static func directoryNames(_ path: String) -> [String] {
         guard let dir = opendir(path) else { return [] }
