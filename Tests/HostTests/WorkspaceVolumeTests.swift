@@ -12,13 +12,14 @@ import DriverKit
         let root: String
         let storage: VolumeStorage
 
-        init(quotaMB: Int = 32, poolSize: Int = 1) async throws {
+        init(quotaMB: Int = 32, poolSize: Int = 1, minFreeMB: Int = 0) async throws {
             root = "/tmp/cb-volume-tests/" + UUID().uuidString
             try WorkspaceRoot.makeDirectories(root)
             var settings = VolumeStorage.Settings()
             settings.quotaMB = quotaMB
             settings.maxFiles = 4096
             settings.poolSize = poolSize
+            settings.minFreeMB = minFreeMB
             storage = try await VolumeStorage.start(root: root, settings: settings, logger: Logger("test")).get()
         }
 
@@ -105,6 +106,19 @@ import DriverKit
         #expect((56...64).contains(Self.sizeMB(big.root)))
         try await f.storage.release(small)
         try await f.storage.release(big)
+    }
+
+    @Test(.enabled(if: canMount)) func aNewWorkspaceIsRefusedWhenTheHostDiskIsNearlyFull() async throws {
+        // More free space demanded than any test disk has: the refusal names the figures.
+        let f = try await Fixture(minFreeMB: 1 << 30); defer { f.cleanup() }
+        let ws = f.workspace()
+        do {
+            try await f.storage.provision(ws, quotaMB: nil)
+            Issue.record("provisioned on a disk without the required free space")
+        } catch {
+            #expect(error.kind == .tooLarge && error.message.contains("MB free"), "\(error.message)")
+        }
+        #expect(access(ws.root, F_OK) != 0)
     }
 
     @Test(.enabled(if: canMount)) func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {

@@ -130,3 +130,16 @@ def test_session_list_shows_disk_use_against_the_quota(srv):
     assert c.execute(sid, {"type": "write_file", "path": "a.txt", "content": CHUNK})["success"]
     entry = next(e for e in c.call("session.list")["sessions"] if e["sessionId"] == sid)
     assert entry["disk"]["limitMB"] == QUOTA_MB and 7.5 <= entry["disk"]["usedMB"] <= 10, entry
+
+
+def test_session_create_is_refused_when_the_host_disk_is_nearly_full(start_server, tmp_path):
+    cfg = tmp_path / "config.json"
+    cfg.write_text('{"workspaceMinFreeMB": 1073741824}')  # more free space than any disk has
+    s = start_server("--config", str(cfg))
+    c = s.client()
+    if c.call("initialize")["limits"]["workspaceQuotaMB"] is None:
+        c.close()
+        pytest.skip("this machine cannot make workspace volumes")
+    r = c.request("session.create", {"language": "python"})
+    assert r["error"]["code"] == -32002 and "MB free" in r["error"]["message"], r
+    c.close()

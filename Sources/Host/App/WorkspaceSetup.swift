@@ -22,6 +22,7 @@ enum WorkspaceSetup {
         settings.quotaMB = config.workspaceQuotaMB
         settings.maxFiles = config.workspaceMaxFiles
         settings.poolSize = config.workspaceVolumePool
+        settings.minFreeMB = config.workspaceMinFreeMB
         switch await VolumeStorage.start(root: root, settings: settings, logger: logger) {
         case .success(let volumes):
             logger.info("workspace quota on: each session has its own \(settings.quotaMB) MB volume")

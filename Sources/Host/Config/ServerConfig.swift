@@ -14,6 +14,8 @@ public struct ServerConfig: Sendable {
     public var workspaceMaxFiles = 65_536
     /// Formatted volumes kept ready, so session.create does not wait for mkfs.
     public var workspaceVolumePool = 4
+    /// Host disk that must stay free beyond a new workspace's quota (else session.create is refused).
+    public var workspaceMinFreeMB = 1024
     public var logLevel = Logger.Level.info
     public var logFormat = Logger.Format.text
     public var maxMessageBytes = 16 << 20
@@ -36,7 +38,7 @@ public struct ServerConfig: Sendable {
         "host", "port", "webSocketPath", "driversDirs", "workspaceRoot", "logLevel", "logFormat", "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
-        "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool",
+        "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -60,6 +62,7 @@ public struct ServerConfig: Sendable {
             case "workspaceQuotaMB": workspaceQuotaMB = try Self.int(v, key, 0...(1 << 30))
             case "workspaceMaxFiles": workspaceMaxFiles = try Self.int(v, key, 1024...(1 << 32))
             case "workspaceVolumePool": workspaceVolumePool = try Self.int(v, key, 0...256)
+            case "workspaceMinFreeMB": workspaceMinFreeMB = try Self.int(v, key, 0...(1 << 30))
             case "logLevel": try setLogLevel(try Self.string(v, key))
             case "logFormat": try setLogFormat(try Self.string(v, key))
             case "maxMessageBytes": maxMessageBytes = try Self.int(v, key, 1024...(1 << 30))
@@ -113,7 +116,7 @@ public struct ServerConfig: Sendable {
             "host": .string(host), "port": .int(port), "webSocketPath": .string(webSocketPath),
             "driversDirs": JSONValue(driversDirs), "workspaceRoot": .string(workspaceRoot),
             "workspaceQuotaMB": .int(workspaceQuotaMB), "workspaceMaxFiles": .int(workspaceMaxFiles),
-            "workspaceVolumePool": .int(workspaceVolumePool),
+            "workspaceVolumePool": .int(workspaceVolumePool), "workspaceMinFreeMB": .int(workspaceMinFreeMB),
             "logLevel": .string(logLevel.name), "logFormat": .string(logFormat.rawValue),
             "maxMessageBytes": .int(maxMessageBytes), "defaultTimeoutSeconds": .int(defaultTimeoutSeconds),
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),

@@ -100,6 +100,7 @@ public actor SessionManager {
         if case .failure(let error) = provisioned {
             uids.release(uid)
             logger.error("cannot create workspace", ["session": id, "error": error.message])
+            if error.kind == .tooLarge { throw RPCError.unavailable("Cannot create the session workspace: \(error.message)") }
             throw RPCError.internalError("cannot create the session workspace")
         }
         let t = now()

@@ -12,6 +12,8 @@ public final class VolumeStorage: WorkspaceStorage {
         public var quotaMB = 1024
         public var maxFiles = 65_536
         public var poolSize = 4
+        /// Host disk that must stay free beyond a new workspace's quota, or session.create is refused.
+        public var minFreeMB = 1024
         public init() {}
     }
 
@@ -64,6 +66,11 @@ public final class VolumeStorage: WorkspaceStorage {
 
     public func provision(_ ws: Workspace, quotaMB: Int?) async throws(WorkspaceError) {
         let size = min(quotaMB ?? settings.quotaMB, settings.quotaMB)
+        // Volumes are sparse, so quotas are not reserved up front; at least do not start a session that could
+        // not fill its own quota without taking the host's last free space.
+        if let free = Self.freeMB(imagesDir), free < size + settings.minFreeMB {
+            throw WorkspaceError(.tooLarge, "the server's workspace disk has \(free) MB free; a new \(size) MB workspace needs \(size + settings.minFreeMB) MB")
+        }
         let pooled = size == settings.quotaMB ? pool.withLock { $0.take() } : nil
         refill()
         let fresh: String
@@ -99,6 +106,12 @@ public final class VolumeStorage: WorkspaceStorage {
     /// Deletes the ready images (server shutdown).
     public func shutdown() {
         for image in pool.withLock({ $0.drain() }) { unlink(image) }
+    }
+
+    static func freeMB(_ path: String) -> Int? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return (Int(fs.f_bavail) * Int(fs.f_frsize)) >> 20
     }
 
     private func imagePath(for ws: Workspace) -> String {
