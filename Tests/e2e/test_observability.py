@@ -145,6 +145,17 @@ def test_metrics_count_the_attacks(obs):
     assert TOK_A not in m and TOK_CFG not in m
 
 
+def test_metrics_show_the_workspace_disk(obs):
+    m = metrics(obs)
+    st = os.statvfs(obs.workspace_root)
+    free = value(m, "codebeaker_workspace_disk_free_bytes")
+    assert abs(free - st.f_bavail * st.f_frsize) < 512 << 20, (free, st.f_bavail * st.f_frsize)
+    c = Client(obs.url, headers={"Authorization": f"Bearer {TOK_A}"})
+    quota_mb = c.call("initialize")["limits"]["workspaceQuotaMB"] or 0
+    c.close()
+    assert value(m, "codebeaker_workspace_quota_bytes") == quota_mb << 20
+
+
 def test_metrics_pass_promtool(obs):
     promtool = shutil.which("promtool")
     if not promtool:

@@ -101,8 +101,11 @@ extension CodeBeakerApp {
         options.idlePingSeconds = config.idlePingSeconds
         options.maxSendBufferBytes = config.maxSendBufferBytes
         options.maxConnections = config.maxConnections
+        let workspaceRoot = config.workspaceRoot, quotaBytes = Double((storage.quotaMB ?? 0) << 20)
         let routes = HealthRoutes(drivers: drivers, metricsText: {
             DriverMetrics.update(metrics, from: registry)
+            metrics.workspaceQuota.set(quotaBytes)
+            if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
             return metrics.render()
         })
         let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))

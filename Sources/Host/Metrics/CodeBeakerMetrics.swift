@@ -14,6 +14,9 @@ public final class CodeBeakerMetrics: Sendable {
     public let websocketConnectionsTotal: Counter
     public let rpcRequests: CounterFamily
     public let auditWriteFailures: Counter
+    /// Free bytes on the workspace root's filesystem, and each workspace's quota (0: no quota), set at scrape.
+    public let workspaceDiskFree: Gauge
+    public let workspaceQuota: Gauge
 
     public static let durationBuckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 
@@ -30,6 +33,8 @@ public final class CodeBeakerMetrics: Sendable {
         websocketConnectionsTotal = registry.counter("codebeaker_websocket_connections_total", help: "WebSocket connections accepted since start.").labels([])
         rpcRequests = registry.counter("codebeaker_rpc_requests_total", help: "JSON-RPC requests by method and outcome (ok or the error code).", labels: ["method", "outcome"])
         auditWriteFailures = registry.counter("codebeaker_audit_write_failures_total", help: "Audit events that could not be written (disk full, directory gone, queue full).").labels([])
+        workspaceDiskFree = registry.gauge("codebeaker_workspace_disk_free_bytes", help: "Free bytes on the filesystem that holds the session workspaces.").labels([])
+        workspaceQuota = registry.gauge("codebeaker_workspace_quota_bytes", help: "Disk quota of one session workspace in bytes (0: none enforced).").labels([])
     }
 
     /// The exposition text for `GET /metrics`.

@@ -68,7 +68,7 @@ public final class VolumeStorage: WorkspaceStorage {
         let size = min(quotaMB ?? settings.quotaMB, settings.quotaMB)
         // Volumes are sparse, so quotas are not reserved up front; at least do not start a session that could
         // not fill its own quota without taking the host's last free space.
-        if let free = Self.freeMB(imagesDir), free < size + settings.minFreeMB {
+        if let free = WorkspaceRoot.freeBytes(imagesDir).map({ $0 >> 20 }), free < size + settings.minFreeMB {
             throw WorkspaceError(.tooLarge, "the server's workspace disk has \(free) MB free; a new \(size) MB workspace needs \(size + settings.minFreeMB) MB")
         }
         let pooled = size == settings.quotaMB ? pool.withLock { $0.take() } : nil
@@ -106,12 +106,6 @@ public final class VolumeStorage: WorkspaceStorage {
     /// Deletes the ready images (server shutdown).
     public func shutdown() {
         for image in pool.withLock({ $0.drain() }) { unlink(image) }
-    }
-
-    static func freeMB(_ path: String) -> Int? {
-        var fs = statvfs()
-        guard statvfs(path, &fs) == 0 else { return nil }
-        return (Int(fs.f_bavail) * Int(fs.f_frsize)) >> 20
     }
 
     private func imagePath(for ws: Workspace) -> String {

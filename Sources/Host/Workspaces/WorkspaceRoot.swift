@@ -23,6 +23,13 @@ public enum WorkspaceRoot {
         return Int(fs.f_blocks - fs.f_bfree) * Int(fs.f_frsize)
     }
 
+    /// Bytes free for unprivileged writers on the filesystem at `path`.
+    static func freeBytes(_ path: String) -> Int? {
+        var fs = statvfs()
+        guard statvfs(path, &fs) == 0 else { return nil }
+        return Int(fs.f_bavail) * Int(fs.f_frsize)
+    }
+
     static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
         return String(path[..<slash])
