@@ -43,7 +43,9 @@ import Glibc
         var s = Self.spec
         s.workspace = .none
         s.runnerHostPath = nil
-        #expect(s.json["HostConfig"]?["Tmpfs"]?["/workspace"] != nil)
+        // memoryMB 256: the in-container workspace is memory-sized, /tmp stays small.
+        #expect(s.json["HostConfig"]?["Tmpfs"]?["/workspace"]?.string?.contains("size=256m") == true)
+        #expect(s.json["HostConfig"]?["Tmpfs"]?["/tmp"]?.string?.contains("size=\(s.tmpfsMB)m") == true)
         #expect(s.json["HostConfig"]?["Mounts"] == [])
         #expect(s.json["Entrypoint"] == ["/usr/local/bin/cb-runner"])
     }

@@ -44,7 +44,8 @@ struct ContainerSpec: Sendable, Equatable {
         case .direct(let path):
             mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace"])
         case .none:
-            tmpfs["/workspace"] = .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777")
+            // Remote engine: the workspace lives in the container, sized like its memory (as /tmp once was).
+            tmpfs["/workspace"] = .string("rw,exec,nosuid,nodev,size=\(min(max(memoryMB, 64), 1024))m,mode=1777")
         }
         for b in readOnlyBinds {
             mounts.append(["Type": "bind", "Source": .string(b.source), "Target": .string(b.target), "ReadOnly": true])
