@@ -47,6 +47,7 @@ import Glibc
         #expect(s.json["HostConfig"]?["Tmpfs"]?["/workspace"]?.string?.contains("size=256m") == true)
         #expect(s.json["HostConfig"]?["Tmpfs"]?["/tmp"]?.string?.contains("size=\(s.tmpfsMB)m") == true)
         #expect(s.json["HostConfig"]?["Mounts"] == [])
+        #expect(s.json["HostConfig"]?["Tmpfs"]?[ContainerSpec.execDir]?.string?.contains("noexec") == true)
         #expect(s.json["Entrypoint"] == ["/usr/local/bin/cb-runner"])
     }
 

@@ -1,6 +1,7 @@
 """A tiny synchronous JSON-RPC 2.0 client over WebSocket (python `websockets`), for tests and benches."""
 import itertools
 import json
+import time
 
 from websockets.sync.client import connect
 
@@ -62,6 +63,17 @@ class Client:
         self.sessions.append(sid)
         return sid
 
+    def session_when_ready(self, language="python", timeout=30, **params):
+        """`session`, retried while the server answers with an error (its drivers may still be starting)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.session(language, **params)
+            except RPCError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
     def execute(self, session_id, command, timeout=60, **extra):
         params = {"sessionId": session_id, "command": command}
         params.update(extra)
@@ -76,3 +88,13 @@ class Client:
             self.ws.close()
         except Exception:
             pass
+
+
+def refusal_text(fn):
+    """The error of a refused call, whether it came back as a JSON-RPC error or a failed result."""
+    try:
+        r = fn()
+    except RPCError as e:
+        return f"{e.message} {json.dumps(e.data)}"
+    assert r["success"] is False, r
+    return json.dumps(r)

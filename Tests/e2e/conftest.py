@@ -103,6 +103,21 @@ def detach_mounts_below(directory):
         subprocess.run(["umount", "-l", point], stderr=subprocess.DEVNULL)
 
 
+def wait_until(pred, timeout=20.0, what=None):
+    """Polls `pred` until it returns something truthy, and returns that. On timeout: the last (falsy) value,
+    or, given `what`, an AssertionError naming it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = pred()
+        if value:
+            return value
+        time.sleep(0.05)
+    value = pred()
+    if not value and what:
+        raise AssertionError(f"{what}: not within {timeout} s")
+    return value
+
+
 @pytest.fixture(scope="session")
 def server():
     """One shared server with every built driver."""

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, RUNTIME_IDS, PRINT1, Bystander, assert_contained, known_gap,
+from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, PRINT1, assert_contained, known_gap,
                           outcome_of, record, xfail_if_transient,
                           require, run_code, shell)
 
@@ -320,15 +320,7 @@ def test_a_second_server_leaves_the_first_ones_containers_alone(srv, request):
     second = None
     try:
         c = first.client()
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                sid = c.session(**docker.create)
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
+        sid = c.session_when_ready(timeout=60, **docker.create)
         assert print1(c, sid, "py")["success"]
         second = Server(env=dict(shared, CODEBEAKER_DOCKER_ADOPT_GRACE_MS="0"))
         deadline = time.monotonic() + 10  # the sweep runs right after the second driver's handshake

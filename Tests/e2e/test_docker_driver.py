@@ -3,13 +3,14 @@
 Skipped (with the reason) only when /var/run/docker.sock is absent or the images are not built.
 Each test run uses its own instance label, so other drivers sharing the daemon are never touched.
 """
-import json, os, shutil, signal, subprocess, sys, tempfile, time, uuid
+import os, signal, subprocess, sys, tempfile, time, uuid
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from driver_client import Driver  # noqa: E402
+from conftest import wait_until  # noqa: E402
 
 SOCK = "/var/run/docker.sock"
 BIN = os.environ.get("CODEBEAKER_DRIVER_DOCKER") or next(
@@ -45,15 +46,6 @@ def start_driver(pool=1, grace_ms=60000, sweep_ms=30000):
     hs = d.handshake()
     assert hs["result"]["capabilities"]["available"], hs
     return d
-
-
-def wait_until(pred, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return pred()
 
 
 def workspace():
@@ -402,8 +394,24 @@ def test_staged_code_files_are_removed_after_each_run(driver):
     open_session(driver, "s_tmp", "python", ws)
     for _ in range(3):
         assert driver.call("execute", {"session": "s_tmp", "code": "print(1)"})["result"]["stdout"] == "1\n"
-    r = driver.call("shell", {"session": "s_tmp", "command": "sh", "args": ["-c", "ls /tmp | grep -c cb_exec || true"]})["result"]
+    r = driver.call("shell", {"session": "s_tmp", "command": "sh", "args": ["-c", "ls /tmp /.codebeaker/exec | grep -c cb_exec || true"]})["result"]
     assert r["stdout"].strip() == "0", r
+
+
+def test_a_full_tmp_does_not_stop_the_next_executions(driver):
+    """Staged code lives in its own small tmpfs, so a program that fills /tmp exactly to the last byte does
+    not make the following runs fail to stage their code."""
+    ws = workspace()
+    open_session(driver, "s_full", "python", ws)
+    fill = "import os\nwith open('/tmp/fill.bin', 'wb') as f:\n    try:\n        while True: f.write(b'x' * 4096); f.flush()\n    except OSError as e: print('full', e.errno)"
+    r = driver.call("execute", {"session": "s_full", "code": fill})["result"]
+    assert r["stdout"].startswith("full 28"), r
+    df = driver.call("shell", {"session": "s_full", "command": "df", "args": ["--output=avail", "/tmp"]})["result"]["stdout"]
+    assert df.split()[-1] == "0", df
+    for _ in range(3):
+        r = driver.call("execute", {"session": "s_full", "code": "print(1)"})["result"]
+        assert r["stdout"] == "1\n", r
+    driver.call("session.close", {"session": "s_full"})
     driver.call("session.close", {"session": "s_tmp"})
 
 

@@ -1,14 +1,13 @@
 """install_packages in Docker sessions (issue 6, "Docker"): pip and npm run in a short-lived sibling container
 of the session's (same image, workspace and uid, with network), and later runs in the session's own offline
 container see what they installed. Skipped when Docker or the images are missing."""
-import json
 import os
 import subprocess
 import time
 
 import pytest
 
-from cbclient import RPCError
+from cbclient import RPCError, refusal_text
 
 SIX = "six==1.17.0"  # Debian ships six 1.16.0: a pinned newer one proves the venv is used
 
@@ -67,22 +66,13 @@ def test_pip_installs_six_in_a_docker_session_and_code_and_shell_import_it(docke
     assert net["result"]["stdout"] == "offline\n", net
 
 
-def refusal(fn):
-    try:
-        r = fn()
-    except RPCError as e:
-        return f"{e.message} {json.dumps(e.data)}"
-    assert r["success"] is False, r
-    return json.dumps(r)
-
-
 def test_bad_package_names_are_refused_with_a_clear_error(docker_ready, client):
     sid = docker_session(client, "python")
-    msg = refusal(lambda: install(client, sid, packages=["six; rm -rf /"], manager="pip"))
+    msg = refusal_text(lambda: install(client, sid, packages=["six; rm -rf /"], manager="pip"))
     assert "six; rm -rf /" in msg or "not allowed" in msg or "character" in msg, msg
-    msg = refusal(lambda: install(client, sid, packages=["--index-url=http://127.0.0.1:9/simple"], manager="pip"))
+    msg = refusal_text(lambda: install(client, sid, packages=["--index-url=http://127.0.0.1:9/simple"], manager="pip"))
     assert "option" in msg, msg
-    msg = refusal(lambda: install(client, sid, packages=["file:/etc/passwd"], manager="pip"))
+    msg = refusal_text(lambda: install(client, sid, packages=["file:/etc/passwd"], manager="pip"))
     assert "workspace" in msg, msg
     assert installer_containers() == []
 
@@ -99,7 +89,7 @@ def test_npm_installs_a_local_folder_package_and_require_finds_it(docker_ready, 
     print("docker npm install ./pkg durationMs", r["result"]["durationMs"])
     out = client.execute(sid, {"type": "execute_code", "code": "console.log(require('cbhello')())"})
     assert out["result"]["stdout"] == "hello from cbhello\n", out
-    assert refusal(lambda: install(client, sid, packages=["file:/etc"], manager="npm"))
+    assert refusal_text(lambda: install(client, sid, packages=["file:/etc"], manager="npm"))
 
 
 def test_code_planted_in_the_venv_does_not_run_in_the_install_container(docker_ready, client):

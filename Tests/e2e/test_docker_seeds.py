@@ -8,9 +8,9 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 import pytest
+from conftest import wait_until  # noqa: E402
 
 SOCK = "/var/run/docker.sock"
 
@@ -26,15 +26,6 @@ def session_containers():
     out = subprocess.run(["docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}}",
                           "--filter", "label=codebeaker.driver=docker"], capture_output=True, text=True, check=True).stdout
     return {l.split()[0] for l in out.splitlines() if not l.split()[1].startswith("codebeaker-pool-")}
-
-
-def wait_until(pred, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.1)
-    return pred()
 
 
 @pytest.fixture(scope="module")

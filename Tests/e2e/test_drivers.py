@@ -2,7 +2,6 @@
 
 Needs `swift build` (the `codebeaker` binary); nothing here rebuilds it."""
 import os
-import pathlib
 import shutil
 import signal
 import subprocess
@@ -11,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BINARY, ROOT
+from conftest import BINARY, ROOT, wait_until
 from cbclient import RPCError
 
 EXAMPLE = ROOT / "examples" / "drivers" / "codebeaker-driver-bash"
@@ -36,16 +35,6 @@ def driver(snapshot, name):
     found = [d for d in snapshot if d["name"] == name]
     assert found, f"driver {name} not in {[d['name'] for d in snapshot]}"
     return found[0]
-
-
-def wait_until(predicate, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met within %s s" % timeout)
 
 
 def test_copied_example_driver_serves_its_language(start_server, drivers_dir):
@@ -77,7 +66,7 @@ def test_misbehaving_drivers_are_marked_while_the_host_serves_the_rest(start_ser
         snap = c.call("initialize")["drivers"]
         return snap if driver(snap, "wrong")["state"] == "failed" and driver(snap, "cobol")["state"] == "unavailable" else None
 
-    snap = wait_until(settled)
+    snap = wait_until(settled, what="drivers settled")
     assert "protocol version mismatch" in driver(snap, "wrong")["reason"]
     cobol = driver(snap, "cobol")
     assert cobol["reason"] == "cobc not found on PATH" and cobol["installHint"] == "apt-get install gnucobol"
@@ -102,7 +91,7 @@ def test_kill_minus_9_restarts_the_driver_and_the_host_stays_up(start_server, dr
         d = driver(c.call("initialize")["drivers"], "bash")
         return d if d["state"] == "ready" and d["restarts"] == 1 else None
 
-    after = wait_until(restarted, timeout=10)
+    after = wait_until(restarted, timeout=10, what="driver restarted")
     assert after["pid"] != before["pid"]
     assert after["lastError"] == "killed by signal 9 (SIGKILL)"
     assert server.http("/health/ready")[0] == 200

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import BINARY, BUILD
+from conftest import BINARY, BUILD, wait_until
 from cbclient import RPCError
 
 DRIVERS = ["python", "node", "deno", "bun", "docker"]
@@ -40,22 +40,12 @@ def driver(snapshot, name):
     return [d for d in snapshot if d["name"] == name][0]
 
 
-def wait_until(predicate, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met within %s s" % timeout)
-
-
 def test_kill_minus_9_of_the_python_driver_during_an_execution(start_server):
     built("python")
     server = start_server()
     c = server.client()
     # /health/ready only says some driver is ready; wait for this one.
-    init = wait_until(lambda: (lambda i: i if driver(i["drivers"], "python")["state"] != "starting" else None)(c.call("initialize")))
+    init = wait_until(lambda: (lambda i: i if driver(i["drivers"], "python")["state"] != "starting" else None)(c.call("initialize")), 30, what="python driver settled")
     py = driver(init["drivers"], "python")
     assert py["state"] == "ready", py
     has_sessions = "session.create" in init["capabilities"]["methods"]
@@ -88,7 +78,7 @@ def test_kill_minus_9_of_the_python_driver_during_an_execution(start_server):
         d = driver(c.call("initialize")["drivers"], "python")
         return d if d["state"] == "ready" and d["restarts"] == 1 else None
 
-    after = wait_until(restarted)
+    after = wait_until(restarted, 30, what="driver restarted")
     assert after["pid"] != py["pid"]
     if has_sessions:
         r = c.execute(sid, {"type": "execute", "code": "print(6 * 7)"})

@@ -1,6 +1,5 @@
 """Execution behaviour over a real WebSocket: limits, input, streaming, cancel, state, lifecycle."""
 import json
-import threading
 import time
 
 import pytest

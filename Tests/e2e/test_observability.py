@@ -33,15 +33,7 @@ def obs(tmp_path_factory):
     s = Server("--config", str(cfg), env=server_env(CODEBEAKER_TOKENS=f"alice:{TOK_A}"))
     s.audit_dir = str(audit)
     c = Client(s.url, headers={"Authorization": f"Bearer {TOK_A}"})
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            sid = c.session("python")
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    sid = c.session_when_ready("python")
     s.attack_log = attack(s, c, sid)
     yield s
     c.close()

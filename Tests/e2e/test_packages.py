@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from cbclient import RPCError
+from cbclient import RPCError, refusal_text
 
 SIX = "six==1.17.0"  # Debian ships six 1.16.0 system-wide: a pinned newer one proves the venv is used
 
@@ -50,16 +50,6 @@ def write(client, sid, path, content, encoding=None):
     return client.execute(sid, cmd)
 
 
-def error_text(fn):
-    """The error message of a refused install, whether the host or the driver refused it."""
-    try:
-        r = fn()
-    except RPCError as e:
-        return f"{e.message} {json.dumps(e.data)}"
-    assert r["success"] is False, r
-    return json.dumps(r)
-
-
 def test_pip_installs_six_into_the_session_venv_and_code_and_shell_import_it(client):
     sid = session(client, "python", "Python")
     r = client.execute(sid, {"type": "install_packages", "packages": [SIX]}, timeout=300, stream=True)
@@ -92,7 +82,7 @@ def test_requirements_file_in_the_workspace_is_installed(client):
     assert code(client, sid, "import six; print(six.__version__)")["result"]["stdout"] == "1.17.0\n"
     # A requirements file that smuggles an index option is refused before anything runs.
     write(client, sid, "evil.txt", "--index-url http://127.0.0.1:9/simple\nsix\n")
-    msg = error_text(lambda: install(client, sid, packages=[], requirementsFile="evil.txt"))
+    msg = refusal_text(lambda: install(client, sid, packages=[], requirementsFile="evil.txt"))
     assert "evil.txt" in msg and "--index-url" in msg, msg
 
 
@@ -110,7 +100,7 @@ def test_requirements_file_in_the_workspace_is_installed(client):
 def test_bad_package_names_are_refused_with_a_clear_error(client, bad, why):
     import re
     sid = session(client, "python", "Python")
-    msg = error_text(lambda: install(client, sid, packages=[bad]))
+    msg = refusal_text(lambda: install(client, sid, packages=[bad]))
     assert re.search(why, msg), msg
     # Nothing was installed: not even the venv was created.
     assert code(client, sid, "import os; print(os.path.exists('/workspace/.venv'))")["result"]["stdout"] == "False\n"
@@ -139,7 +129,7 @@ def test_offline_install_from_a_local_wheel_directory(start_server, tmp_path):
         assert r["success"] is True and r["result"]["installed"] == [{"name": "cbtiny", "version": "0.1"}], r
         assert code(c, sid, "import cbtiny; print(cbtiny.GREETING)")["result"]["stdout"] == "hello from cbtiny\n"
         # A find-links directory outside the workspace is refused by the driver itself.
-        msg = error_text(lambda: install(c, sid, packages=["cbtiny"], flags=["--no-index", "--find-links=/etc"]))
+        msg = refusal_text(lambda: install(c, sid, packages=["cbtiny"], flags=["--no-index", "--find-links=/etc"]))
         assert "/workspace" in msg, msg
     finally:
         c.close()
@@ -150,7 +140,7 @@ def test_local_wheel_file_by_path_installs_and_a_local_source_dir_is_refused(cli
     tiny_project(client, sid)
     r = install(client, sid, packages=["./wheels/cbtiny-0.1-py3-none-any.whl"])
     assert r["success"] is True and {"name": "cbtiny", "version": "0.1"} in r["result"]["installed"], r
-    msg = error_text(lambda: install(client, sid, packages=["./src"]))
+    msg = refusal_text(lambda: install(client, sid, packages=["./src"]))
     assert "not a wheel" in msg, msg
 
 
@@ -163,7 +153,7 @@ def test_seed_shell_pip_install_then_import_requests(client):
     out = shell(client, sid, "python3", "api_test.py")
     assert out["result"]["stdout"].startswith("requests version: "), out
     # A shell install cannot smuggle options either.
-    msg = error_text(lambda: shell(client, sid, "pip", "install", "--index-url", "http://127.0.0.1:9/simple", "six"))
+    msg = refusal_text(lambda: shell(client, sid, "pip", "install", "--index-url", "http://127.0.0.1:9/simple", "six"))
     assert "not an allowed pip option" in msg, msg
 
 
@@ -213,8 +203,8 @@ def test_npm_global_goes_to_the_session_prefix_not_the_host(client):
 
 def test_npm_refuses_options_and_repository_shorthands(client):
     sid = session(client, "javascript", "NodeJs")
-    assert "option" in error_text(lambda: install(client, sid, packages=["--registry=http://127.0.0.1:9"]))
-    assert "repository" in error_text(lambda: install(client, sid, packages=["someone/somerepo"]))
+    assert "option" in refusal_text(lambda: install(client, sid, packages=["--registry=http://127.0.0.1:9"]))
+    assert "repository" in refusal_text(lambda: install(client, sid, packages=["someone/somerepo"]))
 
 
 def test_bun_adds_a_local_folder_package_and_import_works(client):

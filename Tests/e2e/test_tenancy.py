@@ -5,8 +5,6 @@ import json
 import os
 import re
 import subprocess
-import threading
-import time
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -14,7 +12,7 @@ from websockets.sync.client import connect
 
 from attacks_util import server_env, print1, record, xfail_if_transient
 from cbclient import Client
-from conftest import BINARY, BUILD
+from conftest import BINARY
 from test_transport import raw_upgrade
 
 TOK_A = "tokA-" + os.urandom(12).hex()
@@ -36,15 +34,7 @@ def as_(srv, token):
 @pytest.fixture(scope="module")
 def alice(srv):
     c = as_(srv, TOK_A)
-    deadline = time.monotonic() + 30
-    while True:  # the python driver may still be starting
-        try:
-            sid = c.session("python")
-            break
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    sid = c.session_when_ready("python")  # the python driver may still be starting
     assert c.execute(sid, {"type": "write_file", "path": "mine.txt", "content": "alice's"})["success"]
     yield c, sid
     c.close()

@@ -2,7 +2,6 @@
 Needs root, loop devices and mkfs.ext4 (CI has them); skipped, with the reason, elsewhere."""
 import os
 import signal
-import time
 
 import pytest
 

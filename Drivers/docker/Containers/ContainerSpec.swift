@@ -31,12 +31,16 @@ struct ContainerSpec: Sendable, Equatable {
     var tmpfsMB: Int = 512
 
     static let runnerMountPoint = "/.codebeaker/cb-runner"
+    /// Where `execute` stages code files: its own small tmpfs, so a program that fills /tmp (an accident as
+    /// often as an attack) does not make the session's next executions fail to stage their code.
+    static let execDir = "/.codebeaker/exec"
 
     var runnerPath: String { runnerHostPath == nil ? runnerInImage : Self.runnerMountPoint }
 
     var json: JSONValue {
         var mounts: [JSONValue] = []
-        var tmpfs: JSONObject = ["/tmp": .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777")]
+        var tmpfs: JSONObject = ["/tmp": .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777"),
+                                 Self.execDir: .string("rw,nosuid,nodev,noexec,size=16m,mode=1777")]
         switch workspace {
         case .slot(let path):
             mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace",

@@ -18,7 +18,7 @@ extension DockerRuntime {
             throw DriverError.invalidParams("field 'language' is required (this session was opened without one)")
         }
         let n = execCounter.wrappingAdd(1, ordering: .relaxed).oldValue
-        let path = "/tmp/cb_exec_\(n)\(language.fileExtension)"
+        let path = "\(ContainerSpec.execDir)/cb_exec_\(n)\(language.fileExtension)"
         var env = s.options.env.merging(request.env) { _, new in new }
         if request.stream && language.name == "python" && env["PYTHONUNBUFFERED"] == nil { env["PYTHONUNBUFFERED"] = "1" }
         let spec = runSpec(s, argv: language.command(path), cwd: "/workspace", env: env, stdin: request.stdin,
