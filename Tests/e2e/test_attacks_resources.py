@@ -294,11 +294,8 @@ def test_the_execution_after_a_killed_one_succeeds(srv, rt, att, request):
         assert r["success"] and r["result"]["stdout"] == "1\n", r
 
 
-def test_plain_executions_in_a_row_all_succeed(srv, rt, att, request):
+def test_plain_executions_in_a_row_all_succeed(srv, rt, att):
     """30 print(1) in one session: every one succeeds (no job is killed by the cleanup of the one before)."""
-    request.node.add_marker(pytest.mark.xfail(strict=False, reason=(
-        "intermittent, under load, since main's f8f01de (runners kill every leftover process after a job): a plain "
-        "print(1) fails with 'runner error: [Errno 32] Broken pipe' or 'killed by signal 9 (SIGKILL)' (4 of 30 here)")))
     c, sid, _ = att
     failed = []
     for _ in range(30):
