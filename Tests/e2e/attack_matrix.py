@@ -37,8 +37,8 @@ NOTES = """## Notes
   the Go image, whose build cache lives there.
 - **Runners under load:** plain `print(1)` runs used to fail intermittently under heavy load with
   `runner error: [Errno 32] Broken pipe` (python: 284 of 4,000 in the overhead bench). With the zygote replaced
-  when found dead and jobs never sent to a runner that has exited, the same bench had 0 failures in 4,000, and
-  the 30-in-a-row test is strict again.
+  when found dead and jobs never sent to a runner that has exited, the same bench had 0 failures in 4,000 (at a
+  lower load than before, so suggestive rather than proof), and the 30-in-a-row test is strict again.
 - The fork-bomb and `rm -rf /` patterns are a courtesy: the base64-encoded bomb passes them and is held by the
   pids limit and the timeout, which is the point of running it.
 - `/proc/1/cmdline` in a bwrap sandbox shows the bwrap command line, with the host workspace path and the
