@@ -74,11 +74,8 @@ public final class SessionCgroup: Sendable {
             for n in names where n.hasPrefix(prefix) {
                 let rest = n.dropFirst(prefix.count)
                 guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else { continue }
-                _ = cs_kill_cgroup("\(base)/\(n)/cgroup.procs")
-                _ = cs_kill_cgroup("\(base)/\(n)/jobs/cgroup.procs")
-                usleep(1000)
-                rmdir("\(base)/\(n)/jobs")
-                rmdir("\(base)/\(n)")
+                // Its runners were SIGKILLed with it but may still be exiting: wait for them (up to 1 s).
+                emptyAndRemove("\(base)/\(n)")
             }
         }
     }
@@ -105,15 +102,22 @@ public final class SessionCgroup: Sendable {
 
     /// Kills everything, waits briefly for the cgroup to empty, and removes it.
     public func destroy() {
-        for _ in 0..<50 {
-            killAll()
-            if pids().isEmpty { break }
-            usleep(10_000)
-        }
-        if let jobsPidsDir { rmdir(jobsPidsDir) }
-        for d in dirs where rmdir(d) != 0 && errno != ENOENT {
+        for d in dirs where !Self.emptyAndRemove(d) {
             DriverLog.warning("rmdir \(d): \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// SIGKILLs what is in `dir` (and its jobs child) until it is empty, for up to ~1 s, then removes both.
+    @discardableResult
+    static func emptyAndRemove(_ dir: String) -> Bool {
+        for _ in 0..<100 {
+            let killed = cs_kill_cgroup(dir + "/cgroup.procs") + max(0, cs_kill_cgroup(dir + "/jobs/cgroup.procs"))
+            if killed <= 0 && CgroupLayout.readFile(dir + "/cgroup.procs").isEmpty
+                && CgroupLayout.readFile(dir + "/jobs/cgroup.procs").isEmpty { break }
+            usleep(10_000)
+        }
+        rmdir(dir + "/jobs")
+        return rmdir(dir) == 0 || errno == ENOENT
     }
 
     static func makeDirectory(_ dir: String) throws {
