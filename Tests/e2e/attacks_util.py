@@ -6,7 +6,6 @@ Runtimes are a static list so pytest can parametrize at collection time; a runti
 import json
 import os
 import time
-import warnings
 
 import pytest
 
@@ -76,31 +75,17 @@ def require(server, rt):
 PRINT1 = {"py": "print(1)", "js": "console.log(1)"}
 
 
-def is_transient(res):
-    return bool(res) and not res.get("success") and any(t in (res.get("error") or "") for t in TRANSIENT)
-
-
-def run_code(client, sid, code, timeout=10, rpc_timeout=120, probe=False, **extra):
-    """`probe`: a check whose output the test needs, retried on the known transient runner failure."""
+def run_code(client, sid, code, timeout=10, rpc_timeout=120, **extra):
+    """One execution, never retried: a failure is the test's to see."""
     cmd = {"type": "execute_code", "code": code, "timeout": timeout}
     cmd.update(extra)
-    for attempt in range(3 if probe else 1):
-        r = client.execute(sid, cmd, timeout=rpc_timeout)
-        if not is_transient(r):
-            break
-        warnings.warn(f"probe failed transiently: {r['error']}")
-    return r
+    return client.execute(sid, cmd, timeout=rpc_timeout)
 
 
-def shell(client, sid, script, timeout=10, rpc_timeout=120, probe=False):
+def shell(client, sid, script, timeout=10, rpc_timeout=120):
     """Runs `sh -c script`; returns the raw JSON-RPC response (it may be a security refusal)."""
-    for attempt in range(3 if probe else 1):
-        r = client.request("session.execute", {"sessionId": sid, "command": {
-            "type": "execute_shell", "commandName": "sh", "args": ["-c", script], "timeout": timeout}}, timeout=rpc_timeout)
-        if not is_transient(r.get("result")):
-            break
-        warnings.warn(f"probe failed transiently: {r['result']['error']}")
-    return r
+    return client.request("session.execute", {"sessionId": sid, "command": {
+        "type": "execute_shell", "commandName": "sh", "args": ["-c", script], "timeout": timeout}}, timeout=rpc_timeout)
 
 
 LIST_PROCS = "echo STRAYCHECK; for p in /proc/[0-9]*; do echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline 2>/dev/null)\"; done"
@@ -110,14 +95,8 @@ RUNNER_PARTS = ("bwrap", "/opt/codebeaker/runner", "STRAYCHECK", "/.codebeaker/c
 
 def strays(client, sid):
     """Processes left in the session's sandbox besides its runner (and this listing itself)."""
-    for attempt in range(3):
-        r = shell(client, sid, LIST_PROCS, timeout=10, probe=True)
-        assert "result" in r, r
-        if r["result"]["success"] or r["result"]["result"].get("signal") != 9:
-            break
-        # Seen once in a full run, right after a runner recovered from `kill -9 -1`: the listing itself was
-        # SIGKILLed 14 ms in. Not reproduced in isolation; reported, and retried here so the check still runs.
-        warnings.warn(f"stray-process listing was SIGKILLed (attempt {attempt + 1}): {r['result']}")
+    r = shell(client, sid, LIST_PROCS, timeout=10)
+    assert "result" in r, r
     assert r["result"]["success"], r
     lines = [l for l in r["result"]["result"]["stdout"].splitlines() if l.strip() and " " in l.strip()]
     return [l for l in lines if not any(p in l for p in RUNNER_PARTS)]
@@ -133,26 +112,8 @@ def assert_no_strays(client, sid, deadline_s=10):
     assert not left, f"processes survived the execution: {left}"
 
 
-# Seen since main's "runners kill every leftover process after a job" (f8f01de), under load: a plain print(1)
-# fails with one of these (4 of 30 in a row on this machine at load 17). Reported, and proven by
-# test_plain_executions_in_a_row_all_succeed; the containment checks retry it so they still check the rest.
-TRANSIENT = ("runner error: [Errno 32] Broken pipe", "killed by signal 9 (SIGKILL)", "runner died")
-
-
-def xfail_if_transient(r):
-    """An execution that had to succeed failed with the known transient runner error: xfail, naming it."""
-    res = r.get("result", r) if "jsonrpc" in r else r
-    err = (res or {}).get("error") or ""
-    if not (res or {}).get("success") and any(t in err for t in TRANSIENT):
-        pytest.xfail(f"known transient runner failure (see TRANSIENT): {err}")
-
-
-def print1(client, sid, flavor, tries=3):
-    for attempt in range(tries):
-        r = run_code(client, sid, PRINT1[flavor], timeout=20)
-        if r["success"] or not any(t in (r["error"] or "") for t in TRANSIENT) or attempt == tries - 1:
-            return r
-        warnings.warn(f"print(1) failed transiently (attempt {attempt + 1}): {r['error']}")
+def print1(client, sid, flavor):
+    return run_code(client, sid, PRINT1[flavor], timeout=20)
 
 
 def assert_contained(server, client, sid, rt, bystander=None):
@@ -161,7 +122,6 @@ def assert_contained(server, client, sid, rt, bystander=None):
     assert server.proc.poll() is None, "server exited:\n" + server.logs()[-3000:]
     status, body = server.http("/health/live")
     assert status == 200, body
-    # Known bugs (test_the_execution_after_a_killed_one_succeeds, TRANSIENT): retried, and the rest still checked.
     r = print1(client, sid, rt.flavor)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
     assert_no_strays(client, sid)

@@ -19,7 +19,8 @@ BINARY = BUILD / "codebeaker"
 
 
 class Server:
-    def __init__(self, *args, env=None, drivers_dir=None, wait_ready=True):
+    def __init__(self, *args, env=None, drivers_dir=None, wait_ready=True, launcher=()):
+        """`launcher`: argv prepended to the server's (e.g. a wrapper that starts it as an operator would)."""
         if not BINARY.exists():
             raise RuntimeError(f"{BINARY} not found: run `swift build` first")
         self.tmp = tempfile.TemporaryDirectory(prefix="cb-e2e-")
@@ -27,7 +28,7 @@ class Server:
         os.makedirs(self.workspace_root)
         os.chmod(self.tmp.name, 0o711)
         os.chmod(self.workspace_root, 0o711)
-        cmd = [str(BINARY), "--port", "0", "--workspace-root", self.workspace_root]
+        cmd = list(launcher) + [str(BINARY), "--port", "0", "--workspace-root", self.workspace_root]
         cmd += ["--drivers-dir", str(drivers_dir or BUILD)]
         cmd += list(args)
         full_env = dict(os.environ)

@@ -24,7 +24,7 @@ def srv():
 
 
 def sh_out(c, sid, script, timeout=20):
-    r = shell(c, sid, script, timeout=timeout, probe=True)
+    r = shell(c, sid, script, timeout=timeout)
     assert "result" in r, r
     return r["result"]["result"]["stdout"] + r["result"]["result"]["stderr"]
 
@@ -68,7 +68,7 @@ echo scanned
     assert lines[lines.index("scanned") - 1] == "0" or lines[-2] == "0", out  # no environ/cmdline matched
     env_code = {"py": "import os, json\nprint(json.dumps(dict(os.environ)))",
                 "js": "try { console.log(JSON.stringify(process.env)); } catch (e) { console.log(JSON.stringify({})); }"}[rt.flavor]
-    r = run_code(c, sid, env_code, probe=True)
+    r = run_code(c, sid, env_code)
     assert r["success"], r  # deno without --allow-env throws, and prints {}
     env = json.loads(r["result"]["stdout"])
     assert not [k for k, v in env.items() if TOKEN in v or SAUCE in v or k in ("CODEBEAKER_TOKENS", "SECRET_SAUCE")], env
@@ -121,7 +121,7 @@ SETUID = {"py": "import os\ntry:\n    os.setuid(0); print('ROOT')\nexcept OSErro
 
 def test_setuid_attempts_fail(srv, rt, att):
     c, sid, by = att
-    r = run_code(c, sid, SETUID[rt.flavor], probe=True)
+    r = run_code(c, sid, SETUID[rt.flavor])
     assert r["result"]["stdout"].startswith("denied"), r
     out = sh_out(c, sid, "grep -E '^(NoNewPrivs|CapEff|CapBnd):' /proc/self/status; "
                          "cp /usr/bin/id ./suid_id && chmod 4755 ./suid_id && ./suid_id -u; "

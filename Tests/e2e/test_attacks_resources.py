@@ -9,7 +9,7 @@ import time
 import pytest
 
 from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, PRINT1, assert_contained, known_gap,
-                          outcome_of, record, xfail_if_transient,
+                          outcome_of, record,
                           require, run_code, shell)
 
 
@@ -45,8 +45,6 @@ def test_shell_fork_bomb_is_refused_and_an_obfuscated_one_is_contained(srv, rt, 
     r = shell(c, sid, f"echo {encoded} | base64 -d | sh", timeout=3)
     assert "result" in r, r  # it ran; sh may exit at once with its children forking on, until the pids limit
     res = r["result"]["result"]
-    if not res or not (res["timedOut"] or res["signal"]):
-        xfail_if_transient(r)
     # Killed at the timeout, or sh itself could not fork `sleep` any more once the pids limit was hit.
     stopped_by_limit = res["exitCode"] not in (0, None) and "fork" in res["stderr"].lower()
     assert (res["timedOut"] or res["signal"] or stopped_by_limit) and not r["result"]["success"], res
@@ -75,8 +73,6 @@ def test_language_fork_bomb_is_contained(srv, rt, att):
     c, sid, by = att
     start = time.monotonic()
     r = run_code(c, sid, FORK[rt.flavor], timeout=3)
-    if not r["result"] or not (r["result"]["timedOut"] or r["result"]["signal"]):
-        xfail_if_transient(r)
     assert r["success"] is False and "THROWN" not in r["result"]["stdout"], r
     assert r["result"]["timedOut"] or r["result"]["signal"], r
     assert time.monotonic() - start < 30
@@ -113,8 +109,6 @@ def test_run_past_the_timeout_is_killed(srv, rt, att, case, request):
     start = time.monotonic()
     r = run_code(c, sid, (CPU if case == "cpu" else SLEEP)[rt.flavor], timeout=1)
     elapsed = time.monotonic() - start
-    if not r["result"] or not r["result"]["timedOut"]:
-        xfail_if_transient(r)
     assert r["success"] is False and r["result"]["timedOut"] is True, r
     assert elapsed < 12, elapsed
     assert_contained(srv, c, sid, rt, by)
@@ -177,8 +171,6 @@ def test_filling_one_file_fails_at_the_limit(srv, rt, att, where, cap_mb, reques
     c, sid, by = att
     code = FILL[rt.flavor].replace("PATH", repr(where)).replace("LIMIT", str(cap_mb + 100))
     r = run_code(c, sid, code, timeout=60)
-    if "FAILED" not in (r["result"] or {}).get("stdout", "") and "runner died" not in (r["error"] or ""):
-        xfail_if_transient(r)  # (deno's runner dying with its program at the file limit is an outcome)
     out = r["result"]["stdout"]
     assert "NOFAIL" not in out, r
     if "FAILED" in out:  # the write failed with an error the program saw (EFBIG / ENOSPC)...
@@ -272,7 +264,6 @@ try {
 def test_fd_exhaustion_hits_the_limit(srv, rt, att, request):
     c, sid, by = att
     r = run_code(c, sid, FDS[rt.flavor], timeout=30)
-    xfail_if_transient(r)
     out = r["result"]["stdout"].split()
     known_gap(request, "fds", rt, "fd exhaustion")
     if not out and "Too many open files" in r["result"]["stderr"]:
