@@ -4,7 +4,7 @@ import Glibc
 import CSystem
 @testable import Host
 
-private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { access($0, X_OK) == 0 }
+private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { (p: String) in access(p, X_OK) == 0 }
 
 @Suite struct MetricsTests {
     @Test func counterGaugeHistogram_Arithmetic() {
