@@ -3,7 +3,9 @@ Code-based cases run on every installed runtime; file-command cases (done by the
 python session. Host-side markers prove nothing leaked: the server runs as root, so a followed link would work."""
 import json
 import os
+import pathlib
 import shutil
+import sys
 import tempfile
 
 import pytest
@@ -17,7 +19,9 @@ SAUCE = "sauce-" + os.urandom(8).hex()
 @pytest.fixture(scope="module")
 def srv():
     from conftest import Server
-    s = Server(env=server_env(CODEBEAKER_TOKENS=f"alice:{TOKEN}", SECRET_SAUCE=SAUCE))
+    # Started as an operator would: with tokens, under a service's own session keyring (systemd KeyringMode=private).
+    launcher = [sys.executable, str(pathlib.Path(__file__).parent / "probes" / "operator_launch.py")]
+    s = Server(env=server_env(CODEBEAKER_TOKENS=f"alice:{TOKEN}", SECRET_SAUCE=SAUCE), launcher=launcher)
     s.client = lambda **kw: __import__("cbclient").Client(s.url, headers={"Authorization": f"Bearer {TOKEN}"}, **kw)
     yield s
     s.stop()
