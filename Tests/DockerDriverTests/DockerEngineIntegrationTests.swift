@@ -21,8 +21,11 @@ struct DockerEngineIntegrationTests {
     }
 
     @Test func keepAliveConnectionIsReusedAcrossRequests() throws {
-        // Many sequential requests must not exhaust anything and must all succeed on pooled connections.
+        // 50 sequential requests succeed and share one pooled connection (the daemon keeps it alive).
+        try engine.ping()
+        let before = engine.http.connectionsOpened
         for _ in 0..<50 { try engine.ping() }
+        #expect(engine.http.connectionsOpened == before, "opened \(engine.http.connectionsOpened - before) new connections")
     }
 
     @Test(.enabled(if: (try? DockerEngine(endpoint: .unix(path: "/var/run/docker.sock")).imageExists("codebeaker-base")) == true,

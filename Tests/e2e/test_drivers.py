@@ -101,8 +101,6 @@ def test_kill_minus_9_restarts_the_driver_and_the_host_stays_up(start_server, dr
 def test_session_in_the_copied_language_runs_end_to_end(start_server, drivers_dir):
     server = start_server(drivers_dir=drivers_dir)
     c = server.client()
-    if "session.create" not in c.call("initialize")["capabilities"]["methods"]:
-        pytest.skip("session.create is not in this build yet")
     sid = c.session("bash")
     r = c.execute(sid, {"type": "execute", "code": 'echo "hello from $BASH_VERSION" | cut -c1-10; pwd'})
     assert r["success"], r
@@ -136,8 +134,6 @@ def test_kill_minus_9_during_a_session_execution_fails_fast_and_the_session_keep
     server = start_server(drivers_dir=drivers_dir)
     c = server.client()
     init = c.call("initialize")
-    if "session.create" not in init["capabilities"]["methods"]:
-        pytest.skip("session.create is not in this build yet")
     sid = c.session("bash")
     assert c.execute(sid, {"type": "write_file", "path": "kept.txt", "content": "still here\n"})["success"]
     pid = driver(init["drivers"], "bash")["pid"]

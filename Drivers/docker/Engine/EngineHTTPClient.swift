@@ -21,7 +21,11 @@ struct EngineResponse: Sendable {
 final class EngineHTTPClient: Sendable {
     let endpoint: DockerEndpoint
     private let idle = Mutex<[EngineConnection]>([])
+    private let opened = Atomic<Int>(0)
     private let maxIdle: Int
+
+    /// Connections opened so far (pooled reuse keeps this flat; tests check it).
+    var connectionsOpened: Int { opened.load(ordering: .relaxed) }
 
     init(endpoint: DockerEndpoint, maxIdle: Int = 8) {
         self.endpoint = endpoint
@@ -32,6 +36,7 @@ final class EngineHTTPClient: Sendable {
     func prewarm(_ count: Int) {
         for _ in 0..<count {
             guard let c = try? EngineConnection.connect(to: endpoint) else { return }
+            opened.add(1, ordering: .relaxed)
             checkin(c)
         }
     }
@@ -96,7 +101,9 @@ final class EngineHTTPClient: Sendable {
             if c.fd < 0 || c.isStaleWhileIdle { c.close(); continue }
             return (c, true)
         }
-        return (try EngineConnection.connect(to: endpoint), false)
+        let c = try EngineConnection.connect(to: endpoint)
+        opened.add(1, ordering: .relaxed)
+        return (c, false)
     }
 
     private func checkin(_ c: EngineConnection) {
