@@ -54,6 +54,8 @@ public struct SessionAPI: Sendable {
         let f = try top(params)
         let sessionId = try f.optString("sessionId")
         let executionId = try f.optString("executionId")
+        if let s = sessionId { try InputLimits.id(s, field: "sessionId") }
+        if let x = executionId { try InputLimits.id(x, field: "executionId") }
         let requestID = f.value("requestId")
         guard requestID != nil || executionId != nil else { throw RPCError.invalidParams("requestId", "is required (or executionId)") }
         let cancelled = await m.cancel(requestID: requestID, executionId: executionId, sessionId: sessionId, caller: CallerContext(ctx))
