@@ -3,7 +3,7 @@ import Glibc
 
 /// One accepted socket, owned by the event loop thread. It starts as HTTP and may become a WebSocket.
 /// This file is the I/O core: reading, the outbound buffer, epoll interest and the graceful close
-/// (flush, half-close, drain until the peer's EOF or a deadline, then close), which avoids RSTs that
+/// (flush, half-close, drain until the peer's EOF within the bounds of `LingeringClose`, then close), which avoids RSTs that
 /// could discard our last response or close frame.
 final class Connection {
     enum Closing { case no, afterFlush(deadline: Double), lingering(LingeringClose) }
