@@ -22,7 +22,7 @@ public struct CrossSiteGuard: Sendable {
     let port: Int
     let wildcardListen: Bool
 
-    /// Entries are validated by the configuration (`ServerConfig.originListProblem`); unparsable ones are ignored here.
+    /// Entries are validated by the configuration (`ServerConfig.originProblem`, `hostProblem`); unparsable ones are ignored here.
     public init(allowedOrigins: [String], allowedHosts: [String], listenHost: String, port: Int) {
         anyOrigin = allowedOrigins.contains("*")
         anyHost = allowedHosts.contains("*")
