@@ -196,3 +196,5 @@ def test_plain_request_to_websocket_path_gets_426(origin_server, method):
     head = data.split("\r\n\r\n", 1)[0]
     assert status_of(head) == 426, data
     assert "\r\nUpgrade: websocket" in head
+    body = data.split("\r\n\r\n", 1)[1]
+    assert (body == "") if method == "HEAD" else ("WebSocket" in json.loads(body)["error"])

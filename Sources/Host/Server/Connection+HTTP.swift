@@ -26,9 +26,12 @@ extension Connection {
         }
     }
 
-    func failHTTP(status: Int, message: String, headers: [(String, String)] = []) {
+    /// Answers with an error and closes. `headOnly` for HEAD requests: the head (with its Content-Length), no body.
+    func failHTTP(status: Int, message: String, headers: [(String, String)] = [], headOnly: Bool = false) {
         loop.logger.debug("http error", ["status": "\(status)", "reason": message, "remote": remoteAddress])
-        write(HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers))
+        var bytes = HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers)
+        if headOnly, let end = bytes.withUnsafeBytes({ HTTPBytes.find(blankLine: $0, from: 0) }) { bytes.removeSubrange((end + 4)...) }
+        write(bytes)
         closeAfterFlush()
     }
 
@@ -39,7 +42,7 @@ extension Connection {
             // A plain request to the WebSocket endpoint: say what it takes (RFC 9110 §15.5.22).
             guard isUpgrade else {
                 failHTTP(status: 426, message: "this endpoint only speaks WebSocket: send a WebSocket upgrade (Upgrade: websocket)",
-                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")])
+                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")], headOnly: request.method == "HEAD")
                 return
             }
             upgrade(request)
