@@ -21,7 +21,7 @@ import DriverProtocol
         var deep: JSONValue = "bottom"
         for _ in 0..<50 { deep = ["d": deep] }
         let many = JSONValue.array((0..<10_000).map { .int($0) })
-        let keys = JSONValue.object(JSONObject((0..<500).map { (String(repeating: "k", count: 1000) + "\($0)", JSONValue.string(String(repeating: "v", count: 5000))) }))
+        let keys = JSONValue.object(JSONObject((0..<100).map { (String(repeating: "k", count: 1000) + "\($0)", JSONValue.string(String(repeating: "v", count: 5000))) }))
         let capped = AuditCap.details(["deep": deep, "many": many, "keys": keys])
         let size = JSONWriter.bytes(capped).count
         #expect(size < AuditCap.maxTotal + 4096)

@@ -40,7 +40,7 @@ import DriverProtocol
     }
 
     @Test func hugeLanguage_IsRefusedWithoutEchoingIt() {
-        let huge = String(repeating: "x", count: 9 << 20)
+        let huge = String(repeating: "x", count: 1 << 20)
         let e = Self.error { () throws(RPCError) in try SessionCommand.checkLanguage(Self.code(huge), selection: Self.pythonSelection, capabilities: Self.pythonCaps) }
         #expect(e?.code == -32602)
         #expect(JSONWriter.bytes(e!.json).count < 300)
