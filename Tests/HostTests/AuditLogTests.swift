@@ -188,4 +188,26 @@ import DriverProtocol
         let perDirect = Double(direct.components.attoseconds / 1_000_000_000 + direct.components.seconds * 1_000_000_000) / Double(n)
         print("audit record (encode+redact+enqueue): \(Int(perQueued)) ns/event; encode+direct O_APPEND write: \(Int(perDirect)) ns/event")
     }
+
+    /// Issue 12 (#3): a refused request carrying a 9 MB string was dropped by the 8 MiB queue cap, so the
+    /// refusal left no trace. Every client string in an event is capped, so the event is written. (Scaled
+    /// down 64 times, queue cap included, to stay cheap next to the other suites.)
+    @Test func log_HugeClientStrings_AreCappedNotDropped() throws {
+        let counter = Counter()
+        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: counter,
+                           logger: Logger("audit", sink: Logger.Sink { _ in }), maxQueuedBytes: 128 << 10)
+        let huge = String(repeating: "r", count: 144 << 10)
+        log.record(.securityViolation, principal: "p", session: "s", outcome: .denied,
+                   details: ["language": .string(huge), "message": .string("rejected: \(huge)"),
+                             "args": .array(Array(repeating: .string(huge), count: 3)), .init(stringLiteral: huge): "key"])
+        log.close()
+        #expect(counter.current == 0)
+        let written = lines(root + "/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date())))
+        #expect(written.count == 1)
+        #expect((written.first?.utf8.count ?? .max) < 24 << 10)
+        let v = try JSONParser.parse(Array(written[0].utf8))
+        #expect(v["event"] == "SecurityViolation")
+        #expect(v["details"]?["language"]?.string?.hasPrefix("rrrr") == true)
+        #expect(v["details"]?["language"]?.string?.hasSuffix("…") == true)
+    }
 }

@@ -35,4 +35,29 @@ import DriverProtocol
         #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--bogus"]) }
         #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--host"]) }
     }
+
+    @Test func crossSiteAllowlistsFromFileEnvironmentAndFlags() throws {
+        var c = ServerConfig()
+        #expect(c.allowedOrigins.isEmpty && c.allowedHosts.isEmpty && c.crossSiteWarnings.isEmpty)
+        try c.apply(json: ["allowedOrigins": ["https://app.example"], "allowedHosts": ["beaker.lan"]])
+        #expect(c.allowedOrigins == ["https://app.example"] && c.allowedHosts == ["beaker.lan"])
+        try c.apply(environment: ["CODEBEAKER_ALLOWED_ORIGINS": " https://a.example , http://b.example:81", "CODEBEAKER_ALLOWED_HOSTS": "x.lan:1"])
+        #expect(c.allowedOrigins == ["https://a.example", "http://b.example:81"] && c.allowedHosts == ["x.lan:1"])
+        let o = try CommandLineOptions.parse(["--allowed-origin", "*", "--allowed-host=h1,h2", "--allowed-host", "h3"])
+        try o.apply(to: &c)
+        #expect(c.allowedOrigins == ["*"] && c.allowedHosts == ["h1", "h2", "h3"])
+        #expect(c.crossSiteWarnings.count == 1 && c.crossSiteWarnings[0].contains("ANY web page"))
+        #expect(c.json["allowedHosts"] == ["h1", "h2", "h3"])
+    }
+
+    @Test func badCrossSiteEntriesAreNamed() {
+        var c = ServerConfig()
+        #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedOrigins": ["app.example"]]) }
+        #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedOrigins": "https://app.example"]) }
+        #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedHosts": ["a b"]]) }
+        #expect(throws: ServerConfig.Error("CODEBEAKER_ALLOWED_ORIGINS: 'https://x/path' is not an origin (scheme://host[:port], no path, or \"*\")")) {
+            try c.apply(environment: ["CODEBEAKER_ALLOWED_ORIGINS": "https://x/path"])
+        }
+        #expect(throws: ServerConfig.Error.self) { try CommandLineOptions.parse(["--allowed-host", "user@h"]).apply(to: &c) }
+    }
 }

@@ -32,7 +32,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send(Array("GET /ws/jsonrpc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".utf8) + ClientFrame.text("hi"))
+        c.send(Array("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".utf8) + ClientFrame.text("hi"))
         #expect(c.readHead().hasPrefix("HTTP/1.1 101 "))
         #expect(c.read(4) == [0x81, 0x02, 0x68, 0x69])
     }
@@ -57,11 +57,11 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let v12 = try RawClient(port: port)
-        v12.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        v12.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
         let h426 = v12.readHead()
         #expect(h426.hasPrefix("HTTP/1.1 426 ") && h426.contains("Sec-WebSocket-Version: 13\r\n"))
         let noKey = try RawClient(port: port)
-        noKey.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        noKey.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n")
         #expect(noKey.readHead().hasPrefix("HTTP/1.1 400 "))
         let rejected = try RawClient(port: port)
         #expect(rejected.upgrade(path: "/ws/jsonrpc?reject=1").hasPrefix("HTTP/1.1 401 "))
@@ -72,7 +72,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send("GET /echo-query?q=first HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /echo-query?q=third HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        c.send("GET /echo-query?q=first HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\nGET /echo-query?q=third HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         let all = String(decoding: c.readToEnd().bytes, as: UTF8.self)
         let statuses = all.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
         #expect(statuses == ["200", "404", "200"])
@@ -84,7 +84,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send(String(repeating: "GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n", count: 3))
+        c.send(String(repeating: "GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n", count: 3))
         Glibc.shutdown(c.fd, Int32(SHUT_WR))
         let r = c.readToEnd()
         #expect(String(decoding: r.bytes, as: UTF8.self).components(separatedBy: "HTTP/1.1 200 ").count == 4)
@@ -100,7 +100,7 @@ struct ServerLiveTests {
         let r1 = big.readToEnd()
         #expect(String(decoding: r1.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 431 ") && r1.eof)
         let smuggle = try RawClient(port: port)
-        smuggle.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        smuggle.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         let r2 = smuggle.readToEnd()
         #expect(String(decoding: r2.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 400 ") && r2.eof)
     }
@@ -111,7 +111,7 @@ struct ServerLiveTests {
         defer { server.shutdown() }
         let c = try RawClient(port: port)
         let start = MonotonicClock.now()
-        c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        c.send("GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
         let r = c.readToEnd()
         let elapsed = MonotonicClock.now() - start
         #expect(String(decoding: r.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 408 "))
@@ -176,7 +176,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer { $0.keepAliveTimeoutSeconds = 0.2 }
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n")
         let r = c.readToEnd()
         #expect(String(decoding: r.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 200 "))
         #expect(r.eof)
@@ -189,7 +189,7 @@ struct ServerLiveTests {
         let a = try RawClient(port: port), b = try RawClient(port: port)
         _ = a.upgrade(); _ = b.upgrade()
         let third = try RawClient(port: port)
-        third.send("GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        third.send("GET /health/live HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(third.readToEnd() == ([], true))
         #expect(server.openConnectionCount == 2)
         #expect(server.stats.connectionsRejected == 1 && server.stats.webSocketsOpen == 2)
@@ -200,7 +200,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send("POST /health/live HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
+        c.send("POST /health/live HTTP/1.1\r\nHost: localhost\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n")
         #expect(c.readHead() == "HTTP/1.1 100 Continue\r\n\r\n")
         c.send("{}")
         #expect(c.readHead().hasPrefix("HTTP/1.1 200 "))
@@ -252,7 +252,7 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send("HEAD /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        c.send("HEAD /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         let text = String(decoding: c.readToEnd().bytes, as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 200 ") && text.hasSuffix("\r\n\r\n"))
     }

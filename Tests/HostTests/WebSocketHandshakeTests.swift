@@ -41,6 +41,18 @@ struct WebSocketHandshakeTests {
         #expect(rejection.headers == (status == 426 ? ["Sec-WebSocket-Version: 13"] : []))
     }
 
+    @Test("an upgrade needs exactly one Host and HTTP/1.1 (RFC 6455 §4.2.1)")
+    func hostAndVersion() {
+        func status(_ r: Result<String, WebSocketHandshake.Rejection>) -> Int? {
+            if case .failure(let rejection) = r { return rejection.status } else { return nil }
+        }
+        #expect(status(WebSocketHandshake.validate(method: "GET", headers: Self.with("host", nil))) == 400)
+        #expect(status(WebSocketHandshake.validate(method: "GET", headers: Self.with("host", ""))) == 400)
+        #expect(status(WebSocketHandshake.validate(method: "GET", headers: Self.good + [("host", "y")])) == 400)
+        #expect(status(WebSocketHandshake.validate(method: "GET", minorVersion: 0, headers: Self.good)) == 400)
+        #expect(status(WebSocketHandshake.validate(method: "GET", minorVersion: 1, headers: Self.good)) == nil)
+    }
+
     @Test("the 101 response carries the accept value and echoes a chosen subprotocol")
     func response() {
         let text = String(decoding: WebSocketHandshake.response(key: "dGhlIHNhbXBsZSBub25jZQ==", subprotocol: "jsonrpc"), as: UTF8.self)

@@ -101,6 +101,9 @@ extension CodeBeakerApp {
         options.idlePingSeconds = config.idlePingSeconds
         options.maxSendBufferBytes = config.maxSendBufferBytes
         options.maxConnections = config.maxConnections
+        options.allowedOrigins = config.allowedOrigins
+        options.allowedHosts = config.allowedHosts
+        for warning in config.crossSiteWarnings { log.warning("INSECURE: \(warning)") }
         let workspaceRoot = config.workspaceRoot, quotaBytes = Double((storage.quotaMB ?? 0) << 20)
         let routes = HealthRoutes(drivers: drivers, metricsText: {
             DriverMetrics.update(metrics, from: registry)

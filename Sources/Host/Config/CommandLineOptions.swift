@@ -20,6 +20,9 @@ public struct CommandLineOptions: Sendable {
     public var logLevel: String?
     public var logFormat: String?
     public var insecure = false
+    /// Repeatable; each value may be a comma-separated list. Replace the file's and environment's lists.
+    public var allowedOrigins: [String] = []
+    public var allowedHosts: [String] = []
 
     public static let usage = """
     codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
@@ -43,6 +46,10 @@ public struct CommandLineOptions: Sendable {
       --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
       --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
       --insecure           allow binding a non-loopback address without API tokens
+      --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
+                           loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
+      --allowed-host HOST  Host header name (host or host:port) that names this server besides loopback
+                           and the listen address; repeatable, "*" for any (env CODEBEAKER_ALLOWED_HOSTS)
       --print-config       print the effective configuration as JSON and exit
       --version            print the version and exit
       -h, --help           show this help
@@ -105,6 +112,8 @@ public struct CommandLineOptions: Sendable {
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
+            case "--allowed-origin": o.allowedOrigins.append(try v())
+            case "--allowed-host": o.allowedHosts.append(try v())
             case "--print-config": if o.action == .serve { o.action = .printConfig }
             case "--version": o.action = .version
             case "-h", "--help": o.action = .help
@@ -125,5 +134,11 @@ public struct CommandLineOptions: Sendable {
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }
+        if !allowedOrigins.isEmpty {
+            config.allowedOrigins = try ServerConfig.list(allowedOrigins.joined(separator: ","), "--allowed-origin", check: ServerConfig.originProblem)
+        }
+        if !allowedHosts.isEmpty {
+            config.allowedHosts = try ServerConfig.list(allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
+        }
     }
 }

@@ -30,6 +30,11 @@ public struct ServerConfig: Sendable {
     public var maxConnections = 10_000
     /// Serve non-loopback addresses without tokens (explicit opt-in).
     public var insecure = false
+    /// Cross-site checks on the WebSocket upgrade and acting routes (docs/security.md): web origins allowed
+    /// beyond loopback and same-origin pages, and Host names allowed beyond loopback and the listen address.
+    /// "*" switches a check off (logged as a warning at start).
+    public var allowedOrigins: [String] = []
+    public var allowedHosts: [String] = []
     public var security = SecurityConfig()
 
     public init() {}
@@ -39,6 +44,7 @@ public struct ServerConfig: Sendable {
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
+        "allowedOrigins", "allowedHosts",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -73,6 +79,8 @@ public struct ServerConfig: Sendable {
             case "idlePingSeconds": idlePingSeconds = try Self.seconds(v, key)
             case "maxSendBufferBytes": maxSendBufferBytes = try Self.int(v, key, (64 << 10)...(1 << 32))
             case "maxConnections": maxConnections = try Self.int(v, key, 1...1_000_000)
+            case "allowedOrigins": allowedOrigins = try Self.list(v, key, check: Self.originProblem)
+            case "allowedHosts": allowedHosts = try Self.list(v, key, check: Self.hostProblem)
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
@@ -84,7 +92,7 @@ public struct ServerConfig: Sendable {
     }
 
     /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
-    /// `_LOG_LEVEL`, `_LOG_FORMAT`.
+    /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
         if let v = env["CODEBEAKER_PORT"] {
@@ -97,6 +105,8 @@ public struct ServerConfig: Sendable {
             guard let q = Int(v), q >= 0 else { throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'") }
             workspaceQuotaMB = q
         }
+        if let v = env["CODEBEAKER_ALLOWED_ORIGINS"] { allowedOrigins = try Self.list(v, "CODEBEAKER_ALLOWED_ORIGINS", check: Self.originProblem) }
+        if let v = env["CODEBEAKER_ALLOWED_HOSTS"] { allowedHosts = try Self.list(v, "CODEBEAKER_ALLOWED_HOSTS", check: Self.hostProblem) }
         if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
         if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
     }
@@ -123,6 +133,7 @@ public struct ServerConfig: Sendable {
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
             "insecure": .bool(insecure), "security": security.json,
+            "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])
     }
 

@@ -46,12 +46,12 @@ public struct Logger: Sendable {
         let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).dateSeparator(.dash))
         switch format {
         case .text:
-            var line = "\(time) \(level.name.uppercased().padded(to: 7)) [\(component)] \(message())"
-            for key in fields.keys.sorted() { line += " \(key)=\(fields[key]!)" }
+            var line = "\(time) \(level.name.uppercased().padded(to: 7)) [\(component)] \(Self.clean(message()))"
+            for key in fields.keys.sorted() { line += " \(Self.clean(key))=\(Self.clean(fields[key]!))" }
             sink.write(line + "\n")
         case .json:
-            var o: [(String, String)] = [("time", time), ("level", level.name), ("component", component), ("message", message())]
-            for key in fields.keys.sorted() { o.append((key, fields[key]!)) }
+            var o: [(String, String)] = [("time", time), ("level", level.name), ("component", component), ("message", Self.capped(message()))]
+            for key in fields.keys.sorted() { o.append((Self.capped(key), Self.capped(fields[key]!))) }
             var out: [UInt8] = [UInt8(ascii: "{")]
             for (i, (k, v)) in o.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -62,5 +62,31 @@ public struct Logger: Sendable {
             out.append(contentsOf: Array("}\n".utf8))
             sink.write(String(decoding: out, as: UTF8.self))
         }
+    }
+
+    /// At most this many bytes of any message or field value reach a log line (client text can be long).
+    static let maxPartBytes = 2048
+
+    static func capped(_ s: String) -> String {
+        guard s.utf8.count > maxPartBytes else { return s }
+        return OutputSanitizer.sanitize(s, limit: maxPartBytes).text + "…"
+    }
+
+    /// For the text format: capped, and control characters escaped (`\n`, `\u{1b}`), so a value cannot
+    /// forge a log line or drive a terminal.
+    static func clean(_ s: String) -> String {
+        let c = capped(s)
+        guard c.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return c }
+        var out = ""
+        for scalar in c.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

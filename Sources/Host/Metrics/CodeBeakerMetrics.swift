@@ -40,9 +40,10 @@ public final class CodeBeakerMetrics: Sendable {
     /// The exposition text for `GET /metrics`.
     public func render() -> String { PrometheusText.render(registry) }
 
-    /// Records one finished execution in both the counter and the histogram.
+    /// Records one finished execution in both the counter and the histogram. Language and runtime are
+    /// folded into known values (`MetricLabel`), so clients cannot grow the series.
     public func recordExecution(language: String, runtime: String, outcome: String, seconds: Double) {
-        executions.labels(language, runtime, outcome).increment()
+        executions.labels(MetricLabel.language(language), MetricLabel.plain(runtime), MetricLabel.plain(outcome)).increment()
         executionDuration.labels([]).observe(seconds)
     }
 }

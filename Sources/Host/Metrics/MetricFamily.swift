@@ -2,7 +2,8 @@ import Synchronization
 
 /// One metric name with its help text, type and label names; children are created per label-value tuple.
 /// Children are kept forever (Prometheus expects that), so a family caps how many it creates: label
-/// values past `maxChildren` are folded into one child whose values are all `_overflow`.
+/// values past `maxChildren` are folded into one child whose values are all `_overflow`, and a value
+/// longer than `maxLabelBytes` becomes `_too_long` (a last line of defence; callers fold client input first).
 public final class MetricFamily<Child: AnyObject & Sendable>: Sendable {
     public let name: String
     public let help: String
@@ -20,8 +21,12 @@ public final class MetricFamily<Child: AnyObject & Sendable>: Sendable {
     /// The child for these label values (one per label name, in order). Cache it on hot paths.
     public func labels(_ values: String...) -> Child { labels(values) }
 
-    public func labels(_ values: [String]) -> Child {
-        precondition(values.count == labelNames.count, "\(name) takes \(labelNames.count) label values")
+    public static var maxLabelBytes: Int { 128 }
+
+    public func labels(_ given: [String]) -> Child {
+        precondition(given.count == labelNames.count, "\(name) takes \(labelNames.count) label values")
+        let values = given.allSatisfy({ $0.utf8.count <= Self.maxLabelBytes }) ? given
+            : given.map { $0.utf8.count <= Self.maxLabelBytes ? $0 : "_too_long" }
         return state.withLock { s in
             if let c = s.children[values] { return c }
             let key = s.children.count >= maxChildren ? Array(repeating: "_overflow", count: values.count) : values

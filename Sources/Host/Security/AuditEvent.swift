@@ -41,22 +41,22 @@ public struct AuditRecord: Sendable, Equatable {
         self.event = event; self.outcome = outcome; self.details = details
     }
 
-    /// The JSON line (with its newline), redacted. Written straight into bytes: this runs on the caller's thread.
+    /// The JSON line (with its newline), redacted, then bounded (`AuditCap`). Written straight into bytes: this runs on the caller's thread.
     public func line(redactor: AuditRedactor) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         out.append(contentsOf: #"{"time":""#.utf8)
         UTCTime.appendISO8601(time, to: &out)
         out.append(contentsOf: #"","principal":"#.utf8)
-        JSONWriter.writeString(redactor.redact(principal), into: &out)
+        JSONWriter.writeString(AuditCap.string(redactor.redact(principal), limit: AuditCap.maxKey), into: &out)
         out.append(contentsOf: #","session":"#.utf8)
-        if let session { JSONWriter.writeString(redactor.redact(session), into: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let session { JSONWriter.writeString(AuditCap.string(redactor.redact(session), limit: AuditCap.maxKey), into: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","event":""#.utf8)
         out.append(contentsOf: event.rawValue.utf8)
         out.append(contentsOf: #"","outcome":""#.utf8)
         out.append(contentsOf: outcome.rawValue.utf8)
         out.append(contentsOf: #"","details":"#.utf8)
-        JSONWriter.write(redactor.redact(.object(details)), into: &out)
+        JSONWriter.write(AuditCap.details(redactor.redact(.object(details))), into: &out)
         out.append(contentsOf: "}\n".utf8)
         return out
     }

@@ -105,7 +105,7 @@ public struct InputValidator: Sendable {
         for flag in flags {
             let name = flag.split(separator: "=", maxSplits: 1).first.map(String.init) ?? flag
             if !packageFlags.contains(flag) && !packageFlags.contains(name) || flag.utf8.contains(where: { $0 < 0x20 }) {
-                return Violation(Violation.Rule.packageFlag, .security, "the flag \"\(flag)\" is not allowed (allowed: \(packageFlags.sorted().joined(separator: " ")))")
+                return Violation(Violation.Rule.packageFlag, .security, "the flag \"\(InputLimits.preview(flag))\" is not allowed (allowed: \(packageFlags.sorted().joined(separator: " ")))")
             }
         }
         let rules = PackageSpecRules(manager: manager, allowURLs: config.allowPackageURLs)

@@ -26,23 +26,45 @@ extension Connection {
         }
     }
 
-    func failHTTP(status: Int, message: String, headers: [(String, String)] = []) {
+    /// Answers with an error and closes. `headOnly` for HEAD requests: the head (with its Content-Length), no body.
+    func failHTTP(status: Int, message: String, headers: [(String, String)] = [], headOnly: Bool = false) {
         loop.logger.debug("http error", ["status": "\(status)", "reason": message, "remote": remoteAddress])
-        write(HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers))
+        var bytes = HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers)
+        if headOnly, let end = bytes.withUnsafeBytes({ HTTPBytes.find(blankLine: $0, from: 0) }) { bytes.removeSubrange((end + 4)...) }
+        write(bytes)
         closeAfterFlush()
     }
 
     private func dispatch(_ request: HTTPRequest) {
         loop.counters.httpRequests.add(1, ordering: .relaxed)
         let isUpgrade = request.headers.contains { $0.name == "upgrade" || $0.name.hasPrefix("sec-websocket-") }
-        if request.path == loop.options.webSocketPath, isUpgrade {
+        if request.path == loop.options.webSocketPath {
+            // A plain request to the WebSocket endpoint: say what it takes (RFC 9110 §15.5.22).
+            guard isUpgrade else {
+                failHTTP(status: 426, message: "this endpoint only speaks WebSocket: send a WebSocket upgrade (Upgrade: websocket)",
+                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")], headOnly: request.method == "HEAD")
+                return
+            }
             upgrade(request)
         } else {
             route(request)
         }
     }
 
+    /// The cross-site checks (`CrossSiteGuard`): every request that acts, and browsers' read-only ones.
+    private func refusedCrossSite(_ request: HTTPRequest, acting: Bool) -> Bool {
+        let guardian = loop.crossSite
+        guard let refusal = acting ? guardian.checkActing(request.headers) : guardian.checkReadOnly(request.headers) else { return false }
+        loop.logger.warning("cross-site request refused", ["status": "\(refusal.status)", "reason": refusal.message, "remote": remoteAddress,
+                                                            "path": CrossSiteGuard.shown(request.path)])
+        loop.counters.crossSiteRefused.add(1, ordering: .relaxed)
+        failHTTP(status: refusal.status, message: refusal.message)
+        return true
+    }
+
     private func route(_ request: HTTPRequest) {
+        let readOnly = request.method == "GET" || request.method == "HEAD"
+        if refusedCrossSite(request, acting: !readOnly) { return }
         awaitingResponse = true
         let routes = loop.routes, loop = self.loop, id = self.id
         let keepAlive = request.keepAlive && !loop.isShuttingDown
@@ -79,7 +101,7 @@ extension Connection {
 
     private func upgrade(_ request: HTTPRequest) {
         let key: String
-        switch WebSocketHandshake.validate(method: request.method, headers: request.headers) {
+        switch WebSocketHandshake.validate(method: request.method, minorVersion: request.minorVersion, headers: request.headers) {
         case .failure(let rejection):
             let extra = rejection.headers.map { line -> (String, String) in
                 let parts = line.split(separator: ":", maxSplits: 1)
@@ -90,6 +112,7 @@ extension Connection {
         case .success(let k):
             key = k
         }
+        if refusedCrossSite(request, acting: true) { return }
         let upgradeRequest = UpgradeRequest(path: request.path, query: request.query, headers: request.headers, remoteAddress: remoteAddress)
         switch loop.delegate.shouldUpgrade(upgradeRequest) {
         case .reject(let status, let message):

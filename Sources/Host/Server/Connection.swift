@@ -3,10 +3,10 @@ import Glibc
 
 /// One accepted socket, owned by the event loop thread. It starts as HTTP and may become a WebSocket.
 /// This file is the I/O core: reading, the outbound buffer, epoll interest and the graceful close
-/// (flush, half-close, drain until the peer's EOF or a deadline, then close), which avoids RSTs that
+/// (flush, half-close, drain until the peer's EOF within the bounds of `LingeringClose`, then close), which avoids RSTs that
 /// could discard our last response or close frame.
 final class Connection {
-    enum Closing { case no, afterFlush(deadline: Double), lingering(deadline: Double) }
+    enum Closing { case no, afterFlush(deadline: Double), lingering(LingeringClose) }
 
     let id: UInt64
     let fd: Int32
@@ -94,6 +94,12 @@ final class Connection {
     }
 
     private func received(_ bytes: UnsafeMutableRawBufferPointer) {
+        if case .lingering(var linger) = closing {
+            let verdict = linger.read(bytes.count, now: MonotonicClock.now())
+            closing = .lingering(linger)
+            if case .close(let why) = verdict { teardown(why.rawValue) }
+            return
+        }
         if isClosing { return }  // draining before close: discard
         if ws != nil {
             receiveWebSocket(bytes)
@@ -107,7 +113,7 @@ final class Connection {
     private func peerClosed() {
         readShut = true
         switch closing {
-        case .lingering: teardown("EOF while lingering")
+        case .lingering: teardown(LingeringClose.Reason.peerFinished.rawValue)
         case .afterFlush: break  // finish flushing; the lingering step sees readShut
         case .no:
             // A client may half-close after pipelining requests: answer them all, then close.
@@ -153,13 +159,18 @@ final class Connection {
         _ = cs_shutdown_write(fd)
         // Everything is sent; while shutting down there is no point waiting for the peer's FIN.
         if readShut || loop.isShuttingDown { teardown("closed after flush"); return }
-        closing = .lingering(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds)
+        let o = loop.options
+        closing = .lingering(LingeringClose(now: MonotonicClock.now(),
+                                            limits: .init(idleSeconds: o.closeWaitSeconds, maxSeconds: o.lingerMaxSeconds, maxBytes: o.lingerMaxBytes)))
     }
 
     func tick(now: Double) {
         switch closing {
-        case .afterFlush(let deadline), .lingering(let deadline):
+        case .afterFlush(let deadline):
             if now >= deadline { teardown("close deadline") }
+            return
+        case .lingering(let linger):
+            if case .close(let why) = linger.tick(now: now) { teardown(why.rawValue) }
             return
         case .no:
             break

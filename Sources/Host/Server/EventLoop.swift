@@ -17,6 +17,7 @@ final class EventLoop: @unchecked Sendable {
     let wakeFD: Int32
     let listenFD: Int32
     let counters: ServerCounters
+    let crossSite: CrossSiteGuard
 
     /// The queue, and whether the loop is (about to be) blocked in epoll_wait: only then does a post need
     /// the eventfd. Both live under one lock so a post can never slip between the check and the sleep.
@@ -35,9 +36,11 @@ final class EventLoop: @unchecked Sendable {
     let tickInterval: Double
 
     init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger,
-         counters: ServerCounters, listenFD: Int32) throws {
+         counters: ServerCounters, listenFD: Int32, boundPort: Int) throws {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
         self.counters = counters
+        crossSite = CrossSiteGuard(allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts,
+                                   listenHost: options.host, port: boundPort)
         self.listenFD = listenFD
         epollFD = cs_epoll_create()
         guard epollFD >= 0 else { throw ServerError.system("epoll_create1", cs_errno()) }

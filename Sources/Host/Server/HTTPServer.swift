@@ -30,7 +30,7 @@ public final class HTTPServer: Sendable {
             let fd = cs_tcp_listen(options.host, Int32(options.port), Int32(options.listenBacklog), &port)
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
             do {
-                let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd)
+                let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd, boundPort: Int(port))
                 let thread = try LoopThread { loop.run() }
                 running = Running(loop: loop, thread: thread)
             } catch {

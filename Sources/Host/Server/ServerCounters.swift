@@ -16,6 +16,8 @@ public struct ServerStats: Sendable, Equatable {
     public var protocolErrors = 0
     /// Connections dropped because their send buffer overflowed (slow readers).
     public var slowReaderDrops = 0
+    /// Requests refused by the cross-site checks (foreign Origin or Host).
+    public var crossSiteRefused = 0
     public init() {}
 }
 
@@ -32,6 +34,7 @@ final class ServerCounters: Sendable {
     let bytesSent = Atomic<Int>(0)
     let protocolErrors = Atomic<Int>(0)
     let slowReaderDrops = Atomic<Int>(0)
+    let crossSiteRefused = Atomic<Int>(0)
 
     var snapshot: ServerStats {
         var s = ServerStats()
@@ -47,6 +50,7 @@ final class ServerCounters: Sendable {
         s.bytesSent = bytesSent.load(ordering: .relaxed)
         s.protocolErrors = protocolErrors.load(ordering: .relaxed)
         s.slowReaderDrops = slowReaderDrops.load(ordering: .relaxed)
+        s.crossSiteRefused = crossSiteRefused.load(ordering: .relaxed)
         return s
     }
 }

@@ -16,13 +16,21 @@ public struct ServerOptions: Sendable {
     public var keepAliveTimeoutSeconds = 60.0
     /// WebSockets idle this long get a ping; no reply within as long again drops them.
     public var idlePingSeconds = 30.0
-    /// After sending a close frame, how long to wait for the peer's.
+    /// After sending a close frame, how long to wait for the peer's; also how long a closing connection
+    /// may go without sending before it is closed (see `LingeringClose`).
     public var closeWaitSeconds = 2.0
+    /// A closing connection keeps reading and discarding what the peer still sends (so the peer sees our
+    /// close frame, not a reset) for at most this long and this many bytes.
+    public var lingerMaxSeconds = 10.0
+    public var lingerMaxBytes = 64 << 20
     /// A connection whose unsent bytes exceed this is dropped (slow reader).
     public var maxSendBufferBytes = 64 << 20
     /// Above this many unsent bytes the server stops reading from the connection until it drains.
     public var readPauseBytes = 1 << 20
     public var maxConnections = 10_000
+    /// Cross-site checks (`CrossSiteGuard`): origins and host names allowed beyond the defaults; "*" allows any.
+    public var allowedOrigins: [String] = []
+    public var allowedHosts: [String] = []
     public var listenBacklog = 1024
     public init() {}
 }

@@ -31,7 +31,7 @@ public struct SessionAPI: Sendable {
 
     static func execute(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
         let f = try top(params)
-        let id = try f.string("sessionId")
+        let id = try f.id("sessionId")
         let command = try SessionCommand(json: params["command"])
         let stream = try f.optBool("stream") ?? false
         let outcome = try await m.execute(sessionId: id, command: command, caller: CallerContext(ctx), stream: stream,
@@ -45,7 +45,7 @@ public struct SessionAPI: Sendable {
     }
 
     static func close(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
-        let id = try top(params).string("sessionId")
+        let id = try top(params).id("sessionId")
         try await m.close(sessionId: id, principal: ctx.principal)
         return ["sessionId": .string(id), "closed": true]
     }
@@ -54,6 +54,8 @@ public struct SessionAPI: Sendable {
         let f = try top(params)
         let sessionId = try f.optString("sessionId")
         let executionId = try f.optString("executionId")
+        if let s = sessionId { try InputLimits.id(s, field: "sessionId") }
+        if let x = executionId { try InputLimits.id(x, field: "executionId") }
         let requestID = f.value("requestId")
         guard requestID != nil || executionId != nil else { throw RPCError.invalidParams("requestId", "is required (or executionId)") }
         let cancelled = await m.cancel(requestID: requestID, executionId: executionId, sessionId: sessionId, caller: CallerContext(ctx))
@@ -82,7 +84,7 @@ public struct SessionAPI: Sendable {
     }
 
     static func status(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
-        let id = try top(params).string("executionId")
+        let id = try top(params).id("executionId")
         if let run = await m.finishedRun(executionId: id, principal: ctx.principal) {
             var o = runJSON(run.outcome, language: nil, finishedAt: run.finishedAt).object!
             o["sessionId"] = .string(run.sessionId)

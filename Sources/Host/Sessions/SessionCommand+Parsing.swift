@@ -45,7 +45,7 @@ extension SessionCommand {
                                 env: try f.env(), timeout: try f.timeout(), stdin: try f.optString("stdin")))
         case "execute_code", "execute":
             self = .executeCode(Code(code: try f.string("code"), timeout: try f.timeout(), stdin: try f.optString("stdin"),
-                                     env: try f.env(), language: try f.optString("language")))
+                                     env: try f.env(), language: try f.optName("language")))
         case "install_packages", "install":
             let given = try f.stringArray("packages")
             let req = try f.optString("requirementsFile", "requirements_file")
@@ -56,7 +56,7 @@ extension SessionCommand {
             let packages = given ?? []
             self = .installPackages(Install(packages: packages, requirementsFile: req, global: try f.optBool("global") ?? false,
                                             flags: try f.stringArray("flags") ?? [],
-                                            manager: try f.optString("manager", "packageManager")))
+                                            manager: try f.optName("manager", "packageManager")))
         case "diff":
             let content = try f.optString("content"), other = try f.optString("otherPath", "other_path")
             if content == nil && other == nil { throw RPCError.invalidParams("command.content", "is required (or command.otherPath)") }
@@ -111,6 +111,23 @@ struct Fields {
         return s
     }
 
+    /// A short name (language, package manager): `InputLimits.name`.
+    func optName(_ key: String, _ alternative: String? = nil) throws(RPCError) -> String? {
+        var k = key
+        var found = try optString(key)
+        if found == nil, let a = alternative { k = a; found = try optString(a) }
+        guard let v = found else { return nil }
+        try InputLimits.name(v, field: "\(prefix)\(k)")
+        return v
+    }
+
+    /// An id the server issued (sessionId, executionId): bounded, no control characters.
+    func id(_ key: String) throws(RPCError) -> String {
+        let v = try string(key)
+        try InputLimits.id(v, field: "\(prefix)\(key)")
+        return v
+    }
+
     func optBool(_ key: String) throws(RPCError) -> Bool? {
         guard let v = value(key) else { return nil }
         guard let b = v.bool else { throw RPCError.invalidParams("\(prefix)\(key)", "must be a boolean, got \(v.typeName)") }
@@ -142,6 +159,7 @@ struct Fields {
             guard let s = item.string else { throw RPCError.invalidParams("\(prefix)env.\(k)", "must be a string, got \(item.typeName)") }
             out[k] = s
         }
+        try InputLimits.env(out, field: "\(prefix)env")
         return out
     }
 

@@ -8,6 +8,7 @@ extension SessionManager {
                         onEvent: SessionEventSink? = nil) async throws(RPCError) -> CommandOutcome {
         let start = now()
         guard let rec = owned(sessionId, caller.principal) else { throw RPCError.sessionNotFound(sessionId) }
+        try SessionCommand.checkLanguage(command, selection: rec.selection, capabilities: rec.driver.capabilities)
         try policy.willRun(command, session: rec.snapshot(now: start), principal: caller.principal)
         let timeoutMs = try self.timeoutMs(for: command)
         guard sessions[sessionId]!.machine.commandStarted(now: start) else {

@@ -43,8 +43,10 @@ public struct SessionOptions: Sendable, Equatable {
             return b
         }
         guard let language = try str("language"), !language.isEmpty else { throw RPCError.invalidParams("language", "is required") }
+        try InputLimits.name(language, field: "language")
         self.language = language
         runtimeType = try str("runtimeType")
+        if let r = runtimeType { try InputLimits.name(r, field: "runtimeType") }
         if let p = try str("runtimePreference") {
             guard let pref = RuntimePreference(caseInsensitive: p) else {
                 throw RPCError.invalidParams("runtimePreference", "must be Speed, Security, Memory or Balanced, got \"\(p)\"")
@@ -61,8 +63,11 @@ public struct SessionOptions: Sendable, Equatable {
             throw RPCError.invalidParams("diskLimitMB", "cannot be enforced: this server runs without workspace quotas")
         }
         dockerImage = try str("dockerImage")
+        if let image = dockerImage { try InputLimits.dockerImage(image, field: "dockerImage") }
         permissions = params["permissions"].flatMap { $0 == .null ? nil : $0 }
+        if let p = permissions { try InputLimits.json(p, field: "permissions") }
         security = params["security"].flatMap { $0 == .null ? nil : $0 }
+        if let s = security { try InputLimits.json(s, field: "security") }
         network = try bool("network")
         stateful = try bool("stateful")
         var env: [String: String] = [:]
@@ -73,6 +78,7 @@ public struct SessionOptions: Sendable, Equatable {
                 env[k] = s
             }
         }
+        try InputLimits.env(env, field: "env")
         self.env = env
     }
 

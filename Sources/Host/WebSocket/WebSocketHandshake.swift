@@ -1,5 +1,5 @@
-/// The server side of the opening handshake (RFC 6455 §4.2), checked in order: method, Upgrade,
-/// Connection, version, key. Pure functions over the parsed request.
+/// The server side of the opening handshake (RFC 6455 §4.2.1), checked in order: method, HTTP/1.1, one Host,
+/// Upgrade, Connection, version, key. Pure functions over the parsed request.
 public enum WebSocketHandshake {
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -16,11 +16,17 @@ public enum WebSocketHandshake {
     }
 
     /// Returns the client's key if the request is a valid upgrade.
-    public static func validate(method: String, headers: [(name: String, value: String)]) -> Result<String, Rejection> {
+    /// `minorVersion` is the request's HTTP/1.x minor version (an upgrade needs HTTP/1.1 or later).
+    public static func validate(method: String, minorVersion: Int = 1, headers: [(name: String, value: String)]) -> Result<String, Rejection> {
         func reject(_ status: Int, _ message: String, _ headers: [String] = []) -> Result<String, Rejection> {
             .failure(Rejection(status: status, message: message, headers: headers))
         }
         guard method == "GET" else { return reject(400, "WebSocket upgrade requires GET") }
+        guard minorVersion >= 1 else { return reject(400, "WebSocket upgrade requires HTTP/1.1") }
+        let hosts = headers.filter { $0.name == "host" }
+        guard hosts.count == 1, !hosts[0].value.isEmpty else {
+            return reject(400, hosts.count > 1 ? "more than one Host header" : "missing Host header")
+        }
         let upgrade = HTTPRequest.tokens("upgrade", in: headers).map { $0.lowercased() }
         guard upgrade.contains("websocket") else { return reject(400, "missing Upgrade: websocket") }
         let connection = HTTPRequest.tokens("connection", in: headers).map { $0.lowercased() }

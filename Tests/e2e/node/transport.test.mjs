@@ -98,3 +98,25 @@ test('plain HTTP routes work next to the WebSocket endpoint', async () => {
   const missing = await fetch(`http://127.0.0.1:${port}/nope`);
   assert.equal(missing.status, 404);
 });
+
+/** Resolves 'open' or 'error', whichever the socket reports first. */
+function outcome(options) {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, options);
+    ws.onopen = () => { ws.close(1000); resolve('open'); };
+    ws.onerror = () => resolve('error');
+  });
+}
+
+test('a browser-like Origin from another site is refused; a loopback page and no Origin are accepted', async () => {
+  // Node's WebSocket sends no Origin by default (like any non-browser client); a browser always sends one.
+  assert.equal(await outcome({ headers: { Origin: 'http://evil.example' } }), 'error');
+  assert.equal(await outcome({ headers: { Origin: 'http://localhost:5173' } }), 'open');
+  assert.equal(await outcome(undefined), 'open');
+});
+
+test('a plain GET to the WebSocket path is 426 Upgrade Required', async () => {
+  const r = await fetch(`http://127.0.0.1:${port}/ws/jsonrpc`);
+  assert.equal(r.status, 426);
+  assert.equal(r.headers.get('upgrade'), 'websocket');
+});
