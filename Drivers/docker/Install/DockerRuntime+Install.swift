@@ -93,7 +93,7 @@ extension DockerRuntime {
             let cache = ContainerSpec.Bind(source: PackageCache.pipWheels, target: PackageCache.pipSandboxPath)
             r = try await runInstaller(s, argv: fromCache, script: script, timeoutMs: remaining(), progress: progress,
                                        binds: [cache], network: false)
-            extra["cache"] = r.succeeded ? "hit" : "miss"
+            extra["cache"] = r.succeeded ? "shared" : "miss"  // never "hit": that would tell what another tenant installed
             if !(r.succeeded || r.cancelled || r.timedOut) {  // a dependency not cached: from the index after all
                 r = try await runInstaller(s, argv: argv, script: script, timeoutMs: remaining(), progress: progress)
             }

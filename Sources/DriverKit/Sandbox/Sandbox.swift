@@ -21,7 +21,7 @@ public enum Sandbox {
               "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
               "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
         for f in etcFiles { a += ["--ro-bind-try", f, f] }
-        if c.network { a += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
+        if c.network { a += ["--ro-bind-try", c.resolvConf ?? "/etc/resolv.conf", "/etc/resolv.conf"] }
         if let etc = c.etcDir {
             a += ["--ro-bind", etc + "/passwd", "/etc/passwd", "--ro-bind", etc + "/group", "/etc/group"]
         }
@@ -55,6 +55,7 @@ public enum Sandbox {
         spec.gid = c.gid
         spec.cgroupProcs = (oneOff ? cgroup?.jobProcsFiles : cgroup?.procsFiles) ?? []
         spec.rlimits = rlimits
+        spec.netnsFD = c.netnsFD
         return spec
     }
 }

@@ -13,6 +13,11 @@ public struct SandboxConfig: Sendable, Equatable {
     public var gid: Int
     /// Share the host network namespace; otherwise the sandbox has only a down loopback.
     public var network = false
+    /// With `network`: the namespace (fd) the sandbox is spawned in and shares (`SessionNetwork`,
+    /// `InstallEgress`); nil shares the driver's.
+    public var netnsFD: Int32?
+    /// With `network`: the file bound at /etc/resolv.conf (nil: the host's).
+    public var resolvConf: String?
     /// Extra read-only binds (runtime directories, runner scripts).
     public var readOnlyBinds: [Bind] = []
     /// Environment on top of the base one (PATH, HOME, USER, LANG, TMPDIR); the host's is never inherited.

@@ -20,6 +20,8 @@ public struct CommandLineOptions: Sendable {
     public var logLevel: String?
     public var logFormat: String?
     public var insecure = false
+    /// `--network-principals alice,bob`: who may create `network: true` sessions.
+    public var networkPrincipals: [String]?
 
     public static let usage = """
     codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
@@ -42,6 +44,8 @@ public struct CommandLineOptions: Sendable {
                            env CODEBEAKER_WORKSPACE_QUOTA_MB)
       --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
       --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
+      --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
+                           network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
       --insecure           allow binding a non-loopback address without API tokens
       --print-config       print the effective configuration as JSON and exit
       --version            print the version and exit
@@ -105,6 +109,7 @@ public struct CommandLineOptions: Sendable {
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
+            case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
             case "--print-config": if o.action == .serve { o.action = .printConfig }
             case "--version": o.action = .version
             case "-h", "--help": o.action = .help
@@ -125,5 +130,6 @@ public struct CommandLineOptions: Sendable {
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }
+        if let networkPrincipals { config.security.networkPrincipals = networkPrincipals }
     }
 }
