@@ -142,7 +142,7 @@ for h in HOSTS:
         print(h, 'blocked', type(e).__name__)
     s.close()
 """),
-    "node": ("JavaScript", "javascript", """
+    "node": ("NodeJs", "javascript", """
 const net = require('net');
 (async () => {
   for (const h of HOSTS) {
@@ -239,7 +239,7 @@ open('/workspace/port', 'w').write(str(t.getsockname()[1]))
 r, _, _ = select.select([t, u], [], [], 8)
 print('peer' if r else 'alone')
 """}}}))
-        port = wait_until(lambda: c.execute(a, {"type": "read_file", "path": "port"}).get("result", {}).get("content"),
+        port = wait_until(lambda: (c.execute(a, {"type": "read_file", "path": "port"}).get("result") or {}).get("content"),
                           timeout=30, what="session A listening")
         out = run(c, b, f"""
 import socket
@@ -276,6 +276,61 @@ def test_network_session_reaches_the_configured_package_index(netsrv):
         c.close()
 
 
+# --- finding 1, Docker: a bridge of the driver's own, no inter-container traffic, no host --------------------
+
+@pytest.fixture
+def docker_ready():
+    import subprocess
+    if not os.path.exists("/var/run/docker.sock"):
+        pytest.skip("no Docker daemon socket at /var/run/docker.sock")
+    if subprocess.run(["docker", "image", "inspect", "codebeaker-python"], capture_output=True).returncode != 0:
+        pytest.skip("codebeaker-python not built: run scripts/build-runtime-images.sh")
+
+
+DOCKER_PROBE = """
+import socket
+for h in HOSTS:
+    s = socket.socket(); s.settimeout(3)
+    try:
+        s.connect((h, PORT)); print(h, 'open')
+    except Exception as e:
+        print(h, 'blocked', type(e).__name__)
+    s.close()
+"""
+
+
+def test_docker_network_sessions_reach_neither_the_host_nor_each_other(docker_ready, netsrv, listener):
+    c = netsrv.client()
+    try:
+        a = new_session(c, "python", "Docker", network=True)
+        b = new_session(c, "python", "Docker", network=True)
+        hosts = host_ipv4_addresses()
+        out = run(c, a, DOCKER_PROBE.replace("HOSTS", json.dumps(hosts)).replace("PORT", str(listener.port)))
+        lines = out["stdout"].strip().splitlines()
+        assert len(lines) == len(hosts) and all(" blocked" in l for l in lines), out
+        assert listener.accepted() == 0
+        # A listens on its container address; B, on the same network, cannot connect to it.
+        rid = next(c.ids)
+        c.ws.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": "session.execute", "params": {
+            "sessionId": a, "command": {"type": "execute_code", "timeout": 30, "code": """
+import socket, select
+t = socket.socket(); t.bind(('0.0.0.0', 0)); t.listen()
+ip = socket.gethostbyname(socket.gethostname())  # Docker writes the container's address to /etc/hosts
+open('/workspace/addr', 'w').write(f'{ip}:{t.getsockname()[1]}')
+r, _, _ = select.select([t], [], [], 8)
+print('peer' if r else 'alone')
+"""}}}))
+        addr = wait_until(lambda: (c.execute(a, {"type": "read_file", "path": "addr"}).get("result") or {}).get("content"),
+                          timeout=30, what="container A listening")
+        ip, port = addr.rsplit(":", 1)
+        out = run(c, b, DOCKER_PROBE.replace("HOSTS", json.dumps([ip])).replace("PORT", port))
+        assert " blocked" in out["stdout"], out
+        res = c.wait_for(rid, timeout=60)
+        assert res["result"]["result"]["stdout"] == "alone\n", res
+    finally:
+        c.close()
+
+
 # --- finding 2: installers reach only the package index ---------------------------------------------------
 
 def links_page(port):
@@ -300,7 +355,7 @@ def test_a_find_links_page_in_a_shell_pip_install_cannot_send_pip_anywhere(clien
     assert listener.accepted() == 0
 
 
-@pytest.mark.parametrize("rt,language,manager", [("Node", "javascript", "npm"), ("Bun", "javascript", "bun")])
+@pytest.mark.parametrize("rt,language,manager", [("NodeJs", "javascript", "npm"), ("Bun", "javascript", "bun")])
 def test_url_dependencies_in_package_json_are_refused(client, listener, rt, language, manager):
     sid = new_session(client, language, rt)
     pkg = {"name": "app", "version": "1.0.0", "dependencies": {"cbprobe": f"http://127.0.0.1:{listener.port}/cbprobe.tgz"}}
@@ -332,7 +387,7 @@ def urlsrv():
 
 @pytest.mark.parametrize("rt,language,manager,spec", [
     ("Python", "python", "pip", "cbprobe @ http://127.0.0.1:{port}/cbprobe-1.0-py3-none-any.whl"),
-    ("Node", "javascript", "npm", "http://127.0.0.1:{port}/cbprobe.tgz"),
+    ("NodeJs", "javascript", "npm", "http://127.0.0.1:{port}/cbprobe.tgz"),
 ])
 def test_installer_egress_reaches_nothing_but_the_package_index(urlsrv, listener, rt, language, manager, spec):
     c = urlsrv.client()
