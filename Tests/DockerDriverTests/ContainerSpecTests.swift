@@ -35,7 +35,7 @@ import Glibc
     @Test func networkOptionSelectsBridge() {
         var s = Self.spec
         s.network = true
-        #expect(s.json["HostConfig"]?["NetworkMode"] == "bridge")
+        #expect(s.json["HostConfig"]?["NetworkMode"] == .string(SessionBridge.name))  // never the default bridge
         #expect(s.json["NetworkDisabled"] == false)
     }
 
