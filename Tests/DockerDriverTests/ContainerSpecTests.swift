@@ -32,7 +32,7 @@ import Glibc
         #expect(Self.spec.json["Entrypoint"] == [.string(ContainerSpec.runnerMountPoint)])
     }
 
-    @Test func networkOptionSelectsBridge() {
+    @Test func networkOptionSelectsTheDriversOwnBridge_NotTheDefaultOne() {
         var s = Self.spec
         s.network = true
         #expect(s.json["HostConfig"]?["NetworkMode"] == .string(SessionBridge.name))  // never the default bridge

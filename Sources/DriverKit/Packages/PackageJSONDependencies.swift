@@ -43,7 +43,8 @@ public enum PackageJSONDependencies {
         for local in ["file:", "link:"] where lower.hasPrefix(local) {
             return WorkspacePaths.inside(String(s.dropFirst(local.count))) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
         }
-        if lower.hasPrefix(".") || lower.hasPrefix("/") || lower.hasPrefix("~") {
+        // A path (`~1.2` is a tilde range, `~/x` a path).
+        if s == "." || s == ".." || ["./", "../", "/", "~/"].contains(where: { s.hasPrefix($0) }) {
             return WorkspacePaths.inside(s) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
         }
         let urlish = PackageSpec.urlMarkers.contains { lower.contains($0) }

@@ -40,7 +40,13 @@ public final class SandboxSession: Sendable {
         let safeName = String((cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid, name: safeName)
         // network:true is never the host's namespace: a namespace of its own with outbound NAT only.
-        let network = request.options.network ? try SessionNetwork.start() : nil
+        var network: SessionNetwork? = nil
+        if request.options.network {
+            do throws(DriverError) { network = try SessionNetwork.start() } catch {
+                if let etc = config.etcDir { SandboxFiles.removeEtcDir(etc) }
+                throw error
+            }
+        }
         config.netnsFD = network?.namespace.fd
         config.resolvConf = network == nil ? nil : SessionNetwork.resolvConf
         let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
