@@ -214,11 +214,19 @@ for l in open('/proc/net/route').read().splitlines()[1:]:
         net = socket.inet_ntoa(struct.pack('<I', int(f[1], 16))); mask = bin(int(f[7], 16)).count('1')
         rejects.add(f'{net}/{mask}')
 print(' '.join(sorted(rejects)))
+# Deleting a route (RTM_DELROUTE for the prohibit 169.254.0.0/16) must fail: the namespace is not the code's.
+nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+rta = struct.pack('=HH4s', 8, 1, socket.inet_aton('169.254.0.0'))  # RTA_DST
+rtm = struct.pack('=BBBBBBBBI', 2, 16, 0, 0, 254, 4, 0, 8, 0)  # AF_INET /16 main static universe RTN_PROHIBIT
+msg = rtm + rta
+nl.send(struct.pack('=IHHII', 16 + len(msg), 25, 0x5, 1, 0) + msg)  # RTM_DELROUTE, NLM_F_REQUEST|NLM_F_ACK
+print('delroute', struct.unpack('=i', nl.recv(4096)[16:20])[0])
 """)
         lines = out["stdout"].splitlines()
         assert lines[0] == "listening 0", out  # the host's listeners (the API, this test's) are not listed
         for r in ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]:
             assert r in lines[1].split(), out
+        assert lines[2] == "delroute -1", out  # -EPERM
     finally:
         c.close()
 

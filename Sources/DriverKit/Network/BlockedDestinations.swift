@@ -27,6 +27,7 @@ public enum BlockedDestinations {
             defer { p = i.pointee.ifa_next }
             guard let a = i.pointee.ifa_addr, a.pointee.sa_family == sa_family_t(AF_INET) else { continue }
             let addr = a.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) } }
+            if addr[0] == 127 { continue }  // the session's own loopback is its own
             var prefix = 32
             if let m = i.pointee.ifa_netmask {
                 let mask = m.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
