@@ -15,7 +15,8 @@ public enum Sandbox {
     public static func arguments(_ c: SandboxConfig, command: [String]) -> [String] {
         // --disable-userns: code cannot make nested user namespaces (uid 0 inside one is kernel attack surface).
         var a = [bwrapPath, "--unshare-all", "--unshare-user", "--disable-userns"]
-        if c.network { a.append("--share-net") }
+        // Fail closed: network means the namespace the sandbox is spawned in (netnsFD), never the driver's.
+        if c.network && c.netnsFD != nil { a.append("--share-net") }
         a += ["--die-with-parent", "--new-session",
               "--ro-bind", "/usr", "/usr",
               "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
