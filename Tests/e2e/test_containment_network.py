@@ -380,6 +380,23 @@ def test_a_workspace_npmrc_cannot_point_bun_at_another_registry(client, listener
     assert listener.accepted() == 0  # the install fails (no registry reachable here) but never tries the listener
 
 
+def test_docker_installs_refuse_links_pages_and_url_dependencies(docker_ready, client, listener):
+    import subprocess
+    if subprocess.run(["docker", "image", "inspect", "codebeaker-nodejs"], capture_output=True).returncode != 0:
+        pytest.skip("codebeaker-nodejs not built: run scripts/build-runtime-images.sh")
+    py = new_session(client, "python", "Docker")
+    client.execute(py, {"type": "write_file", "path": "x/index.html", "content": links_page(listener.port)})
+    client.execute(py, {"type": "write_file", "path": "req.txt", "content": "--find-links /workspace/x/index.html\ncbprobe\n"})
+    msg = refusal_text(lambda: client.execute(py, {"type": "install_packages", "packages": [], "requirementsFile": "req.txt"}, timeout=200))
+    assert "must be a directory" in msg, msg
+    js = new_session(client, "javascript", "Docker")
+    pkg = {"name": "app", "version": "1.0.0", "dependencies": {"cbprobe": f"http://127.0.0.1:{listener.port}/cbprobe.tgz"}}
+    client.execute(js, {"type": "write_file", "path": "package.json", "content": json.dumps(pkg)})
+    msg = refusal_text(lambda: client.execute(js, {"type": "install_packages", "packages": [], "manager": "npm"}, timeout=200))
+    assert "package.json" in msg and "URL" in msg, msg
+    assert listener.accepted() == 0
+
+
 @pytest.fixture(scope="module")
 def urlsrv():
     """A server that allows URL package specs (host and drivers), to show the egress path itself refuses."""

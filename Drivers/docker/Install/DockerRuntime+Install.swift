@@ -64,6 +64,7 @@ extension DockerRuntime {
             if let reqFile { requirements = try await readRequirements(reqFile, session: s, policy: policy) }
             let pip = PipInstaller(policy: policy)
             let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
+            try await checkFindLinksAreDirectories(plan.options.findLinks, session: s)
             // The shared boot script: the system interpreter (-I) runs Debian's pip as if inside the venv, with
             // nothing under the user-writable venv importable while the installer has network.
             let boot = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
@@ -79,7 +80,9 @@ extension DockerRuntime {
             var options = try NpmOptions(request.flags)
             options.global = options.global || request.global
             let npm = NpmInstaller(tool: .npm, policy: policy)
-            var a = npm.arguments(specs: try npm.vetted(request.packages), options: options)
+            let specs = try npm.vetted(request.packages)
+            if !options.global { try await vetPackageJSON(session: s, policy: policy) }
+            var a = npm.arguments(specs: specs, options: options)
             a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
             let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : WorkspacePaths.root + "/node_modules"
             argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
@@ -150,6 +153,8 @@ extension DockerRuntime {
         let c = try await offPool { [factory] in try factory.create(plan) }
         var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
+        // The registry from the environment outranks a project .npmrc (as for the native drivers).
+        if let registry = PackageIndexes.npmRegistry { env["npm_config_registry"] = registry }
         // The image's CA bundle is frozen at build time; the Docker host's is the operator's current trust
         // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
         if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
