@@ -186,7 +186,8 @@ def test_network_session_cannot_reach_the_hosts_loopback_or_addresses(netsrv, li
     try:
         extra = {"permissions": {"allowNet": True}} if rt == "deno" else {}
         sid = new_session(c, language, runtime, network=True, **extra)
-        hosts = ["127.0.0.1"] + host_ipv4_addresses()
+        # 10.0.2.2 is the NAT's gateway, which plain slirp4netns maps to the host's loopback.
+        hosts = ["127.0.0.1", "10.0.2.2"] + host_ipv4_addresses()
         code = src.replace("HOSTS", json.dumps(hosts)).replace("PORT", str(listener.port))
         out = run(c, sid, code, language)
         lines = out["stdout"].strip().splitlines()
