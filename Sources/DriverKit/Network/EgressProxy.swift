@@ -89,7 +89,15 @@ public final class EgressProxy: Sendable {
         relay(client, upstream.fd)
     }
 
-    private func note(_ what: String) { state.withLock { if $0.refused.count < 16 { $0.refused.append(what) } } }
+    /// Remembers (and logs, at most 16 per install) a refused destination.
+    private func note(_ what: String) {
+        let first = state.withLock { s -> Bool in
+            guard s.refused.count < 16 else { return false }
+            s.refused.append(what)
+            return true
+        }
+        if first { DriverLog.warning("install egress refused: \(what)") }
+    }
 
     static func parse(_ authority: String) -> Target? {
         guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
