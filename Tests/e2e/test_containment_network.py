@@ -414,12 +414,21 @@ def urlsrv():
 @pytest.mark.parametrize("rt,language,manager,spec", [
     ("Python", "python", "pip", "cbprobe @ http://127.0.0.1:{port}/cbprobe-1.0-py3-none-any.whl"),
     ("NodeJs", "javascript", "npm", "http://127.0.0.1:{port}/cbprobe.tgz"),
+    ("Docker", "python", "pip", "cbprobe @ http://{host}:{port}/cbprobe-1.0-py3-none-any.whl"),
 ])
 def test_installer_egress_reaches_nothing_but_the_package_index(urlsrv, listener, rt, language, manager, spec):
+    if rt == "Docker":
+        import subprocess
+        if not os.path.exists("/var/run/docker.sock"):
+            pytest.skip("no Docker daemon socket at /var/run/docker.sock")
+        if subprocess.run(["docker", "image", "inspect", "codebeaker-python"], capture_output=True).returncode != 0:
+            pytest.skip("codebeaker-python not built: run scripts/build-runtime-images.sh")
+    # A container's 127.0.0.1 is its own: there, the host's own address is the listener to try.
+    spec = spec.replace("{host}", host_ipv4_addresses()[0] if host_ipv4_addresses() else "127.0.0.1")
     c = urlsrv.client()
     try:
         sid = new_session(c, language, rt)
-        r = c.execute(sid, {"type": "install_packages", "packages": [spec.format(port=listener.port)], "manager": manager}, timeout=200)
+        r = c.execute(sid, {"type": "install_packages", "packages": [spec.replace("{port}", str(listener.port))], "manager": manager}, timeout=200)
         assert r["success"] is False, r
         assert listener.accepted() == 0, r
         assert "refused egress" in r["result"]["stderr"], r["result"]["stderr"][-2000:]

@@ -145,16 +145,25 @@ extension DockerRuntime {
         openingCount.wrappingAdd(1, ordering: .relaxed)
         defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
         let o = s.options
+        // No Docker network at all: the index is reached only through the driver's allowlisting proxy, which
+        // listens on the container's own loopback (see `startEgress`).
         let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
-                                         pidsLimit: o.pidsLimit, network: network, workspace: .direct(hostPath: s.workspace),
+                                         pidsLimit: o.pidsLimit, network: false, workspace: .direct(hostPath: s.workspace),
                                          labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
                                          tmpMB: min(max(o.memoryLimitMB, 64), 1024), // pip and npm unpack in /tmp
                                          readOnlyBinds: binds)
         let c = try await offPool { [factory] in try factory.create(plan) }
+        let egress: InstallEgress?
+        do { egress = network ? try await offPool { [self] in try startEgress(c, manager: argv.contains(Self.npmCli) ? "npm" : "pip") } : nil } catch {
+            _ = try? await offPool { [factory] in factory.destroy(c) }
+            throw error
+        }
+        defer { egress?.stop() }
         var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
         // The registry from the environment outranks a project .npmrc (as for the native drivers).
         if let registry = PackageIndexes.npmRegistry { env["npm_config_registry"] = registry }
+        for (k, v) in egress?.env ?? [:] { env[k] = v }
         // The image's CA bundle is frozen at build time; the Docker host's is the operator's current trust
         // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
         if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
@@ -173,8 +182,22 @@ extension DockerRuntime {
             progress.feed(isErr ? .stderr : .stdout, String(decoding: bytes, as: UTF8.self))
         })
         _ = try? await offPool { [factory] in factory.destroy(c) }
-        return RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
+        var result = RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
                                        oomKilled: outcome.exit?.oomKilled ?? false, memoryMB: o.memoryLimitMB)
+        if let refused = egress?.proxy.refused, !refused.isEmpty, !result.succeeded {
+            result.stderr += "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
+        }
+        return result
+    }
+
+    /// The install container's network: its own namespace (NetworkMode none, loopback only), where the
+    /// driver (root, local engine) listens with an `EgressProxy` to the configured index, as for native installs.
+    func startEgress(_ c: LiveContainer, manager: String) throws -> InstallEgress {
+        guard let pid = try engine.inspectContainer(c.id)?["State"]?["Pid"]?.int, pid > 0 else {
+            throw DriverError.unavailable("install: cannot find the install container's process to give it the index proxy")
+        }
+        let ns = try NetworkNamespace.open(path: "/proc/\(pid)/ns/net")
+        return try InstallEgress.start(in: ns, allowed: manager == "npm" ? PackageIndexes.npm : PackageIndexes.pip)
     }
 
     static let caPath = "/tmp/cb-ca-bundle.pem"

@@ -9,7 +9,11 @@ public final class InstallEgress: Sendable {
     public let port: Int
 
     public static func start(allowed: Set<EgressProxy.Target>) throws(DriverError) -> InstallEgress {
-        let ns = try NetworkNamespace.create()
+        try start(in: try NetworkNamespace.create(), allowed: allowed)
+    }
+
+    /// The same in a namespace that already exists and has only loopback (a `NetworkMode: none` container).
+    public static func start(in ns: NetworkNamespace, allowed: Set<EgressProxy.Target>) throws(DriverError) -> InstallEgress {
         do throws(DriverError) {
             let (fd, port) = try ns.listenOnLoopback()
             let proxy: EgressProxy

@@ -17,6 +17,13 @@ public final class NetworkNamespace: Sendable {
         return NetworkNamespace(fd: fd)
     }
 
+    /// An existing namespace, e.g. a container's `/proc/<pid>/ns/net`.
+    public static func open(path: String) throws(DriverError) -> NetworkNamespace {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unavailable("cannot open the network namespace \(path): \(String(cString: strerror(errno)))") }
+        return NetworkNamespace(fd: fd)
+    }
+
     init(fd: Int32) { handle = Mutex(fd) }
 
     /// The descriptor, or -1 once closed.
