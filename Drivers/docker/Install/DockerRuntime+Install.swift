@@ -6,7 +6,8 @@ import Glibc
 
 /// `install` (install_packages): pip into /workspace/.venv (python image) or npm into /workspace/node_modules
 /// (node image), run in a short-lived **sibling container**: same image, same workspace bind, the session's
-/// uid and limits, but with the bridge network. Its only process is the installer; it is removed afterwards.
+/// uid and limits, no Docker network but the driver's index proxy on its loopback (`startEgress`). Its only
+/// process is the installer; it is removed afterwards.
 /// The session's own container never gets a network, so user code never shares the install's network window.
 /// Names and options go through the shared validators (`PipInstaller.plan`, `NpmOptions`, `PackageSpec`).
 extension DockerRuntime {
