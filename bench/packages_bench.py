@@ -70,7 +70,7 @@ def main():
                 proc.terminate()
                 proc.wait(timeout=15)
                 shutil.rmtree(tmp, ignore_errors=True)
-            assert fc == "filled" and sc == "hit", (fc, sc)
+            assert fc == sc == "shared", (fc, sc)
             firsts.append(f)
             seconds.append(s)
         ratio = statistics.median(firsts) / statistics.median(seconds)

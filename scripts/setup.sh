@@ -18,7 +18,7 @@ done
 step() { echo "==> $*" >&2; }
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-apt_pkgs=(bubblewrap python3 python3-venv python3-pip nodejs npm ca-certificates util-linux e2fsprogs)
+apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-certificates util-linux e2fsprogs)
 [ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
 [ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby)
 missing=()

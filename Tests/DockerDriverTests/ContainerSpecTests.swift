@@ -32,10 +32,10 @@ import Glibc
         #expect(Self.spec.json["Entrypoint"] == [.string(ContainerSpec.runnerMountPoint)])
     }
 
-    @Test func networkOptionSelectsBridge() {
+    @Test func networkOptionSelectsTheDriversOwnBridge_NotTheDefaultOne() {
         var s = Self.spec
         s.network = true
-        #expect(s.json["HostConfig"]?["NetworkMode"] == "bridge")
+        #expect(s.json["HostConfig"]?["NetworkMode"] == .string(SessionBridge.name))  // never the default bridge
         #expect(s.json["NetworkDisabled"] == false)
     }
 

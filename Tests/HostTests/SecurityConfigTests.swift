@@ -110,3 +110,22 @@ import DriverProtocol
         #expect(server.tightened(by: nil) == server)
     }
 }
+
+@Suite struct NetworkPrincipalsConfigTests {
+    @Test func networkIsOffForEveryoneByDefault() {
+        #expect(SecurityConfig().networkPrincipals.isEmpty)
+        #expect(!SecurityConfig().allowsNetwork(principal: "anonymous"))
+    }
+
+    @Test func jsonEnvironmentAndFlagSetTheAllowlist() throws {
+        var c = try SecurityConfig(json: ["networkPrincipals": ["alice"]])
+        #expect(c.allowsNetwork(principal: "alice") && !c.allowsNetwork(principal: "bob"))
+        try c.applyEnvironment(["CODEBEAKER_NETWORK_PRINCIPALS": "bob, carol"])
+        #expect(c.networkPrincipals == ["bob", "carol"])
+        #expect(throws: SecurityConfigError.self) { try SecurityConfig(json: ["networkPrincipals": "alice"]) }
+        var server = ServerConfig()
+        try CommandLineOptions.parse(["--network-principals", "*"]).apply(to: &server)
+        #expect(server.security.allowsNetwork(principal: "anyone"))
+        #expect(server.security.json["networkPrincipals"] == ["*"])
+    }
+}

@@ -52,6 +52,19 @@ import DriverProtocol
         #expect(lines[0]["principal"] == "alice")
     }
 
+    @Test func networkSession_IsRefusedUnlessThePrincipalIsListed_WithAuditAndMetric() throws {
+        let (s, audit) = layer { $0.networkPrincipals = ["bob"] }
+        let e = rpcError { () throws(RPCError) in try s.checkNetwork(principal: "alice", params: ["language": "python", "network": true]) }
+        #expect(e?.code == -32602)
+        #expect(e?.data?["field"] == "network" && e?.data?["rule"] == .string(SecurityLayer.networkRule))
+        #expect(e?.data?["reason"]?.string?.contains("alice") == true)
+        #expect(metrics.securityViolations.labels(SecurityLayer.networkRule).current == 1)
+        #expect(rpcError { () throws(RPCError) in try s.checkNetwork(principal: "bob", params: ["network": true]) } == nil)
+        #expect(rpcError { () throws(RPCError) in try s.checkNetwork(principal: "alice", params: ["network": false]) } == nil)
+        let lines = try auditLines(audit)
+        #expect(lines.count == 1 && lines[0]["event"] == "SecurityViolation" && lines[0]["details"]?["attempted"] == "SessionCreate")
+    }
+
     @Test func tooLongCode_IsAnInputValidationFailure() throws {
         let (s, audit) = layer { $0.maxCodeLength = 5 }
         let e = rpcError { () throws(RPCError) in try s.checkExecution(principal: "alice", session: "s1", code: "print(1)", language: "python") }

@@ -51,6 +51,7 @@ final class ContainerFactory: Sendable {
     /// Creates, attaches and starts a container; removes it again if any step fails.
     func create(_ plan: Plan) throws -> LiveContainer {
         let inImage = try checkImage(plan.image)
+        if plan.network { try SessionBridge.ensure(engine) }
         var labels = plan.labels
         labels[ContainerLabels.driver] = "docker"
         labels[ContainerLabels.instance] = config.instance

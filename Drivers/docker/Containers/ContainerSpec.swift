@@ -59,7 +59,7 @@ struct ContainerSpec: Sendable, Equatable {
         }
         let bytes = memoryMB * 1024 * 1024
         let host: JSONObject = [
-            "NetworkMode": .string(network ? "bridge" : "none"),
+            "NetworkMode": .string(network ? SessionBridge.name : "none"),
             "Memory": .int(bytes),
             "MemorySwap": .int(bytes),
             "CpuShares": .int(cpuShares),

@@ -6,7 +6,8 @@ import Glibc
 
 /// `install` (install_packages): pip into /workspace/.venv (python image) or npm into /workspace/node_modules
 /// (node image), run in a short-lived **sibling container**: same image, same workspace bind, the session's
-/// uid and limits, but with the bridge network. Its only process is the installer; it is removed afterwards.
+/// uid and limits, no Docker network but the driver's index proxy on its loopback (`startEgress`). Its only
+/// process is the installer; it is removed afterwards.
 /// The session's own container never gets a network, so user code never shares the install's network window.
 /// Names and options go through the shared validators (`PipInstaller.plan`, `NpmOptions`, `PackageSpec`).
 extension DockerRuntime {
@@ -64,6 +65,7 @@ extension DockerRuntime {
             if let reqFile { requirements = try await readRequirements(reqFile, session: s, policy: policy) }
             let pip = PipInstaller(policy: policy)
             let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
+            try await checkFindLinksAreDirectories(plan.options.findLinks, session: s)
             // The shared boot script: the system interpreter (-I) runs Debian's pip as if inside the venv, with
             // nothing under the user-writable venv importable while the installer has network.
             let boot = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
@@ -79,7 +81,9 @@ extension DockerRuntime {
             var options = try NpmOptions(request.flags)
             options.global = options.global || request.global
             let npm = NpmInstaller(tool: .npm, policy: policy)
-            var a = npm.arguments(specs: try npm.vetted(request.packages), options: options)
+            let specs = try npm.vetted(request.packages)
+            if !options.global { try await vetPackageJSON(session: s, policy: policy) }
+            var a = npm.arguments(specs: specs, options: options)
             a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
             let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : WorkspacePaths.root + "/node_modules"
             argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
@@ -93,7 +97,7 @@ extension DockerRuntime {
             let cache = ContainerSpec.Bind(source: PackageCache.pipWheels, target: PackageCache.pipSandboxPath)
             r = try await runInstaller(s, argv: fromCache, script: script, timeoutMs: remaining(), progress: progress,
                                        binds: [cache], network: false)
-            extra["cache"] = r.succeeded ? "hit" : "miss"
+            extra["cache"] = r.succeeded ? "shared" : "miss"  // never "hit": that would tell what another tenant installed
             if !(r.succeeded || r.cancelled || r.timedOut) {  // a dependency not cached: from the index after all
                 r = try await runInstaller(s, argv: argv, script: script, timeoutMs: remaining(), progress: progress)
             }
@@ -142,14 +146,25 @@ extension DockerRuntime {
         openingCount.wrappingAdd(1, ordering: .relaxed)
         defer { openingCount.wrappingSubtract(1, ordering: .relaxed) }
         let o = s.options
+        // No Docker network at all: the index is reached only through the driver's allowlisting proxy, which
+        // listens on the container's own loopback (see `startEgress`).
         let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
-                                         pidsLimit: o.pidsLimit, network: network, workspace: .direct(hostPath: s.workspace),
+                                         pidsLimit: o.pidsLimit, network: false, workspace: .direct(hostPath: s.workspace),
                                          labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
                                          tmpMB: min(max(o.memoryLimitMB, 64), 1024), // pip and npm unpack in /tmp
                                          readOnlyBinds: binds)
         let c = try await offPool { [factory] in try factory.create(plan) }
+        let egress: InstallEgress?
+        do { egress = network ? try await offPool { [self] in try startEgress(c, manager: argv.contains(Self.npmCli) ? "npm" : "pip") } : nil } catch {
+            _ = try? await offPool { [factory] in factory.destroy(c) }
+            throw error
+        }
+        defer { egress?.stop() }
         var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
                    "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
+        // The registry from the environment outranks a project .npmrc (as for the native drivers).
+        if let registry = PackageIndexes.npmRegistry { env["npm_config_registry"] = registry }
+        for (k, v) in egress?.env ?? [:] { env[k] = v }
         // The image's CA bundle is frozen at build time; the Docker host's is the operator's current trust
         // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
         if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
@@ -168,8 +183,22 @@ extension DockerRuntime {
             progress.feed(isErr ? .stderr : .stdout, String(decoding: bytes, as: UTF8.self))
         })
         _ = try? await offPool { [factory] in factory.destroy(c) }
-        return RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
+        var result = RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
                                        oomKilled: outcome.exit?.oomKilled ?? false, memoryMB: o.memoryLimitMB)
+        if let refused = egress?.proxy.refused, !refused.isEmpty, !result.succeeded {
+            result.stderr += "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
+        }
+        return result
+    }
+
+    /// The install container's network: its own namespace (NetworkMode none, loopback only), where the
+    /// driver (root, local engine) listens with an `EgressProxy` to the configured index, as for native installs.
+    func startEgress(_ c: LiveContainer, manager: String) throws -> InstallEgress {
+        guard let pid = try engine.inspectContainer(c.id)?["State"]?["Pid"]?.int, pid > 0 else {
+            throw DriverError.unavailable("install: cannot find the install container's process to give it the index proxy")
+        }
+        let ns = try NetworkNamespace.open(path: "/proc/\(pid)/ns/net")
+        return try InstallEgress.start(in: ns, allowed: manager == "npm" ? PackageIndexes.npm : PackageIndexes.pip)
     }
 
     static let caPath = "/tmp/cb-ca-bundle.pem"

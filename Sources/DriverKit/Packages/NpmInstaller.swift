@@ -81,6 +81,7 @@ public struct NpmInstaller: SessionInstaller {
         var options = try NpmOptions(request.flags)
         options.global = options.global || request.global
         let specs = try vetted(request.packages)
+        if !options.global { try await vetPackageJSON(session: session) }
         let root = options.global ? globalModules : WorkspacePaths.root + "/node_modules"
         let scriptPath = SandboxFiles.root + "/packages/npm_wrapper.js"
         try SandboxFiles.write(NpmWrapperScript.text, to: scriptPath)
@@ -88,6 +89,13 @@ public struct NpmInstaller: SessionInstaller {
                                      timeoutMs: request.timeoutMs)
         job.readOnlyBinds = [.init(scriptPath, "/opt/codebeaker-packages/npm_wrapper.js")]
         job.env = Self.installEnv
+        job.allowedHosts = PackageIndexes.npm
+        // The registry comes from the environment, which outranks the project's .npmrc and bunfig.toml.
+        if let registry = PackageIndexes.npmRegistry {
+            job.env["npm_config_registry"] = registry
+            job.env["NPM_CONFIG_REGISTRY"] = registry
+            job.env["BUN_CONFIG_REGISTRY"] = registry
+        }
         if case .bun(_, let bind) = tool { job.readOnlyBinds.append(bind) }
         let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: NpmWrapperScript.marker)
         let started = MonotonicClock.nowMs()
@@ -98,6 +106,21 @@ public struct NpmInstaller: SessionInstaller {
         if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "\(managers[0]) exited with status \(code)" }
         return InstallOutcome(run: r, installed: installed, manager: managers[0],
                               extra: ["global": .bool(options.global), "prefix": .string(options.global ? Self.globalPrefix : WorkspacePaths.root)])
+    }
+
+    /// npm/bun install what /workspace/package.json lists too: its specs get the `packages` rules. Read in
+    /// the sandbox (session uid, offline), so a symlink cannot make the driver read a host file.
+    func vetPackageJSON(session: SandboxSession) async throws(DriverError) {
+        let path = WorkspacePaths.root + "/package.json"
+        var job = InstallSandbox.Job(command: ["/bin/sh", "-c", "test -e \"$1\" || exit 3; exec cat -- \"$1\"", "sh", path], timeoutMs: 10_000)
+        job.network = false
+        job.maxOutputBytes = PackageJSONDependencies.maxBytes
+        job.tmpSizeMB = 1
+        let r = try await InstallSandbox.run(job, session: session, progress: nil)
+        if r.exitCode == 3 { return }  // no package.json
+        guard r.succeeded else { throw .invalidParams("\(path): cannot read it: \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")") }
+        guard !r.stdoutTruncated else { throw .invalidParams("\(path) is larger than \(PackageJSONDependencies.maxBytes) bytes") }
+        try PackageJSONDependencies.vet(r.stdout, file: path, policy: policy)
     }
 
     /// Never NODE_PATH or a PATH into the workspace here: node would resolve npm's own optional modules

@@ -92,6 +92,7 @@ extension PipInstaller {
         let uid = PackageCache.uid
         var job = InstallSandbox.Job(command: fetchArguments(plan), timeoutMs: timeoutMs)
         job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
+        job.allowedHosts = PackageIndexes.pip
         job.readOnlyBinds = [.init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
         job.env = ["TMPDIR": WorkspacePaths.root]
         let r: RunResult

@@ -93,6 +93,7 @@ public struct PipInstaller: SessionInstaller {
             requirements = try await readRequirements(file, session: session)
         }
         let plan = try plan(specs: request.packages, requirements: requirements, flags: flags)
+        try await checkFindLinksAreDirectories(plan.options.findLinks, session: session)
         try SandboxFiles.write(PipBootScript.text, to: Self.bootHostPath)
         try PackageCache.prepare()
         let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: PipBootScript.marker)
@@ -110,13 +111,14 @@ public struct PipInstaller: SessionInstaller {
         r.durationMs = Int(MonotonicClock.nowMs() - started)
         if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "pip exited with status \(code)" }
         return InstallOutcome(run: r, installed: installed, manager: "pip",
-                              extra: ["venv": .string(Self.venv), "cache": .string(cache)])
+                              extra: ["venv": .string(Self.venv), "cache": .string(Self.reported(cache: cache))])
     }
 
     func pip(_ plan: Plan, offline: Bool, session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
         var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + installArguments(plan, offline: offline),
                                      timeoutMs: timeoutMs)
         job.network = !offline && !plan.options.noIndex
+        job.allowedHosts = PackageIndexes.pip
         job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
         return try await InstallSandbox.run(job, session: session, progress: progress)
     }
@@ -138,6 +140,26 @@ public struct PipInstaller: SessionInstaller {
         guard !r.stdoutTruncated else { throw .invalidParams("requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes") }
         return try RequirementsFile.parse(r.stdout, file: path, policy: policy)
     }
+
+    /// `--find-links` may name only directories: a file there is a links page whose `<a href>` could point
+    /// pip anywhere. Checked in the sandbox as the session uid, like the requirements file.
+    func checkFindLinksAreDirectories(_ paths: [String], session: SandboxSession) async throws(DriverError) {
+        guard !paths.isEmpty else { return }
+        var job = InstallSandbox.Job(command: ["/bin/sh", "-c", "for p; do test -d \"$p\" || { printf %s \"$p\"; exit 1; }; done", "sh"] + paths,
+                                     timeoutMs: 10_000)
+        job.network = false
+        job.tmpSizeMB = 1
+        let r = try await InstallSandbox.run(job, session: session, progress: nil)
+        guard r.succeeded else {
+            throw .invalidParams("flags: --find-links \"\(r.stdout.prefix(80))\" must be a directory under /workspace (a links page could point pip at any URL)")
+        }
+    }
+
+    /// The cache state a client is told. The cache is shared by every principal, so "hit" (someone already
+    /// installed this set) versus "filled" (nobody had) would tell one tenant what another installed: both
+    /// are reported as "shared" (served through the shared cache). "miss" and "bypassed" say nothing about
+    /// other sessions.
+    static func reported(cache: String) -> String { cache == "hit" || cache == "filled" ? "shared" : cache }
 
     /// Splits the boot script's result line off pip's output.
     static func extractInstalled(_ stdout: String, marker: String = PipBootScript.marker) -> (String, [InstallOutcome.Installed]) {

@@ -17,6 +17,8 @@ public struct ProcessSpec: Sendable {
     /// cgroup.procs files the child joins before exec.
     public var cgroupProcs: [String] = []
     public var rlimits: [ResourceLimit] = []
+    /// A network namespace (fd) the child starts in; nil keeps the driver's.
+    public var netnsFD: Int32?
     /// Bytes fed to stdin, which is then closed; nil means /dev/null.
     public var stdin: [UInt8]?
     /// Wall-clock limit; nil means none.

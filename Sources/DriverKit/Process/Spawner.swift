@@ -16,6 +16,13 @@ public enum Spawner {
             for p in cgroups { free(p) }
             free(cwd)
         }
+        // The child inherits the forking thread's network namespace: enter it for the fork only.
+        var savedNetns: Int32 = -1
+        if let ns = spec.netnsFD {
+            savedNetns = cs_netns_enter(ns)
+            guard savedNetns >= 0 else { throw .internal("cannot enter the session's network namespace: \(String(cString: strerror(-savedNetns)))") }
+        }
+        defer { if savedNetns >= 0 { _ = cs_netns_leave(savedNetns) } }
         let limits = spec.rlimits.map { cs_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
         var pid: pid_t = 0
         let rc: Int32 = limits.withUnsafeBufferPointer { lim in

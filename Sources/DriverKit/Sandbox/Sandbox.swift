@@ -15,13 +15,14 @@ public enum Sandbox {
     public static func arguments(_ c: SandboxConfig, command: [String]) -> [String] {
         // --disable-userns: code cannot make nested user namespaces (uid 0 inside one is kernel attack surface).
         var a = [bwrapPath, "--unshare-all", "--unshare-user", "--disable-userns"]
-        if c.network { a.append("--share-net") }
+        // Fail closed: network means the namespace the sandbox is spawned in (netnsFD), never the driver's.
+        if c.network && c.netnsFD != nil { a.append("--share-net") }
         a += ["--die-with-parent", "--new-session",
               "--ro-bind", "/usr", "/usr",
               "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
               "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
         for f in etcFiles { a += ["--ro-bind-try", f, f] }
-        if c.network { a += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"] }
+        if c.network { a += ["--ro-bind-try", c.resolvConf ?? "/etc/resolv.conf", "/etc/resolv.conf"] }
         if let etc = c.etcDir {
             a += ["--ro-bind", etc + "/passwd", "/etc/passwd", "--ro-bind", etc + "/group", "/etc/group"]
         }
@@ -55,6 +56,7 @@ public enum Sandbox {
         spec.gid = c.gid
         spec.cgroupProcs = (oneOff ? cgroup?.jobProcsFiles : cgroup?.procsFiles) ?? []
         spec.rlimits = rlimits
+        spec.netnsFD = c.netnsFD
         return spec
     }
 }

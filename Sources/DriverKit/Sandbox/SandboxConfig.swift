@@ -11,8 +11,13 @@ public struct SandboxConfig: Sendable, Equatable {
     public var workspace: String
     public var uid: Int
     public var gid: Int
-    /// Share the host network namespace; otherwise the sandbox has only a down loopback.
+    /// Share the namespace `netnsFD` (never the host's); otherwise the sandbox has only a loopback of its own.
     public var network = false
+    /// With `network`: the namespace (fd) the sandbox is spawned in and shares (`SessionNetwork`,
+    /// `InstallEgress`); nil: no network even with `network`.
+    public var netnsFD: Int32?
+    /// With `network`: the file bound at /etc/resolv.conf (nil: the host's).
+    public var resolvConf: String?
     /// Extra read-only binds (runtime directories, runner scripts).
     public var readOnlyBinds: [Bind] = []
     /// Environment on top of the base one (PATH, HOME, USER, LANG, TMPDIR); the host's is never inherited.

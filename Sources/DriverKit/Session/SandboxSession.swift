@@ -10,9 +10,13 @@ public final class SandboxSession: Sendable {
     /// The base sandbox; per-run settings (cwd, env) are applied on a copy.
     public let config: SandboxConfig
     public let cgroup: SessionCgroup?
+    /// The session's own isolated network (`options.network`); nil: no network at all.
+    public let network: SessionNetwork?
 
-    public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?) {
+    public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?,
+                network: SessionNetwork? = nil) {
         self.id = id; self.handle = handle; self.options = options; self.config = config; self.cgroup = cgroup
+        self.network = network
     }
 
     /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
@@ -35,10 +39,20 @@ public final class SandboxSession: Sendable {
         if let path { config.path = path }
         let safeName = String((cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid, name: safeName)
+        // network:true is never the host's namespace: a namespace of its own with outbound NAT only.
+        var network: SessionNetwork? = nil
+        if request.options.network {
+            do throws(DriverError) { network = try SessionNetwork.start() } catch {
+                if let etc = config.etcDir { SandboxFiles.removeEtcDir(etc) }
+                throw error
+            }
+        }
+        config.netnsFD = network?.namespace.fd
+        config.resolvConf = network == nil ? nil : SessionNetwork.resolvConf
         let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
                                           pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
         return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
-                              options: request.options, config: config, cgroup: cgroup)
+                              options: request.options, config: config, cgroup: cgroup, network: network)
     }
 
     /// Runs `command` (argv inside the sandbox) in a fresh bwrap, with the session's limits.
@@ -66,6 +80,7 @@ public final class SandboxSession: Sendable {
     /// Kills every process of the session and removes its cgroup. Idempotent.
     public func close() {
         cgroup?.destroy()
+        network?.close()
         if let etc = config.etcDir { SandboxFiles.removeEtcDir(etc) }
     }
 

@@ -7,6 +7,7 @@ public struct SecuritySessionPolicy: SessionPolicy {
     public init(_ security: SecurityLayer) { self.security = security }
 
     public func willCreate(principal: String, params: JSONValue) throws(RPCError) {
+        try security.checkNetwork(principal: principal, params: params)
         try security.checkCreate(principal: principal)
     }
 

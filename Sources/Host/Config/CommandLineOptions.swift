@@ -23,6 +23,8 @@ public struct CommandLineOptions: Sendable {
     /// Repeatable; each value may be a comma-separated list. Replace the file's and environment's lists.
     public var allowedOrigins: [String] = []
     public var allowedHosts: [String] = []
+    /// `--network-principals alice,bob`: who may create `network: true` sessions.
+    public var networkPrincipals: [String]?
 
     public static let usage = """
     codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
@@ -45,6 +47,8 @@ public struct CommandLineOptions: Sendable {
                            env CODEBEAKER_WORKSPACE_QUOTA_MB)
       --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
       --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
+      --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
+                           network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
       --insecure           allow binding a non-loopback address without API tokens
       --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
                            loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
@@ -114,6 +118,7 @@ public struct CommandLineOptions: Sendable {
             case "--insecure": o.insecure = true
             case "--allowed-origin": o.allowedOrigins.append(try v())
             case "--allowed-host": o.allowedHosts.append(try v())
+            case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
             case "--print-config": if o.action == .serve { o.action = .printConfig }
             case "--version": o.action = .version
             case "-h", "--help": o.action = .help
@@ -140,5 +145,6 @@ public struct CommandLineOptions: Sendable {
         if !allowedHosts.isEmpty {
             config.allowedHosts = try ServerConfig.list(allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
         }
+        if let networkPrincipals { config.security.networkPrincipals = networkPrincipals }
     }
 }

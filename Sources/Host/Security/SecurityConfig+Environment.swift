@@ -2,14 +2,26 @@ extension SecurityConfig {
     /// The environment variable that adds tokens: `CODEBEAKER_TOKENS="alice:tok1,bob:tok2"`.
     public static let tokensEnvironmentVariable = "CODEBEAKER_TOKENS"
 
-    /// Adds the tokens from `CODEBEAKER_TOKENS` (if set) to those from the config file.
+    /// `CODEBEAKER_NETWORK_PRINCIPALS="alice,bob"` (or `*`): replaces `networkPrincipals`.
+    public static let networkPrincipalsEnvironmentVariable = "CODEBEAKER_NETWORK_PRINCIPALS"
+
+    /// Adds the tokens from `CODEBEAKER_TOKENS` (if set) to those from the config file, and takes
+    /// `CODEBEAKER_NETWORK_PRINCIPALS` (if set) as the network allowlist.
     public mutating func applyEnvironment(_ environment: [String: String]) throws(SecurityConfigError) {
+        if let raw = environment[Self.networkPrincipalsEnvironmentVariable] {
+            networkPrincipals = Self.parsePrincipalList(raw)
+        }
         guard let raw = environment[Self.tokensEnvironmentVariable] else { return }
         let merged = tokens + (try Self.parseTokenList(raw))
         if let dup = Self.duplicateToken(merged) {
             throw SecurityConfigError(key: Self.tokensEnvironmentVariable, "token of principal \(dup) is listed twice")
         }
         tokens = merged
+    }
+
+    /// `alice, bob` → ["alice", "bob"]; empty entries are skipped.
+    public static func parsePrincipalList(_ raw: String) -> [String] {
+        raw.split(separator: ",").map { String($0.trimmingSpaces) }.filter { !$0.isEmpty }
     }
 
     /// Parses `principal:token,principal:token`. Whitespace around entries is ignored; empty entries are skipped.

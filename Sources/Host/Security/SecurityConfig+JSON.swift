@@ -29,6 +29,7 @@ extension SecurityConfig {
             case "blockedCommandPatterns": blockedCommandPatterns = try r.strings()
             case "allowedPackageFlags": allowedPackageFlags = try r.strings()
             case "allowPackageURLs": allowPackageURLs = try r.bool()
+            case "networkPrincipals": networkPrincipals = try r.strings()
             case "tokens": tokens = try r.tokens()
             default: throw SecurityConfigError(key: key, "unknown key")
             }
@@ -58,6 +59,7 @@ extension SecurityConfig {
         o["blockedCommandPatterns"] = JSONValue(blockedCommandPatterns)
         o["allowedPackageFlags"] = JSONValue(allowedPackageFlags)
         o["allowPackageURLs"] = .bool(allowPackageURLs)
+        o["networkPrincipals"] = JSONValue(networkPrincipals)
         o["tokens"] = .array(tokens.map { ["principal": .string($0.principal), "token": .string(revealingTokens ? $0.token : "[REDACTED]")] })
         return .object(o)
     }

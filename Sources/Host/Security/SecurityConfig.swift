@@ -33,6 +33,10 @@ public struct SecurityConfig: Sendable, Equatable {
     public var allowedPackageFlags: [String] = ["--upgrade", "-U", "--no-deps", "--pre", "--save-dev", "--save-exact"]
     /// Allows URL, VCS (`git+`) and `file:` package specs that point outside the workspace.
     public var allowPackageURLs = false
+    // Network.
+    /// Principals whose sessions may ask for `network: true` (`"*"`: every principal). Empty (the default):
+    /// no session gets network; a request for it is refused with -32602 naming this key.
+    public var networkPrincipals: [String] = []
     // Authentication.
     /// API tokens; none means anonymous access, which the server only allows on loopback.
     public var tokens: [AuthToken] = []

@@ -27,7 +27,14 @@ import Testing
         #expect(a.first == "/usr/bin/bwrap")
         #expect(a.contains("--unshare-all") && a.contains("--die-with-parent") && a.contains("--new-session"))
         #expect(!a.contains("--share-net"))
-        #expect(Sandbox.arguments(config(network: true), command: ["x"]).contains("--share-net"))
+        // network shares only a namespace the driver made (spawned into it), never the driver's own.
+        #expect(!Sandbox.arguments(config(network: true), command: ["x"]).contains("--share-net"))
+        var own = config(network: true)
+        own.netnsFD = 7
+        own.resolvConf = "/var/lib/codebeaker/etc/slirp-resolv.conf"
+        let a2 = Sandbox.arguments(own, command: ["x"])
+        #expect(a2.contains("--share-net") && pairs(a2, "--ro-bind-try", arity: 2).contains([own.resolvConf!, "/etc/resolv.conf"]))
+        #expect(Sandbox.processSpec(own, command: ["x"]).netnsFD == 7)
     }
 
     @Test func arguments_BindWorkspaceWritable_SystemReadOnly_AndNothingElseOfTheHost() {
