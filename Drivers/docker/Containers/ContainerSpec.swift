@@ -1,3 +1,4 @@
+import DriverKit
 import DriverProtocol
 
 /// Everything that goes into `POST /containers/create` for a session container.
@@ -75,7 +76,9 @@ struct ContainerSpec: Sendable, Equatable {
             // and no-new-privileges stops setuid binaries from regaining any).
             "CapDrop": ["ALL"],
             "CapAdd": ["SETUID", "SETGID", "KILL"],
-            "SecurityOpt": ["no-new-privileges"],
+            "SecurityOpt": ["no-new-privileges", .string(DockerSeccompProfile.securityOpt)],
+            // The kernel's OOM killer takes session containers before the engine, the driver or the host.
+            "OomScoreAdj": .int(Sandbox.sandboxOOMScoreAdj),
             "LogConfig": ["Type": "none", "Config": .object(JSONObject())],
             "IpcMode": "private",
         ]

@@ -22,7 +22,7 @@ extension RunnerProcess {
             for (k, v) in launch.env { c.env[k] = v }
             // The runner lives for the session; per-job CPU limits are set by the runner on its children.
             let spec = Sandbox.processSpec(c, command: launch.command, cgroup: session.cgroup,
-                                           rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400))
+                                           rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400), extraFds: 1)
             pid = try Spawner.spawn(spec, stdin: -1, stdout: out.write, stderr: err.write, extraFds: [ctl[1]])
         } catch {
             for fd in [out.read, out.write, err.read, err.write, ctl[0], ctl[1], wake] { FD.close(fd) }
