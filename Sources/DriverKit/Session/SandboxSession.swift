@@ -36,7 +36,9 @@ public final class SandboxSession: Sendable {
         let safeName = String((cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid, name: safeName)
         let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
-                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
+                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares,
+                                          cpuQuotaPercent: request.options.cpuQuotaPercent,
+                                          allSessionsMemoryMB: request.options.allSessionsMemoryMB)
         return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
                               options: request.options, config: config, cgroup: cgroup)
     }

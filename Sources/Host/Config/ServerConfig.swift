@@ -31,6 +31,8 @@ public struct ServerConfig: Sendable {
     /// Serve non-loopback addresses without tokens (explicit opt-in).
     public var insecure = false
     public var security = SecurityConfig()
+    /// CPU and memory bounds on sessions (`sessionLimits`).
+    public var sessionLimits = SessionLimitsConfig()
 
     public init() {}
 
@@ -39,6 +41,7 @@ public struct ServerConfig: Sendable {
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
+        "sessionLimits",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -78,6 +81,7 @@ public struct ServerConfig: Sendable {
                 insecure = b
             case "security":
                 do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
+            case "sessionLimits": sessionLimits = try SessionLimitsConfig(json: v)
             default: break
             }
         }
@@ -122,7 +126,7 @@ public struct ServerConfig: Sendable {
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
-            "insecure": .bool(insecure), "security": security.json,
+            "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
         ])
     }
 
