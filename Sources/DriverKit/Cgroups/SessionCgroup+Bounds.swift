@@ -48,3 +48,37 @@ extension SessionCgroup {
         }
     }
 }
+
+extension SessionCgroup {
+    /// Why the kernel OOM-killed in this session: its own limit, or the parent limit over all sessions
+    /// (the session's peak stayed clearly below its own limit, so it was the parent's that was reached).
+    public func oomReason() -> String {
+        let own = ExitReason.outOfMemory(limitMB: memoryLimitMB)
+        guard let mem = dirs.first(where: { $0.contains("/memory/") }) ?? (dirs.count == 1 ? dirs.first : nil) else { return own }
+        let peakText = CgroupLayout.readFile(mem + "/memory.max_usage_in_bytes") + CgroupLayout.readFile(mem + "/memory.peak")
+        guard let peak = Int(peakText.split(whereSeparator: \.isWhitespace).first ?? "") else { return own }
+        // Within 4 MB of its own limit: its own.
+        guard peak < (memoryLimitMB << 20) - (4 << 20) else { return own }
+        let parentDir = String(mem[..<(mem.lastIndex(of: "/") ?? mem.endIndex)])
+        let parentText = CgroupLayout.readFile(parentDir + "/memory.limit_in_bytes") + CgroupLayout.readFile(parentDir + "/memory.max")
+        let parentMB = Int(parentText.split(whereSeparator: \.isWhitespace).first ?? "").map { $0 >> 20 }
+        return "killed: out of memory (all sessions together reached this server's limit"
+            + (parentMB.map { " of \($0) MB" } ?? "") + "; this session had \(peak >> 20) MB of its \(memoryLimitMB) MB)"
+    }
+}
+
+extension SessionCgroup {
+    /// CPU time used by everything in the session so far, in microseconds (v1 cpuacct.usage, v2 cpu.stat
+    /// usage_usec); nil when neither is available.
+    public func cpuUsageMicros() -> Int? {
+        for d in dirs {
+            let ns = CgroupLayout.readFile(d + "/cpuacct.usage").split(whereSeparator: \.isWhitespace).first
+            if let ns, let v = Int(ns) { return v / 1000 }
+        }
+        guard dirs.count == 1 else { return nil }
+        for line in CgroupLayout.readFile(dirs[0] + "/cpu.stat").split(separator: "\n") where line.hasPrefix("usage_usec ") {
+            return Int(line.dropFirst("usage_usec ".count))
+        }
+        return nil
+    }
+}

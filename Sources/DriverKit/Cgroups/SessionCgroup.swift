@@ -78,7 +78,7 @@ public final class SessionCgroup: Sendable {
     public static func removeStale(prefix: String) {
         let bases: [String]
         switch CgroupLayout.detect() {
-        case .v1(let root)?: bases = ["memory", "pids", "cpu"].map { "\(root)/\($0)/\(parent)" }
+        case .v1(let root)?: bases = ["memory", "pids", "cpu", "cpuacct"].map { "\(root)/\($0)/\(parent)" }
         case .v2(let root)?: bases = ["\(root)/\(parent)"]
         case nil: return
         }

@@ -44,6 +44,8 @@ public enum InstallSandbox {
                                        rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
         spec.timeoutMs = job.timeoutMs
         spec.maxOutputBytes = job.maxOutputBytes
+        session.oneOffStarted()
+        defer { session.oneOffEnded() }
         let r = try await ProcessRunner.run(spec) { stream, text in progress?.feed(stream, text) }
         progress?.finish()
         return r

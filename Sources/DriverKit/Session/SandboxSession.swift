@@ -1,5 +1,6 @@
 import DriverProtocol
 import Glibc
+import Synchronization
 
 /// A session's sandbox environment: identity, workspace, cgroup and the bwrap configuration. Drivers that
 /// spawn a process per run call `run`; persistent runners (`RunnerProcess`) start inside `config` too.
@@ -10,6 +11,9 @@ public final class SandboxSession: Sendable {
     /// The base sandbox; per-run settings (cwd, env) are applied on a copy.
     public let config: SandboxConfig
     public let cgroup: SessionCgroup?
+    /// One-off processes (shells, installs) running in the sandbox now, and how many ever started: the idle
+    /// CPU watchdog of a runner must not count their CPU as the runner's background work.
+    let oneOffs = Mutex<(running: Int, started: Int)>((0, 0))
 
     public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?) {
         self.id = id; self.handle = handle; self.options = options; self.config = config; self.cgroup = cgroup
@@ -55,15 +59,20 @@ public final class SandboxSession: Sendable {
         spec.timeoutMs = timeoutMs
         spec.maxOutputBytes = maxOutputBytes
         let oomBefore = cgroup?.oomKillCount() ?? 0
+        oneOffStarted()
+        defer { oneOffEnded() }
         var r = try await ProcessRunner.run(spec) { stream, text in events.output(stream, text) }
         if let cgroup, cgroup.oomKillCount() > oomBefore {
-            r.reason = ExitReason.outOfMemory(limitMB: cgroup.memoryLimitMB)
+            r.reason = cgroup.oomReason()
         } else if r.reason == nil, let code = r.exitCode, [137, 139, 152, 153].contains(code) {
             // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ).
             r.reason = ExitReason.signal(code - 128)
         }
         return r
     }
+
+    public func oneOffStarted() { oneOffs.withLock { $0.running += 1; $0.started += 1 } }
+    public func oneOffEnded() { oneOffs.withLock { $0.running -= 1 } }
 
     /// Kills every process of the session and removes its cgroup. Idempotent.
     public func close() {
