@@ -145,7 +145,9 @@ function finish(r) {
   const code = r.exitCode === undefined ? null : r.exitCode;
   // A job stopped early may have left work running: start over with a fresh runner
   // ("restart" tells the driver not to send this one another job).
-  const restart = !!(r.timedOut || r.cancelled);
+  // A plain session's program may not leave threads behind (a Blob-URL Worker keeps a core busy after the
+  // result): more threads than the idle runner had means the runner is replaced before the result.
+  const restart = !!(r.timedOut || r.cancelled) || (!STATEFUL && threadCount() > baseThreads);
   send({ op: "done", id: j.id, exitCode: code, signal: r.signal || null, timedOut: !!r.timedOut,
          cancelled: !!r.cancelled, reason: r.reason || null, restart });
   reader.ref();
@@ -175,6 +177,12 @@ process.on("beforeExit", () => {
   reader.ref();
 });
 baseline = new Set(Object.getOwnPropertyNames(globalThis));
+// Threads of the idle runner (its control reader, Bun's pools after some file I/O): the baseline a finished
+// plain program must come back to.
+let baseThreads = Infinity;
+function threadCount() { try { return fs.readdirSync("/proc/self/task").length; } catch { return 0; } }
+await Promise.all(Array.from({ length: 8 }, () => fs.promises.stat("/")));
+baseThreads = threadCount();
 send({ op: "ready", pid: process.pid });
 """#
 

@@ -270,12 +270,15 @@ def start_background(cl, sid, rt):
 
 def test_background_work_of_a_plain_execution_stops_after_its_result(cl, rt):
     """Finding 4: a node Worker(eval).unref(), a bun Blob-URL Worker or a python daemon thread kept burning a
-    core after the execution returned (runner RLIMIT_CPU is 24 h). Now the runner's idle watchdog stops it."""
+    core after the execution returned (runner RLIMIT_CPU is 24 h). Now the node and bun runners compare their
+    thread count with the idle runner's and are replaced before the result when it grew; python runs each
+    program in a process of its own; deno's Worker keeps the program running until its timeout kills it.
+    So already the first second after the result shows no CPU use (the idle watchdog is the backstop)."""
     if rt.name == "docker":
         pytest.skip("not addressed for the docker driver in this change (its fork server is separate): see report")
     sid = create(cl, rt)
     start_background(cl, sid, rt)
-    assert_cpu_stops_growing(sid)
+    assert_cpu_stops_growing(sid, within=0)
     r = cl.execute(sid, {"type": "execute_code", "code": "print(1)" if rt.flavor == "py" else "console.log(1)", "timeout": 20},
                    timeout=120)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
