@@ -60,12 +60,13 @@ public final class SessionCgroup: Sendable {
                        allSessionsMemoryMB: Int = 0, layout: CgroupLayout) -> SessionCgroup? {
         let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         do {
-            if allSessionsMemoryMB > 0 { limitAllSessions(layout: layout, memoryMB: allSessionsMemoryMB) }
             let cg: SessionCgroup
             switch layout {
             case .v1(let root): cg = try makeV1(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
             case .v2(let root): cg = try makeV2(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
             }
+            // After the session's own setup, which enables the v2 controllers on the parent.
+            if allSessionsMemoryMB > 0 { limitAllSessions(layout: layout, memoryMB: allSessionsMemoryMB) }
             if cpuQuotaPercent > 0 { cg.setCPUQuota(percent: cpuQuotaPercent, layout: layout) }
             return cg
         } catch {

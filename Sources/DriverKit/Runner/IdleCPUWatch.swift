@@ -12,13 +12,14 @@ struct IdleCPUWatch {
     /// that changes with every dispatched job (a job that began and ended between two checks resets the
     /// window). Returns the usage in words once the idle usage exceeds the budget.
     mutating func check(running: Bool, jobs: Int, usage: Int?) -> String? {
-        guard let budgetMicros, let usage, !running, jobs == self.jobs else {
+        guard let budgetMicros, let usage, !running else {
             base = nil
             self.jobs = jobs
             return nil
         }
-        guard let base else {
+        guard let base, jobs == self.jobs else {
             self.base = usage
+            self.jobs = jobs
             return nil
         }
         let used = usage - base
