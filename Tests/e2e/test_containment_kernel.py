@@ -308,7 +308,7 @@ def write_config(tmp_path, obj):
     return str(p)
 
 
-@pytest.mark.parametrize("name", ["python", "node"])
+@pytest.mark.parametrize("name", ["python", "node", "bun"])
 def test_stateful_background_work_is_bounded_by_the_idle_cpu_budget_and_the_session_is_told(start_server, tmp_path, name):
     rt = next(r for r in RUNTIMES if r.name == name)
     s = start_server("--config", write_config(tmp_path, {"sessionLimits": {"idleCpuSeconds": 1}}), env=server_env())
