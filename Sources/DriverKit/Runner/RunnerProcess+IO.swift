@@ -56,12 +56,19 @@ extension RunnerProcess {
             let oneOffs = session.oneOffs.withLock { $0 }
             if !killed, let why = idle.check(running: !ready || deadline != nil || oneOffs.running > 0, jobs: jobs &+ oneOffs.started << 32,
                                              usage: session.cgroup?.cpuUsageMicros()) {
-                killed = true
                 let notice = "background work left running by earlier executions used \(why) of CPU while no execution ran; "
                     + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
-                DriverLog.warning("\(launch.name) runner for session \(session.id): \(notice)")
-                state.withLock { $0.idleNotice = notice }
-                killSandbox(pid)
+                // Still idle? Then retire the runner atomically, so no job is handed to it while it is killed.
+                let stillIdle = state.withLock { s -> Bool in
+                    guard s.ready, s.job == nil, s.nextId == jobs, session.oneOffs.withLock({ $0.running }) == 0 else { return false }
+                    s.ready = false; s.retiring = true; s.idleNotice = notice
+                    return true
+                }
+                if stillIdle {
+                    killed = true
+                    DriverLog.warning("\(launch.name) runner for session \(session.id): \(notice)")
+                    killSandbox(pid)
+                }
             }
             var limit: Int64? = deadline
             if !ready { limit = min(limit ?? readyDeadline, readyDeadline) }
