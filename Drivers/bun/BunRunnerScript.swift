@@ -87,6 +87,7 @@ function start(m) {
   jobStdin = Readable.from(j.stdin ? [j.stdin] : []);
   job = j;
   reader.unref();
+  workersMade = 0;
   j.deadline = rt.setTimeout(() => finish({ timedOut: true, exitCode: null, signal: 9 }), m.timeoutMs || 30000);
   j.deadline.unref();
   if (m.kind !== "code") {
@@ -145,7 +146,9 @@ function finish(r) {
   const code = r.exitCode === undefined ? null : r.exitCode;
   // A job stopped early may have left work running: start over with a fresh runner
   // ("restart" tells the driver not to send this one another job).
-  const restart = !!(r.timedOut || r.cancelled);
+  // A plain session's program may not leave threads behind (a Blob-URL Worker keeps a core busy after the
+  // result): a program that made a Worker gets its runner replaced before the result is reported.
+  const restart = !!(r.timedOut || r.cancelled) || (!STATEFUL && workersMade > 0);
   send({ op: "done", id: j.id, exitCode: code, signal: r.signal || null, timedOut: !!r.timedOut,
          cancelled: !!r.cancelled, reason: r.reason || null, restart });
   reader.ref();
@@ -174,6 +177,17 @@ process.on("beforeExit", () => {
   if (job && !job.done) finish({ exitCode: process.exitCode || 0 });
   reader.ref();
 });
+// Workers made by the current job (the constructors are wrapped before any job runs; Bun's thread count is
+// no guide, its pools grow lazily). A way around the wrappers still meets the driver's idle CPU watchdog.
+let workersMade = 0;
+{
+  const counted = (W) => W && class extends W { constructor(...a) { super(...a); workersMade++; } };
+  globalThis.Worker = counted(globalThis.Worker);
+  try {
+    const wt = require("node:worker_threads");
+    Object.defineProperty(wt, "Worker", { value: counted(wt.Worker), configurable: true, writable: true });
+  } catch {}
+}
 baseline = new Set(Object.getOwnPropertyNames(globalThis));
 send({ op: "ready", pid: process.pid });
 """#

@@ -87,7 +87,9 @@ function finish(r) {
   purgeWorkspaceModules();
   // Work left behind by a job that did not end on its own means this runner cannot start the next job
   // clean: say so in the report (the driver replaces the runner), then exit.
-  const restart = !!(r.timedOut || r.cancelled || r.forced) && pendingWork();
+  // A plain session's program may not leave threads behind (an unref'd Worker keeps a core busy after
+  // the result): more threads than the idle runner had means the runner is replaced before the result.
+  const restart = (!!(r.timedOut || r.cancelled || r.forced) && pendingWork()) || (!STATEFUL && threadsGrew());
   send({ op: 'done', id: j.id, exitCode: r.exitCode === undefined ? null : r.exitCode, signal: r.signal || null,
          timedOut: !!r.timedOut, cancelled: !!r.cancelled, reason: r.reason || null, restart });
   ctl.ref();
@@ -107,6 +109,11 @@ function killLeftovers() {
     try { process.kill(pid, 'SIGKILL'); } catch {}
   }
 }
+
+// Threads of this process: main, V8's platform workers and libuv's pool (started before 'ready').
+let baseThreads = Infinity;
+function threadCount() { try { return fs.readdirSync('/proc/self/task').length; } catch { return 0; } }
+function threadsGrew() { return threadCount() > baseThreads; }
 
 function pendingWork() {
   const own = new Set(['PipeWrap', 'TCPSocketWrap', 'TTYWrap']);
@@ -304,5 +311,9 @@ try {
   writeFd(2, 'runner warm-up failed: ' + (e && e.stack || e) + '\n');
   process.exit(70);
 }
-send({ op: 'ready', pid: process.pid });
+// libuv starts its whole thread pool on first use: start it now, so it counts in the idle baseline.
+fs.stat('/', () => {
+  baseThreads = threadCount();
+  send({ op: 'ready', pid: process.pid });
+});
 """#

@@ -74,6 +74,26 @@ int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const
         for (int i = 0; i < 3; i++) src[i] = want[i] >= 0 ? fcntl(want[i], F_DUPFD_CLOEXEC, floor) : -1;
         for (int i = 0; i < extra_count; i++) src[3 + i] = fcntl(extra[i], F_DUPFD_CLOEXEC, floor);
         if (o->new_session && setsid() < 0) fail(ep, errno);
+        // A service manager gives its service one session keyring that every child inherits; a sandbox
+        // must not see (or leave keys in) it. KEYCTL_JOIN_SESSION_KEYRING (1) with no name makes a new
+        // anonymous one, as root so the unprivileged uid's small key quota is not used up. A kernel without
+        // keys (ENOSYS) has nothing to share; the seccomp filter denies keyctl inside sandboxes anyway.
+        if (o->new_keyring) (void)syscall(SYS_keyctl, 1, (char *)0);
+        // Raised while still privileged (lowering needs CAP_SYS_RESOURCE; raising does not, but do it once
+        // here for every spawn path). The value is inherited by everything the child starts.
+        if (o->oom_score_adj != CS_OOM_KEEP) {
+            char v[12];
+            int n = 0, x = o->oom_score_adj < 0 ? -o->oom_score_adj : o->oom_score_adj;
+            char t[12];
+            do { t[n++] = (char)('0' + x % 10); x /= 10; } while (x > 0);
+            int len = 0;
+            if (o->oom_score_adj < 0) v[len++] = '-';
+            while (n > 0) v[len++] = t[--n];
+            int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+            if (fd < 0) fail(ep, errno);
+            if (write(fd, v, (size_t)len) < 0) fail(ep, errno);
+            close(fd);
+        }
         if (o->cgroup_procs)
             for (const char *const *p = o->cgroup_procs; *p; p++) join_cgroup(*p, ep);
         if (place(src[0], 0, O_RDONLY) < 0) fail(ep, errno);

@@ -19,9 +19,24 @@ import Glibc
         #expect(h?["PidsLimit"] == 64)
         #expect(h?["ReadonlyRootfs"] == true)
         #expect(h?["CapDrop"] == ["ALL"])
-        #expect(h?["SecurityOpt"] == ["no-new-privileges"])
+        #expect(h?["SecurityOpt"]?.array?.first == "no-new-privileges")
+        #expect(h?["OomScoreAdj"] == 1000)
         #expect(h?["Tmpfs"]?["/tmp"]?.string?.hasPrefix("rw,exec,nosuid,nodev") == true)
         #expect(j["Labels"]?["codebeaker.session"] == "s_1")
+    }
+
+    @Test func seccompProfileDeniesIoUringKeyringsAndUserNamespaces() throws {
+        let opts = Self.spec.json["HostConfig"]?["SecurityOpt"]?.array ?? []
+        let seccomp = try #require(opts.compactMap(\.string).first { $0.hasPrefix("seccomp=") })
+        let profile = try JSONParser.parse(Array(seccomp.dropFirst("seccomp=".count).utf8))
+        #expect(profile["defaultAction"] == "SCMP_ACT_ALLOW")
+        let rules = profile["syscalls"]?.array ?? []
+        let denied = Set(rules.first?["names"]?.array?.compactMap(\.string) ?? [])
+        #expect(denied.isSuperset(of: ["io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl", "add_key",
+                                       "request_key", "userfaultfd", "perf_event_open", "bpf", "unshare", "mount"]))
+        #expect(rules.first?["errnoRet"] == 1)
+        #expect(rules.contains { $0["names"] == ["clone"] && $0["args"]?.array?.first?["value"] == .int(0x1000_0000) })
+        #expect(rules.contains { $0["names"] == ["clone3"] && $0["errnoRet"] == 38 })
     }
 
     @Test func slotMountPropagatesAndRunnerIsReadOnly() {

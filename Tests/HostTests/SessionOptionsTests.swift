@@ -28,6 +28,21 @@ import Host
         #expect(o.permissions == ["allowNet": false] && o.configJSON["permissions"] == ["allowNet": false])
     }
 
+    @Test func aClientCannotRaiseItsCPUWeightAboveTheServers() throws {
+        #expect(field(["language": "python", "cpuShares": 262_144]) == "cpuShares")
+        #expect(field(["language": "python", "cpuShares": 1025]) == "cpuShares")
+        do {
+            _ = try SessionOptions(params: ["language": "python", "cpuShares": 4096], config: config)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.message.contains("at most 1024"))
+        }
+        var operatorConfig = config
+        operatorConfig.defaultCpuShares = 4096
+        #expect(try SessionOptions(params: ["language": "python", "cpuShares": 4096], config: operatorConfig).cpuShares == 4096)
+        #expect(try SessionOptions(params: ["language": "python", "cpuShares": 100], config: config).cpuShares == 100)
+    }
+
     @Test func badValuesNameTheirField() {
         #expect(field(.null) == "language")
         #expect(field(["language": 3]) == "language")

@@ -1,3 +1,4 @@
+import DriverKit
 import DriverProtocol
 
 /// Everything that goes into `POST /containers/create` for a session container.
@@ -75,7 +76,9 @@ struct ContainerSpec: Sendable, Equatable {
             // and no-new-privileges stops setuid binaries from regaining any).
             "CapDrop": ["ALL"],
             "CapAdd": ["SETUID", "SETGID", "KILL"],
-            "SecurityOpt": ["no-new-privileges"],
+            "SecurityOpt": ["no-new-privileges", .string(DockerSeccompProfile.securityOpt)],
+            // The kernel's OOM killer takes session containers before the engine, the driver or the host.
+            "OomScoreAdj": .int(Sandbox.sandboxOOMScoreAdj),
             "LogConfig": ["Type": "none", "Config": .object(JSONObject())],
             "IpcMode": "private",
         ]
@@ -98,8 +101,11 @@ struct ContainerSpec: Sendable, Equatable {
     }
 
     /// The body of `POST /containers/{id}/update` for new limits.
-    static func updateBody(memoryMB: Int, cpuShares: Int, pidsLimit: Int) -> JSONValue {
+    /// `cpuQuotaPercent` > 0 adds a hard cap (CpuQuota per 100 ms CpuPeriod), as on the native sandboxes.
+    static func updateBody(memoryMB: Int, cpuShares: Int, pidsLimit: Int, cpuQuotaPercent: Int = 0) -> JSONValue {
         let bytes = memoryMB * 1024 * 1024
-        return ["Memory": .int(bytes), "MemorySwap": .int(bytes), "CpuShares": .int(cpuShares), "PidsLimit": .int(pidsLimit)]
+        var o: JSONObject = ["Memory": .int(bytes), "MemorySwap": .int(bytes), "CpuShares": .int(cpuShares), "PidsLimit": .int(pidsLimit)]
+        if cpuQuotaPercent > 0 { o["CpuPeriod"] = 100_000; o["CpuQuota"] = .int(cpuQuotaPercent * 1000) }
+        return .object(o)
     }
 }

@@ -75,9 +75,9 @@ extension DockerRuntime {
             if let slot = warm.slot, slots.attach(workspace: request.workspace, to: slot) == nil {
                 do {
                     if o.memoryLimitMB != config.defaultMemoryMB || o.cpuShares != config.defaultCpuShares
-                        || o.pidsLimit != config.defaultPidsLimit {
+                        || o.pidsLimit != config.defaultPidsLimit || o.cpuQuotaPercent > 0 {
                         try engine.updateContainer(warm.id, ContainerSpec.updateBody(
-                            memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit))
+                            memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit, cpuQuotaPercent: o.cpuQuotaPercent))
                     }
                     // Names identify sessions (labels are fixed at create); also marks it "not pool" for the janitor.
                     try engine.renameContainer(warm.id, to: ContainerLabels.containerName(session: request.session))
@@ -93,6 +93,15 @@ extension DockerRuntime {
                                          network: o.network, workspace: mount,
                                          labels: [ContainerLabels.session: request.session],
                                          name: ContainerLabels.containerName(session: request.session), slot: nil))
+        if o.cpuQuotaPercent > 0 {
+            do {
+                try engine.updateContainer(c.id, ContainerSpec.updateBody(memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
+                                                                          pidsLimit: o.pidsLimit, cpuQuotaPercent: o.cpuQuotaPercent))
+            } catch {
+                factory.destroy(c)
+                throw error
+            }
+        }
         return (c, false)
     }
 

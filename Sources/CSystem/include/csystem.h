@@ -34,6 +34,8 @@ typedef struct {
     uint64_t hard;
 } cs_rlimit;
 
+#define CS_OOM_KEEP (-10000)
+
 typedef struct {
     int stdin_fd;              // -1: /dev/null
     int stdout_fd;             // -1: /dev/null
@@ -47,6 +49,8 @@ typedef struct {
     const char *const *cgroup_procs; // NULL-terminated list of cgroup.procs files to join
     const cs_rlimit *rlimits;
     int rlimit_count;
+    int new_keyring;           // join a fresh anonymous session keyring (keys of the parent stay out of reach)
+    int oom_score_adj;         // written to /proc/self/oom_score_adj unless CS_OOM_KEEP
 } cs_spawn_opts;
 
 // fork/exec with signal defaults restored, an empty mask and every other fd closed.

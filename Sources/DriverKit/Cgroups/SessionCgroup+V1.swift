@@ -2,6 +2,11 @@ import Glibc
 
 extension SessionCgroup {
     /// v1: `codebeaker/<name>` in the memory, pids and (if mounted) cpu hierarchies, plus the jobs pids child.
+    static func sameHierarchy(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
+    }
+
     static func makeV1(root: String, name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int) throws -> SessionCgroup {
         var dirs: [String] = []
         var jobsDir: String?
@@ -27,6 +32,10 @@ extension SessionCgroup {
             }
             if access("\(root)/cpu/cgroup.procs", W_OK) == 0, let cpu = try? make("cpu") {
                 try? set(cpu, "cpu.shares", String(cpuShares))
+            }
+            // CPU accounting (cpuacct.usage), for the idle-CPU watchdog; its own hierarchy unless co-mounted with cpu.
+            if access("\(root)/cpuacct/cgroup.procs", W_OK) == 0, !sameHierarchy("\(root)/cpuacct", "\(root)/cpu") {
+                _ = try? make("cpuacct")
             }
             return SessionCgroup(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs,
                                  oomFile: mem + "/memory.oom_control", pidsDir: pids, jobsPidsDir: jobsDir)

@@ -8,7 +8,13 @@ import Glibc
 /// then report lower isolation.
 public final class SessionCgroup: Sendable {
     public static let mount = CgroupLayout.mount
-    public static let parent = "codebeaker"
+    /// The cgroup under which every session's lives (and which bounds their memory together). Tests give a
+    /// server its own with `CODEBEAKER_CGROUP_PARENT`, so a small parent limit cannot touch other hosts' sessions.
+    public static let parent: String = {
+        guard let v = getenv("CODEBEAKER_CGROUP_PARENT").map({ String(cString: $0) }), !v.isEmpty,
+              v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }) else { return "codebeaker" }
+        return v
+    }()
 
     public let name: String
     public let memoryLimitMB: Int
@@ -40,21 +46,29 @@ public final class SessionCgroup: Sendable {
     /// True when this host offers memory and pids limits (cgroup v1 or v2).
     public static var isAvailable: Bool { CgroupLayout.detect() != nil }
 
-    public static func create(name: String, memoryLimitMB: Int, pidsMax: Int = 256, cpuShares: Int = 1024) -> SessionCgroup? {
+    public static func create(name: String, memoryLimitMB: Int, pidsMax: Int = 256, cpuShares: Int = 1024,
+                              cpuQuotaPercent: Int = 0, allSessionsMemoryMB: Int = 0) -> SessionCgroup? {
         guard let layout = CgroupLayout.detect() else {
             DriverLog.warning("cgroups unavailable (no writable v1 memory+pids hierarchies or v2 tree at \(mount)); running without memory/pids limits")
             return nil
         }
-        return create(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares, layout: layout)
+        return create(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares,
+                      cpuQuotaPercent: cpuQuotaPercent, allSessionsMemoryMB: allSessionsMemoryMB, layout: layout)
     }
 
-    static func create(name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, layout: CgroupLayout) -> SessionCgroup? {
+    static func create(name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, cpuQuotaPercent: Int = 0,
+                       allSessionsMemoryMB: Int = 0, layout: CgroupLayout) -> SessionCgroup? {
         let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
         do {
+            let cg: SessionCgroup
             switch layout {
-            case .v1(let root): return try makeV1(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
-            case .v2(let root): return try makeV2(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
+            case .v1(let root): cg = try makeV1(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
+            case .v2(let root): cg = try makeV2(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
             }
+            // After the session's own setup, which enables the v2 controllers on the parent.
+            if allSessionsMemoryMB > 0 { limitAllSessions(layout: layout, memoryMB: allSessionsMemoryMB) }
+            if cpuQuotaPercent > 0 { cg.setCPUQuota(percent: cpuQuotaPercent, layout: layout) }
+            return cg
         } catch {
             DriverLog.warning("cgroup setup for \(safe) failed: \(error); running without memory/pids limits")
             return nil
@@ -65,7 +79,7 @@ public final class SessionCgroup: Sendable {
     public static func removeStale(prefix: String) {
         let bases: [String]
         switch CgroupLayout.detect() {
-        case .v1(let root)?: bases = ["memory", "pids", "cpu"].map { "\(root)/\($0)/\(parent)" }
+        case .v1(let root)?: bases = ["memory", "pids", "cpu", "cpuacct"].map { "\(root)/\($0)/\(parent)" }
         case .v2(let root)?: bases = ["\(root)/\(parent)"]
         case nil: return
         }

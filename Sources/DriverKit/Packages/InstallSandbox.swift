@@ -55,6 +55,8 @@ public enum InstallSandbox {
                                        rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
         spec.timeoutMs = job.timeoutMs
         spec.maxOutputBytes = job.maxOutputBytes
+        session.oneOffStarted()
+        defer { session.oneOffEnded() }
         var r = try await ProcessRunner.run(spec) { stream, text in progress?.feed(stream, text) }
         progress?.finish()
         if let refused = egress?.proxy.refused, !refused.isEmpty, !r.succeeded {

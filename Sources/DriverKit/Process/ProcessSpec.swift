@@ -12,6 +12,11 @@ public struct ProcessSpec: Sendable {
     /// setsid(): the child leads its own process group, which is what timeouts kill.
     public var newSession = true
     public var noNewPrivs = true
+    /// Join a fresh anonymous session keyring, so no key of the driver's (a systemd service's) session
+    /// keyring is shared with, or left behind by, the child.
+    public var newKeyring = true
+    /// /proc/self/oom_score_adj for the child (-1000...1000); nil keeps the parent's.
+    public var oomScoreAdj: Int?
     /// SIGKILL the child if the spawning thread dies.
     public var dieWithParent = true
     /// cgroup.procs files the child joins before exec.
@@ -19,6 +24,9 @@ public struct ProcessSpec: Sendable {
     public var rlimits: [ResourceLimit] = []
     /// A network namespace (fd) the child starts in; nil keeps the driver's.
     public var netnsFD: Int32?
+    /// A seccomp program handed to the child on descriptor `fd` (bwrap's `--seccomp FD`), which must be
+    /// the one after the caller's extra descriptors.
+    public var seccomp: (fd: Int32, program: [UInt8])?
     /// Bytes fed to stdin, which is then closed; nil means /dev/null.
     public var stdin: [UInt8]?
     /// Wall-clock limit; nil means none.

@@ -5,7 +5,17 @@ import Glibc
 public enum Spawner {
     /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
     public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
-                             extraFds: [Int32] = []) throws(DriverError) -> pid_t {
+                             extraFds callerFds: [Int32] = []) throws(DriverError) -> pid_t {
+        var extraFds = callerFds
+        var seccompRead: Int32 = -1
+        defer { FD.close(seccompRead) }
+        if let seccomp = spec.seccomp {
+            guard seccomp.fd == 3 + Int32(callerFds.count) else {
+                throw .internal("seccomp program expected on fd \(seccomp.fd) but the child gets \(callerFds.count) other fds")
+            }
+            seccompRead = try seccompPipe(seccomp.program)
+            extraFds.append(seccompRead)
+        }
         let argv = spec.arguments.map { strdup($0) } + [nil]
         let envp = spec.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         let cgroups = spec.cgroupProcs.map { strdup($0) } + [nil]
@@ -33,7 +43,8 @@ public enum Spawner {
                     new_session: spec.newSession ? 1 : 0, no_new_privs: spec.noNewPrivs ? 1 : 0,
                     die_with_parent: spec.dieWithParent ? 1 : 0,
                     cgroup_procs: spec.cgroupProcs.isEmpty ? nil : UnsafeRawPointer(cg.baseAddress!).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
-                    rlimits: lim.baseAddress, rlimit_count: Int32(lim.count))
+                    rlimits: lim.baseAddress, rlimit_count: Int32(lim.count),
+                    new_keyring: spec.newKeyring ? 1 : 0, oom_score_adj: Int32(spec.oomScoreAdj ?? Int(CS_OOM_KEEP)))
                 return extraFds.withUnsafeBufferPointer { fds in
                     cs_spawn_fds(spec.executable, argv, envp, &opts, fds.baseAddress, Int32(fds.count), &pid)
                 }
@@ -43,5 +54,17 @@ public enum Spawner {
             throw .internal("cannot start \(spec.executable): \(String(cString: strerror(rc)))")
         }
         return pid
+    }
+
+    /// A pipe holding `program` (a few hundred bytes, well under the pipe buffer), write end closed: bwrap
+    /// reads it to EOF. A pipe per spawn, because a shared file offset would leave the next reader nothing.
+    static func seccompPipe(_ program: [UInt8]) throws(DriverError) -> Int32 {
+        let p = try FD.pipe(nonblockRead: false)
+        defer { FD.close(p.write) }
+        guard FD.writeAll(p.write, program) else {
+            FD.close(p.read)
+            throw .internal("cannot write the seccomp program: \(String(cString: strerror(errno)))")
+        }
+        return p.read
     }
 }

@@ -22,7 +22,7 @@ extension RunnerProcess {
             for (k, v) in launch.env { c.env[k] = v }
             // The runner lives for the session; per-job CPU limits are set by the runner on its children.
             let spec = Sandbox.processSpec(c, command: launch.command, cgroup: session.cgroup,
-                                           rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400))
+                                           rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400), extraFds: 1)
             pid = try Spawner.spawn(spec, stdin: -1, stdout: out.write, stderr: err.write, extraFds: [ctl[1]])
         } catch {
             for fd in [out.read, out.write, err.read, err.write, ctl[0], ctl[1], wake] { FD.close(fd) }
@@ -48,10 +48,28 @@ extension RunnerProcess {
         let readyDeadline = MonotonicClock.nowMs() + Int64(launch.readyTimeoutMs)
         var framer = LineFramer(maxLineBytes: 1 << 20)
         var killed = false
+        var idle = IdleCPUWatch(budgetMicros: idleBudgetMicros)
         var events = [UInt32](repeating: 0, count: 8), datas = [UInt64](repeating: 0, count: 8)
         loop: while true {
             let now = MonotonicClock.nowMs()
-            let (ready, deadline) = state.withLock { ($0.ready, $0.job?.hardDeadline) }
+            let (ready, deadline, jobs) = state.withLock { ($0.ready, $0.job?.hardDeadline, $0.nextId) }
+            let oneOffs = session.oneOffs.withLock { $0 }
+            if !killed, let why = idle.check(running: !ready || deadline != nil || oneOffs.running > 0, jobs: jobs &+ oneOffs.started << 32,
+                                             usage: session.cgroup?.cpuUsageMicros()) {
+                let notice = "background work left running by earlier executions used \(why) of CPU while no execution ran; "
+                    + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
+                // Still idle? Then retire the runner atomically, so no job is handed to it while it is killed.
+                let stillIdle = state.withLock { s -> Bool in
+                    guard s.ready, s.job == nil, s.nextId == jobs, session.oneOffs.withLock({ $0.running }) == 0 else { return false }
+                    s.ready = false; s.retiring = true; s.idleNotice = notice
+                    return true
+                }
+                if stillIdle {
+                    killed = true
+                    DriverLog.warning("\(launch.name) runner for session \(session.id): \(notice)")
+                    killSandbox(pid)
+                }
+            }
             var limit: Int64? = deadline
             if !ready { limit = min(limit ?? readyDeadline, readyDeadline) }
             if let limit, now >= limit, !killed {
@@ -93,6 +111,15 @@ extension RunnerProcess {
         let status = signaled != 0 ? ExitReason.signal(Int(sig)) : (code > 128 ? ExitReason.signal(Int(code) - 128) : "exit code \(code)")
         for fd in [out.read, err.read, ctl[0], ep, pidfd] { FD.close(fd) }
         finishGeneration(gen, pid: pid, status: status, wake: wake)
+    }
+
+    /// CPU the sandbox may use while no job runs: background work of a plain session's finished programs
+    /// gets a fraction of a second (a runner's own upkeep, such as python's spare processes, fits), a
+    /// stateful session's the host's `idleCpuSeconds` (0: no limit).
+    var idleBudgetMicros: Int? {
+        if !session.options.stateful { return 500_000 }
+        let s = session.options.idleCpuSeconds
+        return s > 0 ? Int(s * 1_000_000) : nil
     }
 
     private func killSandbox(_ pid: pid_t) {
@@ -180,7 +207,7 @@ extension RunnerProcess {
         var job = finished
         var why = reason
         if let cg = session.cgroup, exitCode == nil || exitCode! > 128, oomKilled(cg) {
-            why = ExitReason.outOfMemory(limitMB: cg.memoryLimitMB)
+            why = cg.oomReason()
         } else if why != nil {
             // The runner's own words (e.g. "interpreter state was reset") win.
         } else if job.timedOut {

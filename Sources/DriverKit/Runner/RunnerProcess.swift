@@ -36,6 +36,8 @@ public final class RunnerProcess: Sendable {
         var lastExit: String?
         /// The cgroup's OOM-kill count as of the last check; a rise during a job means the job was OOM-killed.
         var oomSeen = 0
+        /// Set when the idle watchdog killed the runner; told to the session by its next execution.
+        var idleNotice: String?
         /// `stop()` callers waiting for the last generation to be gone.
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -100,7 +102,13 @@ public final class RunnerProcess: Sendable {
                 throw error
             }
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
-            if let result = await dispatch(job, events: events) { return result }
+            // The idle watchdog stopped this session's background work since the last execution: say so first.
+            let notice = state.withLock { s in defer { s.idleNotice = nil }; return s.idleNotice }.map { "codebeaker: \($0)\n" }
+            if let notice { events.output(.stderr, notice) }
+            if var result = await dispatch(job, events: events) {
+                if let notice { result.stderr = notice + result.stderr }
+                return result
+            }
         }
         return RunResult(reason: "the \(launch.name) runner is not running")
     }

@@ -13,6 +13,12 @@ public struct SessionOptions: Sendable, Equatable {
     public var dockerImage: String?
     public var permissions: JSONValue?
     public var env: [String: String]
+    /// Hard CPU cap in percent of one core; 0: none (the host's `sessionLimits.cpuQuotaPercent`).
+    public var cpuQuotaPercent = 0
+    /// Memory limit of the parent cgroup holding every session; 0: leave it as it is.
+    public var allSessionsMemoryMB = 0
+    /// Stateful sessions: CPU seconds background work may use between executions; 0: unlimited.
+    public var idleCpuSeconds = 0.0
     /// The options object as sent, for driver-specific extras.
     public var raw: JSONValue
 
@@ -37,6 +43,12 @@ public struct SessionOptions: Sendable, Equatable {
             permissions: r.params["permissions"],
             env: try r.stringMap("env"),
             raw: r.params)
+        cpuQuotaPercent = try r.int("cpuQuotaPercent", default: 0, min: 0, max: 100_000)
+        allSessionsMemoryMB = try r.int("allSessionsMemoryMB", default: 0, min: 0, max: 1 << 30)
+        if let v = r.params["idleCpuSeconds"], v != .null {
+            guard let d = v.double, d >= 0, d <= 86_400 else { throw .invalidParams("field 'options.idleCpuSeconds' must be 0...86400 seconds") }
+            idleCpuSeconds = d
+        }
         if let uid, uid <= 0 || uid > 0x7fff_ffff { throw .invalidParams("field 'options.uid' must be a positive uid, got \(uid)") }
         if let gid, gid <= 0 || gid > 0x7fff_ffff { throw .invalidParams("field 'options.gid' must be a positive gid, got \(gid)") }
     }

@@ -39,6 +39,12 @@ public enum Sandbox {
         return a + command
     }
 
+    /// The seccomp program every sandbox gets (nil on an architecture without a syscall table).
+    public static let seccompProgram: [UInt8]? = SeccompFilter.sandboxBytes()
+
+    /// The kernel's OOM killer picks sandboxes first, before the driver and the host (which stay at 0).
+    public static let sandboxOOMScoreAdj = 1000
+
     public static func baseEnvironment(_ c: SandboxConfig) -> [String: String] {
         var env = ["PATH": c.path, "HOME": "/workspace", "USER": "sandbox", "LOGNAME": "sandbox",
                    "LANG": "C.UTF-8", "TMPDIR": "/tmp", "HOSTNAME": c.hostname]
@@ -49,9 +55,18 @@ public enum Sandbox {
     /// A ProcessSpec that starts bwrap as the session uid, inside `cgroup` (when given), with `rlimits`.
     /// bwrap needs no environment of its own; the sandbox's is set with --setenv. A one-off job (`oneOff`)
     /// goes into the cgroup's jobs pids group, which keeps some pids back for the session's runner.
+    /// `extraFds`: how many descriptors besides stdio the caller passes to `Spawner.spawn` (the seccomp
+    /// program goes on the next one).
     public static func processSpec(_ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil, oneOff: Bool = false,
-                                   rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults()) -> ProcessSpec {
+                                   rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults(), extraFds: Int = 0) -> ProcessSpec {
         var spec = ProcessSpec(executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
+        // bwrap installs the filter last, just before it execs the command (see SeccompFilter).
+        if let program = seccompProgram {
+            let fd = Int32(3 + extraFds)
+            spec.arguments.insert(contentsOf: ["--seccomp", String(fd)], at: 1)
+            spec.seccomp = (fd, program)
+        }
+        spec.oomScoreAdj = sandboxOOMScoreAdj
         spec.uid = c.uid
         spec.gid = c.gid
         spec.cgroupProcs = (oneOff ? cgroup?.jobProcsFiles : cgroup?.procsFiles) ?? []

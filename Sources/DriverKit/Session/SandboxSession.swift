@@ -1,5 +1,6 @@
 import DriverProtocol
 import Glibc
+import Synchronization
 
 /// A session's sandbox environment: identity, workspace, cgroup and the bwrap configuration. Drivers that
 /// spawn a process per run call `run`; persistent runners (`RunnerProcess`) start inside `config` too.
@@ -12,6 +13,9 @@ public final class SandboxSession: Sendable {
     public let cgroup: SessionCgroup?
     /// The session's own isolated network (`options.network`); nil: no network at all.
     public let network: SessionNetwork?
+    /// One-off processes (shells, installs) running in the sandbox now, and how many ever started: the idle
+    /// CPU watchdog of a runner must not count their CPU as the runner's background work.
+    let oneOffs = Mutex<(running: Int, started: Int)>((0, 0))
 
     public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?,
                 network: SessionNetwork? = nil) {
@@ -50,7 +54,9 @@ public final class SandboxSession: Sendable {
         config.netnsFD = network?.namespace.fd
         config.resolvConf = network == nil ? nil : SessionNetwork.resolvConf
         let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
-                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares)
+                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares,
+                                          cpuQuotaPercent: request.options.cpuQuotaPercent,
+                                          allSessionsMemoryMB: request.options.allSessionsMemoryMB)
         return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
                               options: request.options, config: config, cgroup: cgroup, network: network)
     }
@@ -67,15 +73,20 @@ public final class SandboxSession: Sendable {
         spec.timeoutMs = timeoutMs
         spec.maxOutputBytes = maxOutputBytes
         let oomBefore = cgroup?.oomKillCount() ?? 0
+        oneOffStarted()
+        defer { oneOffEnded() }
         var r = try await ProcessRunner.run(spec) { stream, text in events.output(stream, text) }
         if let cgroup, cgroup.oomKillCount() > oomBefore {
-            r.reason = ExitReason.outOfMemory(limitMB: cgroup.memoryLimitMB)
+            r.reason = cgroup.oomReason()
         } else if r.reason == nil, let code = r.exitCode, [137, 139, 152, 153].contains(code) {
             // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ).
             r.reason = ExitReason.signal(code - 128)
         }
         return r
     }
+
+    public func oneOffStarted() { oneOffs.withLock { $0.running += 1; $0.started += 1 } }
+    public func oneOffEnded() { oneOffs.withLock { $0.running -= 1 } }
 
     /// Kills every process of the session and removes its cgroup. Idempotent.
     public func close() {

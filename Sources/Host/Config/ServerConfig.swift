@@ -36,6 +36,8 @@ public struct ServerConfig: Sendable {
     public var allowedOrigins: [String] = []
     public var allowedHosts: [String] = []
     public var security = SecurityConfig()
+    /// CPU and memory bounds on sessions (`sessionLimits`).
+    public var sessionLimits = SessionLimitsConfig()
 
     public init() {}
 
@@ -45,6 +47,7 @@ public struct ServerConfig: Sendable {
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
+        "sessionLimits",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -86,6 +89,7 @@ public struct ServerConfig: Sendable {
                 insecure = b
             case "security":
                 do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
+            case "sessionLimits": sessionLimits = try SessionLimitsConfig(json: v)
             default: break
             }
         }
@@ -132,7 +136,7 @@ public struct ServerConfig: Sendable {
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
-            "insecure": .bool(insecure), "security": security.json,
+            "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])
     }

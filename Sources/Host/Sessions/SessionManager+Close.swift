@@ -28,6 +28,7 @@ extension SessionManager {
         }
         await removeWorkspace(rec.workspace)
         uids.release(rec.uid)
+        memory.release(rec.uid)
         sessions[sessionId]?.machine.finishClose()
         sessions[sessionId] = nil
         tombstones[sessionId] = rec.principal

@@ -11,7 +11,9 @@ extension SessionManager {
                 "handle": rec.handle,
                 "options": ["memoryLimitMB": .int(o.memoryLimitMB), "cpuShares": .int(o.cpuShares), "pidsLimit": .int(config.pidsLimit),
                             "network": .bool(o.network), "stateful": .bool(o.stateful), "uid": .int(Int(rec.uid)), "gid": .int(Int(rec.uid)),
-                            "dockerImage": JSONValue(o.dockerImage), "permissions": o.permissions ?? .null, "env": .object(env)]]
+                            "dockerImage": JSONValue(o.dockerImage), "permissions": o.permissions ?? .null, "env": .object(env),
+                            "cpuQuotaPercent": .int(config.cpuQuotaPercent), "allSessionsMemoryMB": .int(config.allSessionsMemoryMB),
+                            "idleCpuSeconds": .double(config.idleCpuSeconds)]]
     }
 
     /// Re-opens a session on its driver with its handle. Returns nil on success, else why not.

@@ -30,6 +30,8 @@ public actor SessionManager {
     var tombstones: [String: String] = [:]
     var tombstoneOrder: [String] = []
     var uids: UidPool
+    /// Memory limits of open sessions against the server's budget, keyed by sandbox uid.
+    var memory: MemoryAdmission
     /// Sessions per principal whose workspace is being prepared (an await inside `create`).
     var creating: [String: Int] = [:]
     var running: [Int: RunningExecution] = [:]
@@ -61,6 +63,7 @@ public actor SessionManager {
         self.driverSource = driverSource; self.config = config; self.policy = policy; self.storage = storage; self.logger = logger
         self.now = now; self.wallNow = wallNow
         uids = UidPool(range: config.uidRange)
+        memory = MemoryAdmission(allSessionsMB: config.allSessionsMemoryMB, overcommit: config.memoryOvercommit)
     }
 
     /// Replaces the driver list. Live sessions keep their driver.
@@ -87,6 +90,7 @@ public actor SessionManager {
             throw RPCError.unavailable("You have \(config.maxSessionsPerPrincipal) open sessions; close some first")
         }
         guard let uid = uids.allocate() else { throw RPCError.unavailable("No sandbox uid free; close some sessions") }
+        do throws(RPCError) { try memory.admit(uid, memoryMB: options.memoryLimitMB) } catch { uids.release(uid); throw error }
         let id = SessionIDs.make(prefix: "s_")
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
         let ws = Workspace(root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
@@ -99,6 +103,7 @@ public actor SessionManager {
         if creating[principal] == 0 { creating[principal] = nil }
         if case .failure(let error) = provisioned {
             uids.release(uid)
+            memory.release(uid)
             logger.error("cannot create workspace", ["session": id, "error": error.message])
             if error.kind == .tooLarge { throw RPCError.unavailable("Cannot create the session workspace: \(error.message)") }
             throw RPCError.internalError("cannot create the session workspace")
@@ -116,6 +121,7 @@ public actor SessionManager {
             sessions[id] = nil
             await removeWorkspace(ws)
             uids.release(uid)
+            memory.release(uid)
             throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(error.message)")
         }
         guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it

@@ -6,5 +6,11 @@ extension SessionManagerConfig {
         defaultTimeoutSeconds = Double(server.defaultTimeoutSeconds)
         maxTimeoutSeconds = Double(server.maxTimeoutSeconds)
         maxOutputBytes = server.maxOutputBytes
+        let limits = server.sessionLimits
+        defaultCpuShares = limits.cpuShares
+        cpuQuotaPercent = limits.cpuQuotaPercent
+        allSessionsMemoryMB = limits.effectiveAllSessionsMemoryMB()
+        memoryOvercommit = limits.memoryOvercommit
+        idleCpuSeconds = limits.idleCpuSeconds
     }
 }

@@ -21,7 +21,14 @@ public struct SessionManagerConfig: Sendable {
     public var maxLifetimeCapMinutes = 1440.0
     public var defaultMemoryLimitMB = 512
     public var maxMemoryLimitMB = 8192
+    /// The CPU weight of every session and the most a client may ask for (`sessionLimits.cpuShares`).
     public var defaultCpuShares = 1024
+    /// `sessionLimits`: per-session CPU cap, memory of all sessions together (the parent cgroup's limit),
+    /// the admission overcommit ratio, and the idle CPU budget of stateful sessions.
+    public var cpuQuotaPercent = 0
+    public var allSessionsMemoryMB = SessionLimitsConfig().effectiveAllSessionsMemoryMB()
+    public var memoryOvercommit = 16.0
+    public var idleCpuSeconds = 10.0
     public var pidsLimit = 256
 
     /// Per-execution timeout when the command gives none, and the most it may ask for.

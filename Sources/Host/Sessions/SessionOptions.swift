@@ -56,7 +56,8 @@ public struct SessionOptions: Sendable, Equatable {
         idleTimeoutMinutes = try num("idleTimeoutMinutes", config.defaultIdleTimeoutMinutes, min: 0, max: config.maxLifetimeCapMinutes)
         maxLifetimeMinutes = try num("maxLifetimeMinutes", config.defaultMaxLifetimeMinutes, min: 0, max: config.maxLifetimeCapMinutes)
         memoryLimitMB = Int(try num("memoryLimitMB", Double(config.defaultMemoryLimitMB), min: 16, max: Double(config.maxMemoryLimitMB)))
-        cpuShares = Int(try num("cpuShares", Double(config.defaultCpuShares), min: 1, max: 262_144))
+        // A weight above the server's would take CPU from every other session: only the operator sets that.
+        cpuShares = Int(try num("cpuShares", Double(config.defaultCpuShares), min: 2, max: Double(config.defaultCpuShares)))
         if let quota = config.workspaceQuotaMB {
             diskLimitMB = Int(try num("diskLimitMB", Double(quota), min: Double(min(16, quota)), max: Double(quota)))
         } else if let v = params["diskLimitMB"], v != .null {

@@ -61,6 +61,28 @@ import Testing
         #expect(cg.oomKillCount() == 2)
     }
 
+    @Test func v2SetsTheParentMemoryLimitAndTheSessionCPUQuota() throws {
+        let r = FakeRoot(files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""])
+        defer { r.remove() }
+        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: 1024,
+                                                   cpuQuotaPercent: 50, allSessionsMemoryMB: 2048, layout: .v2(root: r.path)))
+        #expect(r.read("codebeaker/memory.max") == String(2048 << 20))
+        #expect(r.read("codebeaker/s1/cpu.max") == "50000 100000")
+        cg.destroy()
+    }
+
+    @Test func v1SetsTheParentMemoryLimitAndTheSessionCPUQuota() throws {
+        let r = FakeRoot(files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cpu/cgroup.procs": ""])
+        defer { r.remove() }
+        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: 512,
+                                                   cpuQuotaPercent: 150, allSessionsMemoryMB: 1024, layout: .v1(root: r.path)))
+        #expect(r.read("memory/codebeaker/memory.limit_in_bytes") == String(1024 << 20))
+        #expect(r.read("cpu/codebeaker/s1/cpu.cfs_quota_us") == "150000")
+        #expect(r.read("cpu/codebeaker/s1/cpu.cfs_period_us") == "100000")
+        #expect(r.read("cpu/codebeaker/s1/cpu.shares") == "512")
+        _ = cg
+    }
+
     @Test func cpuSharesMapToWeights() {
         #expect(SessionCgroup.weight(shares: 1024) == 100)
         #expect(SessionCgroup.weight(shares: 2) == 1)

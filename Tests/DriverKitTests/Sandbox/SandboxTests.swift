@@ -60,6 +60,15 @@ import Testing
         #expect(Array(a.suffix(3)) == ["--", "python3", "x.py"])
     }
 
+    @Test func processSpec_PassesTheSeccompProgramOnTheFdAfterTheCallersAndRaisesOOMScore() throws {
+        let plain = Sandbox.processSpec(config(), command: ["x"])
+        let runner = Sandbox.processSpec(config(), command: ["x"], extraFds: 1)
+        #expect(pairs(plain.arguments, "--seccomp", arity: 1) == [["3"]] && plain.seccomp?.fd == 3)
+        #expect(pairs(runner.arguments, "--seccomp", arity: 1) == [["4"]] && runner.seccomp?.fd == 4)
+        #expect(try #require(plain.seccomp?.program).count > 40 * 8)
+        #expect(plain.oomScoreAdj == 1000 && plain.newKeyring)
+    }
+
     @Test func processSpec_SwitchesToTheSessionUidWithNoNewPrivs() {
         let s = Sandbox.processSpec(config(), command: ["x"])
         #expect(s.uid == 100123 && s.gid == 100124 && s.noNewPrivs && s.dieWithParent && s.environment.isEmpty)
