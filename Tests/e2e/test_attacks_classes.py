@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from attacks_util import RUNTIMES, RUNTIME_IDS, record, require, server_env, shell
+from attacks_util import record, rt, server_env, shell  # noqa: F401  (rt: the per-runtime fixture)
 from cbclient import Client
 
 HERE = pathlib.Path(__file__).parent
@@ -41,12 +41,6 @@ def srv():
     s.client = lambda **kw: s.as_("alice")
     yield s
     s.stop()
-
-
-@pytest.fixture(params=RUNTIMES, ids=RUNTIME_IDS)
-def rt(request, srv):
-    require(srv, request.param)
-    return request.param
 
 
 def free_port():

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import RUNTIMES, RUNTIME_IDS, require, server_env
+from attacks_util import RUNTIMES, require, rt, server_env  # noqa: F401  (rt: the per-runtime fixture)
 from cbclient import RPCError
 from conftest import Server, wait_until
 
@@ -112,12 +112,6 @@ def srv():
     s = Server(env=server_env())
     yield s
     s.stop()
-
-
-@pytest.fixture(params=RUNTIMES, ids=RUNTIME_IDS)
-def rt(request, srv):
-    require(srv, request.param)
-    return request.param
 
 
 @pytest.fixture
