@@ -4,12 +4,15 @@
 Reports p50/p99 of session.create and of warm execute_code (print(1) / console.log(1)) per language,
 each as a ratio to a raw interpreter spawn (`python3 -c pass`, `node -e 0`) measured in the same run,
 because these machines are noisy. Usage: bench/session_bench.py [--build release|debug] [-n 200]
+`--compare DIR` also starts the codebeaker in DIR (e.g. an older release build) and measures both,
+alternating per language, adding their ratio (this build / the other) to each row.
 """
 import argparse
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,9 +34,11 @@ def spawn_baseline(argv, n):
     return times
 
 
-def start_server(build, extra):
-    binary = os.path.join(ROOT, ".build", build, "codebeaker")
-    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warning", *extra],
+def start_server(build, extra, build_dir=None):
+    binary = os.path.join(build_dir or os.path.join(ROOT, ".build", build), "codebeaker")
+    root = tempfile.mkdtemp(prefix="cb-bench-")  # each server its own workspace root (and root lock)
+    os.chmod(root, 0o711)
+    proc = subprocess.Popen([binary, "--port", "0", "--log-level", "warning", "--workspace-root", root, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline()
     port = int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
@@ -81,39 +86,50 @@ def main():
     ap.add_argument("-n", type=int, default=200)
     ap.add_argument("--languages", default="python,javascript:NodeJs,javascript:Bun,typescript:Deno",
                     help="comma-separated language[:runtimeType]")
+    ap.add_argument("--compare", metavar="DIR", help="another build directory to measure in the same run")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
-    proc, url = start_server(a.build, a.server_args)
+    servers = [start_server(a.build, a.server_args)]
+    if a.compare:
+        servers.append(start_server(a.build, a.server_args, build_dir=a.compare))
     try:
-        c = Client(url)
+        clients = [Client(url) for _, url in servers]
         baselines = {"python": ("python3 -c pass", spawn_baseline(["python3", "-c", "pass"], 20)),
                      "javascript": ("node -e 0", spawn_baseline(["node", "-e", "0"], 10))}
         codes = {"python": "print(1)", "javascript": "console.log(1)"}
-        print(f"{'what':44} {'p50 ms':>8} {'p99 ms':>8} {'ratio p50':>10}")
+        other = " vs other" if a.compare else ""
+        print(f"{'what':44} {'p50 ms':>8} {'p99 ms':>8} {'ratio p50':>10}" + (f" {'other p50':>10} {'this/other':>10}" if other else ""))
         shown = set()
         for spec in a.languages.split(","):
             lang, _, runtime = spec.partition(":")
             label = f"{lang} ({runtime})" if runtime else lang
-            if not wait_language(c, lang):
+            if not all(wait_language(c, lang) for c in clients):
                 print(f"{label}: no ready driver, skipped")
                 continue
             base_key = "python" if lang == "python" else "javascript"
             bname, base = baselines[base_key]
             b50 = statistics.median(base)
             try:
-                creates, execs = bench_language(c, lang, codes[base_key], a.n, runtime or None)
+                results = [bench_language(c, lang, codes[base_key], a.n, runtime or None) for c in clients]
             except Exception as e:  # a runtime that is not installed
                 print(f"{label}: skipped ({e})")
                 continue
             if base_key not in shown:
                 shown.add(base_key)
                 print(f"{'baseline: raw ' + bname + ' spawn':44} {b50:8.2f} {pct(base, 99):8.2f} {1.0:10.3f}")
-            print(f"{label + ' session.create':44} {pct(creates, 50):8.2f} {pct(creates, 99):8.2f} {pct(creates, 50) / b50:10.3f}")
-            print(f"{label + ' warm execute_code':44} {pct(execs, 50):8.2f} {pct(execs, 99):8.2f} {pct(execs, 50) / b50:10.3f}")
-        c.close()
+            for i, what in [(0, "session.create"), (1, "warm execute_code")]:
+                mine = results[0][i]
+                row = f"{label + ' ' + what:44} {pct(mine, 50):8.2f} {pct(mine, 99):8.2f} {pct(mine, 50) / b50:10.3f}"
+                if a.compare:
+                    theirs = results[1][i]
+                    row += f" {pct(theirs, 50):10.2f} {pct(mine, 50) / pct(theirs, 50):10.3f}"
+                print(row)
+        for c in clients:
+            c.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        for proc, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=10)
 
 
 if __name__ == "__main__":
