@@ -68,6 +68,7 @@ extension CodeBeakerApp {
         let security = SecurityLayer.make(config: config.security, metrics: metrics)
         let registry = DriverRegistry(directories: config.driversDirs)
         registry.start()
+        ReviveOnHangup.install(registry)
         let drivers: any DriverDirectory = registry
         let storage = await WorkspaceSetup.storage(for: config, logger: Logger("workspaces"))
         config.workspaceQuotaMB = storage.quotaMB ?? 0 // the effective value, as initialize reports it
