@@ -66,7 +66,14 @@ extension CodeBeakerApp {
         }
         let metrics = CodeBeakerMetrics()
         let security = SecurityLayer.make(config: config.security, metrics: metrics)
-        let registry = DriverRegistry(directories: config.driversDirs)
+        let supervision: DriverSupervisorConfig
+        do throws(DriverSupervisorConfig.EnvironmentError) {
+            supervision = try .fromEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            log.error("\(error)")
+            return 2
+        }
+        let registry = DriverRegistry(directories: config.driversDirs, config: supervision)
         registry.start()
         ReviveOnHangup.install(registry)
         let drivers: any DriverDirectory = registry
