@@ -66,7 +66,8 @@ final class BunRuntime: DriverRuntime {
                                                                    stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        runner.prewarm()
+        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
+        try await runner.startForOpen { _ = sessions.remove(request.session) }
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
     }
 

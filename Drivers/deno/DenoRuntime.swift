@@ -68,7 +68,8 @@ final class DenoRuntime: DriverRuntime {
                                                                     permissions: permissions, options: request.options))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        runner.prewarm()
+        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
+        try await runner.startForOpen { _ = sessions.remove(request.session) }
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel + 1)])
     }
 
