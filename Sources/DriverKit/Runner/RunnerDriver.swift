@@ -16,7 +16,7 @@ public final class RunnerDriver: DriverRuntime {
         self.flavor = flavor
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing we can re-adopt:
         // its runners died with it. Remove them.
-        SessionCgroup.removeStale(prefix: flavor.name + "-")
+        SessionCgroup.removeStaleNowAndLater(prefix: flavor.name + "-")
     }
 
     public var name: String { flavor.name }
