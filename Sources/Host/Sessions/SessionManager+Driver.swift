@@ -28,7 +28,12 @@ extension SessionManager {
         let task = Task { () -> String? in
             do throws(DriverCallError) {
                 let r = try await driver.call(DriverWire.Method.sessionOpen, params: params, onEvent: nil)
-                await self.reopened(sessionId, result: r, generation: driver.generation)
+                if await !self.reopened(sessionId, result: r, generation: driver.generation) {
+                    // Closed while it was being re-opened: the driver's new sandbox would be left behind.
+                    _ = try? await driver.call(DriverWire.Method.sessionClose,
+                                               params: ["session": .string(sessionId), "handle": r["handle"] ?? .null], onEvent: nil)
+                    return "session closed"
+                }
                 return nil
             } catch {
                 if case .remote = error.kind { return "open failed: \(error.message)" }
@@ -41,13 +46,14 @@ extension SessionManager {
         return problem
     }
 
-    private func reopened(_ sessionId: String, result r: JSONValue, generation: Int?) {
-        guard sessions[sessionId] != nil else { return }
+    private func reopened(_ sessionId: String, result r: JSONValue, generation: Int?) -> Bool {
+        guard sessions[sessionId] != nil else { return false }
         sessions[sessionId]?.handle = r["handle"] ?? .null
         if let c = r["containerId"]?.string { sessions[sessionId]?.containerId = c }
         sessions[sessionId]?.needsReopen = false
         sessions[sessionId]?.openedGeneration = generation
         logger.info("session re-opened on restarted driver", ["session": sessionId, "driver": sessions[sessionId]?.driver.name ?? ""])
+        return true
     }
 
     /// The supervisor restarted `driverName`: re-adopt its sessions (workspaces live on the host, so files survive).
