@@ -57,9 +57,10 @@ class RPC:
         self.reader = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def connect(cls, url):
+    async def connect(cls, url, token):
         from websockets.asyncio.client import connect
-        return cls(await connect(url, max_size=2**26, open_timeout=60, ping_interval=None, close_timeout=2))
+        return cls(await connect(url, max_size=2**26, open_timeout=60, ping_interval=None, close_timeout=2,
+                                 additional_headers={"Authorization": f"Bearer {token}"}))
 
     async def _read(self):
         try:
@@ -141,8 +142,9 @@ async def timed(stats, op, driver, coro):
     return r
 
 
-async def client(url, deadline, stats, install):
-    rpc = await RPC.connect(url)
+async def client(url, token, deadline, stats, install):
+    """One tenant (its own token, so per-principal limits apply per client as in production)."""
+    rpc = await RPC.connect(url, token)
     n = 0
     try:
         while time.monotonic() < deadline:
@@ -196,7 +198,7 @@ async def client(url, deadline, stats, install):
                     await rpc.send("session.execute", {"sessionId": sid, "command": {"type": "execute_code", "code": busy}})
                     await asyncio.sleep(random.uniform(0.1, 0.5))
                     await rpc.close()  # the host cancels the run; the session stays for the principal
-                    rpc = await RPC.connect(url)
+                    rpc = await RPC.connect(url, token)
                     stats.ok("disconnect", 0)
             await timed(stats, "close", driver, rpc.call("session.close", {"sessionId": sid}, timeout=120))
     finally:
@@ -268,9 +270,12 @@ def memory(server):
     return kb(f"/proc/{pid}/status", "VmRSS:"), pss
 
 
+ADMIN_TOKEN = "soak-monitor-token"
+
+
 def drivers(server):
     from cbclient import Client
-    c = Client(server.url)
+    c = Client(server.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     try:
         return {d["name"]: d for d in c.call("initialize")["drivers"]}
     finally:
@@ -332,7 +337,9 @@ def main(argv=None):
     log(f"build {os.environ['CODEBEAKER_BUILD_DIR']}; {a.clients} clients x {a.seconds:g} s; kill -9 every {a.kill_every:g} s; "
         + (f"installs {INSTALL_SPEC} from the local wheel cache" if install else f"installs SKIPPED: {INSTALL_WHEEL} not in {cache}/pip/wheels"))
 
-    server = Server("--config", os.path.join(ROOT, "bench", "configs", "bench.json"), env={"CODEBEAKER_DOCKER_POOL": "0"})
+    tokens = ",".join([f"monitor:{ADMIN_TOKEN}"] + [f"soak{i}:soak-token-{i}" for i in range(a.clients)])
+    server = Server("--config", os.path.join(ROOT, "bench", "configs", "bench.json"),
+                    env={"CODEBEAKER_DOCKER_POOL": "0", "CODEBEAKER_TOKENS": tokens})
     tmp = server.tmp.name
     try:
         deadline = time.monotonic() + 60
@@ -342,7 +349,7 @@ def main(argv=None):
             time.sleep(0.2)
         driver_pids = {d["pid"] for d in drivers(server).values() if d.get("pid")}
         from cbclient import Client
-        warm = Client(server.url)  # one session per runtime first, so lazily created state is part of the baseline
+        warm = Client(server.url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})  # one session per runtime first, so lazily created state is part of the baseline
         for name, (create, code, _) in RUNTIMES.items():
             sid = warm.call("session.create", create)["sessionId"]
             r = warm.execute(sid, {"type": "execute_code", "code": code.format(n=1)}, timeout=120)
@@ -361,7 +368,8 @@ def main(argv=None):
             done = asyncio.get_running_loop().create_future()
             mon = asyncio.ensure_future(monitor(server, done, mem, driver_pids))
             kill = asyncio.ensure_future(killer(server, end, a.kill_every, stats, driver_pids))
-            results = await asyncio.gather(*(client(server.url, end, stats, install) for _ in range(a.clients)), return_exceptions=True)
+            results = await asyncio.gather(*(client(server.url, f"soak-token-{i}", end, stats, install) for i in range(a.clients)),
+                                           return_exceptions=True)
             for r in results:
                 if isinstance(r, BaseException):
                     stats.fail("client", None, r)
@@ -373,6 +381,8 @@ def main(argv=None):
         asyncio.run(run())
         took = time.monotonic() - t0
         rss1, pss1 = memory(server)
+        status, metrics = server.http("/metrics")
+        open_sessions = [l for l in metrics.decode().splitlines() if l.startswith("codebeaker_active_sessions")]
         after = wait_settled(server, tmp, driver_pids, baseline, 60)
         leaks = {k: (baseline[k], after[k]) for k in baseline if after[k] > baseline[k]}
         kinds = stats.classify(a.kill_window)
@@ -387,7 +397,7 @@ def main(argv=None):
             "treePssMB": {"baseline": pss0 // 1024, "max": mem.get("pssMaxKB", 0) // 1024, "after": pss1 // 1024},
             "baseline": baseline, "after": after, "leaks": leaks,
             "leftoverCgroups": snapshot.cgroup_names if "cgroups" in leaks else [],
-            "driverPids": sorted(driver_pids),
+            "driverPids": sorted(driver_pids), "openSessionsAfter": open_sessions,
         }
     finally:
         server.stop()

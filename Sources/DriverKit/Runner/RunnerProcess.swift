@@ -66,7 +66,8 @@ public final class RunnerProcess: Sendable {
             return s.generation
         }
         guard let gen = start else { return }
-        let ticket = startGate.enter(begin: { self.admitted(gen) }, expired: { self.startExpired(gen, $0) })
+        // A restart (the session's runner died or was killed for a timeout/cancel) goes ahead of new sessions.
+        let ticket = startGate.enter(urgent: gen > 1, begin: { self.admitted(gen) }, expired: { self.startExpired(gen, $0) })
         state.withLock { s in if s.generation == gen && s.queued { s.startTicket = ticket } }
     }
 

@@ -30,10 +30,10 @@ public final class StartGate: Sendable {
     /// Asks for a start slot. `begin` runs now (on this thread) or later (on the thread of the `finished()` that
     /// freed the slot); returns the ticket, to `cancel` a start that is no longer wanted.
     @discardableResult
-    public func enter(begin: @escaping Begin, expired: @escaping Expired) -> UInt64 {
+    public func enter(urgent: Bool = false, begin: @escaping Begin, expired: @escaping Expired) -> UInt64 {
         let (id, admission) = state.withLock { s -> (UInt64, StartQueue.Admission) in
             s.nextId += 1
-            let a = s.queue.request(id: s.nextId, deadline: now() + queueTimeoutMs)
+            let a = s.queue.request(id: s.nextId, deadline: now() + queueTimeoutMs, urgent: urgent)
             if case .queued = a { s.callbacks[s.nextId] = (begin, expired) }
             return (s.nextId, a)
         }

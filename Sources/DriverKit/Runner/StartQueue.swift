@@ -6,6 +6,7 @@ public struct StartQueue: Sendable, Equatable {
     public struct Waiter: Sendable, Equatable {
         public let id: UInt64
         public let deadline: Int64
+        public var urgent = false
     }
 
     public enum Admission: Sendable, Equatable {
@@ -20,14 +21,17 @@ public struct StartQueue: Sendable, Equatable {
 
     public init(limit: Int) { self.limit = max(1, limit) }
 
-    /// A start wants a slot; `deadline` is when it stops waiting for one.
-    public mutating func request(id: UInt64, deadline: Int64) -> Admission {
+    /// A start wants a slot; `deadline` is when it stops waiting for one. An `urgent` start (the restart of a
+    /// runner a live session uses, with a job waiting for it under the host's deadline) queues behind the
+    /// other urgent ones but ahead of first starts of new sessions, whose opens can wait longer.
+    public mutating func request(id: UInt64, deadline: Int64, urgent: Bool = false) -> Admission {
         if running < limit && waiting.isEmpty {
             running += 1
             return .start
         }
-        waiting.append(Waiter(id: id, deadline: deadline))
-        return .queued(ahead: waiting.count - 1)
+        let at = urgent ? (waiting.firstIndex { !$0.urgent } ?? waiting.count) : waiting.count
+        waiting.insert(Waiter(id: id, deadline: deadline, urgent: urgent), at: at)
+        return .queued(ahead: at)
     }
 
     /// A start finished (ready or failed): its slot goes to the oldest waiter whose deadline has not passed.

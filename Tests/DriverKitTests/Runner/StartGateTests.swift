@@ -28,6 +28,17 @@ import Testing
         #expect(q.request(id: 3, deadline: 100) == .queued(ahead: 0))
     }
 
+    @Test func queue_RestartsOfLiveSessionsGoAheadOfNewSessions_FIFOWithinEach() {
+        var q = StartQueue(limit: 1)
+        _ = q.request(id: 1, deadline: 100)
+        _ = q.request(id: 2, deadline: 100)
+        _ = q.request(id: 3, deadline: 100)
+        #expect(q.request(id: 4, deadline: 100, urgent: true) == .queued(ahead: 0))
+        #expect(q.request(id: 5, deadline: 100, urgent: true) == .queued(ahead: 1))
+        let order = (0..<4).compactMap { _ in q.release(now: 1).started }
+        #expect(order == [4, 5, 2, 3])
+    }
+
     @Test func queue_DropsWaitersPastTheirDeadline_AndSkipsThemOnRelease() {
         var q = StartQueue(limit: 1)
         _ = q.request(id: 1, deadline: 1000)
