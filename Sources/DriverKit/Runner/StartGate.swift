@@ -4,7 +4,7 @@ import Synchronization
 /// The driver process's gate for runner starts (`StartQueue` plus callbacks and deadline timers). A start
 /// runs its `begin` closure once admitted and must call `finished()` once (ready or dead); a queued start
 /// whose deadline passes gets `expired` with a reason instead. Sized to the CPU count by default
-/// (`CODEBEAKER_RUNNER_START_SLOTS`); queued starts wait up to `CODEBEAKER_RUNNER_START_QUEUE_SECONDS` (180 s).
+/// (`CODEBEAKER_RUNNER_START_SLOTS`); queued starts wait up to `CODEBEAKER_RUNNER_START_QUEUE_SECONDS` (270 s).
 public final class StartGate: Sendable {
     public typealias Begin = @Sendable () -> Void
     public typealias Expired = @Sendable (_ reason: String) -> Void
@@ -92,6 +92,6 @@ public final class StartGate: Sendable {
 
     static func defaultQueueTimeoutMs() -> Int64 {
         if let v = getenv("CODEBEAKER_RUNNER_START_QUEUE_SECONDS").flatMap({ Double(String(cString: $0)) }), v > 0 { return Int64(v * 1000) }
-        return 180_000
+        return 270_000
     }
 }
