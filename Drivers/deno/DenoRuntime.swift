@@ -23,7 +23,7 @@ final class DenoRuntime: DriverRuntime {
         binary = RuntimeLocator.find(env: "CODEBEAKER_DENO", name: "deno",
                                      extraGlobs: ["/root/.pyenv/versions/*/bin/deno", "/usr/local/lib/python3*/dist-packages/deno/bin/deno"])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
-        SessionCgroup.removeStale(prefix: "deno-")
+        SessionCgroup.removeStaleNowAndLater(prefix: "deno-")
     }
 
     func unavailableReason() -> String? {
@@ -68,7 +68,8 @@ final class DenoRuntime: DriverRuntime {
                                                                     permissions: permissions, options: request.options))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        runner.prewarm()
+        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
+        try await runner.startForOpen { _ = sessions.remove(request.session) }
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel + 1)])
     }
 

@@ -77,7 +77,7 @@ extension DriverProcessTests {
                 _ = try await s.call("execute", params: ["code": "crash"], onEvent: nil)
                 Issue.record("the call should fail")
             } catch {
-                #expect(error == DriverCallError(.crashed, "fake driver crashed during execution; restarted"))
+                #expect(error == DriverCallError(.crashed, "fake driver crashed during execute (exited with code 1); restarted"))
             }
             #expect(DriverClock.now() - started < 1)
             // The next call waits for the restart and works.
@@ -119,12 +119,13 @@ extension DriverProcessTests {
         @Test func missedPings_KillAndRestartTheDriver() async throws {
             var c = S.fastConfig(budget: 1)
             c.pingInterval = 0.05
+            c.pingTimeout = 0.05
             c.maxMissedPings = 3
             let log = S.LogCapture()
             let s = try await fake(c, mode: "no-ping", log: log)
             #expect(await waitFor(5) { s.driverState.name == "failed" })
             #expect(s.restarts == 1)
-            #expect(s.driverState.reason?.hasPrefix("stopped answering (missed 3 pings)") == true)
+            #expect(s.driverState.reason?.hasPrefix("unresponsive: no ping reply in 0.15 s; killed") == true)
             await s.shutdown()
         }
 

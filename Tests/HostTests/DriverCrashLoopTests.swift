@@ -50,7 +50,7 @@ extension DriverProcessTests {
                 _ = try await long.value
                 Issue.record("the execution should fail")
             } catch let e as DriverCallError {
-                #expect(e == DriverCallError(.crashed, "bash driver crashed during execution; restarted"))
+                #expect(e == DriverCallError(.crashed, "bash driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
             }
             #expect(DriverClock.now() - killed < 1)
 
@@ -99,7 +99,7 @@ extension DriverProcessTests {
                 _ = try await long.value
                 Issue.record("the execution should fail")
             } catch let e as DriverCallError {
-                #expect(e == DriverCallError(.crashed, "python driver crashed during execution; restarted"))
+                #expect(e == DriverCallError(.crashed, "python driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
             }
             #expect(DriverClock.now() - killed < 1)
             let newHandle = try #require(try await open(handle)["handle"])

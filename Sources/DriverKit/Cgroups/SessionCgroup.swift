@@ -76,6 +76,19 @@ public final class SessionCgroup: Sendable {
     }
 
     /// Removes cgroups named `<prefix><pid>-...` whose driver pid is gone (kills what is left in them).
+    /// `removeStale` now, and again a few times later from a background thread: the runners of a driver
+    /// killed just before this one started may still be exiting (slowly, on a loaded machine), and their
+    /// cgroups would otherwise stay until some later driver start.
+    public static func removeStaleNowAndLater(prefix: String, after delays: [Double] = [2, 10, 30]) {
+        removeStale(prefix: prefix)
+        OSThread.start {
+            for d in delays {
+                sleep(UInt32(d))
+                removeStale(prefix: prefix)
+            }
+        }
+    }
+
     public static func removeStale(prefix: String) {
         let bases: [String]
         switch CgroupLayout.detect() {
@@ -116,8 +129,18 @@ public final class SessionCgroup: Sendable {
 
     /// Kills everything, waits briefly for the cgroup to empty, and removes it.
     public func destroy() {
-        for d in dirs where !Self.emptyAndRemove(d) {
-            DriverLog.warning("rmdir \(d): \(String(cString: strerror(errno)))")
+        for d in dirs where !Self.emptyAndRemove(d) { Self.removeLater(d) }
+    }
+
+    /// A cgroup whose processes take longer than a second to die (a loaded machine, a large heap to unmap)
+    /// is retried in the background for up to a minute instead of being left behind.
+    static func removeLater(_ dir: String) {
+        OSThread.start {
+            for _ in 0..<60 {
+                sleep(1)
+                if emptyAndRemove(dir) { return }
+            }
+            DriverLog.warning("rmdir \(dir): \(String(cString: strerror(errno))); left behind")
         }
     }
 

@@ -16,7 +16,7 @@ public final class RunnerDriver: DriverRuntime {
         self.flavor = flavor
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing we can re-adopt:
         // its runners died with it. Remove them.
-        SessionCgroup.removeStale(prefix: flavor.name + "-")
+        SessionCgroup.removeStaleNowAndLater(prefix: flavor.name + "-")
     }
 
     public var name: String { flavor.name }
@@ -55,7 +55,8 @@ public final class RunnerDriver: DriverRuntime {
                                   readOnlyBinds: [.init(flavor.scriptHostPath, flavor.scriptSandboxPath)], env: flavor.env)
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
-        runner.prewarm()
+        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
+        try await runner.startForOpen { _ = sessions.remove(request.session) }
         return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
     }
 

@@ -170,6 +170,7 @@ extension RunnerProcess {
         }
         switch op {
         case "ready":
+            releaseStartSlot()
             let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DriverError>, Never>] in
                 s.ready = true
                 s.failedStarts = 0
@@ -241,7 +242,7 @@ extension RunnerProcess {
 
     /// Bookkeeping after a runner generation ended: fail its job and waiters, then restart eagerly unless
     /// the session is closing or the runtime keeps failing to start.
-    private func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
+    func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
         defer { for w in stopWaiters { w.resume() } }
         let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
@@ -261,6 +262,7 @@ extension RunnerProcess {
             return (j, w, !s.stopped && s.failedStarts < 3, wasReady)
         }
         FD.close(wake)  // no longer reachable through the state
+        releaseStartSlot()
         if let job {
             let base = state.withLock { $0.stopped } ? "the session was closed during this execution"
                 : "the \(launch.name) runner died (\(status)) during this execution; it was restarted"

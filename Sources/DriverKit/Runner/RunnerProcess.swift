@@ -13,6 +13,8 @@ public final class RunnerProcess: Sendable {
     public let launch: RunnerLaunch
     public let session: SandboxSession
     let gate = AsyncGate()
+    /// Bounds how many runners of this driver start at once (see `StartGate`).
+    let startGate: StartGate
     let state = Mutex(State())
 
     struct State {
@@ -40,30 +42,119 @@ public final class RunnerProcess: Sendable {
         var idleNotice: String?
         /// `stop()` callers waiting for the last generation to be gone.
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The current generation waits in the start gate (its ticket, once known).
+        var queued = false
+        var startTicket: UInt64?
+        /// The current generation holds a start slot (from admission until ready or dead).
+        var holdsSlot = false
+        /// `start()` callers waiting for admission.
+        var admissionWaiters: [CheckedContinuation<Result<Void, DriverError>, Never>] = []
     }
 
-    public init(launch: RunnerLaunch, session: SandboxSession) {
-        self.launch = launch; self.session = session
+    public init(launch: RunnerLaunch, session: SandboxSession, startGate: StartGate = .shared) {
+        self.launch = launch; self.session = session; self.startGate = startGate
         let oom = session.cgroup?.oomKillCount() ?? 0
         state.withLock { $0.oomSeen = oom }
     }
 
-    /// Starts the runner now (e.g. at session open) so the first execution finds it warm.
+    /// Starts the runner now (e.g. at session open) so the first execution finds it warm. The start waits its
+    /// turn in the start gate; the ready timeout runs only once it has begun.
     public func prewarm() {
         let start = state.withLock { s -> Int? in
             guard !s.stopped, s.pid == 0 else { return nil }
             s.generation += 1
-            s.pid = -1  // starting
+            s.pid = -1  // starting (queued until admitted)
+            s.queued = true
             return s.generation
         }
-        if let gen = start { OSThread.start { self.ioLoop(generation: gen) } }
+        guard let gen = start else { return }
+        // A restart (the session's runner died or was killed for a timeout/cancel) goes ahead of new sessions.
+        let ticket = startGate.enter(urgent: gen > 1, begin: { self.admitted(gen) }, expired: { self.startExpired(gen, $0) })
+        state.withLock { s in if s.generation == gen && s.queued { s.startTicket = ticket } }
     }
 
-    /// Waits until the runner is ready (starting it if needed). Cancelling the Task ends the wait.
-    public func waitReady() async throws(DriverError) {
+    /// `prewarm()`, then waits until the start has been admitted by the gate (not until ready): session.open
+    /// uses it so that overload makes opening wait its turn rather than the first execution time out.
+    public func start() async throws(DriverError) {
+        prewarm()
+        let r: Result<Void, DriverError> = await withCheckedContinuation { c in
+            let now = state.withLock { s -> Result<Void, DriverError>? in
+                if s.stopped { return .failure(.sessionNotFound(session.id)) }
+                guard s.queued else { return .success(()) }
+                s.admissionWaiters.append(c)
+                return nil
+            }
+            if let now { c.resume(returning: now) }
+        }
+        try r.get()
+    }
+
+    /// `start()` for session.open: if the start cannot be admitted (queue deadline), `forget` drops the session
+    /// from the driver's store, the sandbox is closed and the error goes to the client.
+    public func startForOpen(forget: () -> Void) async throws(DriverError) {
+        do { try await start() } catch {
+            forget()
+            await stopAndWait()
+            session.close()
+            throw error
+        }
+    }
+
+    /// The gate admitted generation `gen`: spawn it on its own thread (unless the session closed meanwhile).
+    private func admitted(_ gen: Int) {
+        let (go, waiters) = state.withLock { s -> (Bool, [CheckedContinuation<Result<Void, DriverError>, Never>]) in
+            guard s.generation == gen, s.queued else { return (false, []) }
+            s.queued = false; s.startTicket = nil; s.holdsSlot = true
+            defer { s.admissionWaiters = [] }
+            return (!s.stopped, s.admissionWaiters)
+        }
+        for w in waiters { w.resume(returning: go ? .success(()) : .failure(.sessionNotFound(session.id))) }
+        if go {
+            OSThread.start { self.ioLoop(generation: gen) }
+        } else {
+            releaseStartSlot()
+            finishGeneration(gen, pid: 0, status: "the session was closed before its runner started")
+        }
+    }
+
+    /// A queued start waited past the gate's deadline: fail whoever waits for it; the next job queues again.
+    private func startExpired(_ gen: Int, _ why: String) {
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
+        let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DriverError>, Never>] in
+            guard s.generation == gen, s.queued else { return [] }
+            s.queued = false; s.startTicket = nil; s.pid = 0
+            stopWaiters = s.stopWaiters; s.stopWaiters = []
+            defer { s.readyWaiters = [:]; s.admissionWaiters = [] }
+            return Array(s.readyWaiters.values) + s.admissionWaiters
+        }
+        DriverLog.warning("\(launch.name) runner for session \(session.id) not started: \(why)")
+        let err = DriverError.unavailable("the \(launch.name) runner could not start: \(why)")
+        for w in waiters { w.resume(returning: .failure(err)) }
+        for w in stopWaiters { w.resume() }
+    }
+
+    /// Gives the start slot back (once per generation): at ready, or when a generation ends before it.
+    func releaseStartSlot() {
+        if state.withLock({ s in defer { s.holdsSlot = false }; return s.holdsSlot }) { startGate.finished() }
+    }
+
+    /// Waits until the runner is ready (starting it if needed). Cancelling the Task ends the wait; so does
+    /// `deadlineMs` (monotonic), with a clear error, so a job queued behind many starts gets an answer in time.
+    public func waitReady(deadlineMs: Int64? = nil) async throws(DriverError) {
         if state.withLock({ $0.ready && !$0.stopped }) { return }  // the common case, without a suspension
         prewarm()
         let token = state.withLock { s in s.nextWaiter += 1; return s.nextWaiter }
+        let timer = deadlineMs.map { deadline in
+            Task { [self] in
+                try? await Task.sleep(for: .milliseconds(max(0, deadline - MonotonicClock.nowMs())))
+                if Task.isCancelled { return }
+                let (queued, load) = (state.withLock { $0.queued }, startGate.load)
+                let why = queued ? "it is queued behind \(load.queued) other sandbox start\(load.queued == 1 ? "" : "s") (the machine is overloaded)"
+                    : "it is still starting"
+                dropWaiter(token, .unavailable("the \(launch.name) runner was not ready in time for this job: \(why); try again"))
+            }
+        }
+        defer { timer?.cancel() }
         let r: Result<Void, DriverError> = await withTaskCancellationHandler {
             await withCheckedContinuation { c in
                 let now = state.withLock { s -> Result<Void, DriverError>? in
@@ -81,14 +172,16 @@ public final class RunnerProcess: Sendable {
         try r.get()
     }
 
-    private func dropWaiter(_ token: UInt64) {
+    private func dropWaiter(_ token: UInt64, _ error: DriverError = .cancelled()) {
         let c = state.withLock { $0.readyWaiters.removeValue(forKey: token) }
-        c?.resume(returning: .failure(.cancelled()))
+        c?.resume(returning: .failure(error))
     }
 
     /// Runs one job. Cancelling the Task asks the runner to kill the job (and kills the runner if it does
     /// not comply within a second).
     public func run(_ job: RunnerJob, events: EventSink) async throws(DriverError) -> RunResult {
+        // The job's own time bounds how long it waits for a runner (queued starts, restarts after a kill).
+        let readyDeadline = MonotonicClock.nowMs() + Int64(max(1000, job.timeoutMs))
         guard await gate.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
         defer { gate.release() }
         // A runner killed from inside its sandbox (a shell job's `kill -9 -1`) may be dead before the IO loop
@@ -96,7 +189,7 @@ public final class RunnerProcess: Sendable {
         for _ in 0..<2 {
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             do {
-                try await waitReady()
+                try await waitReady(deadlineMs: readyDeadline)
             } catch {
                 if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
                 throw error
@@ -164,13 +257,19 @@ public final class RunnerProcess: Sendable {
     /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent. Does not wait
     /// for the process to be reaped: prefer `stopAndWait()` before removing the session's cgroup.
     public func stop() {
-        let (pid, waiters) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>]) in
+        let (pid, waiters, ticket, gen) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], UInt64?, Int) in
             s.stopped = true
-            let w = Array(s.readyWaiters.values)
+            let w = Array(s.readyWaiters.values) + s.admissionWaiters
             s.readyWaiters = [:]
-            return (s.pid, w)
+            s.admissionWaiters = []
+            return (s.pid, w, s.queued ? s.startTicket : nil, s.generation)
         }
         for w in waiters { w.resume(returning: .failure(.sessionNotFound(session.id))) }
+        // A start still queued is withdrawn (one already admitted ends through `admitted`/the IO loop).
+        if let ticket, startGate.cancel(ticket) {
+            state.withLock { s in if s.generation == gen { s.queued = false; s.startTicket = nil } }
+            finishGeneration(gen, pid: 0, status: "the session was closed before its runner started")
+        }
         if pid > 0 { _ = kill(pid, SIGKILL) }
         session.cgroup?.killAll()
     }

@@ -66,8 +66,16 @@ extension CodeBeakerApp {
         }
         let metrics = CodeBeakerMetrics()
         let security = SecurityLayer.make(config: config.security, metrics: metrics)
-        let registry = DriverRegistry(directories: config.driversDirs)
+        let supervision: DriverSupervisorConfig
+        do throws(DriverSupervisorConfig.EnvironmentError) {
+            supervision = try .fromEnvironment(ProcessInfo.processInfo.environment)
+        } catch {
+            log.error("\(error)")
+            return 2
+        }
+        let registry = DriverRegistry(directories: config.driversDirs, config: supervision)
         registry.start()
+        ReviveOnHangup.install(registry)
         let drivers: any DriverDirectory = registry
         let storage = await WorkspaceSetup.storage(for: config, logger: Logger("workspaces"))
         config.workspaceQuotaMB = storage.quotaMB ?? 0 // the effective value, as initialize reports it

@@ -29,16 +29,29 @@ public struct HealthRoutes: HTTPRouteHandler {
             return .json(ready ? 200 : 503, ["status": .string(ready ? "ready" : "not ready"), "drivers": drivers.snapshot()])
         case "/health":
             let ready = drivers.anyReady
+            let snapshot = drivers.snapshot()
+            let degraded = Self.degradedDrivers(snapshot)
             var o: JSONObject = [
-                "status": .string(ready ? "healthy" : "degraded"),
+                "status": .string(ready && degraded.isEmpty ? "healthy" : "degraded"),
                 "server": .object(["name": .string(CoreMethods.serverName), "version": .string(CoreMethods.serverVersion)]),
-                "drivers": drivers.snapshot(),
+                "drivers": snapshot,
             ]
+            if !degraded.isEmpty { o["degradedDrivers"] = .array(degraded) }
             for (k, v) in status() { o[k] = v }
+            // 503 only when nothing can run: a failed driver among ready ones is worth an alert, not a restart.
             return .json(ready ? 200 : 503, .object(o))
         default:
             return HTTPResponseBody(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
                                     body: Array(metricsText().utf8))
+        }
+    }
+
+    /// Drivers that should be working but are not: `failed` (given up on) or `unresponsive` (missing pings).
+    /// `unavailable` (runtime not installed) and a passing `restarting` are not problems of this host's health.
+    static func degradedDrivers(_ snapshot: JSONValue) -> [JSONValue] {
+        (snapshot.array ?? []).compactMap { d -> JSONValue? in
+            guard let state = d["state"]?.string, state == "failed" || state == "unresponsive" else { return nil }
+            return .object(["name": d["name"] ?? .null, "state": .string(state), "reason": d["reason"] ?? .null])
         }
     }
 }

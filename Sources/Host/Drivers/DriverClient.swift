@@ -30,4 +30,11 @@ public protocol DriverClient: AnyObject, Sendable {
     /// of that driver waits behind it.)
     func call(_ method: String, params: JSONValue,
               onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue
+    /// The process incarnation now answering calls, if the client tracks restarts (nil: unknown, so sessions
+    /// are re-opened whenever asked).
+    var generation: Int? { get }
+}
+
+extension DriverClient {
+    public var generation: Int? { nil }
 }

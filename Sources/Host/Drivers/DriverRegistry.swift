@@ -52,6 +52,15 @@ public final class DriverRegistry: Sendable {
         return true
     }
 
+    /// Revives every failed driver (SIGHUP); returns their names.
+    @discardableResult
+    public func reviveFailed() -> [String] {
+        let revived = supervisors.filter { $0.revive() }.map(\.name)
+        logger.info(revived.isEmpty ? "revive requested; no driver is failed" : "reviving failed drivers",
+                    ["drivers": revived.joined(separator: ",")])
+        return revived
+    }
+
     /// Stops all drivers concurrently; returns when every process has been reaped.
     public func shutdownAll() async {
         await withTaskGroup(of: Void.self) { group in

@@ -6,9 +6,12 @@ public enum DriverState: Sendable, Equatable {
     case starting
     /// Handshake done, runtime available, answering pings.
     case ready
-    /// Crashed or stopped answering; a new process is coming after the backoff delay.
+    /// Crashed or was killed for not answering; a new process is coming after the backoff delay.
     case restarting
+    /// Ready, but it missed a ping: calls fail fast until it answers again or is killed and restarted.
+    case unresponsive(reason: String)
     /// Given up on: restart budget spent, protocol version mismatch, invalid capabilities, or shut down.
+    /// Revived by SIGHUP or after the cool-down (`DriverSupervisorConfig.reviveFailedAfter`).
     case failed(reason: String)
     /// The driver runs but its runtime is missing (no `deno` on PATH); not restarted.
     case unavailable(reason: String, installHint: String?)
@@ -18,6 +21,7 @@ public enum DriverState: Sendable, Equatable {
         case .starting: return "starting"
         case .ready: return "ready"
         case .restarting: return "restarting"
+        case .unresponsive: return "unresponsive"
         case .failed: return "failed"
         case .unavailable: return "unavailable"
         }
@@ -34,6 +38,7 @@ public enum DriverState: Sendable, Equatable {
     public var reason: String? {
         switch self {
         case .failed(let r): return r
+        case .unresponsive(let r): return r
         case .unavailable(let r, _): return r
         default: return nil
         }

@@ -22,10 +22,16 @@ extension DriverSupervisor {
                 return generation
             case .failed(let reason):
                 throw DriverCallError(.unavailable, "\(name) driver failed: \(reason)")
+            case .unresponsive(let reason):
+                // Fail fast: it may answer again, or be killed and restarted within seconds; waiting helps nobody.
+                throw DriverCallError(.unavailable, "\(name) driver is unresponsive (\(reason)); try again shortly")
             case .unavailable(let reason, let hint):
                 throw DriverCallError(.unavailable, "\(name) runtime unavailable: \(reason)" + (hint.map { " (\($0))" } ?? ""))
             case .starting, .restarting:
-                if DriverClock.now() >= deadline { throw DriverCallError(.unavailable, "\(name) driver is \(phase.name)") }
+                if DriverClock.now() >= deadline {
+                    let why = state.withLock { $0.lastError }.map { " (last error: \($0))" } ?? ""
+                    throw DriverCallError(.unavailable, "\(name) driver is still \(phase.name) after \(RestartTracker.format(config.readyWait)) s\(why)")
+                }
                 if Task.isCancelled { throw DriverCallError(.cancelled, "cancelled") }
                 try? await Task.sleep(for: .milliseconds(20))
             }

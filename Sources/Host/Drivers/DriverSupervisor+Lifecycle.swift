@@ -11,13 +11,56 @@ extension DriverSupervisor {
         case retry(String)
     }
 
-    /// The supervision loop: one iteration per driver process.
+    /// Supervises processes until the driver fails, then waits for a revive (SIGHUP) or the cool-down and
+    /// starts over with a fresh restart budget. Ends at shutdown.
     func run() async {
+        while true {
+            await runUntilFailed()
+            guard await waitForRevive() else { return }
+        }
+    }
+
+    /// Sleeps while failed; true when revived (by `revive` or the cool-down), false at shutdown.
+    func waitForRevive() async -> Bool {
+        let coolDown = config.reviveFailedAfter
+        let stop = state.withLock { s -> Bool in
+            guard !s.shuttingDown, case .failed = s.phase else { return true }
+            s.reviveAt = coolDown.map { DriverClock.now() + $0 }
+            return false
+        }
+        if stop { return false }
+        let byOperator = await reviveSignal.wait(timeout: coolDown)
+        return state.withLock { s -> Bool in
+            s.reviveAt = nil
+            guard !s.shuttingDown, !Task.isCancelled else { return false }
+            s.tracker.revive()
+            s.phase = .starting
+            logger.warning(byOperator ? "revived" : "revived after the \(RestartTracker.format(coolDown ?? 0)) s cool-down",
+                           ["lastError": s.lastError ?? ""])
+            return true
+        }
+    }
+
+    /// Gives a failed driver a fresh restart budget and starts it again. False if it was not failed (or the
+    /// host is shutting down).
+    @discardableResult
+    public func revive() -> Bool {
+        let failed = state.withLock { s -> Bool in
+            guard !s.shuttingDown, s.started, case .failed = s.phase else { return false }
+            return true
+        }
+        if failed { reviveSignal.fire() }
+        return failed
+    }
+
+    /// The supervision loop: one iteration per driver process, until the driver fails or the host stops.
+    func runUntilFailed() async {
         while true {
             let next = state.withLock { s -> (Int, ExitLatch)? in
                 guard !s.shuttingDown else { return nil }
                 s.generation += 1
-                s.killReason = nil; s.exitDecision = nil; s.handshakeDone = false; s.readySince = nil
+                s.killReason = nil; s.killCause = .crashed; s.lastAnswer = nil
+                s.exitDecision = nil; s.handshakeDone = false; s.readySince = nil
                 let latch = ExitLatch()
                 s.latch = latch
                 return (s.generation, latch)
@@ -127,7 +170,8 @@ extension DriverSupervisor {
         }
     }
 
-    /// Pings the ready driver until its process exits; kills it after `maxMissedPings` misses.
+    /// Pings the ready driver until its process exits: a miss makes it `unresponsive` (calls fail fast), an answer
+    /// makes it ready again, `maxMissedPings` misses in a row get it killed as a stall.
     func superviseUntilExit(generation: Int, latch: ExitLatch) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { _ = await latch.wait() }
@@ -140,72 +184,110 @@ extension DriverSupervisor {
     }
 
     func pingLoop(generation: Int) async {
-        var misses = 0
+        let since = state.withLock { $0.readySince } ?? DriverClock.now()
+        var monitor = LivenessMonitor(pingTimeout: config.pingTimeout, maxMisses: config.maxMissedPings, readySince: since)
         while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(config.pingInterval))
+            // After a miss the next ping goes out at once: a stall is detected in interval + misses x timeout.
+            if monitor.misses == 0 { try? await Task.sleep(for: .seconds(config.pingInterval)) }
             if Task.isCancelled { return }
-            switch await request(DriverWire.Method.ping, [:], generation: generation, timeout: config.pingInterval,
+            let action: LivenessMonitor.Action
+            switch await request(DriverWire.Method.ping, [:], generation: generation, timeout: config.pingTimeout,
                                  cancellable: false, onEvent: nil) {
             case .success:
-                misses = 0
+                action = monitor.answered(now: DriverClock.now())
+                state.withLock { s in if s.generation == generation { s.lastAnswer = monitor.lastAnswer } }
             case .failure(let e) where e.kind == .timedOut:
-                misses += 1
-                logger.warning("missed ping \(misses) of \(config.maxMissedPings)")
-                if misses >= config.maxMissedPings {
-                    let process = state.withLock { s -> DriverProcess? in
-                        guard s.generation == generation else { return nil }
-                        s.killReason = "stopped answering (missed \(misses) pings)"
-                        return s.process
-                    }
-                    process?.signal(SIGKILL)
-                    return
-                }
+                action = monitor.missed()
+                logger.warning("missed ping \(monitor.misses) of \(config.maxMissedPings)")
             case .failure:
+                return
+            }
+            switch action {
+            case .none:
+                break
+            case .unresponsive(let reason):
+                let changed = state.withLock { s -> Bool in
+                    guard s.generation == generation, s.phase == .ready else { return false }
+                    s.phase = .unresponsive(reason: reason)
+                    return true
+                }
+                if changed { logger.error("unresponsive: \(reason); calls fail until it answers or is restarted") }
+            case .recovered:
+                let changed = state.withLock { s -> Bool in
+                    guard s.generation == generation, case .unresponsive = s.phase else { return false }
+                    s.phase = .ready
+                    return true
+                }
+                if changed { logger.warning("answering pings again") }
+            case .kill(let reason):
+                let process = state.withLock { s -> DriverProcess? in
+                    guard s.generation == generation else { return nil }
+                    s.killReason = reason
+                    s.killCause = .stalled
+                    return s.process
+                }
+                process?.signal(SIGKILL)
                 return
             }
         }
     }
 
-    /// Runs on the process's I/O thread after it was reaped: fail in-flight calls at once, decide on a restart.
+    /// Runs on the process's I/O thread after it was reaped: fail in-flight calls at once with the true reason
+    /// (crashed: how it exited; unresponsive: no ping reply), decide on a restart.
     func processExited(_ exit: DriverExit, generation: Int, latch: ExitLatch) {
-        let (pending, decision, reason, stopping) = state.withLock { s -> ([Pending], RestartTracker.Decision?, String, Bool) in
+        let (pending, decision, reason, cause, stopping) = state.withLock {
+            s -> ([Pending], RestartTracker.Decision?, String, RestartTracker.Cause, Bool) in
             let reason = s.killReason ?? "\(exit)"
-            guard s.generation == generation else { return ([], nil, reason, true) }
+            guard s.generation == generation else { return ([], nil, reason, .crashed, true) }
             let now = DriverClock.now()
             let stopping = s.shuttingDown || s.phase.isTerminal
             var decision: RestartTracker.Decision?
             if !stopping {
-                let d = s.tracker.exited(now: now, upFor: s.readySince.map { now - $0 } ?? 0, reason: reason)
+                // A stalled driver was healthy only until its last answered ping.
+                let healthyUntil = s.killCause == .stalled ? (s.lastAnswer ?? s.readySince) : now
+                let upFor = s.readySince.map { max(0, (healthyUntil ?? $0) - $0) } ?? 0
+                let label = s.killCause == .stalled ? "unresponsive: \(reason); killed" : reason
+                let d = s.tracker.exited(now: now, upFor: upFor, reason: label, cause: s.killCause)
                 s.phase = Self.phase(after: d)
                 decision = d
-                s.lastError = reason
+                s.lastError = label
             }
             s.exitDecision = decision
             s.readySince = nil
             let pending = Array(s.pending.values)
             s.pending.removeAll()
-            return (pending, decision, reason, stopping)
+            return (pending, decision, reason, s.killCause, stopping)
         }
         latch.fire(exit)
-        let message: String
         let kind: DriverCallError.Kind
+        let outcome: String
         switch decision {
         case .restart(let delay)?:
-            logger.error("\(reason); restarting in \(RestartTracker.format((delay * 1000).rounded() / 1000)) s")
-            message = "\(name) driver crashed during execution; restarted"
+            logger.error("\(cause == .stalled ? "unresponsive: \(reason); killed" : reason); restarting in \(RestartTracker.format((delay * 1000).rounded() / 1000)) s")
+            outcome = "restarted"
             kind = .crashed
         case .giveUp(let why)?:
             logger.error("failed: \(why)")
-            message = "\(name) driver crashed during execution and was not restarted: \(why)"
+            // `why` is "<label>; gave up after ...": callers get the second part, the reason is in the message.
+            let label = cause == .stalled ? "unresponsive: \(reason); killed" : reason
+            outcome = "not restarted (\(why.hasPrefix(label + "; ") ? String(why.dropFirst(label.count + 2)) : why))"
             kind = .crashed
         case nil:
             if !stopping { return }
             logger.info("stopped: \(reason)")
-            message = "\(name) driver stopped"
+            outcome = ""
             kind = .unavailable
         }
         for p in pending {
             p.timer?.cancel()
+            let message: String
+            if kind == .unavailable {
+                message = "\(name) driver stopped"
+            } else if cause == .stalled {
+                message = "\(name) driver unresponsive during \(p.method): \(reason); killed and \(outcome)"
+            } else {
+                message = "\(name) driver crashed during \(p.method) (\(reason)); \(outcome)"
+            }
             p.continuation.resume(returning: .failure(DriverCallError(kind, message)))
         }
     }

@@ -31,6 +31,12 @@ public final class DriverSupervisor: DriverClient, Sendable {
         var readySince: Double?
         /// Why the supervisor killed the current process (handshake timeout, missed pings, garbage), if it did.
         var killReason: String?
+        /// `.stalled` when it was killed for missing pings (counted against the stall budget).
+        var killCause: RestartTracker.Cause = .crashed
+        /// When the current process last answered a ping (for how long it was healthy before a stall).
+        var lastAnswer: Double?
+        /// Set while failed: when the cool-down revives it (monotonic seconds), if it will.
+        var reviveAt: Double?
         /// What `processExited` decided for the current generation; nil while it runs or when stopping.
         var exitDecision: RestartTracker.Decision?
         var handshakeDone = false
@@ -39,6 +45,9 @@ public final class DriverSupervisor: DriverClient, Sendable {
         var runTask: Task<Void, Never>?
         var restartHandlers: [@Sendable () async -> Void] = []
     }
+
+    /// Wakes the supervision loop of a failed driver (`revive`).
+    let reviveSignal = WakeSignal()
 
     public let name: String
     public let path: String
@@ -62,6 +71,9 @@ public final class DriverSupervisor: DriverClient, Sendable {
     public var isReady: Bool { state.withLock { $0.phase == .ready } }
     public var capabilities: DriverCapabilities? { state.withLock { $0.capabilities } }
     public var restarts: Int { state.withLock { $0.tracker.total } }
+    /// Which process incarnation answers calls now (1 for the first); a session opened on an older one must be
+    /// re-opened after a restart, one opened on this one must not be opened again.
+    public var generation: Int? { state.withLock { $0.generation } }
     public var lastError: String? { state.withLock { $0.lastError } }
     /// The running process's pid, or nil between processes.
     public var pid: Int32? {
@@ -88,6 +100,9 @@ public final class DriverSupervisor: DriverClient, Sendable {
             o["path"] = .string(path)
             o["state"] = .string(s.phase.name)
             if let r = s.phase.reason { o["reason"] = .string(r) }
+            if case .failed = s.phase, let at = s.reviveAt {
+                o["reviveInSeconds"] = .int(Int(max(0, at - DriverClock.now()).rounded(.up)))
+            }
             if case .unavailable(_, let hint) = s.phase { o["installHint"] = JSONValue(hint) }
             o["pid"] = (s.latch?.value == nil ? s.process?.pid : nil).map { JSONValue.int(Int($0)) } ?? .null
             o["restarts"] = .int(s.tracker.total)

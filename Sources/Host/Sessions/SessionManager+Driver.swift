@@ -16,19 +16,46 @@ extension SessionManager {
                             "idleCpuSeconds": .double(config.idleCpuSeconds)]]
     }
 
-    /// Re-opens a session on its driver with its handle. Returns nil on success, else why not.
-    func reopen(_ sessionId: String) async -> String? {
+    /// Re-opens a session on its driver with its handle, once per driver restart: a session already opened on
+    /// the running process is left alone (unless `force`: the driver said it lost it), and callers that
+    /// ask while a re-open is in flight share it. Returns nil on success, else why not.
+    func reopen(_ sessionId: String, force: Bool = false) async -> String? {
         guard let rec = sessions[sessionId] else { return "session closed" }
-        do throws(DriverCallError) {
-            let r = try await rec.driver.call(DriverWire.Method.sessionOpen, params: openParams(rec), onEvent: nil)
-            sessions[sessionId]?.handle = r["handle"] ?? .null
-            if let c = r["containerId"]?.string { sessions[sessionId]?.containerId = c }
+        if let inFlight = rec.reopening { return await inFlight.value }
+        if !force, let opened = rec.openedGeneration, opened == rec.driver.generation {
             sessions[sessionId]?.needsReopen = false
-            logger.info("session re-opened on restarted driver", ["session": sessionId, "driver": rec.driver.name])
             return nil
-        } catch {
-            return error.message
         }
+        let driver = rec.driver, params = openParams(rec)
+        let task = Task { () -> String? in
+            do throws(DriverCallError) {
+                let r = try await driver.call(DriverWire.Method.sessionOpen, params: params, onEvent: nil)
+                if await !self.reopened(sessionId, result: r, generation: driver.generation) {
+                    // Closed while it was being re-opened: the driver's new sandbox would be left behind.
+                    _ = try? await driver.call(DriverWire.Method.sessionClose,
+                                               params: ["session": .string(sessionId), "handle": r["handle"] ?? .null], onEvent: nil)
+                    return "session closed"
+                }
+                return nil
+            } catch {
+                if case .remote = error.kind { return "open failed: \(error.message)" }
+                return error.message
+            }
+        }
+        sessions[sessionId]?.reopening = task
+        let problem = await task.value
+        sessions[sessionId]?.reopening = nil
+        return problem
+    }
+
+    private func reopened(_ sessionId: String, result r: JSONValue, generation: Int?) -> Bool {
+        guard sessions[sessionId] != nil else { return false }
+        sessions[sessionId]?.handle = r["handle"] ?? .null
+        if let c = r["containerId"]?.string { sessions[sessionId]?.containerId = c }
+        sessions[sessionId]?.needsReopen = false
+        sessions[sessionId]?.openedGeneration = generation
+        logger.info("session re-opened on restarted driver", ["session": sessionId, "driver": sessions[sessionId]?.driver.name ?? ""])
+        return true
     }
 
     /// The supervisor restarted `driverName`: re-adopt its sessions (workspaces live on the host, so files survive).

@@ -74,9 +74,11 @@ extension SessionManager {
         defer { releaseSlot(sessionId) }
 
         var retried = false
+        var forceReopen = false
         while true {
-            if sessions[sessionId]?.needsReopen == true, let problem = await reopen(sessionId) {
-                return remember(fail("Runtime unavailable: \(problem)"), principal: caller.principal, sessionId: sessionId)
+            if sessions[sessionId]?.needsReopen == true, let problem = await reopen(sessionId, force: forceReopen) {
+                return remember(fail("Cannot re-open the session on the \(sessions[sessionId]?.driver.name ?? "") driver: \(problem)"),
+                                principal: caller.principal, sessionId: sessionId)
             }
             guard let rec = sessions[sessionId] else { return fail("Session closed") }
             let request: (method: String, params: JSONValue)
@@ -114,6 +116,8 @@ extension SessionManager {
             case .failure(let e):
                 if e.kind == .remote(code: DriverWire.ErrorCode.sessionNotFound) && !retried && !task.isCancelled {
                     // The driver lost the sandbox (restarted): re-adopt it by handle and try once more.
+                    // Unless it was re-opened (after a restart) while this call was on its way.
+                    forceReopen = sessions[sessionId]?.openedGeneration == rec.openedGeneration && sessions[sessionId]?.reopening == nil
                     sessions[sessionId]?.needsReopen = true
                     retried = true
                     continue
@@ -124,7 +128,8 @@ extension SessionManager {
                 case .cancelled: message = "cancelled"
                 case .crashed:
                     // The supervisor's message already names the driver and the restart; don't say it twice.
-                    message = e.message.contains("crashed") ? e.message : "The \(driver.name) driver crashed during the execution: \(e.message)"
+                    message = e.message.contains("crashed") || e.message.contains("unresponsive") ? e.message
+                        : "The \(driver.name) driver crashed during the execution: \(e.message)"
                 case .timedOut: message = "Timed out: \(e.message)"
                 case .unavailable: message = "Runtime unavailable: \(e.message)"
                 case .remote: message = e.message

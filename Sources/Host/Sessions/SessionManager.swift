@@ -122,7 +122,8 @@ public actor SessionManager {
             await removeWorkspace(ws)
             uids.release(uid)
             memory.release(uid)
-            throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(error.message)")
+            let why = { if case .remote = error.kind { return "open failed: " }; return "" }() + error.message
+            throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(why)")
         }
         guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it
             _ = try? await driver.call(DriverWire.Method.sessionClose, params: ["session": .string(id), "handle": opened["handle"] ?? .null],
@@ -130,6 +131,7 @@ public actor SessionManager {
             throw RPCError.sessionNotFound(id)
         }
         sessions[id]!.handle = opened["handle"] ?? .null
+        sessions[id]!.openedGeneration = driver.generation
         sessions[id]!.containerId = opened["containerId"]?.string
         sessions[id]!.machine.opened(now: now())
         let snap = sessions[id]!.snapshot(now: now())

@@ -17,6 +17,11 @@ struct SessionRecord {
     var containerId: String?
     /// Set when the driver crashed or lost the session; the next execution re-opens first.
     var needsReopen = false
+    /// The driver process incarnation the session was last opened on (nil: unknown, re-open when asked).
+    var openedGeneration: Int?
+    /// The `session.open` in flight to re-adopt the session: concurrent re-opens wait for it instead of sending
+    /// a second one (a driver that cannot re-adopt would build a second sandbox and leak one).
+    var reopening: Task<String?, Never>?
     /// Executions holding a slot, and those waiting for one (FIFO).
     var activeExecutions = 0
     var waiters: [(token: Int, continuation: CheckedContinuation<Bool, Never>)] = []
