@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var idlePingSeconds = 30.0
     public var maxSendBufferBytes = 64 << 20
     public var maxConnections = 10_000
+    /// Live sessions on the server; more are refused with -32002 (reserved atomically at create).
+    public var maxSessions = 1000
     /// Serve non-loopback addresses without tokens (explicit opt-in).
     public var insecure = false
     public var security = SecurityConfig()
@@ -39,6 +41,7 @@ public struct ServerConfig: Sendable {
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
+        "maxSessions",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -73,6 +76,7 @@ public struct ServerConfig: Sendable {
             case "idlePingSeconds": idlePingSeconds = try Self.seconds(v, key)
             case "maxSendBufferBytes": maxSendBufferBytes = try Self.int(v, key, (64 << 10)...(1 << 32))
             case "maxConnections": maxConnections = try Self.int(v, key, 1...1_000_000)
+            case "maxSessions": maxSessions = try Self.int(v, key, 1...1_000_000)
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
@@ -122,6 +126,7 @@ public struct ServerConfig: Sendable {
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
+            "maxSessions": .int(maxSessions),
             "insecure": .bool(insecure), "security": security.json,
         ])
     }

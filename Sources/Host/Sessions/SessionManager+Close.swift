@@ -29,7 +29,7 @@ extension SessionManager {
         await removeWorkspace(rec.workspace)
         uids.release(rec.uid)
         sessions[sessionId]?.machine.finishClose()
-        sessions[sessionId] = nil
+        if sessions.removeValue(forKey: sessionId) != nil { admission.closed(principal: rec.principal) }
         tombstones[sessionId] = rec.principal
         tombstoneOrder.append(sessionId)
         if tombstoneOrder.count > 10_000 { tombstones[tombstoneOrder.removeFirst()] = nil }

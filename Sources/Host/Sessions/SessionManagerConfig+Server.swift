@@ -6,5 +6,8 @@ extension SessionManagerConfig {
         defaultTimeoutSeconds = Double(server.defaultTimeoutSeconds)
         maxTimeoutSeconds = Double(server.maxTimeoutSeconds)
         maxOutputBytes = server.maxOutputBytes
+        maxSessions = server.maxSessions
+        maxConcurrentFileCommandsPerSession = server.security.maxConcurrentFileCommandsPerSession
+        maxConcurrentFileCommandsPerPrincipal = server.security.maxConcurrentFileCommandsPerPrincipal
     }
 }
