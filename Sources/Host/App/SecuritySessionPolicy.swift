@@ -16,6 +16,10 @@ public struct SecuritySessionPolicy: SessionPolicy {
         security.createFailed(principal: principal)
     }
 
+    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError {
+        security.throttled(RateLimiter.Rejection(rule: rule, message: message, retryAfterMs: retryAfterMs), principal: principal, session: session)
+    }
+
     public func willStartRun(principal: String) throws(RPCError) {
         try security.precheckExecution(principal: principal)
     }

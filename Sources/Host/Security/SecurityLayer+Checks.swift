@@ -55,6 +55,7 @@ extension SecurityLayer {
         let key = "f\(principal)"
         let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
             let r = s.limiter.admitFileCommand(principal: principal, now: now)
+            if r == nil { s.rejecting.remove("g\(principal)") } // an admitted one ends a run of gate refusals
             return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
         if let rejection { throw rateLimited(rejection, principal: principal, session: session, attempted: command, audit: first) }
@@ -97,6 +98,13 @@ extension SecurityLayer {
             return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
         if let rejection { throw rateLimited(rejection, principal: principal, session: session, attempted: attempted.rawValue, audit: first) }
+    }
+
+    /// A refusal decided outside the layer (the session manager's file gate and queue): counted, audited once
+    /// per run of refusals of the principal, and turned into the -32029 error.
+    public func throttled(_ r: RateLimiter.Rejection, principal: String, session: String) -> RPCError {
+        let first = state.withLock { Self.noteRejection(&$0, key: "g\(principal)", rejected: true) }
+        return rateLimited(r, principal: principal, session: session, attempted: r.rule, audit: first)
     }
 
     /// At most 200 bytes of client input for audit details, cut on a character boundary.

@@ -12,8 +12,8 @@ extension SessionManager {
         // so a principal cannot have more than its share of the file threads queued or running.
         let isFile = command.isFileCommand
         if isFile, let refusal = fileGate.enter(session: sessionId, principal: caller.principal) {
-            throw RPCError(code: -32029, message: refusal.message,
-                           data: ["rule": .string(refusal.rule), "retryAfterMs": .int(Self.fileRetryHintMs)])
+            throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: refusal.rule, message: refusal.message,
+                                     retryAfterMs: Self.fileRetryHintMs)
         }
         defer { if isFile { fileGate.leave(session: sessionId, principal: caller.principal) } }
         try policy.willRun(command, session: rec.snapshot(now: start), principal: caller.principal)
@@ -30,8 +30,9 @@ extension SessionManager {
         if isFile {
             let ws = rec.workspace
             guard let r = await config.filePool.run({ FileCommandRunner.run(command, in: ws) }) else {
-                throw RPCError(code: -32029, message: "the server's file workers are busy (\(config.filePool.capacity) file commands queued or running); retry shortly",
-                               data: ["rule": "fileQueue", "retryAfterMs": .int(Self.fileRetryHintMs)])
+                throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: "fileQueue",
+                                         message: "the server's file workers are busy (\(config.filePool.capacity) file commands queued or running); retry shortly",
+                                         retryAfterMs: Self.fileRetryHintMs)
             }
             outcome = CommandOutcome(success: r.success, result: r.result, error: r.error, durationMs: ms(since: start))
         } else {

@@ -10,6 +10,9 @@ public protocol SessionPolicy: Sendable {
     /// refused, closed while opening): give back whatever `willCreate` reserved.
     func didFailCreate(principal: String)
     func willRun(_ command: SessionCommand, session: SessionSnapshot, principal: String) throws(RPCError)
+    /// The manager refused a command itself (file commands in flight, file queue full): for metrics and audit.
+    /// Returns the error to throw.
+    func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError
     /// Before `execution.run` creates its session: a cheap refusal when the principal may not run now.
     func willStartRun(principal: String) throws(RPCError)
     func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?)
@@ -22,6 +25,9 @@ extension SessionPolicy {
     public func didFailCreate(principal: String) {}
     public func willRun(_ command: SessionCommand, session: SessionSnapshot, principal: String) throws(RPCError) {}
     public func willStartRun(principal: String) throws(RPCError) {}
+    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError {
+        RPCError(code: -32029, message: message, data: ["rule": .string(rule), "retryAfterMs": .int(retryAfterMs)])
+    }
     public func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?) {}
     public func didClose(_ session: SessionSnapshot, reason: String) {}
 }
