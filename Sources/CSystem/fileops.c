@@ -1,6 +1,8 @@
 #include "cs_fileops.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -17,4 +19,10 @@ ssize_t cs_copy_file_range(int in_fd, int out_fd, size_t len) {
 int cs_nice_current_thread(int nice) {
     pid_t tid = (pid_t)syscall(SYS_gettid);
     return setpriority(PRIO_PROCESS, (id_t)tid, nice) == 0 ? 0 : -errno;
+}
+
+int cs_idle_current_thread(void) {
+    struct sched_param p = {0};
+    int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
+    return rc == 0 ? 0 : -rc;
 }

@@ -17,9 +17,10 @@ public struct Workspace: Sendable {
         public var maxListEntries = 10_000
         /// Deepest directory nesting walked by list and delete.
         public var maxDepth = 128
-        /// Lines per side a `diff` accepts, and the work it may do (`LineDiff` steps: roughly one per line
-        /// compared; 20 million is well under a second in a release build).
-        public var maxDiffLines = 1_000_000
+        /// Lines per side a `diff` accepts (this bounds its memory to some tens of MB: the lines, their ids and
+        /// the edit script), and the work it may do (`LineDiff` steps: roughly one per line compared; 20 million
+        /// is well under a second in a release build).
+        public var maxDiffLines = 200_000
         public var maxDiffSteps = 20_000_000
         public init() {}
     }

@@ -29,8 +29,11 @@ public final class FileWorkPool: @unchecked Sendable {
         var started = false
     }
 
-    /// The host's pool: 2 threads, 64 jobs.
-    public static let shared = FileWorkPool(threads: 2, capacity: 64)
+    /// The host's pool: half the cores (1 to 4 threads), so file work always leaves cores to request
+    /// handling and the drivers; 64 jobs.
+    public static let shared = FileWorkPool(threads: defaultThreads, capacity: 64)
+
+    public static var defaultThreads: Int { min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) / 2)) }
 
     public init(threads: Int, capacity: Int, nice: Int32 = 10) {
         precondition(threads > 0 && capacity > 0)
@@ -73,7 +76,7 @@ public final class FileWorkPool: @unchecked Sendable {
         guard start else { return }
         for i in 0..<threads {
             DetachedThread.start(name: "cb-files-\(i)") { [self] in
-                _ = cs_nice_current_thread(nice)
+                if cs_idle_current_thread() != 0 { _ = cs_nice_current_thread(nice) }
                 while true { next()() }
             }
         }
