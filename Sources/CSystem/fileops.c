@@ -1,8 +1,6 @@
 #include "cs_fileops.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,8 +19,3 @@ int cs_nice_current_thread(int nice) {
     return setpriority(PRIO_PROCESS, (id_t)tid, nice) == 0 ? 0 : -errno;
 }
 
-int cs_idle_current_thread(void) {
-    struct sched_param p = {0};
-    int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
-    return rc == 0 ? 0 : -rc;
-}

@@ -11,8 +11,4 @@ ssize_t cs_copy_file_range(int in_fd, int out_fd, size_t len);
 // Sets the nice value of the calling thread only (Linux: setpriority on its tid). 0 or -errno.
 int cs_nice_current_thread(int nice);
 
-// Moves the calling thread to SCHED_IDLE (the lowest CFS weight): it runs on whatever CPU time the rest
-// of the system leaves. 0 or -errno.
-int cs_idle_current_thread(void);
-
 #endif

@@ -76,7 +76,9 @@ public final class FileWorkPool: @unchecked Sendable {
         guard start else { return }
         for i in 0..<threads {
             DetachedThread.start(name: "cb-files-\(i)") { [self] in
-                if cs_idle_current_thread() != 0 { _ = cs_nice_current_thread(nice) }
+                // Nice, not SCHED_IDLE: an idle-class thread can starve for seconds on a loaded host while it
+                // holds the process's mmap lock (a page fault), and then every other thread waits with it.
+                _ = cs_nice_current_thread(nice)
                 while true { next()() }
             }
         }
