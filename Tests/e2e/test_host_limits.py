@@ -247,10 +247,12 @@ def test_a_file_command_flood_does_not_stall_another_principal(start_server, tmp
     for _ in floods:
         for k, v in tallies.get(timeout=60).items():
             tally[k] += v
+    # Quiet again: machine load from outside the test (other builds) that rose during the flood shows here too.
+    after = sorted(execute_ms() for _ in range(SAMPLES))
     samples.sort()
     p50 = statistics.median(samples)
-    p99, quiet_p99 = percentile(samples, 0.99), percentile(quiet, 0.99)
-    print(f"bystander execute: quiet p50 {statistics.median(quiet):.1f} ms, p99 {quiet_p99:.1f} ms; "
+    p99, quiet_p99 = percentile(samples, 0.99), max(percentile(quiet, 0.99), percentile(after, 0.99))
+    print(f"bystander execute: quiet p50 {statistics.median(quiet):.1f} ms, p99 {quiet_p99:.1f} ms (worse of before/after); "
           f"under a file flood: p50 {p50:.1f} ms, p99 {p99:.1f} ms; flood {tally}")
     assert tally["ok"] + tally["failed"] >= 4, tally  # the flood really ran file commands
     assert tally["refused"] > 0, tally                # and hit its limits
