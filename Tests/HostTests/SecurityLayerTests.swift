@@ -204,7 +204,7 @@ import DriverProtocol
 @Suite struct SecurityLayerCostTests {
     @Test func checkExecution_CostOnAndOff_IsReported() throws {
         var c = SecurityConfig()
-        c.executionsPerMinute = 100_000; c.maxExecutionsPerSession = Int(Int32.max)
+        c.executionsPerMinute = 100_000; c.maxExecutionsPerSession = Int(Int32.max); c.principalExecutionsPerMinute = 100_000
         let s = SecurityLayer(config: c, metrics: CodeBeakerMetrics(), audit: nil)
         s.sessionCreated(principal: "p", session: "s")
         let code = String(repeating: "for i in range(10):\n    print(i, 'hello world')\n", count: 40)

@@ -244,7 +244,12 @@ let bob = CallerContext(principal: "bob", connectionID: 2, requestID: 1)
     }
 
     @Test func concurrentCreatesExecutesAndClosesLeaveNothingBehind() async throws {
-        let f = ManagerFixture { $0.uidRange = 100_000...100_039 }; defer { f.cleanup() }
+        // 40 clients of 3 principals at once: room for all their file commands in the gate.
+        // (and a pool of its own, so other suites running in parallel do not share its queue).
+        let f = ManagerFixture {
+            $0.uidRange = 100_000...100_039; $0.maxConcurrentFileCommandsPerPrincipal = 40
+            $0.filePool = FileWorkPool(threads: 2, capacity: 64)
+        }; defer { f.cleanup() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<40 {
                 group.addTask {

@@ -8,9 +8,12 @@ public enum UnifiedDiff {
 
     /// Empty string when the texts are equal. `oldName`/`newName` go into the `---`/`+++` headers
     /// (`/dev/null` for a created or deleted file).
-    public static func make(old: String, new: String, oldName: String, newName: String, context: Int = 3) -> (text: String, stats: Stats) {
+    ///
+    /// Throws when computing the diff would take more than `maxSteps` (see `LineDiff`).
+    public static func make(old: String, new: String, oldName: String, newName: String, context: Int = 3,
+                            maxSteps: Int = .max) throws(LineDiff.BudgetExceeded) -> (text: String, stats: Stats) {
         let a = LineDiff.lines(old), b = LineDiff.lines(new)
-        let edits = LineDiff.diff(a, b)
+        let edits = try LineDiff.diff(a, b, maxSteps: maxSteps)
         var stats = Stats()
         let changed = edits.indices.filter { edits[$0].op != .equal }
         if changed.isEmpty { return ("", stats) }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DriverProtocol
+import CSystem
 
 /// copy_file and delete_file.
 extension Workspace {
@@ -16,14 +17,62 @@ extension Workspace {
 
     /// Copies a regular file, overwriting the destination. A destination that is an existing directory
     /// receives the file under its own name, as `cp` does.
+    ///
+    /// Streams: the kernel copies (`copy_file_range`, or a fixed 256 KiB buffer where that is not
+    /// supported), so a 100 MB copy costs no host memory. The content goes to a temporary file renamed over
+    /// the destination, so a copy that does not fit (quota) or is too large leaves the destination as it was.
     public func copy(from source: String, to destination: String) throws(WorkspaceError) -> CopyResult {
-        let (bytes, truncated, _, src) = try readBytes(source, limit: limits.maxCopyBytes)
-        if truncated { throw WorkspaceError(.tooLarge, "\(src) is larger than the copy limit of \(limits.maxCopyBytes) bytes") }
+        let src = try resolve(source)
+        if src.isRoot { throw WorkspaceError(.notAFile, "Is a directory: \(src)") }
+        let parent = try openDirectoryForLookup(src)
+        defer { close(parent) }
+        let (sfd, st) = try openFile(in: parent, at: src, flags: O_RDONLY, create: false)
+        defer { close(sfd) }
+        let limit = limits.maxCopyBytes
+        let tooLarge = WorkspaceError(.tooLarge, "\(src) is larger than the copy limit of \(limit) bytes")
+        if Int(st.st_size) > limit { throw tooLarge }
         var dst = try resolve(destination)
         if let fd = try? openDirectory(dst, create: false) { close(fd); dst = dst.appending(src.name) }
         if dst.isRoot { throw WorkspaceError(.notAFile, "Is a directory: \(dst)") }
-        try store(bytes, at: dst, mode: .overwrite)
-        return CopyResult(sourcePath: src.description, destinationPath: dst.description, bytes: bytes.count)
+        var copied = 0
+        try replaceAtomically(dst) { (dfd: Int32) throws(WorkspaceError) -> Int32 in
+            switch Self.stream(from: sfd, to: dfd, limit: limit) {
+            case .done(let n): copied = n; return 0
+            case .failed(let err): return err
+            case .tooLarge: throw tooLarge // the file grew while it was copied
+            }
+        }
+        return CopyResult(sourcePath: src.description, destinationPath: dst.description, bytes: copied)
+    }
+
+    enum StreamResult: Equatable { case done(Int), failed(Int32), tooLarge }
+
+    /// Copies from the current offsets to EOF, at most `limit` bytes (one more is `.tooLarge`).
+    static func stream(from sfd: Int32, to dfd: Int32, limit: Int) -> StreamResult {
+        var total = 0
+        var kernel = true
+        var buffer: [UInt8] = []
+        while true {
+            let want = min(1 << 20, limit + 1 - total)
+            if want <= 0 { return .tooLarge }
+            var n: Int
+            if kernel {
+                n = cs_copy_file_range(sfd, dfd, want)
+                if n < 0 && total == 0 && [ENOSYS, EXDEV, EINVAL, EOPNOTSUPP, EBADF].contains(Int32(-n)) {
+                    kernel = false
+                    continue
+                }
+                if n < 0 { return .failed(Int32(-n)) }
+            } else {
+                if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: 256 << 10) }
+                n = buffer.withUnsafeMutableBytes { Glibc.read(sfd, $0.baseAddress!, min(want, $0.count)) }
+                if n < 0 { if errno == EINTR { continue }; return .failed(errno) }
+                if n > 0, !buffer.withUnsafeBytes({ Sys.writeAll(dfd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) { return .failed(errno) }
+            }
+            if n == 0 { return .done(total) }
+            total += n
+            if total > limit { return .tooLarge }
+        }
     }
 
     public struct DeleteResult: Sendable, Equatable {

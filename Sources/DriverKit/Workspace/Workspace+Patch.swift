@@ -35,7 +35,15 @@ extension Workspace {
             newText = try text(otherPath)
             newName = "b/" + other!.relative
         }
-        let (out, stats) = UnifiedDiff.make(old: oldText, new: newText, oldName: oldName, newName: newName)
+        for (text, name) in [(oldText, path.description), (newText, other?.description ?? "content")] where LineDiff.lineCount(text) > limits.maxDiffLines {
+            throw WorkspaceError(.tooLarge, "Cannot diff \(name): it has more than \(limits.maxDiffLines) lines")
+        }
+        let out: String, stats: UnifiedDiff.Stats
+        do throws(LineDiff.BudgetExceeded) {
+            (out, stats) = try UnifiedDiff.make(old: oldText, new: newText, oldName: oldName, newName: newName, maxSteps: limits.maxDiffSteps)
+        } catch {
+            throw WorkspaceError(.tooLarge, "Diff too costly: the files differ in too many places far apart (gave up after \(limits.maxDiffSteps) steps); diff smaller files or parts of them")
+        }
         return DiffResult(path: path.description, otherPath: other?.description, diff: out, stats: stats)
     }
 
@@ -98,6 +106,12 @@ extension Workspace {
     /// Writes a temp file next to `path` and renames it over `path` (which, if a symlink, is replaced, not followed).
     /// A write that fails (a full quota) leaves the old file as it was.
     func replaceAtomically(_ path: WorkspacePath, bytes: [UInt8]) throws(WorkspaceError) {
+        try replaceAtomically(path) { fd in bytes.withUnsafeBytes { Sys.writeAll(fd, $0) } ? 0 : errno }
+    }
+
+    /// As above, with `fill` writing the new content into the temporary file's fd and returning 0 or an errno;
+    /// if it throws, the temporary file is removed and the old file stays.
+    func replaceAtomically(_ path: WorkspacePath, fill: (Int32) throws(WorkspaceError) -> Int32) throws(WorkspaceError) {
         let parent = try openDirectory(path.parent, create: true)
         defer { close(parent) }
         var mode: mode_t = 0o644
@@ -107,10 +121,15 @@ extension Workspace {
         if fd < 0 { throw Self.writeError(path, errno) }
         if let uid, let gid { _ = fchown(fd, uid, gid) }
         _ = fchmod(fd, mode)
-        let ok = bytes.withUnsafeBytes { Sys.writeAll(fd, $0) }
+        let filled: Int32
+        do throws(WorkspaceError) { filled = try fill(fd) } catch {
+            close(fd)
+            unlinkat(parent, tmp, 0)
+            throw error
+        }
         close(fd)
-        guard ok, renameat(parent, tmp, parent, path.name) == 0 else {
-            let err = errno
+        guard filled == 0, renameat(parent, tmp, parent, path.name) == 0 else {
+            let err = filled != 0 ? filled : errno
             unlinkat(parent, tmp, 0)
             throw Self.writeError(path, err)
         }

@@ -17,6 +17,11 @@ public struct Workspace: Sendable {
         public var maxListEntries = 10_000
         /// Deepest directory nesting walked by list and delete.
         public var maxDepth = 128
+        /// Lines per side a `diff` accepts (this bounds its memory to some tens of MB: the lines, their ids and
+        /// the edit script), and the work it may do (`LineDiff` steps: roughly one per line compared; 20 million
+        /// is well under a second in a release build).
+        public var maxDiffLines = 200_000
+        public var maxDiffSteps = 20_000_000
         public init() {}
     }
 
@@ -158,7 +163,7 @@ public struct Workspace: Sendable {
         defer { close(parent) }
         let (fd, st) = try openFile(in: parent, at: path, flags: O_RDONLY, create: false)
         defer { close(fd) }
-        guard let (bytes, more) = Sys.read(fd, limit: limit) else {
+        guard let (bytes, more) = Sys.read(fd, limit: limit, sizeHint: Int(st.st_size)) else {
             throw WorkspaceError(.io, "Cannot read \(path): \(Sys.errorText())")
         }
         return (bytes, more, max(Int(st.st_size), bytes.count), path)

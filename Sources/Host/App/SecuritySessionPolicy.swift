@@ -6,9 +6,23 @@ public struct SecuritySessionPolicy: SessionPolicy {
     public let security: SecurityLayer
     public init(_ security: SecurityLayer) { self.security = security }
 
+    /// Reserves one of the principal's `maxSessionsPerPrincipal` slots until `didCreate` binds it or
+    /// `didFailCreate` gives it back, so concurrent creations cannot overshoot the limit.
     public func willCreate(principal: String, params: JSONValue) throws(RPCError) {
         try security.checkNetwork(principal: principal, params: params)
-        try security.checkCreate(principal: principal)
+        try security.checkCreate(principal: principal, reserve: true)
+    }
+
+    public func didFailCreate(principal: String) {
+        security.createFailed(principal: principal)
+    }
+
+    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError {
+        security.throttled(RateLimiter.Rejection(rule: rule, message: message, retryAfterMs: retryAfterMs), principal: principal, session: session)
+    }
+
+    public func willStartRun(principal: String) throws(RPCError) {
+        try security.precheckExecution(principal: principal)
     }
 
     public func didCreate(_ s: SessionSnapshot) {
@@ -40,6 +54,8 @@ public struct SecuritySessionPolicy: SessionPolicy {
             if let other { try file(.read, other) }
         case .applyPatch: break  // the workspace resolves every path named in the patch
         }
+        // After the path checks, so a refused path does not count.
+        if command.isFileCommand { try security.checkFileCommand(principal: principal, session: s.id, command: command.typeName) }
     }
 
     public func didRun(_ command: SessionCommand, session s: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?) {

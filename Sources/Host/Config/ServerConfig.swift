@@ -28,6 +28,8 @@ public struct ServerConfig: Sendable {
     public var idlePingSeconds = 30.0
     public var maxSendBufferBytes = 64 << 20
     public var maxConnections = 10_000
+    /// Live sessions on the server; more are refused with -32002 (reserved atomically at create).
+    public var maxSessions = 1000
     /// Serve non-loopback addresses without tokens (explicit opt-in).
     public var insecure = false
     /// Cross-site checks on the WebSocket upgrade and acting routes (docs/security.md): web origins allowed
@@ -48,6 +50,7 @@ public struct ServerConfig: Sendable {
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
         "sessionLimits",
+        "maxSessions",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -84,6 +87,7 @@ public struct ServerConfig: Sendable {
             case "maxConnections": maxConnections = try Self.int(v, key, 1...1_000_000)
             case "allowedOrigins": allowedOrigins = try Self.list(v, key, check: Self.originProblem)
             case "allowedHosts": allowedHosts = try Self.list(v, key, check: Self.hostProblem)
+            case "maxSessions": maxSessions = try Self.int(v, key, 1...1_000_000)
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
@@ -136,6 +140,7 @@ public struct ServerConfig: Sendable {
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
+            "maxSessions": .int(maxSessions),
             "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])

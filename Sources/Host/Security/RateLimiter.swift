@@ -17,6 +17,8 @@ public struct RateLimiter: Sendable {
         public static let executionsPerMinute = "executionsPerMinute"
         public static let maxExecutionsPerSession = "maxExecutionsPerSession"
         public static let sessionsPerPrincipal = "maxSessionsPerPrincipal"
+        public static let principalExecutionsPerMinute = "principalExecutionsPerMinute"
+        public static let principalFileCommandsPerMinute = "principalFileCommandsPerMinute"
     }
 
     struct SessionUsage: Sendable {
@@ -29,6 +31,9 @@ public struct RateLimiter: Sendable {
     public var requestsPerSecond: Double
     public var requestBurst: Int
     public var maxSessionsPerPrincipal: Int
+    /// Per principal, over all its sessions (and `execution.run`, which makes a session per call).
+    public var principalExecutionsPerMinute: Int
+    public var principalFileCommandsPerMinute: Int
     public var sessionIdleTTL: Double = 86_400
     public var reservationTTL: Double = 300
     public var sweepInterval: Double = 10
@@ -37,16 +42,21 @@ public struct RateLimiter: Sendable {
     private(set) var connections: [UInt64: TokenBucket] = [:]
     private(set) var sessions: [String: SessionUsage] = [:]
     private(set) var principals: [String: PrincipalUsage] = [:]
+    /// Sliding windows per principal: executions and file commands of the last 60 s.
+    private(set) var principalExecutions: [String: SlidingWindowLog] = [:]
+    private(set) var principalFiles: [String: SlidingWindowLog] = [:]
     private var lastSweep: Double = -.infinity
 
     public init(config: SecurityConfig) {
         requestsPerSecond = config.requestsPerSecond
         requestBurst = config.requestBurst
         maxSessionsPerPrincipal = config.maxSessionsPerPrincipal
+        principalExecutionsPerMinute = config.principalExecutionsPerMinute
+        principalFileCommandsPerMinute = config.principalFileCommandsPerMinute
     }
 
     /// Keys currently tracked (connections, sessions, principals), for tests and a memory gauge.
-    public var trackedKeys: Int { connections.count + sessions.count + principals.count }
+    public var trackedKeys: Int { connections.count + sessions.count + principals.count + principalExecutions.count + principalFiles.count }
 
     // MARK: Requests per connection
 
@@ -119,8 +129,10 @@ public struct RateLimiter: Sendable {
 
     // MARK: Executions per session
 
-    /// Counts one execution (code, shell or install) in `session` against the session's limits.
-    public mutating func admitExecution(session: String, perMinute: Int, maxTotal: Int, now: Double) -> Rejection? {
+    /// Counts one execution (code, shell or install) in `session` against the session's limits and, given
+    /// `principal`, against the principal's. Every limit is checked before anything is recorded, so a
+    /// refused execution counts nowhere.
+    public mutating func admitExecution(session: String, principal: String? = nil, perMinute: Int, maxTotal: Int, now: Double) -> Rejection? {
         sweepIfDue(now: now)
         // Taken out and put back so the window's array is uniquely referenced and appends do not copy it.
         var usage = sessions.removeValue(forKey: session) ?? SessionUsage(lastUsed: now)
@@ -129,10 +141,38 @@ public struct RateLimiter: Sendable {
         if usage.total >= maxTotal {
             return Rejection(rule: Rule.maxExecutionsPerSession, message: "this session has used all of its \(maxTotal) executions; create a new session", retryAfterMs: nil)
         }
-        if let wait = usage.window.admit(now: now, limit: perMinute, window: Self.window) {
+        if let wait = usage.window.check(now: now, limit: perMinute, window: Self.window) {
             return Rejection(rule: Rule.executionsPerMinute, message: "more than \(perMinute) executions per minute in this session; retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
         }
+        if let principal {
+            var w = principalExecutions.removeValue(forKey: principal) ?? SlidingWindowLog()
+            defer { principalExecutions[principal] = w.count > 0 ? w : nil }
+            if let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) {
+                return Rejection(rule: Rule.principalExecutionsPerMinute, message: "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+            }
+            w.record(now: now)
+        }
+        usage.window.record(now: now)
         usage.total += 1
+        return nil
+    }
+
+    /// Whether one more execution of `principal` would fit its window now (records nothing).
+    public mutating func checkPrincipalExecution(principal: String, now: Double) -> Rejection? {
+        guard var w = principalExecutions[principal] else { return nil }
+        defer { principalExecutions[principal] = w.count > 0 ? w : nil }
+        guard let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) else { return nil }
+        return Rejection(rule: Rule.principalExecutionsPerMinute, message: "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+    }
+
+    /// Counts one file command of `principal` (all its sessions together).
+    public mutating func admitFileCommand(principal: String, now: Double) -> Rejection? {
+        sweepIfDue(now: now)
+        var w = principalFiles.removeValue(forKey: principal) ?? SlidingWindowLog()
+        defer { principalFiles[principal] = w.count > 0 ? w : nil }
+        if let wait = w.admit(now: now, limit: principalFileCommandsPerMinute, window: Self.window) {
+            return Rejection(rule: Rule.principalFileCommandsPerMinute, message: "\(principal) ran more than \(principalFileCommandsPerMinute) file commands in the last minute; retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+        }
         return nil
     }
 
@@ -147,6 +187,8 @@ public struct RateLimiter: Sendable {
             usage.pending.removeAll { now - $0 > reservationTTL }
             principals[key] = usage.total > 0 ? usage : nil
         }
+        Self.prune(&principalExecutions, now: now)
+        Self.prune(&principalFiles, now: now)
         for key in Array(sessions.keys) {
             guard var usage = sessions.removeValue(forKey: key) else { continue }
             if now - usage.lastUsed > sessionIdleTTL {
@@ -155,6 +197,14 @@ public struct RateLimiter: Sendable {
                 usage.window.prune(now: now, window: Self.window)
                 sessions[key] = usage
             }
+        }
+    }
+
+    private static func prune(_ windows: inout [String: SlidingWindowLog], now: Double) {
+        for key in Array(windows.keys) {
+            guard var w = windows.removeValue(forKey: key) else { continue }
+            w.prune(now: now, window: window)
+            if w.count > 0 { windows[key] = w }
         }
     }
 

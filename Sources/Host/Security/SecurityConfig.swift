@@ -17,6 +17,13 @@ public struct SecurityConfig: Sendable, Equatable {
     public var requestsPerSecond = 100.0
     public var requestBurst = 200
     public var maxSessionsPerPrincipal = 20
+    /// Per principal, all sessions and `execution.run` together: executions (code, shell, install) and
+    /// file commands in a sliding 60 s window.
+    public var principalExecutionsPerMinute = 600
+    public var principalFileCommandsPerMinute = 1200
+    /// File commands queued or running at once (the session manager's `FileCommandGate`).
+    public var maxConcurrentFileCommandsPerPrincipal = 4
+    public var maxConcurrentFileCommandsPerSession = 2
     // Layer 3: sandbox.
     public var enableSandbox = true
     public var sandboxRestrictFilesystem = true

@@ -8,14 +8,21 @@ struct SlidingWindowLog: Sendable, Equatable {
 
     /// Admits one event at `now`, or returns the seconds until one fits.
     mutating func admit(now: Double, limit: Int, window: Double) -> Double? {
-        prune(now: now, window: window)
-        if count >= limit {
-            // With a lowered limit several may have to leave; the one that frees a slot is count-limit from the front.
-            return max(0.001, stamps[head + count - limit] + window - now)
-        }
-        stamps.append(now)
+        if let wait = check(now: now, limit: limit, window: window) { return wait }
+        record(now: now)
         return nil
     }
+
+    /// The seconds until one more event fits, or nil if it fits now (records nothing).
+    mutating func check(now: Double, limit: Int, window: Double) -> Double? {
+        prune(now: now, window: window)
+        guard count >= limit else { return nil }
+        // With a lowered limit several may have to leave; the one that frees a slot is count-limit from the front.
+        return max(0.001, stamps[head + count - limit] + window - now)
+    }
+
+    /// Records an event that `check` admitted.
+    mutating func record(now: Double) { stamps.append(now) }
 
     /// Forgets events older than the window; releases memory when none are left.
     mutating func prune(now: Double, window: Double) {

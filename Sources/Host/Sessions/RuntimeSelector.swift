@@ -38,14 +38,22 @@ public enum RuntimeSelector {
         return aliases[l] ?? l
     }
 
+    /// Runtime names compare case-insensitively and without punctuation or spaces, so the seeds'
+    /// `Node.js` is the driver's `NodeJs`; `node` is also accepted for it.
+    public static func normalizedRuntimeType(_ name: String) -> String {
+        let n = String(name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) })
+        return n == "node" ? "nodejs" : n
+    }
+
+    /// - Parameter reason: why the runtime type was imposed (named in the error when none is available).
     public static func select(language: String, runtimeType: String? = nil, preference: RuntimePreference? = nil,
-                              candidates: [Candidate]) throws(RPCError) -> Selection {
+                              candidates: [Candidate], reason: String? = nil) throws(RPCError) -> Selection {
         let canon = canonical(language)
         let runtimeLanguage = canon == "deno" || canon == "bun"
         var matching: [(Int, String)] = [] // candidate index, driver language to send
         for (i, c) in candidates.enumerated() {
             guard let caps = c.capabilities else { continue }
-            if let runtimeType, caps.runtimeType.lowercased() != runtimeType.lowercased() { continue }
+            if let runtimeType, normalizedRuntimeType(caps.runtimeType) != normalizedRuntimeType(runtimeType) { continue }
             if runtimeLanguage {
                 guard caps.runtimeType.lowercased() == canon else { continue }
                 let names = caps.languages.map { canonical($0.name) }
@@ -58,7 +66,7 @@ public enum RuntimeSelector {
         }
         let usable = matching.filter { candidates[$0.0].isReady && candidates[$0.0].capabilities?.available == true }
         guard !usable.isEmpty else {
-            throw noRuntime(language: language, runtimeType: runtimeType, matching: matching.map(\.0), candidates: candidates)
+            throw noRuntime(language: language, runtimeType: runtimeType, matching: matching.map(\.0), candidates: candidates, reason: reason)
         }
         let pref = preference ?? .balanced
         var best = usable[0]
@@ -85,10 +93,11 @@ public enum RuntimeSelector {
         return set.sorted()
     }
 
-    static func noRuntime(language: String, runtimeType: String?, matching: [Int], candidates: [Candidate]) -> RPCError {
+    static func noRuntime(language: String, runtimeType: String?, matching: [Int], candidates: [Candidate], reason: String? = nil) -> RPCError {
         let installed = installedLanguages(candidates)
         var message = "No runtime available for language '\(language)'"
         if let runtimeType { message += " with runtimeType '\(runtimeType)'" }
+        if let reason { message += " (\(reason))" }
         var down: [JSONValue] = []
         for i in matching {
             let c = candidates[i]

@@ -68,6 +68,7 @@ public struct SessionAPI: Sendable {
         let code = SessionCommand.Code(code: try f.string("code"), timeout: try f.timeout(), stdin: try f.optString("stdin"),
                                        env: try f.env(), language: nil)
         let stream = try f.optBool("stream") ?? false
+        try m.precheckRun(principal: ctx.principal)
         var createParams = params
         if case .object(var o) = params { o["env"] = nil; createParams = .object(o) } // env belongs to the run
         let session = try await m.create(params: createParams, principal: ctx.principal)

@@ -30,7 +30,7 @@ extension SessionManager {
         uids.release(rec.uid)
         memory.release(rec.uid)
         sessions[sessionId]?.machine.finishClose()
-        sessions[sessionId] = nil
+        if sessions.removeValue(forKey: sessionId) != nil { admission.closed(principal: rec.principal) }
         tombstones[sessionId] = rec.principal
         tombstoneOrder.append(sessionId)
         if tombstoneOrder.count > 10_000 { tombstones[tombstoneOrder.removeFirst()] = nil }

@@ -9,6 +9,14 @@ extension SessionManager {
         let start = now()
         guard let rec = owned(sessionId, caller.principal) else { throw RPCError.sessionNotFound(sessionId) }
         try SessionCommand.checkLanguage(command, selection: rec.selection, capabilities: rec.driver.capabilities)
+        // File commands hold a place in the file gate from before the policy's rate check until they finish,
+        // so a principal cannot have more than its share of the file threads queued or running.
+        let isFile = command.isFileCommand
+        if isFile, let refusal = fileGate.enter(session: sessionId, principal: caller.principal) {
+            throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: refusal.rule, message: refusal.message,
+                                     retryAfterMs: Self.fileRetryHintMs)
+        }
+        defer { if isFile { fileGate.leave(session: sessionId, principal: caller.principal) } }
         try policy.willRun(command, session: rec.snapshot(now: start), principal: caller.principal)
         let timeoutMs = try self.timeoutMs(for: command)
         guard sessions[sessionId]!.machine.commandStarted(now: start) else {
@@ -20,8 +28,13 @@ extension SessionManager {
         defer { sessions[sessionId]?.machine.commandFinished(now: now()) }
 
         let outcome: CommandOutcome
-        if command.isFileCommand {
-            let r = await Self.runFile(command, in: rec.workspace)
+        if isFile {
+            let ws = rec.workspace
+            guard let r = await config.filePool.run({ FileCommandRunner.run(command, in: ws) }) else {
+                throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: "fileQueue",
+                                         message: "the server's file workers are busy (\(config.filePool.capacity) file commands queued or running); retry shortly",
+                                         retryAfterMs: Self.fileRetryHintMs)
+            }
             outcome = CommandOutcome(success: r.success, result: r.result, error: r.error, durationMs: ms(since: start))
         } else {
             outcome = await runOnDriver(sessionId: sessionId, command: command, caller: caller, timeoutMs: timeoutMs,
@@ -33,10 +46,9 @@ extension SessionManager {
         return outcome
     }
 
-    /// File commands do blocking syscalls: run them off the actor.
-    static func runFile(_ command: SessionCommand, in ws: Workspace) async -> (success: Bool, result: JSONValue, error: String?) {
-        FileCommandRunner.run(command, in: ws)
-    }
+    /// A hint for refused file commands: the gate and the queue free up as commands finish, which for
+    /// ordinary ones takes milliseconds.
+    static let fileRetryHintMs = 100
 
     func ms(since start: Double) -> Int { max(0, Int(((now() - start) * 1000).rounded())) }
 

@@ -32,8 +32,10 @@ public actor SessionManager {
     var uids: UidPool
     /// Memory limits of open sessions against the server's budget, keyed by sandbox uid.
     var memory: MemoryAdmission
-    /// Sessions per principal whose workspace is being prepared (an await inside `create`).
-    var creating: [String: Int] = [:]
+    /// Live and reserved sessions (server-wide cap), reserved before the awaits of `create`.
+    var admission: SessionAdmission
+    /// File commands in flight per session and per principal.
+    var fileGate: FileCommandGate
     var running: [Int: RunningExecution] = [:]
     var nextToken = 0
     var finished: [String: StoredRun] = [:]
@@ -64,6 +66,9 @@ public actor SessionManager {
         self.now = now; self.wallNow = wallNow
         uids = UidPool(range: config.uidRange)
         memory = MemoryAdmission(allSessionsMB: config.allSessionsMemoryMB, overcommit: config.memoryOvercommit)
+        admission = SessionAdmission(maxSessions: config.maxSessions, maxSessionsPerPrincipal: config.maxSessionsPerPrincipal)
+        fileGate = FileCommandGate(perSession: config.maxConcurrentFileCommandsPerSession,
+                                   perPrincipal: config.maxConcurrentFileCommandsPerPrincipal)
     }
 
     /// Replaces the driver list. Live sessions keep their driver.
@@ -77,37 +82,44 @@ public actor SessionManager {
 
     public func create(params: JSONValue, principal: String) async throws(RPCError) -> SessionSnapshot {
         try policy.willCreate(principal: principal, params: params)
+        // Whatever the policy reserved in willCreate is given back on every path that does not end in didCreate.
+        var created = false
+        defer { if !created { policy.didFailCreate(principal: principal) } }
         let options = try SessionOptions(params: params, config: config)
         let available = drivers
-        let selection = try RuntimeSelector.select(language: options.language, runtimeType: options.runtimeType,
-                                                   preference: options.runtimePreference, candidates: Self.candidates(available))
+        let selection = try RuntimeSelector.select(language: options.language, runtimeType: try Self.runtimeType(for: options),
+                                                   preference: options.runtimePreference, candidates: Self.candidates(available),
+                                                   reason: options.dockerImage == nil ? nil : "dockerImage needs the Docker runtime")
         let driver = available[selection.index]
         if options.stateful && driver.capabilities?.stateful != true {
             throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
         }
-        guard sessions.count + creating.values.reduce(0, +) < config.maxSessions else { throw RPCError.unavailable("Server is at its limit of \(config.maxSessions) sessions") }
-        guard sessions.values.filter({ $0.principal == principal }).count + creating[principal, default: 0] < config.maxSessionsPerPrincipal else {
-            throw RPCError.unavailable("You have \(config.maxSessionsPerPrincipal) open sessions; close some first")
+        if let refusal = admission.reserve(principal: principal) { throw refusal }
+        guard let uid = uids.allocate() else {
+            admission.rollback(principal: principal)
+            throw RPCError.unavailable("No sandbox uid free; close some sessions")
         }
-        guard let uid = uids.allocate() else { throw RPCError.unavailable("No sandbox uid free; close some sessions") }
-        do throws(RPCError) { try memory.admit(uid, memoryMB: options.memoryLimitMB) } catch { uids.release(uid); throw error }
+        do throws(RPCError) { try memory.admit(uid, memoryMB: options.memoryLimitMB) } catch {
+            uids.release(uid)
+            admission.rollback(principal: principal)
+            throw error
+        }
         let id = SessionIDs.make(prefix: "s_")
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
         let ws = Workspace(root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
-        creating[principal, default: 0] += 1 // counted against the limits above while the volume is prepared
         let provisioned: Result<Void, WorkspaceError>
         do throws(WorkspaceError) { try await storage.provision(ws, quotaMB: options.diskLimitMB); provisioned = .success(()) } catch {
             provisioned = .failure(error)
         }
-        creating[principal, default: 1] -= 1
-        if creating[principal] == 0 { creating[principal] = nil }
         if case .failure(let error) = provisioned {
+            admission.rollback(principal: principal)
             uids.release(uid)
             memory.release(uid)
             logger.error("cannot create workspace", ["session": id, "error": error.message])
             if error.kind == .tooLarge { throw RPCError.unavailable("Cannot create the session workspace: \(error.message)") }
             throw RPCError.internalError("cannot create the session workspace")
         }
+        admission.commit(principal: principal) // from here `close` (or the failure below) gives the place back
         let t = now()
         sessions[id] = SessionRecord(id: id, principal: principal, options: options, selection: selection, driver: driver,
                                      workspace: ws, uid: uid, createdWall: wallNow(),
@@ -118,7 +130,7 @@ public actor SessionManager {
         do throws(DriverCallError) {
             opened = try await driver.call(DriverWire.Method.sessionOpen, params: openParams(sessions[id]!), onEvent: nil)
         } catch {
-            sessions[id] = nil
+            if sessions.removeValue(forKey: id) != nil { admission.closed(principal: principal) }
             await removeWorkspace(ws)
             uids.release(uid)
             memory.release(uid)
@@ -136,8 +148,24 @@ public actor SessionManager {
         sessions[id]!.machine.opened(now: now())
         let snap = sessions[id]!.snapshot(now: now())
         logger.info("session created", ["session": id, "driver": driver.name, "principal": principal])
+        created = true
         policy.didCreate(snap)
         return snap
+    }
+
+    /// The runtime a session must run on: the client's `runtimeType`, or Docker when it names a
+    /// `dockerImage` (only the Docker runtime runs images; the option is never silently dropped).
+    static func runtimeType(for options: SessionOptions) throws(RPCError) -> String? {
+        guard options.dockerImage != nil else { return options.runtimeType }
+        if let rt = options.runtimeType, RuntimeSelector.normalizedRuntimeType(rt) != "docker" {
+            throw RPCError.invalidParams("dockerImage", "is only used by the Docker runtime, and runtimeType is '\(rt)'")
+        }
+        return "Docker"
+    }
+
+    /// `execution.run`'s early refusal (the policy's per-principal execution rate), before any session exists.
+    public nonisolated func precheckRun(principal: String) throws(RPCError) {
+        try policy.willStartRun(principal: principal)
     }
 
     // MARK: queries

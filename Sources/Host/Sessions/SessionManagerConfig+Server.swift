@@ -12,5 +12,8 @@ extension SessionManagerConfig {
         allSessionsMemoryMB = limits.effectiveAllSessionsMemoryMB()
         memoryOvercommit = limits.memoryOvercommit
         idleCpuSeconds = limits.idleCpuSeconds
+        maxSessions = server.maxSessions
+        maxConcurrentFileCommandsPerSession = server.security.maxConcurrentFileCommandsPerSession
+        maxConcurrentFileCommandsPerPrincipal = server.security.maxConcurrentFileCommandsPerPrincipal
     }
 }

@@ -43,8 +43,16 @@ public struct SessionManagerConfig: Sendable {
     /// Executions (code, shell, install) running at once in one session; more wait in FIFO order.
     /// Stateful sessions always run one at a time (one interpreter). File commands never wait.
     public var maxConcurrentExecutionsPerSession = 4
+    /// Live sessions on the server (reserved at the start of `session.create`; -32002 beyond).
     public var maxSessions = 1000
-    public var maxSessionsPerPrincipal = 100
+    /// Live sessions per principal enforced by the manager itself (-32029). Nil: none here; the server
+    /// enforces the security layer's `maxSessionsPerPrincipal` through its policy instead.
+    public var maxSessionsPerPrincipal: Int?
+    /// File commands queued or running at once per session and per principal; more are refused (-32029).
+    public var maxConcurrentFileCommandsPerSession = 2
+    public var maxConcurrentFileCommandsPerPrincipal = 4
+    /// The OS threads that do file commands (never the Swift concurrency pool).
+    public var filePool = FileWorkPool.shared
 
     /// How often the reaper looks for expired sessions.
     public var reaperInterval: Duration = .seconds(5)
