@@ -61,12 +61,16 @@ import Testing
         #expect(InstallSandbox.baseEnv["PATH"] == nil && InstallSandbox.baseEnv["HOME"] == "/tmp")
     }
 
-    @Test func installSandbox_SharesTheNetworkOnlyForTheInstallerAndDropsSessionEnv() {
+    /// Installs never get the driver's network: only the egress namespace (whose one way out is the index
+    /// allowlisting proxy) is shared; without it the sandbox has no network at all (fail closed).
+    @Test func installSandbox_SharesOnlyTheEgressNamespaceAndDropsSessionEnv() {
         var c = SandboxConfig(workspace: "/srv/ws/s1", uid: 100123, gid: 100123)
         c.env = ["PIP_INDEX_URL": "http://evil/simple"]
         let session = SandboxSession(id: "s1", handle: "h", options: SessionOptions(), config: c, cgroup: nil)
-        let cfg = InstallSandbox.config(InstallSandbox.Job(command: ["x"], timeoutMs: 1000), session: session)
+        var cfg = InstallSandbox.config(InstallSandbox.Job(command: ["x"], timeoutMs: 1000), session: session)
         #expect(cfg.network && cfg.env["PIP_INDEX_URL"] == nil && cfg.env["PIP_CONFIG_FILE"] == "/dev/null")
+        #expect(cfg.netnsFD == nil && !Sandbox.arguments(cfg, command: ["x"]).contains("--share-net"))
+        cfg.netnsFD = 42  // the egress namespace, as `run` sets it
         #expect(Sandbox.arguments(cfg, command: ["x"]).contains("--share-net"))
         #expect(!Sandbox.arguments(session.config, command: ["x"]).contains("--share-net"))
     }
