@@ -25,6 +25,25 @@ import DriverKit
         #expect(throws: WorkspaceError.self) { try t.ws.copy(from: "passwd", to: "copy") }
     }
 
+    /// Copies and patches replace their target through a temp file and a rename: a link there is refused too,
+    /// neither followed nor silently replaced.
+    @Test func symlinkAsTheTargetOfACopyOrPatchIsRefused() throws {
+        let t = TempWorkspace(); defer { t.cleanup() }
+        _ = try t.ws.write("plain", content: "ok\n")
+        t.symlink("link", to: "/etc/hostname")
+        t.symlink("dangling", to: "/nonexistent-cb-test")
+        for target in ["link", "dangling"] {
+            do {
+                _ = try t.ws.copy(from: "plain", to: target)
+                Issue.record("copy onto the link \(target)")
+            } catch { #expect(error.kind == .symlink) }
+        }
+        #expect(throws: WorkspaceError.self) { try t.ws.applyPatch("--- a/link\n+++ b/link\n@@ -1 +1 @@\n-x\n+y\n") }
+        var st = stat()
+        #expect(lstat(t.dir + "/link", &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
+        #expect(lstat(t.dir + "/dangling", &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
+    }
+
     @Test func symlinkInAnIntermediateDirectoryIsRefused() throws {
         let t = TempWorkspace(); defer { t.cleanup() }
         _ = try t.ws.createDirectory("a/b")

@@ -103,7 +103,7 @@ extension Workspace {
         return PatchResult(changes: changes)
     }
 
-    /// Writes a temp file next to `path` and renames it over `path` (which, if a symlink, is replaced, not followed).
+    /// Writes a temp file next to `path` and renames it over `path` (a symlink there is refused, never followed).
     /// A write that fails (a full quota) leaves the old file as it was.
     func replaceAtomically(_ path: WorkspacePath, bytes: [UInt8]) throws(WorkspaceError) {
         try replaceAtomically(path) { fd in bytes.withUnsafeBytes { Sys.writeAll(fd, $0) } ? 0 : errno }
@@ -115,7 +115,11 @@ extension Workspace {
         let parent = try openDirectory(path.parent, create: true)
         defer { close(parent) }
         var mode: mode_t = 0o644
-        if let st = Sys.lstat(parent, path.name), Sys.isRegular(st) { mode = st.st_mode & 0o7777 }
+        if let st = Sys.lstat(parent, path.name) {
+            // Refused like every other command on a link (a rename would replace it, never follow it).
+            if Sys.isSymlink(st) { throw WorkspaceError(.symlink, "Refused: \(path) is a symbolic link (symlinks are not followed)") }
+            if Sys.isRegular(st) { mode = st.st_mode & 0o7777 }
+        }
         let tmp = ".cb-tmp-\(UInt64.random(in: 0...UInt64.max))"
         let fd = Sys.retry { openat(parent, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         if fd < 0 { throw Self.writeError(path, errno) }
