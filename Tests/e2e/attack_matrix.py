@@ -2,7 +2,8 @@
 """Turns the attack suite's recorded outcomes into docs/attack-matrix.md.
 
     rm -f /tmp/attacks.jsonl
-    CB_ATTACK_RESULTS=/tmp/attacks.jsonl python3 -m pytest -q Tests/e2e/test_attacks_*.py Tests/e2e/test_tenancy.py \
+    CB_ATTACK_RESULTS=/tmp/attacks.jsonl python3 -m pytest -q Tests/e2e/test_attacks_*.py Tests/e2e/test_containment_*.py \
+        Tests/e2e/test_tenancy.py \
         Tests/e2e/test_observability.py
     python3 Tests/e2e/attack_matrix.py /tmp/attacks.jsonl > docs/attack-matrix.md
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import RUNTIMES, require, rt, server_env  # noqa: F401  (rt: the per-runtime fixture)
+from attacks_util import RUNTIMES, record, require, rt, server_env  # noqa: F401  (rt: the per-runtime fixture)
 from cbclient import RPCError
 from conftest import Server, wait_until
 
@@ -131,6 +131,7 @@ def test_the_runtime_process_runs_under_a_seccomp_filter_with_a_high_oom_score(c
     sid = create(cl, rt)
     status = tagged(run(cl, sid, STATUS_PY if rt.flavor == "py" else STATUS_JS), "STATUS")
     assert status == {"seccomp": "2", "oom": "1000"}, status
+    record("seccomp filter on the runtime process; oom_score_adj", rt.name, "contained: Seccomp 2 (filter), oom_score_adj 1000")
 
 
 def test_every_process_of_a_native_session_is_filtered_and_first_in_line_for_the_oom_killer(cl, rt):
@@ -167,6 +168,8 @@ def test_denied_syscalls_fail_with_eperm_inside_the_sandbox(cl, rt):
     results = tagged(out, "SYSCALLS")
     not_eperm = {k: v for k, v in results.items() if v != 1}
     assert not not_eperm, f"not refused with EPERM (errno or 'ok'): {not_eperm}"
+    record("syscall class: io_uring, userfaultfd, perf, bpf, keyrings, ptrace, unshare/setns, mount", rt.name,
+           f"contained: all {len(results)} refused with EPERM")
 
 
 # ---- finding 3: keyrings ----
@@ -294,6 +297,8 @@ def test_background_work_of_a_plain_execution_stops_after_its_result(cl, rt):
     r = cl.execute(sid, {"type": "execute_code", "code": "print(1)" if rt.flavor == "py" else "console.log(1)", "timeout": 20},
                    timeout=120)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
+    record("background thread/Worker after the result (plain session)", rt.name,
+           "contained: no CPU used after the result; next run ok")
 
 
 def write_config(tmp_path, obj):
@@ -316,6 +321,8 @@ def test_stateful_background_work_is_bounded_by_the_idle_cpu_budget_and_the_sess
                       timeout=120)
         assert r["success"] and r["result"]["stdout"] == "2\n", r
         assert "background work" in r["result"]["stderr"] and "state was lost" in r["result"]["stderr"], r
+        record("background thread/Worker in a stateful session", name,
+               "contained: runner retired past the idle CPU budget; the next result says so")
     finally:
         c.close()
 

@@ -12,10 +12,12 @@ import time
 
 import pytest
 
+from attacks_util import record
 from cbclient import Client, RPCError, refusal_text
 from conftest import wait_until
 
 SIX = "six==1.17.0"
+RT_NAMES = {"Python": "python", "NodeJs": "node", "Bun": "bun", "Deno": "deno", "Docker": "docker"}  # runtimeType -> matrix column
 NETWORK_ENV = {"CODEBEAKER_NETWORK_PRINCIPALS": "anonymous"}
 
 
@@ -196,6 +198,8 @@ def test_network_session_cannot_reach_the_hosts_loopback_or_addresses(netsrv, li
         api = run(c, sid, src.replace("HOSTS", '["127.0.0.1"]').replace("PORT", str(netsrv.port)), language)
         assert "blocked" in api["stdout"], api
         assert listener.accepted() == 0
+        record("network: true session -> host loopback, NAT gateway, host addresses, the API", RT_NAMES.get(runtime, runtime),
+               "contained: own netns + slirp4netns; every host address blocked")
     finally:
         c.close()
 
@@ -266,6 +270,8 @@ except Exception as e:
         assert out["stdout"].startswith("tcp blocked") and "unix blocked" in out["stdout"], out
         res = c.wait_for(rid, timeout=60)
         assert res["result"]["result"]["stdout"] == "alone\n", res
+        record("network: true session -> another network session (TCP, abstract unix)", "python",
+               "contained: a namespace each")
     finally:
         c.close()
 
@@ -336,6 +342,8 @@ print('peer' if r else 'alone')
         assert " blocked" in out["stdout"], out
         res = c.wait_for(rid, timeout=60)
         assert res["result"]["result"]["stdout"] == "alone\n", res
+        record("network: true session -> another network session (TCP, abstract unix)", "python",
+               "contained: a namespace each")
     finally:
         c.close()
 
@@ -432,6 +440,8 @@ def test_installer_egress_reaches_nothing_but_the_package_index(urlsrv, listener
         assert r["success"] is False, r
         assert listener.accepted() == 0, r
         assert "refused egress" in r["result"]["stderr"], r["result"]["stderr"][-2000:]
+        record("installer egress to a URL that is not the package index", RT_NAMES.get(rt, rt),
+               "contained: the install proxy refuses it (403)")
     finally:
         c.close()
 
