@@ -5,7 +5,7 @@ Reports p50/p99 of session.create and of warm execute_code (print(1) / console.l
 each as a ratio to a raw interpreter spawn (`python3 -c pass`, `node -e 0`) measured in the same run,
 because these machines are noisy. Usage: bench/session_bench.py [--build release|debug] [-n 200]
 `--compare DIR` also starts the codebeaker in DIR (e.g. an older release build) and measures both,
-alternating per language, adding their ratio (this build / the other) to each row.
+alternating sample by sample, adding their ratio (this build / the other) to each row.
 """
 import argparse
 import os
@@ -55,29 +55,35 @@ def wait_language(c, language, timeout=30):
     return False
 
 
-def bench_language(c, language, code, n, runtime=None):
+def bench_language(clients, language, code, n, runtime=None):
+    """Creates and warm executes on every client's server, alternating sample by sample so that drift in a
+    noisy machine falls on all of them alike. Returns one (creates, execs) pair per client."""
     params = {"language": language}
     if runtime:
         params["runtimeType"] = runtime
-    creates = []
+    creates = [[] for _ in clients]
     for _ in range(max(10, n // 10)):
-        t = time.perf_counter()
-        sid = c.call("session.create", params)["sessionId"]
-        creates.append((time.perf_counter() - t) * 1000)
-        c.call("session.close", {"sessionId": sid})
-    sid = c.call("session.create", params)["sessionId"]
+        for i, c in enumerate(clients):
+            t = time.perf_counter()
+            sid = c.call("session.create", params)["sessionId"]
+            creates[i].append((time.perf_counter() - t) * 1000)
+            c.call("session.close", {"sessionId": sid})
+    sids = [c.call("session.create", params)["sessionId"] for c in clients]
     cmd = {"type": "execute_code", "code": code}
-    for _ in range(5):
-        r = c.execute(sid, cmd)
-        assert r["success"], r
-    execs = []
+    for c, sid in zip(clients, sids):
+        for _ in range(5):
+            r = c.execute(sid, cmd)
+            assert r["success"], r
+    execs = [[] for _ in clients]
     for _ in range(n):
-        t = time.perf_counter()
-        r = c.execute(sid, cmd)
-        execs.append((time.perf_counter() - t) * 1000)
-        assert r["result"]["stdout"] == "1\n", r
-    c.call("session.close", {"sessionId": sid})
-    return creates, execs
+        for i, (c, sid) in enumerate(zip(clients, sids)):
+            t = time.perf_counter()
+            r = c.execute(sid, cmd)
+            execs[i].append((time.perf_counter() - t) * 1000)
+            assert r["result"]["stdout"] == "1\n", r
+    for c, sid in zip(clients, sids):
+        c.call("session.close", {"sessionId": sid})
+    return list(zip(creates, execs))
 
 
 def main():
@@ -87,11 +93,13 @@ def main():
     ap.add_argument("--languages", default="python,javascript:NodeJs,javascript:Bun,typescript:Deno",
                     help="comma-separated language[:runtimeType]")
     ap.add_argument("--compare", metavar="DIR", help="another build directory to measure in the same run")
+    ap.add_argument("--compare-config", metavar="FILE", help="config file for the other build (older builds refuse newer keys)")
     ap.add_argument("server_args", nargs="*")
     a = ap.parse_args()
     servers = [start_server(a.build, a.server_args)]
     if a.compare:
-        servers.append(start_server(a.build, a.server_args, build_dir=a.compare))
+        other_args = ["--config", a.compare_config] if a.compare_config else a.server_args
+        servers.append(start_server(a.build, other_args, build_dir=a.compare))
     try:
         clients = [Client(url) for _, url in servers]
         baselines = {"python": ("python3 -c pass", spawn_baseline(["python3", "-c", "pass"], 20)),
@@ -110,7 +118,7 @@ def main():
             bname, base = baselines[base_key]
             b50 = statistics.median(base)
             try:
-                results = [bench_language(c, lang, codes[base_key], a.n, runtime or None) for c in clients]
+                results = bench_language(clients, lang, codes[base_key], a.n, runtime or None)
             except Exception as e:  # a runtime that is not installed
                 print(f"{label}: skipped ({e})")
                 continue
