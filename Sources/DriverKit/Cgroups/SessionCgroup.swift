@@ -101,8 +101,9 @@ public final class SessionCgroup: Sendable {
             for n in names where n.hasPrefix(prefix) {
                 let rest = n.dropFirst(prefix.count)
                 guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else { continue }
-                // Its runners were SIGKILLed with it but may still be exiting: wait for them (up to 1 s).
-                emptyAndRemove("\(base)/\(n)")
+                // Its runners were SIGKILLed with it but may still be exiting: wait for them (up to 1 s), then keep
+                // retrying in the background, as `destroy` does, rather than leaving it to a later sweep.
+                if !emptyAndRemove("\(base)/\(n)") { removeLater("\(base)/\(n)") }
             }
         }
     }
