@@ -147,3 +147,23 @@ def client(server):
     c = server.client()
     yield c
     c.close()
+
+
+# ---- CI: a skip is a missing install step, not a pass ----
+# Locally a test whose precondition is missing (no dockerd, an image not built) is skipped with its reason.
+# In CI (CI=true) `.ci/run` installs everything, so any skip fails the run, naming the test and the reason.
+_skips = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI") == "true" and _skips:
+        print("\nCI=true: these tests were skipped, so a precondition is missing from .ci/run:", file=sys.stderr)
+        for s in _skips:
+            print("  " + s, file=sys.stderr)
+        session.exitstatus = 1

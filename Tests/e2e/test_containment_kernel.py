@@ -123,22 +123,21 @@ def cl(srv):
 
 # ---- finding 6: seccomp ----
 
+@pytest.mark.parametrize("rt", [r for r in RUNTIMES if r.name != "deno"], ids=lambda r: r.name, indirect=True)
 def test_the_runtime_process_runs_under_a_seccomp_filter_with_a_high_oom_score(cl, rt):
     """Findings 6 and 7: `Seccomp: 2` (filter mode) and oom_score_adj 1000 in the runtime's own process.
     Deno wants --allow-all to read any /proc/<pid> file, so its runner is checked from the host (below)."""
-    if rt.name == "deno":
-        pytest.skip("deno refuses /proc reads without --allow-all; covered by the host-side test below")
     sid = create(cl, rt)
     status = tagged(run(cl, sid, STATUS_PY if rt.flavor == "py" else STATUS_JS), "STATUS")
     assert status == {"seccomp": "2", "oom": "1000"}, status
     record("seccomp filter on the runtime process; oom_score_adj", rt.name, "contained: Seccomp 2 (filter), oom_score_adj 1000")
 
 
+@pytest.mark.parametrize("rt", [r for r in RUNTIMES if r.name != "docker"], ids=lambda r: r.name, indirect=True)
 def test_every_process_of_a_native_session_is_filtered_and_first_in_line_for_the_oom_killer(cl, rt):
     """The same from the host, for every process in the session's cgroup: bwrap's own processes (which set
-    the sandbox up and install the filter, so they run without it) and everything it started under the filter."""
-    if rt.name == "docker":
-        pytest.skip("containers are not in a session cgroup of ours; checked from inside above")
+    the sandbox up and install the filter, so they run without it) and everything it started under the filter.
+    Native runtimes only: containers are not in a session cgroup of ours (checked from inside above)."""
     sid = create(cl, rt)
     run(cl, sid, "print(1)" if rt.flavor == "py" else "console.log(1)")
     procs = wait_until(lambda: session_pids(sid), what="the session's cgroup lists its runner")
