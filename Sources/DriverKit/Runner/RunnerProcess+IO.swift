@@ -54,8 +54,10 @@ extension RunnerProcess {
             let now = MonotonicClock.nowMs()
             let (ready, deadline, jobs) = state.withLock { ($0.ready, $0.job?.hardDeadline, $0.nextId) }
             let oneOffs = session.oneOffs.withLock { $0 }
-            if !killed, let why = idle.check(running: !ready || deadline != nil || oneOffs.running > 0, jobs: jobs &+ oneOffs.started << 32,
-                                             usage: session.cgroup?.cpuUsageMicros()) {
+            // The cgroup counter is read only while idle: a busy job's output wake-ups skip the file read.
+            let running = !ready || deadline != nil || oneOffs.running > 0
+            let usage = running || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
+            if !killed, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
                 let notice = "background work left running by earlier executions used \(why) of CPU while no execution ran; "
                     + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
                 // Still idle? Then retire the runner atomically, so no job is handed to it while it is killed.
