@@ -133,4 +133,4 @@ def test_control_characters_from_driver_stderr_are_escaped_in_the_host_log(start
         raw = f.read()
     line = [l for l in raw.split(b"\n") if b"[driver.nulstderr] before" in l][0]
     assert b"\x00" not in raw and b"\x1b" not in raw and b"\x07" not in raw
-    assert b"before\\x00after \\x1B[31mred\\x07 done" in line, line
+    assert b"before\\u{0}after \\u{1b}[31mred\\u{7} done" in line, line

@@ -44,28 +44,6 @@ struct StderrForwarder {
             suppressed = 0
         }
         let shown = text.count > Self.maxLoggedChars ? String(text.prefix(Self.maxLoggedChars)) + "…" : text
-        logger.info(Self.escapingControls(shown))
-    }
-
-    /// A driver's stderr may hold anything: NUL, escape sequences that drive a terminal, carriage returns that
-    /// hide earlier text, line separators that forge log lines. Those (C0 but tab, DEL, C1, U+2028/9) are shown
-    /// as `\xNN` / `\u{NNNN}`.
-    static func escapingControls(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-        var out = String.UnicodeScalarView()
-        for u in text.unicodeScalars {
-            if needsEscape(u) {
-                let hex = String(u.value, radix: 16, uppercase: true)
-                let escaped = u.value < 0x100 ? "\\x" + (hex.count < 2 ? "0" + hex : hex) : "\\u{" + hex + "}"
-                out.append(contentsOf: escaped.unicodeScalars)
-            } else {
-                out.append(u)
-            }
-        }
-        return String(out)
-    }
-
-    private static func needsEscape(_ u: Unicode.Scalar) -> Bool {
-        (u.value < 0x20 && u != "\t") || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
+        logger.info(shown)  // the logger escapes control characters (Logger.clean)
     }
 }

@@ -72,21 +72,26 @@ public struct Logger: Sendable {
         return OutputSanitizer.sanitize(s, limit: maxPartBytes).text + "…"
     }
 
-    /// For the text format: capped, and control characters escaped (`\n`, `\u{1b}`), so a value cannot
-    /// forge a log line or drive a terminal.
+    /// For the text format: capped, and control characters escaped (`\n`, `\u{1b}`), so a value (a client's
+    /// string, a driver's stderr) cannot forge a log line, hide text or drive a terminal: C0, DEL, C1 and the
+    /// Unicode line and paragraph separators.
     static func clean(_ s: String) -> String {
         let c = capped(s)
-        guard c.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return c }
+        guard c.unicodeScalars.contains(where: needsEscape) else { return c }
         var out = ""
         for scalar in c.unicodeScalars {
             switch scalar {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16))}"
+            case _ where needsEscape(scalar): out += "\\u{\(String(scalar.value, radix: 16))}"
             default: out.unicodeScalars.append(scalar)
             }
         }
         return out
+    }
+
+    static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+        u.value < 0x20 || (0x7F...0x9F).contains(u.value) || u.value == 0x2028 || u.value == 0x2029
     }
 }
