@@ -61,7 +61,7 @@ extension DockerRuntime {
             let flags = try PipOptions(request.flags)
             var requirements: (specs: [String], options: PipOptions)? = nil
             var reqFile = request.requirementsFile
-            if reqFile == nil && request.packages.isEmpty { reqFile = WorkspacePaths.root + "/requirements.txt" }
+            if reqFile == nil && request.packages.isEmpty { reqFile = SandboxPath.mountPoint + "/requirements.txt" }
             if let reqFile { requirements = try await readRequirements(reqFile, session: s, policy: policy) }
             let pip = PipInstaller(policy: policy)
             let plan = try pip.plan(specs: request.packages, requirements: requirements, flags: flags)
@@ -85,10 +85,10 @@ extension DockerRuntime {
             if !options.global { try await vetPackageJSON(session: s, policy: policy) }
             var a = npm.arguments(specs: specs, options: options)
             a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
-            let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : WorkspacePaths.root + "/node_modules"
+            let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : SandboxPath.mountPoint + "/node_modules"
             argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
             script = (DockerInstallScripts.npmPath, DockerInstallScripts.npm)
-            extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : WorkspacePaths.root)]
+            extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : SandboxPath.mountPoint)]
         }
         let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: DockerInstallScripts.marker)
         func remaining() -> Int { max(1000, request.timeoutMs - Int(MonotonicClock.nowMs() - started)) }
@@ -175,7 +175,7 @@ extension DockerRuntime {
                 for k in ["PIP_CERT", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] { env[k] = Self.caPath }
             }
         }
-        var spec = runSpec(s, argv: argv, cwd: WorkspacePaths.root, env: env, stdin: nil, timeoutMs: timeoutMs,
+        var spec = runSpec(s, argv: argv, cwd: SandboxPath.mountPoint, env: env, stdin: nil, timeoutMs: timeoutMs,
                            maxOutput: 4 << 20, file: (script.0, Array(script.1.utf8)))
         spec.env = env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let begun = MonotonicClock.nowMs()
@@ -220,10 +220,10 @@ extension DockerRuntime {
     /// Reads a requirements file in the session's container (as the session uid, offline), so a symlink in
     /// the workspace cannot make the driver read a host file; parsed by the shared `RequirementsFile`.
     func readRequirements(_ file: String, session s: DockerSession, policy: PackagePolicy) async throws -> (specs: [String], options: PipOptions) {
-        guard let path = WorkspacePaths.inside(file) else {
+        guard let path = SandboxPath.inside(file) else {
             throw DriverError.invalidParams("requirementsFile: \"\(file.prefix(60))\" must be a path under /workspace")
         }
-        let spec = runSpec(s, argv: ["/bin/cat", "--", path], cwd: WorkspacePaths.root, env: [:], stdin: nil,
+        let spec = runSpec(s, argv: ["/bin/cat", "--", path], cwd: SandboxPath.mountPoint, env: [:], stdin: nil,
                            timeoutMs: 10_000, maxOutput: RequirementsFile.maxBytes + 1, file: nil)
         let r = try await run(s, spec, timeoutMs: 10_000, events: .discard())
         guard r.succeeded else {

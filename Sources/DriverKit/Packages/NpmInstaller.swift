@@ -11,7 +11,7 @@ public struct NpmInstaller: SessionInstaller {
         case bun(executable: String, bind: SandboxConfig.Bind)
     }
 
-    public static let globalPrefix = WorkspacePaths.root + "/.global"
+    public static let globalPrefix = SandboxPath.mountPoint + "/.global"
     public static let node = "/usr/bin/node"
     public static let npmCli = "/usr/lib/node_modules/npm/bin/npm-cli.js"
     public let tool: Tool
@@ -62,7 +62,7 @@ public struct NpmInstaller: SessionInstaller {
         }
     }
 
-    public func vetted(_ packages: [String], cwd: String = WorkspacePaths.root) throws(DriverError) -> [String] {
+    public func vetted(_ packages: [String], cwd: String = SandboxPath.mountPoint) throws(DriverError) -> [String] {
         var out: [String] = []
         for p in packages {
             let spec = try PackageSpec(p, style: .npm, policy: policy)
@@ -82,7 +82,7 @@ public struct NpmInstaller: SessionInstaller {
         options.global = options.global || request.global
         let specs = try vetted(request.packages)
         if !options.global { try await vetPackageJSON(session: session) }
-        let root = options.global ? globalModules : WorkspacePaths.root + "/node_modules"
+        let root = options.global ? globalModules : SandboxPath.mountPoint + "/node_modules"
         let scriptPath = SandboxFiles.root + "/packages/npm_wrapper.js"
         try SandboxFiles.write(NpmWrapperScript.text, to: scriptPath)
         var job = InstallSandbox.Job(command: [Self.node, "/opt/codebeaker-packages/npm_wrapper.js", "--", root] + arguments(specs: specs, options: options),
@@ -105,13 +105,13 @@ public struct NpmInstaller: SessionInstaller {
         r.durationMs = Int(MonotonicClock.nowMs() - started)
         if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "\(managers[0]) exited with status \(code)" }
         return InstallOutcome(run: r, installed: installed, manager: managers[0],
-                              extra: ["global": .bool(options.global), "prefix": .string(options.global ? Self.globalPrefix : WorkspacePaths.root)])
+                              extra: ["global": .bool(options.global), "prefix": .string(options.global ? Self.globalPrefix : SandboxPath.mountPoint)])
     }
 
     /// npm/bun install what /workspace/package.json lists too: its specs get the `packages` rules. Read in
     /// the sandbox (session uid, offline), so a symlink cannot make the driver read a host file.
     func vetPackageJSON(session: SandboxSession) async throws(DriverError) {
-        let path = WorkspacePaths.root + "/package.json"
+        let path = SandboxPath.mountPoint + "/package.json"
         var job = InstallSandbox.Job(command: ["/bin/sh", "-c", "test -e \"$1\" || exit 3; exec cat -- \"$1\"", "sh", path], timeoutMs: 10_000)
         job.network = false
         job.maxOutputBytes = PackageJSONDependencies.maxBytes
@@ -140,7 +140,7 @@ public struct NpmInstaller: SessionInstaller {
         switch tool { case .npm: name = "npm"; case .bun: name = "bun" }
         guard let args = ShellInstallCommand.npmArguments(request.command, request.args, tool: name) else { return nil }
         let o = try NpmOptions(args, allowSpecs: true)
-        let cwd = WorkspacePaths.inside(request.cwd) ?? WorkspacePaths.root
+        let cwd = SandboxPath.inside(request.cwd) ?? SandboxPath.mountPoint
         let specs = o.specs.map { s in s.hasPrefix("./") || s.hasPrefix("../") ? cwd + "/" + s : s }
         return try .make(requestId: request.requestId, session: request.session, handle: request.handle, manager: managers[0],
                          packages: specs, global: o.global, flags: o.passThrough, timeoutMs: request.timeoutMs, stream: request.stream)

@@ -41,11 +41,11 @@ public enum PackageJSONDependencies {
         }
         if lower.hasPrefix("workspace:") || lower.hasPrefix("catalog:") { return nil }
         for local in ["file:", "link:"] where lower.hasPrefix(local) {
-            return WorkspacePaths.inside(String(s.dropFirst(local.count))) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
+            return SandboxPath.inside(String(s.dropFirst(local.count))) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
         }
         // A path (`~1.2` is a tilde range, `~/x` a path).
         if s == "." || s == ".." || ["./", "../", "/", "~/"].contains(where: { s.hasPrefix($0) }) {
-            return WorkspacePaths.inside(s) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
+            return SandboxPath.inside(s) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
         }
         let urlish = PackageSpec.urlMarkers.contains { lower.contains($0) }
             || (s.contains("/") && !s.hasPrefix("@"))  // `user/repo` repository shorthand

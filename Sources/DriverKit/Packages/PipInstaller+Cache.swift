@@ -73,7 +73,7 @@ extension PipInstaller {
         var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + args + ["--"] + plan.specs,
                                      timeoutMs: timeoutMs)
         job.network = false
-        job.env = ["TMPDIR": WorkspacePaths.root]  // unpacking on disk, not in the memory-charged /tmp
+        job.env = ["TMPDIR": SandboxPath.mountPoint]  // unpacking on disk, not in the memory-charged /tmp
         job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
         job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
         let r: RunResult
@@ -94,7 +94,7 @@ extension PipInstaller {
         job.identity = (uid, uid, staging, try SandboxFiles.etcDir(uid: uid, gid: uid))
         job.allowedHosts = PackageIndexes.pip
         job.readOnlyBinds = [.init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
-        job.env = ["TMPDIR": WorkspacePaths.root]
+        job.env = ["TMPDIR": SandboxPath.mountPoint]
         let r: RunResult
         do { r = try await InstallSandbox.run(job, session: session, progress: progress) } catch {
             PackageCache.publish(staging: staging)

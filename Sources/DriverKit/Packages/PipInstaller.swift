@@ -6,7 +6,7 @@ import Glibc
 /// lives in the host-owned workspace, so it survives driver restarts and is removed with the workspace at
 /// session close), filled through the shared read-only wheel cache (`PackageCache`).
 public struct PipInstaller: SessionInstaller {
-    public static let venv = WorkspacePaths.root + "/.venv"
+    public static let venv = SandboxPath.mountPoint + "/.venv"
     public static let python = "/usr/bin/python3"
     public var managers: [String] { ["pip"] }
     public let policy: PackagePolicy
@@ -75,7 +75,7 @@ public struct PipInstaller: SessionInstaller {
     /// `pip download` argv for the cache fetcher: vetted index specs only, wheels only, into /workspace.
     public func fetchArguments(_ plan: Plan) -> [String] {
         var a = [Self.python, "-I", "-m", "pip", "download", "--only-binary=:all:", "--no-cache-dir", "--progress-bar", "off",
-                 "--no-input", "--disable-pip-version-check", "--dest", WorkspacePaths.root, "--find-links", PackageCache.pipSandboxPath]
+                 "--no-input", "--disable-pip-version-check", "--dest", SandboxPath.mountPoint, "--find-links", PackageCache.pipSandboxPath]
         if plan.options.pre { a.append("--pre") }
         if plan.options.noDeps { a.append("--no-deps") }
         return a + ["--"] + plan.specs
@@ -88,7 +88,7 @@ public struct PipInstaller: SessionInstaller {
         let flags = try PipOptions(request.flags)
         var requirements: (specs: [String], options: PipOptions)? = nil
         var reqFile = request.requirementsFile
-        if reqFile == nil && request.packages.isEmpty { reqFile = WorkspacePaths.root + "/requirements.txt" }
+        if reqFile == nil && request.packages.isEmpty { reqFile = SandboxPath.mountPoint + "/requirements.txt" }
         if let file = reqFile {
             requirements = try await readRequirements(file, session: session)
         }
@@ -126,7 +126,7 @@ public struct PipInstaller: SessionInstaller {
     /// Reads a requirements file inside the sandbox (as the session uid, offline), so a symlink in the
     /// workspace cannot make the driver read a host file.
     func readRequirements(_ file: String, session: SandboxSession) async throws(DriverError) -> (specs: [String], options: PipOptions) {
-        guard let path = WorkspacePaths.inside(file) else {
+        guard let path = SandboxPath.inside(file) else {
             throw .invalidParams("requirementsFile: \"\(file.prefix(60))\" must be a path under /workspace")
         }
         var job = InstallSandbox.Job(command: ["/bin/cat", "--", path], timeoutMs: 10_000)
@@ -189,7 +189,7 @@ public struct PipInstaller: SessionInstaller {
         if o.forceReinstall { flags.append("--force-reinstall") }
         if o.quiet > 0 { flags.append("-q") }
         for f in o.findLinks { flags.append("--find-links=" + f) }
-        let cwd = WorkspacePaths.inside(request.cwd) ?? WorkspacePaths.root
+        let cwd = SandboxPath.inside(request.cwd) ?? SandboxPath.mountPoint
         let specs = o.specs.map { s in
             s.hasPrefix("./") || s.hasPrefix("../") || (!s.hasPrefix("/") && s.hasSuffix(".whl")) ? cwd + "/" + s : s
         }

@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// The pip flags an install request may carry (request `flags`, or the options of a shell `pip install`),
 /// each mapped to what the installer does. Anything else is refused: options such as `--index-url`,
 /// `--extra-index-url`, `--trusted-host`, `-e` or `--target` change where code comes from or goes to.
@@ -32,7 +34,7 @@ public struct PipOptions: Sendable, Equatable {
             return args[i]
         }
         func workspacePath(_ flag: String, _ v: String) throws(DriverError) -> String {
-            guard let p = WorkspacePaths.inside(v.hasPrefix("file://") ? String(v.dropFirst(7)) : v) else {
+            guard let p = SandboxPath.inside(v.hasPrefix("file://") ? String(v.dropFirst(7)) : v) else {
                 throw .invalidParams("flags: \(flag) \"\(v.prefix(60))\" must be a path under /workspace")
             }
             return p

@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// A requirements.txt read by the driver and turned into vetted specs, so its lines get the same checks as
 /// `packages` (pip would otherwise honour `--index-url`, `-e`, URLs and nested files written in it).
 public enum RequirementsFile {
@@ -37,7 +39,7 @@ public enum RequirementsFile {
             do throws(DriverError) {
                 _ = try PackageSpec(compact, style: .pip, policy: policy)
                 if !marker.isEmpty {
-                    guard marker.utf8.allSatisfy({ PackageSpec.isAlnum($0) || " ._-<>=!~'\"()".utf8.contains($0) }) else {
+                    guard PackageSpec.isMarker(marker) else {
                         throw DriverError.invalidParams("bad environment marker")
                     }
                     specs.append(compact + "; " + marker)

@@ -123,6 +123,9 @@ public struct ShellRequest: Sendable, Equatable {
                   stream: try r.bool("stream", default: false),
                   maxOutputBytes: try r.int("maxOutputBytes", default: RequestDefaults.maxOutputBytes, min: 0, max: 16 << 20))
         guard !command.isEmpty else { throw .invalidParams("field 'command' must not be empty") }
+        // Defence in depth: the host sends a checked /workspace path; a driver refuses any other on its own.
+        guard let inside = SandboxPath.inside(cwd) else { throw .invalidParams("field 'cwd' must be a path under /workspace") }
+        cwd = inside
     }
 }
 

@@ -60,7 +60,9 @@ public struct Workspace: Sendable {
     }
 
     /// Maps a client path inside the workspace (lexically; the operations do the symlink-safe walk).
-    public func resolve(_ clientPath: String) throws(WorkspaceError) -> WorkspacePath { try WorkspacePath(clientPath) }
+    public func resolve(_ clientPath: String) throws(WorkspaceError) -> WorkspacePath {
+        do throws(SandboxPathError) { return try WorkspacePath(clientPath) } catch { throw WorkspaceError(error) }
+    }
 
     /// Creates the root directory itself (0700, owned by the session).
     public func createRoot() throws(WorkspaceError) {

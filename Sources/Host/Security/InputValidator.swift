@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// Layer 1: checks code, paths, shell commands and package specs against the config before any driver
 /// sees them. Pure and cheap (a few passes over the bytes); returns the first `Violation` or nil.
 public struct InputValidator: Sendable {
@@ -6,7 +8,8 @@ public struct InputValidator: Sendable {
     private let extensions: Set<String>
     private let packageFlags: Set<String>
 
-    public static let maxPathLength = 4096
+    public static let maxPathLength = SandboxPath.maxLength
+    public static let maxPackages = 100
 
     public init(config: SecurityConfig) {
         self.config = config
@@ -53,18 +56,21 @@ public struct InputValidator: Sendable {
         return nil
     }
 
-    /// A pre-check of a workspace path; the driver still resolves it safely (no symlinks out, no escape).
-    /// `checkExtension` is false for directories. With `sandboxRestrictFilesystem`, a relative path may not
-    /// climb above its starting point (`../x`, `a/../../x`).
+    /// A pre-check of a workspace path by the shared `SandboxPath` rules; the workspace applies them in full
+    /// (and refuses symlinks), so only the audited rules are decided here. `checkExtension` is false for
+    /// directories. With `sandboxRestrictFilesystem`, a relative path may not climb above its starting point
+    /// (`../x`, `a/../../x`).
     public func validatePath(_ path: String, checkExtension: Bool = true) -> Violation? {
-        let bytes = Array(path.utf8)
-        if bytes.isEmpty { return Violation(Violation.Rule.pathEmpty, .validation, "the path is empty") }
-        if bytes.contains(0) { return Violation(Violation.Rule.pathNul, .security, "the path contains a NUL byte") }
-        if bytes.count > Self.maxPathLength {
-            return Violation(Violation.Rule.pathTooLong, .validation, "the path is \(bytes.count) bytes, the limit is \(Self.maxPathLength)")
-        }
-        if config.sandboxRestrictFilesystem && Self.climbsAboveStart(bytes) {
-            return Violation(Violation.Rule.pathTraversal, .security, "the path \"\(path)\" leaves the workspace")
+        do throws(SandboxPathError) { _ = try SandboxPath(path) } catch {
+            switch error.reason {
+            case .empty: return Violation(Violation.Rule.pathEmpty, .validation, "the path is empty")
+            case .nul: return Violation(Violation.Rule.pathNul, .security, "the path contains a NUL byte")
+            case .tooLong:
+                return Violation(Violation.Rule.pathTooLong, .validation, "the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)")
+            case .climbsAbove where config.sandboxRestrictFilesystem && !path.hasPrefix("/"):
+                return Violation(Violation.Rule.pathTraversal, .security, "the path \"\(path)\" leaves the workspace")
+            default: break  // the workspace refuses it with its own message
+            }
         }
         if checkExtension && !extensions.isEmpty {
             let ext = Self.fileExtension(of: path)
@@ -83,24 +89,10 @@ public struct InputValidator: Sendable {
         return name[dot...].lowercased()
     }
 
-    /// Lexically walks the components; true if `..` goes above the first one.
-    static func climbsAboveStart(_ bytes: [UInt8]) -> Bool {
-        var depth = 0
-        for comp in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if comp.elementsEqual("..".utf8) {
-                depth -= 1
-                if depth < 0 { return true }
-            } else if !comp.elementsEqual(".".utf8) {
-                depth += 1
-            }
-        }
-        return false
-    }
-
-    /// Package specs for `install_packages` and the install flags. See `PackageSpecRules`.
+    /// Package specs for `install_packages` (the shared `PackageSpec` grammar) and the install flags.
     public func validatePackages(manager: String, names: [String], flags: [String]) -> Violation? {
-        if names.count > PackageSpecRules.maxPackages {
-            return Violation(Violation.Rule.packageCount, .validation, "\(names.count) packages in one install, the limit is \(PackageSpecRules.maxPackages)")
+        if names.count > Self.maxPackages {
+            return Violation(Violation.Rule.packageCount, .validation, "\(names.count) packages in one install, the limit is \(Self.maxPackages)")
         }
         for flag in flags {
             let name = flag.split(separator: "=", maxSplits: 1).first.map(String.init) ?? flag
@@ -108,8 +100,28 @@ public struct InputValidator: Sendable {
                 return Violation(Violation.Rule.packageFlag, .security, "the flag \"\(InputLimits.preview(flag))\" is not allowed (allowed: \(packageFlags.sorted().joined(separator: " ")))")
             }
         }
-        let rules = PackageSpecRules(manager: manager, allowURLs: config.allowPackageURLs)
-        for n in names { if let v = rules.check(n) { return v } }
+        let style = PackageSpec.Style(manager: manager)
+        for n in names {
+            do throws(PackageSpecError) { _ = try PackageSpec(n, style: style, allowURLs: config.allowPackageURLs) } catch {
+                return Self.violation(error)
+            }
+        }
         return nil
+    }
+
+    /// The audited rule for each grammar refusal.
+    static func violation(_ e: PackageSpecError) -> Violation {
+        let (rule, kind): (String, Violation.Kind)
+        switch e.reason {
+        case .empty: (rule, kind) = (Violation.Rule.packageEmpty, .validation)
+        case .tooLong: (rule, kind) = (Violation.Rule.packageTooLong, .validation)
+        case .controlCharacter, .metacharacter: (rule, kind) = (Violation.Rule.packageMetacharacter, .security)
+        case .option: (rule, kind) = (Violation.Rule.packageOption, .security)
+        case .url, .repositoryShorthand: (rule, kind) = (Violation.Rule.packageURL, .security)
+        case .outsideWorkspace: (rule, kind) = (Violation.Rule.packageLocalPath, .security)
+        case .whitespace, .pipName, .extras, .pipVersion, .npmScope, .npmName, .npmVersion, .unexpected:
+            (rule, kind) = (Violation.Rule.packageInvalidName, .validation)
+        }
+        return Violation(rule, kind, e.message)
     }
 }

@@ -88,8 +88,8 @@ extension SessionManager {
             base["maxOutputBytes"] = .int(config.maxOutputBytes)
             return .success((DriverWire.Method.execute, .object(base)))
         case .shell(let s):
-            let cwd: WorkspacePath
-            do throws(WorkspaceError) { cwd = try WorkspacePath(s.workingDirectory ?? WorkspacePath.mountPoint) } catch {
+            let cwd: SandboxPath
+            do throws(SandboxPathError) { cwd = try SandboxPath(s.workingDirectory ?? SandboxPath.mountPoint) } catch {
                 return .failure(error.message)
             }
             base["command"] = .string(s.command); base["args"] = JSONValue(s.args); base["cwd"] = .string(cwd.description)
@@ -102,7 +102,7 @@ extension SessionManager {
             }
             var req: JSONValue = .null
             if let file = i.requirementsFile {
-                do throws(WorkspaceError) { req = .string(try WorkspacePath(file).description) } catch { return .failure(error.message) }
+                do throws(SandboxPathError) { req = .string(try SandboxPath(file).description) } catch { return .failure(error.message) }
             }
             base["manager"] = .string(manager); base["packages"] = JSONValue(i.packages); base["requirementsFile"] = req
             base["global"] = .bool(i.global); base["flags"] = JSONValue(i.flags); base["timeoutMs"] = .int(timeoutMs)

@@ -68,9 +68,9 @@ import Testing
     }
 
     @Test func workspacePaths_AreResolvedLexically() {
-        #expect(WorkspacePaths.inside("a/./b") == "/workspace/a/b")
-        #expect(WorkspacePaths.inside("/workspace") == "/workspace")
-        #expect(WorkspacePaths.inside("/workspace/../etc") == nil)
-        #expect(WorkspacePaths.inside("/tmp/x") == nil)
+        #expect(SandboxPath.inside("a/./b") == "/workspace/a/b")
+        #expect(SandboxPath.inside("/workspace") == "/workspace")
+        #expect(SandboxPath.inside("/workspace/../etc") == nil)
+        #expect(SandboxPath.inside("/tmp/x") == nil)
     }
 }

@@ -1,0 +1,31 @@
+import DriverProtocol
+
+/// The driver's side of `PackageSpec` (the grammar lives in DriverProtocol, shared with the host): refuses on
+/// its own as defence in depth, with the operator's `PackagePolicy`, as an invalid-params error.
+extension PackageSpec {
+    public init(_ text: String, style: Style, policy: PackagePolicy = .current) throws(DriverError) {
+        do throws(PackageSpecError) { self = try PackageSpec(text, style: style, allowURLs: policy.allowURLs) } catch {
+            throw .invalidParams("package names: \(error.message)")
+        }
+    }
+
+    /// pip's normalized project name (PEP 503) as wheel file names spell it: lower case, runs of -_. as `_`.
+    public static func wheelName(_ name: String) -> String {
+        var out = "", sep = false
+        for ch in name.lowercased() {
+            if ch == "-" || ch == "_" || ch == "." { sep = true; continue }
+            if sep && !out.isEmpty { out.append("_") }
+            sep = false
+            out.append(ch)
+        }
+        return out
+    }
+}
+
+extension SandboxPath {
+    /// `path` (absolute, or relative to /workspace) as an absolute in-sandbox path, or nil when `SandboxPath`
+    /// refuses it. For driver inputs that name a workspace file: requirements files, `--find-links`, `cwd`.
+    public static func inside(_ path: String) -> String? {
+        do throws(SandboxPathError) { return try SandboxPath(path).description } catch { return nil }
+    }
+}
