@@ -9,7 +9,7 @@ import Testing
         #expect(v.validatePackages(manager: "pip", names: [spec], flags: []) == nil)
     }
 
-    @Test(arguments: ["express", "lodash@4.17.21", "@types/node", "@scope/pkg@^1.2.0", "react@>=18", "left-pad@latest"])
+    @Test(arguments: ["express", "lodash@4.17.21", "@types/node", "@scope/pkg@^1.2.0", "react@~18.2", "left-pad@latest"])
     func npmSpecs_Pass(spec: String) {
         #expect(v.validatePackages(manager: "npm", names: [spec], flags: []) == nil)
     }
@@ -34,6 +34,11 @@ import Testing
         #expect(v.validatePackages(manager: "npm", names: ["evil@npm:other"], flags: [])?.rule == Violation.Rule.packageURL)
     }
 
+    /// The shared grammar refuses `<`/`>` in npm specs (the drivers always did; the host used to let them through).
+    @Test func npmRangeOperators_AreRefusedLikeTheDriversDo() {
+        #expect(v.validatePackages(manager: "npm", names: ["react@>=18"], flags: [])?.rule == Violation.Rule.packageMetacharacter)
+    }
+
     @Test func localSpecsInsideWorkspace_Pass() {
         #expect(v.validatePackages(manager: "npm", names: ["file:./lib"], flags: []) == nil)
         #expect(v.validatePackages(manager: "pip", names: ["./mypkg"], flags: []) == nil)
@@ -43,7 +48,8 @@ import Testing
         var c = SecurityConfig(); c.allowPackageURLs = true
         let lax = InputValidator(config: c)
         #expect(lax.validatePackages(manager: "pip", names: ["git+https://example.invalid/x.git"], flags: []) == nil)
-        #expect(lax.validatePackages(manager: "pip", names: ["file:/opt/wheels/x.whl"], flags: []) == nil)
+        // Local paths stay inside the workspace whatever allowPackageURLs says (the drivers always refused them).
+        #expect(lax.validatePackages(manager: "pip", names: ["file:/opt/wheels/x.whl"], flags: [])?.rule == Violation.Rule.packageLocalPath)
         #expect(lax.validatePackages(manager: "pip", names: ["x; id"], flags: [])?.rule == Violation.Rule.packageMetacharacter)
     }
 
