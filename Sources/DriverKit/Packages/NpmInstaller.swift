@@ -141,7 +141,7 @@ public struct NpmInstaller: SessionInstaller {
         guard let args = ShellInstallCommand.npmArguments(request.command, request.args, tool: name) else { return nil }
         let o = try NpmOptions(args, allowSpecs: true)
         let cwd = SandboxPath.inside(request.cwd) ?? SandboxPath.mountPoint
-        let specs = o.specs.map { s in s.hasPrefix("./") || s.hasPrefix("../") ? cwd + "/" + s : s }
+        let specs = o.specs.map { s in s.hasPrefix("./") || s.hasPrefix("../") || s.hasPrefix("/") ? PackageSpec.rebased(s, cwd: cwd) : s }
         return try .make(requestId: request.requestId, session: request.session, handle: request.handle, manager: managers[0],
                          packages: specs, global: o.global, flags: o.passThrough, timeoutMs: request.timeoutMs, stream: request.stream)
     }

@@ -9,6 +9,17 @@ extension PackageSpec {
         }
     }
 
+    /// A path spec from a shell install line (`npm install ../x` run in `cwd`) in the form the grammar accepts:
+    /// resolved against `cwd` and written relative to /workspace (`./sub/x`). A path that leaves the workspace
+    /// is returned unchanged, for the grammar to refuse with its reason.
+    public static func rebased(_ spec: String, cwd: String) -> String {
+        let full = spec.hasPrefix("/") ? spec : cwd + "/" + spec
+        do throws(SandboxPathError) {
+            let p = try SandboxPath(full)
+            return p.isRoot ? "." : "./" + p.relative
+        } catch { return spec }
+    }
+
     /// pip's normalized project name (PEP 503) as wheel file names spell it: lower case, runs of -_. as `_`.
     public static func wheelName(_ name: String) -> String {
         var out = "", sep = false

@@ -191,7 +191,7 @@ public struct PipInstaller: SessionInstaller {
         for f in o.findLinks { flags.append("--find-links=" + f) }
         let cwd = SandboxPath.inside(request.cwd) ?? SandboxPath.mountPoint
         let specs = o.specs.map { s in
-            s.hasPrefix("./") || s.hasPrefix("../") || (!s.hasPrefix("/") && s.hasSuffix(".whl")) ? cwd + "/" + s : s
+            s.hasPrefix("./") || s.hasPrefix("../") || s.hasPrefix("/") || s.hasSuffix(".whl") ? PackageSpec.rebased(s, cwd: cwd) : s
         }
         let reqFile = o.requirementFiles.first
         if specs.isEmpty && reqFile == nil { throw .invalidParams("args: pip install needs package names or -r FILE") }

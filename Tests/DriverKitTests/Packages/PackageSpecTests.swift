@@ -55,6 +55,18 @@ import Testing
         }
     }
 
+    /// Shell install lines (`cd sub && npm install ../x`) reach the grammar as paths relative to /workspace.
+    @Test func shellInstallPaths_AreRebasedOntoTheWorkspace() throws {
+        #expect(PackageSpec.rebased("./x", cwd: "/workspace/sub") == "./sub/x")
+        #expect(PackageSpec.rebased("../x", cwd: "/workspace/sub") == "./x")
+        #expect(PackageSpec.rebased("/workspace/w/a.whl", cwd: "/workspace") == "./w/a.whl")
+        #expect(try pip(PackageSpec.rebased("a.whl", cwd: "/workspace/w")).kind == .local(path: "/workspace/w/a.whl"))
+        for bad in ["../../etc", "/etc/passwd", "../../\u{301}x"] {
+            let spec = PackageSpec.rebased(bad, cwd: "/workspace/sub")
+            #expect(refusal { () throws(DriverError) in try npm(spec) }?.contains("outside the workspace") == true, "\(bad)")
+        }
+    }
+
     @Test func malformedVersions_AreRefusedWithAHint() {
         #expect(refusal { () throws(DriverError) in try pip("six==1.0 extra") } != nil)
         #expect(refusal { () throws(DriverError) in try pip("six@1.0") }?.contains("version specifier") == true)
