@@ -58,8 +58,8 @@ public struct InputValidator: Sendable {
 
     /// A pre-check of a workspace path by the shared `SandboxPath` rules; the workspace applies them in full
     /// (and refuses symlinks), so only the audited rules are decided here. `checkExtension` is false for
-    /// directories. With `sandboxRestrictFilesystem`, a relative path may not climb above its starting point
-    /// (`../x`, `a/../../x`).
+    /// directories. With `sandboxRestrictFilesystem`, a path whose `..` climbs above /workspace (`../x`,
+    /// `a/../../x`, `/workspace/../x`) is an audited traversal.
     public func validatePath(_ path: String, checkExtension: Bool = true) -> Violation? {
         do throws(SandboxPathError) { _ = try SandboxPath(path) } catch {
             switch error.reason {
@@ -67,7 +67,7 @@ public struct InputValidator: Sendable {
             case .nul: return Violation(Violation.Rule.pathNul, .security, "the path contains a NUL byte")
             case .tooLong:
                 return Violation(Violation.Rule.pathTooLong, .validation, "the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)")
-            case .climbsAbove where config.sandboxRestrictFilesystem && !path.hasPrefix("/"):
+            case .climbsAbove where config.sandboxRestrictFilesystem:
                 return Violation(Violation.Rule.pathTraversal, .security, "the path \"\(path)\" leaves the workspace")
             default: break  // the workspace refuses it with its own message
             }
