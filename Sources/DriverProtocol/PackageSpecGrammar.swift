@@ -63,6 +63,12 @@ public struct PackageSpec: Sendable, Equatable {
         }
     }
 
+    /// `path` as an in-sandbox path when it is a valid local package path (below), else nil. For local specs
+    /// outside `packages`: `package.json` `file:`/`link:` dependencies.
+    public static func localPackagePath(_ path: String) -> String? {
+        do throws(PackageSpecError) { return try localPath(path) { PackageSpecError($0, spec: path) } } catch { return nil }
+    }
+
     /// A local package: relative, inside the workspace, without any `..` (even one that stays inside) and not
     /// `~`. Absolute paths are refused even under /workspace: the relative form says the same thing.
     static func localPath(_ path: String, _ fail: (PackageSpecError.Reason) -> PackageSpecError) throws(PackageSpecError) -> String {

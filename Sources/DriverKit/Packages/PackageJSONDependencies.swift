@@ -28,6 +28,8 @@ public enum PackageJSONDependencies {
         }
     }
 
+    static let outside = "points outside the workspace; local packages must be relative paths under /workspace"
+
     /// Why a dependency spec may not be installed, or nil.
     public static func problem(_ spec: String, policy: PackagePolicy) -> String? {
         let s = String(spec.trimmingSpaces)
@@ -41,11 +43,11 @@ public enum PackageJSONDependencies {
         }
         if lower.hasPrefix("workspace:") || lower.hasPrefix("catalog:") { return nil }
         for local in ["file:", "link:"] where lower.hasPrefix(local) {
-            return SandboxPath.inside(String(s.dropFirst(local.count))) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
+            return PackageSpec.localPackagePath(String(s.dropFirst(local.count))) == nil ? Self.outside : nil
         }
         // A path (`~1.2` is a tilde range, `~/x` a path).
         if s == "." || s == ".." || ["./", "../", "/", "~/"].contains(where: { s.hasPrefix($0) }) {
-            return SandboxPath.inside(s) == nil ? "points outside the workspace; local packages must be under /workspace" : nil
+            return PackageSpec.localPackagePath(s) == nil ? Self.outside : nil
         }
         let urlish = PackageSpec.urlMarkers.contains { lower.contains($0) }
             || (s.contains("/") && !s.hasPrefix("@"))  // `user/repo` repository shorthand

@@ -41,7 +41,8 @@ import Testing
         for ok in ["^1.2.3", "~1.2", ">=1.0.0 <2.0.0", "1.x || 2.x", "latest", "npm:other@^2", "file:./pkgs/a", "workspace:*"] {
             #expect(PackageJSONDependencies.problem(ok, policy: p) == nil, "\(ok)")
         }
-        for bad in ["http://127.0.0.1:9/x.tgz", "git+ssh://h/r.git", "github:u/r", "u/r", "file:../../etc", "link:/etc", "~/x", "../up", "npm:x@http://h/y"] {
+        for bad in ["http://127.0.0.1:9/x.tgz", "git+ssh://h/r.git", "github:u/r", "u/r", "file:../../etc", "link:/etc", "~/x", "../up", "npm:x@http://h/y",
+                    "file:/workspace/a", "file:./a/../b", "file:../\u{301}x"] {
             #expect(PackageJSONDependencies.problem(bad, policy: p) != nil, "\(bad)")
         }
         #expect(PackageJSONDependencies.problem("http://h/x.tgz", policy: PackagePolicy(allowURLs: true)) == nil)
