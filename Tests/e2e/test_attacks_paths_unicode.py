@@ -47,7 +47,7 @@ def test_control_characters_and_home_paths_are_refused(client, path, why):
 
 def test_shell_cwd_follows_the_same_rules(client):
     sid = client.session("python")
-    for cwd, why in [("/workspace/../\u0301x", "outside the workspace"), ("~", "outside the workspace"),
+    for cwd, why in [("/workspace/../\u0301x", "rule path.traversal"), ("~", "outside the workspace"),
                      ("a\u2028b", "control character")]:
         msg = refusal_text(lambda: client.execute(sid, {"type": "execute_shell", "command": "pwd", "workingDirectory": cwd}))
         assert why in msg, (cwd, msg)
