@@ -3,6 +3,7 @@
 # (Drivers/*/Resources, Sources/DriverKit/Resources), the Python tests and benches, and cb-runner's C.
 # Run by scripts/test.sh; the tools come from `scripts/setup.sh --test`. Any finding fails the run.
 set -euo pipefail
+shopt -s nullglob
 cd "$(dirname "$0")/.."
 
 failed=0
