@@ -6,11 +6,14 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-func driver(_ name: String) -> Target {
+/// A driver executable; `resources`: its runner programs (Drivers/<name>/Resources), embedded as bytes so the
+/// driver stays a single binary.
+func driver(_ name: String, resources: [String] = []) -> Target {
     .executableTarget(
         name: "codebeaker-driver-\(name)",
         dependencies: ["DriverKit"],
         path: "Drivers/\(name)",
+        resources: resources.map { .embedInCode("Resources/\($0)") },
         swiftSettings: strict
     )
 }
@@ -33,15 +36,17 @@ let package = Package(
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], exclude: ["README.md"],
+                resources: ["control.mjs", "pip_boot.py", "npm-wrapper.js"].map { .embedInCode("Resources/\($0)") },
+                swiftSettings: strict),
         // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
         .target(name: "Host", dependencies: ["DriverProtocol", "DriverKit", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
-        driver("python"),
-        driver("node"),
-        driver("deno"),
-        driver("bun"),
-        driver("docker"),
+        driver("python", resources: ["runner.py"]),
+        driver("node", resources: ["runner.mjs"]),
+        driver("deno", resources: ["deno-runner.ts", "deno-control.mjs"]),
+        driver("bun", resources: ["bun-runner.mjs", "bun-control.js"]),
+        driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
         .testTarget(name: "HostTests", dependencies: ["Host"], exclude: ["Fixtures"], swiftSettings: strict),

@@ -7,7 +7,7 @@
 Usage: bench/docker_bench.py [--driver PATH] [-n N]
 Prints a table and one JSON line (for CI logs / the closing note).
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
+import argparse, json, os, subprocess, sys, tempfile, time, uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

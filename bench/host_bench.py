@@ -12,7 +12,6 @@ server, so the ratio compares servers, not client libraries.
 Usage: python3 bench/host_bench.py [--binary PATH] [--seconds 5] [--rtt-count 5000] [--idle 1000]
 """
 import argparse
-import asyncio
 import base64
 import json
 import os

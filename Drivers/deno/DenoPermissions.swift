@@ -59,7 +59,7 @@ struct DenoPermissions: Sendable, Equatable {
             case .only(let list): out.append("--allow-\(name)=" + (runner + list).joined(separator: ","))
             }
         }
-        flag("read", read, runner: ["/proc/self/fd/7", "/tmp/cb/exec.ts", "/opt/codebeaker/deno-control.js"])
+        flag("read", read, runner: ["/proc/self/fd/7", "/tmp/cb/exec.ts", "/opt/codebeaker/deno-control.mjs"])
         flag("write", write, runner: ["/proc/self/fd/6", "/tmp/cb"])
         flag("net", net, runner: [])
         flag("env", env, runner: [])

@@ -14,7 +14,7 @@ final class DenoRuntime: DriverRuntime {
     private let binary: String?
 
 
-    static let files = (runner: "deno-runner.ts", control: "deno-control.js", importMap: "deno-import-map.json")
+    static let files = (runner: "deno-runner.ts", control: "deno-control.mjs", importMap: "deno-import-map.json")
     static let hostDir = "\(SandboxFiles.root)/runners/deno"
     static let sandboxDir = "/opt/codebeaker"
     static let installHint = "pip install deno (the pip package ships the deno binary), or set CODEBEAKER_DENO to a deno executable"
@@ -56,6 +56,7 @@ final class DenoRuntime: DriverRuntime {
         let provided = try RuntimeBinaries.provide(name: "deno", executable: binary!)
         try SandboxFiles.write(denoRunnerScript, to: "\(Self.hostDir)/\(Self.files.runner)")
         try SandboxFiles.write(denoControlScript, to: "\(Self.hostDir)/\(Self.files.control)")
+        try SandboxFiles.write(JSControlReader.text, to: "\(Self.hostDir)/\(JSControlReader.fileName)")
         try SandboxFiles.write(#"{"scopes":{"file:///tmp/cb/":{"file:///tmp/cb/":"file:///workspace/"}}}"#,
                                to: "\(Self.hostDir)/\(Self.files.importMap)")
         var req = request

@@ -19,7 +19,7 @@ var flavor = RunnerFlavor(
     name: "node", version: "0.1.0", capabilities: capabilities,
     interpreter: "/usr/bin/node",
     installHint: "install Debian's nodejs: apt-get install -y nodejs",
-    script: nodeRunnerScript, scriptFileName: "runner.js",
+    script: nodeRunnerScript, scriptFileName: "runner.mjs",
     env: ["NODE_DISABLE_COLORS": "1"].merging(npm.sessionEnv) { _, new in new }
 ) { node, script, options in
     // V8's heap limit below the cgroup limit, so a memory bomb ends as a clean heap error when possible.
@@ -27,6 +27,7 @@ var flavor = RunnerFlavor(
     return [node, "--max-old-space-size=\(heapMB)", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
 
+flavor.companionFiles = [RunnerFile(name: JSControlReader.fileName, text: JSControlReader.text)]
 flavor.installer = npm  // install_packages into /workspace/node_modules, see docs/packages.md
 
 DriverServer.run(RunnerDriver(flavor: flavor))

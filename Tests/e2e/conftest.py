@@ -1,5 +1,4 @@
 """Fixtures that start the real `codebeaker` binary (built by `swift build`) on a free port."""
-import json
 import os
 import pathlib
 import subprocess
@@ -12,6 +11,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cbclient import Client  # noqa: E402
+
+# The attack modules' shared fixtures (rt, att, bystanders; each module defines its own `srv`).
+pytest_plugins = ["attacks_util"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("CODEBEAKER_BUILD_DIR", ROOT / ".build" / "debug"))

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from attacks_util import record, rt, server_env, shell  # noqa: F401  (rt: the per-runtime fixture)
+from attacks_util import record, server_env, shell
 from cbclient import Client
 
 HERE = pathlib.Path(__file__).parent

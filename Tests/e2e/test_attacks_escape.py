@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from attacks_util import bystanders, rt, att, server_env, RUNTIMES, assert_contained, known_gap, record, require, run_code, shell
+from attacks_util import server_env, RUNTIMES, assert_contained, known_gap, record, require, run_code, shell
 
 TOKEN = "alice-secret-token-" + os.urandom(8).hex()
 SAUCE = "sauce-" + os.urandom(8).hex()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import (bystanders, rt, att, server_env, print1, RUNTIMES, PRINT1, assert_contained, known_gap,
+from attacks_util import (server_env, print1, RUNTIMES, PRINT1, assert_contained, known_gap,
                           outcome_of, record,
                           require, run_code, shell)
 

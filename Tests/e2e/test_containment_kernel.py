@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from attacks_util import RUNTIMES, record, require, rt, server_env  # noqa: F401  (rt: the per-runtime fixture)
+from attacks_util import RUNTIMES, record, require, server_env
 from cbclient import RPCError
 from conftest import Server, wait_until
 

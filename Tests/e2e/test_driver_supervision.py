@@ -6,7 +6,6 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
 import time
 
 import pytest

@@ -7,7 +7,8 @@
 //
 // Built statically by scripts/build-runtime-images.sh (no libc needed in the image).
 //
-// Wire format, both directions: frames of [u8 type][u32 id BE][u32 len BE][len bytes].
+// Wire format, both directions: frames of [u8 type][u32 id BE][u32 len BE][len bytes] (encoders and decoders in
+// cb-wire.h, checked against Tests/Fixtures/cb-runner-wire/vectors.txt by Tests/cb-runner/wire_test.c).
 // Driver -> runner:
 //   'R' run: u32 uid, u32 gid, u32 timeout_ms, u32 max_output, str cwd, str file_path,
 //            str file_content, str stdin, u32 argc, argc x str, u32 envc, envc x str
@@ -42,8 +43,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cb-wire.h"
+
 #define MAX_JOBS 64
-#define MAX_FRAME (64u << 20)
 #define LINGER_MS 200
 
 typedef struct {
@@ -94,30 +96,15 @@ static void write_all(int fd, const void *p, size_t n) {
     }
 }
 
-static void put32(unsigned char *p, uint32_t v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
-static uint32_t get32(const unsigned char *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
-
 static void send_frame(char type, uint32_t id, const void *data, uint32_t len) {
-    unsigned char h[9]; h[0] = (unsigned char)type; put32(h + 1, id); put32(h + 5, len);
-    write_all(1, h, 9);
+    unsigned char h[CB_HEADER]; cb_frame_header(h, type, id, len);
+    write_all(1, h, CB_HEADER);
     if (len) write_all(1, data, len);
 }
 
 static job_t *find_job(uint32_t id) {
     for (int i = 0; i < MAX_JOBS; i++) if (jobs[i].used && jobs[i].id == id) return &jobs[i];
     return NULL;
-}
-
-// Cursor over a request payload; any overrun marks it bad.
-typedef struct { const unsigned char *p; size_t left; int bad; } cur_t;
-static uint32_t c32(cur_t *c) { if (c->left < 4) { c->bad = 1; return 0; } uint32_t v = get32(c->p); c->p += 4; c->left -= 4; return v; }
-static char *cstr(cur_t *c, size_t *len_out) {
-    uint32_t n = c32(c);
-    if (c->bad || c->left < n) { c->bad = 1; return NULL; }
-    char *s = malloc(n + 1); if (!s) _exit(4);
-    memcpy(s, c->p, n); s[n] = 0; c->p += n; c->left -= n;
-    if (len_out) *len_out = n;
-    return s;
 }
 
 static void child_fail(const char *what, const char *arg) {
@@ -146,18 +133,12 @@ static char **merge_env(char **req) {
 }
 
 static void finish(job_t *j) {
-    unsigned char x[14];
-    int code = -1, sig = 0;
-    if (WIFEXITED(j->status)) code = WEXITSTATUS(j->status);
-    else if (WIFSIGNALED(j->status)) sig = WTERMSIG(j->status);
-    put32(x, (uint32_t)code); put32(x + 4, (uint32_t)sig);
-    x[8] = (unsigned char)j->timed_out; x[9] = (unsigned char)j->cancelled;
-    x[10] = (unsigned char)j->out_trunc; x[11] = (unsigned char)j->err_trunc;
+    unsigned char x[CB_EXIT_LEN];
     long oom_now = (WIFSIGNALED(j->status) && WTERMSIG(j->status) == SIGKILL && !j->timed_out && !j->cancelled)
         ? oom_kills() : -1;
-    x[12] = (unsigned char)(oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start);
-    x[13] = (unsigned char)j->zfail;
-    send_frame('X', j->id, x, 14);
+    cb_exit_payload(x, j->status, j->timed_out, j->cancelled, j->out_trunc, j->err_trunc,
+                    oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start, j->zfail);
+    send_frame('X', j->id, x, CB_EXIT_LEN);
     if (j->staged) {
         // The file belongs to the session uid in sticky /tmp: unlink it as that uid (cb-runner has no CAP_FOWNER).
         pid_t c = fork();
@@ -210,24 +191,18 @@ static int fork_server_send(const char *path, const unsigned char *req, uint32_t
 }
 
 static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via_server) {
-    cur_t c = { p, len, 0 };
-    uint32_t uid = c32(&c), gid = c32(&c), timeout_ms = c32(&c), max_output = c32(&c);
-    size_t flen = 0, inl = 0;
-    char *cwd = cstr(&c, NULL), *fpath = cstr(&c, NULL), *fcontent = cstr(&c, &flen), *in = cstr(&c, &inl);
-    uint32_t argc = c32(&c);
-    if (argc == 0 || argc > 65536) c.bad = 1;
-    char **argv = c.bad ? NULL : calloc(argc + 1, sizeof(char *));
-    for (uint32_t i = 0; !c.bad && i < argc; i++) argv[i] = cstr(&c, NULL);
-    uint32_t envc = c.bad ? 0 : c32(&c);
-    if (envc > 65536) c.bad = 1;
-    char **envp = c.bad ? NULL : calloc(envc + 1, sizeof(char *));
-    for (uint32_t i = 0; !c.bad && i < envc; i++) envp[i] = cstr(&c, NULL);
+    run_req_t rq;
+    run_req_parse(p, len, &rq);
+    uint32_t uid = rq.uid, gid = rq.gid, timeout_ms = rq.timeout_ms, max_output = rq.max_output;
+    size_t flen = rq.file_len, inl = rq.in_len;
+    char *cwd = rq.cwd, *fpath = rq.file_path, *fcontent = rq.file_content;
+    char **argv = rq.argv, **envp = rq.envp;
     job_t *j = NULL;
     for (int i = 0; i < MAX_JOBS && !j; i++) if (!jobs[i].used) j = &jobs[i];
-    if (!c.bad && uid == 0) c.bad = 2;  // runs never get root, whatever the request says
-    if (c.bad || !j) {
-        const char *msg = c.bad == 2 ? "cb-runner: refusing to run as root\n"
-            : c.bad ? "cb-runner: malformed run request\n" : "cb-runner: too many concurrent runs\n";
+    int refuse = rq.bad ? 1 : uid == 0 ? 2 : 0;  // runs never get root, whatever the request says
+    if (refuse || !j) {
+        const char *msg = refuse == 2 ? "cb-runner: refusing to run as root\n"
+            : refuse ? "cb-runner: malformed run request\n" : "cb-runner: too many concurrent runs\n";
         send_frame('E', id, msg, (uint32_t)strlen(msg));
         job_t tmp = { .id = id, .out_fd = -1, .err_fd = -1, .in_fd = -1, .status = 126 << 8, .oom_at_start = -1 };
         finish(&tmp);
@@ -246,7 +221,7 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
         fcntl(po[0], F_SETFL, O_NONBLOCK); fcntl(pe[0], F_SETFL, O_NONBLOCK);
         memset(j, 0, sizeof *j);
         j->used = 1; j->id = id; j->pid = 0; j->out_fd = po[0]; j->err_fd = pe[0]; j->in_fd = inl ? pi[1] : -1;
-        j->in_buf = in; in = NULL; j->in_len = inl;
+        j->in_buf = rq.in; rq.in = NULL; j->in_len = inl;
         j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
         j->max_output = max_output;
         j->oom_at_start = oom_kills();
@@ -288,16 +263,14 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
     fcntl(po[0], F_SETFL, O_NONBLOCK); fcntl(pe[0], F_SETFL, O_NONBLOCK);
     memset(j, 0, sizeof *j);
     j->used = 1; j->id = id; j->pid = pid; j->out_fd = po[0]; j->err_fd = pe[0]; j->in_fd = inl ? pi[1] : -1;
-    j->in_buf = in; in = NULL; j->in_len = inl;
+    j->in_buf = rq.in; rq.in = NULL; j->in_len = inl;
     j->deadline = timeout_ms ? now_ms() + timeout_ms : 0;
     j->max_output = max_output;
     j->oom_at_start = oom_kills();
     if (fpath[0]) { j->staged = strdup(fpath); j->uid = uid; j->gid = gid; }
     if (pid < 0) { j->status = 127 << 8; j->exited = 1; }
 out:
-    free(cwd); free(fpath); free(fcontent); free(in);
-    if (argv) { for (uint32_t i = 0; i < argc; i++) free(argv[i]); free(argv); }
-    if (envp) { for (uint32_t i = 0; i < envc; i++) free(envp[i]); free(envp); }
+    run_req_free(&rq);
 }
 
 static void handle_frame(char type, uint32_t id, const unsigned char *p, uint32_t len) {
@@ -421,15 +394,17 @@ int main(void) {
                 if (got <= 0) { if (got == 0 || (errno != EINTR && errno != EAGAIN)) stdin_open = 0; continue; }
                 inlen += (size_t)got;
                 size_t off = 0;
-                while (inlen - off >= 9) {
-                    uint32_t len = get32(inbuf + off + 5);
-                    if (len > MAX_FRAME) return 6;
-                    if (inlen - off < 9 + (size_t)len) {
-                        if (9 + (size_t)len > incap) { incap = 9 + (size_t)len; }
+                for (;;) {
+                    char type; uint32_t id, len;
+                    int got_frame = cb_frame_parse(inbuf + off, inlen - off, &type, &id, &len);
+                    if (got_frame < 0) return 6;
+                    if (got_frame == 0) {
+                        if (inlen - off >= CB_HEADER && CB_HEADER + (size_t)get32(inbuf + off + 5) > incap)
+                            incap = CB_HEADER + (size_t)get32(inbuf + off + 5);
                         break;
                     }
-                    handle_frame((char)inbuf[off], get32(inbuf + off + 1), inbuf + off + 9, len);
-                    off += 9 + len;
+                    handle_frame(type, id, inbuf + off + CB_HEADER, len);
+                    off += CB_HEADER + len;
                 }
                 memmove(inbuf, inbuf + off, inlen - off); inlen -= off;
                 if (incap > inlen && incap > (1u << 16)) { unsigned char *nb = realloc(inbuf, incap); if (!nb) return 4; inbuf = nb; }

@@ -47,12 +47,13 @@ public final class RunnerDriver: DriverRuntime {
             return OpenSessionResult(handle: existing.sandbox.handle, extra: ["readopted": true])
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + flavor.installHint) }
-        try SandboxFiles.write(flavor.script, to: flavor.scriptHostPath)
+        let files = flavor.files
+        for f in files { try SandboxFiles.write(f.text, to: f.hostPath) }
         var req = request
         req.handle = "\(flavor.name):\(request.session)"
         let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
         let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
-                                  readOnlyBinds: [.init(flavor.scriptHostPath, flavor.scriptSandboxPath)], env: flavor.env)
+                                  readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").

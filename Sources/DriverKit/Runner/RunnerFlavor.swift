@@ -15,6 +15,8 @@ public struct RunnerFlavor: Sendable {
     /// at `scriptSandboxPath`.
     public var script: String
     public var scriptFileName: String
+    /// Files the runner script imports, written and bound next to it (e.g. the shared JS control reader).
+    public var companionFiles: [RunnerFile] = []
     /// argv inside the sandbox; receives the interpreter path, the script path and the session options.
     public var command: @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOptions) -> [String]
     public var env: [String: String]
@@ -36,4 +38,18 @@ public struct RunnerFlavor: Sendable {
 
     public var scriptSandboxPath: String { "/opt/codebeaker/\(scriptFileName)" }
     public var scriptHostPath: String { "\(SandboxFiles.root)/runners/\(name)/\(scriptFileName)" }
+
+    /// Every file of the runner (the script first) with its host and sandbox paths.
+    public var files: [(text: String, hostPath: String, sandboxPath: String)] {
+        ([RunnerFile(name: scriptFileName, text: script)] + companionFiles).map {
+            ($0.text, "\(SandboxFiles.root)/runners/\(name)/\($0.name)", "/opt/codebeaker/\($0.name)")
+        }
+    }
+}
+
+/// A file of a runner program: its name in the runner's directory and its text.
+public struct RunnerFile: Sendable {
+    public var name: String
+    public var text: String
+    public init(name: String, text: String) { self.name = name; self.text = text }
 }

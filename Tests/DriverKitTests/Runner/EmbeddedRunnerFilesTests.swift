@@ -1,0 +1,31 @@
+@testable import DriverKit
+import DriverProtocol
+import Testing
+
+/// The runner programs and installer scripts are embedded from Resources/ at build time (docs/architecture.md,
+/// "Runner programs"): the bytes arrive whole, and what Swift and the scripts must agree on still agrees.
+@Suite struct EmbeddedRunnerFilesTests {
+    @Test func theInstallerScriptsPrintTheMarkerTheInstallersLookFor() {
+        #expect(PipBootScript.text.contains("MARKER = \"\(PipBootScript.marker)\""))
+        #expect(NpmWrapperScript.text.contains("const MARKER = '\(NpmWrapperScript.marker)';"))
+        #expect(NpmWrapperScript.marker == PipBootScript.marker)
+    }
+
+    @Test func theSharedControlReaderIsEmbeddedWhole() {
+        let text = JSControlReader.text
+        #expect(text.hasPrefix("// The control channel's reader"))
+        #expect(text.contains("export function controlLines(onMessage)"))
+        #expect(text.contains("export function dispatchJob(runner, msg)"))
+        #expect(text.hasSuffix("}\n"))
+    }
+
+    @Test func aFlavorWritesItsCompanionFilesNextToItsScript() {
+        var flavor = RunnerFlavor(name: "node", version: "0", capabilities: .init(languages: [], runtimeType: "x", isolationLevel: 0, startupMs: 0, memoryMB: 0),
+                                  interpreter: "/bin/true", installHint: "", script: "main", scriptFileName: "runner.mjs") { _, _, _ in [] }
+        flavor.companionFiles = [RunnerFile(name: JSControlReader.fileName, text: JSControlReader.text)]
+        let files = flavor.files
+        #expect(files.map(\.sandboxPath) == ["/opt/codebeaker/runner.mjs", "/opt/codebeaker/control.mjs"])
+        #expect(files.map(\.hostPath) == ["\(SandboxFiles.root)/runners/node/runner.mjs", "\(SandboxFiles.root)/runners/node/control.mjs"])
+        #expect(files.first?.text == "main" && files.last?.text == JSControlReader.text)
+    }
+}
