@@ -16,12 +16,12 @@ final class FakeRuntime: DriverRuntime {
                            runtimeType: "Fake", isolationLevel: 0, startupMs: 1, memoryMB: 1)
     }
 
-    func openSession(_ r: OpenSessionRequest) async throws -> OpenSessionResult {
+    func openSession(_ r: SessionOpenParams) async throws -> SessionOpenReply {
         opened.withLock { $0.append(r.session) }
-        return OpenSessionResult(handle: "h-\(r.session)")
+        return SessionOpenReply(handle: "h-\(r.session)")
     }
 
-    func closeSession(_ r: CloseSessionRequest) async {}
+    func closeSession(_ r: SessionCloseParams) async {}
 
     func execute(_ r: ExecuteRequest, events: EventSink) async throws -> RunResult {
         if r.code == "block" {
