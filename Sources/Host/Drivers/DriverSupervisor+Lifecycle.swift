@@ -68,7 +68,7 @@ extension DriverSupervisor {
             guard let (generation, latch) = next else { return }
             let process: DriverProcess
             do {
-                process = try DriverProcess(
+                process = try await DriverProcess(
                     path: path, name: name, arguments: config.arguments, environment: config.environment,
                     maxLineBytes: config.maxLineBytes, logger: logger,
                     onLine: { [weak self] item in self?.handleLine(item, generation: generation) },

@@ -31,7 +31,7 @@ public enum ConformanceKit {
             return checks
         }
         let main: ConformanceHarness
-        do { main = try ConformanceHarness(executable: executable, logger: logger) } catch {
+        do { main = try await ConformanceHarness(executable: executable, logger: logger) } catch {
             add(.fail("spawn", "could not start \(executable): \(error)"))
             return checks
         }
