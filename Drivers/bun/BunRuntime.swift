@@ -46,7 +46,7 @@ final class BunRuntime: DriverRuntime {
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
@@ -68,7 +68,7 @@ final class BunRuntime: DriverRuntime {
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
     }
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.

@@ -46,7 +46,7 @@ final class DenoRuntime: DriverRuntime {
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let permissions: DenoPermissions
@@ -70,7 +70,7 @@ final class DenoRuntime: DriverRuntime {
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel + 1)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel + 1)
     }
 
     /// The runner's argv: a shell wrapper turns the driver's control socket (fd 3) into pipes Deno can open

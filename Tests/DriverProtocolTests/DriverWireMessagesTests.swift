@@ -51,7 +51,7 @@ import DriverProtocol
                                       isolationLevel: 6, startupMs: 20, memoryMB: 30, packageManagers: ["pip"], stateful: true)
         let hello = HandshakeReply(protocolVersion: 1, driver: PeerInfo(name: "python", version: "0.1.0"), capabilities: caps)
         #expect(try roundTrip(reply: hello) == hello)
-        let open = SessionOpenReply(handle: "h1", containerId: "c1", extra: ["isolationLevel": 7, "readopted": true])
+        let open = SessionOpenReply(handle: "h1", containerId: "c1", isolationLevel: 7, readopted: true, extra: ["image": "python:3.12"])
         #expect(try roundTrip(reply: open) == open)
         #expect(try roundTrip(reply: SessionCloseReply(closed: true)) == SessionCloseReply(closed: true))
         #expect(try roundTrip(reply: CancelReply(cancelled: true)) == CancelReply(cancelled: true))

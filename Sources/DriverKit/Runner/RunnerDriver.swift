@@ -44,7 +44,7 @@ public final class RunnerDriver: DriverRuntime {
 
     public func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + flavor.installHint) }
         try SandboxFiles.write(flavor.script, to: flavor.scriptHostPath)
@@ -57,7 +57,7 @@ public final class RunnerDriver: DriverRuntime {
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
     }
 
     public func closeSession(_ request: SessionCloseParams) async {

@@ -29,30 +29,42 @@ public struct SessionOpenParams: DriverCallParams {
     }
 }
 
-/// `{handle, containerId}` plus a driver's extras (`isolationLevel`, `readopted`, ...).
+/// `{handle, containerId}`, the optional `isolationLevel` and `readopted`, plus a driver's own extras.
 public struct SessionOpenReply: DriverReply {
     public var handle: String?
     public var containerId: String?
-    /// Extra fields a driver reports, kept in order.
+    /// The isolation level this session really got (the Swift drivers report it).
+    public var isolationLevel: Int?
+    /// True when `handle` re-adopted an environment that survived a driver restart.
+    public var readopted: Bool
+    /// Other fields a driver reports (docker: `image`, `pooled`), kept in order.
     public var extra: JSONObject
 
-    public init(handle: String?, containerId: String? = nil, extra: JSONObject = JSONObject()) {
-        self.handle = handle; self.containerId = containerId; self.extra = extra
+    public init(handle: String?, containerId: String? = nil, isolationLevel: Int? = nil, readopted: Bool = false,
+                extra: JSONObject = JSONObject()) {
+        self.handle = handle; self.containerId = containerId; self.isolationLevel = isolationLevel
+        self.readopted = readopted; self.extra = extra
     }
+
+    static let fields: Set<String> = ["handle", "containerId", "isolationLevel", "readopted"]
 
     public var json: JSONValue {
         var o: JSONObject = ["handle": JSONValue(handle), "containerId": JSONValue(containerId)]
+        if let isolationLevel { o["isolationLevel"] = .int(isolationLevel) }
+        if readopted { o["readopted"] = .bool(true) }
         for (k, v) in extra where o[k] == nil { o[k] = v }
         return .object(o)
     }
 
-    /// The handle is opaque but must be a string (or absent); a non-string `containerId` is ignored.
+    /// The handle is opaque but must be a string (or absent); the optional fields are ignored when mistyped.
     public init(json: JSONValue) throws(WireError) {
         let r = try WireReader(json)
         handle = try r.optionalString("handle")
         containerId = json["containerId"]?.string
+        isolationLevel = json["isolationLevel"]?.int
+        readopted = json["readopted"]?.bool ?? false
         extra = JSONObject()
-        for (k, v) in json.object ?? JSONObject() where k != "handle" && k != "containerId" { extra[k] = v }
+        for (k, v) in json.object ?? JSONObject() where !Self.fields.contains(k) { extra[k] = v }
     }
 }
 

@@ -97,10 +97,16 @@ public final class VolumeStorage: WorkspaceStorage {
         }
     }
 
+    /// On the file threads: unlinking a large image and the fallback delete are blocking file work.
     public func release(_ ws: Workspace) async throws(WorkspaceError) {
-        Ext4Volume.unmount(ws.root)
-        if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() } // not a volume after all: delete the files
-        unlink(imagePath(for: ws))
+        let image = imagePath(for: ws)
+        try await FileWorkPool.shared.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in
+                Ext4Volume.unmount(ws.root)
+                if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() } // not a volume after all: delete the files
+                unlink(image)
+            }
+        }.get()
     }
 
     /// Deletes the ready images (server shutdown).
