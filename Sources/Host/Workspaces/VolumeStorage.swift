@@ -76,6 +76,13 @@ public final class VolumeStorage: WorkspaceStorage {
         let fresh: String
         if let pooled { fresh = pooled } else { fresh = try await formatNew(sizeMB: size) }
         let image = imagePath(for: ws)
+        // Loop attach and mount are blocking syscalls: on the file threads.
+        try await FileWorkPool.shared.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in try Self.mount(fresh, as: image, on: ws) }
+        }.get()
+    }
+
+    private static func mount(_ fresh: String, as image: String, on ws: Workspace) throws(WorkspaceError) {
         if rename(fresh, image) != 0 {
             let e = Ext4Volume.errorText()
             unlink(fresh)
