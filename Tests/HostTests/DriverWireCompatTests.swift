@@ -44,3 +44,29 @@ import DriverProtocol
         #expect(install.manager == "pip" && install.packages == ["six==1.16.0"] && install.handle == handle)
     }
 }
+
+/// A third-party driver whose `session.open` reply breaks the contract (a non-string handle).
+final class NumberHandleDriver: DriverClient {
+    let name = "python"
+    var capabilities: DriverCapabilities? { SessionTestDriver.pythonCaps }
+    var isReady: Bool { true }
+    func call(_ method: String, params: JSONValue,
+              onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+        method == SessionOpenParams.method ? ["handle": 5] : SessionCloseReply().json
+    }
+}
+
+extension DriverWireCompatTests {
+    @Test func nonStringHandle_FailsTheOpen_NamingTheField() async throws {
+        var config = SessionManagerConfig()
+        config.workspaceRoot = "/tmp/cb-wire-tests/" + String(UInt64.random(in: 0..<UInt64.max))
+        let m = SessionManager(drivers: [NumberHandleDriver()], config: config, logger: Logger("test", sink: Logger.Sink { _ in }))
+        do {
+            _ = try await m.create(params: ["language": "python"], principal: "alice")
+            Issue.record("the open should fail")
+        } catch {
+            #expect(error.message.contains("open failed: invalid session.open reply from the python driver: field 'handle' must be a string, got number"),
+                    "\(error.message)")
+        }
+    }
+}
