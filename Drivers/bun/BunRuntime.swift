@@ -44,9 +44,9 @@ final class BunRuntime: DriverRuntime {
             available: why == nil, unavailableReason: why, installHint: why == nil ? nil : Self.installHint)
     }
 
-    func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult {
+    func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return OpenSessionResult(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
@@ -69,7 +69,7 @@ final class BunRuntime: DriverRuntime {
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
     }
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.
@@ -77,7 +77,7 @@ final class BunRuntime: DriverRuntime {
         return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"] + (stateful ? ["--stateful"] : [])
     }
 
-    func closeSession(_ request: CloseSessionRequest) async { await sessions.close(request.session) }
+    func closeSession(_ request: SessionCloseParams) async { await sessions.close(request.session) }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
         try await sessions.execute(request, events: events)
@@ -94,7 +94,7 @@ final class BunRuntime: DriverRuntime {
     }
 
     /// install_packages: `bun add` / `bun install` into /workspace/node_modules (shared installer code).
-    func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+    func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply {
         let e = try sessions.get(request.session)
         return try await installer().handle(request, session: e.sandbox, events: events)
     }

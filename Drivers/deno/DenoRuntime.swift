@@ -44,9 +44,9 @@ final class DenoRuntime: DriverRuntime {
             available: why == nil, unavailableReason: why, installHint: why == nil ? nil : Self.installHint)
     }
 
-    func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult {
+    func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return OpenSessionResult(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let permissions: DenoPermissions
@@ -71,19 +71,19 @@ final class DenoRuntime: DriverRuntime {
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel + 1)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel + 1)
     }
 
     /// The runner's argv: a shell wrapper turns the driver's control socket (fd 3) into pipes Deno can open
     /// (fd 7 in, fd 6 out) and takes the whole sandbox down if deno exits.
-    static func command(deno: String, permissions: DenoPermissions, options: SessionOptions) -> [String] {
+    static func command(deno: String, permissions: DenoPermissions, options: SessionOpenOptions) -> [String] {
         let heapMB = max(32, options.memoryLimitMB * 3 / 4)
         return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "deno-runner", deno, "run", "--no-prompt", "--quiet", "--no-config", "--no-lock",
                 "--import-map=\(sandboxDir)/\(files.importMap)", "--v8-flags=--max-old-space-size=\(heapMB)"]
             + permissions.flags + ["\(sandboxDir)/\(files.runner)"]
     }
 
-    func closeSession(_ request: CloseSessionRequest) async { await sessions.close(request.session) }
+    func closeSession(_ request: SessionCloseParams) async { await sessions.close(request.session) }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
         try await sessions.execute(request, events: events)

@@ -24,6 +24,10 @@ public enum DriverWire {
         public static let progress = "progress"
     }
 
+    /// A call's own time budget (`timeoutMs` of execute, shell and install), read from its params as sent,
+    /// so the host can wait a grace period longer than the driver does.
+    public static func callTimeoutMs(in params: JSONValue) -> Int? { params["timeoutMs"]?.int }
+
     public enum ErrorCode {
         public static let parseError = -32700
         public static let invalidRequest = -32600

@@ -24,6 +24,10 @@ public struct RunResult: Sendable, Equatable {
     public var succeeded: Bool { exitCode == 0 && !timedOut && !cancelled && signal == nil }
     public var truncated: Bool { stdoutTruncated || stderrTruncated }
 
+    /// The keys `json` writes (`reason` only when set).
+    public static let fieldNames: Set<String> = ["exitCode", "stdout", "stderr", "durationMs", "signal", "timedOut", "cancelled",
+                                                 "truncated", "stdoutTruncated", "stderrTruncated", "reason"]
+
     public var json: JSONValue {
         var o = JSONObject()
         o["exitCode"] = JSONValue(exitCode)

@@ -97,7 +97,7 @@ final class APIHarness: Sendable {
         let id = try await h.call("session.create", ["language": "python"])["sessionId"]!
         let r = try await h.call("session.execute", ["sessionId": id, "stream": true,
                                                      "command": ["type": "install_packages", "packages": ["six==1.16.0"], "requirementsFile": "requirements.txt"]])
-        #expect(r["success"] == true && r["result"]?["installed"] == [["name": "six==1.16.0"]])
+        #expect(r["success"] == true && r["result"]?["installed"] == [["name": "six==1.16.0", "version": "1.0"]] && r["result"]?["manager"] == "pip")
         let p = h.fixture.driver.calls("install").last!.params
         #expect(p["manager"] == "pip" && p["timeoutMs"] == 300_000 && p["requirementsFile"] == "/workspace/requirements.txt")
         #expect(h.notifications.contains { $0.0 == "session.progress" && $0.1["message"] == "Collecting" })

@@ -43,51 +43,66 @@ final class SessionTestDriver: DriverClient {
         for w in waiting { w.resume() }
     }
 
+    /// Decodes params with the driver-side types, as `DriverServer` does: a host encoding they reject is -32602.
     func call(_ method: String, params: JSONValue,
               onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
         state.withLock { $0.calls.append(Call(method: method, params: params)) }
         guard isReady else { throw DriverCallError(.unavailable, "driver \(name) is restarting") }
         switch method {
-        case "session.open":
+        case SessionOpenParams.method:
+            let p: SessionOpenParams = try decode(params)
             let handle = state.withLock { s -> String in
-                if let h = params["handle"]?.string, s.handles.contains(h) { return h }
+                if let h = p.handle, s.handles.contains(h) { return h }
                 s.nextHandle += 1
                 let h = "\(name)-h\(s.nextHandle)"
                 s.handles.insert(h)
                 return h
             }
-            return ["handle": .string(handle), "containerId": .string("c-" + handle)]
-        case "session.close":
-            _ = state.withLock { $0.handles.remove(params["handle"]?.string ?? "") }
-            return ["closed": true]
-        case "execute", "shell", "install":
-            guard let h = params["handle"]?.string, state.withLock({ $0.handles.contains(h) }) else {
-                throw DriverCallError(.remote(code: -32000), "session not found")
-            }
-            return try await run(method, params, onEvent)
+            return SessionOpenReply(handle: handle, containerId: "c-" + handle).json
+        case SessionCloseParams.method:
+            let p: SessionCloseParams = try decode(params)
+            _ = state.withLock { $0.handles.remove(p.handle ?? "") }
+            return SessionCloseReply(closed: true).json
+        case ExecuteParams.method:
+            let p: ExecuteParams = try decode(params)
+            try known(p.handle)
+            return try await execute(p, onEvent)
+        case ShellParams.method:
+            let p: ShellParams = try decode(params)
+            try known(p.handle)
+            return RunResult(exitCode: 0, stdout: p.args.joined(separator: " ") + "\n", durationMs: 1).json
+        case InstallParams.method:
+            let p: InstallParams = try decode(params)
+            try known(p.handle)
+            onEvent?(DriverWire.Event.progress, ProgressEvent(request: 1, session: p.session, message: "Collecting", seq: 0).json)
+            return InstallReply(run: RunResult(exitCode: 0, stdout: "ok", durationMs: 1),
+                                installed: p.packages.map { .init(name: $0, version: "1.0") }, manager: p.manager).json
         default:
             throw DriverCallError(.remote(code: -32601), "unknown method \(method)")
         }
     }
 
-    private func run(_ method: String, _ params: JSONValue,
-                     _ onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
-        if method == "shell" {
-            let out = (params["args"]?.array ?? []).compactMap(\.string).joined(separator: " ") + "\n"
-            return RunResult(exitCode: 0, stdout: out, durationMs: 1).json
+    private func decode<P: DriverCallParams>(_ json: JSONValue) throws(DriverCallError) -> P {
+        do throws(WireError) { return try P(json: json) } catch {
+            throw DriverCallError(.remote(code: DriverWire.ErrorCode.invalidParams), error.message)
         }
-        if method == "install" {
-            onEvent?("progress", ["request": 1, "session": params["session"] ?? .null, "message": "Collecting"])
-            var o = RunResult(exitCode: 0, stdout: "ok", durationMs: 1).json.object!
-            o["installed"] = .array((params["packages"]?.array ?? []).map { ["name": $0] })
-            return .object(o)
+    }
+
+    private func known(_ handle: String?) throws(DriverCallError) {
+        guard let h = handle, state.withLock({ $0.handles.contains(h) }) else {
+            throw DriverCallError(.remote(code: -32000), "session not found")
         }
-        let code = params["code"]?.string ?? ""
+    }
+
+    private func execute(_ p: ExecuteParams, _ onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+        let code = p.code
         if code.hasPrefix("print:") {
             let text = String(code.dropFirst(6))
-            if params["stream"] == true {
-                onEvent?("output", ["request": 1, "session": params["session"] ?? .null, "stream": "stdout", "data": .string(text), "seq": 0])
-                onEvent?("output", ["request": 1, "session": params["session"] ?? .null, "stream": "stdout", "data": "\n", "seq": 1])
+            if p.stream {
+                for (seq, data) in [text, "\n"].enumerated() {
+                    let e = DriverEvent.output(OutputEvent(request: 1, session: p.session, stream: "stdout", data: data, seq: seq))
+                    onEvent?(e.method, e.params)
+                }
             }
             return RunResult(exitCode: 0, stdout: text + "\n", durationMs: 2).json
         }

@@ -4,7 +4,7 @@ import Synchronization
 
 /// session.open (pool, cold create, re-adoption), session.close, shutdown and `docker.status`.
 extension DockerRuntime {
-    func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult {
+    func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.withLock({ $0[request.session] }) {
             return result(existing.container, pooled: false)
         }
@@ -46,12 +46,12 @@ extension DockerRuntime {
         return result(container, pooled: pooled)
     }
 
-    func result(_ c: LiveContainer, pooled: Bool) -> OpenSessionResult {
-        OpenSessionResult(handle: c.id, containerId: c.id, extra: ["image": .string(c.image), "pooled": .bool(pooled)])
+    func result(_ c: LiveContainer, pooled: Bool) -> SessionOpenReply {
+        SessionOpenReply(handle: c.id, containerId: c.id, extra: ["image": .string(c.image), "pooled": .bool(pooled)])
     }
 
     /// Re-adopts, takes from the pool or creates; blocking.
-    func obtainContainer(_ request: OpenSessionRequest, image: String,
+    func obtainContainer(_ request: SessionOpenParams, image: String,
                                  language: DockerLanguage?) throws -> (LiveContainer, Bool) {
         if let adopted = try readopt(request) {
             return (adopted, false)
@@ -106,7 +106,7 @@ extension DockerRuntime {
     }
 
     /// After a driver restart the host re-opens with the old handle (the container id): attach to it again.
-    func readopt(_ request: OpenSessionRequest) throws -> LiveContainer? {
+    func readopt(_ request: SessionOpenParams) throws -> LiveContainer? {
         guard let summary = janitor.claim(handle: request.handle, session: request.session) else { return nil }
         let slot = summary.labels[ContainerLabels.slot]
         if let slot, let slots = factory.slots, !slots.isAttached(slot) {
@@ -124,7 +124,7 @@ extension DockerRuntime {
         }
     }
 
-    func closeSession(_ request: CloseSessionRequest) async {
+    func closeSession(_ request: SessionCloseParams) async {
         guard let s = sessions.withLock({ $0.removeValue(forKey: request.session) }) else {
             // Unknown here, but maybe a leftover of a previous run the host no longer wants.
             if opening.withLock({ $0.contains(request.session) }) {

@@ -1,17 +1,18 @@
 import DriverKit
+import DriverProtocol
 import Synchronization
 
 /// One open session: its container and what it was opened with.
 final class DockerSession: Sendable {
     let id: String
     let language: DockerLanguage?
-    let options: SessionOptions
+    let options: SessionOpenOptions
     let workspace: String
     /// Python sessions: the pre-started interpreter executions fork from.
     let forkServer = ForkServerState()
     private let current: Mutex<LiveContainer>
 
-    init(id: String, language: DockerLanguage?, options: SessionOptions, workspace: String, container: LiveContainer) {
+    init(id: String, language: DockerLanguage?, options: SessionOpenOptions, workspace: String, container: LiveContainer) {
         self.id = id; self.language = language; self.options = options; self.workspace = workspace
         current = Mutex(container)
     }

@@ -13,8 +13,8 @@ import Glibc
 extension DockerRuntime {
     static let npmCli = "/usr/share/nodejs/npm/bin/npm-cli.js"
 
-    func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
-        try await installOutcome(request, events: events).json
+    func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply {
+        try await installOutcome(request, events: events)
     }
 
     /// `pip install x` / `python3 -m pip install x` / `npm install x` sent as `execute_shell` (the seed's own

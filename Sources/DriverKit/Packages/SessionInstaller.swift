@@ -27,43 +27,17 @@ extension SessionInstaller {
     }
 }
 
-/// An install's result: the installer run (output cleaned of machine-readable lines) and what it installed.
-public struct InstallOutcome: Sendable, Equatable {
-    public struct Installed: Sendable, Equatable {
-        public var name: String
-        public var version: String
-        public init(name: String, version: String) { self.name = name; self.version = version }
-    }
-
-    public var run: RunResult
-    public var installed: [Installed]
-    public var manager: String
-    public var extra: JSONObject
-
-    public init(run: RunResult, installed: [Installed], manager: String, extra: JSONObject = JSONObject()) {
-        self.run = run; self.installed = installed; self.manager = manager; self.extra = extra
-    }
-
-    /// `{installed:[{name,version}], manager, exitCode, stdout, stderr, durationMs, ...}`.
-    public var json: JSONValue {
-        var o = run.json.object ?? JSONObject()
-        o["installed"] = .array(installed.map { ["name": .string($0.name), "version": .string($0.version)] })
-        o["manager"] = .string(manager)
-        o["success"] = .bool(run.succeeded)
-        for (k, v) in extra { o[k] = v }
-        return .object(o)
-    }
-}
-
 extension InstallRequest {
     /// An install request built in the driver (from a shell command).
     public static func make(requestId: Int, session: String, handle: String?, manager: String, packages: [String],
                             requirementsFile: String? = nil, global: Bool = false, flags: [String] = [],
                             timeoutMs: Int, stream: Bool) throws(DriverError) -> InstallRequest {
-        try InstallRequest(requestId: requestId, params: [
-            "session": .string(session), "handle": JSONValue(handle), "manager": .string(manager),
-            "packages": JSONValue(packages), "requirementsFile": JSONValue(requirementsFile), "global": .bool(global),
-            "flags": JSONValue(flags), "timeoutMs": .int(timeoutMs), "stream": .bool(stream)])
+        guard (1...RunLimits.maxTimeoutMs).contains(timeoutMs) else {
+            throw .invalidParams("field 'timeoutMs' must be between 1 and \(RunLimits.maxTimeoutMs), got \(timeoutMs)")
+        }
+        return InstallRequest(requestId: requestId, params: InstallParams(
+            session: session, handle: handle, manager: manager, packages: packages, requirementsFile: requirementsFile,
+            global: global, flags: flags, timeoutMs: timeoutMs, stream: stream))
     }
 }
 
@@ -76,12 +50,12 @@ extension SessionInstaller {
     }
 
     /// Checks the manager, then installs; the JSON reply of the `install` request.
-    public func handle(_ request: InstallRequest, session: SandboxSession, events: EventSink) async throws(DriverError) -> JSONValue {
+    public func handle(_ request: InstallRequest, session: SandboxSession, events: EventSink) async throws(DriverError) -> InstallReply {
         guard accepts(request.manager) else {
             throw .unsupported("package manager \"\(request.manager.prefix(40))\" is not available here (this driver has: \(managers.joined(separator: ", ")))")
         }
         return try await InstallLocks.serialized(session.id) { () throws(DriverError) in
             try await install(request, session: session, events: events)
-        }.json
+        }
     }
 }

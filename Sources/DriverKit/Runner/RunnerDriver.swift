@@ -42,9 +42,9 @@ public final class RunnerDriver: DriverRuntime {
         return c
     }
 
-    public func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult {
+    public func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
-            return OpenSessionResult(handle: existing.sandbox.handle, extra: ["readopted": true])
+            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + flavor.installHint) }
         let files = flavor.files
@@ -58,10 +58,10 @@ public final class RunnerDriver: DriverRuntime {
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
         try await runner.startForOpen { _ = sessions.remove(request.session) }
-        return OpenSessionResult(handle: sandbox.handle, extra: ["isolationLevel": .int(sandbox.isolationLevel)])
+        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
     }
 
-    public func closeSession(_ request: CloseSessionRequest) async {
+    public func closeSession(_ request: SessionCloseParams) async {
         guard let e = sessions.remove(request.session) else { return }
         await e.runner.stopAndWait()
         e.sandbox.close()
@@ -80,7 +80,7 @@ public final class RunnerDriver: DriverRuntime {
         return try await e.runner.run(RunnerJob(request), events: events)
     }
 
-    public func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+    public func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply {
         guard let installer = flavor.installer else { throw DriverError.unsupported("\(name) driver does not support package installation") }
         return try await installer.handle(request, session: sessions.get(request.session).sandbox, events: events)
     }

@@ -10,13 +10,13 @@ public protocol DriverRuntime: Sendable {
     var version: String { get }
     /// Called for every handshake; cheap, and honest (see docs/driver-protocol.md, "Capabilities").
     func capabilities() -> DriverCapabilities
-    func openSession(_ request: OpenSessionRequest) async throws -> OpenSessionResult
+    func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply
     /// Idempotent; an unknown session is not an error.
-    func closeSession(_ request: CloseSessionRequest) async
+    func closeSession(_ request: SessionCloseParams) async
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult
     /// Default: -32004 unsupported.
-    func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue
+    func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply
     /// Methods the protocol does not define; default: -32601.
     func handle(method: String, params: JSONValue, events: EventSink) async throws -> JSONValue
     /// stdin EOF or `shutdown`: release every session. Default: nothing.
@@ -24,7 +24,7 @@ public protocol DriverRuntime: Sendable {
 }
 
 extension DriverRuntime {
-    public func install(_ request: InstallRequest, events: EventSink) async throws -> JSONValue {
+    public func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply {
         throw DriverError.unsupported("\(name) driver does not support package installation")
     }
     public func handle(method: String, params: JSONValue, events: EventSink) async throws -> JSONValue {

@@ -25,24 +25,15 @@ public final class EventSink: Sendable {
         guard streaming, !text.isEmpty else { return }
         // The lock spans numbering and sending so seq order equals wire order.
         seq.withLock { n in
-            var p: JSONObject = ["request": .int(requestId)]
-            if let session { p["session"] = .string(session) }
-            p["stream"] = .string(stream.rawValue)
-            p["data"] = .string(text)
-            p["seq"] = .int(n)
-            n += 1
-            send(.notification(method: DriverWire.Event.output, params: .object(p)))
+            defer { n += 1 }
+            send(DriverEvent.output(OutputEvent(request: requestId, session: session, stream: stream.rawValue, data: text, seq: n)).message)
         }
     }
 
     public func progress(_ message: String) {
         seq.withLock { n in
-            var p: JSONObject = ["request": .int(requestId)]
-            if let session { p["session"] = .string(session) }
-            p["message"] = .string(message)
-            p["seq"] = .int(n)
-            n += 1
-            send(.notification(method: DriverWire.Event.progress, params: .object(p)))
+            defer { n += 1 }
+            send(DriverEvent.progress(ProgressEvent(request: requestId, session: session, message: message, seq: n)).message)
         }
     }
 }

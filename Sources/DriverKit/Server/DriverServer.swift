@@ -87,7 +87,7 @@ public final class DriverServer: Sendable {
             dispatch(id: id, method: method, params: params)
         case .notification(let method, let params):
             // A notification-style cancel is accepted too (no reply).
-            if method == DriverWire.Method.cancel, let r = params["request"]?.int { _ = inFlight.cancel(r) }
+            if method == CancelParams.method, let c = try? CancelParams(json: params) { _ = inFlight.cancel(c.request) }
         case .result, .error:
             writer.send(.error(id: nil, code: DriverWire.ErrorCode.invalidRequest,
                                message: "drivers accept requests only, got a response", data: nil))
@@ -96,18 +96,18 @@ public final class DriverServer: Sendable {
 
     private func dispatch(id: Int, method: String, params: JSONValue) {
         switch method {
-        case DriverWire.Method.handshake:
-            reply(id, Result { () throws(DriverError) in try handshake(params) })
-        case DriverWire.Method.ping:
-            writer.send(.result(id: id, result: .object(JSONObject())))
-        case DriverWire.Method.cancel:
-            guard let target = params["request"]?.int else {
-                writer.send(.error(id: id, code: DriverWire.ErrorCode.invalidParams,
-                                   message: "missing required field 'request'", data: nil))
-                return
+        case HandshakeParams.method:
+            reply(id, Result { () throws(DriverError) in try handshake(params).json })
+        case PingParams.method:
+            writer.send(.result(id: id, result: EmptyReply().json))
+        case CancelParams.method:
+            do throws(WireError) {
+                let target = try CancelParams(json: params).request
+                writer.send(.result(id: id, result: CancelReply(cancelled: inFlight.cancel(target)).json))
+            } catch {
+                reply(id, .failure(DriverError(error)))
             }
-            writer.send(.result(id: id, result: ["cancelled": .bool(inFlight.cancel(target))]))
-        case DriverWire.Method.shutdown:
+        case ShutdownParams.method:
             Task { await self.shutdown(reply: id) }
         default:
             let started = inFlight.start(id) { [self] in
@@ -128,26 +128,32 @@ public final class DriverServer: Sendable {
     }
 
     private func perform(id: Int, method: String, params: JSONValue) async -> Result<JSONValue, DriverError> {
-        let session = params["session"]?.string
-        let sink = EventSink(requestId: id, session: session, streaming: params["stream"]?.bool ?? false) { [writer] in
-            writer.send($0)
-        }
         do {
             switch method {
-            case DriverWire.Method.sessionOpen:
-                return .success(try await runtime.openSession(OpenSessionRequest(params: params)).json)
-            case DriverWire.Method.sessionClose:
-                await runtime.closeSession(try CloseSessionRequest(params: params))
-                return .success(["closed": true])
-            case DriverWire.Method.execute:
-                return .success(try await runtime.execute(ExecuteRequest(requestId: id, params: params), events: sink).json)
-            case DriverWire.Method.shell:
-                return .success(try await runtime.shell(ShellRequest(requestId: id, params: params), events: sink).json)
-            case DriverWire.Method.install:
-                return .success(try await runtime.install(InstallRequest(requestId: id, params: params), events: sink))
+            case SessionOpenParams.method:
+                return .success(try await runtime.openSession(SessionOpenParams(json: params)).json)
+            case SessionCloseParams.method:
+                await runtime.closeSession(try SessionCloseParams(json: params))
+                return .success(SessionCloseReply(closed: true).json)
+            case ExecuteParams.method:
+                let p = try ExecuteParams(json: params)
+                let sink = events(id, session: p.session, stream: p.stream)
+                return .success(try await runtime.execute(ExecuteRequest(requestId: id, params: p), events: sink).json)
+            case ShellParams.method:
+                let p = try ShellParams(json: params)
+                let sink = events(id, session: p.session, stream: p.stream)
+                return .success(try await runtime.shell(ShellRequest(requestId: id, params: p), events: sink).json)
+            case InstallParams.method:
+                let p = try InstallParams(json: params)
+                let sink = events(id, session: p.session, stream: p.stream)
+                return .success(try await runtime.install(InstallRequest(requestId: id, params: p), events: sink).json)
             default:
+                // A driver's own method (not part of the wire): its params are its own, so no streaming.
+                let sink = events(id, session: nil, stream: false)
                 return .success(try await runtime.handle(method: method, params: params, events: sink))
             }
+        } catch let e as WireError {
+            return .failure(DriverError(e))
         } catch let e as DriverError {
             return .failure(e)
         } catch is CancellationError {
@@ -158,18 +164,20 @@ public final class DriverServer: Sendable {
         }
     }
 
-    private func handshake(_ params: JSONValue) throws(DriverError) -> JSONValue {
-        guard let offered = params["protocolVersions"]?.array else {
-            throw .invalidParams("missing required field 'protocolVersions' (an array of integers)")
-        }
-        let versions = offered.compactMap(\.int)
+    private func events(_ id: Int, session: String?, stream: Bool) -> EventSink {
+        EventSink(requestId: id, session: session, streaming: stream) { [writer] in writer.send($0) }
+    }
+
+    private func handshake(_ params: JSONValue) throws(DriverError) -> HandshakeReply {
+        let offered: HandshakeParams
+        do throws(WireError) { offered = try HandshakeParams(json: params) } catch { throw DriverError(error) }
+        let versions = offered.protocolVersions
         guard let v = Set(versions).intersection(Self.supportedVersions).max() else {
             throw DriverError(code: DriverWire.ErrorCode.versionMismatch,
                               message: "protocol version mismatch: host speaks \(versions), driver speaks \(Self.supportedVersions)")
         }
-        return ["protocolVersion": .int(v),
-                "driver": ["name": .string(runtime.name), "version": .string(runtime.version)],
-                "capabilities": runtime.capabilities().json]
+        return HandshakeReply(protocolVersion: v, driver: PeerInfo(name: runtime.name, version: runtime.version),
+                              capabilities: runtime.capabilities())
     }
 
     private func reply(_ id: Int, _ r: Result<JSONValue, DriverError>) {
@@ -182,12 +190,12 @@ public final class DriverServer: Sendable {
     private func shutdown(reply id: Int?) async {
         let first = stopping.withLock { s in defer { s = true }; return !s }
         guard first else {
-            if let id { writer.send(.result(id: id, result: .object(JSONObject()))) }
+            if let id { writer.send(.result(id: id, result: EmptyReply().json)) }
             return
         }
         for t in inFlight.cancelAll() { await t.value }
         await runtime.shutdown()
-        if let id { writer.send(.result(id: id, result: .object(JSONObject()))) }
+        if let id { writer.send(.result(id: id, result: EmptyReply().json)) }
         onExit(0)
     }
 }

@@ -7,7 +7,7 @@ import Synchronization
 public final class SandboxSession: Sendable {
     public let id: String
     public let handle: String
-    public let options: SessionOptions
+    public let options: SessionOpenOptions
     /// The base sandbox; per-run settings (cwd, env) are applied on a copy.
     public let config: SandboxConfig
     public let cgroup: SessionCgroup?
@@ -17,7 +17,7 @@ public final class SandboxSession: Sendable {
     /// CPU watchdog of a runner must not count their CPU as the runner's background work.
     let oneOffs = Mutex<(running: Int, started: Int)>((0, 0))
 
-    public init(id: String, handle: String, options: SessionOptions, config: SandboxConfig, cgroup: SessionCgroup?,
+    public init(id: String, handle: String, options: SessionOpenOptions, config: SandboxConfig, cgroup: SessionCgroup?,
                 network: SessionNetwork? = nil) {
         self.id = id; self.handle = handle; self.options = options; self.config = config; self.cgroup = cgroup
         self.network = network
@@ -26,7 +26,7 @@ public final class SandboxSession: Sendable {
     /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
     /// writes passwd/group, creates the cgroup. `readOnlyBinds` and `env` are added for the runtime.
     /// `cgroupPrefix` keeps two drivers' sessions with the same host id apart (use the driver name).
-    public static func open(_ request: OpenSessionRequest, readOnlyBinds: [SandboxConfig.Bind] = [],
+    public static func open(_ request: SessionOpenParams, readOnlyBinds: [SandboxConfig.Bind] = [],
                             env: [String: String] = [:], path: String? = nil,
                             cgroupPrefix: String = "") throws(DriverError) -> SandboxSession {
         var st = stat()

@@ -1,4 +1,3 @@
-import Dispatch
 import CSystem
 import DriverProtocol
 import FoundationEssentials
@@ -8,14 +7,15 @@ extension DriverProcess {
     /// Grace between stdout EOF and SIGKILL: a driver whose protocol channel is gone is dead to the host.
     static let eofKillGrace = 0.5
 
-    func threadMain(started: DispatchSemaphore) {
+    /// `spawned` gets 0 once the child runs (or the spawn's errno) before the loop starts, exactly once.
+    func threadMain(spawned: (Int32) -> Void) {
         guard let (inFD, outFD, errFD) = spawnChild() else {
-            state.withLock { s in s.wakeClosed = true; close(wakeFD) }
-            started.signal()
+            let e = state.withLock { s -> Int32 in s.wakeClosed = true; close(wakeFD); return s.spawnResult ?? EIO }
+            spawned(e)
             return
         }
         let pidFD = cs_pidfd_open(pid)
-        started.signal()
+        spawned(0)
 
         var stdinFD = inFD, stdoutFD = outFD, stderrFD = errFD
         var framer = LineFramer(maxLineBytes: maxLineBytes)

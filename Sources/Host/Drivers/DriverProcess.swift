@@ -1,4 +1,3 @@
-import Dispatch
 import CSystem
 import DriverProtocol
 import FoundationEssentials
@@ -49,20 +48,22 @@ public final class DriverProcess: Sendable {
     public var pid: pid_t { state.withLock { $0.pid } }
     public var hasExited: Bool { state.withLock { $0.reaped } }
 
-    /// Spawns `path` in its own session. Blocks only for fork/exec; the rest happens on the I/O thread.
+    /// Spawns `path` in its own session on the process's I/O thread and returns once fork/exec is done. The
+    /// caller's Task is suspended meanwhile, not blocked: no thread of the Swift concurrency pool waits.
     public init(path: String, name: String, arguments: [String] = [], environment: [String: String] = [:],
                 maxLineBytes: Int = DriverWire.maxLineBytes, logger: Logger,
                 onLine: @escaping @Sendable (LineFramer.Item) -> Void,
-                onExit: @escaping @Sendable (DriverExit) -> Void) throws(SpawnError) {
+                onExit: @escaping @Sendable (DriverExit) -> Void) async throws(SpawnError) {
         self.path = path; self.name = name; self.arguments = arguments; self.environment = environment
         self.maxLineBytes = maxLineBytes; self.logger = logger; self.onLine = onLine; self.onExit = onExit
         _ = cs_ignore_sigpipe()
         wakeFD = cs_eventfd()
         guard wakeFD >= 0 else { throw SpawnError(errno: cs_errno()) }
-        let done = DispatchSemaphore(value: 0)
-        DetachedThread.start(name: "driver-\(name)") { [self] in self.threadMain(started: done) }
-        done.wait()
-        let result = state.withLock { $0.spawnResult ?? EIO }
+        let result = await withCheckedContinuation { (spawned: CheckedContinuation<Int32, Never>) in
+            DetachedThread.start(name: "driver-\(name)") { [self] in
+                self.threadMain { spawned.resume(returning: $0) }
+            }
+        }
         if result != 0 { throw SpawnError(errno: result) }
     }
 

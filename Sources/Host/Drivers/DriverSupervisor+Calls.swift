@@ -5,7 +5,7 @@ extension DriverSupervisor {
     public func call(_ method: String, params: JSONValue,
                      onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
         let generation = try await readyGeneration()
-        let timeout = params["timeoutMs"]?.int.map { Double($0) / 1000 + config.callGrace } ?? config.defaultCallTimeout
+        let timeout = DriverWire.callTimeoutMs(in: params).map { Double($0) / 1000 + config.callGrace } ?? config.defaultCallTimeout
         switch await request(method, params, generation: generation, timeout: timeout, cancellable: true, onEvent: onEvent) {
         case .success(let v): return v
         case .failure(let e): throw e
@@ -111,7 +111,7 @@ extension DriverSupervisor {
             defer { s.nextId += 1 }
             return (s.latch?.value == nil ? s.process : nil, s.nextId)
         }
-        process?.send(DriverMessage.request(id: cancelId, method: DriverWire.Method.cancel, params: ["request": .int(id)]).line)
+        process?.send(DriverMessage.request(id: cancelId, method: CancelParams.method, params: CancelParams(request: id).json).line)
     }
 
     /// One stdout line of process `generation` (runs on its I/O thread, so events keep their order and come
@@ -143,7 +143,7 @@ extension DriverSupervisor {
         case .error(nil, let code, let msg, _):
             logger.warning("driver reported error \(code) without an id: \(msg)")
         case .notification(let method, let params):
-            guard let rid = params["request"]?.int,
+            guard let rid = DriverEvent.requestId(in: params),
                   let handler = state.withLock({ $0.pending[rid]?.onEvent }) else { return }
             handler(method, params)
         case .request(_, let method, _):

@@ -68,7 +68,7 @@ extension DriverSupervisor {
             guard let (generation, latch) = next else { return }
             let process: DriverProcess
             do {
-                process = try DriverProcess(
+                process = try await DriverProcess(
                     path: path, name: name, arguments: config.arguments, environment: config.environment,
                     maxLineBytes: config.maxLineBytes, logger: logger,
                     onLine: { [weak self] item in self?.handleLine(item, generation: generation) },
@@ -136,10 +136,9 @@ extension DriverSupervisor {
     }
 
     func handshake(generation: Int) async -> HandshakeOutcome {
-        let params: JSONValue = ["protocolVersions": .array(DriverWire.supportedVersions.map { .int($0) }),
-                                 "host": ["name": "codebeaker", "version": "0.1.0"]]
+        let params = HandshakeParams(protocolVersions: DriverWire.supportedVersions, host: PeerInfo(name: "codebeaker", version: "0.1.0"))
         let hostVersions = "[" + DriverWire.supportedVersions.map(String.init).joined(separator: ",") + "]"
-        switch await request(DriverWire.Method.handshake, params, generation: generation,
+        switch await request(HandshakeParams.method, params.json, generation: generation,
                              timeout: config.handshakeTimeout, cancellable: false, onEvent: nil) {
         case .failure(let e):
             if e.kind == .remote(code: DriverWire.ErrorCode.versionMismatch) {
@@ -147,18 +146,22 @@ extension DriverSupervisor {
             }
             if case .remote(let code) = e.kind { return .retry("handshake failed with error \(code): \(e.message)") }
             return .retry(e.message)
-        case .success(let reply):
-            guard let version = reply["protocolVersion"]?.int, DriverWire.supportedVersions.contains(version) else {
-                return .fatal("protocol version mismatch: host speaks \(hostVersions), driver chose \(reply["protocolVersion"].map { "\($0)" } ?? "nothing")")
+        case .success(let json):
+            let reply: HandshakeReply
+            do throws(WireError) { reply = try HandshakeReply(json: json) } catch {
+                return .fatal("invalid handshake reply: \(error.message)")
             }
-            guard let capsJSON = reply["capabilities"], let caps = DriverCapabilities(json: capsJSON) else {
+            guard let version = reply.protocolVersion, DriverWire.supportedVersions.contains(version) else {
+                return .fatal("protocol version mismatch: host speaks \(hostVersions), driver chose \(reply.protocolVersionText)")
+            }
+            guard let caps = reply.capabilities else {
                 return .fatal("invalid handshake reply: capabilities missing or malformed (need languages and runtimeType)")
             }
             state.withLock { s in
                 s.capabilities = caps
                 s.protocolVersion = version
-                s.driverName = reply["driver"]?["name"]?.string
-                s.driverVersion = reply["driver"]?["version"]?.string
+                s.driverName = reply.driver?.name
+                s.driverVersion = reply.driver?.version
                 s.handshakeDone = true
                 if caps.available { s.phase = .ready; s.readySince = DriverClock.now() }
             }
@@ -191,7 +194,7 @@ extension DriverSupervisor {
             if monitor.misses == 0 { try? await Task.sleep(for: .seconds(config.pingInterval)) }
             if Task.isCancelled { return }
             let action: LivenessMonitor.Action
-            switch await request(DriverWire.Method.ping, [:], generation: generation, timeout: config.pingTimeout,
+            switch await request(PingParams.method, PingParams().json, generation: generation, timeout: config.pingTimeout,
                                  cancellable: false, onEvent: nil) {
             case .success:
                 action = monitor.answered(now: DriverClock.now())
@@ -295,7 +298,7 @@ extension DriverSupervisor {
     /// Graceful stop: `shutdown` request, stdin EOF, SIGTERM after the grace, SIGKILL after another, reaped.
     func stop(_ process: DriverProcess, latch: ExitLatch) async {
         let id = state.withLock { s -> Int in defer { s.nextId += 1 }; return s.nextId }
-        process.send(DriverMessage.request(id: id, method: DriverWire.Method.shutdown, params: [:]).line)
+        process.send(DriverMessage.request(id: id, method: ShutdownParams.method, params: ShutdownParams().json).line)
         process.closeStdin()
         if await latch.wait(seconds: config.shutdownGrace) != nil { return }
         logger.warning("did not exit after stdin EOF; sending SIGTERM")

@@ -23,7 +23,8 @@ struct RunningExecution {
     let connectionID: UInt64
     let requestID: JSONValue?
     let executionId: String
-    var task: Task<Result<JSONValue, DriverCallError>, Never>?
+    /// The running driver call's race; its `cancel()` forwards a cancel to the driver.
+    var race: DriverCallRace<Result<RunReply, DriverCallError>>?
     var cancelRequested = false
 }
 

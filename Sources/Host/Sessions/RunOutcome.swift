@@ -4,13 +4,8 @@ import DriverProtocol
 enum RunOutcome {
     /// The seed's `{exitCode, stdout, stderr, durationMs}` first, then our extra fields, then anything else
     /// the driver added (e.g. install's `installed`).
-    static func map(_ driverResult: JSONValue) -> (success: Bool, result: JSONValue, error: String?) {
-        let run = RunResult(json: driverResult)
-        guard case .object(var o) = run.json else { return (false, .null, "malformed driver result") }
-        if let extra = driverResult.object {
-            for (k, v) in extra where o[k] == nil { o[k] = v }
-        }
-        return (run.succeeded, .object(o), run.succeeded ? nil : describe(run))
+    static func map(_ reply: RunReply) -> (success: Bool, result: JSONValue, error: String?) {
+        (reply.run.succeeded, reply.json, reply.run.succeeded ? nil : describe(reply.run))
     }
 
     static func describe(_ run: RunResult) -> String {

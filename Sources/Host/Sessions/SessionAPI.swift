@@ -115,15 +115,14 @@ public struct SessionAPI: Sendable {
         let requestID = ctx.requestID ?? .null
         let notify = ctx.notify
         return { method, params in
-            switch method {
-            case DriverWire.Event.output:
+            switch DriverEvent(method: method, params: params) {
+            case .output(let e)?:
                 notify("session.output", ["requestId": requestID, "sessionId": .string(sessionId),
-                                          "stream": params["stream"] ?? "stdout", "data": params["data"] ?? "",
-                                          "seq": params["seq"] ?? .null])
-            case DriverWire.Event.progress:
+                                          "stream": .string(e.stream), "data": .string(e.data), "seq": JSONValue(e.seq)])
+            case .progress(let e)?:
                 notify("session.progress", ["requestId": requestID, "sessionId": .string(sessionId),
-                                            "message": params["message"] ?? ""])
-            default:
+                                            "message": .string(e.message)])
+            case nil:
                 break
             }
         }

@@ -21,8 +21,8 @@ extension SessionManager {
     private func cancel(token: Int) {
         guard let run = running[token] else { return }
         running[token]?.cancelRequested = true
-        if let task = run.task {
-            task.cancel()
+        if let race = run.race {
+            race.cancel()
         } else if let i = sessions[run.sessionId]?.waiters.firstIndex(where: { $0.token == token }) {
             sessions[run.sessionId]!.waiters.remove(at: i).continuation.resume(returning: false)
         }

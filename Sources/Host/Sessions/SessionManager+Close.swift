@@ -13,16 +13,16 @@ extension SessionManager {
         guard sessions[sessionId]!.machine.beginClose() else { return false }
         for (token, run) in running where run.sessionId == sessionId {
             running[token]?.cancelRequested = true
-            run.task?.cancel()
+            run.race?.cancel()
         }
         let waiters = sessions[sessionId]!.waiters
         sessions[sessionId]!.waiters = []
         for w in waiters { w.continuation.resume(returning: false) }
         let snap = rec.snapshot(now: now())
 
-        let params: JSONValue = ["session": .string(sessionId), "handle": sessions[sessionId]!.handle]
+        let params = SessionCloseParams(session: sessionId, handle: sessions[sessionId]!.handle)
         do throws(DriverCallError) {
-            _ = try await rec.driver.call(DriverWire.Method.sessionClose, params: params, onEvent: nil)
+            _ = try await rec.driver.call(params)
         } catch {
             logger.warning("driver did not close session", ["session": sessionId, "driver": rec.driver.name, "error": error.message])
         }

@@ -2,18 +2,16 @@ import DriverProtocol
 import DriverKit
 
 extension SessionManager {
-    /// `session.open` params; `handle` is non-null when re-adopting after a driver restart.
-    func openParams(_ rec: SessionRecord) -> JSONValue {
+    /// `session.open` params; `handle` is set when re-adopting after a driver restart.
+    func openParams(_ rec: SessionRecord) -> SessionOpenParams {
         let o = rec.options
-        var env = JSONObject()
-        for (k, v) in o.env.sorted(by: { $0.key < $1.key }) { env[k] = .string(v) }
-        return ["session": .string(rec.id), "workspace": .string(rec.workspace.root), "language": .string(rec.selection.driverLanguage),
-                "handle": rec.handle,
-                "options": ["memoryLimitMB": .int(o.memoryLimitMB), "cpuShares": .int(o.cpuShares), "pidsLimit": .int(config.pidsLimit),
-                            "network": .bool(o.network), "stateful": .bool(o.stateful), "uid": .int(Int(rec.uid)), "gid": .int(Int(rec.uid)),
-                            "dockerImage": JSONValue(o.dockerImage), "permissions": o.permissions ?? .null, "env": .object(env),
-                            "cpuQuotaPercent": .int(config.cpuQuotaPercent), "allSessionsMemoryMB": .int(config.allSessionsMemoryMB),
-                            "idleCpuSeconds": .double(config.idleCpuSeconds)]]
+        let options = SessionOpenOptions(
+            memoryLimitMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: config.pidsLimit, network: o.network,
+            stateful: o.stateful, uid: Int(rec.uid), gid: Int(rec.uid), dockerImage: o.dockerImage, permissions: o.permissions,
+            env: o.env, cpuQuotaPercent: config.cpuQuotaPercent, allSessionsMemoryMB: config.allSessionsMemoryMB,
+            idleCpuSeconds: config.idleCpuSeconds)
+        return SessionOpenParams(session: rec.id, workspace: rec.workspace.root, language: rec.selection.driverLanguage,
+                                 handle: rec.handle, options: options)
     }
 
     /// Re-opens a session on its driver with its handle, once per driver restart: a session already opened on
@@ -29,11 +27,10 @@ extension SessionManager {
         let driver = rec.driver, params = openParams(rec)
         let task = Task { () -> String? in
             do throws(DriverCallError) {
-                let r = try await driver.call(DriverWire.Method.sessionOpen, params: params, onEvent: nil)
+                let r = try await driver.call(params)
                 if await !self.reopened(sessionId, result: r, generation: driver.generation) {
                     // Closed while it was being re-opened: the driver's new sandbox would be left behind.
-                    _ = try? await driver.call(DriverWire.Method.sessionClose,
-                                               params: ["session": .string(sessionId), "handle": r["handle"] ?? .null], onEvent: nil)
+                    _ = try? await driver.call(SessionCloseParams(session: sessionId, handle: r.handle))
                     return "session closed"
                 }
                 return nil
@@ -48,10 +45,10 @@ extension SessionManager {
         return problem
     }
 
-    private func reopened(_ sessionId: String, result r: JSONValue, generation: Int?) -> Bool {
+    private func reopened(_ sessionId: String, result r: SessionOpenReply, generation: Int?) -> Bool {
         guard sessions[sessionId] != nil else { return false }
-        sessions[sessionId]?.handle = r["handle"] ?? .null
-        if let c = r["containerId"]?.string { sessions[sessionId]?.containerId = c }
+        sessions[sessionId]?.handle = r.handle
+        if let c = r.containerId { sessions[sessionId]?.containerId = c }
         sessions[sessionId]?.needsReopen = false
         sessions[sessionId]?.openedGeneration = generation
         logger.info("session re-opened on restarted driver", ["session": sessionId, "driver": sessions[sessionId]?.driver.name ?? ""])
@@ -69,45 +66,37 @@ extension SessionManager {
         }
     }
 
-    enum RequestBuild { case success((method: String, params: JSONValue)), failure(String) }
+    enum RequestBuild { case success(DriverRunRequest), failure(String) }
 
     /// The driver request for an execution command, with its paths mapped to `/workspace/...`.
     func driverRequest(_ command: SessionCommand, rec: SessionRecord, timeoutMs: Int, stream: Bool) -> RequestBuild {
-        var base: JSONObject = ["session": .string(rec.id), "handle": rec.handle]
-        func env(_ extra: [String: String]) -> JSONValue {
-            var o = JSONObject()
-            for (k, v) in rec.options.env.merging(extra, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) { o[k] = .string(v) }
-            return .object(o)
-        }
+        func env(_ extra: [String: String]) -> [String: String] { rec.options.env.merging(extra, uniquingKeysWith: { $1 }) }
         switch command {
         case .executeCode(let c):
             var language = rec.selection.driverLanguage
             if let l = c.language, RuntimeSelector.canonical(l) != rec.selection.language { language = RuntimeSelector.canonical(l) }
-            base["language"] = .string(language); base["code"] = .string(c.code); base["timeoutMs"] = .int(timeoutMs)
-            base["stdin"] = JSONValue(c.stdin); base["env"] = env(c.env); base["stream"] = .bool(stream)
-            base["maxOutputBytes"] = .int(config.maxOutputBytes)
-            return .success((DriverWire.Method.execute, .object(base)))
+            return .success(.execute(ExecuteParams(session: rec.id, handle: rec.handle, language: language, code: c.code,
+                                                   timeoutMs: timeoutMs, stdin: c.stdin, env: env(c.env), stream: stream,
+                                                   maxOutputBytes: config.maxOutputBytes)))
         case .shell(let s):
             let cwd: SandboxPath
             do throws(SandboxPathError) { cwd = try SandboxPath(s.workingDirectory ?? SandboxPath.mountPoint) } catch {
                 return .failure(error.message)
             }
-            base["command"] = .string(s.command); base["args"] = JSONValue(s.args); base["cwd"] = .string(cwd.description)
-            base["env"] = env(s.env); base["stdin"] = JSONValue(s.stdin); base["timeoutMs"] = .int(timeoutMs)
-            base["stream"] = .bool(stream); base["maxOutputBytes"] = .int(config.maxOutputBytes)
-            return .success((DriverWire.Method.shell, .object(base)))
+            return .success(.shell(ShellParams(session: rec.id, handle: rec.handle, command: s.command, args: s.args,
+                                               cwd: cwd.description, env: env(s.env), stdin: s.stdin, timeoutMs: timeoutMs,
+                                               stream: stream, maxOutputBytes: config.maxOutputBytes)))
         case .installPackages(let i):
             guard let manager = i.manager ?? rec.driver.capabilities?.packageManagers.first else {
                 return .failure("The \(rec.selection.runtimeType) runtime has no package manager; install_packages is not supported")
             }
-            var req: JSONValue = .null
+            var requirements: String?
             if let file = i.requirementsFile {
-                do throws(SandboxPathError) { req = .string(try SandboxPath(file).description) } catch { return .failure(error.message) }
+                do throws(SandboxPathError) { requirements = try SandboxPath(file).description } catch { return .failure(error.message) }
             }
-            base["manager"] = .string(manager); base["packages"] = JSONValue(i.packages); base["requirementsFile"] = req
-            base["global"] = .bool(i.global); base["flags"] = JSONValue(i.flags); base["timeoutMs"] = .int(timeoutMs)
-            base["stream"] = .bool(stream)
-            return .success((DriverWire.Method.install, .object(base)))
+            return .success(.install(InstallParams(session: rec.id, handle: rec.handle, manager: manager, packages: i.packages,
+                                                   requirementsFile: requirements, global: i.global, flags: i.flags,
+                                                   timeoutMs: timeoutMs, stream: stream)))
         default:
             return .failure("\(command.typeName) is not an execution")
         }

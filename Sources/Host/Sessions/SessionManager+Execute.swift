@@ -93,40 +93,39 @@ extension SessionManager {
                                 principal: caller.principal, sessionId: sessionId)
             }
             guard let rec = sessions[sessionId] else { return fail("Session closed") }
-            let request: (method: String, params: JSONValue)
+            let request: DriverRunRequest
             switch driverRequest(command, rec: rec, timeoutMs: timeoutMs, stream: stream) {
             case .success(let r): request = r
             case .failure(let message): return remember(fail(message), principal: caller.principal, sessionId: sessionId)
             }
             let driver = rec.driver
             let sink = stream ? onEvent : nil
-            let task = Task { await Self.callDriver(driver, request.method, request.params, sink) }
-            running[token]?.task = task
-            if running[token]?.cancelRequested == true { task.cancel() }
-            // Backstop: the driver enforces timeoutMs; if it has not answered well after that, stop waiting.
+            // The driver enforces timeoutMs; the race is the backstop if it has not answered well after that.
+            let race = DriverCallRace<Result<RunReply, DriverCallError>>()
+            running[token]?.race = race
+            if running[token]?.cancelRequested == true { race.cancel() }
             let grace = timeoutMs + Int(config.timeoutGraceSeconds * 1000)
-            let first = FirstResult<Result<JSONValue, DriverCallError>?>()
-            let watchdog = Task {
-                try? await Task.sleep(for: .milliseconds(grace))
-                if !Task.isCancelled { first.provide(nil) }
+            let outcome = await race.run(deadline: { try await Task.sleep(for: .milliseconds(grace)) }) {
+                do throws(DriverCallError) { return .success(try await request.send(to: driver, onEvent: sink)) } catch { return .failure(error) }
             }
-            Task { first.provide(await task.value) }
-            let raced = await first.wait()
-            watchdog.cancel()
-            guard let value = raced else {
-                hostTimeout(token)
+            let value: Result<RunReply, DriverCallError>
+            switch outcome {
+            case .replied(let v): value = v
+            case .abandoned: value = .failure(DriverCallError(.cancelled, "cancelled"))
+            case .deadline:
+                running[token]?.cancelRequested = true
                 sessions[sessionId]?.needsReopen = true
                 return remember(fail("timed out after \(timeoutMs % 1000 == 0 ? String(timeoutMs / 1000) : String(Double(timeoutMs) / 1000)) s (the \(driver.name) driver did not stop the run)",
                                      ["timedOut": true]), principal: caller.principal, sessionId: sessionId)
             }
             switch value {
-            case .success(let json):
-                let r = RunOutcome.map(json)
+            case .success(let reply):
+                let r = RunOutcome.map(reply)
                 return remember(CommandOutcome(success: r.success, result: r.result, error: r.error,
                                                durationMs: ms(since: start), executionId: executionId),
                                 principal: caller.principal, sessionId: sessionId)
             case .failure(let e):
-                if e.kind == .remote(code: DriverWire.ErrorCode.sessionNotFound) && !retried && !task.isCancelled {
+                if e.kind == .remote(code: DriverWire.ErrorCode.sessionNotFound) && !retried && !race.isCancelled {
                     // The driver lost the sandbox (restarted): re-adopt it by handle and try once more.
                     // Unless it was re-opened (after a restart) while this call was on its way.
                     forceReopen = sessions[sessionId]?.openedGeneration == rec.openedGeneration && sessions[sessionId]?.reopening == nil
@@ -150,20 +149,5 @@ extension SessionManager {
                 return remember(fail(message, result), principal: caller.principal, sessionId: sessionId)
             }
         }
-    }
-
-    static func callDriver(_ driver: any DriverClient, _ method: String, _ params: JSONValue,
-                           _ onEvent: SessionEventSink?) async -> Result<JSONValue, DriverCallError> {
-        do throws(DriverCallError) {
-            return .success(try await driver.call(method, params: params, onEvent: onEvent))
-        } catch {
-            return .failure(error)
-        }
-    }
-
-    /// The driver did not answer in time: cancel its call (it gets a `cancel`) and stop waiting for it.
-    func hostTimeout(_ token: Int) {
-        running[token]?.cancelRequested = true
-        running[token]?.task?.cancel()
     }
 }

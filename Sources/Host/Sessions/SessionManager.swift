@@ -126,9 +126,9 @@ public actor SessionManager {
                                      machine: SessionStateMachine(now: t, idleTimeout: options.idleTimeoutMinutes * 60,
                                                                   maxLifetime: options.maxLifetimeMinutes * 60,
                                                                   activeWindow: config.activeWindowSeconds))
-        let opened: JSONValue
+        let opened: SessionOpenReply
         do throws(DriverCallError) {
-            opened = try await driver.call(DriverWire.Method.sessionOpen, params: openParams(sessions[id]!), onEvent: nil)
+            opened = try await driver.call(openParams(sessions[id]!))
         } catch {
             if sessions.removeValue(forKey: id) != nil { admission.closed(principal: principal) }
             await removeWorkspace(ws)
@@ -138,13 +138,12 @@ public actor SessionManager {
             throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(why)")
         }
         guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it
-            _ = try? await driver.call(DriverWire.Method.sessionClose, params: ["session": .string(id), "handle": opened["handle"] ?? .null],
-                                       onEvent: nil)
+            _ = try? await driver.call(SessionCloseParams(session: id, handle: opened.handle))
             throw RPCError.sessionNotFound(id)
         }
-        sessions[id]!.handle = opened["handle"] ?? .null
+        sessions[id]!.handle = opened.handle
         sessions[id]!.openedGeneration = driver.generation
-        sessions[id]!.containerId = opened["containerId"]?.string
+        sessions[id]!.containerId = opened.containerId
         sessions[id]!.machine.opened(now: now())
         let snap = sessions[id]!.snapshot(now: now())
         logger.info("session created", ["session": id, "driver": driver.name, "principal": principal])

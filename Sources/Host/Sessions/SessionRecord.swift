@@ -13,7 +13,7 @@ struct SessionRecord {
     let createdWall: Double
     var machine: SessionStateMachine
     /// What `session.open` returned; passed with every driver call and used to re-adopt after a restart.
-    var handle: JSONValue = .null
+    var handle: String?
     var containerId: String?
     /// Set when the driver crashed or lost the session; the next execution re-opens first.
     var needsReopen = false

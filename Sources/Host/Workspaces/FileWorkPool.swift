@@ -48,9 +48,11 @@ public final class FileWorkPool: @unchecked Sendable {
     public var inFlight: Int { state.withLock { $0.inFlight } }
 
     /// Queues `job`; false (and nothing queued) when `capacity` jobs are already queued or running.
-    public func submit(_ job: @escaping Job) -> Bool {
+    public func submit(_ job: @escaping Job) -> Bool { enqueue(job, evenWhenFull: false) }
+
+    private func enqueue(_ job: @escaping Job, evenWhenFull: Bool) -> Bool {
         let startThreads = state.withLock { s -> Bool in
-            guard s.inFlight < capacity else { return false }
+            guard evenWhenFull || s.inFlight < capacity else { return false }
             s.inFlight += 1
             s.jobs.append(job)
             return true
@@ -65,6 +67,15 @@ public final class FileWorkPool: @unchecked Sendable {
     public func run<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T? {
         await withCheckedContinuation { (cont: CheckedContinuation<T?, Never>) in
             if !submit({ cont.resume(returning: body()) }) { cont.resume(returning: nil) }
+        }
+    }
+
+    /// Runs `body` on a pool thread even when the queue is full: for file work that must happen and has no
+    /// client to refuse (creating and removing a session's workspace). It still counts as in flight, so a burst
+    /// of it makes new file commands wait their turn rather than the other way round.
+    public func runAlways<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { (cont: CheckedContinuation<T, Never>) in
+            _ = enqueue({ cont.resume(returning: body()) }, evenWhenFull: true)
         }
     }
 

@@ -76,6 +76,13 @@ public final class VolumeStorage: WorkspaceStorage {
         let fresh: String
         if let pooled { fresh = pooled } else { fresh = try await formatNew(sizeMB: size) }
         let image = imagePath(for: ws)
+        // Loop attach and mount are blocking syscalls: on the file threads.
+        try await FileWorkPool.shared.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in try Self.mount(fresh, as: image, on: ws) }
+        }.get()
+    }
+
+    private static func mount(_ fresh: String, as image: String, on ws: Workspace) throws(WorkspaceError) {
         if rename(fresh, image) != 0 {
             let e = Ext4Volume.errorText()
             unlink(fresh)
@@ -97,10 +104,16 @@ public final class VolumeStorage: WorkspaceStorage {
         }
     }
 
+    /// On the file threads: unlinking a large image and the fallback delete are blocking file work.
     public func release(_ ws: Workspace) async throws(WorkspaceError) {
-        Ext4Volume.unmount(ws.root)
-        if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() } // not a volume after all: delete the files
-        unlink(imagePath(for: ws))
+        let image = imagePath(for: ws)
+        try await FileWorkPool.shared.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in
+                Ext4Volume.unmount(ws.root)
+                if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() } // not a volume after all: delete the files
+                unlink(image)
+            }
+        }.get()
     }
 
     /// Deletes the ready images (server shutdown).

@@ -13,14 +13,26 @@ public protocol WorkspaceStorage: Sendable {
 
 /// Plain directories under the workspace root: no disk quota (hosts without root or loop devices, or
 /// `workspaceQuotaMB: 0`). RLIMIT_FSIZE in the sandboxes still caps each file.
+/// Creating and deleting run on the file threads: deleting a workspace of many files (a node_modules) takes
+/// seconds of blocking syscalls, which must not hold a thread of the Swift concurrency pool.
 public struct DirectoryStorage: WorkspaceStorage {
-    public init() {}
+    let files: FileWorkPool
+
+    public init(files: FileWorkPool = .shared) { self.files = files }
     public var quotaMB: Int? { nil }
 
     public func provision(_ ws: Workspace, quotaMB: Int?) async throws(WorkspaceError) {
-        try WorkspaceRoot.makeDirectories(WorkspaceRoot.parent(of: ws.root))
-        try ws.createRoot()
+        try await files.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in
+                try WorkspaceRoot.makeDirectories(WorkspaceRoot.parent(of: ws.root))
+                try ws.createRoot()
+            }
+        }.get()
     }
 
-    public func release(_ ws: Workspace) async throws(WorkspaceError) { try ws.removeAll() }
+    public func release(_ ws: Workspace) async throws(WorkspaceError) {
+        try await files.runAlways { () -> Result<Void, WorkspaceError> in
+            Result { () throws(WorkspaceError) in try ws.removeAll() }
+        }.get()
+    }
 }

@@ -7,7 +7,7 @@ extension RealDrivers {
     /// The process-per-run path (what the deno and bun drivers use): a real bwrap sandbox with a cgroup.
     @Suite struct SandboxSessionTests {
         func open(_ ws: TestWorkspace, memoryMB: Int = 256, binds: [SandboxConfig.Bind] = []) throws -> SandboxSession {
-            let req = try OpenSessionRequest(params: ws.openParams("sbx-\(getpid())-\(ws.uid)", memoryMB: memoryMB))
+            let req = try SessionOpenParams(json: ws.openParams("sbx-\(getpid())-\(ws.uid)", memoryMB: memoryMB))
             return try SandboxSession.open(req, readOnlyBinds: binds, cgroupPrefix: "test-")
         }
 

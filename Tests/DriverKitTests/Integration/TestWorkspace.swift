@@ -17,9 +17,9 @@ struct TestWorkspace {
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 
     func openParams(_ session: String, stateful: Bool = false, memoryMB: Int = 256, pids: Int = 64, network: Bool = false) -> JSONValue {
-        ["session": .string(session), "workspace": .string(path), "language": "x",
-         "options": ["uid": .int(uid), "gid": .int(uid), "stateful": .bool(stateful), "memoryLimitMB": .int(memoryMB),
-                     "pidsLimit": .int(pids), "network": .bool(network)]]
+        SessionOpenParams(session: session, workspace: path, language: "x",
+                          options: SessionOpenOptions(memoryLimitMB: memoryMB, pidsLimit: pids, network: network,
+                                                      stateful: stateful, uid: uid, gid: uid)).json
     }
 }
 

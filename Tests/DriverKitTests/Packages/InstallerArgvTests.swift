@@ -66,7 +66,7 @@ import Testing
     @Test func installSandbox_SharesOnlyTheEgressNamespaceAndDropsSessionEnv() {
         var c = SandboxConfig(workspace: "/srv/ws/s1", uid: 100123, gid: 100123)
         c.env = ["PIP_INDEX_URL": "http://evil/simple"]
-        let session = SandboxSession(id: "s1", handle: "h", options: SessionOptions(), config: c, cgroup: nil)
+        let session = SandboxSession(id: "s1", handle: "h", options: SessionOpenOptions(), config: c, cgroup: nil)
         var cfg = InstallSandbox.config(InstallSandbox.Job(command: ["x"], timeoutMs: 1000), session: session)
         #expect(cfg.network && cfg.env["PIP_INDEX_URL"] == nil && cfg.env["PIP_CONFIG_FILE"] == "/dev/null")
         #expect(cfg.netnsFD == nil && !Sandbox.arguments(cfg, command: ["x"]).contains("--share-net"))

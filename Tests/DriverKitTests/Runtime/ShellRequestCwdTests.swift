@@ -5,8 +5,8 @@ import Testing
 /// Defence in depth: a driver checks a shell `cwd` with the shared `SandboxPath` rules itself instead of
 /// trusting the host (it used to join any absolute path as given).
 @Suite struct ShellRequestCwdTests {
-    func request(_ cwd: String) throws(DriverError) -> ShellRequest {
-        try ShellRequest(requestId: 1, params: .object(["session": .string("s"), "command": .string("pwd"), "cwd": .string(cwd)]))
+    func request(_ cwd: String) throws(WireError) -> ShellParams {
+        try ShellParams(json: .object(["session": .string("s"), "command": .string("pwd"), "cwd": .string(cwd)]))
     }
 
     @Test(arguments: [("/workspace", "/workspace"), ("sub", "/workspace/sub"), ("/workspace/a/../b", "/workspace/b")])
@@ -16,6 +16,6 @@ import Testing
 
     @Test(arguments: ["/", "/etc", "/tmp", "../x", "/workspace/../\u{301}x", "~", "a\nb"])
     func otherPaths_AreRefused(_ cwd: String) {
-        #expect(throws: DriverError.self, "\(cwd.debugDescription)") { try request(cwd) }
+        #expect(throws: WireError.self, "\(cwd.debugDescription)") { try request(cwd) }
     }
 }

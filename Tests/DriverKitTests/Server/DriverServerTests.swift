@@ -3,6 +3,27 @@ import DriverProtocol
 import Testing
 
 @Suite struct DriverServerTests {
+    /// What the host encodes (the DriverProtocol types) reaches the runtime unchanged through the server's
+    /// framing and decoding, and the reply decodes with the host's reply type.
+    @Test func typedRequests_ReachTheRuntimeUnchanged_AndRepliesDecode() async throws {
+        let runtime = FakeRuntime()
+        let h = ServerHarness(runtime: runtime)
+        let open = SessionOpenParams(session: "s1", workspace: "/ws/s1", language: "fake", handle: "old",
+                                     options: SessionOpenOptions(memoryLimitMB: 64, pidsLimit: 32, network: true, stateful: true,
+                                                                 uid: 100_500, gid: 100_500, env: ["K": "v"], cpuQuotaPercent: 50,
+                                                                 allSessionsMemoryMB: 1024, idleCpuSeconds: 1.5))
+        h.request(1, SessionOpenParams.method, open.json)
+        guard case .result(1, let opened) = await h.next().first else { Issue.record("no open reply"); return }
+        #expect(runtime.openRequests.withLock { $0 } == [open])
+        #expect(try SessionOpenReply(json: opened).handle == "h-s1")
+        let exec = ExecuteParams(session: "s1", handle: "h-s1", language: "fake", code: "abcd", timeoutMs: 1500, stdin: "x",
+                                 env: ["A": "1"], stream: false, maxOutputBytes: 100)
+        h.request(2, ExecuteParams.method, exec.json)
+        guard case .result(2, let ran) = await h.next().first else { Issue.record("no execute reply"); return }
+        #expect(runtime.executeRequests.withLock { $0 } == [ExecuteRequest(requestId: 2, params: exec)])
+        #expect(RunReply(json: ran).run.stdout == "abcd")
+    }
+
     @Test func handshake_PicksSharedVersion_AndReportsDriverAndCapabilities() async {
         let h = ServerHarness(runtime: FakeRuntime())
         h.request(1, "handshake", ["protocolVersions": [1, 7], "host": ["name": "t", "version": "0"]])

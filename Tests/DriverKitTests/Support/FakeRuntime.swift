@@ -10,20 +10,25 @@ final class FakeRuntime: DriverRuntime {
     private let shutdownFlag = Atomic<Bool>(false)
     var shutdownCalled: Bool { shutdownFlag.load(ordering: .sequentiallyConsistent) }
     let opened = Mutex<[String]>([])
+    /// Every decoded request, as the runtime received it.
+    let openRequests = Mutex<[SessionOpenParams]>([])
+    let executeRequests = Mutex<[ExecuteRequest]>([])
 
     func capabilities() -> DriverCapabilities {
         DriverCapabilities(languages: [.init(name: "fake", aliases: ["fk"], extensions: [".fk"])],
                            runtimeType: "Fake", isolationLevel: 0, startupMs: 1, memoryMB: 1)
     }
 
-    func openSession(_ r: OpenSessionRequest) async throws -> OpenSessionResult {
+    func openSession(_ r: SessionOpenParams) async throws -> SessionOpenReply {
         opened.withLock { $0.append(r.session) }
-        return OpenSessionResult(handle: "h-\(r.session)")
+        openRequests.withLock { $0.append(r) }
+        return SessionOpenReply(handle: "h-\(r.session)")
     }
 
-    func closeSession(_ r: CloseSessionRequest) async {}
+    func closeSession(_ r: SessionCloseParams) async {}
 
     func execute(_ r: ExecuteRequest, events: EventSink) async throws -> RunResult {
+        executeRequests.withLock { $0.append(r) }
         if r.code == "block" {
             while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(5)) }
             return RunResult(exitCode: nil, cancelled: true, reason: "cancelled")

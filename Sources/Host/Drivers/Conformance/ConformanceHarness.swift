@@ -21,10 +21,10 @@ final class ConformanceHarness: Sendable {
     let process: DriverProcess
     let recorder: Recorder
 
-    init(executable: String, logger: Logger) throws(DriverProcess.SpawnError) {
+    init(executable: String, logger: Logger) async throws(DriverProcess.SpawnError) {
         let recorder = Recorder()
         self.recorder = recorder
-        process = try DriverProcess(path: executable, name: "conformance", logger: logger,
+        process = try await DriverProcess(path: executable, name: "conformance", logger: logger,
             onLine: { item in Self.record(item, into: recorder) },
             onExit: { exit in recorder.state.withLock { $0.exit = exit } })
     }

@@ -11,7 +11,7 @@ extension ConformanceKit {
 
     /// Answers `ping` within `timeout`: the driver is still alive and reading.
     static func answersPing(_ h: ConformanceHarness, timeout: Double) async -> Bool {
-        await h.call("ping", [:], timeout: timeout)?["result"] != nil
+        await h.call(PingParams.method, PingParams().json, timeout: timeout)?["result"] != nil
     }
 
     static func checkMalformedLine(_ h: ConformanceHarness) async -> ConformanceCheck {
@@ -63,9 +63,9 @@ extension ConformanceKit {
     /// A second process: a host that speaks only version 999 must get -32001 (or at least a clear error).
     static func checkVersionMismatch(executable: String, logger: Logger) async -> (ConformanceCheck, ConformanceHarness?) {
         let name = "version-mismatch"
-        guard let h = try? ConformanceHarness(executable: executable, logger: logger) else { return (.fail(name, "could not start a second process"), nil) }
-        let params: JSONValue = ["protocolVersions": [999], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
-        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), h) }
+        guard let h = try? await ConformanceHarness(executable: executable, logger: logger) else { return (.fail(name, "could not start a second process"), nil) }
+        let params = HandshakeParams(protocolVersions: [999], host: PeerInfo(name: "codebeaker-driver-test", version: "0.1.0"))
+        guard let r = await h.call(HandshakeParams.method, params.json, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), h) }
         guard let code = r.rpcErrorCode else { return (.fail(name, "a host speaking only [999] must get an error, got \(r.description.prefix(160))"), h) }
         let message = r["error"]?["message"]?.string ?? ""
         if code == DriverWire.ErrorCode.versionMismatch { return (.pass(name, "-32001: \(message)"), h) }

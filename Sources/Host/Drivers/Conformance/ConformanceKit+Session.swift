@@ -18,12 +18,9 @@ extension ConformanceKit {
         guard let workspace = makeWorkspace() else { return sessionCheckNames.forEach { add(.fail($0, "could not create a temporary workspace")) } }
         defer { try? FileManager.default.removeItem(atPath: workspace) }
 
-        let open = await h.call("session.open", [
-            "session": .string(sessionId), "workspace": .string(workspace), "language": JSONValue(lang), "handle": nil,
-            "options": ["memoryLimitMB": 512, "cpuShares": 1024, "pidsLimit": 256, "network": false, "stateful": false,
-                        "uid": .int(Int(sessionUID)), "gid": .int(Int(sessionUID)), "dockerImage": nil,
-                        "permissions": [:], "env": [:]],
-        ], timeout: 120)
+        let options = SessionOpenOptions(uid: Int(sessionUID), gid: Int(sessionUID), permissions: .object(JSONObject()))
+        let openParams = SessionOpenParams(session: sessionId, workspace: workspace, language: lang, options: options)
+        let open = await h.call(SessionOpenParams.method, openParams.json, timeout: 120)
         guard let handle = open?["result"]?["handle"]?.string else {
             let why = open == nil ? h.noReply(within: 120) : open?.rpcErrorCode != nil
                 ? "error \(open!.rpcErrorCode!): \(open!["error"]?["message"]?.string ?? "")" : "result.handle must be a string"
@@ -56,24 +53,23 @@ extension ConformanceKit {
 
         add(await checkCancel(h, sleepId: send(snippets.sleeping, stream: false)))
 
-        let closed = await h.call("session.close", ["session": .string(sessionId), "handle": .string(handle)], timeout: 30)
-        let again = await h.call("session.close", ["session": .string(sessionId), "handle": .string(handle)], timeout: 30)
+        let close = SessionCloseParams(session: sessionId, handle: handle)
+        let closed = await h.call(SessionCloseParams.method, close.json, timeout: 30)
+        let again = await h.call(SessionCloseParams.method, close.json, timeout: 30)
         if closed?["result"]?["closed"]?.bool != true { add(.fail("session-close", "expected result {closed:true}, got \(closed?.description ?? "no reply")")) }
         else if again?["result"] == nil { add(.fail("session-close", "closing twice must not be an error, got \(again?.description ?? "no reply")")) }
         else { add(.pass("session-close", "idempotent")) }
     }
 
     static func request(_ p: ConformanceSnippets.Program, handle: String, language: String?, stream: Bool) -> (String, JSONValue) {
-        var o: JSONObject = ["session": .string(sessionId), "handle": .string(handle)]
         switch p {
         case .code(let code):
-            o["language"] = JSONValue(language); o["code"] = .string(code)
+            let e = ExecuteParams(session: sessionId, handle: handle, language: language, code: code, timeoutMs: 60_000, stream: stream)
+            return (ExecuteParams.method, e.json)
         case .shell(let command, let args):
-            o["command"] = .string(command); o["args"] = JSONValue(args); o["cwd"] = "/workspace"
+            let s = ShellParams(session: sessionId, handle: handle, command: command, args: args, timeoutMs: 60_000, stream: stream)
+            return (ShellParams.method, s.json)
         }
-        o["timeoutMs"] = 60000; o["stdin"] = nil; o["env"] = [:]; o["stream"] = .bool(stream); o["maxOutputBytes"] = 1_048_576
-        if case .code = p { return ("execute", .object(o)) }
-        return ("shell", .object(o))
     }
 
     static func checkStreamed(_ r: JSONValue, index: Int, events: [(index: Int, message: JSONValue)], streaming: Bool) -> ConformanceCheck {
@@ -98,7 +94,7 @@ extension ConformanceKit {
         try? await Task.sleep(for: .seconds(1))
         if let (_, early) = await h.response(to: sleepId, timeout: 0) { return .fail(name, "the sleeping program ended before the cancel: \(early.description.prefix(200))") }
         let started = DriverClock.now()
-        let cancelId = h.send("cancel", ["request": .int(sleepId)])
+        let cancelId = h.send(CancelParams.method, CancelParams(request: sleepId).json)
         guard let (_, r) = await h.response(to: sleepId, timeout: 10) else { return .fail(name, "the cancelled execution did not end within 10 s") }
         let elapsed = Int((DriverClock.now() - started) * 1000)
         guard let reply = await h.response(to: cancelId, timeout: 5)?.message, reply["result"]?["cancelled"]?.bool != nil else {

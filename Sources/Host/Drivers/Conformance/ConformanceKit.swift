@@ -31,7 +31,7 @@ public enum ConformanceKit {
             return checks
         }
         let main: ConformanceHarness
-        do { main = try ConformanceHarness(executable: executable, logger: logger) } catch {
+        do { main = try await ConformanceHarness(executable: executable, logger: logger) } catch {
             add(.fail("spawn", "could not start \(executable): \(error)"))
             return checks
         }
@@ -99,8 +99,8 @@ public enum ConformanceKit {
 
     static func checkHandshake(_ h: ConformanceHarness) async -> (ConformanceCheck, JSONValue?) {
         let name = "handshake"
-        let params: JSONValue = ["protocolVersions": [1], "host": ["name": "codebeaker-driver-test", "version": "0.1.0"]]
-        guard let r = await h.call("handshake", params, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), nil) }
+        let params = HandshakeParams(protocolVersions: [1], host: PeerInfo(name: "codebeaker-driver-test", version: "0.1.0"))
+        guard let r = await h.call(HandshakeParams.method, params.json, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), nil) }
         if let code = r.rpcErrorCode { return (.fail(name, "error \(code): \(r["error"]?["message"]?.string ?? "")"), nil) }
         guard let result = r["result"], result["protocolVersion"]?.int == 1 else {
             return (.fail(name, "result.protocolVersion must be 1, got \(r["result"]?["protocolVersion"]?.description ?? "nothing")"), nil)
