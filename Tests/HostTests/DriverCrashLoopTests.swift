@@ -71,7 +71,7 @@ extension DriverProcessTests {
     @Suite struct RealDriver {
         typealias S = DriverTestSupport
 
-        @Test(.enabled(if: S.configuredDriver("python") != nil))
+        @Test(.enabled(if: S.configuredDriver("python") != nil, "codebeaker-driver-python not built beside the tests (swift build) nor named by CODEBEAKER_PYTHON_DRIVER"))
         func pythonDriver_KilledDuringALongExecution_FailsFast_AndWorksAfterTheRestart() async throws {
             let path = try #require(S.configuredDriver("python"))
             let s = DriverSupervisor(name: "python", path: path, config: S.fastConfig(budget: 5), logSink: S.LogCapture().sink)
