@@ -1,5 +1,4 @@
 """Fixtures that start the real `codebeaker` binary (built by `swift build`) on a free port."""
-import json
 import os
 import pathlib
 import subprocess
