@@ -39,7 +39,15 @@ need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   step "pip install ${need[*]}"
-  python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  # Debian 12's python3 is "externally managed" (PEP 668): a plain pip install as root is refused. These go
+  # to /usr/local (scripts in /usr/local/bin, packages in /usr/local/lib/python3*/dist-packages), apart from
+  # apt's files. A failed install stops the setup (it used to be swallowed, leaving deno, bun and pytest out).
+  if ! out=$(PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1); then
+    echo "$out" >&2
+    echo "pip install ${need[*]} failed" >&2
+    exit 1
+  fi
+  grep -v "Running pip as the 'root' user" <<<"$out" >&2 || true
 fi
 
 # The deno and bun drivers take a real executable from PATH, /usr/local/bin or /usr/bin (or CODEBEAKER_DENO /
