@@ -4,6 +4,8 @@ import ctypes
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 
 import pytest
@@ -246,28 +248,88 @@ def session_cpu_seconds(sid):
     return total / ticks
 
 
-def container_cpu_seconds(cid):
-    """A docker session's container CPU time, from the engine's cgroup (v1 cpuacct or v2 cpu.stat)."""
-    for p in (f"/sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage", f"/sys/fs/cgroup/cpu,cpuacct/docker/{cid}/cpuacct.usage"):
-        if os.path.exists(p):
-            return int(open(p).read()) / 1e9
-    for p in (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cpu.stat", f"/sys/fs/cgroup/docker/{cid}/cpu.stat"):
-        if os.path.exists(p):
-            return int(open(p).read().split("usage_usec")[1].split()[0]) / 1e6
+def container_cgroup_file(cid, names):
+    """The first of a container's cgroup files that exists (v1 cpuacct or v2 scope)."""
+    for d in (f"/sys/fs/cgroup/cpuacct/docker/{cid}", f"/sys/fs/cgroup/cpu,cpuacct/docker/{cid}",
+              f"/sys/fs/cgroup/system.slice/docker-{cid}.scope", f"/sys/fs/cgroup/docker/{cid}"):
+        for name in names:
+            if os.path.exists(f"{d}/{name}"):
+                return f"{d}/{name}"
     raise AssertionError(f"no cgroup found for container {cid}")
 
 
-def assert_cpu_stops_growing(sid, within=6.0, usage=None):
-    """Bounded: the session's CPU use over a 1 s window must fall under 0.15 s within `within` seconds."""
+def container_cpu_seconds(cid):
+    """A docker session's container CPU time, from the engine's cgroup (v1 cpuacct or v2 cpu.stat)."""
+    path = container_cgroup_file(cid, ["cpuacct.usage", "cpu.stat"])
+    if path.endswith("cpuacct.usage"):
+        return int(open(path).read()) / 1e9
+    return int(open(path).read().split("usage_usec")[1].split()[0]) / 1e6
+
+
+def container_pids(cid):
+    return [int(x) for x in open(container_cgroup_file(cid, ["cgroup.procs"])).read().split()]
+
+
+def runnable_threads(pids):
+    """Threads of `pids` the kernel has running or queued to run (state R): a busy loop is R even when the
+    machine is so loaded that it gets little CPU, while finished or waiting work sleeps (S)."""
+    n = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            stat = read_proc(f"{pid}/task/{tid}", "stat")
+            if stat and stat.rsplit(")", 1)[1].split()[0] == "R":
+                n += 1
+    return n
+
+
+def busy_in_one_second(pids):
+    """True when some thread of `pids()` was runnable in at least half of 20 samples over one second."""
+    busy = 0
+    for _ in range(20):
+        busy += runnable_threads(pids()) > 0
+        time.sleep(0.05)
+    return busy >= 10
+
+
+def assert_cpu_stops_growing(sid, within=6.0, usage=None, pids=None):
+    """Bounded: within `within` seconds the session's CPU use over a 1 s window falls under 0.15 s and none of
+    its threads stays runnable. CPU time alone is not enough on a loaded machine: a busy loop that gets little
+    CPU there would look stopped (test_a_starved_busy_loop_is_still_busy)."""
     usage = usage or (lambda: session_cpu_seconds(sid))
+    pids = pids or (lambda: session_pids(sid))
     deadline = time.monotonic() + within
     while True:
         a = usage()
-        time.sleep(1.0)
+        busy = busy_in_one_second(pids)
         grew = usage() - a
-        if grew < 0.15:
+        if grew < 0.15 and not busy:
             return
-        assert time.monotonic() < deadline, f"background work still uses {grew:.2f} CPU s per second after the result"
+        assert time.monotonic() < deadline, (f"background work still uses {grew:.2f} CPU s per second after the "
+                                             f"result{' and stays runnable' if busy else ''}")
+
+
+def test_a_starved_busy_loop_is_still_busy():
+    """The check above on a busy loop at nice 19 beside a burner per core at nice 0: the loop gets almost no CPU
+    (under the 0.15 s the CPU check alone allows), yet it is busy, and a sleeping process is not."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() * 2)]
+    starved = subprocess.Popen(["nice", "-n", "19", sys.executable, "-c", "while True: pass"])
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.5)
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = lambda: sum(int(f) for f in read_proc(starved.pid, "stat").rsplit(")", 1)[1].split()[11:13]) / ticks  # noqa: E731
+        a = cpu()
+        assert busy_in_one_second(lambda: [starved.pid])
+        assert cpu() - a < 0.15, "the loop was not starved: the CPU check alone would have caught it here"
+        assert not busy_in_one_second(lambda: [sleeper.pid])
+    finally:
+        for p in burners + [starved, sleeper]:
+            p.kill()
+            p.wait()
 
 
 def start_background(client, sid, rt):
@@ -282,16 +344,17 @@ def test_background_work_of_a_plain_execution_stops_after_its_result(client, rt)
     thread count with the idle runner's and are replaced before the result when it grew; python runs each
     program in a process of its own; deno's Worker keeps the program running until its timeout kills it.
     So already the first second after the result shows no CPU use (the idle watchdog is the backstop)."""
-    usage = None
+    usage = pids = None
     if rt.name == "docker":
         created = client.call("session.create", dict(rt.create))
         sid, cid = created["sessionId"], created["containerId"]
         client.sessions.append(sid)
         usage = lambda: container_cpu_seconds(cid)  # noqa: E731
+        pids = lambda: container_pids(cid)  # noqa: E731
     else:
         sid = create(client, rt)
     start_background(client, sid, rt)
-    assert_cpu_stops_growing(sid, within=0, usage=usage)
+    assert_cpu_stops_growing(sid, within=0, usage=usage, pids=pids)
     r = client.execute(sid, {"type": "execute_code", "code": "print(1)" if rt.flavor == "py" else "console.log(1)", "timeout": 20},
                    timeout=120)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
