@@ -60,6 +60,12 @@ class Driver:
     def handshake(self):
         return self.call("handshake", {"protocolVersions": [1], "host": {"name": "test", "version": "0"}})
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self):
         try:
             self.p.stdin.close()

@@ -6,24 +6,11 @@ as a ratio to spawning the bare interpreter (`python3 -c pass`, `node -e 0`) mea
 
 Also reports session.open -> first execution done (a cold runner) per driver.
 """
-import argparse, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, sys, tempfile, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import driver_client  # noqa: E402
-
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(len(xs) * p / 100))]
-
-
-def spawn_ms(argv, n):
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter()
-        subprocess.run(argv, check=True)
-        ts.append((time.perf_counter() - t) * 1000)
-    return ts
+from bench_stats import pct, spawn_ms  # noqa: E402
 
 
 def workspace(uid):

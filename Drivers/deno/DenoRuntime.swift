@@ -20,8 +20,9 @@ final class DenoRuntime: DriverRuntime {
     static let installHint = "pip install deno (the pip package ships the deno binary), or set CODEBEAKER_DENO to a deno executable"
 
     init() {
-        binary = RuntimeLocator.find(env: "CODEBEAKER_DENO", name: "deno",
-                                     extraGlobs: ["/root/.pyenv/versions/*/bin/deno", "/usr/local/lib/python3*/dist-packages/deno/bin/deno"])
+        // pip's deno wheel puts the binary itself in the scripts directory (/usr/local/bin for root on Debian);
+        // scripts/setup.sh links it there when that directory is elsewhere (pyenv, a venv).
+        binary = RuntimeLocator.find(env: "CODEBEAKER_DENO", name: "deno")
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
         SessionCgroup.removeStaleNowAndLater(prefix: "deno-")
     }

@@ -43,16 +43,7 @@ extension DriverProcessTests {
             let pid = try #require(s.pid)
 
             let long = Task { try await s.call("execute", params: ["session": "s1", "code": "sleep 30", "timeoutMs": 60000], onEvent: nil) }
-            try await Task.sleep(for: .milliseconds(300))
-            let killed = DriverClock.now()
-            kill(pid, SIGKILL)
-            do {
-                _ = try await long.value
-                Issue.record("the execution should fail")
-            } catch let e as DriverCallError {
-                #expect(e == DriverCallError(.crashed, "bash driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
-            }
-            #expect(DriverClock.now() - killed < 1)
+            try await S.killDuringCall(pid, long, after: .milliseconds(300), driver: "bash")
 
             // The workspace belongs to the host and survives; the session is re-opened in the new process.
             _ = try await s.call("session.open", params: ["session": "s1", "workspace": .string(workspace), "handle": "bash:s1", "options": [:]], onEvent: nil)
@@ -71,7 +62,7 @@ extension DriverProcessTests {
     @Suite struct RealDriver {
         typealias S = DriverTestSupport
 
-        @Test(.enabled(if: S.configuredDriver("python") != nil))
+        @Test(.enabled(if: S.configuredDriver("python") != nil, "codebeaker-driver-python not built beside the tests (swift build) nor named by CODEBEAKER_PYTHON_DRIVER"))
         func pythonDriver_KilledDuringALongExecution_FailsFast_AndWorksAfterTheRestart() async throws {
             let path = try #require(S.configuredDriver("python"))
             let s = DriverSupervisor(name: "python", path: path, config: S.fastConfig(budget: 5), logSink: S.LogCapture().sink)
@@ -92,16 +83,7 @@ extension DriverProcessTests {
                 try await s.call("execute", params: ["session": "s_kill9", "handle": handle, "language": "python",
                                                      "code": "import time; time.sleep(30)", "timeoutMs": 60000], onEvent: nil)
             }
-            try await Task.sleep(for: .milliseconds(500))
-            let killed = DriverClock.now()
-            kill(pid, SIGKILL)
-            do {
-                _ = try await long.value
-                Issue.record("the execution should fail")
-            } catch let e as DriverCallError {
-                #expect(e == DriverCallError(.crashed, "python driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
-            }
-            #expect(DriverClock.now() - killed < 1)
+            try await S.killDuringCall(pid, long, after: .milliseconds(500), driver: "python")
             let newHandle = try #require(try await open(handle)["handle"])
             let r = try await s.call("execute", params: ["session": "s_kill9", "handle": newHandle, "language": "python",
                                                          "code": "print(6 * 7)", "timeoutMs": 30000], onEvent: nil)
@@ -109,5 +91,22 @@ extension DriverProcessTests {
             #expect(s.restarts == 1)
             await s.shutdown()
         }
+    }
+}
+
+extension DriverTestSupport {
+    /// Kills the driver `pid` with SIGKILL while `call` (a long execute) runs: the call must fail within a second,
+    /// saying the driver crashed and was restarted.
+    static func killDuringCall(_ pid: pid_t, _ call: Task<JSONValue, any Error>, after: Duration, driver: String) async throws {
+        try await Task.sleep(for: after)
+        let killed = DriverClock.now()
+        kill(pid, SIGKILL)
+        do {
+            _ = try await call.value
+            Issue.record("the execution should fail")
+        } catch let e as DriverCallError {
+            #expect(e == DriverCallError(.crashed, "\(driver) driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
+        }
+        #expect(DriverClock.now() - killed < 1)
     }
 }

@@ -56,7 +56,7 @@ import DriverKit
         return (Int(fs.f_blocks) * Int(fs.f_frsize)) >> 20
     }
 
-    @Test(.enabled(if: canMount)) func aWorkspaceIsItsOwnVolumeOfTheQuotaSize() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aWorkspaceIsItsOwnVolumeOfTheQuotaSize() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         let entry = try #require(MountTable.current().entry(at: ws.root))
@@ -72,7 +72,7 @@ import DriverKit
         #expect(!FD.directoryNames(f.root + "/.volumes").contains { $0.hasPrefix("s_") })
     }
 
-    @Test(.enabled(if: canMount)) func writesStopAtTheQuotaEvenForRoot() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func writesStopAtTheQuotaEvenForRoot() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         let written = Self.fill(ws.root, mb: 64)
@@ -83,7 +83,7 @@ import DriverKit
         try await f.storage.release(ws)
     }
 
-    @Test(.enabled(if: canMount)) func aFullWorkspaceKeepsTheOldContentOfAFailedOverwrite() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aFullWorkspaceKeepsTheOldContentOfAFailedOverwrite() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         _ = try ws.write("keep.txt", content: "precious")
@@ -99,7 +99,7 @@ import DriverKit
         try await f.storage.release(ws)
     }
 
-    @Test(.enabled(if: canMount)) func aSessionMayAskForLessButNotMore() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aSessionMayAskForLessButNotMore() async throws {
         let f = try await Fixture(quotaMB: 64); defer { f.cleanup() }
         let small = try await f.provisioned(quotaMB: 16), big = try await f.provisioned(quotaMB: 4096)
         #expect((12...16).contains(Self.sizeMB(small.root)))
@@ -108,7 +108,7 @@ import DriverKit
         try await f.storage.release(big)
     }
 
-    @Test(.enabled(if: canMount)) func aNewWorkspaceIsRefusedWhenTheHostDiskIsNearlyFull() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aNewWorkspaceIsRefusedWhenTheHostDiskIsNearlyFull() async throws {
         // More free space demanded than any test disk has: the refusal names the figures.
         let f = try await Fixture(minFreeMB: 1 << 30); defer { f.cleanup() }
         let ws = f.workspace()
@@ -121,7 +121,7 @@ import DriverKit
         #expect(access(ws.root, F_OK) != 0)
     }
 
-    @Test(.enabled(if: canMount)) func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         _ = try ws.write("x.txt", content: "left behind")

@@ -150,21 +150,6 @@ class Bystander:
         self.client.close()
 
 
-# ---- known gaps: strict xfails, so a fix makes the suite fail until the marker is removed ----
-
-KNOWN_GAPS = {}  # (case, runtime) -> reason; none open now
-
-
-def known_gap(request, case, rt, matrix_case=None):
-    """Marks a known gap as a strict xfail and, given `matrix_case`, puts it in the matrix (the strict marker makes
-    the suite fail if the gap is gone, so the cell cannot stay wrong)."""
-    reason = KNOWN_GAPS.get((case, rt.name))
-    if reason:
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
-        if matrix_case:
-            record(matrix_case, rt.name, "GAP: " + reason.split(":", 1)[-1].strip())
-
-
 # ---- the matrix recorder ----
 
 def record(case, runtime, outcome):

@@ -79,6 +79,12 @@ class Client:
         params.update(extra)
         return self.call("session.execute", params, timeout)
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def close(self, close_sessions=True):
         """Closes the sessions this client created (servers cap sessions per principal), then the socket."""
         try:

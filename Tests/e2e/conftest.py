@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cbclient import Client  # noqa: E402
+import retries  # noqa: E402
 
 # The attack modules' shared fixtures (rt, att, bystanders; each module defines its own `srv`).
 pytest_plugins = ["attacks_util"]
@@ -119,6 +120,12 @@ def wait_until(pred, timeout=20.0, what=None):
     if not value and what:
         raise AssertionError(f"{what}: not within {timeout} s")
     return value
+
+
+def pytest_configure(config):
+    # The retry recorder: its `record_retry` fixture, and a run that recorded any retry fails (retries.py).
+    if not config.pluginmanager.is_registered(retries):
+        config.pluginmanager.register(retries, "retries")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import tempfile
 
 import pytest
 
-from attacks_util import server_env, RUNTIMES, assert_contained, known_gap, record, require, run_code, shell
+from attacks_util import server_env, RUNTIMES, assert_contained, record, require, run_code, shell
 
 TOKEN = "alice-secret-token-" + os.urandom(8).hex()
 SAUCE = "sauce-" + os.urandom(8).hex()
@@ -142,8 +142,7 @@ def test_setuid_attempts_fail(srv, rt, att):
            + ("" if bnd == ["0000000000000000"] else f" (bounding set {bnd[0] if bnd else '?'})"))
 
 
-def test_nested_user_namespaces_are_disabled(srv, rt, att, request):
-    known_gap(request, "userns", rt)
+def test_nested_user_namespaces_are_disabled(srv, rt, att):
     c, sid, _ = att
     out = sh_out(c, sid, "unshare -U -r id -u 2>/dev/null || echo unshare-failed")
     record("nested user namespace (`unshare -U -r`)", rt.name,

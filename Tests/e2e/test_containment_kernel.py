@@ -4,6 +4,8 @@ import ctypes
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 
 import pytest
@@ -114,32 +116,31 @@ def srv():
     s.stop()
 
 
-@pytest.fixture
-def cl(srv):
-    c = srv.client()
-    yield c
-    c.close()
+@pytest.fixture(scope="module")
+def server(srv):
+    """This module's server, so conftest's `client` fixture connects to it."""
+    return srv
 
 
 # ---- finding 6: seccomp ----
 
 @pytest.mark.parametrize("rt", [r for r in RUNTIMES if r.name != "deno"], ids=lambda r: r.name, indirect=True)
-def test_the_runtime_process_runs_under_a_seccomp_filter_with_a_high_oom_score(cl, rt):
+def test_the_runtime_process_runs_under_a_seccomp_filter_with_a_high_oom_score(client, rt):
     """Findings 6 and 7: `Seccomp: 2` (filter mode) and oom_score_adj 1000 in the runtime's own process.
     Deno wants --allow-all to read any /proc/<pid> file, so its runner is checked from the host (below)."""
-    sid = create(cl, rt)
-    status = tagged(run(cl, sid, STATUS_PY if rt.flavor == "py" else STATUS_JS), "STATUS")
+    sid = create(client, rt)
+    status = tagged(run(client, sid, STATUS_PY if rt.flavor == "py" else STATUS_JS), "STATUS")
     assert status == {"seccomp": "2", "oom": "1000"}, status
     record("seccomp filter on the runtime process; oom_score_adj", rt.name, "contained: Seccomp 2 (filter), oom_score_adj 1000")
 
 
 @pytest.mark.parametrize("rt", [r for r in RUNTIMES if r.name != "docker"], ids=lambda r: r.name, indirect=True)
-def test_every_process_of_a_native_session_is_filtered_and_first_in_line_for_the_oom_killer(cl, rt):
+def test_every_process_of_a_native_session_is_filtered_and_first_in_line_for_the_oom_killer(client, rt):
     """The same from the host, for every process in the session's cgroup: bwrap's own processes (which set
     the sandbox up and install the filter, so they run without it) and everything it started under the filter.
     Native runtimes only: containers are not in a session cgroup of ours (checked from inside above)."""
-    sid = create(cl, rt)
-    run(cl, sid, "print(1)" if rt.flavor == "py" else "console.log(1)")
+    sid = create(client, rt)
+    run(client, sid, "print(1)" if rt.flavor == "py" else "console.log(1)")
     procs = wait_until(lambda: session_pids(sid), what="the session's cgroup lists its runner")
     seen = []
     for pid in procs:
@@ -155,15 +156,15 @@ def test_every_process_of_a_native_session_is_filtered_and_first_in_line_for_the
     assert any(comm != "bwrap" for comm, _, _ in seen), seen
 
 
-def test_denied_syscalls_fail_with_eperm_inside_the_sandbox(cl, rt):
+def test_denied_syscalls_fail_with_eperm_inside_the_sandbox(client, rt):
     """Finding 6: io_uring, userfaultfd, perf_event_open, keyrings, bpf, ptrace, namespaces and mounts are
     refused with EPERM. Native js runtimes are probed through a python3 process in their sandbox (it inherits
     the same filter: the shell runs under the runner's bwrap or a fresh one with the same program)."""
-    sid = create(cl, rt)
+    sid = create(client, rt)
     if rt.flavor == "py":
-        out = run(cl, sid, syscall_probe_py())
+        out = run(client, sid, syscall_probe_py())
     else:
-        out = shell(cl, sid, ["python3", "-c", syscall_probe_py()])
+        out = shell(client, sid, ["python3", "-c", syscall_probe_py()])
     results = tagged(out, "SYSCALLS")
     not_eperm = {k: v for k, v in results.items() if v != 1}
     assert not not_eperm, f"not refused with EPERM (errno or 'ok'): {not_eperm}"
@@ -247,53 +248,114 @@ def session_cpu_seconds(sid):
     return total / ticks
 
 
-def container_cpu_seconds(cid):
-    """A docker session's container CPU time, from the engine's cgroup (v1 cpuacct or v2 cpu.stat)."""
-    for p in (f"/sys/fs/cgroup/cpuacct/docker/{cid}/cpuacct.usage", f"/sys/fs/cgroup/cpu,cpuacct/docker/{cid}/cpuacct.usage"):
-        if os.path.exists(p):
-            return int(open(p).read()) / 1e9
-    for p in (f"/sys/fs/cgroup/system.slice/docker-{cid}.scope/cpu.stat", f"/sys/fs/cgroup/docker/{cid}/cpu.stat"):
-        if os.path.exists(p):
-            return int(open(p).read().split("usage_usec")[1].split()[0]) / 1e6
+def container_cgroup_file(cid, names):
+    """The first of a container's cgroup files that exists (v1 cpuacct or v2 scope)."""
+    for d in (f"/sys/fs/cgroup/cpuacct/docker/{cid}", f"/sys/fs/cgroup/cpu,cpuacct/docker/{cid}",
+              f"/sys/fs/cgroup/system.slice/docker-{cid}.scope", f"/sys/fs/cgroup/docker/{cid}"):
+        for name in names:
+            if os.path.exists(f"{d}/{name}"):
+                return f"{d}/{name}"
     raise AssertionError(f"no cgroup found for container {cid}")
 
 
-def assert_cpu_stops_growing(sid, within=6.0, usage=None):
-    """Bounded: the session's CPU use over a 1 s window must fall under 0.15 s within `within` seconds."""
+def container_cpu_seconds(cid):
+    """A docker session's container CPU time, from the engine's cgroup (v1 cpuacct or v2 cpu.stat)."""
+    path = container_cgroup_file(cid, ["cpuacct.usage", "cpu.stat"])
+    if path.endswith("cpuacct.usage"):
+        return int(open(path).read()) / 1e9
+    return int(open(path).read().split("usage_usec")[1].split()[0]) / 1e6
+
+
+def container_pids(cid):
+    return [int(x) for x in open(container_cgroup_file(cid, ["cgroup.procs"])).read().split()]
+
+
+def runnable_threads(pids):
+    """Threads of `pids` the kernel has running or queued to run (state R): a busy loop is R even when the
+    machine is so loaded that it gets little CPU, while finished or waiting work sleeps (S)."""
+    n = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            stat = read_proc(f"{pid}/task/{tid}", "stat")
+            if stat and stat.rsplit(")", 1)[1].split()[0] == "R":
+                n += 1
+    return n
+
+
+def busy_in_one_second(pids):
+    """True when some thread of `pids()` was runnable in at least half of 20 samples over one second."""
+    busy = 0
+    for _ in range(20):
+        busy += runnable_threads(pids()) > 0
+        time.sleep(0.05)
+    return busy >= 10
+
+
+def assert_cpu_stops_growing(sid, within=6.0, usage=None, pids=None):
+    """Bounded: within `within` seconds the session's CPU use over a 1 s window falls under 0.15 s and none of
+    its threads stays runnable. CPU time alone is not enough on a loaded machine: a busy loop that gets little
+    CPU there would look stopped (test_a_starved_busy_loop_is_still_busy)."""
     usage = usage or (lambda: session_cpu_seconds(sid))
+    pids = pids or (lambda: session_pids(sid))
     deadline = time.monotonic() + within
     while True:
         a = usage()
-        time.sleep(1.0)
+        busy = busy_in_one_second(pids)
         grew = usage() - a
-        if grew < 0.15:
+        if grew < 0.15 and not busy:
             return
-        assert time.monotonic() < deadline, f"background work still uses {grew:.2f} CPU s per second after the result"
+        assert time.monotonic() < deadline, (f"background work still uses {grew:.2f} CPU s per second after the "
+                                             f"result{' and stays runnable' if busy else ''}")
 
 
-def start_background(cl, sid, rt):
-    r = cl.execute(sid, {"type": "execute_code", "code": BACKGROUND[rt.name], "timeout": 5}, timeout=120)
+def test_a_starved_busy_loop_is_still_busy():
+    """The check above on a busy loop at nice 19 beside a burner per core at nice 0: the loop gets almost no CPU
+    (under the 0.15 s the CPU check alone allows), yet it is busy, and a sleeping process is not."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() * 2)]
+    starved = subprocess.Popen(["nice", "-n", "19", sys.executable, "-c", "while True: pass"])
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        time.sleep(0.5)
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = lambda: sum(int(f) for f in read_proc(starved.pid, "stat").rsplit(")", 1)[1].split()[11:13]) / ticks  # noqa: E731
+        a = cpu()
+        assert busy_in_one_second(lambda: [starved.pid])
+        assert cpu() - a < 0.15, "the loop was not starved: the CPU check alone would have caught it here"
+        assert not busy_in_one_second(lambda: [sleeper.pid])
+    finally:
+        for p in burners + [starved, sleeper]:
+            p.kill()
+            p.wait()
+
+
+def start_background(client, sid, rt):
+    r = client.execute(sid, {"type": "execute_code", "code": BACKGROUND[rt.name], "timeout": 5}, timeout=120)
     assert "started" in r["result"]["stdout"] or r["result"].get("timedOut"), r
     return r
 
 
-def test_background_work_of_a_plain_execution_stops_after_its_result(cl, rt):
+def test_background_work_of_a_plain_execution_stops_after_its_result(client, rt):
     """Finding 4: a node Worker(eval).unref(), a bun Blob-URL Worker or a python daemon thread kept burning a
     core after the execution returned (runner RLIMIT_CPU is 24 h). Now the node and bun runners compare their
     thread count with the idle runner's and are replaced before the result when it grew; python runs each
     program in a process of its own; deno's Worker keeps the program running until its timeout kills it.
     So already the first second after the result shows no CPU use (the idle watchdog is the backstop)."""
-    usage = None
+    usage = pids = None
     if rt.name == "docker":
-        created = cl.call("session.create", dict(rt.create))
+        created = client.call("session.create", dict(rt.create))
         sid, cid = created["sessionId"], created["containerId"]
-        cl.sessions.append(sid)
+        client.sessions.append(sid)
         usage = lambda: container_cpu_seconds(cid)  # noqa: E731
+        pids = lambda: container_pids(cid)  # noqa: E731
     else:
-        sid = create(cl, rt)
-    start_background(cl, sid, rt)
-    assert_cpu_stops_growing(sid, within=0, usage=usage)
-    r = cl.execute(sid, {"type": "execute_code", "code": "print(1)" if rt.flavor == "py" else "console.log(1)", "timeout": 20},
+        sid = create(client, rt)
+    start_background(client, sid, rt)
+    assert_cpu_stops_growing(sid, within=0, usage=usage, pids=pids)
+    r = client.execute(sid, {"type": "execute_code", "code": "print(1)" if rt.flavor == "py" else "console.log(1)", "timeout": 20},
                    timeout=120)
     assert r["success"] and r["result"]["stdout"] == "1\n", r
     record("background thread/Worker after the result (plain session)", rt.name,
@@ -328,11 +390,11 @@ def test_stateful_background_work_is_bounded_by_the_idle_cpu_budget_and_the_sess
 
 # ---- finding 5: CPU weight and quota ----
 
-def test_a_client_cannot_raise_its_cpu_weight(cl):
+def test_a_client_cannot_raise_its_cpu_weight(client):
     with pytest.raises(RPCError) as e:
-        cl.session(language="python", cpuShares=262144)
+        client.session(language="python", cpuShares=262144)
     assert e.value.code == -32602 and "at most 1024" in e.value.message, e.value.message
-    sid = cl.session(language="python", cpuShares=512)  # lower is fine
+    sid = client.session(language="python", cpuShares=512)  # lower is fine
     assert sid
 
 

