@@ -21,6 +21,13 @@ const uint32_t CS_EPOLLIN = EPOLLIN, CS_EPOLLOUT = EPOLLOUT, CS_EPOLLERR = EPOLL
 
 int cs_errno(void) { return errno; }
 
+int cs_set_thread_name(const char *name) {
+    char buf[16];
+    strncpy(buf, name, sizeof buf - 1);
+    buf[sizeof buf - 1] = 0;
+    return -pthread_setname_np(pthread_self(), buf);
+}
+
 int cs_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
 static int epoll_op(int epfd, int op, int fd, uint32_t events, uint64_t data) {

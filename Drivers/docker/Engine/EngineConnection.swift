@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystem
+import LinuxSystem
 
 /// One blocking socket to the Docker Engine (unix or TCP), with a read-ahead buffer.
 /// Used by one thread at a time: the pool hands it out exclusively.
@@ -96,7 +97,7 @@ final class EngineConnection: @unchecked Sendable {
         if let deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while true {
-                let now = Monotonic.nanos()
+                let now = MonotonicClock.nowNs()
                 guard now < deadline else { throw EngineError(.timeout, "Docker daemon did not answer in time") }
                 let ms = Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
                 let rc = poll(&pfd, 1, ms)
@@ -139,11 +140,3 @@ func retryEINTR(_ body: () -> Int32) -> Int32 {
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }
-
-enum Monotonic {
-    static func nanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-}

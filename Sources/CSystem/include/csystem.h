@@ -62,4 +62,7 @@ pid_t cs_wait(pid_t pid, int nohang, int *exited, int *code, int *signaled, int 
 
 int cs_errno(void);
 
+// Names the calling thread (first 15 bytes, as the kernel keeps them). 0 or -errno.
+int cs_set_thread_name(const char *name);
+
 #endif

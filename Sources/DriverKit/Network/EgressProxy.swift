@@ -28,7 +28,7 @@ public final class EgressProxy: Sendable {
     public init(listener: Int32, allowed: Set<Target>) throws(DriverError) {
         self.listener = listener
         self.allowed = allowed
-        stopPipe = try FD.pipe()
+        do throws(SystemError) { stopPipe = try FD.pipe() } catch { throw DriverError(error) }
         OSThread.start { [self] in acceptLoop() }
     }
 

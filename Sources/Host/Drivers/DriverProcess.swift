@@ -4,6 +4,7 @@ import DriverProtocol
 import FoundationEssentials
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// One running driver executable and its three pipes.
 ///
@@ -60,7 +61,7 @@ public final class DriverProcess: Sendable {
         wakeFD = cs_eventfd()
         guard wakeFD >= 0 else { throw SpawnError(errno: cs_errno()) }
         let done = DispatchSemaphore(value: 0)
-        DetachedThread.start(name: "driver-\(name)") { [self] in self.threadMain(started: done) }
+        OSThread.start(name: "driver-\(name)") { [self] in self.threadMain(started: done) }
         done.wait()
         let result = state.withLock { $0.spawnResult ?? EIO }
         if result != 0 { throw SpawnError(errno: result) }

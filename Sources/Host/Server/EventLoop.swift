@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// One thread running epoll over the listener, an eventfd and every connection. Other threads talk to it
 /// only through `post`, a mutex-guarded queue that wakes it via the eventfd. Everything else in this class

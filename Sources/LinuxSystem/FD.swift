@@ -1,36 +1,42 @@
 import Glibc
 import CSystem
 
-/// Small syscall helpers that retry on EINTR.
+/// File descriptor helpers on top of `Syscall` (EINTR retried, would-block reported, errno captured).
 public enum FD {
     /// Writes every byte (blocking fd); returns false on a write error such as EPIPE.
     @discardableResult
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { p in
-            var off = 0
-            while off < p.count {
-                let n = Glibc.write(fd, p.baseAddress! + off, p.count - off)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EAGAIN { waitWritable(fd); continue }
-                    return false
-                }
-                off += n
+        bytes.withUnsafeBytes { p in (try? writeFully(fd, p)) != nil }
+    }
+
+    /// Writes every byte, waiting while a non-blocking fd is full; throws the first real write error.
+    public static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        var off = 0
+        while off < bytes.count {
+            switch try writeSome(fd, UnsafeRawBufferPointer(rebasing: bytes[off...])) {
+            case .processed(let n): off += n
+            case .wouldBlock: waitWritable(fd)
             }
-            return true
         }
+    }
+
+    /// One write(2): how many bytes went out, or `.wouldBlock` on a full non-blocking fd.
+    @inline(__always)
+    public static func writeSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .processed(0) }
+        return try Syscall.io("write") { Glibc.write(fd, base, bytes.count) }
     }
 
     /// Reads up to `max` bytes. nil: would block; empty: EOF. Uses a scratch buffer that is not zero-filled,
     /// so a small read costs only what it returns.
     public static func read(_ fd: Int32, max: Int = 65536) -> [UInt8]? {
         withUnsafeTemporaryAllocation(byteCount: max, alignment: 8) { scratch -> [UInt8]? in
-            while true {
-                let n = Glibc.read(fd, scratch.baseAddress!, max)
-                if n > 0 { return Array(UnsafeRawBufferPointer(rebasing: scratch[0..<n])) }
-                if n == 0 { return [] }
-                if errno == EINTR { continue }
-                if errno == EAGAIN { return nil }
+            do throws(SystemError) {
+                switch try Syscall.io("read", { Glibc.read(fd, scratch.baseAddress!, max) }) {
+                case .processed(let n): return Array(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+                case .wouldBlock: return nil
+                }
+            } catch {
                 return []  // treat errors as EOF
             }
         }
@@ -69,15 +75,15 @@ public enum FD {
         return max(0, n - 2) // "." and ".."
     }
 
-    static func waitWritable(_ fd: Int32) {
+    public static func waitWritable(_ fd: Int32) {
         var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         _ = poll(&p, 1, 100)
     }
 
     /// A pipe whose ends are close-on-exec; `nonblockRead` makes the read end non-blocking only.
-    public static func pipe(nonblockRead: Bool = true) throws(DriverError) -> (read: Int32, write: Int32) {
+    public static func pipe(nonblockRead: Bool = true) throws(SystemError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
-        guard cs_pipe(&fds, 0) == 0 else { throw .internal("pipe failed: \(String(cString: strerror(errno)))") }
+        try Syscall.call("pipe2") { cs_pipe(&fds, 0) }
         if nonblockRead { _ = cs_set_nonblocking(fds[0], 1) }
         return (fds[0], fds[1])
     }
