@@ -39,7 +39,7 @@ let package = Package(
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
         .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"], swiftSettings: strict),
         // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
-        .target(name: "Host", dependencies: ["DriverProtocol", "LinuxSystem", "DriverKit", "CSystem"], swiftSettings: strict),
+        .target(name: "Host", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python"),
         driver("node"),

@@ -1,5 +1,5 @@
 import Testing
-import DriverKit
+import Host
 
 @Suite struct WorkspacePathTests {
     @Test func mapsWorkspaceAbsoluteRelativeAndDotPaths() throws {

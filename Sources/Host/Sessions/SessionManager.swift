@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import DriverProtocol
-import DriverKit
+import LinuxSystem
 
 /// Owns every session: picks a driver, allocates the workspace and sandbox uid, asks the driver to open
 /// the sandbox, runs commands (file commands itself, executions through the driver), closes and reaps.

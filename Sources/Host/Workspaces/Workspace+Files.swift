@@ -3,6 +3,7 @@ import Glibc
 #endif
 import DriverProtocol
 import CSystem
+import LinuxSystem
 
 /// copy_file and delete_file.
 extension Workspace {
