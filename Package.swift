@@ -46,6 +46,7 @@ let package = Package(
         driver("deno"),
         driver("bun"),
         driver("docker"),
+        .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
         .testTarget(name: "HostTests", dependencies: ["Host", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),

@@ -11,9 +11,27 @@ public enum FD {
 
     /// Writes every byte, waiting while a non-blocking fd is full; throws the first real write error.
     public static func writeFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try all(fd, bytes, writeSome)
+    }
+
+    /// `writeFully` for a socket: send(2) with MSG_NOSIGNAL, so a closed peer is EPIPE, not SIGPIPE.
+    public static func sendFully(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        try all(fd, bytes, sendSome)
+    }
+
+    /// One send(2) with MSG_NOSIGNAL.
+    @inline(__always)
+    public static func sendSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return .processed(0) }
+        return try Syscall.shimIO("send") { cs_send_nosignal(fd, base, bytes.count) }
+    }
+
+    /// The one write-all loop: `some` until every byte is out, waiting while the fd is full.
+    private static func all(_ fd: Int32, _ bytes: UnsafeRawBufferPointer,
+                            _ some: (Int32, UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int>) throws(SystemError) {
         var off = 0
         while off < bytes.count {
-            switch try writeSome(fd, UnsafeRawBufferPointer(rebasing: bytes[off...])) {
+            switch try some(fd, UnsafeRawBufferPointer(rebasing: bytes[off...])) {
             case .processed(let n): off += n
             case .wouldBlock: waitWritable(fd)
             }
@@ -83,7 +101,7 @@ public enum FD {
     /// A pipe whose ends are close-on-exec; `nonblockRead` makes the read end non-blocking only.
     public static func pipe(nonblockRead: Bool = true) throws(SystemError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
-        try Syscall.call("pipe2") { cs_pipe(&fds, 0) }
+        try Syscall.shim("pipe2") { cs_pipe(&fds, 0) }
         if nonblockRead { _ = cs_set_nonblocking(fds[0], 1) }
         return (fds[0], fds[1])
     }

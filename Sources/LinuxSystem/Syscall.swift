@@ -49,6 +49,19 @@ public enum Syscall {
         }
     }
 
+    /// An I/O call of the C shim (-errno on failure): EINTR retried, -EAGAIN as `.wouldBlock`.
+    @inline(__always)
+    public static func shimIO<T: FixedWidthInteger & SignedInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError) -> IOResult<T> {
+        while true {
+            let r = body()
+            if r >= 0 { return .processed(r) }
+            let e = Int32(truncatingIfNeeded: 0 - Int64(r))
+            if e == EINTR { continue }
+            if e == EAGAIN || e == EWOULDBLOCK { return .wouldBlock }
+            throw SystemError(name, errno: e)
+        }
+    }
+
     /// Retries `body` on EINTR and returns its raw result, errno intact, for callers that branch on errno
     /// themselves (wait calls, where ECHILD is an answer, not a failure).
     @inline(__always)

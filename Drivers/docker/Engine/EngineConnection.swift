@@ -77,17 +77,10 @@ final class EngineConnection: @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) throws(EngineError) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                cs_send_nosignal(fd, buf.baseAddress! + off, buf.count - off)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw EngineError(.transport, "write to Docker daemon: \(errnoText())")
-            }
-            off += n
+        let failed = bytes.withUnsafeBytes { buf -> SystemError? in
+            do throws(SystemError) { try FD.sendFully(fd, buf); return nil } catch { return error }
         }
+        if let failed { throw EngineError(.transport, "write to Docker daemon: \(failed.text)") }
     }
 
     /// Reads once into `buffer`. Returns the byte count, 0 on EOF. Waits at most until `deadline`

@@ -51,7 +51,7 @@ public enum Spawner {
                 }
             }
         }
-        guard rc == 0 else { throw SystemError("start \(spec.executable)", errno: rc) }
+        guard rc == 0 else { throw .negated("start \(spec.executable)", rc) }
         return pid
     }
 
