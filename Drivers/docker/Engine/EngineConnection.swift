@@ -37,7 +37,7 @@ final class EngineConnection: @unchecked Sendable {
         }
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
-                retryEINTR { Glibc.connect(fd, sp, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                Syscall.retrying { Glibc.connect(fd, sp, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
         }
         guard rc == 0 else {
@@ -63,7 +63,7 @@ final class EngineConnection: @unchecked Sendable {
         while let a = ai {
             let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
             if fd >= 0 {
-                if retryEINTR({ Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) }) == 0 {
+                if Syscall.retrying({ Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) }) == 0 {
                     var one: Int32 = 1
                     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                     return EngineConnection(fd: fd)
@@ -93,20 +93,15 @@ final class EngineConnection: @unchecked Sendable {
                 let now = MonotonicClock.nowNs()
                 guard now < deadline else { throw EngineError(.timeout, "Docker daemon did not answer in time") }
                 let ms = Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
-                let rc = poll(&pfd, 1, ms)
+                let rc = Syscall.retrying { poll(&pfd, 1, ms) }
                 if rc > 0 { break }
-                if rc < 0 && errno != EINTR { throw EngineError(.transport, "poll: \(errnoText())") }
+                if rc < 0 { throw EngineError(.transport, "poll: \(errnoText())") }
             }
         }
-        while true {
-            let n = scratch.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress!, buf.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw EngineError(.transport, "read from Docker daemon: \(errnoText())")
-            }
-            if n > 0 { buffer.append(contentsOf: scratch[0..<n]) }
-            return n
-        }
+        let n = scratch.withUnsafeMutableBytes { buf in Syscall.retrying { Glibc.read(fd, buf.baseAddress!, buf.count) } }
+        if n < 0 { throw EngineError(.transport, "read from Docker daemon: \(errnoText())") }
+        if n > 0 { buffer.append(contentsOf: scratch[0..<n]) }
+        return n
     }
 
     /// Half-close: the daemon then closes the exec's stdin.
@@ -120,15 +115,6 @@ final class EngineConnection: @unchecked Sendable {
     var isStaleWhileIdle: Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&pfd, 1, 0) != 0
-    }
-}
-
-@inline(__always)
-func retryEINTR(_ body: () -> Int32) -> Int32 {
-    while true {
-        let r = body()
-        if r == -1 && errno == EINTR { continue }
-        return r
     }
 }
 

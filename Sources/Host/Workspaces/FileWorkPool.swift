@@ -87,7 +87,7 @@ public final class FileWorkPool: @unchecked Sendable {
 
     /// Blocks until a job is queued and takes it; marks it done when the returned closure has run.
     private func next() -> () -> Void {
-        while sem_wait(available) != 0 {} // EINTR
+        _ = Syscall.retrying { sem_wait(available) }
         let job = state.withLock { s -> Job in
             let j = s.jobs[s.head]
             s.head += 1
