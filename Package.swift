@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 func driver(_ name: String, resources: [String] = []) -> Target {
     .executableTarget(
         name: "codebeaker-driver-\(name)",
-        dependencies: ["DriverKit"],
+        dependencies: ["DriverKit", "LinuxSystem"],
         path: "Drivers/\(name)",
         resources: resources.map { .embedInCode("Resources/\($0)") },
         swiftSettings: strict
@@ -29,27 +29,32 @@ let package = Package(
         .executable(name: "codebeaker-driver-docker", targets: ["codebeaker-driver-docker"]),
         .library(name: "DriverProtocol", targets: ["DriverProtocol"]),
         .library(name: "DriverKit", targets: ["DriverKit"]),
+        .library(name: "LinuxSystem", targets: ["LinuxSystem"]),
     ],
     targets: [
         // Linux syscalls Glibc does not expose (epoll, eventfd, pidfd) and a fork/exec spawner.
         .target(name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m")]),
+        // The system layer: fds and the one syscall wrapper, one thread type, one clock, timestamps, the
+        // spawner and one-shot process runs, the mount table. Knows nothing of the wire.
+        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strict),
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", "CSystem"], exclude: ["README.md"],
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"],
                 resources: ["control.mjs", "pip_boot.py", "npm-wrapper.js"].map { .embedInCode("Resources/\($0)") },
                 swiftSettings: strict),
         // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
-        .target(name: "Host", dependencies: ["DriverProtocol", "DriverKit", "CSystem"], swiftSettings: strict),
+        .target(name: "Host", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),
         driver("deno", resources: ["deno-runner.ts", "deno-control.mjs"]),
         driver("bun", resources: ["bun-runner.mjs", "bun-control.js"]),
         driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
+        .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
-        .testTarget(name: "HostTests", dependencies: ["Host"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker"], swiftSettings: strict),
+        .testTarget(name: "HostTests", dependencies: ["Host", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
     ]
 )

@@ -84,17 +84,17 @@ ssize_t cs_send_some(int fd, const void *buf, size_t len) {
     return n < 0 ? -errno : n;
 }
 
-int cs_shutdown_write(int fd) { return shutdown(fd, SHUT_WR); }
+int cs_shutdown_write(int fd) { return shutdown(fd, SHUT_WR) < 0 ? -errno : 0; }
 
 // close(2) must not be retried on EINTR on Linux: the fd is already gone.
-int cs_close_fd(int fd) { return close(fd); }
+int cs_close_fd(int fd) { return close(fd) < 0 ? -errno : 0; }
 
 long cs_raise_nofile_limit(void) {
     struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) return -errno;
     if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return -1;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0) return -errno;
     }
     return (long)rl.rlim_cur;
 }

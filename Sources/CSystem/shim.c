@@ -19,16 +19,25 @@
 const uint32_t CS_EPOLLIN = EPOLLIN, CS_EPOLLOUT = EPOLLOUT, CS_EPOLLERR = EPOLLERR,
                CS_EPOLLHUP = EPOLLHUP, CS_EPOLLRDHUP = EPOLLRDHUP, CS_EPOLLET = EPOLLET;
 
-int cs_errno(void) { return errno; }
+int cs_set_thread_name(const char *name) {
+    char buf[16];
+    strncpy(buf, name, sizeof buf - 1);
+    buf[sizeof buf - 1] = 0;
+    return -pthread_setname_np(pthread_self(), buf);
+}
 
-int cs_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+// The one error convention of this shim (as swift-subprocess's): a failed call returns -errno, so the
+// Swift side never reads errno after the fact. RET turns a libc "-1 and errno" result into it.
+#define RET(expr) do { long r_ = (long)(expr); return r_ < 0 ? -errno : r_; } while (0)
+
+int cs_epoll_create(void) { RET(epoll_create1(EPOLL_CLOEXEC)); }
 
 static int epoll_op(int epfd, int op, int fd, uint32_t events, uint64_t data) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
     ev.events = events;
     ev.data.u64 = data;
-    return epoll_ctl(epfd, op, fd, &ev);
+    RET(epoll_ctl(epfd, op, fd, &ev));
 }
 
 int cs_epoll_add(int epfd, int fd, uint32_t events, uint64_t data) { return epoll_op(epfd, EPOLL_CTL_ADD, fd, events, data); }
@@ -40,34 +49,35 @@ int cs_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int max, int time
     if (max > 256) max = 256;
     int n;
     do { n = epoll_wait(epfd, evs, max, timeout_ms); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
     for (int i = 0; i < n; i++) { events[i] = evs[i].events; datas[i] = evs[i].data.u64; }
     return n;
 }
 
-int cs_eventfd(void) { return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK); }
-int cs_eventfd_signal(int fd) { uint64_t one = 1; return (int)write(fd, &one, sizeof one); }
-int cs_eventfd_drain(int fd) { uint64_t v; return (int)read(fd, &v, sizeof v); }
+int cs_eventfd(void) { RET(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)); }
+int cs_eventfd_signal(int fd) { uint64_t one = 1; RET(write(fd, &one, sizeof one)); }
+int cs_eventfd_drain(int fd) { uint64_t v; RET(read(fd, &v, sizeof v)); }
 
-int cs_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
-int cs_pidfd_send_signal(int pidfd, int sig) { return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0); }
+int cs_pidfd_open(pid_t pid) { RET(syscall(SYS_pidfd_open, pid, 0)); }
+int cs_pidfd_send_signal(int pidfd, int sig) { RET(syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0)); }
 
-int cs_pipe(int fds[2], int nonblock) { return pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0)); }
+int cs_pipe(int fds[2], int nonblock) { RET(pipe2(fds, O_CLOEXEC | (nonblock ? O_NONBLOCK : 0))); }
 
 int cs_set_nonblocking(int fd, int on) {
     int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) return -1;
-    return fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
+    if (flags < 0) return -errno;
+    RET(fcntl(fd, F_SETFL, on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK)));
 }
 
-int cs_set_cloexec(int fd) { return fcntl(fd, F_SETFD, FD_CLOEXEC); }
+int cs_set_cloexec(int fd) { RET(fcntl(fd, F_SETFD, FD_CLOEXEC)); }
 
 ssize_t cs_send_nosignal(int fd, const void *buf, size_t len) {
     ssize_t n;
     do { n = send(fd, buf, len, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
-    return n;
+    return n < 0 ? -errno : n;
 }
 
-int cs_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
+int cs_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -errno : 0; }
 
 #include "cs_spawn_fds.h"
 
@@ -80,6 +90,7 @@ pid_t cs_wait(pid_t pid, int nohang, int *exited, int *code, int *signaled, int 
     int st = 0;
     pid_t r;
     do { r = waitpid(pid, &st, nohang ? WNOHANG : 0); } while (r < 0 && errno == EINTR);
+    if (r < 0) return -errno;
     if (r > 0) {
         *exited = WIFEXITED(st); *code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
         *signaled = WIFSIGNALED(st); *sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;

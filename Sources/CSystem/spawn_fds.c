@@ -47,9 +47,9 @@ static int place(int fd, int target, int flags) {
 
 int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const cs_spawn_opts *o,
                  const int *extra, int extra_count, pid_t *out) {
-    if (extra_count > MAX_EXTRA) return EINVAL;
+    if (extra_count > MAX_EXTRA) return -EINVAL;
     int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) < 0) return errno;
+    if (pipe2(errpipe, O_CLOEXEC) < 0) return -errno;
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -58,7 +58,7 @@ int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const
         int e = errno;
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(errpipe[0]); close(errpipe[1]);
-        return e;
+        return -e;
     }
     if (pid == 0) {
         for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
@@ -130,17 +130,17 @@ int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const
     if (r == sizeof childErr) {
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-        return childErr ? childErr : EIO;
+        return childErr ? -childErr : -EIO;
     }
     *out = pid;
     return 0;
 }
 
-int cs_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds); }
+int cs_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0; }
 
 int cs_kill_cgroup(const char *procs_path) {
     FILE *f = fopen(procs_path, "re");
-    if (!f) return -1;
+    if (!f) return -errno;
     int count = 0;
     long pid;
     while (fscanf(f, "%ld", &pid) == 1) {

@@ -4,6 +4,7 @@ import Testing
 import Glibc
 #endif
 @testable import codebeaker_driver_docker
+import LinuxSystem
 
 /// Against the real daemon; skipped (with this reason) only when /var/run/docker.sock is absent.
 @Suite(.serialized, .enabled(if: access("/var/run/docker.sock", F_OK) == 0, "no Docker daemon socket at /var/run/docker.sock"))
@@ -49,7 +50,7 @@ struct DockerEngineIntegrationTests {
                 for (s, piece) in try demux.feed(conn.buffer) { if s == .stdout { out += piece } else { err += piece } }
                 conn.buffer.removeAll()
             }
-            if try conn.readMore(deadline: Monotonic.nanos() + 10_000_000_000) == 0 { break }
+            if try conn.readMore(deadline: MonotonicClock.nowNs() + 10_000_000_000) == 0 { break }
         }
         conn.close()
         #expect(out == Array("out".utf8))

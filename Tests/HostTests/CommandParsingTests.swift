@@ -1,6 +1,5 @@
 import Testing
 import DriverProtocol
-import DriverKit
 import Host
 
 @Suite struct CommandParsingTests {

@@ -2,7 +2,6 @@ import Testing
 import Foundation
 import Synchronization
 import DriverProtocol
-import DriverKit
 @testable import Host
 
 /// The manager's file gate and file queue, with a pool whose one thread the test holds.

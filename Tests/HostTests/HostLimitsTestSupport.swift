@@ -1,6 +1,5 @@
 import Foundation
 import Synchronization
-import DriverKit
 @testable import Host
 
 /// Storage whose `provision` waits until the test opens the gate, so many `session.create` calls are in

@@ -125,7 +125,7 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
                                  new_session: 0, no_new_privs: 1, die_with_parent: 1, cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
         var pid: pid_t = 0
         let err = cs_spawn(path, &argv, &env, &opts, &pid)
-        guard err == 0 else { return (-1, "spawn failed: \(err)") }
+        guard err == 0 else { return (-1, "spawn failed: errno \(-err)") }
         var exited: Int32 = 0, code: Int32 = 0, signaled: Int32 = 0, sig: Int32 = 0
         _ = cs_wait(pid, 0, &exited, &code, &signaled, &sig)
         let out = (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? ""

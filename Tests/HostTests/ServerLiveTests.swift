@@ -3,6 +3,7 @@ import Synchronization
 import Glibc
 import Foundation
 @testable import Host
+import LinuxSystem
 
 @Suite("HTTPServer over real sockets", .serialized)
 struct ServerLiveTests {
@@ -128,7 +129,7 @@ struct ServerLiveTests {
         #expect(delegate.wait { $0.opened == 1 })
         #expect(server.openConnectionCount == 1)
         let done = ShutdownFlag()
-        let thread = try LoopThread { server.shutdown(timeoutSeconds: 5); done.set() }
+        let thread = try OSThread { server.shutdown(timeoutSeconds: 5); done.set() }
         let frame = c.read(4)
         #expect(frame == [0x88, UInt8(frame.count > 1 ? frame[1] : 0), 0x03, 0xE9])
         _ = c.read(Int(frame.count > 1 ? frame[1] : 0) - 2)  // the reason text

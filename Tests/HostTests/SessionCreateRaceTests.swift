@@ -2,7 +2,6 @@ import Testing
 import Foundation
 import Synchronization
 import DriverProtocol
-import DriverKit
 @testable import Host
 
 @Suite struct SessionCreateRaceTests {

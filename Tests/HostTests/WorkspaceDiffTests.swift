@@ -1,5 +1,5 @@
 import Testing
-import DriverKit
+import Host
 
 @Suite struct WorkspaceDiffTests {
     /// Applying diff(old → new) to old must give new, byte for byte.

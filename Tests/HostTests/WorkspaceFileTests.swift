@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import Glibc
-import DriverKit
+import Host
 
 @Suite struct WorkspaceFileTests {
     @Test func writeThenReadReturnsTheSeedShapes() throws {

@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import Glibc
-import DriverKit
+import Host
 
 /// Bounded file work: diff budget and line limit, streaming copy (issue 12 finding 2).
 @Suite struct WorkspaceLimitsTests {

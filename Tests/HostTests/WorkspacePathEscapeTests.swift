@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import DriverKit
+@testable import Host
 import Testing
 
 /// A `/` followed by a combining mark is one Swift `Character` but a separator to the kernel. The path rule

@@ -1,6 +1,6 @@
 import Testing
 import Glibc
-import DriverKit
+import Host
 
 /// Symlink and special-file attacks that user code can stage between two host calls.
 @Suite struct WorkspaceSafetyTests {

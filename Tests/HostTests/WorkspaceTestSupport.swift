@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import DriverKit
+import Host
 
 /// A fresh workspace directory per test, removed by the caller with `cleanup()`.
 struct TempWorkspace {

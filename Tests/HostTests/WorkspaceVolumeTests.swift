@@ -1,8 +1,8 @@
 import Testing
 import Foundation
 import Glibc
-import DriverKit
 @testable import Host
+import LinuxSystem
 
 /// Real loop-mounted volumes: these need root, /dev/loop-control and mkfs.ext4 (CI has all three).
 @Suite(.serialized) struct WorkspaceVolumeTests {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystem
+import LinuxSystem
 
 /// One blocking socket to the Docker Engine (unix or TCP), with a read-ahead buffer.
 /// Used by one thread at a time: the pool hands it out exclusively.
@@ -36,7 +37,7 @@ final class EngineConnection: @unchecked Sendable {
         }
         let rc = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
-                retryEINTR { Glibc.connect(fd, sp, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+                Syscall.retrying { Glibc.connect(fd, sp, socklen_t(MemoryLayout<sockaddr_un>.size)) }
             }
         }
         guard rc == 0 else {
@@ -62,7 +63,7 @@ final class EngineConnection: @unchecked Sendable {
         while let a = ai {
             let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
             if fd >= 0 {
-                if retryEINTR({ Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) }) == 0 {
+                if Syscall.retrying({ Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) }) == 0 {
                     var one: Int32 = 1
                     setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
                     return EngineConnection(fd: fd)
@@ -76,17 +77,10 @@ final class EngineConnection: @unchecked Sendable {
     }
 
     func write(_ bytes: [UInt8]) throws(EngineError) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { buf in
-                cs_send_nosignal(fd, buf.baseAddress! + off, buf.count - off)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw EngineError(.transport, "write to Docker daemon: \(errnoText())")
-            }
-            off += n
+        let failed = bytes.withUnsafeBytes { buf -> SystemError? in
+            do throws(SystemError) { try FD.sendFully(fd, buf); return nil } catch { return error }
         }
+        if let failed { throw EngineError(.transport, "write to Docker daemon: \(failed.text)") }
     }
 
     /// Reads once into `buffer`. Returns the byte count, 0 on EOF. Waits at most until `deadline`
@@ -96,23 +90,18 @@ final class EngineConnection: @unchecked Sendable {
         if let deadline {
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while true {
-                let now = Monotonic.nanos()
+                let now = MonotonicClock.nowNs()
                 guard now < deadline else { throw EngineError(.timeout, "Docker daemon did not answer in time") }
                 let ms = Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
-                let rc = poll(&pfd, 1, ms)
+                let rc = Syscall.retrying { poll(&pfd, 1, ms) }
                 if rc > 0 { break }
-                if rc < 0 && errno != EINTR { throw EngineError(.transport, "poll: \(errnoText())") }
+                if rc < 0 { throw EngineError(.transport, "poll: \(errnoText())") }
             }
         }
-        while true {
-            let n = scratch.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress!, buf.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw EngineError(.transport, "read from Docker daemon: \(errnoText())")
-            }
-            if n > 0 { buffer.append(contentsOf: scratch[0..<n]) }
-            return n
-        }
+        let n = scratch.withUnsafeMutableBytes { buf in Syscall.retrying { Glibc.read(fd, buf.baseAddress!, buf.count) } }
+        if n < 0 { throw EngineError(.transport, "read from Docker daemon: \(errnoText())") }
+        if n > 0 { buffer.append(contentsOf: scratch[0..<n]) }
+        return n
     }
 
     /// Half-close: the daemon then closes the exec's stdin.
@@ -129,21 +118,4 @@ final class EngineConnection: @unchecked Sendable {
     }
 }
 
-@inline(__always)
-func retryEINTR(_ body: () -> Int32) -> Int32 {
-    while true {
-        let r = body()
-        if r == -1 && errno == EINTR { continue }
-        return r
-    }
-}
-
 func errnoText() -> String { String(cString: strerror(errno)) }
-
-enum Monotonic {
-    static func nanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
-}

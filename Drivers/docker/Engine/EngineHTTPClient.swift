@@ -1,4 +1,5 @@
 import DriverProtocol
+import LinuxSystem
 import Synchronization
 
 /// A reply from the Engine API with its body fully read.
@@ -45,7 +46,7 @@ final class EngineHTTPClient: Sendable {
     func request(_ method: String, _ path: String, body: JSONValue? = nil,
                  timeoutMs: Int = 60_000) throws(EngineError) -> EngineResponse {
         let payload = Self.serialize(method, path, body: body, host: endpoint.hostHeader, upgrade: false)
-        let deadline = Monotonic.nanos() + UInt64(timeoutMs) * 1_000_000
+        let deadline = MonotonicClock.nowNs() + UInt64(timeoutMs) * 1_000_000
         var attempt = 0
         while true {
             attempt += 1
@@ -72,7 +73,7 @@ final class EngineHTTPClient: Sendable {
     /// Returns the connection with any stream bytes already read in its `buffer`; the caller owns and closes it.
     func hijack(_ method: String, _ path: String, body: JSONValue?, timeoutMs: Int = 60_000) throws(EngineError) -> EngineConnection {
         let payload = Self.serialize(method, path, body: body, host: endpoint.hostHeader, upgrade: true)
-        let deadline = Monotonic.nanos() + UInt64(timeoutMs) * 1_000_000
+        let deadline = MonotonicClock.nowNs() + UInt64(timeoutMs) * 1_000_000
         var attempt = 0
         while true {
             attempt += 1

@@ -209,8 +209,7 @@ extension DockerRuntime {
         defer { close(fd) }
         var out: [UInt8] = [], buf = [UInt8](repeating: 0, count: 65536)
         while out.count < 8 << 20 {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
+            let n = buf.withUnsafeMutableBytes { p in Syscall.retrying { read(fd, p.baseAddress, p.count) } }
             if n <= 0 { break }
             out += buf[0..<n]
         }

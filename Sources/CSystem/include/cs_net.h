@@ -18,7 +18,7 @@ ssize_t cs_read_some(int fd, void *buf, size_t len);
 ssize_t cs_send_some(int fd, const void *buf, size_t len);
 int cs_shutdown_write(int fd);
 int cs_close_fd(int fd);
-// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the new soft limit or -1.
+// Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the new soft limit or -errno.
 long cs_raise_nofile_limit(void);
 
 #endif

@@ -8,10 +8,11 @@
 int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const cs_spawn_opts *opts,
                  const int *extra_fds, int extra_count, pid_t *pid);
 
-// socketpair(AF_UNIX, SOCK_STREAM) with close-on-exec on both ends.
+// socketpair(AF_UNIX, SOCK_STREAM) with close-on-exec on both ends. 0 or -errno.
 int cs_socketpair(int fds[2]);
 
-// Sends SIGKILL to every pid listed in a cgroup's cgroup.procs file; returns how many were signalled.
+// Sends SIGKILL to every pid listed in a cgroup's cgroup.procs file; returns how many were signalled, or
+// -errno if the file cannot be opened.
 int cs_kill_cgroup(const char *procs_path);
 
 #endif

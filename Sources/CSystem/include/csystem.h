@@ -4,12 +4,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+// One error convention for every call of this shim: a failure returns -errno (never -1 with errno set, never
+// a positive errno), so Swift reads the error from the result (`SystemError.negated`, `Syscall.shim`).
+
 // epoll, flattened so Swift never sees the packed struct epoll_event.
 int cs_epoll_create(void);
 int cs_epoll_add(int epfd, int fd, uint32_t events, uint64_t data);
 int cs_epoll_mod(int epfd, int fd, uint32_t events, uint64_t data);
 int cs_epoll_del(int epfd, int fd);
-// Fills events[i] and datas[i]; returns count or -1.
+// Fills events[i] and datas[i]; returns the count (EINTR retried) or -errno.
 int cs_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int max, int timeout_ms);
 
 extern const uint32_t CS_EPOLLIN, CS_EPOLLOUT, CS_EPOLLERR, CS_EPOLLHUP, CS_EPOLLRDHUP, CS_EPOLLET;
@@ -54,12 +57,14 @@ typedef struct {
 } cs_spawn_opts;
 
 // fork/exec with signal defaults restored, an empty mask and every other fd closed.
-// Returns 0 and sets *pid, or an errno value (exec failures are reported, not lost).
+// Returns 0 and sets *pid, or -errno (exec failures are reported, not lost).
 int cs_spawn(const char *path, char *const argv[], char *const envp[], const cs_spawn_opts *opts, pid_t *pid);
 
-// waitpid wrapper: returns pid, 0 (still running, when nohang) or -1. Decodes status.
+// waitpid wrapper (EINTR retried): returns pid, 0 (still running, when nohang) or -errno. Decodes status.
 pid_t cs_wait(pid_t pid, int nohang, int *exited, int *code, int *signaled, int *sig);
 
-int cs_errno(void);
+
+// Names the calling thread (first 15 bytes, as the kernel keeps them). 0 or -errno.
+int cs_set_thread_name(const char *name);
 
 #endif

@@ -28,7 +28,7 @@ public final class EgressProxy: Sendable {
     public init(listener: Int32, allowed: Set<Target>) throws(DriverError) {
         self.listener = listener
         self.allowed = allowed
-        stopPipe = try FD.pipe()
+        do throws(SystemError) { stopPipe = try FD.pipe() } catch { throw DriverError(error) }
         OSThread.start { [self] in acceptLoop() }
     }
 
@@ -49,8 +49,7 @@ public final class EgressProxy: Sendable {
         defer { FD.close(listener); FD.close(stopPipe.read); FD.close(stopPipe.write) }
         while true {
             var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
-            let n = poll(&fds, 2, -1)
-            if n < 0 && errno == EINTR { continue }
+            let n = Syscall.retrying { poll(&fds, 2, -1) }
             if n < 0 || fds[1].revents != 0 { return }
             let c = accept(listener, nil, nil)
             if c < 0 { continue }
@@ -168,12 +167,11 @@ public final class EgressProxy: Sendable {
         while open[0] || open[1] {
             var fds = [pollfd(fd: open[0] ? a : -1, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: open[1] ? b : -1, events: Int16(POLLIN), revents: 0)]
-            let n = poll(&fds, 2, Self.idleTimeoutMs)
-            if n < 0 && errno == EINTR { continue }
+            let n = Syscall.retrying { poll(&fds, 2, Self.idleTimeoutMs) }
             if n <= 0 { return }
             for i in 0..<2 where open[i] && fds[i].revents != 0 {
                 let (from, to) = ends[i]
-                let got = buf.withUnsafeMutableBytes { Glibc.read(from, $0.baseAddress, 65536) }
+                let got = buf.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(from, p.baseAddress, 65536) } }
                 if got <= 0 || !FD.writeAll(to, Array(buf[0..<got])) {
                     open[i] = false
                     shutdown(to, Int32(SHUT_WR))

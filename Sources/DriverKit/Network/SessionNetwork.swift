@@ -39,7 +39,8 @@ public final class SessionNetwork: Sendable {
     /// `--enable-sandbox --enable-seccomp`; started from a thread that waits for it, because
     /// PR_SET_PDEATHSIG fires when the spawning thread ends.
     static func startSlirp(_ ns: NetworkNamespace, timeoutMs: Int) throws(DriverError) -> pid_t {
-        let ready = try FD.pipe(nonblockRead: false)
+        let ready: (read: Int32, write: Int32)
+        do throws(SystemError) { ready = try FD.pipe(nonblockRead: false) } catch { throw DriverError(error) }
         let args = [slirpPath, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
                     "--netns-type=path", "--ready-fd=4", "/proc/self/fd/3", "tap0"]
         let spec = ProcessSpec(executable: slirpPath, arguments: args, environment: ["PATH": "/usr/bin:/bin"], cwd: "/")
@@ -47,14 +48,14 @@ public final class SessionNetwork: Sendable {
         let nsfd = ns.fd
         OSThread.start {
             let r: Result<pid_t, DriverError>
-            do throws(DriverError) {
+            do throws(SystemError) {
                 r = .success(try Spawner.spawn(spec, stdin: -1, stdout: -1, stderr: -1, extraFds: [nsfd, ready.write]))
-            } catch { r = .failure(error) }
+            } catch { r = .failure(DriverError(error)) }
             started.withLock { $0 = r }
             FD.close(ready.write)
             guard case .success(let pid) = r else { return }
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            _ = Syscall.retrying { waitpid(pid, &status, 0) }
         }
         // The ready fd gets "1" once tap0 is up; EOF first means slirp4netns failed.
         var pfd = pollfd(fd: ready.read, events: Int16(POLLIN), revents: 0)

@@ -16,7 +16,7 @@ extension RunnerProcess {
         do {
             out = try FD.pipe()
             err = try FD.pipe()
-            guard cs_socketpair(&ctl) == 0 else { throw DriverError.internal("socketpair: \(String(cString: strerror(errno)))") }
+            try Syscall.shim("socketpair") { cs_socketpair(&ctl) }
             var c = session.config
             c.readOnlyBinds += launch.readOnlyBinds
             for (k, v) in launch.env { c.env[k] = v }

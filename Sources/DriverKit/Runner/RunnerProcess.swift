@@ -296,17 +296,6 @@ public final class RunnerProcess: Sendable {
 
     static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         guard fd >= 0 else { return false }
-        return bytes.withUnsafeBytes { p in
-            var off = 0
-            while off < p.count {
-                let n = cs_send_nosignal(fd, p.baseAddress! + off, p.count - off)
-                if n < 0 {
-                    if errno == EAGAIN { FD.waitWritable(fd); continue }
-                    return false
-                }
-                off += n
-            }
-            return true
-        }
+        return bytes.withUnsafeBytes { p in (try? FD.sendFully(fd, p)) != nil }
     }
 }

@@ -46,8 +46,7 @@ public final class DriverServer: Sendable {
     public func readLoop(fd: Int32) {
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
+            let n = buf.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(fd, p.baseAddress!, p.count) } }
             if n <= 0 { break }
             feed(buf[0..<n])
         }

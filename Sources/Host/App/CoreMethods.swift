@@ -1,4 +1,5 @@
 import DriverProtocol
+import LinuxSystem
 import Glibc
 import Synchronization
 
@@ -24,9 +25,7 @@ public struct CoreMethods: Sendable {
     private final class Cache: Sendable {
         let entry = Mutex<(at: Double, value: JSONValue)?>(nil)
         func value(maxAge: Double, _ make: () -> JSONValue) -> JSONValue {
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            let now = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+            let now = MonotonicClock.now()
             if let e = entry.withLock({ $0 }), now - e.at < maxAge { return e.value }
             let v = make()
             entry.withLock { $0 = (now, v) }

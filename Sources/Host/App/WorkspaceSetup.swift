@@ -1,4 +1,3 @@
-import DriverKit
 
 /// Picks the workspace storage at startup: per-session volumes with a disk quota when this host can
 /// make them (root, loop devices, mkfs.ext4), plain directories otherwise, with the reason logged.

@@ -1,8 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DriverKit
 import DriverProtocol
+import LinuxSystem
 
 /// `sessionLimits` in the config file: the operator's bounds on what sessions may take from the machine,
 /// which a client's `session.create` can tighten but never raise (docs/configuration.md, docs/security.md).

@@ -2,6 +2,7 @@ import CSystem
 import DriverProtocol
 import FoundationEssentials
 import Glibc
+import LinuxSystem
 
 extension DriverProcess {
     /// Grace between stdout EOF and SIGKILL: a driver whose protocol channel is gone is dead to the host.
@@ -32,10 +33,11 @@ extension DriverProcess {
         }
         /// Reads once; returns false at EOF or on a hard error.
         func readOnce(_ fd: Int32, into handle: (ArraySlice<UInt8>) -> Void) -> Bool {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 { handle(buf[0..<n]); return true }
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { return true }
-            return false
+            switch try? Syscall.io("read", { buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } }) {
+            case .processed(let n)?: if n > 0 { handle(buf[0..<n]); return true } else { return false }
+            case .wouldBlock?: return true
+            case nil: return false
+            }
         }
         let deliver: (ArraySlice<UInt8>) -> Void = { bytes in for item in framer.feed(bytes) { self.onLine(item) } }
         let logErr: (ArraySlice<UInt8>) -> Void = { bytes in stderrLog.feed(bytes, now: DriverClock.now()) }
@@ -56,8 +58,8 @@ extension DriverProcess {
             let inIx = stdinFD >= 0 && !chunk.isEmpty ? append(&fds, stdinFD, POLLOUT) : -1
             let pidIx = pidFD >= 0 ? append(&fds, pidFD, POLLIN) : -1
             let timeout: Int32 = (pidFD < 0 || killAt != nil) ? 100 : -1
-            let n = poll(&fds, nfds_t(fds.count), timeout)
-            if n < 0 && errno != EINTR { logger.error("poll failed: \(String(cString: strerror(errno)))") }
+            let n = Syscall.retrying { poll(&fds, nfds_t(fds.count), timeout) }
+            if n < 0 { logger.error("poll failed: \(String(cString: strerror(errno)))") }
             if n > 0 {
                 if fds[0].revents != 0 { _ = cs_eventfd_drain(wakeFD) }
                 if outIx >= 0, fds[outIx].revents != 0, !readOnce(stdoutFD, into: deliver) {
@@ -68,8 +70,11 @@ extension DriverProcess {
                     close(stderrFD); stderrFD = -1
                 }
                 if inIx >= 0, fds[inIx].revents != 0 {
-                    let w = chunk.withUnsafeBytes { p in write(stdinFD, p.baseAddress! + chunkOff, p.count - chunkOff) }
-                    if w > 0 { chunkOff += w } else if !(w < 0 && (errno == EAGAIN || errno == EINTR)) { closeStdin() }
+                    switch try? chunk.withUnsafeBytes({ p in try FD.writeSome(stdinFD, UnsafeRawBufferPointer(rebasing: p[chunkOff...])) }) {
+                    case .processed(let w)? where w > 0: chunkOff += w
+                    case .wouldBlock?: break
+                    default: closeStdin()
+                    }
                 }
             }
             let exitReady = pidIx >= 0 ? (n > 0 && fds[pidIx].revents != 0) : true

@@ -3,6 +3,7 @@ import DriverProtocol
 import FoundationEssentials
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// One running driver executable and its three pipes.
 ///
@@ -58,9 +59,9 @@ public final class DriverProcess: Sendable {
         self.maxLineBytes = maxLineBytes; self.logger = logger; self.onLine = onLine; self.onExit = onExit
         _ = cs_ignore_sigpipe()
         wakeFD = cs_eventfd()
-        guard wakeFD >= 0 else { throw SpawnError(errno: cs_errno()) }
+        guard wakeFD >= 0 else { throw SpawnError(errno: -wakeFD) }
         let result = await withCheckedContinuation { (spawned: CheckedContinuation<Int32, Never>) in
-            DetachedThread.start(name: "driver-\(name)") { [self] in
+            OSThread.start(name: "driver-\(name)") { [self] in
                 self.threadMain { spawned.resume(returning: $0) }
             }
         }
@@ -104,9 +105,12 @@ public final class DriverProcess: Sendable {
     func spawnChild() -> (Int32, Int32, Int32)? {
         var inP: [Int32] = [-1, -1], outP: [Int32] = [-1, -1], errP: [Int32] = [-1, -1]
         func closeAll() { for fd in inP + outP + errP where fd >= 0 { close(fd) } }
-        guard cs_pipe(&inP, 0) == 0, cs_pipe(&outP, 0) == 0, cs_pipe(&errP, 0) == 0 else {
-            let e = cs_errno(); closeAll()
-            state.withLock { $0.spawnResult = e }
+        var piped = cs_pipe(&inP, 0)
+        if piped == 0 { piped = cs_pipe(&outP, 0) }
+        if piped == 0 { piped = cs_pipe(&errP, 0) }
+        guard piped == 0 else {
+            closeAll()
+            state.withLock { $0.spawnResult = -piped }
             return nil
         }
         var env = ProcessInfo.processInfo.environment
@@ -127,7 +131,7 @@ public final class DriverProcess: Sendable {
         close(inP[0]); close(outP[1]); close(errP[1])
         if r != 0 {
             close(inP[1]); close(outP[0]); close(errP[0])
-            state.withLock { $0.spawnResult = r }
+            state.withLock { $0.spawnResult = -r }
             return nil
         }
         _ = cs_set_nonblocking(inP[1], 1)
@@ -141,7 +145,7 @@ public final class DriverProcess: Sendable {
             if s.reaped { return true }
             var exited: Int32 = 0, code: Int32 = 0, signaled: Int32 = 0, sig: Int32 = 0
             let r = cs_wait(s.pid, 1, &exited, &code, &signaled, &sig)
-            guard r == s.pid || (r < 0 && cs_errno() == ECHILD) else { return false }
+            guard r == s.pid || r == -ECHILD else { return false }
             s.reaped = true
             s.exit = r == s.pid ? (signaled != 0 ? DriverExit(signal: Int(sig)) : DriverExit(code: Int(code))) : DriverExit(code: nil)
             s.queue.removeAll(); s.queuedBytes = 0

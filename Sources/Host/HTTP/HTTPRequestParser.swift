@@ -1,3 +1,4 @@
+import LinuxSystem
 /// Incremental HTTP/1.1 request parser: a pure state machine over the bytes received so far for the current
 /// request (the caller keeps them contiguous and drops `consumed` bytes after each request). Limits are checked
 /// as soon as they can be, so an oversized head or body is refused before it is buffered.
@@ -24,7 +25,10 @@ public struct HTTPRequestParser: Sendable {
     private var head: HTTPRequest?
     private var bodyStart = 0
     private var framing = Framing.length(0)
-    private var chunked = ChunkedBodyDecoder()
+    private var chunked = ChunkedDecoder()
+    /// How far into the buffer the chunked decoder has read, and what it decoded so far.
+    private var chunkedOffset = 0
+    private var chunkedBody: [UInt8] = []
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
@@ -51,11 +55,25 @@ public struct HTTPRequestParser: Sendable {
             guard buf.count - bodyStart >= n else { return .needMore }
             return finish(body: Array(buf[bodyStart..<(bodyStart + n)]), consumed: bodyStart + n)
         case .chunked:
-            switch chunked.decode(buf, maxBody: limits.maxBodyBytes, maxTrailer: limits.maxHeaderBytes) {
-            case .needMore: return .needMore
-            case .failure(let status, let message): return .failure(status: status, message: message)
-            case .done(let body, let consumed): return finish(body: body, consumed: consumed)
+            do throws(ChunkedDecoder.Failure) {
+                chunkedOffset += try chunked.feed(UnsafeRawBufferPointer(rebasing: buf[chunkedOffset...]), into: &chunkedBody)
+            } catch {
+                let (status, message) = Self.response(to: error)
+                return .failure(status: status, message: message)
             }
+            return chunked.isDone ? finish(body: chunkedBody, consumed: chunkedOffset) : .needMore
+        }
+    }
+
+    /// The status and words a client gets for a malformed or oversized chunked body.
+    static func response(to failure: ChunkedDecoder.Failure) -> (Int, String) {
+        switch failure {
+        case .invalidChunkSize: return (400, "malformed chunk size")
+        case .lineTooLong: return (400, "chunk size line too long")
+        case .missingCRLF: return (400, "missing CRLF after chunk")
+        case .chunkTooLarge: return (413, "chunk too large")
+        case .bodyTooLarge: return (413, "body too large")
+        case .trailerTooLarge: return (431, "trailers too large")
         }
     }
 
@@ -99,7 +117,8 @@ public struct HTTPRequestParser: Sendable {
         let connection = request.tokens("connection").map { $0.lowercased() }
         request.keepAlive = request.minorVersion == 1 ? !connection.contains("close") : connection.contains("keep-alive")
         bodyStart = headEnd + 4
-        chunked = ChunkedBodyDecoder(offset: bodyStart)
+        chunked = ChunkedDecoder(maxBody: limits.maxBodyBytes, maxTrailer: limits.maxHeaderBytes)
+        chunkedOffset = bodyStart
         head = request
         return .request(request, consumed: 0)
     }

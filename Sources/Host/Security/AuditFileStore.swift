@@ -1,4 +1,5 @@
 import Glibc
+import LinuxSystem
 
 /// The audit log on disk: one file per UTC day, `audit-YYYY-MM-DD.jsonl`, mode 0600 in a 0700 directory,
 /// appended with O_APPEND. Synchronous and single-threaded (the `AuditLog` writer thread owns it), so it
@@ -36,17 +37,13 @@ public struct AuditFileStore: Sendable {
             lastRetentionDay = day
             deleteExpired(today: day)
         }
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { p in Glibc.write(fd, p.baseAddress! + off, p.count - off) }
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                let p = path(day: day)
-                closeFile()  // reopen next time: the disk may have space again, the directory may be back
-                throw Failure(operation: "write", path: p, code: e)
-            }
-            off += n
+        let fd = self.fd
+        if let failed = bytes.withUnsafeBytes({ p -> SystemError? in
+            do throws(SystemError) { try FD.writeFully(fd, p); return nil } catch { return error }
+        }) {
+            let p = path(day: day)
+            closeFile()  // reopen next time: the disk may have space again, the directory may be back
+            throw Failure(operation: "write", path: p, code: failed.errno)
         }
     }
 
@@ -77,9 +74,10 @@ public struct AuditFileStore: Sendable {
     private mutating func openFile(day: Int) throws(Failure) {
         try Self.makeDirectories(directory)
         let p = path(day: day)
-        var f: Int32
-        repeat { f = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600) } while f < 0 && errno == EINTR
-        guard f >= 0 else { throw Failure(operation: "open", path: p, code: errno) }
+        let f: Int32
+        do throws(SystemError) {
+            f = try Syscall.call("open") { open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        } catch { throw Failure(operation: "open", path: p, code: error.errno) }
         _ = fchmod(f, 0o600)  // an existing file, or one created under a permissive umask
         fd = f
         openDay = day

@@ -3,6 +3,7 @@ import FoundationEssentials
 import Glibc
 import DriverProtocol
 import Synchronization
+import LinuxSystem
 
 /// Layer 5: the audit log. `record` encodes and redacts the line on the caller's thread, appends it to an
 /// in-memory queue and returns (about a microsecond); one writer thread drains the queue into
@@ -38,7 +39,7 @@ public final class AuditLog: Sendable {
         self.clock = clock
         self.maxQueuedBytes = maxQueuedBytes
         let store = AuditFileStore(directory: directory, retentionDays: retentionDays)
-        DetachedThread.start(name: "codebeaker-audit") { [self] in self.run(store: store) }
+        OSThread.start(name: "codebeaker-audit") { [self] in self.run(store: store) }
     }
 
     public func record(_ event: AuditEventType, principal: String, session: String?, outcome: AuditOutcome, details: JSONObject = JSONObject()) {

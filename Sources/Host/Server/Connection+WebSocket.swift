@@ -1,3 +1,4 @@
+import LinuxSystem
 /// WebSocket mode: bytes go through the state machine, whose actions are carried out here.
 extension Connection {
     func receiveWebSocket(_ bytes: UnsafeMutableRawBufferPointer) {

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// One thread running epoll over the listener, an eventfd and every connection. Other threads talk to it
 /// only through `post`, a mutex-guarded queue that wakes it via the eventfd. Everything else in this class
@@ -43,9 +44,9 @@ final class EventLoop: @unchecked Sendable {
                                    listenHost: options.host, port: boundPort)
         self.listenFD = listenFD
         epollFD = cs_epoll_create()
-        guard epollFD >= 0 else { throw ServerError.system("epoll_create1", cs_errno()) }
+        guard epollFD >= 0 else { throw ServerError.system("epoll_create1", -epollFD) }
         wakeFD = cs_eventfd()
-        guard wakeFD >= 0 else { throw ServerError.system("eventfd", cs_errno()) }
+        guard wakeFD >= 0 else { throw ServerError.system("eventfd", -wakeFD) }
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
         let shortest = min(options.headerTimeoutSeconds, options.idlePingSeconds, options.closeWaitSeconds, options.keepAliveTimeoutSeconds)
         tickInterval = max(0.01, min(0.25, shortest / 4))

@@ -1,12 +1,13 @@
 import CSystem
 import Glibc
+import LinuxSystem
 import Synchronization
 
 /// The host's network front door: HTTP/1.1 routes and WebSocket upgrades on one epoll event loop thread.
 public final class HTTPServer: Sendable {
     private struct Running: @unchecked Sendable {
         var loop: EventLoop
-        var thread: LoopThread
+        var thread: OSThread
     }
 
     public let options: ServerOptions
@@ -31,7 +32,7 @@ public final class HTTPServer: Sendable {
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
             do {
                 let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd, boundPort: Int(port))
-                let thread = try LoopThread { loop.run() }
+                let thread = try OSThread(name: "cb-event-loop") { loop.run() }
                 running = Running(loop: loop, thread: thread)
             } catch {
                 _ = cs_close_fd(fd)

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 /// Runs the file commands on a session's workspace (the host does these itself, never the driver).
 /// Workspace errors become `success:false` results with the error's client-safe message.

@@ -1,5 +1,5 @@
 import DriverProtocol
-import DriverKit
+import LinuxSystem
 
 /// The session JSON-RPC methods (docs/api.md). Register `methods` with the router.
 ///

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 extension SessionCommand {
     /// Parses `params.command`. Unknown type, missing or wrong-typed fields → -32602 naming the field

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 /// One `session.execute` command, parsed from either spelling (the seeds' docs or the .NET code's):
 /// `execute_code`/`execute`, `execute_shell`/`shell`, `create_directory`/`create_dir`,

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 extension SessionManager {
     /// `session.open` params; `handle` is set when re-adopting after a driver restart.

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 extension SessionManager {
     /// Runs one command in a session. Command failures are `success:false` outcomes; only an unknown

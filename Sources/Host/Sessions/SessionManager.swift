@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import DriverProtocol
-import DriverKit
+import LinuxSystem
 
 /// Owns every session: picks a driver, allocates the workspace and sandbox uid, asks the driver to open
 /// the sandbox, runs commands (file commands itself, executions through the driver), closes and reaps.
@@ -45,7 +45,7 @@ public actor SessionManager {
     public init(drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
                 policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
                 logger: Logger = Logger("sessions"),
-                now: @escaping @Sendable () -> Double = Timestamp.monotonic,
+                now: @escaping @Sendable () -> Double = MonotonicClock.now,
                 wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
         self.init(driverSource: { drivers }, config: config, policy: policy, storage: storage, logger: logger, now: now, wallNow: wallNow)
     }
@@ -60,7 +60,7 @@ public actor SessionManager {
     public init(driverSource: @escaping @Sendable () -> [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
                 policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
                 logger: Logger = Logger("sessions"),
-                now: @escaping @Sendable () -> Double = Timestamp.monotonic,
+                now: @escaping @Sendable () -> Double = MonotonicClock.now,
                 wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
         self.driverSource = driverSource; self.config = config; self.policy = policy; self.storage = storage; self.logger = logger
         self.now = now; self.wallNow = wallNow

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DriverKit
 
 /// Server-side settings of the session manager (the App layer fills them from `ServerConfig`).
 public struct SessionManagerConfig: Sendable {

@@ -1,5 +1,4 @@
 import DriverProtocol
-import DriverKit
 
 /// The manager's mutable state for one session (only touched inside the SessionManager actor).
 struct SessionRecord {

@@ -1,5 +1,5 @@
 import DriverProtocol
-import DriverKit
+import LinuxSystem
 
 /// A read-only copy of one session, handed to policies and used to build `session.list` entries.
 public struct SessionSnapshot: Sendable, Equatable {

@@ -30,8 +30,9 @@ public struct WebSocketStateMachine: Sendable {
     private var frameOpcode = WebSocketOpcode.text
     private var frameFin = true
     private var frameLength: UInt64 = 0
-    /// The payload of the current single-frame message, still in the caller's buffer (valid until frameEnd).
-    nonisolated(unsafe) private var direct: UnsafeRawBufferPointer?
+    /// The text of the current single-frame message, decoded straight from the caller's buffer (the value
+    /// never keeps a pointer into a buffer it does not own).
+    private var directText: String?
     private var messageOpcode: WebSocketOpcode?
     private var message: [UInt8] = []
     private var validator = UTF8Validator()
@@ -160,10 +161,10 @@ public struct WebSocketStateMachine: Sendable {
             fail(code, actions: &actions)
             return false
         }
-        // Fast path: a whole unfragmented message in one read is delivered straight from the read buffer
-        // (frameEnd follows at once, within this same `receive`); anything else is assembled in `message`.
+        // Fast path: a whole unfragmented message in one read is decoded straight from the read buffer, with
+        // no copy into `message` (the String is the one copy either way); anything else is assembled in `message`.
         if frameFin, message.isEmpty, UInt64(chunk.count) == frameLength {
-            direct = UnsafeRawBufferPointer(chunk)
+            directText = String(decoding: UnsafeRawBufferPointer(chunk), as: UTF8.self)
         } else {
             message.append(contentsOf: chunk)
         }
@@ -182,16 +183,16 @@ public struct WebSocketStateMachine: Sendable {
             if !frameFin { return }
             let opcode = messageOpcode
             messageOpcode = nil
-            let directBytes = direct
-            direct = nil
+            let direct = directText
+            directText = nil
             defer { message.removeAll(keepingCapacity: message.capacity <= 4 << 10) }
             if closing { return }
             guard validator.isComplete else {
                 fail(opcode == .binary ? WebSocketCloseCode.unsupportedData : WebSocketCloseCode.invalidPayload, actions: &actions)
                 return
             }
-            if let directBytes {
-                actions.append(.deliver(String(decoding: directBytes, as: UTF8.self)))
+            if let direct {
+                actions.append(.deliver(direct))
             } else {
                 actions.append(.deliver(String(decoding: message, as: UTF8.self)))
             }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CSystem
 import DriverProtocol
-import DriverKit
+import LinuxSystem
 
 /// One session's disk: a sparse file holding an ext4 filesystem of exactly the quota's size, mounted
 /// through a loop device at the workspace path. The size is the quota: writes past it fail with ENOSPC
@@ -28,8 +28,8 @@ enum Ext4Volume {
         ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
         spec.noNewPrivs = false
         spec.timeoutMs = 60_000
-        let result: RunResult
-        do throws(DriverError) { result = try await ProcessRunner.run(spec) } catch {
+        let result: ProcessOutcome
+        do throws(SystemError) { result = try await ChildProcess.run(spec) } catch {
             unlink(image)
             throw WorkspaceError(.io, "cannot run \(mkfs): \(error)")
         }

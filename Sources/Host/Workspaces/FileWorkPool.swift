@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import CSystem
+import LinuxSystem
 
 /// A small fixed set of OS threads that do the host's file commands (write, read, copy, delete, list,
 /// diff, apply_patch). They block in syscalls and can take seconds (a 100 MB copy, a large diff), so they
@@ -86,7 +87,7 @@ public final class FileWorkPool: @unchecked Sendable {
         }
         guard start else { return }
         for i in 0..<threads {
-            DetachedThread.start(name: "cb-files-\(i)") { [self] in
+            OSThread.start(name: "cb-files-\(i)") { [self] in
                 // Nice, not SCHED_IDLE: an idle-class thread can starve for seconds on a loaded host while it
                 // holds the process's mmap lock (a page fault), and then every other thread waits with it.
                 _ = cs_nice_current_thread(nice)
@@ -97,7 +98,7 @@ public final class FileWorkPool: @unchecked Sendable {
 
     /// Blocks until a job is queued and takes it; marks it done when the returned closure has run.
     private func next() -> () -> Void {
-        while sem_wait(available) != 0 {} // EINTR
+        _ = Syscall.retrying { sem_wait(available) }
         let job = state.withLock { s -> Job in
             let j = s.jobs[s.head]
             s.head += 1

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DriverKit
 import Synchronization
 
 /// Workspaces with a disk quota: each session gets its own ext4 volume (see `Ext4Volume`) mounted at

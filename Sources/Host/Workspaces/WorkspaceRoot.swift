@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import DriverKit
+import LinuxSystem
 
 /// The directory that holds every session's workspace, and its housekeeping.
 public enum WorkspaceRoot {

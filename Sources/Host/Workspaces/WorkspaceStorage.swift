@@ -1,4 +1,3 @@
-import DriverKit
 
 /// Where session workspaces live. The host owns them (drivers only bind them into sandboxes), so a
 /// workspace survives driver crashes and restarts.

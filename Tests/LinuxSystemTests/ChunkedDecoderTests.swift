@@ -1,5 +1,5 @@
 import Testing
-@testable import codebeaker_driver_docker
+import LinuxSystem
 
 @Suite struct ChunkedDecoderTests {
     /// Feeds `input` in pieces of `step` bytes; returns body and total consumed.
@@ -58,5 +58,32 @@ import Testing
     @Test func notDoneUntilFinalCRLF() throws {
         let (_, _, done) = try Self.decode(Array("1\r\na\r\n0\r\n".utf8), step: 64)
         #expect(!done)
+    }
+
+    /// Feeds `input` in one piece to a decoder with the given caps.
+    static func decode(_ input: String, _ d: ChunkedDecoder) throws -> Bool {
+        var d = d
+        var body: [UInt8] = []
+        let bytes = Array(input.utf8)
+        _ = try bytes.withUnsafeBytes { b in try d.feed(b, into: &body) }
+        return d.isDone
+    }
+
+    @Test func chunkExtensions_AreCapped_LikeTheSizeLine() {
+        // The driver's old copy scanned an extension to CR without a bound.
+        let long = "1;" + String(repeating: "x", count: 2000) + "\r\na\r\n0\r\n\r\n"
+        #expect(throws: ChunkedDecoder.Failure.lineTooLong) { _ = try Self.decode(long, ChunkedDecoder()) }
+    }
+
+    @Test func body_IsCappedBeforeTheChunkIsRead() {
+        let d = ChunkedDecoder(maxBody: 8)
+        #expect(throws: ChunkedDecoder.Failure.bodyTooLarge) { _ = try Self.decode("5\r\nhello\r\n5\r\n", d) }
+    }
+
+    @Test func trailerSection_IsCappedAsAWhole_NotPerLine() {
+        let d = ChunkedDecoder(maxTrailer: 64)
+        let trailers = (0..<10).map { "T\($0): 0123456789\r\n" }.joined()  // ten short lines, ~160 bytes
+        #expect(throws: ChunkedDecoder.Failure.trailerTooLarge) { _ = try Self.decode("0\r\n" + trailers + "\r\n", d) }
+        #expect((try? Self.decode("0\r\nT: x\r\n\r\n", d)) == true)
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import DriverProtocol
 import CSystem
+import LinuxSystem
 
 /// copy_file and delete_file.
 extension Workspace {
@@ -65,8 +66,8 @@ extension Workspace {
                 if n < 0 { return .failed(Int32(-n)) }
             } else {
                 if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: 256 << 10) }
-                n = buffer.withUnsafeMutableBytes { Glibc.read(sfd, $0.baseAddress!, min(want, $0.count)) }
-                if n < 0 { if errno == EINTR { continue }; return .failed(errno) }
+                n = buffer.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(sfd, p.baseAddress!, min(want, p.count)) } }
+                if n < 0 { return .failed(errno) }
                 if n > 0, !buffer.withUnsafeBytes({ Sys.writeAll(dfd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) { return .failed(errno) }
             }
             if n == 0 { return .done(total) }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DriverProtocol
+import LinuxSystem
 
 /// diff and apply_patch on workspace files.
 extension Workspace {

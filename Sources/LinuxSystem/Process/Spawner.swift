@@ -5,13 +5,14 @@ import Glibc
 public enum Spawner {
     /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
     public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
-                             extraFds callerFds: [Int32] = []) throws(DriverError) -> pid_t {
+                             extraFds callerFds: [Int32] = []) throws(SystemError) -> pid_t {
         var extraFds = callerFds
         var seccompRead: Int32 = -1
         defer { FD.close(seccompRead) }
         if let seccomp = spec.seccomp {
             guard seccomp.fd == 3 + Int32(callerFds.count) else {
-                throw .internal("seccomp program expected on fd \(seccomp.fd) but the child gets \(callerFds.count) other fds")
+                // The caller's sandbox argv names the wrong descriptor: a programming error, reported as EBADF.
+                throw SystemError("seccomp program expected on fd \(seccomp.fd) but the child gets \(callerFds.count) other fds; spawn", errno: EBADF)
             }
             seccompRead = try seccompPipe(seccomp.program)
             extraFds.append(seccompRead)
@@ -30,7 +31,7 @@ public enum Spawner {
         var savedNetns: Int32 = -1
         if let ns = spec.netnsFD {
             savedNetns = cs_netns_enter(ns)
-            guard savedNetns >= 0 else { throw .internal("cannot enter the session's network namespace: \(String(cString: strerror(-savedNetns)))") }
+            guard savedNetns >= 0 else { throw .negated("setns into the session's network namespace", savedNetns) }
         }
         defer { if savedNetns >= 0 { _ = cs_netns_leave(savedNetns) } }
         let limits = spec.rlimits.map { cs_rlimit(resource: $0.resource, soft: $0.soft, hard: $0.hard) }
@@ -50,20 +51,21 @@ public enum Spawner {
                 }
             }
         }
-        guard rc == 0 else {
-            throw .internal("cannot start \(spec.executable): \(String(cString: strerror(rc)))")
-        }
+        guard rc == 0 else { throw .negated("start \(spec.executable)", rc) }
         return pid
     }
 
     /// A pipe holding `program` (a few hundred bytes, well under the pipe buffer), write end closed: bwrap
     /// reads it to EOF. A pipe per spawn, because a shared file offset would leave the next reader nothing.
-    static func seccompPipe(_ program: [UInt8]) throws(DriverError) -> Int32 {
+    static func seccompPipe(_ program: [UInt8]) throws(SystemError) -> Int32 {
         let p = try FD.pipe(nonblockRead: false)
         defer { FD.close(p.write) }
-        guard FD.writeAll(p.write, program) else {
+        let failed = program.withUnsafeBytes { b -> SystemError? in
+            do throws(SystemError) { try FD.writeFully(p.write, b); return nil } catch { return error }
+        }
+        if let failed {
             FD.close(p.read)
-            throw .internal("cannot write the seccomp program: \(String(cString: strerror(errno)))")
+            throw SystemError("write the seccomp program: \(failed.call)", errno: failed.errno)
         }
         return p.read
     }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import DriverProtocol
+import LinuxSystem
 
 /// list_directory / list_files: recursive walk through O_NOFOLLOW fds; symlinks are listed, never entered.
 extension Workspace {

@@ -1,7 +1,7 @@
 import CSystem
 import Glibc
 
-/// The epoll loop behind `ProcessRunner`: reads both output pipes, feeds stdin, watches the pidfd, the
+/// The epoll loop behind `ChildProcess`: reads both output pipes, feeds stdin, watches the pidfd, the
 /// deadline and a cancel eventfd. Ends once the child has exited and its pipes are drained (or, if a
 /// straggler holds them open, shortly after the group is killed).
 struct PipePump {
@@ -15,10 +15,10 @@ struct PipePump {
     var stdinOffset = 0
     var stdout: OutputCollector
     var stderr: OutputCollector
-    let onOutput: ProcessRunner.OutputHandler?
+    let onOutput: ChildProcess.OutputHandler?
 
     init(pid: pid_t, stdout: Int32, stderr: Int32, stdinFd: Int32, stdinBytes: [UInt8], limit: Int,
-         onOutput: ProcessRunner.OutputHandler?) {
+         onOutput: ChildProcess.OutputHandler?) {
         self.pid = pid; self.stdoutFd = stdout; self.stderrFd = stderr; self.stdinFd = stdinFd
         self.stdinBytes = stdinBytes; self.stdout = OutputCollector(limit: limit); self.stderr = OutputCollector(limit: limit)
         self.onOutput = onOutput
@@ -96,12 +96,11 @@ struct PipePump {
 
     private mutating func feedStdin() {
         while stdinOffset < stdinBytes.count {
-            let n = stdinBytes.withUnsafeBytes { p in Glibc.write(stdinFd, p.baseAddress! + stdinOffset, p.count - stdinOffset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN { return }
-                break  // EPIPE: the child stopped reading
+            let written = try? stdinBytes.withUnsafeBytes { p throws(SystemError) in
+                try FD.writeSome(stdinFd, UnsafeRawBufferPointer(rebasing: p[stdinOffset...]))
             }
+            guard let written else { break }  // EPIPE: the child stopped reading
+            guard case .processed(let n) = written else { return }
             stdinOffset += n
         }
         FD.close(stdinFd); stdinFd = -1

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LinuxSystem
 
 /// Race-free path walking. Every component is opened with `openat(dirfd, name, O_NOFOLLOW)` relative to the
 /// previous directory's fd, starting from the root's fd, so a symlink (or a directory swapped for one by

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FoundationEssentials
 import DriverProtocol
+import LinuxSystem
 
 /// One session's private directory, seen by clients as `/workspace`. The host performs every file command
 /// through this type; each call re-walks the path from the root fd with O_NOFOLLOW (see Workspace+Walk),

@@ -31,8 +31,8 @@ public struct ProcessSpec: Sendable {
     public var stdin: [UInt8]?
     /// Wall-clock limit; nil means none.
     public var timeoutMs: Int?
-    /// Per-stream cap; more output is read and dropped, and flagged.
-    public var maxOutputBytes: Int = RequestDefaults.maxOutputBytes
+    /// Per-stream cap; more output is read and dropped, and flagged (the driver wire's default, 1 MiB).
+    public var maxOutputBytes: Int = 1 << 20
     /// Called (once) whenever the runner kills the process group, e.g. to kill a cgroup's other pids too.
     public var onKill: (@Sendable () -> Void)?
 
