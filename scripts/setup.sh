@@ -74,7 +74,8 @@ chmod 0711 /var/lib/codebeaker /var/lib/codebeaker/workspaces
 if [ $want_docker -eq 1 ]; then
   if ! docker info >/dev/null 2>&1; then
     step "starting dockerd"
-    (dockerd >/var/log/codebeaker/dockerd.log 2>&1 &)
+    # Its own session: a daemon must outlive the shell (and process group) that started it.
+    setsid -f dockerd >/var/log/codebeaker/dockerd.log 2>&1 </dev/null
     for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
     docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/codebeaker/dockerd.log" >&2; exit 1; }
   fi
