@@ -38,8 +38,11 @@ let package = Package(
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
         .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"], swiftSettings: strict),
-        // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
-        .target(name: "Host", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
+        // The transport: epoll event loop, HTTP/1.1, WebSocket. Knows nothing of JSON-RPC or sessions (JSON
+        // for error bodies comes from DriverProtocol's writer).
+        .target(name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
+        // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
+        .target(name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python"),
         driver("node"),
@@ -49,7 +52,7 @@ let package = Package(
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
-        .testTarget(name: "HostTests", dependencies: ["Host", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
     ]
 )

@@ -4,6 +4,7 @@ import Dispatch
 import Glibc
 import Synchronization
 import CSystem
+import Transport
 
 /// Builds the server from the configuration and runs it until SIGTERM/SIGINT.
 public enum CodeBeakerApp {

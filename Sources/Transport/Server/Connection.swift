@@ -73,6 +73,7 @@ final class Connection {
     }
 
     func readable() {
+        loop.assertOnLoop()
         let buf = loop.scratch
         for _ in 0..<4 {
             guard isOpen, !readShut else { break }
@@ -124,6 +125,7 @@ final class Connection {
 
     /// Queues bytes; they go out at the end of this loop iteration.
     func write(_ bytes: [UInt8]) {
+        loop.assertOnLoop()
         guard isOpen, !bytes.isEmpty else { return }
         outbound.append(bytes)
         loop.markDirty(self)
@@ -131,6 +133,7 @@ final class Connection {
     }
 
     func flush() {
+        loop.assertOnLoop()
         while isOpen, !outbound.isEmpty {
             let n = outbound.withUnsentBytes { cs_send_some(fd, $0.baseAddress, $0.count) }
             if n > 0 {
@@ -150,6 +153,7 @@ final class Connection {
 
     /// Stop handling input; close once everything queued has been sent.
     func closeAfterFlush() {
+        loop.assertOnLoop()
         guard isOpen, !isClosing else { return }
         closing = .afterFlush(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds + 3)
         socket?.markClosed()
@@ -166,6 +170,7 @@ final class Connection {
     }
 
     func tick(now: Double) {
+        loop.assertOnLoop()
         switch closing {
         case .afterFlush(let deadline):
             if now >= deadline { teardown("close deadline") }
@@ -187,6 +192,7 @@ final class Connection {
     }
 
     func shutdown() {
+        loop.assertOnLoop()
         if case .lingering = closing {
             teardown("shutdown")
         } else if ws != nil {
@@ -199,6 +205,7 @@ final class Connection {
     }
 
     func teardown(_ reason: String) {
+        loop.assertOnLoop()
         guard isOpen else { return }
         isOpen = false
         loop.logger.debug("connection \(id) from \(remoteAddress) closed: \(reason)")
