@@ -4,7 +4,7 @@ import Glibc
 
 /// Thin file-system helpers for the workspace: stat without following links, bounded reads, full writes
 /// (EINTR handling is `Syscall`'s).
-public enum Sys {
+public enum Sys: Sendable {
     /// Retries `call` on EINTR; the result and errno as the call left them.
     public static func retry(_ call: () -> Int32) -> Int32 { Syscall.retrying(call) }
 

@@ -2,7 +2,7 @@ import CSystem
 import Glibc
 
 /// Marshals a `ProcessSpec` into `cs_spawn_fds`.
-public enum Spawner {
+public enum Spawner: Sendable {
     /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
     public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
                              extraFds callerFds: [Int32] = []) throws(SystemError) -> pid_t {

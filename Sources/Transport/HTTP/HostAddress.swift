@@ -3,7 +3,7 @@ import FoundationEssentials
 #endif
 
 /// Host names and IP literals as they appear in a Host header or a listen address.
-public enum HostAddress {
+public enum HostAddress: Sendable {
     /// 127.0.0.0/8 in dotted-quad form, ::1 in any spelling (also bracketed, also v4-mapped 127.x), localhost.
     public static func isLoopback(_ host: String) -> Bool {
         var h = host.lowercased()

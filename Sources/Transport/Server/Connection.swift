@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import LinuxSystem
+import Synchronization
 
 /// One accepted socket, owned by the event loop thread. It starts as HTTP and may become a WebSocket.
 /// This file is the I/O core: reading, the outbound buffer, epoll interest and the graceful close
