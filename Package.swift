@@ -10,6 +10,8 @@ let strict: [SwiftSetting] = [
 ]
 /// ...and an error in the modules already clean of it.
 let strictest: [SwiftSetting] = strict.dropLast() + [.treatWarning("ExplicitSendable", as: .error)]
+/// Imports are internal unless a file says `public import` (the modules whose public API is checked for it).
+let internalImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 
 func driver(_ name: String) -> Target {
     .executableTarget(
@@ -38,14 +40,14 @@ let package = Package(
         .target(name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m")]),
         // The system layer: fds and the one syscall wrapper, one thread type, one clock, timestamps, the
         // spawner and one-shot process runs, the mount table. Knows nothing of the wire.
-        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strictest),
+        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strictest + internalImports),
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
         .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"], swiftSettings: strict),
         // The transport: epoll event loop, HTTP/1.1, WebSocket. Knows nothing of JSON-RPC or sessions (JSON
         // for error bodies comes from DriverProtocol's writer).
-        .target(name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest),
+        .target(name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest + internalImports),
         // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
         .target(name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),

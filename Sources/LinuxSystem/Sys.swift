@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Thin file-system helpers for the workspace: stat without following links, bounded reads, full writes
