@@ -8,7 +8,7 @@ public enum Sys: Sendable {
     /// Retries `call` on EINTR; the result and errno as the call left them.
     public static func retry(_ call: () -> Int32) -> Int32 { Syscall.retrying(call) }
 
-    public static func errorText(_ err: Int32 = errno) -> String { String(cString: strerror(err)) }
+    public static func errorText(_ err: Int32 = errno) -> String { SystemError.text(err) }
 
     public static func lstat(_ dirfd: Int32, _ name: String) -> stat? {
         var st = stat()
