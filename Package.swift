@@ -1,10 +1,17 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.2
 import PackageDescription
 
 // Strict settings for every target (see docs/architecture.md).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // The successor of -require-explicit-sendable (a diagnostic group since Swift 6.2): a warning everywhere...
+    .treatWarning("ExplicitSendable", as: .warning),
 ]
+/// ...and an error in the modules already clean of it.
+let strictest: [SwiftSetting] = strict.dropLast() + [.treatWarning("ExplicitSendable", as: .error)]
+/// Imports are internal unless a file says `public import` (the modules whose public API is checked for it).
+let internalImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 
 /// A driver executable; `resources`: its runner programs (Drivers/<name>/Resources), embedded as bytes so the
 /// driver stays a single binary.
@@ -36,15 +43,18 @@ let package = Package(
         .target(name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m")]),
         // The system layer: fds and the one syscall wrapper, one thread type, one clock, timestamps, the
         // spawner and one-shot process runs, the mount table. Knows nothing of the wire.
-        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strict),
+        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strictest + internalImports),
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
         .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"],
                 resources: ["control.mjs", "pip_boot.py", "npm-wrapper.js"].map { .embedInCode("Resources/\($0)") },
                 swiftSettings: strict),
-        // The server: HTTP, WebSocket, JSON-RPC, sessions, supervision, security, metrics.
-        .target(name: "Host", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strict),
+        // The transport: epoll event loop, HTTP/1.1, WebSocket. Knows nothing of JSON-RPC or sessions (JSON
+        // for error bodies comes from DriverProtocol's writer).
+        .target(name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest + internalImports),
+        // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
+        .target(name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),
@@ -54,7 +64,7 @@ let package = Package(
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
-        .testTarget(name: "HostTests", dependencies: ["Host", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
     ]
 )

@@ -2,7 +2,7 @@ import Glibc
 import CSystem
 
 /// File descriptor helpers on top of `Syscall` (EINTR retried, would-block reported, errno captured).
-public enum FD {
+public enum FD: Sendable {
     /// Writes every byte (blocking fd); returns false on a write error such as EPIPE.
     @discardableResult
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {

@@ -4,7 +4,7 @@ import Glibc
 
 /// The one reader of CLOCK_MONOTONIC, for durations, deadlines and timers (never wall-clock time, which can
 /// jump). The same instant in the unit each caller works in.
-public enum MonotonicClock {
+public enum MonotonicClock: Sendable {
     public static func nowNs() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)

@@ -1,14 +1,14 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #endif
 
 /// Thin file-system helpers for the workspace: stat without following links, bounded reads, full writes
 /// (EINTR handling is `Syscall`'s).
-public enum Sys {
+public enum Sys: Sendable {
     /// Retries `call` on EINTR; the result and errno as the call left them.
     public static func retry(_ call: () -> Int32) -> Int32 { Syscall.retrying(call) }
 
-    public static func errorText(_ err: Int32 = errno) -> String { String(cString: strerror(err)) }
+    public static func errorText(_ err: Int32 = errno) -> String { SystemError.text(err) }
 
     public static func lstat(_ dirfd: Int32, _ name: String) -> stat? {
         var st = stat()

@@ -10,7 +10,7 @@ public enum IOResult<T: Sendable>: Sendable {
 
 /// The one syscall wrapper: retries EINTR, reports EAGAIN/EWOULDBLOCK as `.wouldBlock`, and captures errno
 /// into a `SystemError` at the failing call (swift-nio's `System.swift` does the same).
-public enum Syscall {
+public enum Syscall: Sendable {
     /// Runs `body` (a call returning -1 and setting errno on failure) until it is not interrupted.
     @inline(__always)
     public static func io<T: FixedWidthInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError) -> IOResult<T> {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// ISO 8601 UTC timestamps (`2025-10-27T12:00:00Z`) without Foundation formatters.
-public enum Timestamp {
+public enum Timestamp: Sendable {
     public static func iso8601(seconds: Int, milliseconds: Int? = nil) -> String {
         var t = time_t(seconds)
         var tm = tm()

@@ -1,3 +1,4 @@
+import DriverProtocol
 import DriverKit
 import Testing
 @testable import codebeaker_driver_docker

@@ -1,5 +1,6 @@
 import Testing
 @testable import codebeaker_driver_docker
+import DriverProtocol
 
 @Suite struct HTTPResponseHeadTests {
     @Test func parsesStatusHeadersAndBodyOffset() throws {

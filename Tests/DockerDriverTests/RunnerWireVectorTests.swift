@@ -1,3 +1,4 @@
+import FoundationEssentials
 import Testing
 @testable import codebeaker_driver_docker
 

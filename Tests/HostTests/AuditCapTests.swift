@@ -1,6 +1,7 @@
 import Testing
 import DriverProtocol
 @testable import Host
+import FoundationEssentials
 
 /// Issue 12 (#3): every client string in an audit event is bounded, so no event is dropped for its size.
 @Suite struct AuditCapTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 @Suite struct AuthTests {
     let auth = Authenticator(tokens: [.init(token: "tok-alice-0123", principal: "alice"), .init(token: "tok-bob-4567", principal: "bob")])

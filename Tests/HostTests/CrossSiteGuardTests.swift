@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 /// The cross-site rules of issue 12 (#1): which Host names this server and which Origin may drive it.
 @Suite("Cross-site guard")

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 @testable import Host
 import DriverProtocol
+import LinuxSystem
 
 extension DriverProcessTests {
     @Suite struct Calls {

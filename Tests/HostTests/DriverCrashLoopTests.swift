@@ -3,6 +3,7 @@ import Glibc
 import Testing
 @testable import Host
 import DriverProtocol
+import LinuxSystem
 
 extension DriverProcessTests {
     @Suite struct CrashLoop {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Host
+import DriverProtocol
 
 @Suite struct DriverDiscoveryTests {
     let root = NSTemporaryDirectory() + "cb-discovery-\(UUID().uuidString)"

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Host
+import DriverProtocol
+import LinuxSystem
 
 /// Every test that spawns driver processes lives under this serialized suite, so the fd and child counts of the
 /// crash-loop test are not disturbed by its neighbours.

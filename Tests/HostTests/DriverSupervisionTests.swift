@@ -4,6 +4,8 @@ import Synchronization
 import Testing
 @testable import Host
 import DriverProtocol
+import LinuxSystem
+import Transport
 
 /// Issue 12, finding 7: stalls count against a budget, unresponsive drivers fail calls fast, failed drivers can
 /// be revived, /health names degraded drivers, driver stderr is escaped. Pure state machines take injected times.

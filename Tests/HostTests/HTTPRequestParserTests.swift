@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 @Suite("HTTP/1.1 request parser")
 struct HTTPRequestParserTests {

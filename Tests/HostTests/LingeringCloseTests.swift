@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 /// The bounded lingering close of issue 12 (#6), driven by an injected clock.
 @Suite("Lingering close")

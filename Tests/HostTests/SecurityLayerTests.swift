@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import DriverProtocol
 @testable import Host
+@testable import Transport
 
 /// The facade with an injected clock and a real audit log in a temp dir.
 @Suite(.serialized) final class SecurityLayerTests {

@@ -3,6 +3,7 @@ import Synchronization
 import Glibc
 import Foundation
 @testable import Host
+@testable import Transport
 import LinuxSystem
 
 @Suite("HTTPServer over real sockets", .serialized)

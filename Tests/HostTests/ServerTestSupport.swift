@@ -2,6 +2,7 @@ import Glibc
 import Synchronization
 import DriverProtocol
 @testable import Host
+@testable import Transport
 import LinuxSystem
 
 /// A blocking TCP client with a receive timeout, for driving the real server byte by byte.

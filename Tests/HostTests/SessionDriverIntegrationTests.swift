@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import DriverProtocol
 @testable import Host
+import Synchronization
 
 /// The session manager over the real supervisor and the example bash driver (a real process).
 @Suite(.serialized) struct SessionDriverIntegrationTests {

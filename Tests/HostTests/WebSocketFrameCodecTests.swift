@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 @Suite("WebSocket frame decoder and encoder")
 struct WebSocketFrameCodecTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 /// Deterministic garbage in, no trap out: every input ends in a delivery, a wait for more, or a close.
 @Suite("Transport codecs under random input")

@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 @Suite("SHA-1, base64 and UTF-8 validation")
 struct WebSocketPrimitivesTests {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Host
+@testable import Transport
 
 @Suite("WebSocket state machine: messages, failures, close handshake, idle ping")
 struct WebSocketStateMachineTests {

@@ -1,4 +1,5 @@
 @testable import Host
+@testable import Transport
 
 /// Builds client frames (masked unless told otherwise) for decoder and state machine tests.
 enum ClientFrame {

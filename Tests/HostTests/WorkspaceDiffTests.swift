@@ -1,5 +1,6 @@
 import Testing
 import Host
+import Foundation
 
 @Suite struct WorkspaceDiffTests {
     /// Applying diff(old → new) to old must give new, byte for byte.

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import Glibc
 import Host
+import DriverProtocol
 
 @Suite struct WorkspaceFileTests {
     @Test func writeThenReadReturnsTheSeedShapes() throws {

@@ -3,6 +3,7 @@ import DriverProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// `install` (install_packages): pip into /workspace/.venv (python image) or npm into /workspace/node_modules
 /// (node image), run in a short-lived **sibling container**: same image, same workspace bind, the session's

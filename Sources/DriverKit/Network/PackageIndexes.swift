@@ -1,6 +1,7 @@
 import FoundationEssentials
 import Glibc
 import Synchronization
+import DriverProtocol
 
 /// Where installers may connect: the package indexes this host is configured with, found the way each
 /// installer finds them (never a host name written in this code):

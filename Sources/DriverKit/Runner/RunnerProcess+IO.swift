@@ -1,6 +1,7 @@
 import CSystem
 import DriverProtocol
 import Glibc
+import Synchronization
 
 extension RunnerProcess {
     private static let tagOut: UInt64 = 1, tagErr: UInt64 = 2, tagCtl: UInt64 = 3, tagPid: UInt64 = 4, tagWake: UInt64 = 5

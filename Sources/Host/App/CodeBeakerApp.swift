@@ -4,9 +4,10 @@ import Dispatch
 import Glibc
 import Synchronization
 import CSystem
+import Transport
 
 /// Builds the server from the configuration and runs it until SIGTERM/SIGINT.
-public enum CodeBeakerApp {
+public enum CodeBeakerApp: Sendable {
     public static func main(arguments: [String]) async -> Int32 {
         let options: CommandLineOptions
         do { options = try CommandLineOptions.parse(arguments) } catch {

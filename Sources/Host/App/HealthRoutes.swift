@@ -1,4 +1,5 @@
 import DriverProtocol
+import Transport
 
 /// `/health/live` (the process answers), `/health/ready` (503 until a driver is ready), `/health` (overall),
 /// and `/metrics` (Prometheus text).

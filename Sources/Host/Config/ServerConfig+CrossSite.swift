@@ -1,4 +1,5 @@
 import DriverProtocol
+import Transport
 
 /// Parsing and checking of `allowedOrigins` / `allowedHosts` (config file arrays, comma-separated env
 /// values and flags). Entries are checked at start, so a typo fails loudly instead of refusing clients.

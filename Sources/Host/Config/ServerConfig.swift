@@ -1,6 +1,7 @@
 import DriverProtocol
 import FoundationEssentials
 import Glibc
+import Transport
 
 /// The effective configuration: defaults, then the JSON file, then `CODEBEAKER_*` env vars, then flags.
 public struct ServerConfig: Sendable {

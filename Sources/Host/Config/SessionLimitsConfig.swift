@@ -68,7 +68,7 @@ public struct SessionLimitsConfig: Sendable, Equatable {
 }
 
 /// The machine's memory, from /proc/meminfo.
-public enum HostMemory {
+public enum HostMemory: Sendable {
     public static func totalMB() -> Int {
         for line in FD.readText("/proc/meminfo").split(separator: "\n") where line.hasPrefix("MemTotal:") {
             let kb = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap { Int($0) } ?? 0

@@ -3,6 +3,7 @@ import DriverProtocol
 import FoundationEssentials
 import Glibc
 import LinuxSystem
+import Synchronization
 
 extension DriverProcess {
     /// Grace between stdout EOF and SIGKILL: a driver whose protocol channel is gone is dead to the host.

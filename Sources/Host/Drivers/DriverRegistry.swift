@@ -1,5 +1,6 @@
 import DriverProtocol
 import Synchronization
+import LinuxSystem
 
 /// Every supervised driver of this host. Starting is asynchronous: the server accepts connections at once and
 /// `/health/ready` says 503 until `anyReady`.

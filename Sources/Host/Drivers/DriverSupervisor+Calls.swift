@@ -1,5 +1,7 @@
 import DriverProtocol
 import Glibc
+import LinuxSystem
+import Synchronization
 
 extension DriverSupervisor {
     public func call(_ method: String, params: JSONValue,

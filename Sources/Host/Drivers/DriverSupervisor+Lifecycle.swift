@@ -1,5 +1,7 @@
 import DriverProtocol
 import Glibc
+import LinuxSystem
+import Synchronization
 
 extension DriverSupervisor {
     enum HandshakeOutcome {

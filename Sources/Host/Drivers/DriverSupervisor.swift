@@ -1,6 +1,7 @@
 import DriverProtocol
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// Keeps one driver executable running and talks to it: spawn, handshake, pings, request/response matching,
 /// event routing, crash handling and restarts within a budget. The real `DriverClient`.

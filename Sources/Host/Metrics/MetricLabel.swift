@@ -1,7 +1,7 @@
 /// Label values that a client can influence are folded into small known sets before they reach a metric:
 /// every distinct value is a series kept forever, and a client choosing values could otherwise grow
 /// `/metrics` until scrapes fail.
-public enum MetricLabel {
+public enum MetricLabel: Sendable {
     public static let other = "other"
 
     /// Canonical languages the host knows (and `shell` for execute_shell); anything else is `other`.

@@ -1,6 +1,6 @@
 /// Renders a registry in the Prometheus text exposition format 0.0.4
 /// (`Content-Type: text/plain; version=0.0.4; charset=utf-8`).
-public enum PrometheusText {
+public enum PrometheusText: Sendable {
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     public static func render(_ registry: MetricsRegistry) -> String {

@@ -1,3 +1,4 @@
+import Transport
 /// Who is connecting. A client presents a token on the WebSocket upgrade as
 /// `Authorization: Bearer <token>`, or (browsers cannot set headers) as the query parameter
 /// `?token=<token>` or the subprotocol `codebeaker.bearer.<token>`. A client using the subprotocol should

@@ -3,7 +3,7 @@ import DriverProtocol
 /// Length and shape limits on the short strings a client sends besides code and file contents: languages,
 /// ids, env names and values, Docker image names, permission objects. Each check throws -32602 naming the
 /// field and the limit, without echoing a long value back. Pure; called from the params parsing.
-public enum InputLimits {
+public enum InputLimits: Sendable {
     public static let maxNameBytes = 64          // language, runtimeType, package manager
     public static let maxIDBytes = 128           // sessionId, executionId (the server makes them ~30 bytes)
     public static let maxEnvCount = 256

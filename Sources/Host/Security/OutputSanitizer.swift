@@ -1,5 +1,5 @@
 /// Layer 4: output caps with a truncation flag, and invalid UTF-8 replaced with U+FFFD.
-public enum OutputSanitizer {
+public enum OutputSanitizer: Sendable {
     /// Decodes `bytes` (invalid sequences become U+FFFD) and caps the result at `limit` UTF-8 bytes,
     /// never splitting a character.
     public static func sanitize(bytes: [UInt8], limit: Int) -> (text: String, truncated: Bool) {

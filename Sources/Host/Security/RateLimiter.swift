@@ -12,7 +12,7 @@ public struct RateLimiter: Sendable {
         public var retryAfterMs: Int?
     }
 
-    public enum Rule {
+    public enum Rule: Sendable {
         public static let requestsPerSecond = "requestsPerSecond"
         public static let executionsPerMinute = "executionsPerMinute"
         public static let maxExecutionsPerSession = "maxExecutionsPerSession"

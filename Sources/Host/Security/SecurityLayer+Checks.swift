@@ -1,4 +1,5 @@
 import DriverProtocol
+import Synchronization
 
 extension SecurityLayer {
     /// What a file operation does, for the extension rule and the audit event.

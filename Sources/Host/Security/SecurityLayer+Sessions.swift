@@ -1,4 +1,5 @@
 import DriverProtocol
+import Synchronization
 
 extension SecurityLayer {
     /// Before creating a session: refuses if the principal already has `maxSessionsPerPrincipal` sessions.

@@ -23,7 +23,7 @@ public struct Violation: Sendable, Equatable, CustomStringConvertible {
 
 extension Violation {
     /// The rule names, for documentation and for tests.
-    public enum Rule {
+    public enum Rule: Sendable {
         public static let codeLength = "codeLength"
         public static let blockedPattern = "blockedPattern"
         public static let forkBomb = "forkBomb"

@@ -7,7 +7,7 @@ public struct FileCommandGate: Sendable, Equatable {
         public var message: String
     }
 
-    public enum Rule {
+    public enum Rule: Sendable {
         public static let perSession = "maxConcurrentFileCommandsPerSession"
         public static let perPrincipal = "maxConcurrentFileCommandsPerPrincipal"
     }

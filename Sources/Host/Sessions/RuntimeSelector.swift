@@ -2,7 +2,7 @@ import DriverProtocol
 
 /// Maps a requested language (and optional runtimeType / runtimePreference) to one driver, from the
 /// drivers' declared capabilities. Pure: the manager passes a snapshot of its drivers.
-public enum RuntimeSelector {
+public enum RuntimeSelector: Sendable {
     public struct Candidate: Sendable {
         public var name: String
         public var capabilities: DriverCapabilities?

@@ -7,7 +7,7 @@
 /// is one step. O((N+M)D) with N+M in the millions and D in the thousands is billions of steps (crafted
 /// files with a distinct line every few thousand identical ones get exactly that), so past the budget the
 /// diff stops with `BudgetExceeded` instead of holding a thread for minutes.
-public enum LineDiff {
+public enum LineDiff: Sendable {
     public struct BudgetExceeded: Error, Sendable, Equatable {
         public var steps: Int
     }

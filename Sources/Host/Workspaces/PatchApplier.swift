@@ -1,6 +1,6 @@
 /// Applies one file's hunks to its lines. Context must match exactly (no fuzz); a hunk may land at an
 /// offset from its stated line, as `patch` allows, searching outward from the stated position.
-public enum PatchApplier {
+public enum PatchApplier: Sendable {
     public static func apply(_ hunks: [UnifiedPatch.Hunk], to old: [String], file: String) throws(WorkspaceError) -> [String] {
         var result: [String] = []
         var pos = 0

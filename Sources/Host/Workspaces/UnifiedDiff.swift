@@ -1,5 +1,5 @@
 /// Formats a line diff as a unified diff (`diff -u` / `git diff` text) that `UnifiedPatch` reads back.
-public enum UnifiedDiff {
+public enum UnifiedDiff: Sendable {
     public struct Stats: Sendable, Equatable {
         public var additions = 0
         public var deletions = 0

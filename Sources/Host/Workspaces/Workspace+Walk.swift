@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import DriverProtocol
 import Glibc
 #endif
 import LinuxSystem

@@ -4,7 +4,7 @@ import Glibc
 import LinuxSystem
 
 /// The directory that holds every session's workspace, and its housekeeping.
-public enum WorkspaceRoot {
+public enum WorkspaceRoot: Sendable {
     /// mkdir -p (0711: traversable, not listable, by sandbox uids).
     public static func makeDirectories(_ path: String) throws(WorkspaceError) {
         var current = ""

@@ -6,7 +6,7 @@ import Glibc
 /// Runs one process to completion: stdout and stderr read concurrently on one epoll thread, stdin written,
 /// a wall-clock timeout that SIGKILLs the process group, per-stream caps with truncation flags, and optional
 /// streaming of output chunks in order. Never Foundation.Process. Only the spawned pid is reaped.
-public enum ChildProcess {
+public enum ChildProcess: Sendable {
     public typealias OutputHandler = @Sendable (StdStream, String) -> Void
 
     /// Runs on a thread of its own; cancelling the calling Task kills the process group and returns an

@@ -1,8 +1,8 @@
-import CSystem
-import Glibc
+public import CSystem  // pid_t in the signature resolves through the shim's headers
+public import Glibc
 
 /// Marshals a `ProcessSpec` into `cs_spawn_fds`.
-public enum Spawner {
+public enum Spawner: Sendable {
     /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
     public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
                              extraFds callerFds: [Int32] = []) throws(SystemError) -> pid_t {

@@ -1,3 +1,4 @@
+import Synchronization
 import DriverKit
 import DriverProtocol
 import Testing

@@ -1,6 +1,7 @@
 import DriverProtocol
 import Glibc
 import Synchronization
+import LinuxSystem
 
 /// One driver process under test: raw lines in, every stdout line recorded and checked for being protocol.
 final class ConformanceHarness: Sendable {

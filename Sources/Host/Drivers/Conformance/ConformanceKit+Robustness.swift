@@ -1,5 +1,6 @@
 import DriverProtocol
 import Glibc
+import LinuxSystem
 
 extension ConformanceKit {
     static func checkUnknownMethod(_ h: ConformanceHarness) async -> ConformanceCheck {

@@ -1,6 +1,7 @@
 import DriverProtocol
 import FoundationEssentials
 import Glibc
+import LinuxSystem
 
 extension ConformanceKit {
     static let sessionCheckNames = ["session-open", "execute-streaming", "nonzero-exit", "cancel", "session-close"]

@@ -1,10 +1,11 @@
 import DriverProtocol
 import FoundationEssentials
 import Glibc
+import LinuxSystem
 
 /// `codebeaker driver-test PATH [--language L]`: runs a driver executable through docs/driver-protocol.md and
 /// reports one check per line. Any driver, in any language, that passes is one the host can supervise.
-public enum ConformanceKit {
+public enum ConformanceKit: Sendable {
     /// The unprivileged identity the kit's temporary workspace belongs to, as the host's would.
     public static let sessionUID: UInt32 = 100999
     static let sessionId = "s_conformance"

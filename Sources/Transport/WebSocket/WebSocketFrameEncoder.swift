@@ -1,5 +1,5 @@
 /// Server-to-client frames: final, unmasked (RFC 6455 §5.1), header written straight before the payload.
-public enum WebSocketFrameEncoder {
+public enum WebSocketFrameEncoder: Sendable {
     public static func headerLength(payload count: Int) -> Int { count < 126 ? 2 : (count <= 0xFFFF ? 4 : 10) }
 
     /// Appends one complete frame to `out`.

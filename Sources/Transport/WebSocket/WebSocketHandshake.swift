@@ -1,6 +1,6 @@
 /// The server side of the opening handshake (RFC 6455 §4.2.1), checked in order: method, HTTP/1.1, one Host,
 /// Upgrade, Connection, version, key. Pure functions over the parsed request.
-public enum WebSocketHandshake {
+public enum WebSocketHandshake: Sendable {
     public static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
     public struct Rejection: Error, Sendable, Equatable {

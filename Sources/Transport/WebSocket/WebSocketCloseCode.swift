@@ -1,5 +1,5 @@
 /// Close status codes (RFC 6455 §7.4) and which ones a peer may send.
-public enum WebSocketCloseCode {
+public enum WebSocketCloseCode: Sendable {
     public static let normal: UInt16 = 1000
     public static let goingAway: UInt16 = 1001
     public static let protocolError: UInt16 = 1002

@@ -13,11 +13,11 @@ public final class HTTPServer: Sendable {
     public let options: ServerOptions
     private let delegate: any WebSocketDelegate
     private let routes: any HTTPRouteHandler
-    private let logger: Logger
+    private let logger: any ServerLogging
     private let state = Mutex<Running?>(nil)
     private let counters = ServerCounters()
 
-    public init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger) {
+    public init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: any ServerLogging) {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
     }
 

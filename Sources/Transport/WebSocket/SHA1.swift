@@ -1,5 +1,5 @@
 /// SHA-1 (RFC 3174), only for the WebSocket handshake's `Sec-WebSocket-Accept`; never for security.
-public enum SHA1 {
+public enum SHA1: Sendable {
     public static func hash<Bytes: Collection>(_ input: Bytes) -> [UInt8] where Bytes.Element == UInt8 {
         var h: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
         var message = Array(input)

@@ -37,9 +37,9 @@ public struct Authority: Sendable, Equatable, Hashable, CustomStringConvertible 
     public var description: String { port.map { "\(host):\($0)" } ?? host }
 
     /// An IP address literal (v4 dotted quad or bracketed v6), as opposed to a DNS name.
-    public var isIPLiteral: Bool { host.hasPrefix("[") || Authenticator.ipv4(host) != nil }
+    public var isIPLiteral: Bool { host.hasPrefix("[") || HostAddress.ipv4(host) != nil }
 
-    public var isLoopback: Bool { Authenticator.isLoopback(host) }
+    public var isLoopback: Bool { HostAddress.isLoopback(host) }
 
     private static func port(_ digits: Substring) -> Int? {
         guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(digits), p <= 65535 else { return nil }

@@ -1,5 +1,6 @@
 import DriverProtocol
 import LinuxSystem
+import Synchronization
 
 /// HTTP/1.1 on a connection: one request at a time (pipelined ones wait in `inbound`, so responses stay
 /// in order), route handlers run in a Task and post their response back, and the upgrade to WebSocket.

@@ -1,5 +1,5 @@
 /// `a=1&b=x%20y` → ["a": "1", "b": "x y"]. The first occurrence of a key wins; bad escapes are kept as-is.
-public enum HTTPQuery {
+public enum HTTPQuery: Sendable {
     public static func parse(_ query: Substring) -> [String: String] {
         var out: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {

@@ -1,6 +1,7 @@
 import CSystem
 import Glibc
 import LinuxSystem
+import Synchronization
 
 /// One accepted socket, owned by the event loop thread. It starts as HTTP and may become a WebSocket.
 /// This file is the I/O core: reading, the outbound buffer, epoll interest and the graceful close
@@ -73,6 +74,7 @@ final class Connection {
     }
 
     func readable() {
+        loop.assertOnLoop()
         let buf = loop.scratch
         for _ in 0..<4 {
             guard isOpen, !readShut else { break }
@@ -124,6 +126,7 @@ final class Connection {
 
     /// Queues bytes; they go out at the end of this loop iteration.
     func write(_ bytes: [UInt8]) {
+        loop.assertOnLoop()
         guard isOpen, !bytes.isEmpty else { return }
         outbound.append(bytes)
         loop.markDirty(self)
@@ -131,6 +134,7 @@ final class Connection {
     }
 
     func flush() {
+        loop.assertOnLoop()
         while isOpen, !outbound.isEmpty {
             let n = outbound.withUnsentBytes { cs_send_some(fd, $0.baseAddress, $0.count) }
             if n > 0 {
@@ -150,6 +154,7 @@ final class Connection {
 
     /// Stop handling input; close once everything queued has been sent.
     func closeAfterFlush() {
+        loop.assertOnLoop()
         guard isOpen, !isClosing else { return }
         closing = .afterFlush(deadline: MonotonicClock.now() + loop.options.closeWaitSeconds + 3)
         socket?.markClosed()
@@ -166,6 +171,7 @@ final class Connection {
     }
 
     func tick(now: Double) {
+        loop.assertOnLoop()
         switch closing {
         case .afterFlush(let deadline):
             if now >= deadline { teardown("close deadline") }
@@ -187,6 +193,7 @@ final class Connection {
     }
 
     func shutdown() {
+        loop.assertOnLoop()
         if case .lingering = closing {
             teardown("shutdown")
         } else if ws != nil {
@@ -199,6 +206,7 @@ final class Connection {
     }
 
     func teardown(_ reason: String) {
+        loop.assertOnLoop()
         guard isOpen else { return }
         isOpen = false
         loop.logger.debug("connection \(id) from \(remoteAddress) closed: \(reason)")

@@ -133,3 +133,7 @@ public struct WebSocketFrameDecoder: Sendable {
         maskOffset = (maskOffset + n) & 3
     }
 }
+
+/// An event borrows the caller's buffer (`payload`), so it must not cross threads.
+@available(*, unavailable)
+extension WebSocketFrameDecoder.Event: Sendable {}

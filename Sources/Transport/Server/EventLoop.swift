@@ -13,7 +13,7 @@ final class EventLoop: @unchecked Sendable {
     let options: ServerOptions
     let delegate: any WebSocketDelegate
     let routes: any HTTPRouteHandler
-    let logger: Logger
+    let logger: any ServerLogging
     let epollFD: Int32
     let wakeFD: Int32
     let listenFD: Int32
@@ -25,6 +25,8 @@ final class EventLoop: @unchecked Sendable {
     private struct JobQueue { var jobs: [LoopJob] = []; var sleeping = false }
     private let jobs = Mutex(JobQueue())
     private let nextID = Atomic<UInt64>(2)
+    /// The thread that runs the loop (0 until `run` starts); debug builds check loop-owned state against it.
+    private let owner = Atomic<UInt>(0)
 
     // Loop-thread state.
     var connections: [UInt64: Connection] = [:]
@@ -36,7 +38,7 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPaused = false
     let tickInterval: Double
 
-    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: Logger,
+    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: any ServerLogging,
          counters: ServerCounters, listenFD: Int32, boundPort: Int) throws {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
         self.counters = counters
@@ -60,6 +62,17 @@ final class EventLoop: @unchecked Sendable {
         _ = cs_close_fd(wakeFD)
     }
 
+    /// Debug builds: traps when loop-owned state (connections, buffers, state machines) is touched off the
+    /// loop thread. Free in release builds.
+    @inline(__always)
+    func assertOnLoop(_ caller: StaticString = #function) {
+        assert({ let o = owner.load(ordering: .relaxed); return o == 0 || pthread_equal(o, pthread_self()) != 0 }(),
+               "\(caller) touched event-loop state off the loop thread")
+    }
+
+    /// Makes the calling thread the loop's owner (`run` does this first).
+    func claimOwnership() { owner.store(pthread_self(), ordering: .relaxed) }
+
     func makeID() -> UInt64 { nextID.add(1, ordering: .relaxed).newValue }
 
     /// Thread-safe: queue a job; wake the loop only if it sleeps (a busy loop drains the queue before sleeping).
@@ -74,6 +87,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     func run() {
+        claimOwnership()
         var events = [UInt32](repeating: 0, count: 256)
         var tokens = [UInt64](repeating: 0, count: 256)
         var nextTick = MonotonicClock.now() + tickInterval
@@ -104,6 +118,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func handle(event: UInt32, token: UInt64) {
+        assertOnLoop()
         switch token {
         case Self.wakeToken: _ = cs_eventfd_drain(wakeFD)
         case Self.listenerToken: acceptAll()

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// What the HTTP layer knows about an upgrade request, for authentication and routing.
 public struct UpgradeRequest: Sendable {

@@ -1,7 +1,7 @@
 import DriverProtocol
 
 /// Serialises responses. Every response carries Content-Length, so keep-alive framing is always exact.
-public enum HTTPResponseWriter {
+public enum HTTPResponseWriter: Sendable {
     public static func reason(_ status: Int) -> String {
         switch status {
         case 101: return "Switching Protocols"

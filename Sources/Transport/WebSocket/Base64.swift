@@ -1,5 +1,5 @@
 /// Standard base64 (RFC 4648 §4, with padding), for the WebSocket handshake.
-public enum Base64 {
+public enum Base64: Sendable {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     public static func encode<Bytes: Collection>(_ input: Bytes) -> String where Bytes.Element == UInt8 {

@@ -1,0 +1,4 @@
+import Transport
+
+/// The transport logs through the host's logger.
+extension Logger: ServerLogging {}
