@@ -51,14 +51,14 @@ final class BunRuntime: DriverRuntime {
         }
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
-        try SandboxFiles.write(bunRunnerScript, to: "\(Self.hostDir)/\(Self.files.runner)")
-        try SandboxFiles.write(bunControlScript, to: "\(Self.hostDir)/\(Self.files.control)")
-        try SandboxFiles.write(JSControlReader.text, to: "\(Self.hostDir)/\(JSControlReader.fileName)")
+        // This build's version of the files, in a directory no other build writes (see VersionedFiles).
+        let filesDir = try VersionedFiles.write([(Self.files.runner, bunRunnerScript), (Self.files.control, bunControlScript),
+                                                 (JSControlReader.fileName, JSControlReader.text)], under: Self.hostDir)
         var req = request
         req.handle = "bun:\(request.session)"
         // Bun's caches go to the private /tmp, never into the workspace (HOME).
         let sandbox = try SandboxSession.open(
-            req, readOnlyBinds: [provided.bind, .init(Self.hostDir, Self.sandboxDir)],
+            req, readOnlyBinds: [provided.bind, .init(filesDir, Self.sandboxDir)],
             env: ["NO_COLOR": "1", "BUN_INSTALL": "/tmp/.bun", "XDG_CACHE_HOME": "/tmp/.cache",
                   "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1",
                   // Programs are staged under /tmp/cb: bare imports must still find the workspace's packages.

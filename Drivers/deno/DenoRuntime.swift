@@ -55,15 +55,16 @@ final class DenoRuntime: DriverRuntime {
             throw DriverError.invalidParams(error.description)
         }
         let provided = try RuntimeBinaries.provide(name: "deno", executable: binary!)
-        try SandboxFiles.write(denoRunnerScript, to: "\(Self.hostDir)/\(Self.files.runner)")
-        try SandboxFiles.write(denoControlScript, to: "\(Self.hostDir)/\(Self.files.control)")
-        try SandboxFiles.write(JSControlReader.text, to: "\(Self.hostDir)/\(JSControlReader.fileName)")
-        try SandboxFiles.write(#"{"scopes":{"file:///tmp/cb/":{"file:///tmp/cb/":"file:///workspace/"}}}"#,
-                               to: "\(Self.hostDir)/\(Self.files.importMap)")
+        // This build's version of the files, in a directory no other build writes (see VersionedFiles).
+        let filesDir = try VersionedFiles.write([
+            (Self.files.runner, denoRunnerScript), (Self.files.control, denoControlScript),
+            (JSControlReader.fileName, JSControlReader.text),
+            (Self.files.importMap, #"{"scopes":{"file:///tmp/cb/":{"file:///tmp/cb/":"file:///workspace/"}}}"#),
+        ], under: Self.hostDir)
         var req = request
         req.handle = "deno:\(request.session)"
         let sandbox = try SandboxSession.open(
-            req, readOnlyBinds: [provided.bind, .init(Self.hostDir, Self.sandboxDir)],
+            req, readOnlyBinds: [provided.bind, .init(filesDir, Self.sandboxDir)],
             env: ["DENO_DIR": "/workspace/.deno"  /* npm:/jsr: cache per session, kept with the workspace (docs/packages.md) */, "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1"],
             path: "\(RuntimeBinaries.sandboxRoot)/deno:/usr/local/bin:/usr/bin:/bin", cgroupPrefix: "deno-\(getpid())-")
         let launch = RunnerLaunch(name: "deno", command: Self.command(deno: provided.sandboxExecutable,

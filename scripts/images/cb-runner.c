@@ -138,17 +138,20 @@ static void finish(job_t *j) {
         ? oom_kills() : -1;
     cb_exit_payload(x, j->status, j->timed_out, j->cancelled, j->out_trunc, j->err_trunc,
                     oom_now >= 0 && j->oom_at_start >= 0 && oom_now > j->oom_at_start, j->zfail);
-    send_frame('X', j->id, x, CB_EXIT_LEN);
     if (j->staged) {
         // The file belongs to the session uid in sticky /tmp: unlink it as that uid (cb-runner has no CAP_FOWNER).
+        // Removed and waited for BEFORE 'X': the driver may reuse the path as soon as it reads 'X' (the plain
+        // retry of an 'F' run, the fork server's next start), and a late unlink would delete the new file.
         pid_t c = fork();
         if (c == 0) {
             if (setgroups(0, NULL) == 0 || errno == EPERM) { /* fine */ }
             if (setresgid(j->gid, j->gid, j->gid) == 0 && setresuid(j->uid, j->uid, j->uid) == 0) unlink(j->staged);
             _exit(0);
         }
+        if (c > 0) while (waitpid(c, NULL, 0) < 0 && errno == EINTR) {}
         free(j->staged);
     }
+    send_frame('X', j->id, x, CB_EXIT_LEN);
     if (j->zfd > 0) close(j->zfd);
     if (j->out_fd >= 0) close(j->out_fd);
     if (j->err_fd >= 0) close(j->err_fd);
@@ -226,7 +229,8 @@ static void start_run(uint32_t id, const unsigned char *p, uint32_t len, int via
         j->max_output = max_output;
         j->oom_at_start = oom_kills();
         j->zfd = z;
-        if (fpath[0]) { j->staged = strdup(fpath); j->uid = uid; j->gid = gid; }
+        // The server writes the file in its child: nothing to remove if the request never reached it.
+        if (fpath[0] && z >= 0) { j->staged = strdup(fpath); j->uid = uid; j->gid = gid; }
         if (z < 0) {
             (void)err;  // reported by the flag; the driver then runs the program the plain way
             j->zfail = 1; j->exited = 1; j->status = 125 << 8; j->linger_deadline = now_ms();

@@ -3,55 +3,52 @@ import Synchronization
 
 /// The per-session Python fork server's lifecycle (see PythonForkServer). Executions use it once it said
 /// "ready"; until then, or after it died, they run the plain way (a new python process), so a missing
-/// fork server only ever costs speed, never a result.
+/// fork server only ever costs speed, never a result. The transitions are `ForkServerLifecycle`'s.
 final class ForkServerState: Sendable {
-    private enum Phase: Equatable { case idle, starting, ready }
-    private struct State { var phase = Phase.idle; var failures = 0; var generation = 0 }
+    /// What a (re)start needs; the latest request's, so a deferred restart uses the session's current channel.
+    private struct Launch: Sendable {
+        let channel: RunnerChannel
+        let uid: UInt32, gid: UInt32
+        let env: [String]
+    }
+    private struct State { var life = ForkServerLifecycle(); var launch: Launch? }
     private let state = Mutex(State())
-    static let maxFailures = 3
 
-    var isReady: Bool { state.withLock { $0.phase == .ready } }
+    var isReady: Bool { state.withLock { $0.life.isReady } }
 
-    /// Starts the server in the background unless it runs or failed too often.
+    /// Starts the server in the background unless it runs, failed too often, or the previous one has not
+    /// ended yet (then it starts when that one's end is seen).
     func start(on channel: RunnerChannel, uid: UInt32, gid: UInt32, env: [String]) {
-        let generation = state.withLock { s -> Int? in
-            guard s.phase == .idle, s.failures < Self.maxFailures else { return nil }
-            s.phase = .starting
-            s.generation += 1
-            return s.generation
-        }
-        guard let generation else { return }
-        let spec = RunnerWire.Run(uid: uid, gid: gid, timeoutMs: 0, maxOutput: 4096, cwd: "/tmp",
+        let l = Launch(channel: channel, uid: uid, gid: gid, env: env)
+        guard let generation = state.withLock({ s -> Int? in s.launch = l; return s.life.requestStart() }) else { return }
+        run(generation, l)
+    }
+
+    private func run(_ generation: Int, _ l: Launch) {
+        let spec = RunnerWire.Run(uid: l.uid, gid: l.gid, timeoutMs: 0, maxOutput: 4096, cwd: "/tmp",
                                   filePath: PythonForkServer.scriptPath, fileContent: Array(PythonForkServer.script.utf8),
-                                  argv: ["python3", PythonForkServer.scriptPath, PythonForkServer.socketPath], env: env)
+                                  argv: ["python3", PythonForkServer.scriptPath, PythonForkServer.socketPath], env: l.env)
         Task.detached { [self] in
-            // Returns only when the server is gone (session closed, killed, crashed).
-            let outcome = await channel.run(spec) { isStderr, bytes in
+            // Returns only when the server is gone (session closed, killed, crashed) and cb-runner removed its script.
+            let outcome = await l.channel.run(spec) { isStderr, bytes in
                 if !isStderr, bytes.starts(with: Array("ready".utf8)) {
-                    self.state.withLock { s in
-                        if s.generation == generation { s.phase = .ready; s.failures = 0 }
-                    }
+                    self.state.withLock { $0.life.sawReady(generation) }
                 }
             }
             let err = String(decoding: outcome.stderr.prefix(500), as: UTF8.self)
-            // Only this generation's end counts (a newer server may already be starting).
-            state.withLock { s in
-                guard s.generation == generation else { return }
-                s.phase = .idle
-                s.failures += 1
+            let next = state.withLock { s -> (Int, Launch)? in
+                guard let g = s.life.ended(generation), let launch = s.launch else { return nil }
+                return (g, launch)
             }
-            if !channel.isBroken {
-                DriverLog.warning("python fork server in \(channel.containerId.prefix(12)) ended: \(outcome.lostReason ?? "exit \(outcome.exit?.exitCode ?? -1)") \(err)")
+            if !l.channel.isBroken {
+                DriverLog.warning("python fork server in \(l.channel.containerId.prefix(12)) ended: \(outcome.lostReason ?? "exit \(outcome.exit?.exitCode ?? -1)") \(err)")
             }
+            if let (g, launch) = next { run(g, launch) }
         }
     }
 
-    /// An 'F' run found no server: forget it (the next execution restarts it).
+    /// An 'F' run found no server: the next execution's start waits for the dead one's end.
     func markGone() {
-        state.withLock { s in
-            guard s.phase == .ready else { return }
-            s.phase = .idle
-            s.generation += 1  // the dead server's late end must not touch the next one
-        }
+        state.withLock { $0.life.markGone() }
     }
 }

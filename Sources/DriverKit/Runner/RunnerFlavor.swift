@@ -37,13 +37,14 @@ public struct RunnerFlavor: Sendable {
     }
 
     public var scriptSandboxPath: String { "/opt/codebeaker/\(scriptFileName)" }
-    public var scriptHostPath: String { "\(SandboxFiles.root)/runners/\(name)/\(scriptFileName)" }
+    public var scriptHostPath: String { files[0].hostPath }
 
-    /// Every file of the runner (the script first) with its host and sandbox paths.
+    /// Every file of the runner (the script first) with its host and sandbox paths. The host directory is this
+    /// version's own (see VersionedFiles): another build on the host never rewrites the files a runner loads.
     public var files: [(text: String, hostPath: String, sandboxPath: String)] {
-        ([RunnerFile(name: scriptFileName, text: script)] + companionFiles).map {
-            ($0.text, "\(SandboxFiles.root)/runners/\(name)/\($0.name)", "/opt/codebeaker/\($0.name)")
-        }
+        let all = [RunnerFile(name: scriptFileName, text: script)] + companionFiles
+        let dir = "\(SandboxFiles.root)/runners/\(name)/v-\(VersionedFiles.version(of: all.map { ($0.name, $0.text) }))"
+        return all.map { ($0.text, "\(dir)/\($0.name)", "/opt/codebeaker/\($0.name)") }
     }
 }
 

@@ -25,7 +25,8 @@ import Testing
         flavor.companionFiles = [RunnerFile(name: JSControlReader.fileName, text: JSControlReader.text)]
         let files = flavor.files
         #expect(files.map(\.sandboxPath) == ["/opt/codebeaker/runner.mjs", "/opt/codebeaker/control.mjs"])
-        #expect(files.map(\.hostPath) == ["\(SandboxFiles.root)/runners/node/runner.mjs", "\(SandboxFiles.root)/runners/node/control.mjs"])
+        let dir = "\(SandboxFiles.root)/runners/node/v-\(VersionedFiles.version(of: [("runner.mjs", "main"), (JSControlReader.fileName, JSControlReader.text)]))"
+        #expect(files.map(\.hostPath) == ["\(dir)/runner.mjs", "\(dir)/control.mjs"])
         #expect(files.first?.text == "main" && files.last?.text == JSControlReader.text)
     }
 }
