@@ -40,21 +40,28 @@ let package = Package(
     ],
     targets: [
         // Linux syscalls Glibc does not expose (epoll, eventfd, pidfd) and a fork/exec spawner.
-        .target(name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")], linkerSettings: [.linkedLibrary("m")]),
+        .target(
+            name: "CSystem", path: "Sources/CSystem", cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("m")]),
         // The system layer: fds and the one syscall wrapper, one thread type, one clock, timestamps, the
         // spawner and one-shot process runs, the mount table. Knows nothing of the wire.
         .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strictest + internalImports),
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"],
-                resources: ["control.mjs", "pip_boot.py", "npm-wrapper.js"].map { .embedInCode("Resources/\($0)") },
-                swiftSettings: strict),
+        .target(
+            name: "DriverKit", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], exclude: ["README.md"],
+            resources: ["control.mjs", "pip_boot.py", "npm-wrapper.js"].map { .embedInCode("Resources/\($0)") },
+            swiftSettings: strict),
         // The transport: epoll event loop, HTTP/1.1, WebSocket. Knows nothing of JSON-RPC or sessions (JSON
         // for error bodies comes from DriverProtocol's writer).
-        .target(name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest + internalImports),
+        .target(
+            name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"],
+            swiftSettings: strictest + internalImports),
         // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
-        .target(name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"], swiftSettings: strictest),
+        .target(
+            name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"],
+            swiftSettings: strictest),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),
@@ -64,7 +71,10 @@ let package = Package(
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
-        .testTarget(name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
+        .testTarget(
+            name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
     ]
 )

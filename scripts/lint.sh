@@ -45,5 +45,9 @@ else
     fail "cc wire_test.c"
 fi
 
+# Swift: the toolchain's swift-format with the house style (.swift-format); any finding fails.
+step "swift format lint"
+scripts/format.sh >/dev/null || fail "swift format lint (scripts/format.sh --fix formats, then fix what it lists)"
+
 [ "$failed" -eq 0 ] || { echo "lint failed" >&2; exit 1; }
 step "clean"

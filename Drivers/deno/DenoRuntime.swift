@@ -1,7 +1,8 @@
 import DriverKit
 import DriverProtocol
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Deno sessions: a bubblewrap sandbox per session with one persistent deno runner started with the session's
@@ -13,11 +14,11 @@ final class DenoRuntime: DriverRuntime {
     private let sessions = SessionStore<RunnerSandboxEntry>()
     private let binary: String?
 
-
     static let files = (runner: "deno-runner.ts", control: "deno-control.mjs", importMap: "deno-import-map.json")
     static let hostDir = "\(SandboxFiles.root)/runners/deno"
     static let sandboxDir = "/opt/codebeaker"
-    static let installHint = "pip install deno (the pip package ships the deno binary), or set CODEBEAKER_DENO to a deno executable"
+    static let installHint =
+        "pip install deno (the pip package ships the deno binary), or set CODEBEAKER_DENO to a deno executable"
 
     init() {
         // pip's deno wheel puts the binary itself in the scripts directory (/usr/local/bin for root on Debian);
@@ -37,8 +38,10 @@ final class DenoRuntime: DriverRuntime {
     func capabilities() -> DriverCapabilities {
         let why = unavailableReason()
         return DriverCapabilities(
-            languages: [.init(name: "typescript", aliases: ["deno", "ts"], extensions: [".ts", ".tsx"]),
-                        .init(name: "javascript", aliases: ["js", "deno-js"], extensions: [".js", ".mjs"])],
+            languages: [
+                .init(name: "typescript", aliases: ["deno", "ts"], extensions: [".ts", ".tsx"]),
+                .init(name: "javascript", aliases: ["js", "deno-js"], extensions: [".js", ".mjs"]),
+            ],
             // isolation 7: the OS sandbox (namespaces, cgroup, uid) plus Deno's own permissions.
             runtimeType: "Deno", isolationLevel: SessionCgroup.isAvailable ? 7 : 5, startupMs: 2, memoryMB: 60,
             packageManagers: [], stateful: false, interrupt: true, streaming: true, networkControl: true,
@@ -56,19 +59,27 @@ final class DenoRuntime: DriverRuntime {
         }
         let provided = try RuntimeBinaries.provide(name: "deno", executable: binary!)
         // This build's version of the files, in a directory no other build writes (see VersionedFiles).
-        let filesDir = try VersionedFiles.write([
-            (Self.files.runner, denoRunnerScript), (Self.files.control, denoControlScript),
-            (JSControlReader.fileName, JSControlReader.text),
-            (Self.files.importMap, #"{"scopes":{"file:///tmp/cb/":{"file:///tmp/cb/":"file:///workspace/"}}}"#),
-        ], under: Self.hostDir)
+        let filesDir = try VersionedFiles.write(
+            [
+                (Self.files.runner, denoRunnerScript), (Self.files.control, denoControlScript),
+                (JSControlReader.fileName, JSControlReader.text),
+                (Self.files.importMap, #"{"scopes":{"file:///tmp/cb/":{"file:///tmp/cb/":"file:///workspace/"}}}"#),
+            ], under: Self.hostDir)
         var req = request
         req.handle = "deno:\(request.session)"
         let sandbox = try SandboxSession.open(
             req, readOnlyBinds: [provided.bind, .init(filesDir, Self.sandboxDir)],
-            env: ["DENO_DIR": "/workspace/.deno"  /* npm:/jsr: cache per session, kept with the workspace (docs/packages.md) */, "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1"],
+            env: [
+                // npm:/jsr: cache per session, kept with the workspace (docs/packages.md)
+                "DENO_DIR": "/workspace/.deno",
+                "NO_COLOR": "1", "DENO_NO_UPDATE_CHECK": "1", "DENO_NO_PROMPT": "1",
+            ],
             path: "\(RuntimeBinaries.sandboxRoot)/deno:/usr/local/bin:/usr/bin:/bin", cgroupPrefix: "deno-\(getpid())-")
-        let launch = RunnerLaunch(name: "deno", command: Self.command(deno: provided.sandboxExecutable,
-                                                                    permissions: permissions, options: request.options))
+        let launch = RunnerLaunch(
+            name: "deno",
+            command: Self.command(
+                deno: provided.sandboxExecutable,
+                permissions: permissions, options: request.options))
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
@@ -80,8 +91,11 @@ final class DenoRuntime: DriverRuntime {
     /// (fd 7 in, fd 6 out) and takes the whole sandbox down if deno exits.
     static func command(deno: String, permissions: DenoPermissions, options: SessionOpenOptions) -> [String] {
         let heapMB = max(32, options.memoryLimitMB * 3 / 4)
-        return ["/bin/sh", "-c", RunnerLaunch.pipeWrapper, "deno-runner", deno, "run", "--no-prompt", "--quiet", "--no-config", "--no-lock",
-                "--import-map=\(sandboxDir)/\(files.importMap)", "--v8-flags=--max-old-space-size=\(heapMB)"]
+        return [
+            "/bin/sh", "-c", RunnerLaunch.pipeWrapper, "deno-runner", deno, "run", "--no-prompt", "--quiet",
+            "--no-config", "--no-lock",
+            "--import-map=\(sandboxDir)/\(files.importMap)", "--v8-flags=--max-old-space-size=\(heapMB)",
+        ]
             + permissions.flags + ["\(sandboxDir)/\(files.runner)"]
     }
 

@@ -1,7 +1,8 @@
 import DriverKit
 import DriverProtocol
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // codebeaker-driver-docker: sessions in Docker containers via the Engine API (docs/docker.md).

@@ -26,9 +26,12 @@ public struct DriverCapabilities: Sendable, Equatable {
     public var unavailableReason: String?
     public var installHint: String?
 
-    public init(languages: [Language], runtimeType: String, isolationLevel: Int, startupMs: Int, memoryMB: Int,
-                packageManagers: [String] = [], stateful: Bool = false, interrupt: Bool = true, streaming: Bool = true,
-                networkControl: Bool = true, available: Bool = true, unavailableReason: String? = nil, installHint: String? = nil) {
+    public init(
+        languages: [Language], runtimeType: String, isolationLevel: Int, startupMs: Int, memoryMB: Int,
+        packageManagers: [String] = [], stateful: Bool = false, interrupt: Bool = true, streaming: Bool = true,
+        networkControl: Bool = true, available: Bool = true, unavailableReason: String? = nil,
+        installHint: String? = nil
+    ) {
         self.languages = languages; self.runtimeType = runtimeType; self.isolationLevel = isolationLevel
         self.startupMs = startupMs; self.memoryMB = memoryMB; self.packageManagers = packageManagers
         self.stateful = stateful; self.interrupt = interrupt; self.streaming = streaming
@@ -38,9 +41,12 @@ public struct DriverCapabilities: Sendable, Equatable {
 
     public var json: JSONValue {
         var o = JSONObject()
-        o["languages"] = .array(languages.map { l in
-            .object(["name": .string(l.name), "aliases": JSONValue(l.aliases), "extensions": JSONValue(l.extensions)])
-        })
+        o["languages"] = .array(
+            languages.map { l in
+                .object([
+                    "name": .string(l.name), "aliases": JSONValue(l.aliases), "extensions": JSONValue(l.extensions),
+                ])
+            })
         o["runtimeType"] = .string(runtimeType)
         o["isolationLevel"] = .int(isolationLevel)
         o["startupMs"] = .int(startupMs)
@@ -61,8 +67,9 @@ public struct DriverCapabilities: Sendable, Equatable {
         guard let langs = json["languages"]?.array, let runtimeType = json["runtimeType"]?.string else { return nil }
         self.languages = langs.compactMap { l in
             guard let name = l["name"]?.string else { return nil }
-            return Language(name: name, aliases: l["aliases"]?.array?.compactMap(\.string) ?? [],
-                            extensions: l["extensions"]?.array?.compactMap(\.string) ?? [])
+            return Language(
+                name: name, aliases: l["aliases"]?.array?.compactMap(\.string) ?? [],
+                extensions: l["extensions"]?.array?.compactMap(\.string) ?? [])
         }
         self.runtimeType = runtimeType
         self.isolationLevel = json["isolationLevel"]?.int ?? 0

@@ -55,12 +55,17 @@ public enum DriverMessage: Sendable, Equatable {
         let id = o["id"]?.int
         if let method = o["method"]?.string {
             let params = o["params"] ?? .object(JSONObject())
-            if let id { self = .request(id: id, method: method, params: params) } else { self = .notification(method: method, params: params) }
+            if let id {
+                self = .request(id: id, method: method, params: params)
+            } else {
+                self = .notification(method: method, params: params)
+            }
         } else if let result = o["result"], let id {
             self = .result(id: id, result: result)
         } else if let err = o["error"]?.object {
-            self = .error(id: id, code: err["code"]?.int ?? DriverWire.ErrorCode.internalError,
-                          message: err["message"]?.string ?? "unknown error", data: err["data"])
+            self = .error(
+                id: id, code: err["code"]?.int ?? DriverWire.ErrorCode.internalError,
+                message: err["message"]?.string ?? "unknown error", data: err["data"])
         } else {
             throw JSONParser.Error(message: "message has neither method, result nor error", offset: 0)
         }

@@ -10,12 +10,16 @@ public struct JSONParser {
 
     public static func parse(_ text: String) throws(Error) -> JSONValue {
         var copy = text
-        let r: Result<JSONValue, Error> = copy.withUTF8 { buf in Result { () throws(Error) in try parse(bytes: UnsafeRawBufferPointer(buf)) } }
+        let r: Result<JSONValue, Error> = copy.withUTF8 { buf in
+            Result { () throws(Error) in try parse(bytes: UnsafeRawBufferPointer(buf)) }
+        }
         return try r.get()
     }
 
     public static func parse(_ bytes: [UInt8]) throws(Error) -> JSONValue {
-        let r: Result<JSONValue, Error> = bytes.withUnsafeBytes { buf in Result { () throws(Error) in try parse(bytes: buf) } }
+        let r: Result<JSONValue, Error> = bytes.withUnsafeBytes { buf in
+            Result { () throws(Error) in try parse(bytes: buf) }
+        }
         return try r.get()
     }
 
@@ -159,7 +163,9 @@ public struct JSONParser {
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
                 pos += 1
-                let r: Result<String, Error> = out.withUnsafeBytes { buf in Result { () throws(Error) in try validated(buf, at: start) } }
+                let r: Result<String, Error> = out.withUnsafeBytes { buf in
+                    Result { () throws(Error) in try validated(buf, at: start) }
+                }
                 return try r.get()
             }
             if b < 0x20 { throw fail("control character in string") }

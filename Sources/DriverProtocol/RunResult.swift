@@ -13,9 +13,11 @@ public struct RunResult: Sendable, Equatable {
     /// Why the run ended abnormally, in words a user can act on ("out of memory (limit 512 MB)").
     public var reason: String?
 
-    public init(exitCode: Int? = nil, signal: Int? = nil, timedOut: Bool = false, cancelled: Bool = false,
-                stdout: String = "", stderr: String = "", stdoutTruncated: Bool = false, stderrTruncated: Bool = false,
-                durationMs: Int = 0, reason: String? = nil) {
+    public init(
+        exitCode: Int? = nil, signal: Int? = nil, timedOut: Bool = false, cancelled: Bool = false,
+        stdout: String = "", stderr: String = "", stdoutTruncated: Bool = false, stderrTruncated: Bool = false,
+        durationMs: Int = 0, reason: String? = nil
+    ) {
         self.exitCode = exitCode; self.signal = signal; self.timedOut = timedOut; self.cancelled = cancelled
         self.stdout = stdout; self.stderr = stderr; self.stdoutTruncated = stdoutTruncated
         self.stderrTruncated = stderrTruncated; self.durationMs = durationMs; self.reason = reason
@@ -25,8 +27,10 @@ public struct RunResult: Sendable, Equatable {
     public var truncated: Bool { stdoutTruncated || stderrTruncated }
 
     /// The keys `json` writes (`reason` only when set).
-    public static let fieldNames: Set<String> = ["exitCode", "stdout", "stderr", "durationMs", "signal", "timedOut", "cancelled",
-                                                 "truncated", "stdoutTruncated", "stderrTruncated", "reason"]
+    public static let fieldNames: Set<String> = [
+        "exitCode", "stdout", "stderr", "durationMs", "signal", "timedOut", "cancelled",
+        "truncated", "stdoutTruncated", "stderrTruncated", "reason",
+    ]
 
     public var json: JSONValue {
         var o = JSONObject()
@@ -45,11 +49,12 @@ public struct RunResult: Sendable, Equatable {
     }
 
     public init(json: JSONValue) {
-        self.init(exitCode: json["exitCode"]?.int, signal: json["signal"]?.int,
-                  timedOut: json["timedOut"]?.bool ?? false, cancelled: json["cancelled"]?.bool ?? false,
-                  stdout: json["stdout"]?.string ?? "", stderr: json["stderr"]?.string ?? "",
-                  stdoutTruncated: json["stdoutTruncated"]?.bool ?? false,
-                  stderrTruncated: json["stderrTruncated"]?.bool ?? false,
-                  durationMs: json["durationMs"]?.int ?? 0, reason: json["reason"]?.string)
+        self.init(
+            exitCode: json["exitCode"]?.int, signal: json["signal"]?.int,
+            timedOut: json["timedOut"]?.bool ?? false, cancelled: json["cancelled"]?.bool ?? false,
+            stdout: json["stdout"]?.string ?? "", stderr: json["stderr"]?.string ?? "",
+            stdoutTruncated: json["stdoutTruncated"]?.bool ?? false,
+            stderrTruncated: json["stderrTruncated"]?.bool ?? false,
+            durationMs: json["durationMs"]?.int ?? 0, reason: json["reason"]?.string)
     }
 }

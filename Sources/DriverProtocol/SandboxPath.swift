@@ -87,16 +87,18 @@ public struct SandboxPathError: Error, Sendable, Equatable, CustomStringConverti
     public init(_ reason: Reason, path: String) {
         self.reason = reason
         let m = SandboxPath.mountPoint
-        message = switch reason {
-        case .empty: "Invalid path: path is empty"
-        case .nul: "Invalid path: contains a NUL byte"
-        case .tooLong: "Invalid path: the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)"
-        case .controlCharacter: "Invalid path: contains a control character"
-        case .componentTooLong: "Invalid path: a component of \(path) is longer than \(SandboxPath.maxComponentLength) bytes"
-        case .outsideMount: "Path outside the workspace: \(path) (absolute paths must be under \(m))"
-        case .climbsAbove: "Path outside the workspace: \(path) (.. climbs above \(m))"
-        case .home: "Path outside the workspace: \(path) (~ is a home directory; paths are under \(m))"
-        }
+        message =
+            switch reason {
+            case .empty: "Invalid path: path is empty"
+            case .nul: "Invalid path: contains a NUL byte"
+            case .tooLong: "Invalid path: the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)"
+            case .controlCharacter: "Invalid path: contains a control character"
+            case .componentTooLong:
+                "Invalid path: a component of \(path) is longer than \(SandboxPath.maxComponentLength) bytes"
+            case .outsideMount: "Path outside the workspace: \(path) (absolute paths must be under \(m))"
+            case .climbsAbove: "Path outside the workspace: \(path) (.. climbs above \(m))"
+            case .home: "Path outside the workspace: \(path) (~ is a home directory; paths are under \(m))"
+            }
     }
 
     /// True when the path names something outside the workspace (as opposed to being malformed).

@@ -1,5 +1,5 @@
-import Glibc
 import CSystem
+import Glibc
 
 /// File descriptor helpers on top of `Syscall` (EINTR retried, would-block reported, errno captured).
 public enum FD: Sendable {
@@ -27,8 +27,10 @@ public enum FD: Sendable {
     }
 
     /// The one write-all loop: `some` until every byte is out, waiting while the fd is full.
-    private static func all(_ fd: Int32, _ bytes: UnsafeRawBufferPointer,
-                            _ some: (Int32, UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int>) throws(SystemError) {
+    private static func all(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer,
+        _ some: (Int32, UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int>
+    ) throws(SystemError) {
         var off = 0
         while off < bytes.count {
             switch try some(fd, UnsafeRawBufferPointer(rebasing: bytes[off...])) {
@@ -78,7 +80,9 @@ public enum FD: Sendable {
         defer { closedir(dir) }
         var names: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let name = withUnsafeBytes(of: e.pointee.d_name) {
+                String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names
@@ -90,7 +94,7 @@ public enum FD: Sendable {
         defer { closedir(dir) }
         var n = 0
         while readdir(dir) != nil { n += 1 }
-        return max(0, n - 2) // "." and ".."
+        return max(0, n - 2)  // "." and ".."
     }
 
     public static func waitWritable(_ fd: Int32) {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one reader of CLOCK_MONOTONIC, for durations, deadlines and timers (never wall-clock time, which can

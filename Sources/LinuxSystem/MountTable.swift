@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The mount table of this process's mount namespace, from /proc/self/mountinfo.
@@ -20,8 +20,9 @@ public struct MountTable: Sendable, Equatable {
         entries = text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: " ").map(String.init)
             guard f.count >= 7, let dash = f[6...].firstIndex(of: "-"), f.count > dash + 2 else { return nil }
-            return Entry(mountPoint: Self.unescape(f[4]), source: Self.unescape(f[dash + 2]), fsType: f[dash + 1],
-                         tags: Array(f[6..<dash]))
+            return Entry(
+                mountPoint: Self.unescape(f[4]), source: Self.unescape(f[dash + 2]), fsType: f[dash + 1],
+                tags: Array(f[6..<dash]))
         }
     }
 
@@ -47,7 +48,8 @@ public struct MountTable: Sendable, Equatable {
         var i = 0
         while i < b.count {
             if b[i] == UInt8(ascii: "\\"), i + 4 <= b.count,
-               let v = UInt8(String(decoding: b[(i + 1)..<(i + 4)], as: UTF8.self), radix: 8) {
+                let v = UInt8(String(decoding: b[(i + 1)..<(i + 4)], as: UTF8.self), radix: 8)
+            {
                 out.append(v)
                 i += 4
             } else {

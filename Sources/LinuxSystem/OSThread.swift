@@ -1,6 +1,7 @@
 import CSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one pthread wrapper of the tree, for blocking loops (event loop, pipe reads, waits) that must stay
@@ -37,14 +38,18 @@ public final class OSThread: @unchecked Sendable {  // the pthread_t is written 
     public var isCurrent: Bool { pthread_equal(thread, pthread_self()) != 0 }
 
     private static func create(_ tid: inout pthread_t, name: String?, _ body: @escaping @Sendable () -> Void) -> Int32 {
-        let box = Unmanaged.passRetained(Box {
-            if let name { _ = cs_set_thread_name(name) }
-            body()
-        }).toOpaque()
-        let rc = pthread_create(&tid, nil, { arg in
-            Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-            return nil
-        }, box)
+        let box = Unmanaged.passRetained(
+            Box {
+                if let name { _ = cs_set_thread_name(name) }
+                body()
+            }
+        ).toOpaque()
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
+                return nil
+            }, box)
         if rc != 0 { Unmanaged<Box>.fromOpaque(box).release() }
         return rc
     }

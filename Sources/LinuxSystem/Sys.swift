@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-public import Glibc
+    public import Glibc
 #endif
 
 /// Thin file-system helpers for the workspace: stat without following links, bounded reads, full writes
@@ -33,7 +33,7 @@ public enum Sys: Sendable {
     /// Reads up to `limit` bytes; returns the bytes and whether more were left.
     public static func read(_ fd: Int32, limit: Int, sizeHint: Int = 0) -> (bytes: [UInt8], more: Bool)? {
         var out: [UInt8] = []
-        out.reserveCapacity(min(limit, max(0, sizeHint)) + 1) // one allocation for a file that does not change
+        out.reserveCapacity(min(limit, max(0, sizeHint)) + 1)  // one allocation for a file that does not change
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while out.count <= limit {
             let want = min(chunk.count, limit + 1 - out.count)

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What an I/O call on a possibly non-blocking fd did.
@@ -13,7 +13,9 @@ public enum IOResult<T: Sendable>: Sendable {
 public enum Syscall: Sendable {
     /// Runs `body` (a call returning -1 and setting errno on failure) until it is not interrupted.
     @inline(__always)
-    public static func io<T: FixedWidthInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError) -> IOResult<T> {
+    public static func io<T: FixedWidthInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError)
+        -> IOResult<T>
+    {
         while true {
             let r = body()
             if r != -1 { return .processed(r) }
@@ -40,7 +42,9 @@ public enum Syscall: Sendable {
     /// A C shim call (`Sources/CSystem`: a negative result is -errno), retried while it reports -EINTR.
     @inline(__always)
     @discardableResult
-    public static func shim<T: FixedWidthInteger & SignedInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError) -> T {
+    public static func shim<T: FixedWidthInteger & SignedInteger & Sendable>(_ name: String, _ body: () -> T)
+        throws(SystemError) -> T
+    {
         while true {
             let r = body()
             if r >= 0 { return r }
@@ -51,7 +55,9 @@ public enum Syscall: Sendable {
 
     /// An I/O call of the C shim (-errno on failure): EINTR retried, -EAGAIN as `.wouldBlock`.
     @inline(__always)
-    public static func shimIO<T: FixedWidthInteger & SignedInteger & Sendable>(_ name: String, _ body: () -> T) throws(SystemError) -> IOResult<T> {
+    public static func shimIO<T: FixedWidthInteger & SignedInteger & Sendable>(_ name: String, _ body: () -> T)
+        throws(SystemError) -> IOResult<T>
+    {
         while true {
             let r = body()
             if r >= 0 { return .processed(r) }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ISO 8601 UTC timestamps (`2025-10-27T12:00:00Z`) without Foundation formatters.

@@ -1,12 +1,14 @@
 import DriverProtocol
-import Testing
 import Glibc
+import Testing
+
 @testable import codebeaker_driver_docker
 
 @Suite struct ContainerSpecTests {
-    static let spec = ContainerSpec(image: "codebeaker-python", memoryMB: 256, cpuShares: 512, pidsLimit: 64, network: false,
-                                    workspace: .slot(hostPath: "/pool/abc"), runnerHostPath: "/cache/cb-runner",
-                                    labels: ["codebeaker.driver": "docker", "codebeaker.session": "s_1"])
+    static let spec = ContainerSpec(
+        image: "codebeaker-python", memoryMB: 256, cpuShares: 512, pidsLimit: 64, network: false,
+        workspace: .slot(hostPath: "/pool/abc"), runnerHostPath: "/cache/cb-runner",
+        labels: ["codebeaker.driver": "docker", "codebeaker.session": "s_1"])
 
     @Test func lockedDownByDefault() {
         let j = Self.spec.json
@@ -32,8 +34,11 @@ import Glibc
         #expect(profile["defaultAction"] == "SCMP_ACT_ALLOW")
         let rules = profile["syscalls"]?.array ?? []
         let denied = Set(rules.first?["names"]?.array?.compactMap(\.string) ?? [])
-        #expect(denied.isSuperset(of: ["io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl", "add_key",
-                                       "request_key", "userfaultfd", "perf_event_open", "bpf", "unshare", "mount"]))
+        #expect(
+            denied.isSuperset(of: [
+                "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl", "add_key",
+                "request_key", "userfaultfd", "perf_event_open", "bpf", "unshare", "mount",
+            ]))
         #expect(rules.first?["errnoRet"] == 1)
         #expect(rules.contains { $0["names"] == ["clone"] && $0["args"]?.array?.first?["value"] == .int(0x1000_0000) })
         #expect(rules.contains { $0["names"] == ["clone3"] && $0["errnoRet"] == 38 })
@@ -94,8 +99,10 @@ import Glibc
     static func container(host: String?) -> ContainerSummary {
         var labels: JSONObject = ["codebeaker.driver": "docker", "codebeaker.instance": "shared"]
         if let host { labels["codebeaker.host"] = .string(host) }
-        return ContainerSummary(json: ["Id": "abc", "Image": "codebeaker-python", "State": "running",
-                                       "Labels": .object(labels), "Names": ["/codebeaker-s_1"]])!
+        return ContainerSummary(json: [
+            "Id": "abc", "Image": "codebeaker-python", "State": "running",
+            "Labels": .object(labels), "Names": ["/codebeaker-s_1"],
+        ])!
     }
 
     @Test func ownHostUnlabelledDeadAndForeignMachinesAreNotProtected() {

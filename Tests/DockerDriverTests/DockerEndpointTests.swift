@@ -1,4 +1,5 @@
 import Testing
+
 @testable import codebeaker_driver_docker
 
 @Suite struct DockerEndpointTests {
@@ -8,7 +9,8 @@ import Testing
     }
 
     @Test func parsesUnixAndTcp() throws {
-        #expect(try DockerEndpoint.parse("unix:///run/user/1000/docker.sock") == .unix(path: "/run/user/1000/docker.sock"))
+        #expect(
+            try DockerEndpoint.parse("unix:///run/user/1000/docker.sock") == .unix(path: "/run/user/1000/docker.sock"))
         #expect(try DockerEndpoint.parse("tcp://10.0.0.5:2375") == .tcp(host: "10.0.0.5", port: 2375))
         #expect(try DockerEndpoint.parse("tcp://builder") == .tcp(host: "builder", port: 2375))
         #expect(try DockerEndpoint.parse("tcp://[::1]:2376") == .tcp(host: "::1", port: 2376))

@@ -1,13 +1,17 @@
 import DriverProtocol
-import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
-@testable import codebeaker_driver_docker
 import LinuxSystem
+import Testing
+
+@testable import codebeaker_driver_docker
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Against the real daemon; skipped (with this reason) only when /var/run/docker.sock is absent.
-@Suite(.serialized, .enabled(if: access("/var/run/docker.sock", F_OK) == 0, "no Docker daemon socket at /var/run/docker.sock"))
+@Suite(
+    .serialized,
+    .enabled(if: access("/var/run/docker.sock", F_OK) == 0, "no Docker daemon socket at /var/run/docker.sock"))
 struct DockerEngineIntegrationTests {
     let engine = DockerEngine(endpoint: .unix(path: "/var/run/docker.sock"))
 
@@ -26,22 +30,31 @@ struct DockerEngineIntegrationTests {
         try engine.ping()
         let before = engine.http.connectionsOpened
         for _ in 0..<50 { try engine.ping() }
-        #expect(engine.http.connectionsOpened == before, "opened \(engine.http.connectionsOpened - before) new connections")
+        #expect(
+            engine.http.connectionsOpened == before, "opened \(engine.http.connectionsOpened - before) new connections")
     }
 
-    @Test(.enabled(if: (try? DockerEngine(endpoint: .unix(path: "/var/run/docker.sock")).imageExists("codebeaker-base")) == true,
-                   "codebeaker-base not built (scripts/build-runtime-images.sh)"))
+    @Test(
+        .enabled(
+            if: (try? DockerEngine(endpoint: .unix(path: "/var/run/docker.sock")).imageExists("codebeaker-base"))
+                == true,
+            "codebeaker-base not built (scripts/build-runtime-images.sh)"))
     func execStreamIsDemultiplexedAndExitCodeInspected() throws {
         let label = "codebeaker.test=\(getpid())"
-        let config: JSONValue = ["Image": "codebeaker-base", "Cmd": ["sleep", "60"],
-                                 "Labels": ["codebeaker.test": .string("\(getpid())")],
-                                 "HostConfig": ["NetworkMode": "none"]]
+        let config: JSONValue = [
+            "Image": "codebeaker-base", "Cmd": ["sleep", "60"],
+            "Labels": ["codebeaker.test": .string("\(getpid())")],
+            "HostConfig": ["NetworkMode": "none"],
+        ]
         let id = try engine.createContainer(config)
         defer { try? engine.removeContainer(id) }
         try engine.startContainer(id)
-        #expect(try engine.listContainers(labels: ["codebeaker.test": "\(getpid())"]).map(\.id) == [id], "label filter \(label)")
+        #expect(
+            try engine.listContainers(labels: ["codebeaker.test": "\(getpid())"]).map(\.id) == [id],
+            "label filter \(label)")
 
-        let exec = try engine.createExec(container: id, ExecSpec(cmd: ["sh", "-c", "printf out; printf err >&2; exit 3"]))
+        let exec = try engine.createExec(
+            container: id, ExecSpec(cmd: ["sh", "-c", "printf out; printf err >&2; exit 3"]))
         let conn = try engine.startExec(exec)
         var demux = StreamDemuxer()
         var out: [UInt8] = [], err: [UInt8] = []

@@ -1,11 +1,13 @@
-import DriverProtocol
 import DriverKit
+import DriverProtocol
 import Testing
+
 @testable import codebeaker_driver_docker
 
 @Suite struct DockerInstallTests {
     @Test func theWrappersResultLineBecomesInstalledAndLeavesTheOutput() {
-        let out = "Collecting six==1.17.0\nSuccessfully installed six-1.17.0\n\n"
+        let out =
+            "Collecting six==1.17.0\nSuccessfully installed six-1.17.0\n\n"
             + DockerInstallScripts.marker + #" [["six","1.17.0"]]"# + "\n"
         let (text, installed) = DockerRuntime.extractInstalled(out)
         #expect(installed == [.init(name: "six", version: "1.17.0")])

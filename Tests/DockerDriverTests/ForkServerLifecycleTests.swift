@@ -1,4 +1,5 @@
 import Testing
+
 @testable import codebeaker_driver_docker
 
 /// ForkServerLifecycle with injected events: starts, "ready", 'F' runs that find no server, and run ends.

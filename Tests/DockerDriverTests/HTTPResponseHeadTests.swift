@@ -1,6 +1,7 @@
-import Testing
-@testable import codebeaker_driver_docker
 import DriverProtocol
+import Testing
+
+@testable import codebeaker_driver_docker
 
 @Suite struct HTTPResponseHeadTests {
     @Test func parsesStatusHeadersAndBodyOffset() throws {
@@ -30,20 +31,28 @@ import DriverProtocol
     }
 
     @Test func connectionClose_IsNotKeepAlive() throws {
-        let (head, _) = try #require(try HTTPResponseHead.parse(Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".utf8)))
+        let (head, _) = try #require(
+            try HTTPResponseHead.parse(Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".utf8)))
         #expect(!head.keepAlive)
     }
 
     @Test func rejectsGarbageStatusLine() {
-        #expect(throws: HTTPResponseHead.Failure.malformedStatusLine) { try HTTPResponseHead.parse(Array("SSH-2.0\r\n\r\n".utf8)) }
+        #expect(throws: HTTPResponseHead.Failure.malformedStatusLine) {
+            try HTTPResponseHead.parse(Array("SSH-2.0\r\n\r\n".utf8))
+        }
     }
 
     @Test func requestSerialization_ByteExact() {
         let bytes = EngineHTTPClient.serialize("POST", "/containers/x/start", body: nil, host: "docker", upgrade: false)
-        #expect(String(decoding: bytes, as: UTF8.self)
-            == "POST /containers/x/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: codebeaker-driver-docker\r\nContent-Length: 0\r\n\r\n")
-        let up = EngineHTTPClient.serialize("POST", "/exec/e/start", body: ["Detach": false], host: "docker", upgrade: true)
-        #expect(String(decoding: up, as: UTF8.self)
-            == "POST /exec/e/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: codebeaker-driver-docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"Detach\":false}")
+        #expect(
+            String(decoding: bytes, as: UTF8.self)
+                == "POST /containers/x/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: codebeaker-driver-docker\r\nContent-Length: 0\r\n\r\n"
+        )
+        let up = EngineHTTPClient.serialize(
+            "POST", "/exec/e/start", body: ["Detach": false], host: "docker", upgrade: true)
+        #expect(
+            String(decoding: up, as: UTF8.self)
+                == "POST /exec/e/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: codebeaker-driver-docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"Detach\":false}"
+        )
     }
 }

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Testing
+
 @testable import codebeaker_driver_docker
 
 /// The driver's side of the golden cb-runner wire vectors (Tests/Fixtures/cb-runner-wire/vectors.txt): it must
@@ -42,11 +43,13 @@ import Testing
     }
 
     @Test func encodesRunRequests() {
-        let basic = RunnerWire.Run(uid: 1000, gid: 1001, timeoutMs: 500, maxOutput: 64, cwd: "/w", stdin: Array("A".utf8),
-                                   argv: ["id"], env: ["A=1"])
+        let basic = RunnerWire.Run(
+            uid: 1000, gid: 1001, timeoutMs: 500, maxOutput: 64, cwd: "/w", stdin: Array("A".utf8),
+            argv: ["id"], env: ["A=1"])
         #expect(RunnerWire.encodeRun(id: 7, basic) == vector("run_basic"))
-        let forked = RunnerWire.Run(uid: 1, gid: 2, timeoutMs: 0, maxOutput: 1 << 20, cwd: "/workspace", filePath: "/tmp/a.py",
-                                    fileContent: Array("print('é')\n".utf8), argv: ["/tmp/s.sock", "python3", "/tmp/a.py"])
+        let forked = RunnerWire.Run(
+            uid: 1, gid: 2, timeoutMs: 0, maxOutput: 1 << 20, cwd: "/workspace", filePath: "/tmp/a.py",
+            fileContent: Array("print('é')\n".utf8), argv: ["/tmp/s.sock", "python3", "/tmp/a.py"])
         #expect(RunnerWire.encodeRun(id: 0x0102_0304, forked, viaForkServer: true) == vector("run_fork_server"))
     }
 
@@ -63,14 +66,30 @@ import Testing
 
     @Test func decodesExits() throws {
         let expected: [(String, UInt32, RunnerWire.Exit)] = [
-            ("exit_code", 3, .init(exitCode: 2, signal: nil, timedOut: false, cancelled: false,
-                                   stdoutTruncated: true, stderrTruncated: false)),
-            ("exit_signalled", 1, .init(exitCode: nil, signal: 9, timedOut: true, cancelled: false,
-                                        stdoutTruncated: false, stderrTruncated: false, oomKilled: true)),
-            ("exit_cancelled", 5, .init(exitCode: nil, signal: 9, timedOut: false, cancelled: true,
-                                        stdoutTruncated: false, stderrTruncated: true)),
-            ("exit_no_fork_server", 2, .init(exitCode: 125, signal: nil, timedOut: false, cancelled: false,
-                                             stdoutTruncated: false, stderrTruncated: false, forkServerUnavailable: true)),
+            (
+                "exit_code", 3,
+                .init(
+                    exitCode: 2, signal: nil, timedOut: false, cancelled: false,
+                    stdoutTruncated: true, stderrTruncated: false)
+            ),
+            (
+                "exit_signalled", 1,
+                .init(
+                    exitCode: nil, signal: 9, timedOut: true, cancelled: false,
+                    stdoutTruncated: false, stderrTruncated: false, oomKilled: true)
+            ),
+            (
+                "exit_cancelled", 5,
+                .init(
+                    exitCode: nil, signal: 9, timedOut: false, cancelled: true,
+                    stdoutTruncated: false, stderrTruncated: true)
+            ),
+            (
+                "exit_no_fork_server", 2,
+                .init(
+                    exitCode: 125, signal: nil, timedOut: false, cancelled: false,
+                    stdoutTruncated: false, stderrTruncated: false, forkServerUnavailable: true)
+            ),
         ]
         for (name, id, exit) in expected {
             let got = try decodeOne(name)

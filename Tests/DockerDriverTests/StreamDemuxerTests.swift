@@ -1,10 +1,12 @@
 import Testing
+
 @testable import codebeaker_driver_docker
 
 @Suite struct StreamDemuxerTests {
     static func frame(_ stream: UInt8, _ payload: [UInt8]) -> [UInt8] {
         let n = payload.count
-        return [stream, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)] + payload
+        return [stream, 0, 0, 0, UInt8(n >> 24), UInt8((n >> 16) & 0xFF), UInt8((n >> 8) & 0xFF), UInt8(n & 0xFF)]
+            + payload
     }
 
     @Test func splitsStdoutAndStderrFrames_ByteExact() throws {

@@ -1,5 +1,5 @@
-import Testing
 import DriverKit
+import Testing
 
 @Suite struct DriverKitSmokeTests {
     @Test func moduleLoads() { #expect(Bool(true)) }

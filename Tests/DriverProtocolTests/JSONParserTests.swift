@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverProtocol
 
 @Suite struct JSONParserTests {
@@ -21,7 +22,9 @@ import Testing
         #expect(try JSONParser.parse("1.0") == .double(1.0))
     }
 
-    @Test(arguments: ["", "{", "[1,]", "{\"a\":}", "01", "1.", "\"\\x\"", "tru", "nul", "[1] x", "\"a\u{1}\"", "{1:2}", "-", "1e"])
+    @Test(arguments: [
+        "", "{", "[1,]", "{\"a\":}", "01", "1.", "\"\\x\"", "tru", "nul", "[1] x", "\"a\u{1}\"", "{1:2}", "-", "1e",
+    ])
     func rejectsMalformedInput(_ text: String) {
         #expect(throws: JSONParser.Error.self) { try JSONParser.parse(text) }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverProtocol
 
 @Suite struct LineFramerTests {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverProtocol
 
 /// The one package-spec grammar (host and drivers), table-driven: accepted specs with what they are, and
@@ -10,7 +11,8 @@ import Testing
         ("six", .pip, .index(name: "six")), ("six==1.16.0", .pip, .index(name: "six")),
         ("requests[socks,security]>=2,<3", .pip, .index(name: "requests")), ("pkg[a,b]", .pip, .index(name: "pkg")),
         ("zope.interface~=6.0", .pip, .index(name: "zope.interface")), ("numpy>=1.24,<2", .pip, .index(name: "numpy")),
-        ("typing_extensions!=4.0", .pip, .index(name: "typing_extensions")), ("Django===4.2", .pip, .index(name: "Django")),
+        ("typing_extensions!=4.0", .pip, .index(name: "typing_extensions")),
+        ("Django===4.2", .pip, .index(name: "Django")),
         ("a", .pip, .index(name: "a")),
         ("lodash", .npm, .index(name: "lodash")), ("@types/node", .npm, .index(name: "@types/node")),
         ("@types/node@^20.1", .npm, .index(name: "@types/node")), ("express@4.18.2", .npm, .index(name: "express")),
@@ -18,7 +20,8 @@ import Testing
         ("x@1.x", .npm, .index(name: "x")), ("x@*", .npm, .index(name: "x")),
         // Local packages: relative and inside the workspace only.
         ("./wheels/x-1.0-py3-none-any.whl", .pip, .local(path: "/workspace/wheels/x-1.0-py3-none-any.whl")),
-        ("file:pkgs/tool", .npm, .local(path: "/workspace/pkgs/tool")), ("file:./lib", .npm, .local(path: "/workspace/lib")),
+        ("file:pkgs/tool", .npm, .local(path: "/workspace/pkgs/tool")),
+        ("file:./lib", .npm, .local(path: "/workspace/lib")),
         ("./mypkg", .pip, .local(path: "/workspace/mypkg")), (".hidden", .pip, .local(path: "/workspace/.hidden")),
     ]
 
@@ -36,7 +39,8 @@ import Testing
         ("six\u{2028}", .npm, .controlCharacter("\u{2028}")), ("\u{1B}[2Jsix", .pip, .controlCharacter("\u{1B}")),
         // Shell metacharacters; `<` and `>` only for npm (pip ranges use them).
         ("six; rm -rf /", .pip, .metacharacter(";")), ("six && id", .pip, .metacharacter("&")),
-        ("six | sh", .npm, .metacharacter("|")), ("$(id)", .pip, .metacharacter("$")), ("`id`", .npm, .metacharacter("`")),
+        ("six | sh", .npm, .metacharacter("|")), ("$(id)", .pip, .metacharacter("$")),
+        ("`id`", .npm, .metacharacter("`")),
         ("a'b", .pip, .metacharacter("'")), ("a\"b", .pip, .metacharacter("\"")), ("a\\b", .npm, .metacharacter("\\")),
         ("six; python_version<'3'", .pip, .metacharacter(";")), ("react@>=18", .npm, .metacharacter(">")),
         ("x@<2", .npm, .metacharacter("<")),
@@ -59,7 +63,8 @@ import Testing
         // Grammar.
         ("bad name", .pip, .whitespace), ("six==1.0 extra", .pip, .whitespace),
         ("_six", .pip, .pipName), ("six-", .pip, .pipName), ("%2e%2e", .pip, .pipName), ("é", .pip, .pipName),
-        ("pkg[a b]", .pip, .whitespace), ("pkg[a;b]", .pip, .metacharacter(";")), ("pkg[a", .pip, .extras), ("pkg[a/b]", .pip, .extras),
+        ("pkg[a b]", .pip, .whitespace), ("pkg[a;b]", .pip, .metacharacter(";")), ("pkg[a", .pip, .extras),
+        ("pkg[a/b]", .pip, .extras),
         ("six@1.0", .pip, .pipVersion), ("six==1.0/x", .pip, .pipVersion),
         ("@scope", .npm, .npmScope), ("@/x", .npm, .npmScope), ("_x", .npm, .npmName), ("@s/.x", .npm, .npmName),
         ("x@", .npm, .npmVersion), ("x@1.0#y", .npm, .npmVersion), ("x:y", .npm, .unexpected(":")),
@@ -88,11 +93,15 @@ import Testing
 
     @Test func managersMapToTheirGrammar() {
         for m in ["pip", "PIP3", "python", "uv", "poetry"] { #expect(PackageSpec.Style(manager: m) == .pip, "\(m)") }
-        for m in ["npm", "bun", "deno", "yarn", "pnpm", "other"] { #expect(PackageSpec.Style(manager: m) == .npm, "\(m)") }
+        for m in ["npm", "bun", "deno", "yarn", "pnpm", "other"] {
+            #expect(PackageSpec.Style(manager: m) == .npm, "\(m)")
+        }
     }
 
-    @Test(arguments: [("python_version < \"3.12\"", true), ("sys_platform == 'linux' and extra == \"x\"", true),
-                      ("python_version < \"3\"; rm -rf /", false), ("os_name == `id`", false), ("x == $(id)", false)])
+    @Test(arguments: [
+        ("python_version < \"3.12\"", true), ("sys_platform == 'linux' and extra == \"x\"", true),
+        ("python_version < \"3\"; rm -rf /", false), ("os_name == `id`", false), ("x == $(id)", false),
+    ])
     func environmentMarkers(_ marker: String, _ ok: Bool) {
         #expect(PackageSpec.isMarker(Substring(marker)) == ok)
     }
@@ -110,6 +119,7 @@ import Testing
         #expect(message("file:/etc/passwd").contains("outside the workspace"))
         #expect(message("six@1.0").contains("version specifier"))
         #expect(message("").contains("empty"))
-        #expect(message(String(repeating: "a", count: 100) + ";").contains("\"" + String(repeating: "a", count: 60) + "\""))
+        #expect(
+            message(String(repeating: "a", count: 100) + ";").contains("\"" + String(repeating: "a", count: 60) + "\""))
     }
 }

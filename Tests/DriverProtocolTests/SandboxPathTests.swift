@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverProtocol
 
 /// The one in-sandbox path rule set, table-driven: what is accepted and where it lands, and each refusal with
@@ -10,8 +11,10 @@ import Testing
         ("a/b.txt", "/workspace/a/b.txt"), ("./a/../b", "/workspace/b"), ("a//./b/", "/workspace/a/b"),
         ("x/..", "/workspace"), ("a/b/../../c", "/workspace/c"), (".", "/workspace"),
         // Encodings are not decoded: literal names inside the workspace.
-        ("%2e%2e/%2e%2e/etc/passwd", "/workspace/%2e%2e/%2e%2e/etc/passwd"), ("..%2f..%2fetc", "/workspace/..%2f..%2fetc"),
-        ("%c0%ae%c0%ae/x", "/workspace/%c0%ae%c0%ae/x"), ("..;/x", "/workspace/..;/x"), ("..\\..\\x", "/workspace/..\\..\\x"),
+        ("%2e%2e/%2e%2e/etc/passwd", "/workspace/%2e%2e/%2e%2e/etc/passwd"),
+        ("..%2f..%2fetc", "/workspace/..%2f..%2fetc"),
+        ("%c0%ae%c0%ae/x", "/workspace/%c0%ae%c0%ae/x"), ("..;/x", "/workspace/..;/x"),
+        ("..\\..\\x", "/workspace/..\\..\\x"),
         ("....//x", "/workspace/..../x"), ("...", "/workspace/..."),
         // Look-alike dots and slashes: the kernel does not normalise them, so they are names, not `..` or `/`.
         ("\u{2025}/x", "/workspace/\u{2025}/x"), ("\u{FF0E}\u{FF0E}/x", "/workspace/\u{FF0E}\u{FF0E}/x"),
@@ -19,7 +22,8 @@ import Testing
         ("\u{FF0F}etc", "/workspace/\u{FF0F}etc"), ("..\u{301}", "/workspace/..\u{301}"),
         // `~` is only a home at the very start.
         ("a/~", "/workspace/a/~"), ("/workspace/~x", "/workspace/~x"), ("./~", "/workspace/~"),
-        ("é/ü.py", "/workspace/é/ü.py"), (String(repeating: "n", count: 255), "/workspace/" + String(repeating: "n", count: 255)),
+        ("é/ü.py", "/workspace/é/ü.py"),
+        (String(repeating: "n", count: 255), "/workspace/" + String(repeating: "n", count: 255)),
         // A combining mark after a slash: the byte split still sees `..` and the real separator.
         ("a/\u{301}../..", "/workspace/a"),
     ]
@@ -34,7 +38,8 @@ import Testing
         ("\u{0}", .nul), ("a\u{0}b", .nul), ("../x\u{0}.txt", .nul),
         (String(repeating: "a/", count: 2048) + "b", .tooLong),
         (String(repeating: "n", count: 256), .componentTooLong),
-        ("a\nb", .controlCharacter), ("a\rb", .controlCharacter), ("\tx", .controlCharacter), ("\u{1}", .controlCharacter),
+        ("a\nb", .controlCharacter), ("a\rb", .controlCharacter), ("\tx", .controlCharacter),
+        ("\u{1}", .controlCharacter),
         ("\u{1B}[31mred", .controlCharacter), ("x\u{7F}", .controlCharacter), ("x\u{85}", .controlCharacter),
         ("x\u{9F}", .controlCharacter), ("x\u{2028}y", .controlCharacter), ("x\u{2029}y", .controlCharacter),
         ("/etc/passwd", .outsideMount), ("/workspace2/x", .outsideMount), ("/workspacex", .outsideMount),
@@ -73,7 +78,9 @@ import Testing
         }
         #expect(message("") == "Invalid path: path is empty")
         #expect(message("a\u{0}b") == "Invalid path: contains a NUL byte")
-        #expect(message("/workspace2/x") == "Path outside the workspace: /workspace2/x (absolute paths must be under /workspace)")
+        #expect(
+            message("/workspace2/x")
+                == "Path outside the workspace: /workspace2/x (absolute paths must be under /workspace)")
         #expect(message("../etc") == "Path outside the workspace: ../etc (.. climbs above /workspace)")
         #expect(message(String(repeating: "n", count: 256)).hasPrefix("Invalid path: a component of nnn"))
         #expect(message("a\u{1B}b") == "Invalid path: contains a control character")

@@ -1,7 +1,8 @@
-import Testing
 import DriverProtocol
-@testable import Host
 import FoundationEssentials
+import Testing
+
+@testable import Host
 
 /// Issue 12 (#3): every client string in an audit event is bounded, so no event is dropped for its size.
 @Suite struct AuditCapTests {
@@ -22,7 +23,14 @@ import FoundationEssentials
         var deep: JSONValue = "bottom"
         for _ in 0..<50 { deep = ["d": deep] }
         let many = JSONValue.array((0..<10_000).map { .int($0) })
-        let keys = JSONValue.object(JSONObject((0..<100).map { (String(repeating: "k", count: 1000) + "\($0)", JSONValue.string(String(repeating: "v", count: 5000))) }))
+        let keys = JSONValue.object(
+            JSONObject(
+                (0..<100).map {
+                    (
+                        String(repeating: "k", count: 1000) + "\($0)",
+                        JSONValue.string(String(repeating: "v", count: 5000))
+                    )
+                }))
         let capped = AuditCap.details(["deep": deep, "many": many, "keys": keys])
         let size = JSONWriter.bytes(capped).count
         #expect(size < AuditCap.maxTotal + 4096)
@@ -34,8 +42,10 @@ import FoundationEssentials
     @Test func cappingRunsAfterRedaction_SoATokenIsNeverHalfShown() {
         let token = "tok-" + String(repeating: "z", count: 40)
         let text = String(repeating: "a", count: AuditCap.maxString - 10) + token
-        let r = AuditRecord(time: .init(timeIntervalSince1970: 0), principal: "p", session: nil, event: .codeExecution, outcome: .denied,
-                            details: ["input": .string(text)])
+        let r = AuditRecord(
+            time: .init(timeIntervalSince1970: 0), principal: "p", session: nil, event: .codeExecution,
+            outcome: .denied,
+            details: ["input": .string(text)])
         let line = String(decoding: r.line(redactor: AuditRedactor(tokens: [token])), as: UTF8.self)
         #expect(!line.contains("tok-zzz"))
     }

@@ -1,8 +1,9 @@
-import Testing
+import DriverProtocol
 import Foundation
 import Glibc
 import Synchronization
-import DriverProtocol
+import Testing
+
 @testable import Host
 
 /// File-system behaviour of the audit log in a temp dir, with chosen days and an injected clock.
@@ -41,7 +42,8 @@ import DriverProtocol
         let dir = root + "/loose"
         mkdir(dir, 0o777); chmod(dir, 0o777)
         let file = dir + "/audit-2026-11-22.jsonl"
-        _ = FileManager.default.createFile(atPath: file, contents: Data("old\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(
+            atPath: file, contents: Data("old\n".utf8), attributes: [.posixPermissions: 0o644])
         var store = AuditFileStore(directory: dir, retentionDays: 90)
         try store.append(Array("new\n".utf8), day: 20_779)
         store.closeFile()
@@ -61,7 +63,10 @@ import DriverProtocol
     }
 
     @Test func store_DeletesFilesOlderThanRetention_AndNothingElse() throws {
-        for name in ["audit-2026-08-23.jsonl", "audit-2026-08-24.jsonl", "audit-2025-01-01.jsonl", "audit-garbage.jsonl", "notes.txt"] {
+        for name in [
+            "audit-2026-08-23.jsonl", "audit-2026-08-24.jsonl", "audit-2025-01-01.jsonl", "audit-garbage.jsonl",
+            "notes.txt",
+        ] {
             _ = FileManager.default.createFile(atPath: root + "/" + name, contents: Data())
         }
         var store = AuditFileStore(directory: root, retentionDays: 90)
@@ -100,8 +105,9 @@ import DriverProtocol
         _ = FileManager.default.createFile(atPath: root + "/file", contents: Data())
         let counter = Counter()
         let captured = Captured()
-        let log = AuditLog(directory: root + "/file/audit", retentionDays: 90, redactor: AuditRedactor(tokens: []),
-                           failures: counter, logger: Logger("audit", sink: captured.sink))
+        let log = AuditLog(
+            directory: root + "/file/audit", retentionDays: 90, redactor: AuditRedactor(tokens: []),
+            failures: counter, logger: Logger("audit", sink: captured.sink))
         for i in 0..<5 {
             log.record(.codeExecution, principal: "p", session: "s", outcome: .success, details: ["i": .int(i)])
             #expect(log.flush())
@@ -125,8 +131,9 @@ import DriverProtocol
         let kept = root + "/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date()) - 90)
         _ = FileManager.default.createFile(atPath: old, contents: Data())
         _ = FileManager.default.createFile(atPath: kept, contents: Data())
-        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: Counter(),
-                           logger: Logger("audit", sink: Logger.Sink { _ in }))
+        let log = AuditLog(
+            directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: Counter(),
+            logger: Logger("audit", sink: Logger.Sink { _ in }))
         #expect(log.flush())
         log.close()
         #expect(!FileManager.default.fileExists(atPath: old))
@@ -137,8 +144,11 @@ import DriverProtocol
         let clock = Mutex<Double>(1_795_312_984)  // 2026-11-22T02:03:04Z
         let now: @Sendable () -> Date = { Date(timeIntervalSince1970: clock.withLock { $0 }) }
         let counter = Counter()
-        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: ["tok-secret-1"]), failures: counter, clock: now)
-        log.record(.sessionCreate, principal: "alice", session: "s1", outcome: .success, details: ["note": "tok-secret-1"])
+        let log = AuditLog(
+            directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: ["tok-secret-1"]), failures: counter,
+            clock: now)
+        log.record(
+            .sessionCreate, principal: "alice", session: "s1", outcome: .success, details: ["note": "tok-secret-1"])
         clock.withLock { $0 += 86_400 }
         log.record(.sessionDestroy, principal: "alice", session: "s1", outcome: .success)
         log.close()
@@ -153,8 +163,9 @@ import DriverProtocol
 
     @Test func log_QueueCap_DropsAndCountsInsteadOfGrowing() {
         let counter = Counter()
-        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: counter,
-                           logger: Logger("audit", sink: Logger.Sink { _ in }), maxQueuedBytes: 10)
+        let log = AuditLog(
+            directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: counter,
+            logger: Logger("audit", sink: Logger.Sink { _ in }), maxQueuedBytes: 10)
         for _ in 0..<3 { log.record(.fileRead, principal: "p", session: nil, outcome: .success) }
         log.close()
         #expect(counter.current == 3)
@@ -165,10 +176,16 @@ import DriverProtocol
     @Test func log_ManyRecords_AllLand_AndCallerCostIsReported() throws {
         let n = 5_000
         let counter = Counter()
-        let log = AuditLog(directory: root + "/bench", retentionDays: 90, redactor: AuditRedactor(tokens: ["tok-0123456789"]), failures: counter)
+        let log = AuditLog(
+            directory: root + "/bench", retentionDays: 90, redactor: AuditRedactor(tokens: ["tok-0123456789"]),
+            failures: counter)
         let clock = ContinuousClock()
         let queued = clock.measure {
-            for i in 0..<n { log.record(.codeExecution, principal: "alice", session: "sess-1", outcome: .success, details: ["language": "python", "durationMs": .int(i)]) }
+            for i in 0..<n {
+                log.record(
+                    .codeExecution, principal: "alice", session: "sess-1", outcome: .success,
+                    details: ["language": "python", "durationMs": .int(i)])
+            }
         }
         log.close()
         #expect(lines(root + "/bench/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date()))).count == n)
@@ -179,14 +196,22 @@ import DriverProtocol
         defer { close(fd) }
         let direct = clock.measure {
             for i in 0..<n {
-                let line = AuditRecord(time: Date(), principal: "alice", session: "sess-1", event: .codeExecution, outcome: .success,
-                                       details: ["language": "python", "durationMs": .int(i)]).line(redactor: redactor)
+                let line = AuditRecord(
+                    time: Date(), principal: "alice", session: "sess-1", event: .codeExecution, outcome: .success,
+                    details: ["language": "python", "durationMs": .int(i)]
+                ).line(redactor: redactor)
                 _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
             }
         }
-        let perQueued = Double(queued.components.attoseconds / 1_000_000_000 + queued.components.seconds * 1_000_000_000) / Double(n)
-        let perDirect = Double(direct.components.attoseconds / 1_000_000_000 + direct.components.seconds * 1_000_000_000) / Double(n)
-        print("audit record (encode+redact+enqueue): \(Int(perQueued)) ns/event; encode+direct O_APPEND write: \(Int(perDirect)) ns/event")
+        let perQueued =
+            Double(queued.components.attoseconds / 1_000_000_000 + queued.components.seconds * 1_000_000_000)
+            / Double(n)
+        let perDirect =
+            Double(direct.components.attoseconds / 1_000_000_000 + direct.components.seconds * 1_000_000_000)
+            / Double(n)
+        print(
+            "audit record (encode+redact+enqueue): \(Int(perQueued)) ns/event; encode+direct O_APPEND write: \(Int(perDirect)) ns/event"
+        )
     }
 
     /// Issue 12 (#3): a refused request carrying a 9 MB string was dropped by the 8 MiB queue cap, so the
@@ -194,12 +219,16 @@ import DriverProtocol
     /// down 64 times, queue cap included, to stay cheap next to the other suites.)
     @Test func log_HugeClientStrings_AreCappedNotDropped() throws {
         let counter = Counter()
-        let log = AuditLog(directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: counter,
-                           logger: Logger("audit", sink: Logger.Sink { _ in }), maxQueuedBytes: 128 << 10)
+        let log = AuditLog(
+            directory: root, retentionDays: 90, redactor: AuditRedactor(tokens: []), failures: counter,
+            logger: Logger("audit", sink: Logger.Sink { _ in }), maxQueuedBytes: 128 << 10)
         let huge = String(repeating: "r", count: 144 << 10)
-        log.record(.securityViolation, principal: "p", session: "s", outcome: .denied,
-                   details: ["language": .string(huge), "message": .string("rejected: \(huge)"),
-                             "args": .array(Array(repeating: .string(huge), count: 3)), .init(stringLiteral: huge): "key"])
+        log.record(
+            .securityViolation, principal: "p", session: "s", outcome: .denied,
+            details: [
+                "language": .string(huge), "message": .string("rejected: \(huge)"),
+                "args": .array(Array(repeating: .string(huge), count: 3)), .init(stringLiteral: huge): "key",
+            ])
         log.close()
         #expect(counter.current == 0)
         let written = lines(root + "/" + AuditFileStore.fileName(day: UTCTime.dayNumber(Date())))

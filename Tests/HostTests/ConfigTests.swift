@@ -1,5 +1,6 @@
-import Testing
 import DriverProtocol
+import Testing
+
 @testable import Host
 
 @Suite struct ConfigTests {
@@ -23,12 +24,16 @@ import DriverProtocol
     @Test func unknownConfigKeysAndBadTypesAreNamed() {
         var c = ServerConfig()
         #expect(throws: ServerConfig.Error("config: unknown key 'prot'")) { try c.apply(json: ["prot": 1]) }
-        #expect(throws: ServerConfig.Error("config: 'port' must be an integer, got string")) { try c.apply(json: ["port": "80"]) }
+        #expect(throws: ServerConfig.Error("config: 'port' must be an integer, got string")) {
+            try c.apply(json: ["port": "80"])
+        }
         #expect(throws: ServerConfig.Error.self) { try c.apply(environment: ["CODEBEAKER_PORT": "http"]) }
     }
 
     @Test func subcommandsAndBadFlagsParse() throws {
-        #expect(try CommandLineOptions.parse(["driver-test", "/bin/x", "--language", "ruby"]).action == .driverTest(arguments: ["/bin/x", "--language", "ruby"]))
+        #expect(
+            try CommandLineOptions.parse(["driver-test", "/bin/x", "--language", "ruby"]).action
+                == .driverTest(arguments: ["/bin/x", "--language", "ruby"]))
         #expect(try CommandLineOptions.parse(["drivers", "list", "--drivers-dir", "/d"]).driversDirs == ["/d"])
         #expect(try CommandLineOptions.parse(["--print-config"]).action == .printConfig)
         #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["--port", "99999"]) }
@@ -41,7 +46,10 @@ import DriverProtocol
         #expect(c.allowedOrigins.isEmpty && c.allowedHosts.isEmpty && c.crossSiteWarnings.isEmpty)
         try c.apply(json: ["allowedOrigins": ["https://app.example"], "allowedHosts": ["beaker.lan"]])
         #expect(c.allowedOrigins == ["https://app.example"] && c.allowedHosts == ["beaker.lan"])
-        try c.apply(environment: ["CODEBEAKER_ALLOWED_ORIGINS": " https://a.example , http://b.example:81", "CODEBEAKER_ALLOWED_HOSTS": "x.lan:1"])
+        try c.apply(environment: [
+            "CODEBEAKER_ALLOWED_ORIGINS": " https://a.example , http://b.example:81",
+            "CODEBEAKER_ALLOWED_HOSTS": "x.lan:1",
+        ])
         #expect(c.allowedOrigins == ["https://a.example", "http://b.example:81"] && c.allowedHosts == ["x.lan:1"])
         let o = try CommandLineOptions.parse(["--allowed-origin", "*", "--allowed-host=h1,h2", "--allowed-host", "h3"])
         try o.apply(to: &c)
@@ -55,9 +63,15 @@ import DriverProtocol
         #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedOrigins": ["app.example"]]) }
         #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedOrigins": "https://app.example"]) }
         #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["allowedHosts": ["a b"]]) }
-        #expect(throws: ServerConfig.Error("CODEBEAKER_ALLOWED_ORIGINS: 'https://x/path' is not an origin (scheme://host[:port], no path, or \"*\")")) {
+        #expect(
+            throws: ServerConfig.Error(
+                "CODEBEAKER_ALLOWED_ORIGINS: 'https://x/path' is not an origin (scheme://host[:port], no path, or \"*\")"
+            )
+        ) {
             try c.apply(environment: ["CODEBEAKER_ALLOWED_ORIGINS": "https://x/path"])
         }
-        #expect(throws: ServerConfig.Error.self) { try CommandLineOptions.parse(["--allowed-host", "user@h"]).apply(to: &c) }
+        #expect(throws: ServerConfig.Error.self) {
+            try CommandLineOptions.parse(["--allowed-host", "user@h"]).apply(to: &c)
+        }
     }
 }

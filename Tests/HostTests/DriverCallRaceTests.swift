@@ -1,7 +1,8 @@
+import DriverProtocol
 import Foundation
 import Synchronization
 import Testing
-import DriverProtocol
+
 @testable import Host
 
 /// The execute path's race of driver reply, host deadline and cancel, with in-memory calls.
@@ -11,7 +12,11 @@ import DriverProtocol
         let started = Atomic<Bool>(false)
         let sawCancel = Atomic<Bool>(false)
         let gate = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        func open() { gate.withLock { c in c?.resume(); c = nil } }
+        func open() {
+            gate.withLock { c in
+                c?.resume(); c = nil
+            }
+        }
         /// Runs until cancelled, then answers like a driver that stopped the run.
         func untilCancelled() async -> String {
             started.store(true, ordering: .sequentiallyConsistent)
@@ -36,7 +41,7 @@ import DriverProtocol
         let t0 = Date()
         let outcome = await race.run(deadline: Self.never) { "result" }
         guard case .replied("result") = outcome else { Issue.record("got \(outcome)"); return }
-        #expect(Date().timeIntervalSince(t0) < 5) // the hour-long deadline was cancelled, not waited out
+        #expect(Date().timeIntervalSince(t0) < 5)  // the hour-long deadline was cancelled, not waited out
     }
 
     @Test func timeoutFirst_GivesUp_AndCancelsTheCall() async {
@@ -48,7 +53,8 @@ import DriverProtocol
 
     @Test func timeoutFirst_StopsWaiting_EvenForACallThatIgnoresCancel() async {
         let race = DriverCallRace<String>(), probe = Probe()
-        let outcome = await race.run(deadline: { try await Task.sleep(for: .milliseconds(20)) }) { await probe.ignoringCancel() }
+        let outcome = await race.run(
+            deadline: { try await Task.sleep(for: .milliseconds(20)) }, call: { await probe.ignoringCancel() })
         guard case .deadline = outcome else { Issue.record("got \(outcome)"); return }
         #expect(await eventually { probe.gate.withLock { $0 != nil } })
         probe.open()
@@ -60,7 +66,9 @@ import DriverProtocol
         let run = Task { await race.run(deadline: Self.never) { await probe.untilCancelled() } }
         #expect(await eventually { probe.started.load(ordering: .sequentiallyConsistent) })
         race.cancel()
-        guard case .replied("cancelled run") = await run.value else { Issue.record("not the call's cancelled reply"); return }
+        guard case .replied("cancelled run") = await run.value else {
+            Issue.record("not the call's cancelled reply"); return
+        }
         #expect(race.isCancelled)
     }
 
@@ -74,7 +82,9 @@ import DriverProtocol
     @Test func driverDiesFirst_ReturnsTheCrash() async {
         let race = DriverCallRace<Result<RunReply, DriverCallError>>()
         let outcome = await race.run(deadline: Self.never) {
-            .failure(DriverCallError(.crashed, "python driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
+            .failure(
+                DriverCallError(
+                    .crashed, "python driver crashed during execute (killed by signal 9 (SIGKILL)); restarted"))
         }
         guard case .replied(.failure(let e)) = outcome else { Issue.record("got \(outcome)"); return }
         #expect(e.kind == .crashed)
@@ -95,22 +105,27 @@ import DriverProtocol
     @Test func replyFirst_IsTheRunResult() async throws {
         let f = ManagerFixture(); defer { f.cleanup() }
         let s = try await f.manager.create(params: ["language": "python"], principal: "alice")
-        let r = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:hi")), caller: alice)
+        let r = try await f.manager.execute(
+            sessionId: s.id, command: .executeCode(.init(code: "print:hi")), caller: alice)
         #expect(r.success && r.result["stdout"] == "hi\n")
     }
 
     @Test func timeoutFirst_ReportsTimedOut() async throws {
         let f = ManagerFixture { $0.timeoutGraceSeconds = 0.05 }; defer { f.cleanup() }
         let s = try await f.manager.create(params: ["language": "python"], principal: "alice")
-        let r = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "sleep", timeout: 0.05)), caller: alice)
+        let r = try await f.manager.execute(
+            sessionId: s.id, command: .executeCode(.init(code: "sleep", timeout: 0.05)), caller: alice)
         #expect(!r.success && r.result["timedOut"] == true && r.error?.contains("timed out after 0.05 s") == true)
     }
 
     @Test func cancelFirst_ReportsCancelled() async throws {
         let f = ManagerFixture(); defer { f.cleanup() }
         let s = try await f.manager.create(params: ["language": "python"], principal: "alice")
-        let run = Task { try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "sleep")), caller: alice) }
-        #expect(await eventually { await f.manager.cancel(requestID: 1, executionId: nil, sessionId: s.id, caller: alice) })
+        let run = Task {
+            try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "sleep")), caller: alice)
+        }
+        #expect(
+            await eventually { await f.manager.cancel(requestID: 1, executionId: nil, sessionId: s.id, caller: alice) })
         let r = try await run.value
         #expect(!r.success && r.result["cancelled"] == true && r.error == "cancelled")
     }
@@ -121,7 +136,8 @@ import DriverProtocol
         let r = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "crash")), caller: alice)
         #expect(!r.success && r.error?.contains("crashed during the execution: driver exited with signal 9") == true)
         // The next execution re-opens the sandbox first.
-        let next = try await f.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "print:ok")), caller: alice)
+        let next = try await f.manager.execute(
+            sessionId: s.id, command: .executeCode(.init(code: "print:ok")), caller: alice)
         #expect(next.success && f.driver.calls("session.open").count == 2)
     }
 }

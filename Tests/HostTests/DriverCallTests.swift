@@ -1,16 +1,20 @@
+import DriverProtocol
 import Foundation
 import Glibc
+import LinuxSystem
 import Synchronization
 import Testing
+
 @testable import Host
-import DriverProtocol
-import LinuxSystem
 
 extension DriverProcessTests {
     @Suite struct Calls {
         typealias S = DriverTestSupport
 
-        func fake(_ config: DriverSupervisorConfig = S.fastConfig(budget: 5), mode: String? = nil, log: S.LogCapture = S.LogCapture()) async throws -> DriverSupervisor {
+        func fake(
+            _ config: DriverSupervisorConfig = S.fastConfig(budget: 5), mode: String? = nil,
+            log: S.LogCapture = S.LogCapture()
+        ) async throws -> DriverSupervisor {
             var c = config
             if let mode { c.environment["FAKE_MODE"] = mode }
             let s = DriverSupervisor(name: "fake", path: S.fixture("fake-driver.py"), config: c, logSink: log.sink)
@@ -50,7 +54,8 @@ extension DriverProcessTests {
                 for n in 1...100 {
                     group.addTask {
                         let seen = Mutex<[Int]>([])
-                        let r = try await s.call("execute", params: ["session": "s1", "code": .string("echo \(n)")]) { _, params in
+                        let r = try await s.call("execute", params: ["session": "s1", "code": .string("echo \(n)")]) {
+                            _, params in
                             seen.withLock { $0.append(params["seq"]?.int ?? -1) }
                         }
                         return (n, seen.withLock { $0 }, r["stdout"]?.string ?? "")
@@ -78,7 +83,10 @@ extension DriverProcessTests {
                 _ = try await s.call("execute", params: ["code": "crash"], onEvent: nil)
                 Issue.record("the call should fail")
             } catch {
-                #expect(error == DriverCallError(.crashed, "fake driver crashed during execute (exited with code 1); restarted"))
+                #expect(
+                    error
+                        == DriverCallError(
+                            .crashed, "fake driver crashed during execute (exited with code 1); restarted"))
             }
             #expect(DriverClock.now() - started < 1)
             // The next call waits for the restart and works.
@@ -107,7 +115,8 @@ extension DriverProcessTests {
             c.callGrace = 0.2
             let s = try await fake(c)
             do {
-                _ = try await s.call("execute", params: ["code": "hang-forever-unknown", "timeoutMs": 100], onEvent: nil)
+                _ = try await s.call(
+                    "execute", params: ["code": "hang-forever-unknown", "timeoutMs": 100], onEvent: nil)
                 Issue.record("should time out")
             } catch {
                 #expect(error.kind == .timedOut)
@@ -142,7 +151,8 @@ extension DriverProcessTests {
         @Test func shutdown_EscalatesToSIGKILL_ForADriverThatIgnoresStdinEOF() async throws {
             var c = S.fastConfig()
             c.shutdownGrace = 0.2
-            let s = DriverSupervisor(name: "silent", path: S.fixture("silent.sh"), config: c, logSink: S.LogCapture().sink)
+            let s = DriverSupervisor(
+                name: "silent", path: S.fixture("silent.sh"), config: c, logSink: S.LogCapture().sink)
             s.start()
             try await Task.sleep(for: .milliseconds(100))
             let pid = try #require(s.pid)

@@ -1,7 +1,8 @@
+import DriverProtocol
 import Foundation
 import Testing
+
 @testable import Host
-import DriverProtocol
 
 @Suite struct DriverDiscoveryTests {
     let root = NSTemporaryDirectory() + "cb-discovery-\(UUID().uuidString)"
@@ -9,8 +10,9 @@ import DriverProtocol
     func file(_ dir: String, _ name: String, executable: Bool = true) throws {
         let d = root + "/" + dir
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: d + "/" + name, contents: Data("#!/bin/sh\n".utf8),
-                                       attributes: [.posixPermissions: executable ? 0o755 : 0o644])
+        FileManager.default.createFile(
+            atPath: d + "/" + name, contents: Data("#!/bin/sh\n".utf8),
+            attributes: [.posixPermissions: executable ? 0o755 : 0o644])
     }
 
     @Test func firstDirectoryWins_NonExecutablesAndOtherNamesAreSkipped_WithAWarning() throws {
@@ -21,11 +23,17 @@ import DriverProtocol
         try file("a", "README")
         try file("b", "codebeaker-driver-python")
         try file("b", "codebeaker-driver-ruby")
-        try FileManager.default.createDirectory(atPath: root + "/b/codebeaker-driver-dir", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: root + "/b/codebeaker-driver-dir", withIntermediateDirectories: true)
         let log = DriverTestSupport.LogCapture()
-        let found = DriverDiscovery(directories: [root + "/a", root + "/missing", root + "/b"], logger: Logger("drivers", sink: log.sink)).discover()
-        #expect(found == [.init(name: "python", path: root + "/a/codebeaker-driver-python"),
-                          .init(name: "ruby", path: root + "/b/codebeaker-driver-ruby")])
+        let found = DriverDiscovery(
+            directories: [root + "/a", root + "/missing", root + "/b"], logger: Logger("drivers", sink: log.sink)
+        ).discover()
+        #expect(
+            found == [
+                .init(name: "python", path: root + "/a/codebeaker-driver-python"),
+                .init(name: "ruby", path: root + "/b/codebeaker-driver-ruby"),
+            ])
         #expect(log.all.contains { $0.contains("not executable") && $0.contains("a/codebeaker-driver-ruby") })
     }
 
@@ -46,12 +54,13 @@ import DriverProtocol
 extension DriverProcessTests {
     @Suite struct Registry {
         @Test func startsEveryDriverConcurrently_ReportsEach_AndFindsClientsByLanguageOrAlias() async throws {
-            let S = DriverTestSupport.self
-            let registry = DriverRegistry(drivers: [
-                .init(name: "bash", path: S.exampleBashDriver),
-                .init(name: "cobol", path: S.fixture("unavailable.py")),
-                .init(name: "wrong", path: S.fixture("wrong-version.py")),
-            ], config: S.fastConfig(), logSink: S.LogCapture().sink)
+            let support = DriverTestSupport.self
+            let registry = DriverRegistry(
+                drivers: [
+                    .init(name: "bash", path: support.exampleBashDriver),
+                    .init(name: "cobol", path: support.fixture("unavailable.py")),
+                    .init(name: "wrong", path: support.fixture("wrong-version.py")),
+                ], config: support.fastConfig(), logSink: support.LogCapture().sink)
             #expect(!registry.anyReady)
             registry.start()
             #expect(await registry.waitUntilSettled(timeout: 10))

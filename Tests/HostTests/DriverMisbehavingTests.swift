@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-@testable import Host
 import DriverProtocol
+import Foundation
 import LinuxSystem
+import Testing
+
+@testable import Host
 
 /// Every test that spawns driver processes lives under this serialized suite, so the fd and child counts of the
 /// crash-loop test are not disturbed by its neighbours.
@@ -12,7 +13,9 @@ extension DriverProcessTests {
     @Suite struct Misbehaving {
         typealias S = DriverTestSupport
 
-        func supervise(_ fixture: String, _ config: DriverSupervisorConfig, log: S.LogCapture = S.LogCapture()) async -> DriverSupervisor {
+        func supervise(_ fixture: String, _ config: DriverSupervisorConfig, log: S.LogCapture = S.LogCapture()) async
+            -> DriverSupervisor
+        {
             let s = DriverSupervisor(name: "bad", path: S.fixture(fixture), config: config, logSink: log.sink)
             s.start()
             let settled = await s.waitUntilSettled(timeout: 20)
@@ -23,7 +26,8 @@ extension DriverProcessTests {
         @Test func garbageOnStdout_EndsFailed_NamingTheOutput() async {
             let started = DriverClock.now()
             let s = await supervise("garbage.sh", S.fastConfig(budget: 2))
-            #expect(DriverClock.now() - started < 1.5, "garbage must fail the handshake at once, not by its 2 s timeout")
+            #expect(
+                DriverClock.now() - started < 1.5, "garbage must fail the handshake at once, not by its 2 s timeout")
             #expect(s.driverState.name == "failed")
             #expect(s.driverState.reason?.contains("non-protocol output to stdout: \"hello, I am not JSON\"") == true)
             #expect(s.driverState.reason?.contains("gave up after 2 restarts") == true)
@@ -55,7 +59,8 @@ extension DriverProcessTests {
             #expect(s.driverState.reason?.contains("did not answer the handshake") == true)
             let floodLines = log.all.filter { $0.contains("flood flood") }
             #expect(floodLines.count >= 100)
-            #expect(Double(floodLines.count) <= 200 + 50 * elapsed + 1, "the token bucket allows a burst of 200 plus 50/s")
+            #expect(
+                Double(floodLines.count) <= 200 + 50 * elapsed + 1, "the token bucket allows a burst of 200 plus 50/s")
             #expect(log.all.contains { $0.contains("suppressed") && $0.contains("stderr lines") })
             await s.shutdown()
         }
@@ -71,7 +76,9 @@ extension DriverProcessTests {
 
         @Test func missingRuntime_IsUnavailable_WithReasonAndHint_AndNotRestarted() async throws {
             let s = await supervise("unavailable.py", S.fastConfig(budget: 5))
-            #expect(s.driverState == .unavailable(reason: "cobc not found on PATH", installHint: "apt-get install gnucobol"))
+            #expect(
+                s.driverState == .unavailable(reason: "cobc not found on PATH", installHint: "apt-get install gnucobol")
+            )
             #expect(s.restarts == 0)
             #expect(s.snapshot()["installHint"] == "apt-get install gnucobol")
             do {
@@ -107,10 +114,13 @@ extension DriverProcessTests {
         @Test func missingExecutable_EndsFailed_WithTheSpawnError() async {
             var c = S.fastConfig(budget: 1)
             c.restart.baseDelay = 0.001
-            let s = DriverSupervisor(name: "ghost", path: "/nonexistent/codebeaker-driver-ghost", config: c, logSink: S.LogCapture().sink)
+            let s = DriverSupervisor(
+                name: "ghost", path: "/nonexistent/codebeaker-driver-ghost", config: c, logSink: S.LogCapture().sink)
             s.start()
             #expect(await s.waitUntilSettled(timeout: 5))
-            #expect(s.driverState.reason?.contains("could not start /nonexistent/codebeaker-driver-ghost: No such file or directory") == true)
+            #expect(
+                s.driverState.reason?.contains(
+                    "could not start /nonexistent/codebeaker-driver-ghost: No such file or directory") == true)
             await s.shutdown()
         }
     }

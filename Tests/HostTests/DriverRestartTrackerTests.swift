@@ -1,11 +1,14 @@
 import Testing
+
 @testable import Host
 
 @Suite struct DriverRestartTrackerTests {
     let policy = RestartPolicy(firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 5, window: 60, stableAfter: 10)
 
     @Test func backoff_DoublesPerCrash_UpToTheCap() {
-        var t = RestartTracker(policy: RestartPolicy(firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 100, window: 60, stableAfter: 10))
+        var t = RestartTracker(
+            policy: RestartPolicy(
+                firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 100, window: 60, stableAfter: 10))
         let delays = (0..<7).map { i -> Double? in
             if case .restart(let d) = t.exited(now: Double(i), upFor: 0, reason: "x") { return d }
             return nil

@@ -1,16 +1,18 @@
+import DriverProtocol
 import Foundation
 import Glibc
+import LinuxSystem
 import Synchronization
 import Testing
-@testable import Host
-import DriverProtocol
-import LinuxSystem
 import Transport
+
+@testable import Host
 
 /// Issue 12, finding 7: stalls count against a budget, unresponsive drivers fail calls fast, failed drivers can
 /// be revived, /health names degraded drivers, driver stderr is escaped. Pure state machines take injected times.
 @Suite struct DriverSupervisionStateTests {
-    let policy = RestartPolicy(firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 5, window: 60, stableAfter: 10, stallBudget: 3)
+    let policy = RestartPolicy(
+        firstDelay: 0.1, baseDelay: 0.5, maxDelay: 4, budget: 5, window: 60, stableAfter: 10, stallBudget: 3)
 
     @Test func stalls_GiveUpAfterTheStallBudget_EvenWhenEachOutlastsTheWindow() {
         var t = RestartTracker(policy: policy)
@@ -18,7 +20,9 @@ import Transport
         // was "up" longer than stableAfter but never answered a ping (healthy for 0 s).
         #expect(t.exited(now: 0, upFor: 0, reason: "r", cause: .stalled) == .restart(afterSeconds: 0.1))
         #expect(t.exited(now: 100, upFor: 0, reason: "r", cause: .stalled) == .restart(afterSeconds: 0.5))
-        #expect(t.exited(now: 200, upFor: 0, reason: "r", cause: .stalled) == .giveUp(reason: "r; gave up after 3 unresponsive restarts in a row"))
+        #expect(
+            t.exited(now: 200, upFor: 0, reason: "r", cause: .stalled)
+                == .giveUp(reason: "r; gave up after 3 unresponsive restarts in a row"))
     }
 
     @Test func stalls_ResetAfterAHealthyStretch() {
@@ -34,7 +38,9 @@ import Transport
         var t = RestartTracker(policy: RestartPolicy(budget: 100, window: 60, stallBudget: 2))
         for i in 0..<10 { _ = t.exited(now: Double(i * 100), upFor: 0, reason: "c") }
         #expect(t.stalls == 0)
-        guard case .restart = t.exited(now: 2000, upFor: 0, reason: "s", cause: .stalled) else { Issue.record("first stall restarts"); return }
+        guard case .restart = t.exited(now: 2000, upFor: 0, reason: "s", cause: .stalled) else {
+            Issue.record("first stall restarts"); return
+        }
     }
 
     @Test func revive_GivesAFreshBudget_AndKeepsTheTotal() {
@@ -82,7 +88,9 @@ import Transport
     }
 
     @Test func stderr_ControlCharactersAreEscaped() {
-        #expect(Logger.clean("a\u{0}b\u{1B}[31mc\u{7}\td\u{85}e\u{2028}") == "a\\u{0}b\\u{1b}[31mc\\u{7}\\td\\u{85}e\\u{2028}")
+        #expect(
+            Logger.clean("a\u{0}b\u{1B}[31mc\u{7}\td\u{85}e\u{2028}")
+                == "a\\u{0}b\\u{1b}[31mc\\u{7}\\td\\u{85}e\\u{2028}")
         #expect(Logger.clean("plain ünïcode") == "plain ünïcode")
     }
 
@@ -111,7 +119,9 @@ import Transport
 
     @Test func health_FailedDriverMakesItDegraded_NamingTheDriver() async throws {
         // The directory has no ready clients: the HTTP status follows anyReady (503), the body names the driver.
-        let (_, body) = try await health([("python", "ready", nil), ("stall", "failed", "gave up"), ("cobol", "unavailable", "no cobc")])
+        let (_, body) = try await health([
+            ("python", "ready", nil), ("stall", "failed", "gave up"), ("cobol", "unavailable", "no cobc"),
+        ])
         #expect(body["status"] == "degraded")
         #expect(body["degradedDrivers"] == .array([["name": "stall", "state": "failed", "reason": "gave up"]]))
     }
@@ -149,7 +159,8 @@ extension DriverProcessTests {
 
         @Test func stalledDriver_FailsCallsFast_ThenIsFailed_AndReviveStartsItAgain() async throws {
             let log = S.LogCapture()
-            let s = DriverSupervisor(name: "stall", path: S.fixture("thirdparty-driver.py"), config: stallConfig(), logSink: log.sink)
+            let s = DriverSupervisor(
+                name: "stall", path: S.fixture("thirdparty-driver.py"), config: stallConfig(), logSink: log.sink)
             s.start()
             try #require(await waitFor(10) { s.isReady })
             // In flight when it is killed: the true reason, not "crashed".
@@ -158,7 +169,10 @@ extension DriverProcessTests {
                 Issue.record("the stalled driver cannot answer")
             } catch {
                 #expect(error.kind == .crashed)
-                #expect(error.message == "stall driver unresponsive during session.open: no ping reply in 0.4 s; killed and restarted")
+                #expect(
+                    error.message
+                        == "stall driver unresponsive during session.open: no ping reply in 0.4 s; killed and restarted"
+                )
             }
             // While unresponsive, a new call fails at once instead of hanging.
             try #require(await waitFor(10) { s.driverState.name == "unresponsive" })
@@ -173,7 +187,9 @@ extension DriverProcessTests {
             #expect(DriverClock.now() - t0 < 0.1)
             // Three stalls in a row: failed, with the reason.
             try #require(await waitFor(20) { s.driverState.name == "failed" })
-            #expect(s.driverState.reason == "unresponsive: no ping reply in 0.4 s; killed; gave up after 3 unresponsive restarts in a row")
+            #expect(
+                s.driverState.reason
+                    == "unresponsive: no ping reply in 0.4 s; killed; gave up after 3 unresponsive restarts in a row")
             #expect(s.restarts == 2)
             #expect(s.revive())
             #expect(await waitFor(10) { s.restarts > 2 })

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Synchronization
+
 @testable import Host
 
 /// Paths, log capture and process/fd accounting shared by the driver tests.
@@ -21,7 +22,8 @@ enum DriverTestSupport {
     static func fastConfig(budget: Int = 2, handshakeTimeout: Double = 2) -> DriverSupervisorConfig {
         var c = DriverSupervisorConfig()
         c.handshakeTimeout = handshakeTimeout
-        c.restart = RestartPolicy(firstDelay: 0.005, baseDelay: 0.005, maxDelay: 0.02, budget: budget, window: 600, stableAfter: 600)
+        c.restart = RestartPolicy(
+            firstDelay: 0.005, baseDelay: 0.005, maxDelay: 0.02, budget: budget, window: 600, stableAfter: 600)
         c.shutdownGrace = 0.5
         c.readyWait = 5
         return c
@@ -42,7 +44,8 @@ enum DriverTestSupport {
         var total = 0, zombies = 0
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
             guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { continue }
+                let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { continue }
             let comm = stat[stat.index(after: open)..<close]
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, Int32(fields[1]) == me, comm.hasPrefix(prefix) else { continue }
@@ -57,7 +60,9 @@ enum DriverTestSupport {
     /// A real driver: `CODEBEAKER_<NAME>_DRIVER` (a path) or the one built beside the test binary by the same
     /// `swift build`.
     static func configuredDriver(_ name: String) -> String? {
-        if let p = ProcessInfo.processInfo.environment["CODEBEAKER_\(name.uppercased())_DRIVER"] { return access(p, X_OK) == 0 ? p : nil }
+        if let p = ProcessInfo.processInfo.environment["CODEBEAKER_\(name.uppercased())_DRIVER"] {
+            return access(p, X_OK) == 0 ? p : nil
+        }
         let built = DriverDiscovery.defaultDirectories()[0] + "/codebeaker-driver-" + name
         return access(built, X_OK) == 0 ? built : nil
     }

@@ -1,10 +1,15 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
 @Suite("HTTP/1.1 request parser")
 struct HTTPRequestParserTests {
-    enum Outcome: Equatable { case needMore, request(consumed: Int), failure(Int) }
+    enum Outcome: Equatable {
+        case needMore
+        case request(consumed: Int)
+        case failure(Int)
+    }
 
     static func parse(_ text: String, limits: HTTPRequestParser.Limits = .init()) -> (Outcome, HTTPRequest?) {
         parse(Array(text.utf8), limits: limits)
@@ -39,7 +44,9 @@ struct HTTPRequestParserTests {
             let r = Array(bytes[..<end]).withUnsafeBytes { p.parse($0) }
             guard case .needMore = r else { Issue.record("early result at \(end)"); return }
         }
-        guard case .request(let req, let consumed) = bytes.withUnsafeBytes({ p.parse($0) }) else { Issue.record("no request"); return }
+        guard case .request(let req, let consumed) = bytes.withUnsafeBytes({ p.parse($0) }) else {
+            Issue.record("no request"); return
+        }
         #expect(req.body == Array("abc".utf8) && consumed == bytes.count)
     }
 
@@ -86,39 +93,46 @@ struct HTTPRequestParserTests {
         #expect(Self.parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n", limits: limits).0 == .needMore)
     }
 
-    @Test("framing attacks are refused", arguments: [
-        ("CL with TE", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-        ("TE with CL", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
-        ("differing CLs", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
-        ("CL list", "POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n", 400),
-        ("signed CL", "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n", 400),
-        ("non-numeric CL", "POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400),
-        ("unknown coding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-        ("obs-fold", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 400),
-        ("space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
-        ("empty header name", "GET / HTTP/1.1\r\n: h\r\n\r\n", 400),
-        ("control char in value", "GET / HTTP/1.1\r\nX: a\u{01}b\r\n\r\n", 400),
-        ("garbage request line", "HELLO\r\n\r\n", 400),
-        ("relative target", "GET foo HTTP/1.1\r\n\r\n", 400),
-        ("HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505),
-    ])
+    @Test(
+        "framing attacks are refused",
+        arguments: [
+            ("CL with TE", "POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("TE with CL", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400),
+            ("differing CLs", "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n", 400),
+            ("CL list", "POST / HTTP/1.1\r\nContent-Length: 3, 4\r\n\r\n", 400),
+            ("signed CL", "POST / HTTP/1.1\r\nContent-Length: +3\r\n\r\n", 400),
+            ("non-numeric CL", "POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n", 400),
+            ("unknown coding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+            ("obs-fold", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 400),
+            ("space before colon", "GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
+            ("empty header name", "GET / HTTP/1.1\r\n: h\r\n\r\n", 400),
+            ("control char in value", "GET / HTTP/1.1\r\nX: a\u{01}b\r\n\r\n", 400),
+            ("garbage request line", "HELLO\r\n\r\n", 400),
+            ("relative target", "GET foo HTTP/1.1\r\n\r\n", 400),
+            ("HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 505),
+        ])
     func refusesMalformed(name: String, text: String, status: Int) {
         #expect(Self.parse(text).0 == .failure(status), "\(name)")
     }
 
     @Test("identical duplicate Content-Lengths are accepted")
     func identicalContentLengths() {
-        #expect(Self.parse("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok").1?.body == Array("ok".utf8))
+        #expect(
+            Self.parse("POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok").1?.body
+                == Array("ok".utf8))
     }
 
     @Test("chunked bodies decode with extensions and trailers, split anywhere")
     func chunked() {
-        let text = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nT: x\r\n\r\nNEXT"
+        let text =
+            "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nT: x\r\n\r\nNEXT"
         let bytes = Array(text.utf8)
         for split in stride(from: 40, to: bytes.count, by: 3) {
             var p = HTTPRequestParser()
             _ = Array(bytes[..<split]).withUnsafeBytes { p.parse($0) }
-            guard case .request(let r, let consumed) = bytes.withUnsafeBytes({ p.parse($0) }) else { Issue.record("split \(split)"); continue }
+            guard case .request(let r, let consumed) = bytes.withUnsafeBytes({ p.parse($0) }) else {
+                Issue.record("split \(split)"); continue
+            }
             #expect(String(decoding: r.body, as: UTF8.self) == "hello0123456789")
             #expect(consumed == bytes.count - 4)
         }
@@ -128,7 +142,9 @@ struct HTTPRequestParserTests {
     func chunkedLimit() {
         var limits = HTTPRequestParser.Limits()
         limits.maxBodyBytes = 8
-        #expect(Self.parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\n", limits: limits).0 == .failure(413))
+        #expect(
+            Self.parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n5\r\n", limits: limits).0
+                == .failure(413))
     }
 
     @Test("a request announcing a body with Expect: 100-continue is recognised once its head is in")

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 @testable import Host
 
 /// Storage whose `provision` waits until the test opens the gate, so many `session.create` calls are in
@@ -24,7 +25,9 @@ final class GatedStorage: WorkspaceStorage {
     func release(_ ws: Workspace) async throws(WorkspaceError) { try ws.removeAll() }
     var waitingCount: Int { waiting.withLock { $0.count } }
     func openGate() {
-        let all = waiting.withLock { w in open.withLock { $0 = true }; defer { w = [] }; return w }
+        let all = waiting.withLock { w in
+            open.withLock { $0 = true }; defer { w = [] }; return w
+        }
         for c in all { c.resume() }
     }
 }

@@ -1,7 +1,8 @@
-import Testing
+import DriverProtocol
 import Foundation
 import Synchronization
-import DriverProtocol
+import Testing
+
 @testable import Host
 
 /// The limits of issue 12 (findings 2, 4, 8) and issue 11 (finding 8), on the pure types with an injected clock.
@@ -17,11 +18,16 @@ import DriverProtocol
     @Test func principalExecutionRate_CoversEverySessionOfThePrincipal() {
         var l = limiter { $0.principalExecutionsPerMinute = 3 }
         // A fresh session per call (what execution.run does) no longer escapes the limit.
-        for i in 0..<3 { #expect(l.admitExecution(session: "run-\(i)", principal: "p", perMinute: 60, maxTotal: 100, now: Double(i)) == nil) }
+        for i in 0..<3 {
+            #expect(
+                l.admitExecution(session: "run-\(i)", principal: "p", perMinute: 60, maxTotal: 100, now: Double(i))
+                    == nil)
+        }
         let r = l.admitExecution(session: "run-3", principal: "p", perMinute: 60, maxTotal: 100, now: 10)
         #expect(r?.rule == RateLimiter.Rule.principalExecutionsPerMinute)
         #expect(r?.retryAfterMs == 50_000)
-        #expect(l.admitExecution(session: "run-4", principal: "q", perMinute: 60, maxTotal: 100, now: 10) == nil) // another principal
+        // another principal
+        #expect(l.admitExecution(session: "run-4", principal: "q", perMinute: 60, maxTotal: 100, now: 10) == nil)
         #expect(l.checkPrincipalExecution(principal: "p", now: 59) != nil)
         #expect(l.checkPrincipalExecution(principal: "p", now: 60) == nil)
         #expect(l.admitExecution(session: "run-5", principal: "p", perMinute: 60, maxTotal: 100, now: 60) == nil)
@@ -31,10 +37,14 @@ import DriverProtocol
         var l = limiter { $0.principalExecutionsPerMinute = 2 }
         #expect(l.admitExecution(session: "a", principal: "p", perMinute: 1, maxTotal: 100, now: 0) == nil)
         // Session "a" is full: this refusal must not take the principal's second place.
-        #expect(l.admitExecution(session: "a", principal: "p", perMinute: 1, maxTotal: 100, now: 1)?.rule == RateLimiter.Rule.executionsPerMinute)
+        #expect(
+            l.admitExecution(session: "a", principal: "p", perMinute: 1, maxTotal: 100, now: 1)?.rule
+                == RateLimiter.Rule.executionsPerMinute)
         #expect(l.admitExecution(session: "b", principal: "p", perMinute: 1, maxTotal: 100, now: 2) == nil)
         // The principal is full: session "c"'s window must stay empty.
-        #expect(l.admitExecution(session: "c", principal: "p", perMinute: 1, maxTotal: 100, now: 3)?.rule == RateLimiter.Rule.principalExecutionsPerMinute)
+        #expect(
+            l.admitExecution(session: "c", principal: "p", perMinute: 1, maxTotal: 100, now: 3)?.rule
+                == RateLimiter.Rule.principalExecutionsPerMinute)
         #expect(l.admitExecution(session: "c", principal: "q", perMinute: 1, maxTotal: 100, now: 4) == nil)
     }
 
@@ -58,7 +68,7 @@ import DriverProtocol
         #expect(g.enter(session: "s1", principal: "p")?.rule == FileCommandGate.Rule.perSession)
         #expect(g.enter(session: "s2", principal: "p") == nil)
         #expect(g.enter(session: "s3", principal: "p")?.rule == FileCommandGate.Rule.perPrincipal)
-        #expect(g.enter(session: "s4", principal: "q") == nil) // others are not affected
+        #expect(g.enter(session: "s4", principal: "q") == nil)  // others are not affected
         #expect(g.inFlight(principal: "p") == 3)
         g.leave(session: "s1", principal: "p")
         #expect(g.enter(session: "s3", principal: "p") == nil)
@@ -71,14 +81,16 @@ import DriverProtocol
         let gate = Shared(false)
         let started = Shared(0)
         // Two jobs that block their thread until released: one runs, one waits in the queue.
-        let first = Task { await pool.run { () -> Int in
-            started.withLock { $0 += 1 }
-            while !gate.withLock({ $0 }) { usleep(1000) }
-            return 1
-        } }
+        let first = Task {
+            await pool.run { () -> Int in
+                started.withLock { $0 += 1 }
+                while !gate.withLock({ $0 }) { usleep(1000) }
+                return 1
+            }
+        }
         let second = Task { await pool.run { () -> Int in 2 } }
         #expect(await eventually { pool.inFlight == 2 && started.withLock { $0 } == 1 })
-        #expect(await pool.run { 3 } == nil) // full: refused at once, not queued
+        #expect(await pool.run { 3 } == nil)  // full: refused at once, not queued
         // The Swift concurrency pool still runs other work while the file thread is blocked.
         let other = await Task.detached { 40 + 2 }.value
         #expect(other == 42)
@@ -94,7 +106,7 @@ import DriverProtocol
         var a = SessionAdmission(maxSessions: 3, maxSessionsPerPrincipal: 2)
         #expect(a.reserve(principal: "p") == nil)
         #expect(a.reserve(principal: "p") == nil)
-        let r = a.reserve(principal: "p") // both still being created: they count
+        let r = a.reserve(principal: "p")  // both still being created: they count
         #expect(r?.code == -32029 && r?.data?["rule"] == "maxSessionsPerPrincipal")
         a.rollback(principal: "p")
         #expect(a.reserve(principal: "p") == nil)
@@ -110,13 +122,18 @@ import DriverProtocol
     // MARK: small contract points (issue 12 finding 8)
 
     @Test func runtimeType_AcceptsTheSeedsSpellings() throws {
-        let node = RuntimeSelector.Candidate(name: "node", capabilities: DriverCapabilities(
-            languages: [.init(name: "javascript", aliases: ["node", "js"])], runtimeType: "NodeJs", isolationLevel: 6, startupMs: 2, memoryMB: 48), isReady: true)
+        let node = RuntimeSelector.Candidate(
+            name: "node",
+            capabilities: DriverCapabilities(
+                languages: [.init(name: "javascript", aliases: ["node", "js"])], runtimeType: "NodeJs",
+                isolationLevel: 6, startupMs: 2, memoryMB: 48), isReady: true)
         for spelling in ["Node.js", "node.js", "NODEJS", "NodeJs", "node", "Node JS"] {
             let s = try RuntimeSelector.select(language: "javascript", runtimeType: spelling, candidates: [node])
             #expect(s.driverName == "node", "\(spelling)")
         }
-        #expect(throws: RPCError.self) { try RuntimeSelector.select(language: "javascript", runtimeType: "Deno", candidates: [node]) }
+        #expect(throws: RPCError.self) {
+            try RuntimeSelector.select(language: "javascript", runtimeType: "Deno", candidates: [node])
+        }
     }
 
     @Test func validationRefusals_DoNotCountAgainstExecutionCaps() throws {
@@ -127,13 +144,22 @@ import DriverProtocol
         c.enableAuditLogging = false
         let s = SecurityLayer(config: c, metrics: CodeBeakerMetrics(), audit: nil, clock: { 0 })
         for _ in 0..<5 {
-            #expect(throws: RPCError.self) { try s.checkExecution(principal: "p", session: "x", code: ":(){ :|:& };:", language: "bash") }
-            #expect(throws: RPCError.self) { try s.checkShell(principal: "p", session: "x", command: "sudo", args: ["ls"]) }
-            #expect(throws: RPCError.self) { try s.checkPackages(principal: "p", session: "x", manager: "pip", names: ["--index-url=x"]) }
+            #expect(throws: RPCError.self) {
+                try s.checkExecution(principal: "p", session: "x", code: ":(){ :|:& };:", language: "bash")
+            }
+            #expect(throws: RPCError.self) {
+                try s.checkShell(principal: "p", session: "x", command: "sudo", args: ["ls"])
+            }
+            #expect(throws: RPCError.self) {
+                try s.checkPackages(principal: "p", session: "x", manager: "pip", names: ["--index-url=x"])
+            }
         }
         try s.checkExecution(principal: "p", session: "x", code: "print(1)", language: "python")
         try s.checkExecution(principal: "p", session: "x", code: "print(2)", language: "python")
-        do { try s.checkExecution(principal: "p", session: "x", code: "print(3)", language: "python"); Issue.record("a third fits") } catch {
+        do {
+            try s.checkExecution(principal: "p", session: "x", code: "print(3)", language: "python");
+            Issue.record("a third fits")
+        } catch {
             #expect(error.code == -32029)
         }
     }

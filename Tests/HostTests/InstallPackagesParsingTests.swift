@@ -1,6 +1,6 @@
-import Testing
 import DriverProtocol
 import Host
+import Testing
 
 @Suite struct InstallPackagesParsingTests {
     @Test func emptyPackagesArray_MeansInstallTheProjectDependencies() throws {

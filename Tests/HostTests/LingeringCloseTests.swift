@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 

@@ -1,6 +1,6 @@
 import DriverProtocol
-import Testing
 import Host
+import Testing
 
 @Suite struct MemoryAdmissionTests {
     @Test func admitsUntilTheSumOfLimitsReachesTheBudget() throws {
@@ -50,9 +50,12 @@ import Host
     }
 
     @Test func configIsStrict() throws {
-        let c = try SessionLimitsConfig(json: ["cpuShares": 2048, "cpuQuotaPercent": 50, "allSessionsMemoryMB": 4096,
-                                               "memoryOvercommit": 4, "idleCpuSeconds": 2.5])
-        #expect(c.cpuShares == 2048 && c.cpuQuotaPercent == 50 && c.allSessionsMemoryMB == 4096 && c.memoryOvercommit == 4)
+        let c = try SessionLimitsConfig(json: [
+            "cpuShares": 2048, "cpuQuotaPercent": 50, "allSessionsMemoryMB": 4096,
+            "memoryOvercommit": 4, "idleCpuSeconds": 2.5,
+        ])
+        #expect(
+            c.cpuShares == 2048 && c.cpuQuotaPercent == 50 && c.allSessionsMemoryMB == 4096 && c.memoryOvercommit == 4)
         #expect(c.idleCpuSeconds == 2.5 && c.effectiveAllSessionsMemoryMB(hostMB: 100_000) == 4096)
         #expect(throws: ServerConfig.Error.self) { try SessionLimitsConfig(json: ["cpuShare": 1]) }
         #expect(throws: ServerConfig.Error.self) { try SessionLimitsConfig(json: ["cpuQuotaPercent": -1]) }

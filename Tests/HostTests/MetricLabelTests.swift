@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 
 /// Issue 12 (#3): 18 distinct 4 MB languages made /metrics too large to send. Client-influenced labels fold.
@@ -14,12 +15,14 @@ import Testing
     @Test func distinctHugeLanguages_KeepMetricsSmall() {
         let metrics = CodeBeakerMetrics()
         for i in 0..<18 {
-            metrics.recordExecution(language: String(repeating: Character(UnicodeScalar(UInt8(97 + i))), count: 64 << 10),
-                                    runtime: "python", outcome: "failure", seconds: 0.1)
+            metrics.recordExecution(
+                language: String(repeating: Character(UnicodeScalar(UInt8(97 + i))), count: 64 << 10),
+                runtime: "python", outcome: "failure", seconds: 0.1)
         }
         let text = metrics.render()
         #expect(text.utf8.count < 16 << 10)  // 18 × 64 KiB = 1.1 MiB of labels before
-        #expect(text.contains("codebeaker_executions_total{language=\"other\",runtime=\"python\",outcome=\"failure\"} 18"))
+        #expect(
+            text.contains("codebeaker_executions_total{language=\"other\",runtime=\"python\",outcome=\"failure\"} 18"))
     }
 
     @Test func anyFamily_ReplacesOverlongValues() {

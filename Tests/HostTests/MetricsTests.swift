@@ -1,10 +1,12 @@
-import Testing
+import CSystem
 import Foundation
 import Glibc
-import CSystem
+import Testing
+
 @testable import Host
 
-private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { (p: String) in access(p, X_OK) == 0 }
+private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { (p: String) in access(p, X_OK) == 0
+}
 
 @Suite struct MetricsTests {
     @Test func counterGaugeHistogram_Arithmetic() {
@@ -21,27 +23,28 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
 
     @Test func render_ExactTextForASmallRegistry() {
         let r = MetricsRegistry()
-        let c = r.counter("t_requests_total", help: "Requests.\nSecond line \\ backslash.", labels: ["method", "outcome"])
+        let c = r.counter(
+            "t_requests_total", help: "Requests.\nSecond line \\ backslash.", labels: ["method", "outcome"])
         c.labels("a\"b", "line\nbreak\\").increment(by: 2)
         r.gauge("t_up", help: "Up.").labels([]).set(1)
         let h = r.histogram("t_seconds", help: "Durations.", buckets: [0.5, 1])
         h.labels([]).observe(0.25); h.labels([]).observe(3)
         let expected = """
-        # HELP t_requests_total Requests.\\nSecond line \\\\ backslash.
-        # TYPE t_requests_total counter
-        t_requests_total{method="a\\"b",outcome="line\\nbreak\\\\"} 2
-        # HELP t_up Up.
-        # TYPE t_up gauge
-        t_up 1
-        # HELP t_seconds Durations.
-        # TYPE t_seconds histogram
-        t_seconds_bucket{le="0.5"} 1
-        t_seconds_bucket{le="1"} 1
-        t_seconds_bucket{le="+Inf"} 2
-        t_seconds_sum 3.25
-        t_seconds_count 2
+            # HELP t_requests_total Requests.\\nSecond line \\\\ backslash.
+            # TYPE t_requests_total counter
+            t_requests_total{method="a\\"b",outcome="line\\nbreak\\\\"} 2
+            # HELP t_up Up.
+            # TYPE t_up gauge
+            t_up 1
+            # HELP t_seconds Durations.
+            # TYPE t_seconds histogram
+            t_seconds_bucket{le="0.5"} 1
+            t_seconds_bucket{le="1"} 1
+            t_seconds_bucket{le="+Inf"} 2
+            t_seconds_sum 3.25
+            t_seconds_count 2
 
-        """
+            """
         #expect(PrometheusText.render(r) == expected)
     }
 
@@ -69,13 +72,17 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
         m.driverRestarts.labels("python").increment()
         m.rpcRequests.labels("session.execute", "ok").increment()
         let text = m.render()
-        for name in ["codebeaker_executions_total{language=\"python\",runtime=\"native\",outcome=\"success\"} 1",
-                     "codebeaker_execution_duration_seconds_bucket{le=\"0.025\"} 1", "codebeaker_execution_duration_seconds_count 1",
-                     "codebeaker_active_sessions 0", "codebeaker_security_violations_total{kind=\"forkBomb\"} 1",
-                     "codebeaker_rate_limit_exceeded_total 0", "codebeaker_driver_up{driver=\"python\"} 1",
-                     "codebeaker_driver_restarts_total{driver=\"python\"} 1", "codebeaker_websocket_connections 0",
-                     "codebeaker_websocket_connections_total 0", "codebeaker_rpc_requests_total{method=\"session.execute\",outcome=\"ok\"} 1",
-                     "codebeaker_audit_write_failures_total 0"] {
+        for name in [
+            "codebeaker_executions_total{language=\"python\",runtime=\"native\",outcome=\"success\"} 1",
+            "codebeaker_execution_duration_seconds_bucket{le=\"0.025\"} 1",
+            "codebeaker_execution_duration_seconds_count 1",
+            "codebeaker_active_sessions 0", "codebeaker_security_violations_total{kind=\"forkBomb\"} 1",
+            "codebeaker_rate_limit_exceeded_total 0", "codebeaker_driver_up{driver=\"python\"} 1",
+            "codebeaker_driver_restarts_total{driver=\"python\"} 1", "codebeaker_websocket_connections 0",
+            "codebeaker_websocket_connections_total 0",
+            "codebeaker_rpc_requests_total{method=\"session.execute\",outcome=\"ok\"} 1",
+            "codebeaker_audit_write_failures_total 0",
+        ] {
             #expect(text.contains(name + "\n"), "missing \(name)")
         }
     }
@@ -83,7 +90,14 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
     @Test func concurrentUpdates_AreNotLost() async {
         let m = CodeBeakerMetrics()
         await withTaskGroup(of: Void.self) { g in
-            for _ in 0..<8 { g.addTask { for _ in 0..<10_000 { m.rateLimitExceeded.increment(); m.activeSessions.increment(); m.executionDuration.labels([]).observe(1) } } }
+            for _ in 0..<8 {
+                g.addTask {
+                    for _ in 0..<10_000 {
+                        m.rateLimitExceeded.increment(); m.activeSessions.increment();
+                        m.executionDuration.labels([]).observe(1)
+                    }
+                }
+            }
         }
         #expect(m.rateLimitExceeded.current == 80_000)
         #expect(m.activeSessions.current == 80_000)
@@ -121,8 +135,10 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
         defer { for p in argv { free(p) } }
         var env: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=/usr/bin:/bin"), nil]
         defer { for p in env { free(p) } }
-        var opts = cs_spawn_opts(stdin_fd: inFd, stdout_fd: outFd, stderr_fd: outFd, cwd: nil, uid: -1, gid: -1,
-                                 new_session: 0, no_new_privs: 1, die_with_parent: 1, cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
+        var opts = cs_spawn_opts(
+            stdin_fd: inFd, stdout_fd: outFd, stderr_fd: outFd, cwd: nil, uid: -1, gid: -1,
+            new_session: 0, no_new_privs: 1, die_with_parent: 1, cgroup_procs: nil, rlimits: nil, rlimit_count: 0,
+            new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
         var pid: pid_t = 0
         let err = cs_spawn(path, &argv, &env, &opts, &pid)
         guard err == 0 else { return (-1, "spawn failed: errno \(-err)") }

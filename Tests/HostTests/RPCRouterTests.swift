@@ -1,12 +1,15 @@
-import Testing
 import DriverProtocol
+import Testing
+
 @testable import Host
 
 @Suite struct RPCRouterTests {
     let router = RPCRouter(methods: [
         "echo": { params, _ in params },
         "fail": { _, _ in throw RPCError.invalidParams("x", "is required") },
-        "crash": { _, _ in struct Secret: Error {}; throw Secret() },
+        "crash": { _, _ in
+            struct Secret: Error {}; throw Secret()
+        },
         "whoami": { _, ctx in .string(ctx.principal) },
     ])
     let ctx = RPCContext(connectionID: 1, principal: "alice", requestID: nil) { _, _ in }
@@ -66,7 +69,9 @@ import DriverProtocol
     }
 
     @Test func batchAnswersEachRequestAndSkipsNotifications() async throws {
-        let r = try await call(#"[{"jsonrpc":"2.0","id":1,"method":"echo","params":[1]},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":2,"method":"nope"},7]"#)
+        let r = try await call(
+            #"[{"jsonrpc":"2.0","id":1,"method":"echo","params":[1]},{"jsonrpc":"2.0","method":"echo"},{"jsonrpc":"2.0","id":2,"method":"nope"},7]"#
+        )
         guard case .array(let items)? = r.first else { Issue.record("expected an array"); return }
         #expect(items.count == 3)
         #expect(items[0]["result"] == [1])
@@ -84,7 +89,9 @@ import DriverProtocol
     }
 
     @Test func newlineSeparatedMessagesInOneFrameAreEachHandled() async throws {
-        let r = try await call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[1]}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":[2]}\n")
+        let r = try await call(
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\",\"params\":[1]}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo\",\"params\":[2]}\n"
+        )
         #expect(r.map { $0["id"] } == [1, 2])
     }
 }

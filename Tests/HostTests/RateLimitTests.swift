@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 
 @Suite struct RateLimitTests {
@@ -34,13 +35,17 @@ import Testing
     @Test func slidingWindow_RejectedAttemptsDoNotCount() {
         var l = limiter()
         #expect(l.admitExecution(session: "s", perMinute: 1, maxTotal: 100, now: 0) == nil)
-        for t in stride(from: 1.0, to: 59, by: 1) { #expect(l.admitExecution(session: "s", perMinute: 1, maxTotal: 100, now: t) != nil) }
+        for t in stride(from: 1.0, to: 59, by: 1) {
+            #expect(l.admitExecution(session: "s", perMinute: 1, maxTotal: 100, now: t) != nil)
+        }
         #expect(l.admitExecution(session: "s", perMinute: 1, maxTotal: 100, now: 60) == nil)
     }
 
     @Test func maxExecutionsPerSession_IsFinal() {
         var l = limiter()
-        for i in 0..<4 { #expect(l.admitExecution(session: "s", perMinute: 60, maxTotal: 4, now: Double(i) * 100) == nil) }
+        for i in 0..<4 {
+            #expect(l.admitExecution(session: "s", perMinute: 60, maxTotal: 4, now: Double(i) * 100) == nil)
+        }
         let r = l.admitExecution(session: "s", perMinute: 60, maxTotal: 4, now: 10_000)
         #expect(r?.rule == RateLimiter.Rule.maxExecutionsPerSession)
         #expect(r?.retryAfterMs == nil)

@@ -1,14 +1,17 @@
-import Testing
 import DriverProtocol
 import Host
+import Testing
 
 /// The seed's runtime table as driver capabilities.
 enum SeedRuntimes {
-    static func caps(_ type: String, _ langs: [DriverCapabilities.Language], startup: Int, mem: Int, iso: Int,
-                     available: Bool = true) -> DriverCapabilities {
-        DriverCapabilities(languages: langs, runtimeType: type, isolationLevel: iso, startupMs: startup, memoryMB: mem,
-                           available: available, unavailableReason: available ? nil : "\(type.lowercased()) not installed",
-                           installHint: available ? nil : "apt-get install \(type.lowercased())")
+    static func caps(
+        _ type: String, _ langs: [DriverCapabilities.Language], startup: Int, mem: Int, iso: Int,
+        available: Bool = true
+    ) -> DriverCapabilities {
+        DriverCapabilities(
+            languages: langs, runtimeType: type, isolationLevel: iso, startupMs: startup, memoryMB: mem,
+            available: available, unavailableReason: available ? nil : "\(type.lowercased()) not installed",
+            installHint: available ? nil : "apt-get install \(type.lowercased())")
     }
     static let py = DriverCapabilities.Language(name: "python", aliases: ["python3", "py"])
     static let js = DriverCapabilities.Language(name: "javascript", aliases: ["node", "nodejs", "js"])
@@ -24,8 +27,10 @@ enum SeedRuntimes {
 }
 
 @Suite struct RuntimeSelectorTests {
-    func pick(_ lang: String, _ pref: RuntimePreference? = nil, type: String? = nil,
-              _ c: [RuntimeSelector.Candidate] = SeedRuntimes.all) throws(RPCError) -> String {
+    func pick(
+        _ lang: String, _ pref: RuntimePreference? = nil, type: String? = nil,
+        _ c: [RuntimeSelector.Candidate] = SeedRuntimes.all
+    ) throws(RPCError) -> String {
         try RuntimeSelector.select(language: lang, runtimeType: type, preference: pref, candidates: c).driverName
     }
 
@@ -47,14 +52,16 @@ enum SeedRuntimes {
     @Test func balancedUsesTheOriginalFormula() throws {
         // bun: 1000/51 + 1000/26 + 3.5 ≈ 61.6; deno: 1000/81 + 1000/31 + 3.5 ≈ 48.1; docker ≈ 10.2
         #expect(try pick("nodejs", .balanced) == "bun")
-        #expect(try pick("javascript") == "bun") // Balanced is the default
+        #expect(try pick("javascript") == "bun")  // Balanced is the default
         let noBun = SeedRuntimes.all.filter { $0.name != "bun" }
         #expect(try pick("typescript", .balanced, noBun) == "deno")
     }
 
     @Test func aliasesMapToCanonicalLanguages() {
-        for (alias, canon) in [("python3", "python"), ("py", "python"), ("node", "javascript"), ("nodejs", "javascript"),
-                               ("js", "javascript"), ("ts", "typescript"), ("golang", "go"), ("dotnet", "csharp"), ("PYTHON", "python")] {
+        for (alias, canon) in [
+            ("python3", "python"), ("py", "python"), ("node", "javascript"), ("nodejs", "javascript"),
+            ("js", "javascript"), ("ts", "typescript"), ("golang", "go"), ("dotnet", "csharp"), ("PYTHON", "python"),
+        ] {
             #expect(RuntimeSelector.canonical(alias) == canon)
         }
     }
@@ -73,7 +80,10 @@ enum SeedRuntimes {
 
     @Test func unavailableAndNotReadyDriversAreSkipped() throws {
         var c = SeedRuntimes.all
-        c[2] = .init(name: "bun", capabilities: SeedRuntimes.caps("Bun", [SeedRuntimes.js], startup: 50, mem: 25, iso: 7, available: false), isReady: true)
+        c[2] = .init(
+            name: "bun",
+            capabilities: SeedRuntimes.caps("Bun", [SeedRuntimes.js], startup: 50, mem: 25, iso: 7, available: false),
+            isReady: true)
         c[3].isReady = false
         #expect(try pick("javascript", .speed, c) == "node")
     }
@@ -92,7 +102,10 @@ enum SeedRuntimes {
 
     @Test func unavailableDriverForTheLanguageExplainsWhy() {
         let c: [RuntimeSelector.Candidate] = [
-            .init(name: "deno", capabilities: SeedRuntimes.caps("Deno", [SeedRuntimes.ts], startup: 80, mem: 30, iso: 7, available: false), isReady: true),
+            .init(
+                name: "deno",
+                capabilities: SeedRuntimes.caps(
+                    "Deno", [SeedRuntimes.ts], startup: 80, mem: 30, iso: 7, available: false), isReady: true)
         ]
         do {
             _ = try pick("deno", nil, c)

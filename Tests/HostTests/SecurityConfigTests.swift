@@ -1,5 +1,6 @@
-import Testing
 import DriverProtocol
+import Testing
+
 @testable import Host
 
 @Suite struct SecurityConfigTests {
@@ -20,14 +21,17 @@ import DriverProtocol
     @Test func initJSON_ReadsEveryKey_AndJSONRoundTrips() throws {
         var c = SecurityConfig()
         c.maxCodeLength = 5; c.executionsPerMinute = 7; c.allowedFileExtensions = [".py"]; c.enableAuditLogging = false
-        c.auditLogDirectory = "/tmp/a"; c.requestsPerSecond = 2.5; c.tokens = [.init(token: "abcdefgh", principal: "alice")]
+        c.auditLogDirectory = "/tmp/a"; c.requestsPerSecond = 2.5;
+        c.tokens = [.init(token: "abcdefgh", principal: "alice")]
         c.allowPackageURLs = true; c.allowedPackageFlags = ["--pre"]
         let back = try SecurityConfig(json: c.json(revealingTokens: true))
         #expect(back == c)
     }
 
     @Test func initJSON_RejectsUnknownKey_NamingIt() {
-        #expect(throws: SecurityConfigError(key: "maxCodeLenght", "unknown key")) { try SecurityConfig(json: ["maxCodeLenght": 5]) }
+        #expect(throws: SecurityConfigError(key: "maxCodeLenght", "unknown key")) {
+            try SecurityConfig(json: ["maxCodeLenght": 5])
+        }
     }
 
     @Test func initJSON_RejectsWrongType_NamingKeyAndTypes() {
@@ -41,7 +45,9 @@ import DriverProtocol
 
     @Test func initJSON_RejectsOutOfRangeAndRelativeDirectory() {
         #expect(throws: SecurityConfigError.self) { try SecurityConfig(json: ["maxCodeLength": 0]) }
-        #expect(throws: SecurityConfigError(key: "auditLogDirectory", "must be an absolute path")) { try SecurityConfig(json: ["auditLogDirectory": "logs"]) }
+        #expect(throws: SecurityConfigError(key: "auditLogDirectory", "must be an absolute path")) {
+            try SecurityConfig(json: ["auditLogDirectory": "logs"])
+        }
         #expect(throws: SecurityConfigError.self) { try SecurityConfig(json: ["requestsPerSecond": -1]) }
     }
 
@@ -49,9 +55,13 @@ import DriverProtocol
         #expect(throws: SecurityConfigError(key: "tokens[0].extra", "unknown key")) {
             try SecurityConfig(json: ["tokens": [["token": "abc", "principal": "a", "extra": 1]]])
         }
-        #expect(throws: SecurityConfigError.self) { try SecurityConfig(json: ["tokens": [["token": "has space", "principal": "a"]]]) }
         #expect(throws: SecurityConfigError.self) {
-            try SecurityConfig(json: ["tokens": [["token": "same", "principal": "a"], ["token": "same", "principal": "b"]]])
+            try SecurityConfig(json: ["tokens": [["token": "has space", "principal": "a"]]])
+        }
+        #expect(throws: SecurityConfigError.self) {
+            try SecurityConfig(json: [
+                "tokens": [["token": "same", "principal": "a"], ["token": "same", "principal": "b"]]
+            ])
         }
     }
 
@@ -83,7 +93,10 @@ import DriverProtocol
 
     @Test func tightened_CannotSwitchProtectionsOff() {
         let server = SecurityConfig()
-        let t = server.tightened(by: ["enableInputValidation": false, "enableRateLimiting": false, "enableSandbox": false, "enableAuditLogging": false])
+        let t = server.tightened(by: [
+            "enableInputValidation": false, "enableRateLimiting": false, "enableSandbox": false,
+            "enableAuditLogging": false,
+        ])
         #expect(t == server)
         var lax = SecurityConfig()
         lax.enableRateLimiting = false
@@ -100,7 +113,9 @@ import DriverProtocol
         #expect(InputValidator(config: none).validatePath("a.exe") != nil)
         #expect(server.tightened(by: ["blockedCommandPatterns": ["curl"]]).blockedCommandPatterns.contains("curl"))
         let many = JSONValue.array((0..<100).map { .string("p\($0)") } + [.string(String(repeating: "x", count: 300))])
-        #expect(server.tightened(by: ["blockedCommandPatterns": many]).blockedCommandPatterns.count == server.blockedCommandPatterns.count + 32)
+        #expect(
+            server.tightened(by: ["blockedCommandPatterns": many]).blockedCommandPatterns.count == server
+                .blockedCommandPatterns.count + 32)
     }
 
     @Test func tightened_IgnoresMalformedOverrides() {

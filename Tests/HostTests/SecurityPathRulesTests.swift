@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 
 /// The security layer's path pre-check uses the shared `SandboxPath` rules: every climb above /workspace is an
@@ -6,8 +7,10 @@ import Testing
 @Suite struct SecurityPathRulesTests {
     let v = InputValidator(config: SecurityConfig())
 
-    @Test(arguments: ["/workspace/../etc/passwd", "/workspace/..", "/workspace/a/../../x", "/workspace/../\u{301}x",
-                      "../\u{301}x", "~/../../etc", "../x\n"])
+    @Test(arguments: [
+        "/workspace/../etc/passwd", "/workspace/..", "/workspace/a/../../x", "/workspace/../\u{301}x",
+        "../\u{301}x", "~/../../etc", "../x\n",
+    ])
     func climbsAboveTheWorkspace_AreTraversals(_ path: String) {
         #expect(v.validatePath(path)?.rule == Violation.Rule.pathTraversal, "\(path.debugDescription)")
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 
 @Suite struct SecurityValidatorTests {
@@ -13,18 +14,26 @@ import Testing
         #expect(v.validateCode(code)?.rule == Violation.Rule.forkBomb)
     }
 
-    @Test(arguments: ["f() { echo hi; }; f", "fib() { fib $1 | cat; }", "greet() { echo a | grep a & }", "x = lambda: 1\nprint(x())", "a|a"])
+    @Test(arguments: [
+        "f() { echo hi; }; f", "fib() { fib $1 | cat; }", "greet() { echo a | grep a & }", "x = lambda: 1\nprint(x())",
+        "a|a",
+    ])
     func ordinaryShellAndCode_Pass(code: String) {
         #expect(v.validateCode(code) == nil)
     }
 
-    @Test(arguments: ["rm -rf /", "RM   -RF  /", "cd x && rm -rf / ", "rm -rf /*", "rm -fr /", "rm -r -f /", "rm --recursive --force /",
-                      "sudo ls", "SUDO\tapt install x", "dd if=/dev/zero of=/x", "x;sudo -i"])
+    @Test(arguments: [
+        "rm -rf /", "RM   -RF  /", "cd x && rm -rf / ", "rm -rf /*", "rm -fr /", "rm -r -f /",
+        "rm --recursive --force /",
+        "sudo ls", "SUDO\tapt install x", "dd if=/dev/zero of=/x", "x;sudo -i",
+    ])
     func blockedPatterns_AreRejected_CaseAndSpacingInsensitive(code: String) {
         #expect(v.validateCode(code)?.rule == Violation.Rule.blockedPattern)
     }
 
-    @Test(arguments: ["rm -rf /tmp/build", "rm -rf ./out", "print('pseudocode')", "git rm -r /", "add if= 3", "rm -f /tmp/x"])
+    @Test(arguments: [
+        "rm -rf /tmp/build", "rm -rf ./out", "print('pseudocode')", "git rm -r /", "add if= 3", "rm -f /tmp/x",
+    ])
     func nearMisses_Pass(code: String) {
         #expect(v.validateCode(code) == nil)
     }

@@ -1,10 +1,11 @@
-import Testing
-import Synchronization
-import Glibc
 import Foundation
+import Glibc
+import LinuxSystem
+import Synchronization
+import Testing
+
 @testable import Host
 @testable import Transport
-import LinuxSystem
 
 @Suite("HTTPServer over real sockets", .serialized)
 struct ServerLiveTests {
@@ -34,7 +35,10 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send(Array("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".utf8) + ClientFrame.text("hi"))
+        c.send(
+            Array(
+                "GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                    .utf8) + ClientFrame.text("hi"))
         #expect(c.readHead().hasPrefix("HTTP/1.1 101 "))
         #expect(c.read(4) == [0x81, 0x02, 0x68, 0x69])
     }
@@ -59,11 +63,15 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let v12 = try RawClient(port: port)
-        v12.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        v12.send(
+            "GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 12\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+        )
         let h426 = v12.readHead()
         #expect(h426.hasPrefix("HTTP/1.1 426 ") && h426.contains("Sec-WebSocket-Version: 13\r\n"))
         let noKey = try RawClient(port: port)
-        noKey.send("GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        noKey.send(
+            "GET /ws/jsonrpc HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
         #expect(noKey.readHead().hasPrefix("HTTP/1.1 400 "))
         let rejected = try RawClient(port: port)
         #expect(rejected.upgrade(path: "/ws/jsonrpc?reject=1").hasPrefix("HTTP/1.1 401 "))
@@ -74,7 +82,9 @@ struct ServerLiveTests {
         let (server, port) = try startServer()
         defer { server.shutdown() }
         let c = try RawClient(port: port)
-        c.send("GET /echo-query?q=first HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\nGET /echo-query?q=third HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        c.send(
+            "GET /echo-query?q=first HTTP/1.1\r\nHost: localhost\r\n\r\nGET /nope HTTP/1.1\r\nHost: localhost\r\n\r\nGET /echo-query?q=third HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+        )
         let all = String(decoding: c.readToEnd().bytes, as: UTF8.self)
         let statuses = all.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
         #expect(statuses == ["200", "404", "200"])
@@ -102,7 +112,8 @@ struct ServerLiveTests {
         let r1 = big.readToEnd()
         #expect(String(decoding: r1.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 431 ") && r1.eof)
         let smuggle = try RawClient(port: port)
-        smuggle.send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        smuggle.send(
+            "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
         let r2 = smuggle.readToEnd()
         #expect(String(decoding: r2.bytes, as: UTF8.self).hasPrefix("HTTP/1.1 400 ") && r2.eof)
     }
@@ -130,7 +141,9 @@ struct ServerLiveTests {
         #expect(delegate.wait { $0.opened == 1 })
         #expect(server.openConnectionCount == 1)
         let done = ShutdownFlag()
-        let thread = try OSThread { server.shutdown(timeoutSeconds: 5); done.set() }
+        let thread = try OSThread {
+            server.shutdown(timeoutSeconds: 5); done.set()
+        }
         let frame = c.read(4)
         #expect(frame == [0x88, UInt8(frame.count > 1 ? frame[1] : 0), 0x03, 0xE9])
         _ = c.read(Int(frame.count > 1 ? frame[1] : 0) - 2)  // the reason text
@@ -144,13 +157,17 @@ struct ServerLiveTests {
     @Test("a reader that never reads is dropped once its send buffer passes the cap, with 1008")
     func slowReaderDropped() throws {
         // A plain thread, not a Task: parallel suites may block every cooperative-pool thread.
-        let delegate = RecordingDelegate(echo: false, onOpen: { connection in
-            Thread.detachNewThread {
-                let chunk = String(repeating: "x", count: 64 << 10)
-                for _ in 0..<10_000 { if !connection.send(text: chunk) { break } }
-            }
-        })
-        let (server, port) = try startServer(delegate) { $0.maxSendBufferBytes = 2 << 20; $0.readPauseBytes = 256 << 10 }
+        let delegate = RecordingDelegate(
+            echo: false,
+            onOpen: { connection in
+                Thread.detachNewThread {
+                    let chunk = String(repeating: "x", count: 64 << 10)
+                    for _ in 0..<10_000 { if !connection.send(text: chunk) { break } }
+                }
+            })
+        let (server, port) = try startServer(delegate) {
+            $0.maxSendBufferBytes = 2 << 20; $0.readPauseBytes = 256 << 10
+        }
         defer { server.shutdown() }
         let c = try RawClient(port: port)
         var size: Int32 = 4096
@@ -222,7 +239,9 @@ struct ServerLiveTests {
         var blockedAt: Int?
         let deadline = MonotonicClock.now() + 10
         func sendSome() -> Int {  // resumes mid-batch after a partial write, so frames stay intact
-            let n = batch.withUnsafeBytes { Glibc.send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = batch.withUnsafeBytes {
+                Glibc.send(c.fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n > 0 { sent += n; offset = (offset + n) % batch.count }
             return n
         }
@@ -244,7 +263,9 @@ struct ServerLiveTests {
         #expect(throws: ServerError.self) { _ = try server.start() }
         var options = ServerOptions()
         options.port = port
-        let second = HTTPServer(options: options, delegate: RecordingDelegate(), routes: TestRoutes(), logger: Logger("t", sink: Logger.Sink { _ in }))
+        let second = HTTPServer(
+            options: options, delegate: RecordingDelegate(), routes: TestRoutes(),
+            logger: Logger("t", sink: Logger.Sink { _ in }))
         #expect(throws: ServerError.self) { _ = try second.start() }
         #expect(second.openConnectionCount == 0)
     }

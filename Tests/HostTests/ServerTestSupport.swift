@@ -1,9 +1,10 @@
-import Glibc
-import Synchronization
 import DriverProtocol
+import Glibc
+import LinuxSystem
+import Synchronization
+
 @testable import Host
 @testable import Transport
-import LinuxSystem
 
 /// A blocking TCP client with a receive timeout, for driving the real server byte by byte.
 final class RawClient {
@@ -17,7 +18,11 @@ final class RawClient {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         if rc != 0 { close(fd); throw ServerError(description: "connect failed: \(errno)") }
     }
 
@@ -70,26 +75,35 @@ final class RawClient {
     }
 
     func upgrade(path: String = "/ws/jsonrpc", extra: String = "") -> String {
-        send("GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(extra)\r\n")
+        send(
+            "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\(extra)\r\n"
+        )
         return readHead()
     }
 }
 
 /// Records delegate calls; echoes text back; rejects upgrades with `?reject`.
 final class RecordingDelegate: WebSocketDelegate {
-    struct State { var opened = 0; var received: [String] = []; var closes: [UInt16] = []; var connections: [any WebSocketConnection] = [] }
+    struct State {
+        var opened = 0; var received: [String] = []; var closes: [UInt16] = [];
+        var connections: [any WebSocketConnection] = []
+    }
     let state = Mutex(State())
     let echo: Bool
     let onOpen: (@Sendable (any WebSocketConnection) -> Void)?
 
-    init(echo: Bool = true, onOpen: (@Sendable (any WebSocketConnection) -> Void)? = nil) { self.echo = echo; self.onOpen = onOpen }
+    init(echo: Bool = true, onOpen: (@Sendable (any WebSocketConnection) -> Void)? = nil) {
+        self.echo = echo; self.onOpen = onOpen
+    }
 
     func shouldUpgrade(_ request: UpgradeRequest) -> UpgradeDecision {
         if request.query["reject"] != nil { return .reject(status: 401, message: "no token") }
         return .accept(principal: "tester", subprotocol: request.header("sec-websocket-protocol"))
     }
     func didOpen(_ connection: any WebSocketConnection) {
-        state.withLock { $0.opened += 1; $0.connections.append(connection) }
+        state.withLock {
+            $0.opened += 1; $0.connections.append(connection)
+        }
         onOpen?(connection)
     }
     func didReceive(text: String, from connection: any WebSocketConnection) {
@@ -110,26 +124,34 @@ final class RecordingDelegate: WebSocketDelegate {
 }
 
 struct TestRoutes: HTTPRouteHandler {
-    func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)]) async -> HTTPResponseBody? {
+    func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)]) async
+        -> HTTPResponseBody?
+    {
         switch path {
         case "/health/live": return .json(200, ["status": "live"])
-        case "/echo-query": return HTTPResponseBody(status: 200, contentType: "text/plain", body: Array((query["q"] ?? "").utf8))
+        case "/echo-query":
+            return HTTPResponseBody(status: 200, contentType: "text/plain", body: Array((query["q"] ?? "").utf8))
         default: return nil
         }
     }
 }
 
-func startServer(_ delegate: RecordingDelegate = RecordingDelegate(), configure: (inout ServerOptions) -> Void = { _ in }) throws -> (HTTPServer, Int) {
+func startServer(
+    _ delegate: RecordingDelegate = RecordingDelegate(), configure: (inout ServerOptions) -> Void = { _ in }
+) throws -> (HTTPServer, Int) {
     var options = ServerOptions()
     options.port = 0
     configure(&options)
-    let server = HTTPServer(options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: ProcessInfoSink.sink))
+    let server = HTTPServer(
+        options: options, delegate: delegate, routes: TestRoutes(), logger: Logger("test", sink: ProcessInfoSink.sink))
     return (server, try server.start())
 }
 
 enum ProcessInfoSink {
     static let sink: Logger.Sink = {
         if getenv("CB_TEST_LOG") != nil { Logger.configure(level: .debug, format: .text) }
-        return Logger.Sink { line in if getenv("CB_TEST_LOG") != nil { var b = Array(line.utf8); _ = write(2, &b, b.count) } }
+        return Logger.Sink { line in
+            if getenv("CB_TEST_LOG") != nil { var b = Array(line.utf8); _ = write(2, &b, b.count) }
+        }
     }()
 }

@@ -1,17 +1,24 @@
-import Testing
+import DriverProtocol
 import Foundation
 import Synchronization
-import DriverProtocol
+import Testing
+
 @testable import Host
 
 @Suite struct SessionCreateRaceTests {
-    func manager(_ storage: GatedStorage, security: SecurityLayer, _ edit: (inout SessionManagerConfig) -> Void = { _ in }) -> (SessionManager, String) {
+    func manager(
+        _ storage: GatedStorage, security: SecurityLayer, _ edit: (inout SessionManagerConfig) -> Void = { _ in }
+    ) -> (SessionManager, String) {
         let root = "/tmp/cb-sess-tests/" + UUID().uuidString
         var config = SessionManagerConfig()
         config.workspaceRoot = root
         edit(&config)
-        return (SessionManager(drivers: [SessionTestDriver()], config: config, policy: SecuritySessionPolicy(security), storage: storage,
-                               logger: Logger("test", sink: Logger.Sink { _ in })), root)
+        return (
+            SessionManager(
+                drivers: [SessionTestDriver()], config: config, policy: SecuritySessionPolicy(security),
+                storage: storage,
+                logger: Logger("test", sink: Logger.Sink { _ in })), root
+        )
     }
 
     @Test func sixtyConcurrentCreates_GiveExactlyTheConfiguredTwenty() async throws {
@@ -37,12 +44,16 @@ import DriverProtocol
         for t in tasks where await t.value { created += 1 }
         #expect(created == 20)
         let errors = refused.withLock { $0 }
-        #expect(errors.count == 40 && errors.allSatisfy { $0.code == -32029 && $0.data?["rule"] == "maxSessionsPerPrincipal" })
+        #expect(
+            errors.count == 40
+                && errors.allSatisfy { $0.code == -32029 && $0.data?["rule"] == "maxSessionsPerPrincipal" })
         // Closing one frees exactly one place.
         let first = await m.list(principal: "alice")[0]
         try await m.close(sessionId: first.id, principal: "alice")
         _ = try await m.create(params: ["language": "python"], principal: "alice")
-        await #expect(throws: RPCError.self) { _ = try await m.create(params: ["language": "python"], principal: "alice") }
+        await #expect(throws: RPCError.self) {
+            _ = try await m.create(params: ["language": "python"], principal: "alice")
+        }
     }
 
     @Test func failedCreates_GiveTheirPlaceBack() async throws {
@@ -55,9 +66,11 @@ import DriverProtocol
         let (m, root) = manager(storage, security: security)
         defer { try? FileManager.default.removeItem(atPath: root) }
         // Refused after the policy reserved: bad params, no runtime, a dockerImage no runtime here can use.
-        for params: JSONValue in [["language": "python", "memoryLimitMB": "lots"], ["language": "ruby"],
-                                  ["language": "python", "dockerImage": "python:3.12"],
-                                  ["language": "python", "runtimeType": "Python", "dockerImage": "python:3.12"]] {
+        for params: JSONValue in [
+            ["language": "python", "memoryLimitMB": "lots"], ["language": "ruby"],
+            ["language": "python", "dockerImage": "python:3.12"],
+            ["language": "python", "runtimeType": "Python", "dockerImage": "python:3.12"],
+        ] {
             await #expect(throws: RPCError.self) { _ = try await m.create(params: params, principal: "alice") }
         }
         _ = try await m.create(params: ["language": "python"], principal: "alice")
@@ -66,7 +79,10 @@ import DriverProtocol
     @Test func dockerImage_IsNeverSilentlyIgnored() async {
         let storage = GatedStorage()
         storage.openGate()
-        let security = SecurityLayer(config: { var c = SecurityConfig(); c.enableAuditLogging = false; return c }(), metrics: CodeBeakerMetrics(), audit: nil)
+        let security = SecurityLayer(
+            config: {
+                var c = SecurityConfig(); c.enableAuditLogging = false; return c
+            }(), metrics: CodeBeakerMetrics(), audit: nil)
         let (m, root) = manager(storage, security: security)
         defer { try? FileManager.default.removeItem(atPath: root) }
         func error(_ params: JSONValue) async -> RPCError? {
@@ -80,13 +96,19 @@ import DriverProtocol
 
     @Test func serverCap_IsConfigurable_AndReservedAtomically() async throws {
         let storage = GatedStorage()
-        let security = SecurityLayer(config: { var c = SecurityConfig(); c.enableAuditLogging = false; return c }(), metrics: CodeBeakerMetrics(), audit: nil)
+        let security = SecurityLayer(
+            config: {
+                var c = SecurityConfig(); c.enableAuditLogging = false; return c
+            }(), metrics: CodeBeakerMetrics(), audit: nil)
         let (m, root) = manager(storage, security: security) { $0.maxSessions = 3 }
         defer { try? FileManager.default.removeItem(atPath: root) }
         let results = Shared<[Int]>([])
         let tasks = (0..<8).map { i in
             Task {
-                do { _ = try await m.create(params: ["language": "python"], principal: "p\(i)"); results.withLock { $0.append(0) } } catch {
+                do {
+                    _ = try await m.create(params: ["language": "python"], principal: "p\(i)");
+                    results.withLock { $0.append(0) }
+                } catch {
                     results.withLock { $0.append((error as! RPCError).code) }
                 }
             }

@@ -1,9 +1,10 @@
-import Testing
+import DriverProtocol
 import Foundation
 import Glibc
-import DriverProtocol
-@testable import Host
 import Synchronization
+import Testing
+
+@testable import Host
 
 /// The session manager over the real supervisor and the example bash driver (a real process).
 @Suite(.serialized) struct SessionDriverIntegrationTests {
@@ -14,8 +15,9 @@ import Synchronization
 
         init() async throws {
             let logs = DriverTestSupport.LogCapture()
-            registry = DriverRegistry(drivers: [.init(name: "bash", path: DriverTestSupport.exampleBashDriver)],
-                                      config: DriverTestSupport.fastConfig(budget: 5), logSink: logs.sink)
+            registry = DriverRegistry(
+                drivers: [.init(name: "bash", path: DriverTestSupport.exampleBashDriver)],
+                config: DriverTestSupport.fastConfig(budget: 5), logSink: logs.sink)
             var config = SessionManagerConfig()
             config.workspaceRoot = root
             manager = SessionManager(directory: registry, config: config, logger: Logger("test", sink: logs.sink))
@@ -30,20 +32,27 @@ import Synchronization
             try? FileManager.default.removeItem(atPath: root)
         }
 
-        func run(_ id: String, _ command: SessionCommand, requestID: JSONValue = 1, stream: Bool = false,
-                 onEvent: SessionEventSink? = nil) async throws -> CommandOutcome {
-            try await manager.execute(sessionId: id, command: command,
-                                      caller: CallerContext(principal: "alice", connectionID: 1, requestID: requestID),
-                                      stream: stream, onEvent: onEvent)
+        func run(
+            _ id: String, _ command: SessionCommand, requestID: JSONValue = 1, stream: Bool = false,
+            onEvent: SessionEventSink? = nil
+        ) async throws -> CommandOutcome {
+            try await manager.execute(
+                sessionId: id, command: command,
+                caller: CallerContext(principal: "alice", connectionID: 1, requestID: requestID),
+                stream: stream, onEvent: onEvent)
         }
     }
 
     @Test func codeSeesHostWrittenFilesAndHostSeesCodeWrittenFiles() async throws {
         let rig = try await Rig()
         let s = try await rig.manager.create(params: ["language": "bash"], principal: "alice")
-        _ = try await rig.run(s.id, .writeFile(path: "/workspace/data.txt", content: "from host\n", mode: .create, encoding: .utf8))
-        let x = try await rig.run(s.id, .executeCode(.init(code: "cat data.txt; echo from code >> data.txt; echo oops >&2; exit 3")))
-        #expect(!x.success && x.result["exitCode"] == 3 && x.result["stdout"] == "from host\n" && x.result["stderr"] == "oops\n")
+        _ = try await rig.run(
+            s.id, .writeFile(path: "/workspace/data.txt", content: "from host\n", mode: .create, encoding: .utf8))
+        let x = try await rig.run(
+            s.id, .executeCode(.init(code: "cat data.txt; echo from code >> data.txt; echo oops >&2; exit 3")))
+        #expect(
+            !x.success && x.result["exitCode"] == 3 && x.result["stdout"] == "from host\n"
+                && x.result["stderr"] == "oops\n")
         #expect(x.error == "Process exited with code 3")
         let r = try await rig.run(s.id, .readFile(path: "data.txt", encoding: .utf8))
         #expect(r.result["content"] == "from host\nfrom code\n")
@@ -69,15 +78,21 @@ import Synchronization
         let rig = try await Rig()
         let s = try await rig.manager.create(params: ["language": "bash"], principal: "alice")
         let chunks = DriverTestSupport.LogCapture()
-        let out = try await rig.run(s.id, .executeCode(.init(code: "echo one; sleep 0.05; echo two")), stream: true,
-                                    onEvent: { m, p in if m == "output" { chunks.lines.withLock { $0.append(p["data"]?.string ?? "") } } })
+        let out = try await rig.run(
+            s.id, .executeCode(.init(code: "echo one; sleep 0.05; echo two")), stream: true,
+            onEvent: { m, p in if m == "output" { chunks.lines.withLock { $0.append(p["data"]?.string ?? "") } } })
         #expect(out.success && chunks.all.joined() == "one\ntwo\n")
 
         let caller = CallerContext(principal: "alice", connectionID: 1, requestID: 77)
         let started = Date()
-        let run = Task { try await rig.manager.execute(sessionId: s.id, command: .executeCode(.init(code: "touch started; sleep 30")), caller: caller) }
-        #expect(await eventually { access(s.workspace + "/started", F_OK) == 0 }) // the process is running
-        let cancelled = await eventually { await rig.manager.cancel(requestID: 77, executionId: nil, sessionId: s.id, caller: caller) }
+        let run = Task {
+            try await rig.manager.execute(
+                sessionId: s.id, command: .executeCode(.init(code: "touch started; sleep 30")), caller: caller)
+        }
+        #expect(await eventually { access(s.workspace + "/started", F_OK) == 0 })  // the process is running
+        let cancelled = await eventually {
+            await rig.manager.cancel(requestID: 77, executionId: nil, sessionId: s.id, caller: caller)
+        }
         #expect(cancelled)
         let r = try await run.value
         #expect(!r.success && r.result["cancelled"] == true && Date().timeIntervalSince(started) < 3)

@@ -1,6 +1,6 @@
-import Testing
 import DriverProtocol
 import Host
+import Testing
 
 @Suite struct SessionOptionsTests {
     let config = SessionManagerConfig()
@@ -14,15 +14,19 @@ import Host
 
     @Test func defaultsFollowTheSeed() throws {
         let o = try SessionOptions(params: ["language": "python", "somethingNew": 1], config: config)
-        #expect(o.idleTimeoutMinutes == 30 && o.maxLifetimeMinutes == 120 && o.memoryLimitMB == 512 && o.cpuShares == 1024)
+        #expect(
+            o.idleTimeoutMinutes == 30 && o.maxLifetimeMinutes == 120 && o.memoryLimitMB == 512 && o.cpuShares == 1024)
         #expect(!o.network && !o.stateful && o.runtimePreference == nil && o.dockerImage == nil)
     }
 
     @Test func seedParamsAreRead() throws {
-        let o = try SessionOptions(params: ["language": "deno", "runtimePreference": "security", "runtimeType": "Deno",
-                                            "idleTimeoutMinutes": 0.5, "memoryLimitMB": 256, "cpuShares": 512,
-                                            "dockerImage": "codebeaker-python:latest", "network": true, "stateful": true,
-                                            "permissions": ["allowNet": false]], config: config)
+        let o = try SessionOptions(
+            params: [
+                "language": "deno", "runtimePreference": "security", "runtimeType": "Deno",
+                "idleTimeoutMinutes": 0.5, "memoryLimitMB": 256, "cpuShares": 512,
+                "dockerImage": "codebeaker-python:latest", "network": true, "stateful": true,
+                "permissions": ["allowNet": false],
+            ], config: config)
         #expect(o.runtimePreference == .security && o.runtimeType == "Deno" && o.idleTimeoutMinutes == 0.5)
         #expect(o.memoryLimitMB == 256 && o.cpuShares == 512 && o.network && o.stateful)
         #expect(o.permissions == ["allowNet": false] && o.configJSON["permissions"] == ["allowNet": false])
@@ -39,7 +43,9 @@ import Host
         }
         var operatorConfig = config
         operatorConfig.defaultCpuShares = 4096
-        #expect(try SessionOptions(params: ["language": "python", "cpuShares": 4096], config: operatorConfig).cpuShares == 4096)
+        #expect(
+            try SessionOptions(params: ["language": "python", "cpuShares": 4096], config: operatorConfig).cpuShares
+                == 4096)
         #expect(try SessionOptions(params: ["language": "python", "cpuShares": 100], config: config).cpuShares == 100)
     }
 

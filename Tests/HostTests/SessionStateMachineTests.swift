@@ -1,5 +1,5 @@
-import Testing
 import Host
+import Testing
 
 @Suite struct SessionStateMachineTests {
     func machine(idle: Double = 1800, life: Double = 7200) -> SessionStateMachine {
@@ -40,7 +40,7 @@ import Host
     @Test func maxLifetimeExpiresEvenMidCommand() {
         var m = machine(idle: 1800, life: 7200)
         _ = m.commandStarted(now: 1000)
-        #expect(m.expiry(now: 7000) == nil) // running: no idle expiry
+        #expect(m.expiry(now: 7000) == nil)  // running: no idle expiry
         #expect(m.expiry(now: 7199) == nil)
         #expect(m.expiry(now: 7200) == .maxLifetime)
         let late = m.commandStarted(now: 7200)
@@ -63,7 +63,7 @@ import Host
         var m = SessionStateMachine(now: 0, idleTimeout: 10, maxLifetime: 100)
         let started = m.commandStarted(now: 1)
         #expect(!started)
-        let closing = m.beginClose() // a half-created session can still be closed
+        let closing = m.beginClose()  // a half-created session can still be closed
         #expect(closing)
     }
 }

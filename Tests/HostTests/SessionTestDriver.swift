@@ -1,7 +1,7 @@
-import Foundation
-import Synchronization
 import DriverProtocol
+import Foundation
 import Host
+import Synchronization
 
 /// In-memory DriverClient double. Behaviour by code/command:
 /// - execute `print:<text>` → stdout <text>; with stream:true also two `output` events first.
@@ -27,8 +27,9 @@ final class SessionTestDriver: DriverClient {
         self.name = name; self.caps = capabilities
     }
 
-    static let pythonCaps = DriverCapabilities(languages: [.init(name: "python", aliases: ["python3", "py"])], runtimeType: "Python",
-                                               isolationLevel: 6, startupMs: 100, memoryMB: 50, packageManagers: ["pip"], stateful: true)
+    static let pythonCaps = DriverCapabilities(
+        languages: [.init(name: "python", aliases: ["python3", "py"])], runtimeType: "Python",
+        isolationLevel: 6, startupMs: 100, memoryMB: 50, packageManagers: ["pip"], stateful: true)
 
     var capabilities: DriverCapabilities? { caps }
     var isReady: Bool { state.withLock { $0.ready } }
@@ -39,13 +40,17 @@ final class SessionTestDriver: DriverClient {
     func forgetSessions() { state.withLock { $0.handles.removeAll() } }
     var blockedCount: Int { state.withLock { $0.blocked.count } }
     func release() {
-        let waiting = state.withLock { s in defer { s.blocked = [] }; return s.blocked }
+        let waiting = state.withLock { s in
+            defer { s.blocked = [] }; return s.blocked
+        }
         for w in waiting { w.resume() }
     }
 
     /// Decodes params with the driver-side types, as `DriverServer` does: a host encoding they reject is -32602.
-    func call(_ method: String, params: JSONValue,
-              onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+    func call(
+        _ method: String, params: JSONValue,
+        onEvent: (@Sendable (String, JSONValue) -> Void)?
+    ) async throws(DriverCallError) -> JSONValue {
         state.withLock { $0.calls.append(Call(method: method, params: params)) }
         guard isReady else { throw DriverCallError(.unavailable, "driver \(name) is restarting") }
         switch method {
@@ -74,9 +79,13 @@ final class SessionTestDriver: DriverClient {
         case InstallParams.method:
             let p: InstallParams = try decode(params)
             try known(p.handle)
-            onEvent?(DriverWire.Event.progress, ProgressEvent(request: 1, session: p.session, message: "Collecting", seq: 0).json)
-            return InstallReply(run: RunResult(exitCode: 0, stdout: "ok", durationMs: 1),
-                                installed: p.packages.map { .init(name: $0, version: "1.0") }, manager: p.manager).json
+            onEvent?(
+                DriverWire.Event.progress,
+                ProgressEvent(request: 1, session: p.session, message: "Collecting", seq: 0).json)
+            return InstallReply(
+                run: RunResult(exitCode: 0, stdout: "ok", durationMs: 1),
+                installed: p.packages.map { .init(name: $0, version: "1.0") }, manager: p.manager
+            ).json
         default:
             throw DriverCallError(.remote(code: -32601), "unknown method \(method)")
         }
@@ -94,13 +103,16 @@ final class SessionTestDriver: DriverClient {
         }
     }
 
-    private func execute(_ p: ExecuteParams, _ onEvent: (@Sendable (String, JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+    private func execute(_ p: ExecuteParams, _ onEvent: (@Sendable (String, JSONValue) -> Void)?)
+        async throws(DriverCallError) -> JSONValue
+    {
         let code = p.code
         if code.hasPrefix("print:") {
             let text = String(code.dropFirst(6))
             if p.stream {
                 for (seq, data) in [text, "\n"].enumerated() {
-                    let e = DriverEvent.output(OutputEvent(request: 1, session: p.session, stream: "stdout", data: data, seq: seq))
+                    let e = DriverEvent.output(
+                        OutputEvent(request: 1, session: p.session, stream: "stdout", data: data, seq: seq))
                     onEvent?(e.method, e.params)
                 }
             }
@@ -115,7 +127,7 @@ final class SessionTestDriver: DriverClient {
             return RunResult(exitCode: 0, stdout: "released\n").json
         }
         if code == "sleep" {
-            let deadline = Date().addingTimeInterval(5) // never hang a test: finish uncancelled after 5 s
+            let deadline = Date().addingTimeInterval(5)  // never hang a test: finish uncancelled after 5 s
             while !Task.isCancelled && Date() < deadline { try? await Task.sleep(for: .milliseconds(5)) }
             if !Task.isCancelled { return RunResult(exitCode: 0, stdout: "not cancelled\n").json }
             return RunResult(exitCode: nil, signal: 9, cancelled: true, reason: "cancelled").json

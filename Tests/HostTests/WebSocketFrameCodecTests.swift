@@ -1,11 +1,14 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
 @Suite("WebSocket frame decoder and encoder")
 struct WebSocketFrameCodecTests {
     /// Runs the decoder over `chunks`, collecting headers and unmasked payload.
-    static func decode(_ chunks: [[UInt8]]) -> (headers: [WebSocketFrameHeader], payload: [UInt8], ends: Int, failure: UInt16?) {
+    static func decode(_ chunks: [[UInt8]]) -> (
+        headers: [WebSocketFrameHeader], payload: [UInt8], ends: Int, failure: UInt16?
+    ) {
         var d = WebSocketFrameDecoder()
         var headers: [WebSocketFrameHeader] = [], payload: [UInt8] = [], ends = 0
         for chunk in chunks {
@@ -33,7 +36,8 @@ struct WebSocketFrameCodecTests {
         for split in 0...frame.count {
             let r = Self.decode([Array(frame[..<split]), Array(frame[split...])])
             #expect(r.failure == nil)
-            #expect(r.headers.count == 1 && r.headers[0].opcode == .text && r.headers[0].fin && r.headers[0].length == 5)
+            #expect(
+                r.headers.count == 1 && r.headers[0].opcode == .text && r.headers[0].fin && r.headers[0].length == 5)
             #expect(r.payload == Array("Hello".utf8))
             #expect(r.ends == 1)
         }
@@ -45,7 +49,9 @@ struct WebSocketFrameCodecTests {
         let frame = ClientFrame.make(0x2, payload)
         var chunks: [[UInt8]] = []
         var i = 0, step = 1
-        while i < frame.count { let e = min(frame.count, i + step); chunks.append(Array(frame[i..<e])); i = e; step = step % 13 + 3 }
+        while i < frame.count {
+            let e = min(frame.count, i + step); chunks.append(Array(frame[i..<e])); i = e; step = step % 13 + 3
+        }
         let r = Self.decode(chunks)
         #expect(r.failure == nil)
         #expect(r.headers.first?.length == UInt64(count))
@@ -71,9 +77,14 @@ struct WebSocketFrameCodecTests {
 
     @Test("the encoder picks 7-bit, 16-bit and 64-bit lengths")
     func encodesLengthForms() {
-        #expect(Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 125)).prefix(2)) == [0x82, 125])
-        #expect(Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 256)).prefix(4)) == [0x82, 0x7E, 0x01, 0x00])
-        #expect(Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 65536)).prefix(10))
+        #expect(
+            Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 125)).prefix(2))
+                == [0x82, 125])
+        #expect(
+            Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 256)).prefix(4))
+                == [0x82, 0x7E, 0x01, 0x00])
+        #expect(
+            Array(WebSocketFrameEncoder.frame(opcode: .binary, payload: [UInt8](repeating: 0, count: 65536)).prefix(10))
                 == [0x82, 0x7F, 0, 0, 0, 0, 0, 1, 0, 0])
     }
 

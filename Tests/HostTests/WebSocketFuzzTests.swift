@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
@@ -8,12 +9,14 @@ struct WebSocketFuzzTests {
     struct LCG: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return state
         }
     }
 
-    static func bytes(_ rng: inout LCG, _ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+    static func bytes(_ rng: inout LCG, _ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
+    }
 
     @Test("random bytes after a valid frame header prefix never trap the state machine")
     func stateMachineRandom() {
@@ -22,7 +25,10 @@ struct WebSocketFuzzTests {
         for round in 0..<2_000 {
             var h = MachineHarness(maxMessageBytes: 4096)
             var input = Self.bytes(&rng, Int.random(in: 1...300, using: &rng))
-            if round % 2 == 0 { input[0] = [0x81, 0x01, 0x82, 0x09, 0x88, 0x8A][Int.random(in: 0..<6, using: &rng)]; if input.count > 1 { input[1] |= 0x80 } }
+            if round % 2 == 0 {
+                input[0] = [0x81, 0x01, 0x82, 0x09, 0x88, 0x8A][Int.random(in: 0..<6, using: &rng)];
+                if input.count > 1 { input[1] |= 0x80 }
+            }
             var actions: [WebSocketStateMachine.Action] = []
             var offset = 0
             while offset < input.count {
@@ -40,7 +46,8 @@ struct WebSocketFuzzTests {
     @Test("random and truncated requests never trap the HTTP parser")
     func httpParserRandom() {
         var rng = LCG(state: 7)
-        let seed = Array("POST /p?a=b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n".utf8)
+        let seed = Array(
+            "POST /p?a=b HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n".utf8)
         var outcomes = [0, 0, 0]
         for _ in 0..<3_000 {
             var input = seed

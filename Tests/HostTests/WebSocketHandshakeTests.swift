@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
@@ -17,23 +18,26 @@ struct WebSocketHandshakeTests {
 
     @Test("a valid request returns its key; token lists and case are accepted")
     func accepts() {
-        #expect((try? WebSocketHandshake.validate(method: "GET", headers: Self.good).get()) == "dGhlIHNhbXBsZSBub25jZQ==")
+        #expect(
+            (try? WebSocketHandshake.validate(method: "GET", headers: Self.good).get()) == "dGhlIHNhbXBsZSBub25jZQ==")
         var h = Self.with("connection", "keep-alive, UPGRADE")
         h = h.filter { $0.name != "upgrade" } + [("upgrade", "WebSocket")]
         #expect((try? WebSocketHandshake.validate(method: "GET", headers: h).get()) != nil)
     }
 
-    @Test("each rejection, checked in order", arguments: [
-        ("POST", "upgrade", "websocket", 400, "GET"),
-        ("GET", "upgrade", nil, 400, "Upgrade"),
-        ("GET", "upgrade", "h2c", 400, "Upgrade"),
-        ("GET", "connection", "keep-alive", 400, "Connection"),
-        ("GET", "sec-websocket-version", "12", 426, "version"),
-        ("GET", "sec-websocket-version", nil, 426, "version"),
-        ("GET", "sec-websocket-key", nil, 400, "Key"),
-        ("GET", "sec-websocket-key", "not base64!", 400, "Key"),
-        ("GET", "sec-websocket-key", "AAAAAAAAAAAAAAAAAAAA", 400, "Key"),  // 15 bytes
-    ] as [(String, String, String?, Int, String)])
+    @Test(
+        "each rejection, checked in order",
+        arguments: [
+            ("POST", "upgrade", "websocket", 400, "GET"),
+            ("GET", "upgrade", nil, 400, "Upgrade"),
+            ("GET", "upgrade", "h2c", 400, "Upgrade"),
+            ("GET", "connection", "keep-alive", 400, "Connection"),
+            ("GET", "sec-websocket-version", "12", 426, "version"),
+            ("GET", "sec-websocket-version", nil, 426, "version"),
+            ("GET", "sec-websocket-key", nil, 400, "Key"),
+            ("GET", "sec-websocket-key", "not base64!", 400, "Key"),
+            ("GET", "sec-websocket-key", "AAAAAAAAAAAAAAAAAAAA", 400, "Key"),  // 15 bytes
+        ] as [(String, String, String?, Int, String)])
     func rejects(method: String, header: String, value: String?, status: Int, mentions: String) {
         let r = WebSocketHandshake.validate(method: method, headers: Self.with(header, value))
         guard case .failure(let rejection) = r else { Issue.record("accepted"); return }
@@ -56,11 +60,15 @@ struct WebSocketHandshakeTests {
 
     @Test("the 101 response carries the accept value and echoes a chosen subprotocol")
     func response() {
-        let text = String(decoding: WebSocketHandshake.response(key: "dGhlIHNhbXBsZSBub25jZQ==", subprotocol: "jsonrpc"), as: UTF8.self)
+        let text = String(
+            decoding: WebSocketHandshake.response(key: "dGhlIHNhbXBsZSBub25jZQ==", subprotocol: "jsonrpc"),
+            as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"))
         #expect(text.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"))
         #expect(text.contains("Sec-WebSocket-Protocol: jsonrpc\r\n"))
         #expect(text.hasSuffix("\r\n\r\n"))
-        #expect(!String(decoding: WebSocketHandshake.response(key: "k", subprotocol: nil), as: UTF8.self).contains("Sec-WebSocket-Protocol"))
+        #expect(
+            !String(decoding: WebSocketHandshake.response(key: "k", subprotocol: nil), as: UTF8.self).contains(
+                "Sec-WebSocket-Protocol"))
     }
 }

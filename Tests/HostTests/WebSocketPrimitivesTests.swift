@@ -1,26 +1,37 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
 @Suite("SHA-1, base64 and UTF-8 validation")
 struct WebSocketPrimitivesTests {
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+    static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
 
-    @Test("SHA-1 matches the RFC 3174 test vectors", arguments: [
-        ("abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1, "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
-        ("a", 1_000_000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f"),
-        ("0123456701234567012345670123456701234567012345670123456701234567", 10, "dea356a2cddd90c7a7ecedc5ebb563934f460452"),
-        ("", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
-    ])
+    @Test(
+        "SHA-1 matches the RFC 3174 test vectors",
+        arguments: [
+            ("abc", 1, "a9993e364706816aba3e25717850c26c9cd0d89d"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1, "84983e441c3bd26ebaae4aa1f95129e5e54670f1"),
+            ("a", 1_000_000, "34aa973cd4c4daa4f61eeb2bdbad27316534016f"),
+            (
+                "0123456701234567012345670123456701234567012345670123456701234567", 10,
+                "dea356a2cddd90c7a7ecedc5ebb563934f460452"
+            ),
+            ("", 1, "da39a3ee5e6b4b0d3255bfef95601890afd80709"),
+        ])
     func sha1Vectors(input: String, repeats: Int, expected: String) {
         let bytes = [UInt8](repeating: 0, count: 0) + Array(String(repeating: input, count: repeats).utf8)
         #expect(Self.hex(SHA1.hash(bytes)) == expected)
     }
 
-    @Test("base64 encodes the RFC 4648 vectors and decodes them back", arguments: [
-        ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="), ("foobar", "Zm9vYmFy"),
-    ])
+    @Test(
+        "base64 encodes the RFC 4648 vectors and decodes them back",
+        arguments: [
+            ("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ])
     func base64Vectors(plain: String, encoded: String) {
         #expect(Base64.encode(Array(plain.utf8)) == encoded)
         #expect(Base64.decode(encoded) == Array(plain.utf8))
@@ -48,10 +59,13 @@ struct WebSocketPrimitivesTests {
         }
     }
 
-    @Test("UTF-8 validation rejects overlongs, surrogates, out-of-range and stray bytes", arguments: [
-        [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0x80], [0xF5, 0x80, 0x80, 0x80],
-        [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xCE, 0x41],
-    ] as [[UInt8]])
+    @Test(
+        "UTF-8 validation rejects overlongs, surrogates, out-of-range and stray bytes",
+        arguments: [
+            [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFF], [0x80],
+            [0xF5, 0x80, 0x80, 0x80],
+            [0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0xCE, 0x41],
+        ] as [[UInt8]])
     func utf8RejectsInvalid(bytes: [UInt8]) {
         var v = UTF8Validator()
         let accepted = v.feed(bytes)

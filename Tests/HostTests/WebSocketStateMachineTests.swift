@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Host
 @testable import Transport
 
@@ -35,23 +36,29 @@ struct WebSocketStateMachineTests {
     @Test("several messages in one read are delivered in order")
     func severalMessagesInOneRead() {
         var h = MachineHarness()
-        #expect(h.feed(ClientFrame.text("one") + ClientFrame.text("two") + ClientFrame.text("three"))
+        #expect(
+            h.feed(ClientFrame.text("one") + ClientFrame.text("two") + ClientFrame.text("three"))
                 == [.deliver("one"), .deliver("two"), .deliver("three")])
     }
 
-    @Test("protocol violations close with exactly 88 02 03 EA", arguments: [
-        ("unmasked client frame", ClientFrame.make(0x1, Array("hi".utf8), masked: false)),
-        ("RSV1 set", ClientFrame.make(0x1, Array("hi".utf8), rsv: 4)),
-        ("RSV3 set", ClientFrame.make(0x2, [1], rsv: 1)),
-        ("reserved data opcode 3", ClientFrame.make(0x3, [])),
-        ("reserved control opcode B", ClientFrame.make(0xB, [])),
-        ("fragmented ping", ClientFrame.make(0x9, [], fin: false)),
-        ("fragmented close", ClientFrame.make(0x8, [0x03, 0xE8], fin: false)),
-        ("ping over 125 bytes", ClientFrame.make(0x9, [UInt8](repeating: 1, count: 126))),
-        ("continuation without a start", ClientFrame.make(0x0, Array("x".utf8))),
-        ("new text frame inside a fragmented message", ClientFrame.text("a", fin: false) + ClientFrame.text("b")),
-        ("new binary frame inside a fragmented message", ClientFrame.text("a", fin: false) + ClientFrame.make(0x2, [1])),
-    ])
+    @Test(
+        "protocol violations close with exactly 88 02 03 EA",
+        arguments: [
+            ("unmasked client frame", ClientFrame.make(0x1, Array("hi".utf8), masked: false)),
+            ("RSV1 set", ClientFrame.make(0x1, Array("hi".utf8), rsv: 4)),
+            ("RSV3 set", ClientFrame.make(0x2, [1], rsv: 1)),
+            ("reserved data opcode 3", ClientFrame.make(0x3, [])),
+            ("reserved control opcode B", ClientFrame.make(0xB, [])),
+            ("fragmented ping", ClientFrame.make(0x9, [], fin: false)),
+            ("fragmented close", ClientFrame.make(0x8, [0x03, 0xE8], fin: false)),
+            ("ping over 125 bytes", ClientFrame.make(0x9, [UInt8](repeating: 1, count: 126))),
+            ("continuation without a start", ClientFrame.make(0x0, Array("x".utf8))),
+            ("new text frame inside a fragmented message", ClientFrame.text("a", fin: false) + ClientFrame.text("b")),
+            (
+                "new binary frame inside a fragmented message",
+                ClientFrame.text("a", fin: false) + ClientFrame.make(0x2, [1])
+            ),
+        ])
     func protocolViolationsClose1002(name: String, bytes: [UInt8]) {
         var h = MachineHarness()
         #expect(h.feed(bytes) == Self.close1002, "\(name)")
@@ -107,7 +114,8 @@ struct WebSocketStateMachineTests {
     @Test("a message exactly at the cap is delivered")
     func messageAtCapDelivered() {
         var h = MachineHarness(maxMessageBytes: 10)
-        #expect(h.feed(ClientFrame.make(0x1, Array("12345".utf8), fin: false) + ClientFrame.make(0x0, Array("67890".utf8)))
+        #expect(
+            h.feed(ClientFrame.make(0x1, Array("12345".utf8), fin: false) + ClientFrame.make(0x0, Array("67890".utf8)))
                 == [.deliver("1234567890")])
     }
 
@@ -123,12 +131,15 @@ struct WebSocketStateMachineTests {
     func pingPong() {
         var h = MachineHarness()
         #expect(h.feed(ClientFrame.make(0x9, [1, 2, 3])) == [.write([0x8A, 0x03, 1, 2, 3])])
-        let a = h.feed(ClientFrame.text("ab", fin: false) + ClientFrame.make(0x9, []) + ClientFrame.make(0x0, Array("cd".utf8)))
+        let a = h.feed(
+            ClientFrame.text("ab", fin: false) + ClientFrame.make(0x9, []) + ClientFrame.make(0x0, Array("cd".utf8)))
         #expect(a == [.write([0x8A, 0x00]), .deliver("abcd")])
         #expect(h.feed(ClientFrame.make(0xA, [9])) == [], "unsolicited pong is ignored")
     }
 
-    @Test("a client close is echoed and the connection closes", arguments: [1000, 1001, 1003, 1007, 1011, 3000, 4999] as [UInt16])
+    @Test(
+        "a client close is echoed and the connection closes",
+        arguments: [1000, 1001, 1003, 1007, 1011, 3000, 4999] as [UInt16])
     func clientCloseEchoed(code: UInt16) {
         var h = MachineHarness()
         #expect(h.feed(ClientFrame.close(code, Array("bye".utf8))) == [.closeFrame(code), .closeTCP])
@@ -143,9 +154,11 @@ struct WebSocketStateMachineTests {
         #expect(h.machine.closeCode == 1005)
     }
 
-    @Test("close frames with invalid codes or a one-byte payload close 1002", arguments: [
-        [0x03], [0x03, 0xED], [0x03, 0xEE], [0x03, 0xE7], [0x03, 0xEC], [0x00, 0x00], [0x13, 0x88], [0x0B, 0xB7],
-    ] as [[UInt8]])
+    @Test(
+        "close frames with invalid codes or a one-byte payload close 1002",
+        arguments: [
+            [0x03], [0x03, 0xED], [0x03, 0xEE], [0x03, 0xE7], [0x03, 0xEC], [0x00, 0x00], [0x13, 0x88], [0x0B, 0xB7],
+        ] as [[UInt8]])
     func invalidClosePayloads(payload: [UInt8]) {
         var h = MachineHarness()
         #expect(h.feed(ClientFrame.make(0x8, payload)) == Self.close1002)

@@ -3,8 +3,10 @@
 
 /// Builds client frames (masked unless told otherwise) for decoder and state machine tests.
 enum ClientFrame {
-    static func make(_ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0,
-                     key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]) -> [UInt8] {
+    static func make(
+        _ opcode: UInt8, _ payload: [UInt8], fin: Bool = true, masked: Bool = true, rsv: UInt8 = 0,
+        key: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+    ) -> [UInt8] {
         var out: [UInt8] = [(fin ? 0x80 : 0) | rsv << 4 | opcode]
         let m: UInt8 = masked ? 0x80 : 0
         if payload.count < 126 {
@@ -13,7 +15,9 @@ enum ClientFrame {
             out += [m | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
         } else {
             out.append(m | 127)
-            for s in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(s))) }
+            for s in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: UInt64(payload.count) >> UInt64(s)))
+            }
         }
         if masked {
             out += key
@@ -25,7 +29,9 @@ enum ClientFrame {
     }
 
     static func text(_ s: String, fin: Bool = true) -> [UInt8] { make(0x1, Array(s.utf8), fin: fin) }
-    static func close(_ code: UInt16, _ reason: [UInt8] = []) -> [UInt8] { make(0x8, [UInt8(code >> 8), UInt8(code & 0xFF)] + reason) }
+    static func close(_ code: UInt16, _ reason: [UInt8] = []) -> [UInt8] {
+        make(0x8, [UInt8(code >> 8), UInt8(code & 0xFF)] + reason)
+    }
 }
 
 struct MachineHarness {

@@ -1,8 +1,8 @@
-import Testing
+import DriverProtocol
 import Foundation
 import Glibc
 import Host
-import DriverProtocol
+import Testing
 
 @Suite struct WorkspaceFileTests {
     @Test func writeThenReadReturnsTheSeedShapes() throws {
@@ -92,7 +92,8 @@ import DriverProtocol
         _ = try t.ws.write("src/c.py", content: "333")
         _ = try t.ws.write("src/deep/d.py", content: "4444")
         #expect(try t.ws.list().entries.map(\.name) == ["a.py", "b.txt", "src"])
-        #expect(try t.ws.list(recursive: true, pattern: "*.py").entries.map(\.path)
+        #expect(
+            try t.ws.list(recursive: true, pattern: "*.py").entries.map(\.path)
                 == ["/workspace/a.py", "/workspace/src/c.py", "/workspace/src/deep/d.py"])
         #expect(try t.ws.list(recursive: true, pattern: "*.py", maxDepth: 2).entries.count == 2)
         let entry = try t.ws.list("src").entries.first { $0.name == "c.py" }

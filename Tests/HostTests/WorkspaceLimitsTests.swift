@@ -1,7 +1,7 @@
-import Testing
 import Foundation
 import Glibc
 import Host
+import Testing
 
 /// Bounded file work: diff budget and line limit, streaming copy (issue 12 finding 2).
 @Suite struct WorkspaceLimitsTests {
@@ -16,7 +16,7 @@ import Host
 
     @Test func diff_StopsAtItsStepBudget_WithAClearError() throws {
         var limits = Workspace.Limits()
-        limits.maxDiffSteps = 1_000_000 // this pair needs about 2 million
+        limits.maxDiffSteps = 1_000_000  // this pair needs about 2 million
         let t = TempWorkspace(limits: limits); defer { t.cleanup() }
         t.plant("a.txt", Self.crafted(lines: 60_000, every: 30, offset: 0))
         t.plant("b.txt", Self.crafted(lines: 60_000, every: 30, offset: 15))
@@ -25,12 +25,15 @@ import Host
             _ = try t.ws.diff("a.txt", otherPath: "b.txt")
             Issue.record("the diff finished within a budget it should exceed")
         } catch {
-            #expect(error.kind == .tooLarge && error.message.contains("Diff too costly") && error.message.contains("1000000 steps"))
+            #expect(
+                error.kind == .tooLarge && error.message.contains("Diff too costly")
+                    && error.message.contains("1000000 steps"))
         }
         #expect(Date().timeIntervalSince(start) < 20)
         // Ordinary diffs stay within it.
         t.plant("c.txt", "one\ntwo\nthree\n")
-        #expect(try t.ws.diff("c.txt", content: "one\n2\nthree\n").stats == UnifiedDiff.Stats(additions: 1, deletions: 1))
+        #expect(
+            try t.ws.diff("c.txt", content: "one\n2\nthree\n").stats == UnifiedDiff.Stats(additions: 1, deletions: 1))
     }
 
     @Test func diff_RefusesMoreLinesThanTheLimit() throws {
@@ -39,7 +42,9 @@ import Host
         let t = TempWorkspace(limits: limits); defer { t.cleanup() }
         t.plant("big.txt", String(repeating: "a\n", count: 1001))
         do { _ = try t.ws.diff("big.txt", content: "a\n"); Issue.record("diffed") } catch {
-            #expect(error.kind == .tooLarge && error.message == "Cannot diff /workspace/big.txt: it has more than 1000 lines")
+            #expect(
+                error.kind == .tooLarge
+                    && error.message == "Cannot diff /workspace/big.txt: it has more than 1000 lines")
         }
         t.plant("ok.txt", String(repeating: "a\n", count: 1000))
         #expect(throws: Never.self) { try t.ws.diff("ok.txt", content: String(repeating: "a\n", count: 999) + "b\n") }
@@ -49,7 +54,7 @@ import Host
         var limits = Workspace.Limits()
         limits.maxCopyBytes = 3 << 20
         let t = TempWorkspace(limits: limits); defer { t.cleanup() }
-        let content = String(repeating: "0123456789abcdef", count: (3 << 20) / 16) // exactly the limit
+        let content = String(repeating: "0123456789abcdef", count: (3 << 20) / 16)  // exactly the limit
         t.plant("src.bin", content)
         let r = try t.ws.copy(from: "src.bin", to: "dst.bin")
         #expect(r.bytes == 3 << 20 && t.hostContent("dst.bin") == content)

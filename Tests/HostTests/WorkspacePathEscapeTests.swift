@@ -1,7 +1,8 @@
 import Foundation
 import Glibc
-@testable import Host
 import Testing
+
+@testable import Host
 
 /// A `/` followed by a combining mark is one Swift `Character` but a separator to the kernel. The path rule
 /// used to split on Characters, so `/workspace/../\u{301}x` became the single component `../\u{301}x`, and

@@ -1,13 +1,13 @@
-import Testing
 import Glibc
 import Host
+import Testing
 
 /// Symlink and special-file attacks that user code can stage between two host calls.
 @Suite struct WorkspaceSafetyTests {
     @Test func symlinkToEtcCreatedBetweenCallsIsNotFollowed() throws {
         let t = TempWorkspace(); defer { t.cleanup() }
         _ = try t.ws.write("/workspace/ok.txt", content: "fine")
-        t.symlink("etc", to: "/etc") // user code: ln -s /etc /workspace/etc
+        t.symlink("etc", to: "/etc")  // user code: ln -s /etc /workspace/etc
         #expect(throws: WorkspaceError.self) { try t.ws.read("/workspace/etc/passwd") }
         #expect(throws: WorkspaceError.self) { try t.ws.write("/workspace/etc/evil", content: "x") }
         #expect(throws: WorkspaceError.self) { try t.ws.list("/workspace/etc") }
@@ -94,7 +94,7 @@ import Host
         let t = TempWorkspace(); defer { t.cleanup() }
         let owned = Workspace(root: t.dir, uid: 123_456, gid: 123_456)
         let other = TempWorkspace(); defer { other.cleanup() }
-        other.plant("secret", "s3cret") // owned by root, not the session
+        other.plant("secret", "s3cret")  // owned by root, not the session
         // Both temp workspaces live in one directory, so the link is always possible.
         try #require(link(other.dir + "/secret", t.dir + "/secret") == 0, "link: errno \(errno)")
         #expect(throws: WorkspaceError.self) { try owned.read("secret") }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+
 @testable import Host
 
 /// Creating and deleting a session's workspace are blocking file work: they run on the file threads, not on a
@@ -22,8 +23,9 @@ import Testing
         let gate = Gate()
         #expect(pool.submit { gate.wait() })
         let release = Task { try await storage.release(ws) }
-        #expect(await eventually { pool.inFlight == 2 }) // queued on the pool (before: deleted at once, inFlight stayed 1)
-        #expect(access(ws.root, F_OK) == 0)                // and so not done yet
+        // queued on the pool (before: deleted at once, inFlight stayed 1)
+        #expect(await eventually { pool.inFlight == 2 })
+        #expect(access(ws.root, F_OK) == 0)  // and so not done yet
         gate.open()
         try await release.value
         #expect(access(ws.root, F_OK) != 0)
@@ -34,7 +36,7 @@ import Testing
         let pool = FileWorkPool(threads: 1, capacity: 1)
         let gate = Gate()
         #expect(pool.submit { gate.wait() })
-        #expect(await pool.run { 1 } == nil) // a file command is refused: the pool is full
+        #expect(await pool.run { 1 } == nil)  // a file command is refused: the pool is full
         let forced = Task { await pool.runAlways { 2 } }
         #expect(await eventually { pool.inFlight == 2 })
         gate.open()

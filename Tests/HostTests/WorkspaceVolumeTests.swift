@@ -1,8 +1,9 @@
-import Testing
 import Foundation
 import Glibc
-@testable import Host
 import LinuxSystem
+import Testing
+
+@testable import Host
 
 /// Real loop-mounted volumes: these need root, /dev/loop-control and mkfs.ext4 (CI has all three).
 @Suite(.serialized) struct WorkspaceVolumeTests {
@@ -46,7 +47,9 @@ import LinuxSystem
         guard fd >= 0 else { return -1 }
         defer { close(fd) }
         let chunk = [UInt8](repeating: 7, count: 1 << 20)
-        for i in 0..<mb where chunk.withUnsafeBytes({ write(fd, $0.baseAddress!, $0.count) }) != chunk.count { return i }
+        for i in 0..<mb where chunk.withUnsafeBytes({ write(fd, $0.baseAddress!, $0.count) }) != chunk.count {
+            return i
+        }
         return fsync(fd) == 0 ? mb : mb - 1
     }
 
@@ -56,12 +59,13 @@ import LinuxSystem
         return (Int(fs.f_blocks) * Int(fs.f_frsize)) >> 20
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aWorkspaceIsItsOwnVolumeOfTheQuotaSize() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4"))
+    func aWorkspaceIsItsOwnVolumeOfTheQuotaSize() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         let entry = try #require(MountTable.current().entry(at: ws.root))
         #expect(entry.fsType == "ext4")
-        #expect(FD.directoryNames(ws.root).isEmpty) // no lost+found
+        #expect(FD.directoryNames(ws.root).isEmpty)  // no lost+found
         var st = stat()
         #expect(stat(ws.root, &st) == 0 && st.st_uid == 100_123 && st.st_mode & 0o777 == 0o700)
         let totalMB = Self.sizeMB(ws.root)
@@ -72,7 +76,9 @@ import LinuxSystem
         #expect(!FD.directoryNames(f.root + "/.volumes").contains { $0.hasPrefix("s_") })
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func writesStopAtTheQuotaEvenForRoot() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func writesStopAtTheQuotaEvenForRoot()
+        async throws
+    {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         let written = Self.fill(ws.root, mb: 64)
@@ -83,7 +89,8 @@ import LinuxSystem
         try await f.storage.release(ws)
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aFullWorkspaceKeepsTheOldContentOfAFailedOverwrite() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4"))
+    func aFullWorkspaceKeepsTheOldContentOfAFailedOverwrite() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         _ = try ws.write("keep.txt", content: "precious")
@@ -99,7 +106,9 @@ import LinuxSystem
         try await f.storage.release(ws)
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aSessionMayAskForLessButNotMore() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aSessionMayAskForLessButNotMore()
+        async throws
+    {
         let f = try await Fixture(quotaMB: 64); defer { f.cleanup() }
         let small = try await f.provisioned(quotaMB: 16), big = try await f.provisioned(quotaMB: 4096)
         #expect((12...16).contains(Self.sizeMB(small.root)))
@@ -108,7 +117,8 @@ import LinuxSystem
         try await f.storage.release(big)
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func aNewWorkspaceIsRefusedWhenTheHostDiskIsNearlyFull() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4"))
+    func aNewWorkspaceIsRefusedWhenTheHostDiskIsNearlyFull() async throws {
         // More free space demanded than any test disk has: the refusal names the figures.
         let f = try await Fixture(minFreeMB: 1 << 30); defer { f.cleanup() }
         let ws = f.workspace()
@@ -121,7 +131,8 @@ import LinuxSystem
         #expect(access(ws.root, F_OK) != 0)
     }
 
-    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4")) func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {
+    @Test(.enabled(if: canMount, "needs root, /dev/loop-control and mkfs.ext4"))
+    func theSweepUnmountsAndRemovesWhatADeadHostLeft() async throws {
         let f = try await Fixture(); defer { f.cleanup() }
         let ws = try await f.provisioned()
         _ = try ws.write("x.txt", content: "left behind")
@@ -138,9 +149,10 @@ import LinuxSystem
         let r = await VolumeStorage.start(root: "/proc/cb-no-such-root", settings: .init(), logger: Logger("test"))
         guard case .failure(let e) = r else { Issue.record("started on /proc"); return }
         #expect(!e.message.isEmpty)
-        let fallback = await WorkspaceSetup.storage(for: {
-            var c = ServerConfig(); c.workspaceRoot = "/proc/cb-no-such-root"; return c
-        }(), logger: Logger("test"))
+        let fallback = await WorkspaceSetup.storage(
+            for: {
+                var c = ServerConfig(); c.workspaceRoot = "/proc/cb-no-such-root"; return c
+            }(), logger: Logger("test"))
         #expect(fallback.quotaMB == nil)
     }
 
@@ -159,11 +171,11 @@ import LinuxSystem
     @Test func formatsOneAtATimeUntilFull() {
         var pool = VolumePool(target: 2)
         #expect(pool.formatsToStart() == 1)
-        #expect(pool.formatsToStart() == 0) // one already running
+        #expect(pool.formatsToStart() == 0)  // one already running
         pool.formatFinished("a")
         #expect(pool.formatsToStart() == 1)
         pool.formatFinished("b")
-        #expect(pool.formatsToStart() == 0) // full
+        #expect(pool.formatsToStart() == 0)  // full
         #expect(pool.take() == "a")
         #expect(pool.formatsToStart() == 1)
     }
@@ -189,13 +201,13 @@ import LinuxSystem
 
 @Suite struct MountTableTests {
     static let sample = """
-    22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
-    80 22 7:0 / /tmp/ws/s_a rw,nosuid master:3 - ext4 /dev/loop0 rw
-    81 80 7:1 / /tmp/ws/s_a/deep rw - ext4 /dev/loop1 rw
-    82 22 0:50 / /tmp/with\\040space rw - tmpfs tmp\\134x rw
-    83 22 7:2 / /tmp/ws2 rw - ext4 /dev/loop2 rw
-    garbage line
-    """
+        22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        80 22 7:0 / /tmp/ws/s_a rw,nosuid master:3 - ext4 /dev/loop0 rw
+        81 80 7:1 / /tmp/ws/s_a/deep rw - ext4 /dev/loop1 rw
+        82 22 0:50 / /tmp/with\\040space rw - tmpfs tmp\\134x rw
+        83 22 7:2 / /tmp/ws2 rw - ext4 /dev/loop2 rw
+        garbage line
+        """
 
     @Test func parsesFieldsAndTags() throws {
         let t = MountTable(parsing: Self.sample)

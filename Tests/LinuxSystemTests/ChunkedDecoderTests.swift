@@ -1,5 +1,5 @@
-import Testing
 import LinuxSystem
+import Testing
 
 @Suite struct ChunkedDecoderTests {
     /// Feeds `input` in pieces of `step` bytes; returns body and total consumed.
@@ -52,7 +52,9 @@ import LinuxSystem
     }
 
     @Test func rejectsHugeChunkSize() {
-        #expect(throws: ChunkedDecoder.Failure.chunkTooLarge) { try Self.decode(Array("FFFFFFFFFF\r\n".utf8), step: 16) }
+        #expect(throws: ChunkedDecoder.Failure.chunkTooLarge) {
+            try Self.decode(Array("FFFFFFFFFF\r\n".utf8), step: 16)
+        }
     }
 
     @Test func notDoneUntilFinalCRLF() throws {

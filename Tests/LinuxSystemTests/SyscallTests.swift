@@ -45,11 +45,15 @@ import Testing
 
     @Test func shim_ReadsTheErrorFromTheResult_AndRetriesNegativeEINTR() throws {
         var results: [Int32] = [-EINTR, -EBADF]
-        #expect(throws: SystemError("epoll_ctl", errno: EBADF)) { _ = try Syscall.shim("epoll_ctl") { results.removeFirst() } }
+        #expect(throws: SystemError("epoll_ctl", errno: EBADF)) {
+            _ = try Syscall.shim("epoll_ctl") { results.removeFirst() }
+        }
         results = [-EINTR, 3]
         #expect(try Syscall.shim("epoll_create") { results.removeFirst() } == 3)
         results = [-EAGAIN]
-        guard case .wouldBlock = try Syscall.shimIO("send", { results.removeFirst() }) else { Issue.record("expected wouldBlock"); return }
+        guard case .wouldBlock = try Syscall.shimIO("send", { results.removeFirst() }) else {
+            Issue.record("expected wouldBlock"); return
+        }
     }
 
     @Test func writeFully_DeliversEveryByte_ThroughAFullNonBlockingPipe() throws {

@@ -257,9 +257,11 @@ def test_a_file_command_flood_does_not_stall_another_principal(start_server, tmp
     assert tally["ok"] + tally["failed"] >= 4, tally  # the flood really ran file commands
     assert tally["refused"] > 0, tally                # and hit its limits
     assert tally["other"] == 0, tally
-    # 50 ms on a machine that is otherwise idle. On a loaded one (CI neighbours, parallel builds) the quiet
-    # p99 alone can exceed that, so the bound follows it: the old host froze bystanders for seconds.
-    bound = max(50.0, 2 * quiet_p99)
+    # The failure this guards against is a stall: the old host froze bystanders for seconds. The flood's four
+    # client processes also compete for this machine's CPU (2 cores in CI), which slows alice's own client and
+    # runner without any stall in the host, so the bound is well above contention and far below a stall:
+    # 100 ms, or 3x the quiet p99 when the machine is loaded from outside.
+    bound = max(100.0, 3 * quiet_p99)
     assert p99 < bound, (p99, bound, samples[-5:], tally)
     alice.close()
     mallory.close()

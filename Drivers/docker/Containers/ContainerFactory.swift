@@ -26,8 +26,10 @@ final class ContainerFactory: Sendable {
         guard let info else { throw .unavailable("image \(image) not found") }
         let inImage = info["Config"]?["Labels"]?["codebeaker.runner"]?.string
         if runnerHostPath == nil && inImage == nil {
-            throw .unavailable("image \(image) has no cb-runner and the engine is remote: build it FROM codebeaker-base "
-                               + "or add scripts/images/cb-runner (static) at /usr/local/bin/cb-runner with LABEL codebeaker.runner")
+            throw .unavailable(
+                "image \(image) has no cb-runner and the engine is remote: build it FROM codebeaker-base "
+                    + "or add scripts/images/cb-runner (static) at /usr/local/bin/cb-runner with LABEL codebeaker.runner"
+            )
         }
         imageRunner.withLock { $0[image] = .some(inImage) }
         return inImage
@@ -57,10 +59,12 @@ final class ContainerFactory: Sendable {
         labels[ContainerLabels.instance] = config.instance
         labels[ContainerLabels.host] = HostInstance.defaultName()
         if let slot = plan.slot { labels[ContainerLabels.slot] = slot }
-        var spec = ContainerSpec(image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
-                                 pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,
-                                 runnerHostPath: runnerHostPath, runnerInImage: inImage ?? "/usr/local/bin/cb-runner",
-                                 labels: labels, env: ["HOME=/tmp"], tmpfsMB: plan.tmpMB ?? DockerLanguage.tmpMB(image: plan.image, memoryMB: plan.memoryMB))
+        var spec = ContainerSpec(
+            image: plan.image, memoryMB: plan.memoryMB, cpuShares: plan.cpuShares,
+            pidsLimit: plan.pidsLimit, network: plan.network, workspace: plan.workspace,
+            runnerHostPath: runnerHostPath, runnerInImage: inImage ?? "/usr/local/bin/cb-runner",
+            labels: labels, env: ["HOME=/tmp"],
+            tmpfsMB: plan.tmpMB ?? DockerLanguage.tmpMB(image: plan.image, memoryMB: plan.memoryMB))
         spec.readOnlyBinds = plan.readOnlyBinds
         let id = try createReplacingLeftover(spec.json, name: plan.name)
         do {
@@ -85,7 +89,8 @@ final class ContainerFactory: Sendable {
         let failure: EngineError
         do { return try engine.createContainer(body, name: name) } catch { failure = error }
         guard failure.kind == .api, failure.status == 409, let name, let old = try engine.inspectContainer(name),
-              old["Config"]?["Labels"]?[ContainerLabels.instance]?.string == config.instance else { throw failure }
+            old["Config"]?["Labels"]?[ContainerLabels.instance]?.string == config.instance
+        else { throw failure }
         DriverLog.warning("removing leftover container \(name) to re-create it")
         if let slot = old["Config"]?["Labels"]?[ContainerLabels.slot]?.string { slots?.release(slot) }
         if let oldId = old["Id"]?.string { remove(id: oldId) }
@@ -95,7 +100,8 @@ final class ContainerFactory: Sendable {
     /// A fresh attach to a container that outlived its channel (driver restart: re-adoption).
     func reattach(id: String, image: String, slot: String?) throws -> LiveContainer {
         let conn = try engine.attach(id)
-        return LiveContainer(id: id, image: image, slot: slot, channel: RunnerChannel(containerId: id, connection: conn))
+        return LiveContainer(
+            id: id, image: image, slot: slot, channel: RunnerChannel(containerId: id, connection: conn))
     }
 
     /// Kills whatever runs, removes the container and frees its slot. Never throws: leaks are logged.

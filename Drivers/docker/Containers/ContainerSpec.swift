@@ -40,12 +40,16 @@ struct ContainerSpec: Sendable, Equatable {
 
     var json: JSONValue {
         var mounts: [JSONValue] = []
-        var tmpfs: JSONObject = ["/tmp": .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777"),
-                                 Self.execDir: .string("rw,nosuid,nodev,noexec,size=16m,mode=1777")]
+        var tmpfs: JSONObject = [
+            "/tmp": .string("rw,exec,nosuid,nodev,size=\(tmpfsMB)m,mode=1777"),
+            Self.execDir: .string("rw,nosuid,nodev,noexec,size=16m,mode=1777"),
+        ]
         switch workspace {
         case .slot(let path):
-            mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace",
-                           "BindOptions": ["Propagation": "rslave"]])
+            mounts.append([
+                "Type": "bind", "Source": .string(path), "Target": "/workspace",
+                "BindOptions": ["Propagation": "rslave"],
+            ])
         case .direct(let path):
             mounts.append(["Type": "bind", "Source": .string(path), "Target": "/workspace"])
         case .none:
@@ -56,7 +60,10 @@ struct ContainerSpec: Sendable, Equatable {
             mounts.append(["Type": "bind", "Source": .string(b.source), "Target": .string(b.target), "ReadOnly": true])
         }
         if let runnerHostPath {
-            mounts.append(["Type": "bind", "Source": .string(runnerHostPath), "Target": .string(Self.runnerMountPoint), "ReadOnly": true])
+            mounts.append([
+                "Type": "bind", "Source": .string(runnerHostPath), "Target": .string(Self.runnerMountPoint),
+                "ReadOnly": true,
+            ])
         }
         let bytes = memoryMB * 1024 * 1024
         let host: JSONObject = [
@@ -66,8 +73,10 @@ struct ContainerSpec: Sendable, Equatable {
             "CpuShares": .int(cpuShares),
             "PidsLimit": .int(pidsLimit),
             // The same per-process limits as the native sandboxes: open files, and the size of any one file.
-            "Ulimits": [["Name": "nofile", "Soft": 1024, "Hard": 1024],
-                        ["Name": "fsize", "Soft": .int(256 << 20), "Hard": .int(256 << 20)]],
+            "Ulimits": [
+                ["Name": "nofile", "Soft": 1024, "Hard": 1024],
+                ["Name": "fsize", "Soft": .int(256 << 20), "Hard": .int(256 << 20)],
+            ],
             "ReadonlyRootfs": true,
             "Tmpfs": .object(tmpfs),
             "Mounts": .array(mounts),
@@ -104,7 +113,10 @@ struct ContainerSpec: Sendable, Equatable {
     /// `cpuQuotaPercent` > 0 adds a hard cap (CpuQuota per 100 ms CpuPeriod), as on the native sandboxes.
     static func updateBody(memoryMB: Int, cpuShares: Int, pidsLimit: Int, cpuQuotaPercent: Int = 0) -> JSONValue {
         let bytes = memoryMB * 1024 * 1024
-        var o: JSONObject = ["Memory": .int(bytes), "MemorySwap": .int(bytes), "CpuShares": .int(cpuShares), "PidsLimit": .int(pidsLimit)]
+        var o: JSONObject = [
+            "Memory": .int(bytes), "MemorySwap": .int(bytes), "CpuShares": .int(cpuShares),
+            "PidsLimit": .int(pidsLimit),
+        ]
         if cpuQuotaPercent > 0 { o["CpuPeriod"] = 100_000; o["CpuQuota"] = .int(cpuQuotaPercent * 1000) }
         return .object(o)
     }

@@ -15,9 +15,9 @@ enum DockerSeccompProfile {
         let names: [JSONValue] = SeccompSyscalls.denied.map { .string($0.name) }
         let arches: [JSONValue]
         #if arch(arm64)
-        arches = ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]
+            arches = ["SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"]
         #else
-        arches = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+            arches = ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
         #endif
         let eperm: JSONValue = .int(1)
         return [
@@ -25,8 +25,15 @@ enum DockerSeccompProfile {
             "architectures": .array(arches),
             "syscalls": [
                 ["names": .array(names), "action": "SCMP_ACT_ERRNO", "errnoRet": eperm],
-                ["names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": eperm,
-                 "args": [["index": 0, "value": .int(cloneNewUser), "valueTwo": .int(cloneNewUser), "op": "SCMP_CMP_MASKED_EQ"]]],
+                [
+                    "names": ["clone"], "action": "SCMP_ACT_ERRNO", "errnoRet": eperm,
+                    "args": [
+                        [
+                            "index": 0, "value": .int(cloneNewUser), "valueTwo": .int(cloneNewUser),
+                            "op": "SCMP_CMP_MASKED_EQ",
+                        ]
+                    ],
+                ],
                 ["names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": .int(enosys)],
             ],
         ]

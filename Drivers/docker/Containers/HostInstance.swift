@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Which host a container belongs to when several hosts share one Docker engine. The default instance is

@@ -1,7 +1,8 @@
 import DriverKit
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds containers a previous run of this driver left behind (crash, `kill -9`) by label.
@@ -19,8 +20,10 @@ final class Janitor: Sendable {
     func sweepAtStartup() -> (adoptable: Int, cleanup: @Sendable () -> Void) {
         let list: [ContainerSummary]
         do {
-            list = try factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
-                                                              ContainerLabels.instance: factory.config.instance])
+            list = try factory.engine.listContainers(labels: [
+                ContainerLabels.driver: "docker",
+                ContainerLabels.instance: factory.config.instance,
+            ])
         } catch {
             DriverLog.warning("startup sweep skipped: \(error)")
             return (0, {})
@@ -40,7 +43,8 @@ final class Janitor: Sendable {
             Parallel.forEach(doomed) { c in self.remove(c) }
             releaseOrphanSlots(keeping: keepSlots)
             if !list.isEmpty {
-                DriverLog.info("startup sweep: removed \(doomed.count) leftover container(s), \(keptCount) await re-adoption")
+                DriverLog.info(
+                    "startup sweep: removed \(doomed.count) leftover container(s), \(keptCount) await re-adoption")
             }
             if keptCount > 0 {
                 OSThread.start { [self] in
@@ -66,7 +70,9 @@ final class Janitor: Sendable {
 
     /// Removes every leftover still unclaimed (grace over, or shutdown).
     func removeUnadopted() {
-        let left = adoptable.withLock { a -> [ContainerSummary] in defer { a.removeAll() }; return Array(a.values) }
+        let left = adoptable.withLock { a -> [ContainerSummary] in
+            defer { a.removeAll() }; return Array(a.values)
+        }
         Parallel.forEach(left) { c in self.remove(c) }
         if !left.isEmpty { DriverLog.info("removed \(left.count) leftover session container(s) nobody re-adopted") }
     }
@@ -76,9 +82,12 @@ final class Janitor: Sendable {
     /// the startup listing) and removals that failed. Returns how many it removed.
     @discardableResult
     func sweepOrphans(ownedIds: Set<String>, ownedSlots: Set<String>, stillValid: () -> Bool) -> Int {
-        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
-                                                                     ContainerLabels.instance: factory.config.instance]),
-              stillValid()
+        guard
+            let list = try? factory.engine.listContainers(labels: [
+                ContainerLabels.driver: "docker",
+                ContainerLabels.instance: factory.config.instance,
+            ]),
+            stillValid()
         else { return 0 }
         let waiting = adoptable.withLock { Set($0.keys) }
         var removed = 0
@@ -117,8 +126,11 @@ final class Janitor: Sendable {
     /// Shutdown's last step: every container of this instance goes, including one whose create was still in
     /// flight when the pool was drained.
     func removeAllOfInstance() {
-        guard let list = try? factory.engine.listContainers(labels: [ContainerLabels.driver: "docker",
-                                                                     ContainerLabels.instance: factory.config.instance])
+        guard
+            let list = try? factory.engine.listContainers(labels: [
+                ContainerLabels.driver: "docker",
+                ContainerLabels.instance: factory.config.instance,
+            ])
         else { return }
         Parallel.forEach(list.filter { !Self.belongsToAnotherLiveHost($0) }) { c in self.remove(c) }
     }
@@ -127,7 +139,8 @@ final class Janitor: Sendable {
     /// name (`CODEBEAKER_DOCKER_INSTANCE`). Its containers and slots are never this driver's to remove.
     static func belongsToAnotherLiveHost(_ c: ContainerSummary) -> Bool {
         guard let host = c.labels[ContainerLabels.host], host != HostInstance.defaultName(),
-              HostInstance.pid(in: host) != nil else { return false }
+            HostInstance.pid(in: host) != nil
+        else { return false }
         return !HostInstance.isStale(host)
     }
 

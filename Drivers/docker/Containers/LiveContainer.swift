@@ -23,9 +23,10 @@ enum ContainerLabels {
 
     /// A Docker container name for a session id (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`).
     static func containerName(session: String) -> String {
-        let safe = String(session.map { c -> Character in
-            return (c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "." || c == "-")) ? c : "_"
-        })
+        let safe = String(
+            session.map { c -> Character in
+                return (c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "." || c == "-")) ? c : "_"
+            })
         return "codebeaker-\(safe.prefix(100))"
     }
 }

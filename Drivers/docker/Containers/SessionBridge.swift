@@ -20,10 +20,14 @@ enum SessionBridge {
         if ready.withLock({ $0 }) { return }
         do {
             if try engine.inspectNetwork(name) == nil {
-                try engine.createNetwork(["Name": .string(name), "Driver": "bridge", "CheckDuplicate": true,
-                                          "Options": ["com.docker.network.bridge.enable_icc": "false",
-                                                      "com.docker.network.bridge.name": .string(interface)],
-                                          "Labels": ["codebeaker.driver": "docker"]])
+                try engine.createNetwork([
+                    "Name": .string(name), "Driver": "bridge", "CheckDuplicate": true,
+                    "Options": [
+                        "com.docker.network.bridge.enable_icc": "false",
+                        "com.docker.network.bridge.name": .string(interface),
+                    ],
+                    "Labels": ["codebeaker.driver": "docker"],
+                ])
             }
         } catch {
             throw .unavailable("network: cannot create the Docker network \(name): \(error)")
@@ -35,19 +39,26 @@ enum SessionBridge {
     /// `iptables -C` first, so rules are added once however often drivers start.
     static func firewall() throws(DriverError) {
         guard access(iptables, X_OK) == 0 else {
-            throw .unavailable("network: \(iptables) is missing, so Docker sessions cannot be kept off the host; install iptables")
+            throw .unavailable(
+                "network: \(iptables) is missing, so Docker sessions cannot be kept off the host; install iptables")
         }
         var rules: [[String]] = [["INPUT", "-i", interface, "-j", "DROP"]]
-        for c in BlockedDestinations.fixed { rules.append(["DOCKER-USER", "-i", interface, "-d", c.description, "-j", "DROP"]) }
+        for c in BlockedDestinations.fixed {
+            rules.append(["DOCKER-USER", "-i", interface, "-d", c.description, "-j", "DROP"])
+        }
         for rule in rules {
             if iptablesRun(["-C"] + rule) == 0 { continue }
             let rc = iptablesRun(["-I"] + rule)
-            guard rc == 0 else { throw .unavailable("network: iptables -I \(rule.joined(separator: " ")) failed (exit \(rc))") }
+            guard rc == 0 else {
+                throw .unavailable("network: iptables -I \(rule.joined(separator: " ")) failed (exit \(rc))")
+            }
         }
     }
 
     static func iptablesRun(_ args: [String]) -> Int {
-        var spec = ProcessSpec(executable: iptables, arguments: [iptables, "-w"] + args, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], cwd: "/")
+        var spec = ProcessSpec(
+            executable: iptables, arguments: [iptables, "-w"] + args,
+            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"], cwd: "/")
         spec.timeoutMs = 20_000
         guard case .success(let r) = ProcessRunner.runBlocking(spec) else { return -1 }
         return r.exitCode ?? -1

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import DriverKit
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Started containers waiting for a session, per image, with their runner already attached.
 /// Each mounts its own empty workspace slot; `take` hands one out and a background thread refills.
@@ -78,12 +79,14 @@ final class WarmPool: Sendable {
             failure = e
         } else {
             do {
-                made = try factory.create(.init(image: image, memoryMB: factory.config.defaultMemoryMB,
-                                                cpuShares: factory.config.defaultCpuShares,
-                                                pidsLimit: factory.config.defaultPidsLimit, network: false,
-                                                workspace: .slot(hostPath: slots.path(slot)),
-                                                labels: [ContainerLabels.pool: "1", ContainerLabels.session: "pool"],
-                                                name: ContainerLabels.poolNamePrefix + slot, slot: slot))
+                made = try factory.create(
+                    .init(
+                        image: image, memoryMB: factory.config.defaultMemoryMB,
+                        cpuShares: factory.config.defaultCpuShares,
+                        pidsLimit: factory.config.defaultPidsLimit, network: false,
+                        workspace: .slot(hostPath: slots.path(slot)),
+                        labels: [ContainerLabels.pool: "1", ContainerLabels.session: "pool"],
+                        name: ContainerLabels.poolNamePrefix + slot, slot: slot))
             } catch {
                 failure = "\(error)"
                 slots.release(slot)
@@ -105,8 +108,10 @@ final class WarmPool: Sendable {
     /// What the pool owns right now: ready container ids and the slots of containers in creation.
     var owned: (ids: Set<String>, slots: Set<String>) {
         state.withLock { s in
-            (Set(s.ready.values.flatMap { $0.map(\.id) }),
-             s.creatingSlots.union(s.ready.values.flatMap { $0.compactMap(\.slot) }))
+            (
+                Set(s.ready.values.flatMap { $0.map(\.id) }),
+                s.creatingSlots.union(s.ready.values.flatMap { $0.compactMap(\.slot) })
+            )
         }
     }
 

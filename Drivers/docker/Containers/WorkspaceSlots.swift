@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import DriverKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Lets a container created ahead of time (the warm pool) see a workspace chosen later.
 ///
@@ -20,7 +21,9 @@ struct WorkspaceSlots: Sendable {
         if let e = Self.mkdirs(root) { return e }
         if !Self.isSharedMount(root) {
             if mount(root, root, nil, UInt(MS_BIND), nil) != 0 { return "bind-mount \(root): \(errnoText())" }
-            if mount(nil, root, nil, UInt(MS_SHARED | MS_REC), nil) != 0 { return "make \(root) shared: \(errnoText())" }
+            if mount(nil, root, nil, UInt(MS_SHARED | MS_REC), nil) != 0 {
+                return "make \(root) shared: \(errnoText())"
+            }
         }
         return nil
     }
@@ -36,7 +39,9 @@ struct WorkspaceSlots: Sendable {
     /// Shows `workspace` inside the container that mounts `slot`.
     func attach(workspace: String, to slot: String) -> String? {
         let p = path(slot)
-        if mount(workspace, p, nil, UInt(MS_BIND), nil) != 0 { return "bind-mount \(workspace) on \(p): \(errnoText())" }
+        if mount(workspace, p, nil, UInt(MS_BIND), nil) != 0 {
+            return "bind-mount \(workspace) on \(p): \(errnoText())"
+        }
         return nil
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Settings from the environment (the host passes its config through env when it starts the driver).

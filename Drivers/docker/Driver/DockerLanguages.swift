@@ -14,15 +14,19 @@ struct DockerLanguage: Sendable, Equatable {
     static func == (a: DockerLanguage, b: DockerLanguage) -> Bool { a.name == b.name }
 
     static let all: [DockerLanguage] = [
-        DockerLanguage(name: "python", aliases: ["python3", "py"], fileExtension: ".py", defaultImage: "codebeaker-python",
-                       command: { ["python3", $0] }, builtIn: true),
-        DockerLanguage(name: "javascript", aliases: ["nodejs", "node", "js"], fileExtension: ".js",
-                       defaultImage: "codebeaker-nodejs", command: { ["node", $0] }, builtIn: true),
-        DockerLanguage(name: "go", aliases: ["golang"], fileExtension: ".go", defaultImage: "codebeaker-go",
-                       command: { ["go", "run", $0] }, builtIn: true),
+        DockerLanguage(
+            name: "python", aliases: ["python3", "py"], fileExtension: ".py", defaultImage: "codebeaker-python",
+            command: { ["python3", $0] }, builtIn: true),
+        DockerLanguage(
+            name: "javascript", aliases: ["nodejs", "node", "js"], fileExtension: ".js",
+            defaultImage: "codebeaker-nodejs", command: { ["node", $0] }, builtIn: true),
+        DockerLanguage(
+            name: "go", aliases: ["golang"], fileExtension: ".go", defaultImage: "codebeaker-go",
+            command: { ["go", "run", $0] }, builtIn: true),
         // Debian 12 has no .NET SDK: bring your own image (with `dotnet script`) via `dockerImage`.
-        DockerLanguage(name: "csharp", aliases: ["dotnet", "cs", "c#"], fileExtension: ".csx",
-                       defaultImage: "codebeaker-dotnet", command: { ["dotnet", "script", $0] }, builtIn: false),
+        DockerLanguage(
+            name: "csharp", aliases: ["dotnet", "cs", "c#"], fileExtension: ".csx",
+            defaultImage: "codebeaker-dotnet", command: { ["dotnet", "script", $0] }, builtIn: false),
     ]
 
     /// Size of the container's /tmp tmpfs: 64 MB, the same as the native sandboxes, except for the Go image,

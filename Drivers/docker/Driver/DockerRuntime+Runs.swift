@@ -8,8 +8,9 @@ extension DockerRuntime {
     func startForkServer(_ s: DockerSession) {
         guard s.language?.name == "python", config.forkServer else { return }
         let env = s.options.env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        s.forkServer.start(on: s.container.channel, uid: UInt32(s.options.uid ?? config.defaultUid),
-                           gid: UInt32(s.options.gid ?? config.defaultGid), env: env)
+        s.forkServer.start(
+            on: s.container.channel, uid: UInt32(s.options.uid ?? config.defaultUid),
+            gid: UInt32(s.options.gid ?? config.defaultGid), env: env)
     }
 
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
@@ -20,10 +21,13 @@ extension DockerRuntime {
         let n = execCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let path = "\(ContainerSpec.execDir)/cb_exec_\(n)\(language.fileExtension)"
         var env = s.options.env.merging(request.env) { _, new in new }
-        if request.stream && language.name == "python" && env["PYTHONUNBUFFERED"] == nil { env["PYTHONUNBUFFERED"] = "1" }
-        let spec = runSpec(s, argv: language.command(path), cwd: "/workspace", env: env, stdin: request.stdin,
-                           timeoutMs: request.timeoutMs, maxOutput: request.maxOutputBytes,
-                           file: (path, Array(request.code.utf8)))
+        if request.stream && language.name == "python" && env["PYTHONUNBUFFERED"] == nil {
+            env["PYTHONUNBUFFERED"] = "1"
+        }
+        let spec = runSpec(
+            s, argv: language.command(path), cwd: "/workspace", env: env, stdin: request.stdin,
+            timeoutMs: request.timeoutMs, maxOutput: request.maxOutputBytes,
+            file: (path, Array(request.code.utf8)))
         if language.name == "python" && s.language?.name == "python" {
             if s.forkServer.isReady {
                 var forked = spec
@@ -42,8 +46,9 @@ extension DockerRuntime {
         let s = try session(request.session)
         let cwd = request.cwd.hasPrefix("/") ? request.cwd : "/workspace/\(request.cwd)"
         let env = s.options.env.merging(request.env) { _, new in new }
-        let spec = runSpec(s, argv: [request.command] + request.args, cwd: cwd, env: env, stdin: request.stdin,
-                           timeoutMs: request.timeoutMs, maxOutput: request.maxOutputBytes, file: nil)
+        let spec = runSpec(
+            s, argv: [request.command] + request.args, cwd: cwd, env: env, stdin: request.stdin,
+            timeoutMs: request.timeoutMs, maxOutput: request.maxOutputBytes, file: nil)
         return try await run(s, spec, timeoutMs: request.timeoutMs, events: events)
     }
 
@@ -52,13 +57,17 @@ extension DockerRuntime {
         return s
     }
 
-    func runSpec(_ s: DockerSession, argv: [String], cwd: String, env: [String: String], stdin: String?,
-                         timeoutMs: Int, maxOutput: Int, file: (String, [UInt8])?) -> RunnerWire.Run {
-        RunnerWire.Run(uid: UInt32(s.options.uid ?? config.defaultUid), gid: UInt32(s.options.gid ?? config.defaultGid),
-                       timeoutMs: UInt32(clamping: timeoutMs), maxOutput: UInt32(clamping: maxOutput), cwd: cwd,
-                       filePath: file?.0 ?? "", fileContent: file?.1 ?? [], stdin: stdin.map { Array($0.utf8) } ?? [],
-                       argv: argv, env: Self.packageEnv(s).merging(env) { _, user in user }
-                           .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+    func runSpec(
+        _ s: DockerSession, argv: [String], cwd: String, env: [String: String], stdin: String?,
+        timeoutMs: Int, maxOutput: Int, file: (String, [UInt8])?
+    ) -> RunnerWire.Run {
+        RunnerWire.Run(
+            uid: UInt32(s.options.uid ?? config.defaultUid), gid: UInt32(s.options.gid ?? config.defaultGid),
+            timeoutMs: UInt32(clamping: timeoutMs), maxOutput: UInt32(clamping: maxOutput), cwd: cwd,
+            filePath: file?.0 ?? "", fileContent: file?.1 ?? [], stdin: stdin.map { Array($0.utf8) } ?? [],
+            argv: argv,
+            env: Self.packageEnv(s).merging(env) { _, user in user }
+                .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
     }
 
     /// What install_packages put in the workspace is visible to every run: the venv's bin first on PATH (so
@@ -69,31 +78,41 @@ extension DockerRuntime {
         switch s.language?.name {
         case "python": return ["PATH": PipInstaller.venv + "/bin:" + path, "VIRTUAL_ENV": PipInstaller.venv]
         case "javascript":
-            return ["PATH": "/workspace/node_modules/.bin:\(NpmInstaller.globalPrefix)/bin:" + path,
-                    "NODE_PATH": "/workspace/node_modules:\(NpmInstaller.globalPrefix)/lib/node_modules"]
+            return [
+                "PATH": "/workspace/node_modules/.bin:\(NpmInstaller.globalPrefix)/bin:" + path,
+                "NODE_PATH": "/workspace/node_modules:\(NpmInstaller.globalPrefix)/lib/node_modules",
+            ]
         default: return [:]
         }
     }
 
     static let forkServerGone = "fork server unavailable"
 
-    func run(_ s: DockerSession, _ spec: RunnerWire.Run, timeoutMs: Int, events: EventSink,
-                     viaForkServer: Bool = false) async throws -> RunResult {
+    func run(
+        _ s: DockerSession, _ spec: RunnerWire.Run, timeoutMs: Int, events: EventSink,
+        viaForkServer: Bool = false
+    ) async throws -> RunResult {
         var c = s.container
         if c.channel.isBroken {
             let old = c
             // The attach stream broke (daemon restart?) but the container may still be there: attach again once.
-            guard let again = try? await offPool({ [factory] in try factory.reattach(id: old.id, image: old.image, slot: old.slot) }) else {
-                throw DriverError(code: DriverWire.ErrorCode.sessionNotFound,
-                                  message: "session \(s.id): its container \(old.id.prefix(12)) is gone")
+            guard
+                let again = try? await offPool({ [factory] in
+                    try factory.reattach(id: old.id, image: old.image, slot: old.slot)
+                })
+            else {
+                throw DriverError(
+                    code: DriverWire.ErrorCode.sessionNotFound,
+                    message: "session \(s.id): its container \(old.id.prefix(12)) is gone")
             }
             s.replaceChannel(again)
             c = again
         }
         let forwarder = OutputForwarder(events: events)
         let started = MonotonicClock.nowMs()
-        let outcome = await c.channel.run(spec, viaForkServer: viaForkServer,
-                                          onOutput: forwarder.handler)
+        let outcome = await c.channel.run(
+            spec, viaForkServer: viaForkServer,
+            onOutput: forwarder.handler)
         if outcome.exit?.forkServerUnavailable == true {
             // Nothing ran; the caller retries the plain way.
             return RunResult(reason: Self.forkServerGone)
@@ -104,10 +123,13 @@ extension DockerRuntime {
         if let x = outcome.exit, x.signal == 9, !x.timedOut, !x.cancelled, !oom {
             // Runners that cannot read the cgroup counter: ask Docker (it flags OOM kills of the main process).
             let id = c.id
-            oom = (try? await offPool { [engine] in try engine.inspectContainer(id)?["State"]?["OOMKilled"]?.bool ?? false }) ?? false
+            oom =
+                (try? await offPool { [engine] in try engine.inspectContainer(id)?["State"]?["OOMKilled"]?.bool ?? false
+                }) ?? false
         }
         if outcome.exit == nil, Task.isCancelled { throw CancellationError() }
-        return RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: duration, oomKilled: oom,
-                                       memoryMB: s.options.memoryLimitMB)
+        return RunOutcomeMapper.result(
+            outcome, timeoutMs: timeoutMs, durationMs: duration, oomKilled: oom,
+            memoryMB: s.options.memoryLimitMB)
     }
 }

@@ -10,8 +10,9 @@ extension DockerRuntime {
         }
         let language = DockerLanguage.find(request.language)
         if request.language != nil && language == nil && request.options.dockerImage == nil {
-            throw DriverError.invalidParams("language '\(request.language!)' is not supported by the Docker driver "
-                                            + "(python, javascript, go, csharp; or pass dockerImage)")
+            throw DriverError.invalidParams(
+                "language '\(request.language!)' is not supported by the Docker driver "
+                    + "(python, javascript, go, csharp; or pass dockerImage)")
         }
         guard let image = request.options.dockerImage ?? language?.defaultImage else {
             throw DriverError.invalidParams("session.open needs a language or options.dockerImage")
@@ -26,13 +27,16 @@ extension DockerRuntime {
             opening.withLock { _ = $0.remove(request.session) }
             openingCount.wrappingSubtract(1, ordering: .relaxed)
         }
-        let (container, pooled) = try await offPool { [self] in try obtainContainer(request, image: image, language: language) }
+        let (container, pooled) = try await offPool { [self] in
+            try obtainContainer(request, image: image, language: language)
+        }
         if closedWhileOpening.withLock({ $0.remove(request.session) != nil }) {
             _ = try? await offPool { [factory] in factory.destroy(container) }
             throw DriverError.sessionNotFound(request.session)
         }
-        let session = DockerSession(id: request.session, language: language, options: request.options,
-                                    workspace: request.workspace, container: container)
+        let session = DockerSession(
+            id: request.session, language: language, options: request.options,
+            workspace: request.workspace, container: container)
         let raced = sessions.withLock { s -> DockerSession? in
             if let other = s[request.session] { return other }
             s[request.session] = session
@@ -51,8 +55,10 @@ extension DockerRuntime {
     }
 
     /// Re-adopts, takes from the pool or creates; blocking.
-    func obtainContainer(_ request: SessionOpenParams, image: String,
-                                 language: DockerLanguage?) throws -> (LiveContainer, Bool) {
+    func obtainContainer(
+        _ request: SessionOpenParams, image: String,
+        language: DockerLanguage?
+    ) throws -> (LiveContainer, Bool) {
         if let adopted = try readopt(request) {
             return (adopted, false)
         }
@@ -62,8 +68,8 @@ extension DockerRuntime {
             if let language, !language.builtIn, request.options.dockerImage == nil {
                 throw DriverError.unavailable(
                     "\(language.name) needs a .NET image, and Debian 12 ships no .NET SDK: bring your own image via the "
-                    + "session option dockerImage (an image with dotnet and dotnet-script on PATH, e.g. built FROM "
-                    + "codebeaker-base), or build one tagged \(language.defaultImage)")
+                        + "session option dockerImage (an image with dotnet and dotnet-script on PATH, e.g. built FROM "
+                        + "codebeaker-base), or build one tagged \(language.defaultImage)")
             }
             if language?.builtIn == true && request.options.dockerImage == nil {
                 throw DriverError.unavailable("\(e.message): build it with scripts/build-runtime-images.sh")
@@ -75,9 +81,13 @@ extension DockerRuntime {
             if let slot = warm.slot, slots.attach(workspace: request.workspace, to: slot) == nil {
                 do {
                     if o.memoryLimitMB != config.defaultMemoryMB || o.cpuShares != config.defaultCpuShares
-                        || o.pidsLimit != config.defaultPidsLimit || o.cpuQuotaPercent > 0 {
-                        try engine.updateContainer(warm.id, ContainerSpec.updateBody(
-                            memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit, cpuQuotaPercent: o.cpuQuotaPercent))
+                        || o.pidsLimit != config.defaultPidsLimit || o.cpuQuotaPercent > 0
+                    {
+                        try engine.updateContainer(
+                            warm.id,
+                            ContainerSpec.updateBody(
+                                memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit,
+                                cpuQuotaPercent: o.cpuQuotaPercent))
                     }
                     // Names identify sessions (labels are fixed at create); also marks it "not pool" for the janitor.
                     try engine.renameContainer(warm.id, to: ContainerLabels.containerName(session: request.session))
@@ -89,14 +99,19 @@ extension DockerRuntime {
             factory.destroy(warm)
         }
         let mount: ContainerSpec.WorkspaceMount = engine.endpoint.isLocal ? .direct(hostPath: request.workspace) : .none
-        let c = try factory.create(.init(image: image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit,
-                                         network: o.network, workspace: mount,
-                                         labels: [ContainerLabels.session: request.session],
-                                         name: ContainerLabels.containerName(session: request.session), slot: nil))
+        let c = try factory.create(
+            .init(
+                image: image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: o.pidsLimit,
+                network: o.network, workspace: mount,
+                labels: [ContainerLabels.session: request.session],
+                name: ContainerLabels.containerName(session: request.session), slot: nil))
         if o.cpuQuotaPercent > 0 {
             do {
-                try engine.updateContainer(c.id, ContainerSpec.updateBody(memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
-                                                                          pidsLimit: o.pidsLimit, cpuQuotaPercent: o.cpuQuotaPercent))
+                try engine.updateContainer(
+                    c.id,
+                    ContainerSpec.updateBody(
+                        memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
+                        pidsLimit: o.pidsLimit, cpuQuotaPercent: o.cpuQuotaPercent))
             } catch {
                 factory.destroy(c)
                 throw error
@@ -157,7 +172,9 @@ extension DockerRuntime {
 
     private func releaseEverything() async {
         stopped.store(true, ordering: .relaxed)
-        let all = sessions.withLock { s -> [DockerSession] in defer { s.removeAll() }; return Array(s.values) }
+        let all = sessions.withLock { s -> [DockerSession] in
+            defer { s.removeAll() }; return Array(s.values)
+        }
         _ = try? await offPool { [self] in
             let containers = pool.drain() + all.map(\.container)
             Parallel.forEach(containers) { [factory] c in factory.destroy(c) }
@@ -175,8 +192,10 @@ extension DockerRuntime {
         guard method == "docker.status" else { throw DriverError.methodNotFound(method) }
         var ready = JSONObject()
         for image in pool.images { ready[image] = .int(pool.readyCount(image)) }
-        return ["engine": .string(engine.endpoint.description), "poolSize": .int(pool.enabled ? pool.size : 0),
-                "poolReady": .object(ready), "sessions": .int(sessions.withLock { $0.count }),
-                "forkServersReady": .int(sessions.withLock { $0.values.filter { $0.forkServer.isReady }.count })]
+        return [
+            "engine": .string(engine.endpoint.description), "poolSize": .int(pool.enabled ? pool.size : 0),
+            "poolReady": .object(ready), "sessions": .int(sessions.withLock { $0.count }),
+            "forkServersReady": .int(sessions.withLock { $0.values.filter { $0.forkServer.isReady }.count }),
+        ]
     }
 }

@@ -1,8 +1,9 @@
 import DriverKit
 import DriverProtocol
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Docker driver: one container per session, runs through the container's cb-runner (pid 1).
@@ -92,7 +93,9 @@ final class DockerRuntime: DriverRuntime {
             startupMs: pool.enabled ? 60 : 450, memoryMB: 64, packageManagers: ["pip", "npm"], stateful: false,
             interrupt: true, streaming: true, networkControl: true, available: h.ok,
             unavailableReason: h.ok ? nil : h.reason,
-            installHint: h.ok ? nil : "install Docker (apt-get install docker.io), start dockerd, then build the images "
-                + "with scripts/build-runtime-images.sh; set DOCKER_HOST for a remote engine")
+            installHint: h.ok
+                ? nil
+                : "install Docker (apt-get install docker.io), start dockerd, then build the images "
+                    + "with scripts/build-runtime-images.sh; set DOCKER_HOST for a remote engine")
     }
 }

@@ -12,7 +12,9 @@ final class DockerSession: Sendable {
     let forkServer = ForkServerState()
     private let current: Mutex<LiveContainer>
 
-    init(id: String, language: DockerLanguage?, options: SessionOpenOptions, workspace: String, container: LiveContainer) {
+    init(
+        id: String, language: DockerLanguage?, options: SessionOpenOptions, workspace: String, container: LiveContainer
+    ) {
         self.id = id; self.language = language; self.options = options; self.workspace = workspace
         current = Mutex(container)
     }

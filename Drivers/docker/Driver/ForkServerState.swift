@@ -20,14 +20,19 @@ final class ForkServerState: Sendable {
     /// ended yet (then it starts when that one's end is seen).
     func start(on channel: RunnerChannel, uid: UInt32, gid: UInt32, env: [String]) {
         let l = Launch(channel: channel, uid: uid, gid: gid, env: env)
-        guard let generation = state.withLock({ s -> Int? in s.launch = l; return s.life.requestStart() }) else { return }
+        guard
+            let generation = state.withLock({ s -> Int? in
+                s.launch = l; return s.life.requestStart()
+            })
+        else { return }
         run(generation, l)
     }
 
     private func run(_ generation: Int, _ l: Launch) {
-        let spec = RunnerWire.Run(uid: l.uid, gid: l.gid, timeoutMs: 0, maxOutput: 4096, cwd: "/tmp",
-                                  filePath: PythonForkServer.scriptPath, fileContent: Array(PythonForkServer.script.utf8),
-                                  argv: ["python3", PythonForkServer.scriptPath, PythonForkServer.socketPath], env: l.env)
+        let spec = RunnerWire.Run(
+            uid: l.uid, gid: l.gid, timeoutMs: 0, maxOutput: 4096, cwd: "/tmp",
+            filePath: PythonForkServer.scriptPath, fileContent: Array(PythonForkServer.script.utf8),
+            argv: ["python3", PythonForkServer.scriptPath, PythonForkServer.socketPath], env: l.env)
         Task.detached { [self] in
             // Returns only when the server is gone (session closed, killed, crashed) and cb-runner removed its script.
             let outcome = await l.channel.run(spec) { isStderr, bytes in
@@ -41,7 +46,9 @@ final class ForkServerState: Sendable {
                 return (g, launch)
             }
             if !l.channel.isBroken {
-                DriverLog.warning("python fork server in \(l.channel.containerId.prefix(12)) ended: \(outcome.lostReason ?? "exit \(outcome.exit?.exitCode ?? -1)") \(err)")
+                DriverLog.warning(
+                    "python fork server in \(l.channel.containerId.prefix(12)) ended: \(outcome.lostReason ?? "exit \(outcome.exit?.exitCode ?? -1)") \(err)"
+                )
             }
             if let (g, launch) = next { run(g, launch) }
         }

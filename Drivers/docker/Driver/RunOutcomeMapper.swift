@@ -3,9 +3,11 @@ import DriverProtocol
 
 /// Turns what cb-runner reported into the protocol's run result.
 enum RunOutcomeMapper {
-    static func result(_ o: RunnerOutcome, timeoutMs: Int, durationMs: Int, oomKilled: Bool, memoryMB: Int) -> RunResult {
-        var r = RunResult(stdout: String(decoding: o.stdout, as: UTF8.self), stderr: String(decoding: o.stderr, as: UTF8.self),
-                          durationMs: durationMs)
+    static func result(_ o: RunnerOutcome, timeoutMs: Int, durationMs: Int, oomKilled: Bool, memoryMB: Int) -> RunResult
+    {
+        var r = RunResult(
+            stdout: String(decoding: o.stdout, as: UTF8.self), stderr: String(decoding: o.stderr, as: UTF8.self),
+            durationMs: durationMs)
         guard let x = o.exit else {
             r.reason = o.lostReason ?? "the session container stopped"
             return r

@@ -11,7 +11,8 @@ enum DockerEndpoint: Sendable, Equatable, CustomStringConvertible {
         var description: String {
             switch self {
             case .unsupported(let v):
-                return "unsupported DOCKER_HOST \"\(v)\" (use unix:///path/to/docker.sock or tcp://host:port; TLS is not supported)"
+                return
+                    "unsupported DOCKER_HOST \"\(v)\" (use unix:///path/to/docker.sock or tcp://host:port; TLS is not supported)"
             }
         }
     }

@@ -88,7 +88,8 @@ final class DockerEngine: Sendable {
 
     /// Attaches to a container's stdin/stdout/stderr; returns the hijacked, multiplexed stream.
     func attach(_ id: String) throws(EngineError) -> EngineConnection {
-        try http.hijack("POST", "/containers/\(id)/attach?stream=1&stdin=1&stdout=1&stderr=1", body: nil, timeoutMs: 10_000)
+        try http.hijack(
+            "POST", "/containers/\(id)/attach?stream=1&stdin=1&stdout=1&stderr=1", body: nil, timeoutMs: 10_000)
     }
 
     /// `GET /images/{name}/json`, or nil when the image is not present.
@@ -131,8 +132,11 @@ final class DockerEngine: Sendable {
         var out = ""
         let hex = Array("0123456789ABCDEF")
         for b in s.utf8 {
-            if keep.contains(b) { out.unicodeScalars.append(Unicode.Scalar(b)) }
-            else { out.append("%"); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)]) }
+            if keep.contains(b) {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out.append("%"); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 0xF)])
+            }
         }
         return out
     }
@@ -156,7 +160,9 @@ struct ContainerSummary: Sendable, Equatable {
     init?(json: JSONValue) {
         guard let id = json["Id"]?.string else { return nil }
         self.id = id
-        names = (json["Names"]?.array ?? []).compactMap { $0.string.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 } }
+        names = (json["Names"]?.array ?? []).compactMap {
+            $0.string.map { $0.hasPrefix("/") ? String($0.dropFirst()) : $0 }
+        }
         image = json["Image"]?.string ?? ""
         state = json["State"]?.string ?? ""
         var l: [String: String] = [:]

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSystem
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One blocking socket to the Docker Engine (unix or TCP), with a read-ahead buffer.
 /// Used by one thread at a time: the pool hands it out exclusively.
@@ -30,7 +31,9 @@ final class EngineConnection: @unchecked Sendable {
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
         let capacity = MemoryLayout.size(ofValue: addr.sun_path)
-        guard bytes.count < capacity else { Glibc.close(fd); throw EngineError(.unreachable, "socket path too long: \(path)") }
+        guard bytes.count < capacity else {
+            Glibc.close(fd); throw EngineError(.unreachable, "socket path too long: \(path)")
+        }
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
             raw[bytes.count] = 0
@@ -61,7 +64,8 @@ final class EngineConnection: @unchecked Sendable {
         var lastError = "no address"
         var ai: UnsafeMutablePointer<addrinfo>? = first
         while let a = ai {
-            let fd = socket(a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
+            let fd = socket(
+                a.pointee.ai_family, a.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), a.pointee.ai_protocol)
             if fd >= 0 {
                 if Syscall.retrying({ Glibc.connect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen) }) == 0 {
                     var one: Int32 = 1
@@ -98,7 +102,8 @@ final class EngineConnection: @unchecked Sendable {
                 if rc < 0 { throw EngineError(.transport, "poll: \(errnoText())") }
             }
         }
-        let n = scratch.withUnsafeMutableBytes { buf in Syscall.retrying { Glibc.read(fd, buf.baseAddress!, buf.count) } }
+        let n = scratch.withUnsafeMutableBytes { buf in Syscall.retrying { Glibc.read(fd, buf.baseAddress!, buf.count) }
+        }
         if n < 0 { throw EngineError(.transport, "read from Docker daemon: \(errnoText())") }
         if n > 0 { buffer.append(contentsOf: scratch[0..<n]) }
         return n

@@ -43,8 +43,10 @@ final class EngineHTTPClient: Sendable {
     }
 
     /// Sends one request and reads the whole reply. Status >= 400 throws `.api` with Docker's message.
-    func request(_ method: String, _ path: String, body: JSONValue? = nil,
-                 timeoutMs: Int = 60_000) throws(EngineError) -> EngineResponse {
+    func request(
+        _ method: String, _ path: String, body: JSONValue? = nil,
+        timeoutMs: Int = 60_000
+    ) throws(EngineError) -> EngineResponse {
         let payload = Self.serialize(method, path, body: body, host: endpoint.hostHeader, upgrade: false)
         let deadline = MonotonicClock.nowNs() + UInt64(timeoutMs) * 1_000_000
         var attempt = 0
@@ -71,7 +73,9 @@ final class EngineHTTPClient: Sendable {
 
     /// Sends a request that upgrades the connection to a raw stream (exec start, attach).
     /// Returns the connection with any stream bytes already read in its `buffer`; the caller owns and closes it.
-    func hijack(_ method: String, _ path: String, body: JSONValue?, timeoutMs: Int = 60_000) throws(EngineError) -> EngineConnection {
+    func hijack(_ method: String, _ path: String, body: JSONValue?, timeoutMs: Int = 60_000) throws(EngineError)
+        -> EngineConnection
+    {
         let payload = Self.serialize(method, path, body: body, host: endpoint.hostHeader, upgrade: true)
         let deadline = MonotonicClock.nowNs() + UInt64(timeoutMs) * 1_000_000
         var attempt = 0
@@ -119,7 +123,9 @@ final class EngineHTTPClient: Sendable {
 
     /// Closes every idle connection (shutdown).
     func closeIdle() {
-        let all = idle.withLock { list -> [EngineConnection] in defer { list.removeAll() }; return list }
+        let all = idle.withLock { list -> [EngineConnection] in
+            defer { list.removeAll() }; return list
+        }
         for c in all { c.close() }
     }
 
@@ -156,27 +162,34 @@ final class EngineHTTPClient: Sendable {
                 return head
             }
             if try conn.readMore(deadline: deadline) == 0 {
-                throw EngineError(.transport, conn.buffer.isEmpty ? Self.closedBeforeReply : "Docker closed the connection mid-reply")
+                throw EngineError(
+                    .transport, conn.buffer.isEmpty ? Self.closedBeforeReply : "Docker closed the connection mid-reply")
             }
         }
     }
 
-    private func readResponse(_ conn: EngineConnection, method: String,
-                              deadline: UInt64) throws(EngineError) -> (HTTPResponseHead, Bool, [UInt8]) {
+    private func readResponse(
+        _ conn: EngineConnection, method: String,
+        deadline: UInt64
+    ) throws(EngineError) -> (HTTPResponseHead, Bool, [UInt8]) {
         let head = try readHead(conn, deadline: deadline)
         let body = try readBody(conn, head: head, method: method, deadline: deadline)
         let keepAlive = head.keepAlive && head.framing(requestMethod: method) != .untilClose
         return (head, keepAlive, body)
     }
 
-    private func readBody(_ conn: EngineConnection, head: HTTPResponseHead, method: String,
-                          deadline: UInt64) throws(EngineError) -> [UInt8] {
+    private func readBody(
+        _ conn: EngineConnection, head: HTTPResponseHead, method: String,
+        deadline: UInt64
+    ) throws(EngineError) -> [UInt8] {
         switch head.framing(requestMethod: method) {
         case .none:
             return []
         case .contentLength(let n):
             while conn.buffer.count < n {
-                if try conn.readMore(deadline: deadline) == 0 { throw EngineError(.transport, "Docker closed the connection mid-body") }
+                if try conn.readMore(deadline: deadline) == 0 {
+                    throw EngineError(.transport, "Docker closed the connection mid-body")
+                }
             }
             let body = Array(conn.buffer[0..<n])
             conn.buffer.removeFirst(n)
@@ -193,7 +206,9 @@ final class EngineHTTPClient: Sendable {
                 } catch { throw EngineError(.transport, "malformed chunked body from Docker: \(error)") }
                 conn.buffer.removeFirst(consumed)
                 if decoder.isDone { return body }
-                if try conn.readMore(deadline: deadline) == 0 { throw EngineError(.transport, "Docker closed the connection mid-body") }
+                if try conn.readMore(deadline: deadline) == 0 {
+                    throw EngineError(.transport, "Docker closed the connection mid-body")
+                }
             }
         case .untilClose:
             while try conn.readMore(deadline: deadline) > 0 {}

@@ -4,7 +4,9 @@
 /// frames may be split anywhere across reads.
 struct StreamDemuxer: Sendable {
     enum Stream: UInt8, Sendable, Equatable {
-        case stdin = 0, stdout = 1, stderr = 2
+        case stdin = 0
+        case stdout = 1
+        case stderr = 2
     }
 
     enum Failure: Error, Equatable {
@@ -22,8 +24,10 @@ struct StreamDemuxer: Sendable {
 
     /// Feeds bytes; `emit` is called with each payload piece as soon as it arrives
     /// (a frame split across reads is emitted in pieces, never reordered).
-    mutating func feed(_ input: UnsafeRawBufferPointer,
-                       emit: (Stream, UnsafeRawBufferPointer) -> Void) throws(Failure) {
+    mutating func feed(
+        _ input: UnsafeRawBufferPointer,
+        emit: (Stream, UnsafeRawBufferPointer) -> Void
+    ) throws(Failure) {
         var i = 0
         let n = input.count
         while i < n {
@@ -52,8 +56,11 @@ struct StreamDemuxer: Sendable {
         let r: Result<Void, Failure> = bytes.withUnsafeBytes { buf in
             Result { () throws(Failure) in
                 try feed(buf) { s, piece in
-                    if let last = out.last, last.0 == s { out[out.count - 1].1.append(contentsOf: piece) }
-                    else { out.append((s, Array(piece))) }
+                    if let last = out.last, last.0 == s {
+                        out[out.count - 1].1.append(contentsOf: piece)
+                    } else {
+                        out.append((s, Array(piece)))
+                    }
                 }
             }
         }

@@ -1,9 +1,10 @@
 import DriverKit
 import DriverProtocol
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `install` (install_packages): pip into /workspace/.venv (python image) or npm into /workspace/node_modules
 /// (node image), run in a short-lived **sibling container**: same image, same workspace bind, the session's
@@ -43,7 +44,8 @@ extension DockerRuntime {
     func installOutcome(_ request: InstallRequest, events: EventSink) async throws -> InstallOutcome {
         let s = try session(request.session)
         guard engine.endpoint.isLocal else {
-            throw DriverError.unsupported("install_packages needs a local Docker engine (the install container binds the session workspace)")
+            throw DriverError.unsupported(
+                "install_packages needs a local Docker engine (the install container binds the session workspace)")
         }
         let manager = try Self.manager(for: s, requested: request.manager)
         guard installing.withLock({ $0.insert(s.id).inserted }) else {
@@ -72,12 +74,16 @@ extension DockerRuntime {
             let boot = ["/usr/bin/python3", "-I", DockerInstallScripts.pipPath, PipInstaller.venv]
             argv = boot + Self.withoutSharedCache(pip.installArguments(plan, offline: false))
             let fresh = plan.options.upgrade || plan.options.forceReinstall
-            if !fresh && PackageCache.hasWheels(for: plan.specs) { fromCache = boot + pip.installArguments(plan, offline: true) }
+            if !fresh && PackageCache.hasWheels(for: plan.specs) {
+                fromCache = boot + pip.installArguments(plan, offline: true)
+            }
             script = (DockerInstallScripts.pipPath, PipBootScript.text)
             extra = ["venv": .string(PipInstaller.venv), "cache": "bypassed"]
         default:
             if request.requirementsFile != nil {
-                throw DriverError.invalidParams("requirementsFile: npm reads /workspace/package.json; call install_packages with no packages to install its dependencies")
+                throw DriverError.invalidParams(
+                    "requirementsFile: npm reads /workspace/package.json; call install_packages with no packages to install its dependencies"
+                )
             }
             var options = try NpmOptions(request.flags)
             options.global = options.global || request.global
@@ -86,19 +92,26 @@ extension DockerRuntime {
             if !options.global { try await vetPackageJSON(session: s, policy: policy) }
             var a = npm.arguments(specs: specs, options: options)
             a[1] = Self.npmCli  // Debian's npm; a[0] (node) is the wrapper's own process.execPath
-            let root = options.global ? NpmInstaller.globalPrefix + "/lib/node_modules" : SandboxPath.mountPoint + "/node_modules"
+            let root =
+                options.global
+                ? NpmInstaller.globalPrefix + "/lib/node_modules" : SandboxPath.mountPoint + "/node_modules"
             argv = ["/usr/bin/node", DockerInstallScripts.npmPath, root] + a.dropFirst()
             script = (DockerInstallScripts.npmPath, DockerInstallScripts.npm)
-            extra = ["global": .bool(options.global), "prefix": .string(options.global ? NpmInstaller.globalPrefix : SandboxPath.mountPoint)]
+            extra = [
+                "global": .bool(options.global),
+                "prefix": .string(options.global ? NpmInstaller.globalPrefix : SandboxPath.mountPoint),
+            ]
         }
         let progress = ProgressLines(events: events, enabled: request.stream, hiddenPrefix: DockerInstallScripts.marker)
         func remaining() -> Int { max(1000, request.timeoutMs - Int(MonotonicClock.nowMs() - started)) }
         var r: RunResult
         if let fromCache {
             let cache = ContainerSpec.Bind(source: PackageCache.pipWheels, target: PackageCache.pipSandboxPath)
-            r = try await runInstaller(s, argv: fromCache, script: script, timeoutMs: remaining(), progress: progress,
-                                       binds: [cache], network: false)
-            extra["cache"] = r.succeeded ? "shared" : "miss"  // never "hit": that would tell what another tenant installed
+            r = try await runInstaller(
+                s, argv: fromCache, script: script, timeoutMs: remaining(), progress: progress,
+                binds: [cache], network: false)
+            // never "hit": that would tell what another tenant installed
+            extra["cache"] = r.succeeded ? "shared" : "miss"
             if !(r.succeeded || r.cancelled || r.timedOut) {  // a dependency not cached: from the index after all
                 r = try await runInstaller(s, argv: argv, script: script, timeoutMs: remaining(), progress: progress)
             }
@@ -119,12 +132,16 @@ extension DockerRuntime {
     static func manager(for s: DockerSession, requested: String) throws(DriverError) -> String {
         let known = ["pip", "pip3", "python", "python3", "npm", "node", "nodejs", "javascript"]
         guard known.contains(requested.lowercased()) else {
-            throw .unsupported("package manager \"\(requested.prefix(40))\" is not available in Docker sessions (pip, npm)")
+            throw .unsupported(
+                "package manager \"\(requested.prefix(40))\" is not available in Docker sessions (pip, npm)")
         }
         switch s.language?.name {
         case "python": return "pip"
         case "javascript": return "npm"
-        default: throw .unsupported("install_packages in Docker sessions works for python and javascript sessions (this one: \(s.language?.name ?? "custom image"))")
+        default:
+            throw .unsupported(
+                "install_packages in Docker sessions works for python and javascript sessions (this one: \(s.language?.name ?? "custom image"))"
+            )
         }
     }
 
@@ -133,15 +150,19 @@ extension DockerRuntime {
     static func withoutSharedCache(_ args: [String]) -> [String] {
         var out: [String] = [], i = 0
         while i < args.count {
-            if args[i] == "--find-links", i + 1 < args.count, args[i + 1] == PackageCache.pipSandboxPath { i += 2; continue }
+            if args[i] == "--find-links", i + 1 < args.count, args[i + 1] == PackageCache.pipSandboxPath {
+                i += 2; continue
+            }
             out.append(args[i]); i += 1
         }
         return out
     }
 
     /// Creates the sibling container, runs `argv` as the session uid, removes the container.
-    func runInstaller(_ s: DockerSession, argv: [String], script: (String, String), timeoutMs: Int,
-                      progress: ProgressLines, binds: [ContainerSpec.Bind] = [], network: Bool = true) async throws -> RunResult {
+    func runInstaller(
+        _ s: DockerSession, argv: [String], script: (String, String), timeoutMs: Int,
+        progress: ProgressLines, binds: [ContainerSpec.Bind] = [], network: Bool = true
+    ) async throws -> RunResult {
         // Keeps the orphan sweep away while the install container exists (it belongs to no session or pool).
         opensStarted.wrappingAdd(1, ordering: .relaxed)
         openingCount.wrappingAdd(1, ordering: .relaxed)
@@ -149,20 +170,28 @@ extension DockerRuntime {
         let o = s.options
         // No Docker network at all: the index is reached only through the driver's allowlisting proxy, which
         // listens on the container's own loopback (see `startEgress`).
-        let plan = ContainerFactory.Plan(image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
-                                         pidsLimit: o.pidsLimit, network: false, workspace: .direct(hostPath: s.workspace),
-                                         labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
-                                         tmpMB: min(max(o.memoryLimitMB, 64), 1024), // pip and npm unpack in /tmp
-                                         readOnlyBinds: binds)
+        let plan = ContainerFactory.Plan(
+            image: s.container.image, memoryMB: o.memoryLimitMB, cpuShares: o.cpuShares,
+            pidsLimit: o.pidsLimit, network: false, workspace: .direct(hostPath: s.workspace),
+            labels: [ContainerLabels.installer: s.id], name: nil, slot: nil,
+            tmpMB: min(max(o.memoryLimitMB, 64), 1024),  // pip and npm unpack in /tmp
+            readOnlyBinds: binds)
         let c = try await offPool { [factory] in try factory.create(plan) }
         let egress: InstallEgress?
-        do { egress = network ? try await offPool { [self] in try startEgress(c, manager: argv.contains(Self.npmCli) ? "npm" : "pip") } : nil } catch {
+        do {
+            egress =
+                network
+                ? try await offPool { [self] in try startEgress(c, manager: argv.contains(Self.npmCli) ? "npm" : "pip")
+                } : nil
+        } catch {
             _ = try? await offPool { [factory] in factory.destroy(c) }
             throw error
         }
         defer { egress?.stop() }
-        var env = ["HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
-                   "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1"]
+        var env = [
+            "HOME": "/tmp", "PATH": "/usr/local/bin:/usr/bin:/bin", "PIP_CONFIG_FILE": "/dev/null",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PYTHONUNBUFFERED": "1",
+        ]
         // The registry from the environment outranks a project .npmrc (as for the native drivers).
         if let registry = PackageIndexes.npmRegistry { env["npm_config_registry"] = registry }
         for (k, v) in egress?.env ?? [:] { env[k] = v }
@@ -170,24 +199,30 @@ extension DockerRuntime {
         // (e.g. a TLS-inspecting proxy's CA). Written into the container's private /tmp by a first run.
         if let ca = try? await offPool({ Self.hostCABundle() }), !ca.isEmpty {
             // cb-runner removes a run's file when the run ends: copy it to where the installer reads it.
-            let write = runSpec(s, argv: ["/bin/cp", Self.caPath + ".in", Self.caPath], cwd: "/tmp", env: [:], stdin: nil,
-                                timeoutMs: 10_000, maxOutput: 4096, file: (Self.caPath + ".in", ca))
+            let write = runSpec(
+                s, argv: ["/bin/cp", Self.caPath + ".in", Self.caPath], cwd: "/tmp", env: [:], stdin: nil,
+                timeoutMs: 10_000, maxOutput: 4096, file: (Self.caPath + ".in", ca))
             if (await c.channel.run(write)).exit?.exitCode == 0 {
                 for k in ["PIP_CERT", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"] { env[k] = Self.caPath }
             }
         }
-        var spec = runSpec(s, argv: argv, cwd: SandboxPath.mountPoint, env: env, stdin: nil, timeoutMs: timeoutMs,
-                           maxOutput: 4 << 20, file: (script.0, Array(script.1.utf8)))
+        var spec = runSpec(
+            s, argv: argv, cwd: SandboxPath.mountPoint, env: env, stdin: nil, timeoutMs: timeoutMs,
+            maxOutput: 4 << 20, file: (script.0, Array(script.1.utf8)))
         spec.env = env.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         let begun = MonotonicClock.nowMs()
-        let outcome = await c.channel.run(spec, onOutput: { isErr, bytes in
-            progress.feed(isErr ? .stderr : .stdout, String(decoding: bytes, as: UTF8.self))
-        })
+        let outcome = await c.channel.run(
+            spec,
+            onOutput: { isErr, bytes in
+                progress.feed(isErr ? .stderr : .stdout, String(decoding: bytes, as: UTF8.self))
+            })
         _ = try? await offPool { [factory] in factory.destroy(c) }
-        var result = RunOutcomeMapper.result(outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
-                                       oomKilled: outcome.exit?.oomKilled ?? false, memoryMB: o.memoryLimitMB)
+        var result = RunOutcomeMapper.result(
+            outcome, timeoutMs: timeoutMs, durationMs: Int(MonotonicClock.nowMs() - begun),
+            oomKilled: outcome.exit?.oomKilled ?? false, memoryMB: o.memoryLimitMB)
         if let refused = egress?.proxy.refused, !refused.isEmpty, !result.succeeded {
-            result.stderr += "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
+            result.stderr +=
+                "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
         }
         return result
     }
@@ -196,7 +231,8 @@ extension DockerRuntime {
     /// driver (root, local engine) listens with an `EgressProxy` to the configured index, as for native installs.
     func startEgress(_ c: LiveContainer, manager: String) throws -> InstallEgress {
         guard let pid = try engine.inspectContainer(c.id)?["State"]?["Pid"]?.int, pid > 0 else {
-            throw DriverError.unavailable("install: cannot find the install container's process to give it the index proxy")
+            throw DriverError.unavailable(
+                "install: cannot find the install container's process to give it the index proxy")
         }
         let ns = try NetworkNamespace.open(path: "/proc/\(pid)/ns/net")
         return try InstallEgress.start(in: ns, allowed: manager == "npm" ? PackageIndexes.npm : PackageIndexes.pip)
@@ -206,7 +242,9 @@ extension DockerRuntime {
 
     /// The host's CA bundle (Debian's path), or nothing.
     static func hostCABundle() -> [UInt8] {
-        guard let fd = Optional(open("/etc/ssl/certs/ca-certificates.crt", O_RDONLY | O_CLOEXEC)), fd >= 0 else { return [] }
+        guard let fd = Optional(open("/etc/ssl/certs/ca-certificates.crt", O_RDONLY | O_CLOEXEC)), fd >= 0 else {
+            return []
+        }
         defer { close(fd) }
         var out: [UInt8] = [], buf = [UInt8](repeating: 0, count: 65536)
         while out.count < 8 << 20 {
@@ -219,17 +257,25 @@ extension DockerRuntime {
 
     /// Reads a requirements file in the session's container (as the session uid, offline), so a symlink in
     /// the workspace cannot make the driver read a host file; parsed by the shared `RequirementsFile`.
-    func readRequirements(_ file: String, session s: DockerSession, policy: PackagePolicy) async throws -> (specs: [String], options: PipOptions) {
+    func readRequirements(_ file: String, session s: DockerSession, policy: PackagePolicy) async throws -> (
+        specs: [String], options: PipOptions
+    ) {
         guard let path = SandboxPath.inside(file) else {
             throw DriverError.invalidParams("requirementsFile: \"\(file.prefix(60))\" must be a path under /workspace")
         }
-        let spec = runSpec(s, argv: ["/bin/cat", "--", path], cwd: SandboxPath.mountPoint, env: [:], stdin: nil,
-                           timeoutMs: 10_000, maxOutput: RequirementsFile.maxBytes + 1, file: nil)
+        let spec = runSpec(
+            s, argv: ["/bin/cat", "--", path], cwd: SandboxPath.mountPoint, env: [:], stdin: nil,
+            timeoutMs: 10_000, maxOutput: RequirementsFile.maxBytes + 1, file: nil)
         let r = try await run(s, spec, timeoutMs: 10_000, events: .discard())
         guard r.succeeded else {
-            throw DriverError.invalidParams("requirementsFile: cannot read \(path): \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")")
+            throw DriverError.invalidParams(
+                "requirementsFile: cannot read \(path): \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")"
+            )
         }
-        guard !r.stdoutTruncated else { throw DriverError.invalidParams("requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes") }
+        guard !r.stdoutTruncated else {
+            throw DriverError.invalidParams(
+                "requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes")
+        }
         return try RequirementsFile.parse(r.stdout, file: path, policy: policy)
     }
 
@@ -242,7 +288,9 @@ extension DockerRuntime {
             let json = line.dropFirst(DockerInstallScripts.marker.count).drop { $0 == " " }
             if let v = try? JSONParser.parse(Array(json.utf8)), let items = v.array {
                 for i in items {
-                    if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string { installed.append(.init(name: n, version: ver)) }
+                    if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string {
+                        installed.append(.init(name: n, version: ver))
+                    }
                 }
             }
         }

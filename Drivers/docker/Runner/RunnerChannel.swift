@@ -1,7 +1,8 @@
 import DriverKit
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How one run through cb-runner ended.
@@ -52,7 +53,8 @@ final class RunnerChannel: Sendable {
     var isBroken: Bool { state.withLock { $0.brokenReason != nil } }
 
     /// Runs one process through cb-runner. Cancelling the calling task kills the run (its process group).
-    func run(_ spec: RunnerWire.Run, viaForkServer: Bool = false, onOutput: OutputHandler? = nil) async -> RunnerOutcome {
+    func run(_ spec: RunnerWire.Run, viaForkServer: Bool = false, onOutput: OutputHandler? = nil) async -> RunnerOutcome
+    {
         let id = nextId.wrappingAdd(1, ordering: .relaxed).oldValue
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunnerOutcome, Never>) in
@@ -61,7 +63,9 @@ final class RunnerChannel: Sendable {
                     s.pending[id] = Pending(onOutput: onOutput, continuation: c)
                     return nil
                 }
-                if let broken { c.resume(returning: RunnerOutcome(exit: nil, stdout: [], stderr: [], lostReason: broken)); return }
+                if let broken {
+                    c.resume(returning: RunnerOutcome(exit: nil, stdout: [], stderr: [], lostReason: broken)); return
+                }
                 if let err = send(RunnerWire.encodeRun(id: id, spec, viaForkServer: viaForkServer)) { fail(err) }
             }
         } onCancel: {
@@ -109,8 +113,12 @@ final class RunnerChannel: Sendable {
             let demuxFailure = chunk.withUnsafeBytes { buf -> StreamDemuxer.Failure? in
                 do throws(StreamDemuxer.Failure) {
                     try demux.feed(buf) { stream, piece in
-                        if stream == .stdout { runnerBytes.append(contentsOf: piece) }
-                        else if stream == .stderr { DriverLog.warning("cb-runner[\(containerId.prefix(12))]: \(String(decoding: piece, as: UTF8.self))") }
+                        if stream == .stdout {
+                            runnerBytes.append(contentsOf: piece)
+                        } else if stream == .stderr {
+                            DriverLog.warning(
+                                "cb-runner[\(containerId.prefix(12))]: \(String(decoding: piece, as: UTF8.self))")
+                        }
                     }
                     return nil
                 } catch { return error }
@@ -129,7 +137,8 @@ final class RunnerChannel: Sendable {
             return Array(s.pending.values)
         }
         for p in orphans {
-            p.continuation.resume(returning: RunnerOutcome(exit: nil, stdout: p.stdout, stderr: p.stderr, lostReason: reason))
+            p.continuation.resume(
+                returning: RunnerOutcome(exit: nil, stdout: p.stdout, stderr: p.stderr, lostReason: reason))
         }
         conn.close()
     }
@@ -139,11 +148,16 @@ final class RunnerChannel: Sendable {
         case .stdout(let b), .stderr(let b):
             guard let p = state.withLock({ $0.pending[id] }) else { return }
             let isErr: Bool
-            if case .stderr = event { isErr = true; p.stderr.append(contentsOf: b) } else { isErr = false; p.stdout.append(contentsOf: b) }
+            if case .stderr = event {
+                isErr = true; p.stderr.append(contentsOf: b)
+            } else {
+                isErr = false; p.stdout.append(contentsOf: b)
+            }
             p.onOutput?(isErr, b)
         case .exit(let x):
             guard let p = state.withLock({ $0.pending.removeValue(forKey: id) }) else { return }
-            p.continuation.resume(returning: RunnerOutcome(exit: x, stdout: p.stdout, stderr: p.stderr, lostReason: nil))
+            p.continuation.resume(
+                returning: RunnerOutcome(exit: x, stdout: p.stdout, stderr: p.stderr, lostReason: nil))
         case .pong:
             break
         }

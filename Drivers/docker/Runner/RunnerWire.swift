@@ -43,7 +43,8 @@ enum RunnerWire {
     }
 
     private static func put32(_ out: inout [UInt8], _ v: UInt32) {
-        out.append(UInt8(v >> 24)); out.append(UInt8((v >> 16) & 0xFF)); out.append(UInt8((v >> 8) & 0xFF)); out.append(UInt8(v & 0xFF))
+        out.append(UInt8(v >> 24)); out.append(UInt8((v >> 16) & 0xFF)); out.append(UInt8((v >> 8) & 0xFF));
+        out.append(UInt8(v & 0xFF))
     }
 
     private static func putString(_ out: inout [UInt8], _ s: [UInt8]) {
@@ -98,11 +99,17 @@ enum RunnerWire {
                 case UInt8(ascii: "X"):
                     guard (12...14).contains(payload.count) else { throw .badExitPayload }
                     let code = Int32(bitPattern: get32(payload, 0)), sig = Int32(bitPattern: get32(payload, 4))
-                    out.append((id, .exit(Exit(exitCode: code >= 0 ? Int(code) : nil, signal: sig > 0 ? Int(sig) : nil,
-                                               timedOut: payload[8] != 0, cancelled: payload[9] != 0,
-                                               stdoutTruncated: payload[10] != 0, stderrTruncated: payload[11] != 0,
-                                               oomKilled: payload.count > 12 && payload[12] != 0,
-                                               forkServerUnavailable: payload.count > 13 && payload[13] != 0))))
+                    out.append(
+                        (
+                            id,
+                            .exit(
+                                Exit(
+                                    exitCode: code >= 0 ? Int(code) : nil, signal: sig > 0 ? Int(sig) : nil,
+                                    timedOut: payload[8] != 0, cancelled: payload[9] != 0,
+                                    stdoutTruncated: payload[10] != 0, stderrTruncated: payload[11] != 0,
+                                    oomKilled: payload.count > 12 && payload[12] != 0,
+                                    forkServerUnavailable: payload.count > 13 && payload[13] != 0))
+                        ))
                 case let t: throw .unknownType(t)
                 }
                 off += headerSize + len
@@ -112,7 +119,9 @@ enum RunnerWire {
         }
 
         mutating func feed(_ bytes: [UInt8]) throws(Failure) -> [(UInt32, Event)] {
-            let r: Result<[(UInt32, Event)], Failure> = bytes.withUnsafeBytes { b in Result { () throws(Failure) in try feed(b) } }
+            let r: Result<[(UInt32, Event)], Failure> = bytes.withUnsafeBytes { b in
+                Result { () throws(Failure) in try feed(b) }
+            }
             return try r.get()
         }
 

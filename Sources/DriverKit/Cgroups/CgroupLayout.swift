@@ -15,8 +15,11 @@ public enum CgroupLayout: Sendable, Equatable {
         if access("\(root)/memory/cgroup.procs", W_OK) == 0 && access("\(root)/pids/cgroup.procs", W_OK) == 0 {
             return .v1(root: root)
         }
-        let controllers = Set(readFile("\(root)/cgroup.controllers").split(whereSeparator: \.isWhitespace).map(String.init))
-        if controllers.isSuperset(of: ["memory", "pids"]), access("\(root)/cgroup.procs", W_OK) == 0 { return .v2(root: root) }
+        let controllers = Set(
+            readFile("\(root)/cgroup.controllers").split(whereSeparator: \.isWhitespace).map(String.init))
+        if controllers.isSuperset(of: ["memory", "pids"]), access("\(root)/cgroup.procs", W_OK) == 0 {
+            return .v2(root: root)
+        }
         return nil
     }
 

@@ -18,7 +18,10 @@ extension SessionCgroup {
         let bytes = String(memoryMB << 20)
         do {
             try makeDirectory(dir)
-            guard CgroupLayout.readFile(dir + "/" + file).split(whereSeparator: \.isWhitespace).first.map(String.init) != bytes else { return }
+            guard
+                CgroupLayout.readFile(dir + "/" + file).split(whereSeparator: \.isWhitespace).first.map(String.init)
+                    != bytes
+            else { return }
             try set(dir, file, bytes)
             if case .v1 = layout, access(dir + "/memory.memsw.limit_in_bytes", W_OK) == 0 {
                 try? set(dir, "memory.memsw.limit_in_bytes", bytes)
@@ -54,16 +57,22 @@ extension SessionCgroup {
     /// (the session's peak stayed clearly below its own limit, so it was the parent's that was reached).
     public func oomReason() -> String {
         let own = ExitReason.outOfMemory(limitMB: memoryLimitMB)
-        guard let mem = dirs.first(where: { $0.contains("/memory/") }) ?? (dirs.count == 1 ? dirs.first : nil) else { return own }
-        let peakText = CgroupLayout.readFile(mem + "/memory.max_usage_in_bytes") + CgroupLayout.readFile(mem + "/memory.peak")
+        guard let mem = dirs.first(where: { $0.contains("/memory/") }) ?? (dirs.count == 1 ? dirs.first : nil) else {
+            return own
+        }
+        let peakText =
+            CgroupLayout.readFile(mem + "/memory.max_usage_in_bytes") + CgroupLayout.readFile(mem + "/memory.peak")
         guard let peak = Int(peakText.split(whereSeparator: \.isWhitespace).first ?? "") else { return own }
         // Within 4 MB of its own limit: its own.
         guard peak < (memoryLimitMB << 20) - (4 << 20) else { return own }
         let parentDir = String(mem[..<(mem.lastIndex(of: "/") ?? mem.endIndex)])
-        let parentText = CgroupLayout.readFile(parentDir + "/memory.limit_in_bytes") + CgroupLayout.readFile(parentDir + "/memory.max")
+        let parentText =
+            CgroupLayout.readFile(parentDir + "/memory.limit_in_bytes")
+            + CgroupLayout.readFile(parentDir + "/memory.max")
         let parentMB = Int(parentText.split(whereSeparator: \.isWhitespace).first ?? "").map { $0 >> 20 }
         return "killed: out of memory (all sessions together reached this server's limit"
-            + (parentMB.map { " of \($0) MB" } ?? "") + "; this session had \(peak >> 20) MB of its \(memoryLimitMB) MB)"
+            + (parentMB.map { " of \($0) MB" } ?? "")
+            + "; this session had \(peak >> 20) MB of its \(memoryLimitMB) MB)"
     }
 }
 
@@ -76,7 +85,8 @@ extension SessionCgroup {
             if let ns, let v = Int(ns) { return v / 1000 }
         }
         guard dirs.count == 1 else { return nil }
-        for line in CgroupLayout.readFile(dirs[0] + "/cpu.stat").split(separator: "\n") where line.hasPrefix("usage_usec ") {
+        for line in CgroupLayout.readFile(dirs[0] + "/cpu.stat").split(separator: "\n")
+        where line.hasPrefix("usage_usec ") {
             return Int(line.dropFirst("usage_usec ".count))
         }
         return nil

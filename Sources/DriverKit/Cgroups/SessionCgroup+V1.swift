@@ -7,7 +7,9 @@ extension SessionCgroup {
         return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev
     }
 
-    static func makeV1(root: String, name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int) throws -> SessionCgroup {
+    static func makeV1(root: String, name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int) throws
+        -> SessionCgroup
+    {
         var dirs: [String] = []
         var jobsDir: String?
         func make(_ controller: String) throws -> String {
@@ -22,13 +24,19 @@ extension SessionCgroup {
             let bytes = String(memoryLimitMB << 20)
             try set(mem, "memory.limit_in_bytes", bytes)
             // memsw >= limit; equal means no swap beyond the limit. Absent without swap accounting.
-            if access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0 { try? set(mem, "memory.memsw.limit_in_bytes", bytes) }
+            if access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0 {
+                try? set(mem, "memory.memsw.limit_in_bytes", bytes)
+            }
             try? set(mem, "memory.swappiness", "0")
             let pids = try make("pids")
             try set(pids, "pids.max", String(pidsMax))
             let jobs = pids + "/jobs"
             if pidsMax > reservedPids(pidsMax), mkdir(jobs, 0o755) == 0 || errno == EEXIST {
-                if (try? set(jobs, "pids.max", String(pidsMax - reservedPids(pidsMax)))) != nil { jobsDir = jobs } else { rmdir(jobs) }
+                if (try? set(jobs, "pids.max", String(pidsMax - reservedPids(pidsMax)))) != nil {
+                    jobsDir = jobs
+                } else {
+                    rmdir(jobs)
+                }
             }
             if access("\(root)/cpu/cgroup.procs", W_OK) == 0, let cpu = try? make("cpu") {
                 try? set(cpu, "cpu.shares", String(cpuShares))
@@ -37,8 +45,9 @@ extension SessionCgroup {
             if access("\(root)/cpuacct/cgroup.procs", W_OK) == 0, !sameHierarchy("\(root)/cpuacct", "\(root)/cpu") {
                 _ = try? make("cpuacct")
             }
-            return SessionCgroup(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs,
-                                 oomFile: mem + "/memory.oom_control", pidsDir: pids, jobsPidsDir: jobsDir)
+            return SessionCgroup(
+                name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, dirs: dirs,
+                oomFile: mem + "/memory.oom_control", pidsDir: pids, jobsPidsDir: jobsDir)
         } catch {
             if let jobsDir { rmdir(jobsDir) }
             for d in dirs { rmdir(d) }

@@ -12,7 +12,8 @@ public final class SessionCgroup: Sendable {
     /// server its own with `CODEBEAKER_CGROUP_PARENT`, so a small parent limit cannot touch other hosts' sessions.
     public static let parent: String = {
         guard let v = getenv("CODEBEAKER_CGROUP_PARENT").map({ String(cString: $0) }), !v.isEmpty,
-              v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }) else { return "codebeaker" }
+            v.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F })
+        else { return "codebeaker" }
         return v
     }()
 
@@ -38,7 +39,10 @@ public final class SessionCgroup: Sendable {
 
     static func reservedPids(_ pidsMax: Int) -> Int { max(8, min(64, pidsMax / 4)) }
 
-    init(name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], oomFile: String?, pidsDir: String?, jobsPidsDir: String?) {
+    init(
+        name: String, memoryLimitMB: Int, pidsMax: Int, dirs: [String], oomFile: String?, pidsDir: String?,
+        jobsPidsDir: String?
+    ) {
         self.name = name; self.memoryLimitMB = memoryLimitMB; self.pidsMax = pidsMax
         self.dirs = dirs; self.oomFile = oomFile; self.pidsDir = pidsDir; self.jobsPidsDir = jobsPidsDir
     }
@@ -46,24 +50,39 @@ public final class SessionCgroup: Sendable {
     /// True when this host offers memory and pids limits (cgroup v1 or v2).
     public static var isAvailable: Bool { CgroupLayout.detect() != nil }
 
-    public static func create(name: String, memoryLimitMB: Int, pidsMax: Int = 256, cpuShares: Int = 1024,
-                              cpuQuotaPercent: Int = 0, allSessionsMemoryMB: Int = 0) -> SessionCgroup? {
+    public static func create(
+        name: String, memoryLimitMB: Int, pidsMax: Int = 256, cpuShares: Int = 1024,
+        cpuQuotaPercent: Int = 0, allSessionsMemoryMB: Int = 0
+    ) -> SessionCgroup? {
         guard let layout = CgroupLayout.detect() else {
-            DriverLog.warning("cgroups unavailable (no writable v1 memory+pids hierarchies or v2 tree at \(mount)); running without memory/pids limits")
+            DriverLog.warning(
+                "cgroups unavailable (no writable v1 memory+pids hierarchies or v2 tree at \(mount)); running without memory/pids limits"
+            )
             return nil
         }
-        return create(name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares,
-                      cpuQuotaPercent: cpuQuotaPercent, allSessionsMemoryMB: allSessionsMemoryMB, layout: layout)
+        return create(
+            name: name, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares,
+            cpuQuotaPercent: cpuQuotaPercent, allSessionsMemoryMB: allSessionsMemoryMB, layout: layout)
     }
 
-    static func create(name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, cpuQuotaPercent: Int = 0,
-                       allSessionsMemoryMB: Int = 0, layout: CgroupLayout) -> SessionCgroup? {
-        let safe = String(name.unicodeScalars.map { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_" ? Character($0) : "_" })
+    static func create(
+        name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, cpuQuotaPercent: Int = 0,
+        allSessionsMemoryMB: Int = 0, layout: CgroupLayout
+    ) -> SessionCgroup? {
+        let safe = String(
+            name.unicodeScalars.map {
+                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_"
+                    ? Character($0) : "_"
+            })
         do {
             let cg: SessionCgroup
             switch layout {
-            case .v1(let root): cg = try makeV1(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
-            case .v2(let root): cg = try makeV2(root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
+            case .v1(let root):
+                cg = try makeV1(
+                    root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
+            case .v2(let root):
+                cg = try makeV2(
+                    root: root, name: safe, memoryLimitMB: memoryLimitMB, pidsMax: pidsMax, cpuShares: cpuShares)
             }
             // After the session's own setup, which enables the v2 controllers on the parent.
             if allSessionsMemoryMB > 0 { limitAllSessions(layout: layout, memoryMB: allSessionsMemoryMB) }
@@ -100,7 +119,9 @@ public final class SessionCgroup: Sendable {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: base) else { continue }
             for n in names where n.hasPrefix(prefix) {
                 let rest = n.dropFirst(prefix.count)
-                guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else { continue }
+                guard let pid = Int32(rest.prefix { $0.isNumber }), kill(pid, 0) != 0 && errno == ESRCH else {
+                    continue
+                }
                 // Its runners were SIGKILLed with it but may still be exiting: wait for them (up to 1 s), then keep
                 // retrying in the background, as `destroy` does, rather than leaving it to a later sweep.
                 if !emptyAndRemove("\(base)/\(n)") { removeLater("\(base)/\(n)") }
@@ -151,7 +172,10 @@ public final class SessionCgroup: Sendable {
         for _ in 0..<100 {
             let killed = cs_kill_cgroup(dir + "/cgroup.procs") + max(0, cs_kill_cgroup(dir + "/jobs/cgroup.procs"))
             if killed <= 0 && CgroupLayout.readFile(dir + "/cgroup.procs").isEmpty
-                && CgroupLayout.readFile(dir + "/jobs/cgroup.procs").isEmpty { break }
+                && CgroupLayout.readFile(dir + "/jobs/cgroup.procs").isEmpty
+            {
+                break
+            }
             usleep(10_000)
         }
         rmdir(dir + "/jobs")
@@ -159,7 +183,9 @@ public final class SessionCgroup: Sendable {
     }
 
     static func makeDirectory(_ dir: String) throws {
-        if mkdir(dir, 0o755) != 0 && errno != EEXIST { throw DriverError.internal("mkdir \(dir): \(String(cString: strerror(errno)))") }
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            throw DriverError.internal("mkdir \(dir): \(String(cString: strerror(errno)))")
+        }
     }
 
     /// Writes a control file. O_CREAT only matters for tests on a plain directory standing in for cgroupfs;
@@ -169,6 +195,8 @@ public final class SessionCgroup: Sendable {
         let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw DriverError.internal("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        guard FD.writeAll(fd, Array(value.utf8)) else { throw DriverError.internal("write \(path): \(String(cString: strerror(errno)))") }
+        guard FD.writeAll(fd, Array(value.utf8)) else {
+            throw DriverError.internal("write \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

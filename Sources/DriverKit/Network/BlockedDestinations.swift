@@ -26,11 +26,15 @@ public enum BlockedDestinations {
         while let i = p {
             defer { p = i.pointee.ifa_next }
             guard let a = i.pointee.ifa_addr, a.pointee.sa_family == sa_family_t(AF_INET) else { continue }
-            let addr = a.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) } }
+            let addr = a.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+            }
             if addr[0] == 127 { continue }  // the session's own loopback is its own
             var prefix = 32
             if let m = i.pointee.ifa_netmask {
-                let mask = m.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+                let mask = m.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    UInt32(bigEndian: $0.pointee.sin_addr.s_addr)
+                }
                 prefix = mask.nonzeroBitCount
             }
             out.append(CIDR(family: AF_INET, address: addr, prefix: 32))
@@ -43,9 +47,13 @@ public enum BlockedDestinations {
     /// (metadata), unspecified, multicast. (The index allowlist is by name; this stops a name that
     /// resolves to the host itself.)
     public static func isNeverReachable(family: Int32, _ bytes: [UInt8]) -> Bool {
-        let never4 = ["127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"].compactMap { CIDR($0) }
+        let never4 = ["127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8", "224.0.0.0/4", "240.0.0.0/4"].compactMap {
+            CIDR($0)
+        }
         let never6 = ["::1/128", "::/128", "fe80::/10", "ff00::/8"].compactMap { CIDR($0) }
-        if family == AF_INET6, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+        if family == AF_INET6, bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF,
+            bytes[11] == 0xFF
+        {
             return isNeverReachable(family: AF_INET, Array(bytes[12...]))  // IPv4-mapped
         }
         return (family == AF_INET ? never4 : never6).contains { $0.contains(bytes) }

@@ -12,7 +12,9 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
         guard let host = parts.first else { return nil }
         let isV6 = host.contains(":")
         var bytes = [UInt8](repeating: 0, count: isV6 ? 16 : 4)
-        let ok = bytes.withUnsafeMutableBytes { inet_pton(isV6 ? AF_INET6 : AF_INET, String(host), $0.baseAddress) == 1 }
+        let ok = bytes.withUnsafeMutableBytes {
+            inet_pton(isV6 ? AF_INET6 : AF_INET, String(host), $0.baseAddress) == 1
+        }
         guard ok else { return nil }
         let max = bytes.count * 8
         let p = parts.count == 2 ? Int(parts[1]) : max

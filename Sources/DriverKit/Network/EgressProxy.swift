@@ -22,7 +22,8 @@ public final class EgressProxy: Sendable {
     let listener: Int32
     let allowed: Set<Target>
     private let stopPipe: (read: Int32, write: Int32)
-    private let state = Mutex<(open: Set<Int32>, stopped: Bool, refused: [String])>((open: [], stopped: false, refused: []))
+    private let state = Mutex<(open: Set<Int32>, stopped: Bool, refused: [String])>(
+        (open: [], stopped: false, refused: []))
 
     /// Serves `listener` (an accepted-on socket) until `stop()`.
     public init(listener: Int32, allowed: Set<Target>) throws(DriverError) {
@@ -48,7 +49,10 @@ public final class EgressProxy: Sendable {
     private func acceptLoop() {
         defer { FD.close(listener); FD.close(stopPipe.read); FD.close(stopPipe.write) }
         while true {
-            var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0), pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: listener, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: stopPipe.read, events: Int16(POLLIN), revents: 0),
+            ]
             let n = Syscall.retrying { poll(&fds, 2, -1) }
             if n < 0 || fds[1].revents != 0 { return }
             let c = accept(listener, nil, nil)
@@ -79,7 +83,8 @@ public final class EgressProxy: Sendable {
         }
         guard allowed.contains(target) else {
             note(target.description)
-            return reply(client, 403, "egress to \(target) is not allowed: installs reach only the configured package index")
+            return reply(
+                client, 403, "egress to \(target) is not allowed: installs reach only the configured package index")
         }
         let upstream = connect(target)
         guard upstream.fd >= 0 else { return reply(client, 502, upstream.error) }
@@ -100,7 +105,8 @@ public final class EgressProxy: Sendable {
 
     static func parse(_ authority: String) -> Target? {
         guard let colon = authority.lastIndex(of: ":"), let port = Int(authority[authority.index(after: colon)...]),
-              (1...65535).contains(port) else { return nil }
+            (1...65535).contains(port)
+        else { return nil }
         var host = String(authority[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, host.utf8.count <= 253 else { return nil }
@@ -124,7 +130,11 @@ public final class EgressProxy: Sendable {
     private func reply(_ fd: Int32, _ status: Int, _ reason: String) {
         let phrase = status == 403 ? "Forbidden" : "Bad Gateway"
         let body = "codebeaker egress: \(reason)\n"
-        _ = FD.writeAll(fd, Array("HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8))
+        _ = FD.writeAll(
+            fd,
+            Array(
+                "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                    .utf8))
     }
 
     /// Resolves and connects from the driver's namespace, refusing loopback, link-local and the like.
@@ -132,7 +142,9 @@ public final class EgressProxy: Sendable {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var res: UnsafeMutablePointer<addrinfo>? = nil
-        guard getaddrinfo(t.host, String(t.port), &hints, &res) == 0, let first = res else { return (-1, "cannot resolve \(t.host)") }
+        guard getaddrinfo(t.host, String(t.port), &hints, &res) == 0, let first = res else {
+            return (-1, "cannot resolve \(t.host)")
+        }
         defer { freeaddrinfo(res) }
         var err = "cannot connect to \(t)"
         var ai: UnsafeMutablePointer<addrinfo>? = first
@@ -140,10 +152,16 @@ public final class EgressProxy: Sendable {
             defer { ai = a.pointee.ai_next }
             let bytes: [UInt8]
             if a.pointee.ai_family == AF_INET {
-                bytes = a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) } }
+                bytes = a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                    withUnsafeBytes(of: $0.pointee.sin_addr) { Array($0) }
+                }
             } else if a.pointee.ai_family == AF_INET6 {
-                bytes = a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) } }
-            } else { continue }
+                bytes = a.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) }
+                }
+            } else {
+                continue
+            }
             if BlockedDestinations.isNeverReachable(family: a.pointee.ai_family, bytes) {
                 err = "\(t.host) resolves to an address installs may not reach"
                 continue
@@ -165,13 +183,16 @@ public final class EgressProxy: Sendable {
         var open = [true, true]  // a→b, b→a
         let ends = [(a, b), (b, a)]
         while open[0] || open[1] {
-            var fds = [pollfd(fd: open[0] ? a : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: open[1] ? b : -1, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: open[0] ? a : -1, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: open[1] ? b : -1, events: Int16(POLLIN), revents: 0),
+            ]
             let n = Syscall.retrying { poll(&fds, 2, Self.idleTimeoutMs) }
             if n <= 0 { return }
             for i in 0..<2 where open[i] && fds[i].revents != 0 {
                 let (from, to) = ends[i]
-                let got = buf.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(from, p.baseAddress, 65536) } }
+                let got = buf.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(from, p.baseAddress, 65536) }
+                }
                 if got <= 0 || !FD.writeAll(to, Array(buf[0..<got])) {
                     open[i] = false
                     shutdown(to, Int32(SHUT_WR))

@@ -13,7 +13,9 @@ public final class InstallEgress: Sendable {
     }
 
     /// The same in a namespace that already exists and has only loopback (a `NetworkMode: none` container).
-    public static func start(in ns: NetworkNamespace, allowed: Set<EgressProxy.Target>) throws(DriverError) -> InstallEgress {
+    public static func start(in ns: NetworkNamespace, allowed: Set<EgressProxy.Target>) throws(DriverError)
+        -> InstallEgress
+    {
         do throws(DriverError) {
             let (fd, port) = try ns.listenOnLoopback()
             let proxy: EgressProxy
@@ -28,13 +30,18 @@ public final class InstallEgress: Sendable {
         }
     }
 
-    init(namespace: NetworkNamespace, proxy: EgressProxy, port: Int) { self.namespace = namespace; self.proxy = proxy; self.port = port }
+    init(namespace: NetworkNamespace, proxy: EgressProxy, port: Int) {
+        self.namespace = namespace; self.proxy = proxy; self.port = port
+    }
 
     /// Proxy settings for pip (requests), npm and bun.
     public var env: [String: String] {
         let url = "http://127.0.0.1:\(port)"
-        return ["HTTPS_PROXY": url, "HTTP_PROXY": url, "https_proxy": url, "http_proxy": url, "NO_PROXY": "", "no_proxy": "",
-                "npm_config_proxy": url, "npm_config_https_proxy": url, "npm_config_noproxy": ""]
+        return [
+            "HTTPS_PROXY": url, "HTTP_PROXY": url, "https_proxy": url, "http_proxy": url, "NO_PROXY": "",
+            "no_proxy": "",
+            "npm_config_proxy": url, "npm_config_https_proxy": url, "npm_config_noproxy": "",
+        ]
     }
 
     public func stop() {

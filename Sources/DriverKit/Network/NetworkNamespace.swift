@@ -12,7 +12,8 @@ public final class NetworkNamespace: Sendable {
     public static func create() throws(DriverError) -> NetworkNamespace {
         let fd = cs_netns_create()
         guard fd >= 0 else {
-            throw .unavailable("cannot create a network namespace: \(String(cString: strerror(-fd))) (the driver must run as root)")
+            throw .unavailable(
+                "cannot create a network namespace: \(String(cString: strerror(-fd))) (the driver must run as root)")
         }
         return NetworkNamespace(fd: fd)
     }
@@ -20,7 +21,9 @@ public final class NetworkNamespace: Sendable {
     /// An existing namespace, e.g. a container's `/proc/<pid>/ns/net`.
     public static func open(path: String) throws(DriverError) -> NetworkNamespace {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unavailable("cannot open the network namespace \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw .unavailable("cannot open the network namespace \(path): \(String(cString: strerror(errno)))")
+        }
         return NetworkNamespace(fd: fd)
     }
 
@@ -31,20 +34,29 @@ public final class NetworkNamespace: Sendable {
 
     /// Makes `cidr` unreachable from inside (connect fails with EACCES "Permission denied").
     public func prohibit(_ cidr: CIDR) throws(DriverError) {
-        let rc = cidr.address.withUnsafeBufferPointer { cs_netns_prohibit(fd, cidr.family, $0.baseAddress, Int32(cidr.prefix)) }
-        guard rc == 0 else { throw .internal("cannot block \(cidr) in the session's network namespace: \(String(cString: strerror(-rc)))") }
+        let rc = cidr.address.withUnsafeBufferPointer {
+            cs_netns_prohibit(fd, cidr.family, $0.baseAddress, Int32(cidr.prefix))
+        }
+        guard rc == 0 else {
+            throw .internal(
+                "cannot block \(cidr) in the session's network namespace: \(String(cString: strerror(-rc)))")
+        }
     }
 
     /// A listening TCP socket on 127.0.0.1 inside the namespace (served from outside it).
     public func listenOnLoopback() throws(DriverError) -> (fd: Int32, port: Int) {
         var port: Int32 = 0
         let s = cs_netns_tcp_listen(fd, 0, &port)
-        guard s >= 0 else { throw .internal("cannot listen inside a network namespace: \(String(cString: strerror(-s)))") }
+        guard s >= 0 else {
+            throw .internal("cannot listen inside a network namespace: \(String(cString: strerror(-s)))")
+        }
         return (s, Int(port))
     }
 
     public func close() {
-        let fd = handle.withLock { fd -> Int32 in defer { fd = -1 }; return fd }
+        let fd = handle.withLock { fd -> Int32 in
+            defer { fd = -1 }; return fd
+        }
         if fd >= 0 { _ = Glibc.close(fd) }
     }
 

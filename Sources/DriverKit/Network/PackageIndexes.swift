@@ -1,7 +1,7 @@
+import DriverProtocol
 import FoundationEssentials
 import Glibc
 import Synchronization
-import DriverProtocol
 
 /// Where installers may connect: the package indexes this host is configured with, found the way each
 /// installer finds them (never a host name written in this code):
@@ -16,8 +16,14 @@ public enum PackageIndexes {
 
     /// HTTPS hosts for pip installs and fetches.
     public static var pip: Set<EgressProxy.Target> {
-        var urls = env("PIP_INDEX_URL").map { [$0] } ?? ask("pip", [PipInstallerPaths.python, "-I", "-c",
-            "from pip._internal.models.index import PyPI\nprint(PyPI.url)\nprint('https://' + PyPI.file_storage_domain + '/')"])
+        var urls =
+            env("PIP_INDEX_URL").map { [$0] }
+            ?? ask(
+                "pip",
+                [
+                    PipInstallerPaths.python, "-I", "-c",
+                    "from pip._internal.models.index import PyPI\nprint(PyPI.url)\nprint('https://' + PyPI.file_storage_domain + '/')",
+                ])
         if let extra = env("PIP_EXTRA_INDEX_URL") { urls += extra.split(separator: " ").map(String.init) }
         return targets(urls)
     }
@@ -25,8 +31,13 @@ public enum PackageIndexes {
     /// The registry URL npm and bun are forced to use (their environment outranks project config).
     public static var npmRegistry: String? {
         env("npm_config_registry") ?? env("NPM_CONFIG_REGISTRY")
-            ?? ask("npm", ["/usr/bin/node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "config", "get", "registry",
-                           "--userconfig=/dev/null", "--globalconfig=/dev/null"]).first
+            ?? ask(
+                "npm",
+                [
+                    "/usr/bin/node", "/usr/lib/node_modules/npm/bin/npm-cli.js", "config", "get", "registry",
+                    "--userconfig=/dev/null", "--globalconfig=/dev/null",
+                ]
+            ).first
     }
 
     public static var npm: Set<EgressProxy.Target> { targets(npmRegistry.map { [$0] } ?? []) }
@@ -60,7 +71,9 @@ public enum PackageIndexes {
     static func ask(_ key: String, _ argv: [String]) -> [String] {
         if let v = cache.withLock({ $0[key] }) { return v }
         guard access(argv[0], X_OK) == 0 else { return [] }
-        var spec = ProcessSpec(executable: argv[0], arguments: argv, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"], cwd: "/")
+        var spec = ProcessSpec(
+            executable: argv[0], arguments: argv, environment: ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent"],
+            cwd: "/")
         spec.timeoutMs = 20_000
         spec.maxOutputBytes = 4096
         guard case .success(let r) = ProcessRunner.runBlocking(spec), r.succeeded else { return [] }

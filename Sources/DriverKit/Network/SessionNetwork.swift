@@ -19,7 +19,9 @@ public final class SessionNetwork: Sendable {
     /// the interface (its ready fd), so the session's first process already has its network.
     public static func start(timeoutMs: Int = 5_000) throws(DriverError) -> SessionNetwork {
         guard access(slirpPath, X_OK) == 0 else {
-            throw .unavailable("network: \(slirpPath) is not installed, so a session cannot get an isolated network (apt-get install slirp4netns)")
+            throw .unavailable(
+                "network: \(slirpPath) is not installed, so a session cannot get an isolated network (apt-get install slirp4netns)"
+            )
         }
         try SandboxFiles.write("nameserver 10.0.2.3\noptions edns0\n", to: resolvConf)
         let ns = try NetworkNamespace.create()
@@ -41,8 +43,10 @@ public final class SessionNetwork: Sendable {
     static func startSlirp(_ ns: NetworkNamespace, timeoutMs: Int) throws(DriverError) -> pid_t {
         let ready: (read: Int32, write: Int32)
         do throws(SystemError) { ready = try FD.pipe(nonblockRead: false) } catch { throw DriverError(error) }
-        let args = [slirpPath, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
-                    "--netns-type=path", "--ready-fd=4", "/proc/self/fd/3", "tap0"]
+        let args = [
+            slirpPath, "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox", "--enable-seccomp",
+            "--netns-type=path", "--ready-fd=4", "/proc/self/fd/3", "tap0",
+        ]
         let spec = ProcessSpec(executable: slirpPath, arguments: args, environment: ["PATH": "/usr/bin:/bin"], cwd: "/")
         let started = Mutex<Result<pid_t, DriverError>?>(nil)
         let nsfd = ns.fd
@@ -81,7 +85,9 @@ public final class SessionNetwork: Sendable {
 
     /// Stops the NAT and lets the namespace go (idempotent).
     public func close() {
-        let pid = slirp.withLock { p -> pid_t in defer { p = 0 }; return p }
+        let pid = slirp.withLock { p -> pid_t in
+            defer { p = 0 }; return p
+        }
         if pid > 0 { kill(pid, SIGKILL) }
         namespace.close()
     }

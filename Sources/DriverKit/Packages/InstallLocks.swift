@@ -5,7 +5,9 @@ import Synchronization
 enum InstallLocks {
     private static let gates = Mutex<[String: (gate: AsyncGate, users: Int)]>([:])
 
-    static func serialized<T: Sendable>(_ session: String, _ body: () async throws(DriverError) -> T) async throws(DriverError) -> T {
+    static func serialized<T: Sendable>(_ session: String, _ body: () async throws(DriverError) -> T)
+        async throws(DriverError) -> T
+    {
         let gate = gates.withLock { g -> AsyncGate in
             let e = g[session] ?? (AsyncGate(), 0)
             g[session] = (e.gate, e.users + 1)

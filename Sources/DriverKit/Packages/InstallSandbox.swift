@@ -8,7 +8,8 @@ public enum InstallSandbox {
     public static let baseEnv: [String: String] = [
         "HOME": "/tmp", "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
         "PIP_PROGRESS_BAR": "off", "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1",
-        "npm_config_userconfig": "/tmp/no-user-npmrc", "npm_config_globalconfig": "/tmp/no-global-npmrc", "npm_config_update_notifier": "false",
+        "npm_config_userconfig": "/tmp/no-user-npmrc", "npm_config_globalconfig": "/tmp/no-global-npmrc",
+        "npm_config_update_notifier": "false",
     ]
 
     public struct Job: Sendable {
@@ -42,7 +43,9 @@ public enum InstallSandbox {
         return c
     }
 
-    public static func run(_ job: Job, session: SandboxSession, progress: ProgressLines?) async throws(DriverError) -> RunResult {
+    public static func run(_ job: Job, session: SandboxSession, progress: ProgressLines?) async throws(DriverError)
+        -> RunResult
+    {
         var c = config(job, session: session)
         // Never the host's network: a namespace whose only way out is the allowlisting proxy.
         let egress = job.network ? try InstallEgress.start(allowed: job.allowedHosts) : nil
@@ -51,8 +54,9 @@ public enum InstallSandbox {
             c.netnsFD = egress.namespace.fd
             c.env = c.env.merging(egress.env) { _, proxy in proxy }
         }
-        var spec = Sandbox.processSpec(c, command: job.command, cgroup: session.cgroup, oneOff: true,
-                                       rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
+        var spec = Sandbox.processSpec(
+            c, command: job.command, cgroup: session.cgroup, oneOff: true,
+            rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
         spec.timeoutMs = job.timeoutMs
         spec.maxOutputBytes = job.maxOutputBytes
         session.oneOffStarted()
@@ -60,7 +64,8 @@ public enum InstallSandbox {
         var r = try await ProcessRunner.run(spec) { stream, text in progress?.feed(stream, text) }
         progress?.finish()
         if let refused = egress?.proxy.refused, !refused.isEmpty, !r.succeeded {
-            r.stderr += "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
+            r.stderr +=
+                "\ncodebeaker: refused egress to \(refused.joined(separator: ", ")): installs reach only the configured package index\n"
         }
         return r
     }

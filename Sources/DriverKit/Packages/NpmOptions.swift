@@ -27,7 +27,9 @@ public struct NpmOptions: Sendable, Equatable {
                 continue
             }
             if allowSpecs && !a.hasPrefix("-") { specs.append(a); continue }
-            throw .invalidParams("flags: \"\(a.prefix(60))\" is not an allowed npm option (allowed: \(Self.allowed.keys.sorted().joined(separator: " ")) -g)")
+            throw .invalidParams(
+                "flags: \"\(a.prefix(60))\" is not an allowed npm option (allowed: \(Self.allowed.keys.sorted().joined(separator: " ")) -g)"
+            )
         }
     }
 }

@@ -41,7 +41,9 @@ public enum PackageCache {
 
     private static let staleSweep: Void = {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: pipStaging)) ?? [] {
-            guard let pid = Int32(name.prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = Int32(name.prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else {
+                continue
+            }
             try? FileManager.default.removeItem(atPath: pipStaging + "/" + name)
         }
     }()
@@ -91,7 +93,8 @@ public enum PackageCache {
 
     /// A stable file-name key for a set of specs and the options that change the resolution (FNV-1a 64).
     public static func treeKey(specs: [String], pre: Bool, noDeps: Bool, python: String = "3.11") -> String {
-        let text = "py\(python)|pre=\(pre)|nodeps=\(noDeps)|" + specs.map { $0.lowercased() }.sorted().joined(separator: "\n")
+        let text =
+            "py\(python)|pre=\(pre)|nodeps=\(noDeps)|" + specs.map { $0.lowercased() }.sorted().joined(separator: "\n")
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
         let hex = String(h, radix: 16)
@@ -108,7 +111,9 @@ public enum PackageCache {
     /// True when the cache holds a wheel for every spec: the exact version for `name==X` pins, any version
     /// otherwise. A cheap pre-check that decides whether a fetch can be skipped.
     public static func hasWheels(for specs: [String]) -> Bool {
-        guard !specs.isEmpty, let files = try? FileManager.default.contentsOfDirectory(atPath: pipWheels) else { return false }
+        guard !specs.isEmpty, let files = try? FileManager.default.contentsOfDirectory(atPath: pipWheels) else {
+            return false
+        }
         var present: [String: Set<String>] = [:]
         for f in files where isWheelFileName(f) {
             let parts = f.split(separator: "-")

@@ -6,9 +6,13 @@ import DriverProtocol
 /// `PackageSpec`. Version ranges, dist-tags, `npm:` aliases to registry names and `workspace:` refs pass.
 public enum PackageJSONDependencies {
     public static let maxBytes = 1 << 20
-    static let sections = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "resolutions"]
+    static let sections = [
+        "dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "resolutions",
+    ]
 
-    public static func vet(_ text: String, file: String = "/workspace/package.json", policy: PackagePolicy = .current) throws(DriverError) {
+    public static func vet(_ text: String, file: String = "/workspace/package.json", policy: PackagePolicy = .current)
+        throws(DriverError)
+    {
         let root: JSONValue
         do { root = try JSONParser.parse(Array(text.utf8)) } catch {
             throw .invalidParams("\(file): not valid JSON, so its dependencies cannot be checked")
@@ -36,9 +40,13 @@ public enum PackageJSONDependencies {
         let lower = s.lowercased()
         if lower.hasPrefix("npm:") {  // an alias: `npm:name@range`, the target must be a registry name
             let target = String(s.dropFirst(4))
-            let name = target.hasPrefix("@") ? "@" + target.dropFirst().prefix { $0 != "@" } : String(target.prefix { $0 != "@" })
+            let name =
+                target.hasPrefix("@")
+                ? "@" + target.dropFirst().prefix { $0 != "@" } : String(target.prefix { $0 != "@" })
             let range = String(target.dropFirst(name.count).drop { $0 == "@" })
-            do throws(DriverError) { _ = try PackageSpec(name, style: .npm, policy: policy) } catch { return "aliases something that is not a registry package" }
+            do throws(DriverError) { _ = try PackageSpec(name, style: .npm, policy: policy) } catch {
+                return "aliases something that is not a registry package"
+            }
             return problem(range, policy: policy)
         }
         if lower.hasPrefix("workspace:") || lower.hasPrefix("catalog:") { return nil }
@@ -49,7 +57,8 @@ public enum PackageJSONDependencies {
         if s == "." || s == ".." || ["./", "../", "/", "~/"].contains(where: { s.hasPrefix($0) }) {
             return PackageSpec.localPackagePath(s) == nil ? Self.outside : nil
         }
-        let urlish = PackageSpec.urlMarkers.contains { lower.contains($0) }
+        let urlish =
+            PackageSpec.urlMarkers.contains { lower.contains($0) }
             || (s.contains("/") && !s.hasPrefix("@"))  // `user/repo` repository shorthand
         if urlish && !policy.allowURLs { return "installs from a URL or repository, which this server does not allow" }
         return nil

@@ -15,8 +15,9 @@ public struct PackagePolicy: Sendable, Equatable {
     }
 
     public static var current: PackagePolicy {
-        PackagePolicy(allowURLs: flag("CODEBEAKER_PACKAGES_ALLOW_URLS"),
-                      allowSourceBuilds: flag("CODEBEAKER_PACKAGES_ALLOW_SOURCE_BUILDS"))
+        PackagePolicy(
+            allowURLs: flag("CODEBEAKER_PACKAGES_ALLOW_URLS"),
+            allowSourceBuilds: flag("CODEBEAKER_PACKAGES_ALLOW_SOURCE_BUILDS"))
     }
 
     static func flag(_ name: String) -> Bool {

@@ -31,7 +31,9 @@ public struct PipInstaller: SessionInstaller {
         public var cacheable: Bool
     }
 
-    public func plan(specs raw: [String], requirements: (specs: [String], options: PipOptions)?, flags: PipOptions) throws(DriverError) -> Plan {
+    public func plan(specs raw: [String], requirements: (specs: [String], options: PipOptions)?, flags: PipOptions)
+        throws(DriverError) -> Plan
+    {
         var options = flags
         var all = raw
         if let r = requirements {
@@ -43,7 +45,9 @@ public struct PipInstaller: SessionInstaller {
             options.noDeps = options.noDeps || r.options.noDeps
         }
         guard !all.isEmpty else {
-            throw .invalidParams("packages: nothing to install (give 'packages' or 'requirementsFile', or put a requirements.txt in /workspace)")
+            throw .invalidParams(
+                "packages: nothing to install (give 'packages' or 'requirementsFile', or put a requirements.txt in /workspace)"
+            )
         }
         var specs: [String] = [], names: [String] = [], cacheable = !options.noIndex && options.findLinks.isEmpty
         for s in all {
@@ -53,7 +57,9 @@ public struct PipInstaller: SessionInstaller {
             case .index(let name): names.append(name); specs.append(s)
             case .local(let path):
                 if !path.hasSuffix(".whl") && !policy.allowSourceBuilds {
-                    throw .invalidParams("packages: \"\(s.prefix(60))\" is not a wheel (.whl); building local sources is disabled on this server")
+                    throw .invalidParams(
+                        "packages: \"\(s.prefix(60))\" is not a wheel (.whl); building local sources is disabled on this server"
+                    )
                 }
                 specs.append(path); cacheable = false
             case .url: specs.append(s); cacheable = false
@@ -74,14 +80,20 @@ public struct PipInstaller: SessionInstaller {
 
     /// `pip download` argv for the cache fetcher: vetted index specs only, wheels only, into /workspace.
     public func fetchArguments(_ plan: Plan) -> [String] {
-        var a = [Self.python, "-I", "-m", "pip", "download", "--only-binary=:all:", "--no-cache-dir", "--progress-bar", "off",
-                 "--no-input", "--disable-pip-version-check", "--dest", SandboxPath.mountPoint, "--find-links", PackageCache.pipSandboxPath]
+        var a = [
+            Self.python, "-I", "-m", "pip", "download", "--only-binary=:all:", "--no-cache-dir", "--progress-bar",
+            "off",
+            "--no-input", "--disable-pip-version-check", "--dest", SandboxPath.mountPoint, "--find-links",
+            PackageCache.pipSandboxPath,
+        ]
         if plan.options.pre { a.append("--pre") }
         if plan.options.noDeps { a.append("--no-deps") }
         return a + ["--"] + plan.specs
     }
 
-    public func install(_ request: InstallRequest, session: SandboxSession, events: EventSink) async throws(DriverError) -> InstallOutcome {
+    public func install(_ request: InstallRequest, session: SandboxSession, events: EventSink) async throws(DriverError)
+        -> InstallOutcome
+    {
         let started = MonotonicClock.nowMs()
         let deadline = started + Int64(request.timeoutMs)
         func remaining() -> Int { max(1, Int(deadline - MonotonicClock.nowMs())) }
@@ -101,31 +113,44 @@ public struct PipInstaller: SessionInstaller {
         var cache = "bypassed"
         var run: RunResult? = nil
         if plan.cacheable {
-            (run, cache) = try await cachedInstall(plan, stream: request.stream, session: session, events: events,
-                                                   progress: progress, remaining: remaining)
+            (run, cache) = try await cachedInstall(
+                plan, stream: request.stream, session: session, events: events,
+                progress: progress, remaining: remaining)
         }
         var r: RunResult
-        if let run { r = run } else { r = try await pip(plan, offline: false, session: session, progress: progress, timeoutMs: remaining()) }
+        if let run {
+            r = run
+        } else {
+            r = try await pip(plan, offline: false, session: session, progress: progress, timeoutMs: remaining())
+        }
         let (stdout, installed) = Self.extractInstalled(r.stdout)
         r.stdout = stdout
         r.durationMs = Int(MonotonicClock.nowMs() - started)
         if r.reason == nil, let code = r.exitCode, code != 0 { r.reason = "pip exited with status \(code)" }
-        return InstallOutcome(run: r, installed: installed, manager: "pip",
-                              extra: ["venv": .string(Self.venv), "cache": .string(Self.reported(cache: cache))])
+        return InstallOutcome(
+            run: r, installed: installed, manager: "pip",
+            extra: ["venv": .string(Self.venv), "cache": .string(Self.reported(cache: cache))])
     }
 
-    func pip(_ plan: Plan, offline: Bool, session: SandboxSession, progress: ProgressLines, timeoutMs: Int) async throws(DriverError) -> RunResult {
-        var job = InstallSandbox.Job(command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + installArguments(plan, offline: offline),
-                                     timeoutMs: timeoutMs)
+    func pip(_ plan: Plan, offline: Bool, session: SandboxSession, progress: ProgressLines, timeoutMs: Int)
+        async throws(DriverError) -> RunResult
+    {
+        var job = InstallSandbox.Job(
+            command: [Self.python, "-I", Self.bootSandboxPath, Self.venv] + installArguments(plan, offline: offline),
+            timeoutMs: timeoutMs)
         job.network = !offline && !plan.options.noIndex
         job.allowedHosts = PackageIndexes.pip
-        job.readOnlyBinds = [.init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath)]
+        job.readOnlyBinds = [
+            .init(Self.bootHostPath, Self.bootSandboxPath), .init(PackageCache.pipWheels, PackageCache.pipSandboxPath),
+        ]
         return try await InstallSandbox.run(job, session: session, progress: progress)
     }
 
     /// Reads a requirements file inside the sandbox (as the session uid, offline), so a symlink in the
     /// workspace cannot make the driver read a host file.
-    func readRequirements(_ file: String, session: SandboxSession) async throws(DriverError) -> (specs: [String], options: PipOptions) {
+    func readRequirements(_ file: String, session: SandboxSession) async throws(DriverError) -> (
+        specs: [String], options: PipOptions
+    ) {
         guard let path = SandboxPath.inside(file) else {
             throw .invalidParams("requirementsFile: \"\(file.prefix(60))\" must be a path under /workspace")
         }
@@ -135,9 +160,13 @@ public struct PipInstaller: SessionInstaller {
         job.tmpSizeMB = 1
         let r = try await InstallSandbox.run(job, session: session, progress: nil)
         guard r.succeeded else {
-            throw .invalidParams("requirementsFile: cannot read \(path): \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")")
+            throw .invalidParams(
+                "requirementsFile: cannot read \(path): \(r.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(r.exitCode ?? -1)")"
+            )
         }
-        guard !r.stdoutTruncated else { throw .invalidParams("requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes") }
+        guard !r.stdoutTruncated else {
+            throw .invalidParams("requirementsFile: \(path) is larger than \(RequirementsFile.maxBytes) bytes")
+        }
         return try RequirementsFile.parse(r.stdout, file: path, policy: policy)
     }
 
@@ -145,13 +174,16 @@ public struct PipInstaller: SessionInstaller {
     /// pip anywhere. Checked in the sandbox as the session uid, like the requirements file.
     func checkFindLinksAreDirectories(_ paths: [String], session: SandboxSession) async throws(DriverError) {
         guard !paths.isEmpty else { return }
-        var job = InstallSandbox.Job(command: ["/bin/sh", "-c", "for p; do test -d \"$p\" || { printf %s \"$p\"; exit 1; }; done", "sh"] + paths,
-                                     timeoutMs: 10_000)
+        var job = InstallSandbox.Job(
+            command: ["/bin/sh", "-c", "for p; do test -d \"$p\" || { printf %s \"$p\"; exit 1; }; done", "sh"] + paths,
+            timeoutMs: 10_000)
         job.network = false
         job.tmpSizeMB = 1
         let r = try await InstallSandbox.run(job, session: session, progress: nil)
         guard r.succeeded else {
-            throw .invalidParams("flags: --find-links \"\(r.stdout.prefix(80))\" must be a directory under /workspace (a links page could point pip at any URL)")
+            throw .invalidParams(
+                "flags: --find-links \"\(r.stdout.prefix(80))\" must be a directory under /workspace (a links page could point pip at any URL)"
+            )
         }
     }
 
@@ -162,7 +194,9 @@ public struct PipInstaller: SessionInstaller {
     static func reported(cache: String) -> String { cache == "hit" || cache == "filled" ? "shared" : cache }
 
     /// Splits the boot script's result line off pip's output.
-    static func extractInstalled(_ stdout: String, marker: String = PipBootScript.marker) -> (String, [InstallOutcome.Installed]) {
+    static func extractInstalled(_ stdout: String, marker: String = PipBootScript.marker) -> (
+        String, [InstallOutcome.Installed]
+    ) {
         var kept: [Substring] = [], installed: [InstallOutcome.Installed] = []
         for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
             guard line.hasPrefix(marker) else { kept.append(line); continue }
@@ -170,7 +204,9 @@ public struct PipInstaller: SessionInstaller {
             let json = line.dropFirst(marker.count)
             if let v = try? JSONParser.parse(Array(json.utf8)), let items = v.array {
                 for i in items {
-                    if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string { installed.append(.init(name: n, version: ver)) }
+                    if let p = i.array, p.count == 2, let n = p[0].string, let ver = p[1].string {
+                        installed.append(.init(name: n, version: ver))
+                    }
                 }
             }
         }
@@ -191,12 +227,14 @@ public struct PipInstaller: SessionInstaller {
         for f in o.findLinks { flags.append("--find-links=" + f) }
         let cwd = SandboxPath.inside(request.cwd) ?? SandboxPath.mountPoint
         let specs = o.specs.map { s in
-            s.hasPrefix("./") || s.hasPrefix("../") || s.hasPrefix("/") || s.hasSuffix(".whl") ? PackageSpec.rebased(s, cwd: cwd) : s
+            s.hasPrefix("./") || s.hasPrefix("../") || s.hasPrefix("/") || s.hasSuffix(".whl")
+                ? PackageSpec.rebased(s, cwd: cwd) : s
         }
         let reqFile = o.requirementFiles.first
         if specs.isEmpty && reqFile == nil { throw .invalidParams("args: pip install needs package names or -r FILE") }
-        return try .make(requestId: request.requestId, session: request.session, handle: request.handle, manager: "pip",
-                         packages: specs, requirementsFile: reqFile, flags: flags,
-                         timeoutMs: request.timeoutMs, stream: request.stream)
+        return try .make(
+            requestId: request.requestId, session: request.session, handle: request.handle, manager: "pip",
+            packages: specs, requirementsFile: reqFile, flags: flags,
+            timeoutMs: request.timeoutMs, stream: request.stream)
     }
 }

@@ -20,9 +20,11 @@ public struct PipOptions: Sendable, Equatable {
 
     public init() {}
 
-    public static let allowed = ["--upgrade", "-U", "--no-deps", "--pre", "--no-index", "--force-reinstall",
-                                 "--find-links=DIR", "-f DIR", "--no-cache-dir", "-q", "--quiet", "-v", "--verbose",
-                                 "--no-input", "--disable-pip-version-check", "--no-color", "--progress-bar=off"]
+    public static let allowed = [
+        "--upgrade", "-U", "--no-deps", "--pre", "--no-index", "--force-reinstall",
+        "--find-links=DIR", "-f DIR", "--no-cache-dir", "-q", "--quiet", "-v", "--verbose",
+        "--no-input", "--disable-pip-version-check", "--no-color", "--progress-bar=off",
+    ]
 
     /// Parses `args`. With `allowSpecs` (a shell's argv) non-option words are specs and `-r FILE` is accepted.
     public init(_ args: [String], allowSpecs: Bool = false) throws(DriverError) {
@@ -41,7 +43,8 @@ public struct PipOptions: Sendable, Equatable {
         }
         while i < args.count {
             let a = args[i]
-            let (flag, inline): (String, String?) = a.hasPrefix("--") && a.contains("=")
+            let (flag, inline): (String, String?) =
+                a.hasPrefix("--") && a.contains("=")
                 ? (String(a.prefix(while: { $0 != "=" })), String(a.drop(while: { $0 != "=" }).dropFirst())) : (a, nil)
             switch flag {
             case "--upgrade", "-U": upgrade = true
@@ -52,14 +55,19 @@ public struct PipOptions: Sendable, Equatable {
             case "-q", "--quiet": quiet += 1
             case "-qq": quiet += 2
             case "-v", "--verbose": verbose += 1
-            case "--no-cache-dir", "--no-input", "--disable-pip-version-check", "--no-color", "--user": break  // always so / meaningless here
+            // always so / meaningless here
+            case "--no-cache-dir", "--no-input", "--disable-pip-version-check", "--no-color", "--user": break
             case "--progress-bar": _ = try value(flag, inline)
             case "--find-links", "-f": findLinks.append(try workspacePath(flag, try value(flag, inline)))
-            case "-r" where allowSpecs, "--requirement" where allowSpecs: requirementFiles.append(try workspacePath(flag, try value(flag, inline)))
+            case "-r" where allowSpecs, "--requirement" where allowSpecs:
+                requirementFiles.append(try workspacePath(flag, try value(flag, inline)))
             default:
-                if allowSpecs && !a.hasPrefix("-") { specs.append(a) }
-                else {
-                    throw .invalidParams("flags: \"\(a.prefix(60))\" is not an allowed pip option (allowed: \(Self.allowed.joined(separator: " ")))")
+                if allowSpecs && !a.hasPrefix("-") {
+                    specs.append(a)
+                } else {
+                    throw .invalidParams(
+                        "flags: \"\(a.prefix(60))\" is not an allowed pip option (allowed: \(Self.allowed.joined(separator: " ")))"
+                    )
                 }
             }
             i += 1

@@ -33,7 +33,9 @@ public final class ProgressLines: Sendable {
     /// Sends what is left without a newline.
     public func finish() {
         guard enabled else { return }
-        let rest = pending.withLock { p in defer { p = [:] }; return [p[.stdout], p[.stderr]].compactMap { $0 } }
+        let rest = pending.withLock { p in
+            defer { p = [:] }; return [p[.stdout], p[.stderr]].compactMap { $0 }
+        }
         for l in rest { emit(l) }
     }
 

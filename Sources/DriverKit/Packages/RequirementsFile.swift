@@ -8,10 +8,14 @@ public enum RequirementsFile {
     /// Specs from `text`. Comments, blank lines and `\` continuations are handled; environment markers
     /// (`; python_version < "3.12"`) are kept when they use only marker syntax. Option lines other than
     /// pip options this driver allows are refused, naming the line.
-    public static func parse(_ text: String, file: String, policy: PackagePolicy = .current) throws(DriverError) -> (specs: [String], options: PipOptions) {
+    public static func parse(_ text: String, file: String, policy: PackagePolicy = .current) throws(DriverError) -> (
+        specs: [String], options: PipOptions
+    ) {
         var logical: [(Int, String)] = []
         var pending = "", start = 0
-        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+        for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .enumerated()
+        {
             var line = String(raw)
             if line.hasSuffix("\r") { line.removeLast() }
             if pending.isEmpty { start = n + 1 }
@@ -24,7 +28,9 @@ public enum RequirementsFile {
         var specs: [String] = [], optionWords: [String] = []
         for (n, line) in logical {
             var l = Substring(line)
-            if let hash = l.firstIndex(of: "#"), hash == l.startIndex || l[l.index(before: hash)] == " " || l[l.index(before: hash)] == "\t" {
+            if let hash = l.firstIndex(of: "#"),
+                hash == l.startIndex || l[l.index(before: hash)] == " " || l[l.index(before: hash)] == "\t"
+            {
                 l = l[..<hash]
             }
             let t = l.trimmingSpaces
@@ -34,7 +40,9 @@ public enum RequirementsFile {
                 continue
             }
             var spec = t, marker: Substring = ""
-            if let semi = t.firstIndex(of: ";") { spec = t[..<semi].trimmingSpaces; marker = t[t.index(after: semi)...].trimmingSpaces }
+            if let semi = t.firstIndex(of: ";") {
+                spec = t[..<semi].trimmingSpaces; marker = t[t.index(after: semi)...].trimmingSpaces
+            }
             let compact = String(spec.filter { $0 != " " && $0 != "\t" })
             do throws(DriverError) {
                 _ = try PackageSpec(compact, style: .pip, policy: policy)
@@ -47,7 +55,8 @@ public enum RequirementsFile {
                     specs.append(compact)
                 }
             } catch {
-                throw .invalidParams("requirementsFile \(file) line \(n): \(error.message.replacingPrefix("package names: "))")
+                throw .invalidParams(
+                    "requirementsFile \(file) line \(n): \(error.message.replacingPrefix("package names: "))")
             }
         }
         let options: PipOptions

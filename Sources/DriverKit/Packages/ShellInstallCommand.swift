@@ -3,9 +3,14 @@
 /// `install_packages`. Only the exact argv forms below qualify; anything else (`sh -c "pip install x"`,
 /// `curl ...`) is a plain shell command and stays offline.
 public enum ShellInstallCommand {
-    static let pips: Set<String> = ["pip", "pip3", "pip3.11", "/usr/bin/pip", "/usr/bin/pip3", "/workspace/.venv/bin/pip", "/workspace/.venv/bin/pip3"]
-    static let pythons: Set<String> = ["python", "python3", "python3.11", "/usr/bin/python3", "/usr/bin/python3.11",
-                                       "/workspace/.venv/bin/python", "/workspace/.venv/bin/python3"]
+    static let pips: Set<String> = [
+        "pip", "pip3", "pip3.11", "/usr/bin/pip", "/usr/bin/pip3", "/workspace/.venv/bin/pip",
+        "/workspace/.venv/bin/pip3",
+    ]
+    static let pythons: Set<String> = [
+        "python", "python3", "python3.11", "/usr/bin/python3", "/usr/bin/python3.11",
+        "/workspace/.venv/bin/python", "/workspace/.venv/bin/python3",
+    ]
 
     /// The arguments after `install` for `pip install ...` and `python3 -m pip install ...`; nil otherwise.
     public static func pipArguments(_ command: String, _ args: [String]) -> [String]? {

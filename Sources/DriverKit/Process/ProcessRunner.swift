@@ -16,8 +16,10 @@ public enum ProcessRunner {
     }
 
     /// The same on the calling thread.
-    public static func runBlocking(_ spec: ProcessSpec, onOutput: OutputHandler? = nil,
-                                   cancel: CancelSignal? = nil) -> Result<RunResult, DriverError> {
+    public static func runBlocking(
+        _ spec: ProcessSpec, onOutput: OutputHandler? = nil,
+        cancel: CancelSignal? = nil
+    ) -> Result<RunResult, DriverError> {
         ChildProcess.runBlocking(spec, onOutput: onOutput, cancel: cancel)
             .map { RunResult($0, timeoutMs: spec.timeoutMs) }
             .mapError(DriverError.init)
@@ -27,12 +29,17 @@ public enum ProcessRunner {
 extension RunResult {
     /// A process outcome as the wire reports it, with why it ended abnormally.
     public init(_ o: ProcessOutcome, timeoutMs: Int?) {
-        self.init(exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut, cancelled: o.cancelled,
-                  stdout: o.stdout, stderr: o.stderr, stdoutTruncated: o.stdoutTruncated,
-                  stderrTruncated: o.stderrTruncated, durationMs: o.durationMs)
-        if o.timedOut { reason = ExitReason.timedOut(timeoutMs ?? 0) }
-        else if o.cancelled { reason = "cancelled" }
-        else if let sig = o.signal { reason = ExitReason.signal(sig) }
+        self.init(
+            exitCode: o.exitCode, signal: o.signal, timedOut: o.timedOut, cancelled: o.cancelled,
+            stdout: o.stdout, stderr: o.stderr, stdoutTruncated: o.stdoutTruncated,
+            stderrTruncated: o.stderrTruncated, durationMs: o.durationMs)
+        if o.timedOut {
+            reason = ExitReason.timedOut(timeoutMs ?? 0)
+        } else if o.cancelled {
+            reason = "cancelled"
+        } else if let sig = o.signal {
+            reason = ExitReason.signal(sig)
+        }
     }
 }
 

@@ -32,8 +32,9 @@ struct ActiveJob {
     }
 
     func result(exitCode: Int?, signal: Int?, reason: String?) -> RunResult {
-        RunResult(exitCode: exitCode, signal: signal, timedOut: timedOut, cancelled: cancelled,
-                  stdout: stdout.text, stderr: stderr.text, stdoutTruncated: stdout.truncated,
-                  stderrTruncated: stderr.truncated, durationMs: Int(MonotonicClock.nowMs() - startMs), reason: reason)
+        RunResult(
+            exitCode: exitCode, signal: signal, timedOut: timedOut, cancelled: cancelled,
+            stdout: stdout.text, stderr: stderr.text, stdoutTruncated: stdout.truncated,
+            stderrTruncated: stderr.truncated, durationMs: Int(MonotonicClock.nowMs() - startMs), reason: reason)
     }
 }

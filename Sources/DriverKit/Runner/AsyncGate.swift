@@ -33,7 +33,9 @@ public final class AsyncGate: Sendable {
             }
         } onCancel: {
             let c = state.withLock { s -> CheckedContinuation<Bool, Never>? in
-                if let i = s.waiters.firstIndex(where: { $0.token == token }) { return s.waiters.remove(at: i).continuation }
+                if let i = s.waiters.firstIndex(where: { $0.token == token }) {
+                    return s.waiters.remove(at: i).continuation
+                }
                 s.cancelledEarly.insert(token)
                 return nil
             }

@@ -52,8 +52,10 @@ public final class RunnerDriver: DriverRuntime {
         var req = request
         req.handle = "\(flavor.name):\(request.session)"
         let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
-        let launch = RunnerLaunch(name: flavor.name, command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
-                                  readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
+        let launch = RunnerLaunch(
+            name: flavor.name,
+            command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
+            readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
@@ -81,7 +83,9 @@ public final class RunnerDriver: DriverRuntime {
     }
 
     public func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply {
-        guard let installer = flavor.installer else { throw DriverError.unsupported("\(name) driver does not support package installation") }
+        guard let installer = flavor.installer else {
+            throw DriverError.unsupported("\(name) driver does not support package installation")
+        }
         return try await installer.handle(request, session: sessions.get(request.session).sandbox, events: events)
     }
 

@@ -1,5 +1,5 @@
-import Glibc
 import DriverProtocol
+import Glibc
 
 /// Everything runtime-specific about a runner-based driver (python, node): its capabilities, runner script
 /// and how to start it. `RunnerDriver` does the rest.
@@ -18,14 +18,18 @@ public struct RunnerFlavor: Sendable {
     /// Files the runner script imports, written and bound next to it (e.g. the shared JS control reader).
     public var companionFiles: [RunnerFile] = []
     /// argv inside the sandbox; receives the interpreter path, the script path and the session options.
-    public var command: @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOpenOptions) -> [String]
+    public var command:
+        @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOpenOptions) -> [String]
     public var env: [String: String]
     /// The runtime's package manager (`install`, and shells like `pip install x`); nil: unsupported.
     public var installer: (any SessionInstaller)?
 
-    public init(name: String, version: String, capabilities: DriverCapabilities, interpreter: String, installHint: String,
-                script: String, scriptFileName: String, env: [String: String] = [:],
-                command: @escaping @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOpenOptions) -> [String]) {
+    public init(
+        name: String, version: String, capabilities: DriverCapabilities, interpreter: String, installHint: String,
+        script: String, scriptFileName: String, env: [String: String] = [:],
+        command:
+            @escaping @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOpenOptions) -> [String]
+    ) {
         self.name = name; self.version = version; self.capabilities = capabilities; self.interpreter = interpreter
         self.installHint = installHint; self.script = script; self.scriptFileName = scriptFileName
         self.env = env; self.command = command

@@ -16,20 +16,24 @@ public struct RunnerJob: Sendable, Equatable {
     public var timeoutMs: Int
     public var maxOutputBytes: Int
 
-    public init(kind: Kind, stdin: String? = nil, env: [String: String] = [:], cwd: String = "/workspace",
-                timeoutMs: Int = RequestDefaults.timeoutMs, maxOutputBytes: Int = RequestDefaults.maxOutputBytes) {
+    public init(
+        kind: Kind, stdin: String? = nil, env: [String: String] = [:], cwd: String = "/workspace",
+        timeoutMs: Int = RequestDefaults.timeoutMs, maxOutputBytes: Int = RequestDefaults.maxOutputBytes
+    ) {
         self.kind = kind; self.stdin = stdin; self.env = env; self.cwd = cwd; self.timeoutMs = timeoutMs
         self.maxOutputBytes = maxOutputBytes
     }
 
     public init(_ r: ExecuteRequest) {
-        self.init(kind: .code(r.code), stdin: r.stdin, env: r.env, timeoutMs: r.timeoutMs, maxOutputBytes: r.maxOutputBytes)
+        self.init(
+            kind: .code(r.code), stdin: r.stdin, env: r.env, timeoutMs: r.timeoutMs, maxOutputBytes: r.maxOutputBytes)
     }
 
     public init(_ r: ShellRequest) {
         let cwd = r.cwd.hasPrefix("/") ? r.cwd : "/workspace/" + r.cwd
-        self.init(kind: .command([r.command] + r.args), stdin: r.stdin, env: r.env, cwd: cwd,
-                  timeoutMs: r.timeoutMs, maxOutputBytes: r.maxOutputBytes)
+        self.init(
+            kind: .command([r.command] + r.args), stdin: r.stdin, env: r.env, cwd: cwd,
+            timeoutMs: r.timeoutMs, maxOutputBytes: r.maxOutputBytes)
     }
 
     /// The control line for the runner (newline included).

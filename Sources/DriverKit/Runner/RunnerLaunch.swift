@@ -11,8 +11,10 @@ public struct RunnerLaunch: Sendable, Equatable {
     /// How long a fresh runner may take to say it is ready.
     public var readyTimeoutMs: Int
 
-    public init(name: String, command: [String], readOnlyBinds: [SandboxConfig.Bind] = [], env: [String: String] = [:],
-                readyTimeoutMs: Int = 20_000) {
+    public init(
+        name: String, command: [String], readOnlyBinds: [SandboxConfig.Bind] = [], env: [String: String] = [:],
+        readyTimeoutMs: Int = 20_000
+    ) {
         self.name = name; self.command = command; self.readOnlyBinds = readOnlyBinds; self.env = env
         self.readyTimeoutMs = readyTimeoutMs
     }

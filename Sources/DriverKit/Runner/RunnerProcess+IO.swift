@@ -4,7 +4,8 @@ import Glibc
 import Synchronization
 
 extension RunnerProcess {
-    private static let tagOut: UInt64 = 1, tagErr: UInt64 = 2, tagCtl: UInt64 = 3, tagPid: UInt64 = 4, tagWake: UInt64 = 5
+    private static let tagOut: UInt64 = 1, tagErr: UInt64 = 2, tagCtl: UInt64 = 3, tagPid: UInt64 = 4,
+        tagWake: UInt64 = 5
 
     /// One runner generation: spawn, then an epoll loop over its output pipes, control socket, pidfd and a
     /// wake eventfd until it dies. Runs on its own thread, which is also the spawning thread, so the
@@ -22,8 +23,9 @@ extension RunnerProcess {
             c.readOnlyBinds += launch.readOnlyBinds
             for (k, v) in launch.env { c.env[k] = v }
             // The runner lives for the session; per-job CPU limits are set by the runner on its children.
-            let spec = Sandbox.processSpec(c, command: launch.command, cgroup: session.cgroup,
-                                           rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400), extraFds: 1)
+            let spec = Sandbox.processSpec(
+                c, command: launch.command, cgroup: session.cgroup,
+                rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: 86_400), extraFds: 1)
             pid = try Spawner.spawn(spec, stdin: -1, stdout: out.write, stderr: err.write, extraFds: [ctl[1]])
         } catch {
             for fd in [out.read, out.write, err.read, err.write, ctl[0], ctl[1], wake] { FD.close(fd) }
@@ -59,11 +61,14 @@ extension RunnerProcess {
             let running = !ready || deadline != nil || oneOffs.running > 0
             let usage = running || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
             if !killed, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
-                let notice = "background work left running by earlier executions used \(why) of CPU while no execution ran; "
+                let notice =
+                    "background work left running by earlier executions used \(why) of CPU while no execution ran; "
                     + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
                 // Still idle? Then retire the runner atomically, so no job is handed to it while it is killed.
                 let stillIdle = state.withLock { s -> Bool in
-                    guard s.ready, s.job == nil, s.nextId == jobs, session.oneOffs.withLock({ $0.running }) == 0 else { return false }
+                    guard s.ready, s.job == nil, s.nextId == jobs, session.oneOffs.withLock({ $0.running }) == 0 else {
+                        return false
+                    }
                     s.ready = false; s.retiring = true; s.idleNotice = notice
                     return true
                 }
@@ -78,7 +83,9 @@ extension RunnerProcess {
             if let limit, now >= limit, !killed {
                 killed = true
                 state.withLock { s in if var j = s.job, !j.cancelled { j.timedOut = true; s.job = j } }
-                if !ready { DriverLog.warning("\(launch.name) runner not ready after \(launch.readyTimeoutMs) ms; killing it") }
+                if !ready {
+                    DriverLog.warning("\(launch.name) runner not ready after \(launch.readyTimeoutMs) ms; killing it")
+                }
                 killSandbox(pid)
             }
             // The watchdog is not woken when a job starts (that wake-up would cost every job a context switch);
@@ -111,7 +118,9 @@ extension RunnerProcess {
         }
         var exited: Int32 = 0, code: Int32 = 0, signaled: Int32 = 0, sig: Int32 = 0
         _ = cs_wait(pid, 0, &exited, &code, &signaled, &sig)
-        let status = signaled != 0 ? ExitReason.signal(Int(sig)) : (code > 128 ? ExitReason.signal(Int(code) - 128) : "exit code \(code)")
+        let status =
+            signaled != 0
+            ? ExitReason.signal(Int(sig)) : (code > 128 ? ExitReason.signal(Int(code) - 128) : "exit code \(code)")
         for fd in [out.read, err.read, ctl[0], ep, pidfd] { FD.close(fd) }
         finishGeneration(gen, pid: pid, status: status, wake: wake)
     }
@@ -151,8 +160,12 @@ extension RunnerProcess {
             } else if logBudget > 0 {
                 // Output outside any job: runner diagnostics, or a stray process; logged up to a budget so
                 // user code cannot flood the host log.
-                DriverLog.info("\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(logBudget), as: UTF8.self))")
-                if chunk.count >= logBudget { DriverLog.info("\(launch.name) runner: further output outside jobs is dropped") }
+                DriverLog.info(
+                    "\(launch.name) runner \(stream.rawValue): \(String(decoding: chunk.prefix(logBudget), as: UTF8.self))"
+                )
+                if chunk.count >= logBudget {
+                    DriverLog.info("\(launch.name) runner: further output outside jobs is dropped")
+                }
             }
         }
     }
@@ -193,7 +206,9 @@ extension RunnerProcess {
             }
             if msg["restart"]?.bool == true || leftTooManyFds() {
                 // The runner cannot start the next job clean; replace it now rather than on the next job.
-                let pid = state.withLock { s -> pid_t in s.ready = false; s.retiring = true; return s.pid }
+                let pid = state.withLock { s -> pid_t in
+                    s.ready = false; s.retiring = true; return s.pid
+                }
                 if pid > 0 { killSandbox(pid) }
             }
             guard var job else { return }
@@ -224,8 +239,10 @@ extension RunnerProcess {
         let tails = (job.stdout.finish(), job.stderr.finish())
         if !tails.0.isEmpty { job.events.output(.stdout, tails.0) }
         if !tails.1.isEmpty { job.events.output(.stderr, tails.1) }
-        job.finish(job.result(exitCode: job.timedOut || job.cancelled ? nil : exitCode,
-                                                      signal: signal, reason: why))
+        job.finish(
+            job.result(
+                exitCode: job.timedOut || job.cancelled ? nil : exitCode,
+                signal: signal, reason: why))
     }
 
     /// Whether a process in the sandbox holds over half its RLIMIT_NOFILE after a job: runners that run jobs
@@ -240,7 +257,9 @@ extension RunnerProcess {
     /// Whether the cgroup's OOM-kill count rose since the last check (read only for killed jobs: it is a file read).
     private func oomKilled(_ cg: SessionCgroup) -> Bool {
         let now = cg.oomKillCount()
-        return state.withLock { s in defer { s.oomSeen = now }; return now > s.oomSeen }
+        return state.withLock { s in
+            defer { s.oomSeen = now }; return now > s.oomSeen
+        }
     }
 
     /// Bookkeeping after a runner generation ended: fail its job and waiters, then restart eagerly unless
@@ -248,7 +267,8 @@ extension RunnerProcess {
     func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
         defer { for w in stopWaiters { w.resume() } }
-        let (job, waiters, restart, wasReady) = state.withLock { s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
+        let (job, waiters, restart, wasReady) = state.withLock {
+            s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
             stopWaiters = s.stopWaiters
             s.stopWaiters = []
@@ -267,7 +287,9 @@ extension RunnerProcess {
         FD.close(wake)  // no longer reachable through the state
         releaseStartSlot()
         if let job {
-            let base = state.withLock { $0.stopped } ? "the session was closed during this execution"
+            let base =
+                state.withLock { $0.stopped }
+                ? "the session was closed during this execution"
                 : "the \(launch.name) runner died (\(status)) during this execution; it was restarted"
             complete(job, exitCode: nil, signal: nil, reason: job.timedOut || job.cancelled ? nil : base)
         }

@@ -69,7 +69,8 @@ public final class RunnerProcess: Sendable {
         }
         guard let gen = start else { return }
         // A restart (the session's runner died or was killed for a timeout/cancel) goes ahead of new sessions.
-        let ticket = startGate.enter(urgent: gen > 1, begin: { self.admitted(gen) }, expired: { self.startExpired(gen, $0) })
+        let ticket = startGate.enter(
+            urgent: gen > 1, begin: { self.admitted(gen) }, expired: { self.startExpired(gen, $0) })
         state.withLock { s in if s.generation == gen && s.queued { s.startTicket = ticket } }
     }
 
@@ -135,7 +136,11 @@ public final class RunnerProcess: Sendable {
 
     /// Gives the start slot back (once per generation): at ready, or when a generation ends before it.
     func releaseStartSlot() {
-        if state.withLock({ s in defer { s.holdsSlot = false }; return s.holdsSlot }) { startGate.finished() }
+        if state.withLock({ s in
+            defer { s.holdsSlot = false }; return s.holdsSlot
+        }) {
+            startGate.finished()
+        }
     }
 
     /// Waits until the runner is ready (starting it if needed). Cancelling the Task ends the wait; so does
@@ -143,15 +148,21 @@ public final class RunnerProcess: Sendable {
     public func waitReady(deadlineMs: Int64? = nil) async throws(DriverError) {
         if state.withLock({ $0.ready && !$0.stopped }) { return }  // the common case, without a suspension
         prewarm()
-        let token = state.withLock { s in s.nextWaiter += 1; return s.nextWaiter }
+        let token = state.withLock { s in
+            s.nextWaiter += 1; return s.nextWaiter
+        }
         let timer = deadlineMs.map { deadline in
             Task { [self] in
                 try? await Task.sleep(for: .milliseconds(max(0, deadline - MonotonicClock.nowMs())))
                 if Task.isCancelled { return }
                 let (queued, load) = (state.withLock { $0.queued }, startGate.load)
-                let why = queued ? "it is queued behind \(load.queued) other sandbox start\(load.queued == 1 ? "" : "s") (the machine is overloaded)"
+                let why =
+                    queued
+                    ? "it is queued behind \(load.queued) other sandbox start\(load.queued == 1 ? "" : "s") (the machine is overloaded)"
                     : "it is still starting"
-                dropWaiter(token, .unavailable("the \(launch.name) runner was not ready in time for this job: \(why); try again"))
+                dropWaiter(
+                    token,
+                    .unavailable("the \(launch.name) runner was not ready in time for this job: \(why); try again"))
             }
         }
         defer { timer?.cancel() }
@@ -196,7 +207,9 @@ public final class RunnerProcess: Sendable {
             }
             if Task.isCancelled { return RunResult(cancelled: true, reason: "cancelled") }
             // The idle watchdog stopped this session's background work since the last execution: say so first.
-            let notice = state.withLock { s in defer { s.idleNotice = nil }; return s.idleNotice }.map { "codebeaker: \($0)\n" }
+            let notice = state.withLock { s in
+                defer { s.idleNotice = nil }; return s.idleNotice
+            }.map { "codebeaker: \($0)\n" }
             if let notice { events.output(.stderr, notice) }
             if var result = await dispatch(job, events: events) {
                 if let notice { result.stderr = notice + result.stderr }
@@ -208,12 +221,15 @@ public final class RunnerProcess: Sendable {
 
     /// Sends the job to the current runner and waits for its result; nil if that runner is already gone.
     private func dispatch(_ job: RunnerJob, events: EventSink) async -> RunResult? {
-        let id = state.withLock { s in defer { s.nextId += 1 }; return s.nextId }
+        let id = state.withLock { s in
+            defer { s.nextId += 1 }; return s.nextId
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<RunResult?, Never>) in
                 let target = state.withLock { s -> Int32? in
                     guard s.ready, s.pid > 0 else { return nil }
-                    if Self.peerGone(s.ctlFd) { s.ready = false; s.retiring = true; return nil } // the IO loop restarts it
+                    // the IO loop restarts it
+                    if Self.peerGone(s.ctlFd) { s.ready = false; s.retiring = true; return nil }
                     s.job = ActiveJob(id: id, job: job, events: events) { c.resume(returning: $0) }
                     return dup(s.ctlFd)
                 }
@@ -235,7 +251,7 @@ public final class RunnerProcess: Sendable {
 
     /// The runner's end of the control socket is closed: it has exited.
     static func peerGone(_ fd: Int32) -> Bool {
-        let rdhup: Int16 = 0x2000 // POLLRDHUP
+        let rdhup: Int16 = 0x2000  // POLLRDHUP
         var p = pollfd(fd: fd, events: rdhup, revents: 0)
         return poll(&p, 1, 0) == 1 && p.revents & (rdhup | Int16(POLLHUP) | Int16(POLLERR)) != 0
     }
@@ -257,7 +273,8 @@ public final class RunnerProcess: Sendable {
     /// Kills the runner and everything in the sandbox; no restarts afterwards. Idempotent. Does not wait
     /// for the process to be reaped: prefer `stopAndWait()` before removing the session's cgroup.
     public func stop() {
-        let (pid, waiters, ticket, gen) = state.withLock { s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], UInt64?, Int) in
+        let (pid, waiters, ticket, gen) = state.withLock {
+            s -> (pid_t, [CheckedContinuation<Result<Void, DriverError>, Never>], UInt64?, Int) in
             s.stopped = true
             let w = Array(s.readyWaiters.values) + s.admissionWaiters
             s.readyWaiters = [:]

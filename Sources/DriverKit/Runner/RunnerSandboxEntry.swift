@@ -16,9 +16,10 @@ extension SessionStore where Session == RunnerSandboxEntry {
     /// `shell`: a fresh process in the session's sandbox (the runtime's own permissions do not apply to it).
     public func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
         let e = try get(request.session)
-        return try await e.sandbox.run(command: [request.command] + request.args, cwd: request.cwd, env: request.env,
-                                       stdin: request.stdin, timeoutMs: request.timeoutMs,
-                                       maxOutputBytes: request.maxOutputBytes, events: events)
+        return try await e.sandbox.run(
+            command: [request.command] + request.args, cwd: request.cwd, env: request.env,
+            stdin: request.stdin, timeoutMs: request.timeoutMs,
+            maxOutputBytes: request.maxOutputBytes, events: events)
     }
 
     public func close(_ session: String) async {

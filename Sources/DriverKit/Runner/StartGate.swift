@@ -91,7 +91,9 @@ public final class StartGate: Sendable {
     }
 
     static func defaultQueueTimeoutMs() -> Int64 {
-        if let v = getenv("CODEBEAKER_RUNNER_START_QUEUE_SECONDS").flatMap({ Double(String(cString: $0)) }), v > 0 { return Int64(v * 1000) }
+        if let v = getenv("CODEBEAKER_RUNNER_START_QUEUE_SECONDS").flatMap({ Double(String(cString: $0)) }), v > 0 {
+            return Int64(v * 1000)
+        }
         return 270_000
     }
 }

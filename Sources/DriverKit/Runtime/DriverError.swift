@@ -13,15 +13,25 @@ public struct DriverError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(message) (\(code))" }
 
-    public static func invalidParams(_ m: String) -> DriverError { .init(code: DriverWire.ErrorCode.invalidParams, message: m) }
+    public static func invalidParams(_ m: String) -> DriverError {
+        .init(code: DriverWire.ErrorCode.invalidParams, message: m)
+    }
     public static func sessionNotFound(_ session: String) -> DriverError {
         .init(code: DriverWire.ErrorCode.sessionNotFound, message: "session \(session) not found")
     }
-    public static func unavailable(_ m: String) -> DriverError { .init(code: DriverWire.ErrorCode.unavailable, message: m) }
-    public static func unsupported(_ m: String) -> DriverError { .init(code: DriverWire.ErrorCode.unsupported, message: m) }
-    public static func cancelled(_ m: String = "cancelled") -> DriverError { .init(code: DriverWire.ErrorCode.cancelled, message: m) }
+    public static func unavailable(_ m: String) -> DriverError {
+        .init(code: DriverWire.ErrorCode.unavailable, message: m)
+    }
+    public static func unsupported(_ m: String) -> DriverError {
+        .init(code: DriverWire.ErrorCode.unsupported, message: m)
+    }
+    public static func cancelled(_ m: String = "cancelled") -> DriverError {
+        .init(code: DriverWire.ErrorCode.cancelled, message: m)
+    }
     public static func methodNotFound(_ method: String) -> DriverError {
         .init(code: DriverWire.ErrorCode.methodNotFound, message: "unknown method '\(method)'")
     }
-    public static func `internal`(_ m: String) -> DriverError { .init(code: DriverWire.ErrorCode.internalError, message: m) }
+    public static func `internal`(_ m: String) -> DriverError {
+        .init(code: DriverWire.ErrorCode.internalError, message: m)
+    }
 }

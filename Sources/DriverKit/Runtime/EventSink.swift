@@ -26,14 +26,19 @@ public final class EventSink: Sendable {
         // The lock spans numbering and sending so seq order equals wire order.
         seq.withLock { n in
             defer { n += 1 }
-            send(DriverEvent.output(OutputEvent(request: requestId, session: session, stream: stream.rawValue, data: text, seq: n)).message)
+            send(
+                DriverEvent.output(
+                    OutputEvent(request: requestId, session: session, stream: stream.rawValue, data: text, seq: n)
+                ).message)
         }
     }
 
     public func progress(_ message: String) {
         seq.withLock { n in
             defer { n += 1 }
-            send(DriverEvent.progress(ProgressEvent(request: requestId, session: session, message: message, seq: n)).message)
+            send(
+                DriverEvent.progress(ProgressEvent(request: requestId, session: session, message: message, seq: n))
+                    .message)
         }
     }
 }

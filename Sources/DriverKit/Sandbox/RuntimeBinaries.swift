@@ -39,6 +39,7 @@ public enum RuntimeBinaries {
             chmod(tmp, 0o755)
             guard rename(tmp, dest) == 0 else { throw .internal("rename \(tmp): \(String(cString: strerror(errno)))") }
         }
-        return Provided(hostDir: dir, sandboxDir: "\(sandboxRoot)/\(name)", sandboxExecutable: "\(sandboxRoot)/\(name)/\(base)")
+        return Provided(
+            hostDir: dir, sandboxDir: "\(sandboxRoot)/\(name)", sandboxExecutable: "\(sandboxRoot)/\(name)/\(base)")
     }
 }

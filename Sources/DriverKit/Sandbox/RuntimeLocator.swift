@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds a runtime's real executable: the override env var (e.g. `CODEBEAKER_DENO`), then PATH, then
@@ -9,8 +9,10 @@ import Glibc
 public enum RuntimeLocator {
     public static let standardDirs = ["/usr/local/bin", "/usr/bin"]
 
-    public static func find(env: String, name: String, extraGlobs: [String] = [],
-                            standardDirs: [String] = RuntimeLocator.standardDirs) -> String? {
+    public static func find(
+        env: String, name: String, extraGlobs: [String] = [],
+        standardDirs: [String] = RuntimeLocator.standardDirs
+    ) -> String? {
         if let p = getenv(env).map({ String(cString: $0) }), !p.isEmpty { return isELF(p) ? p : nil }
         var candidates: [String] = []
         if let path = getenv("PATH").map({ String(cString: $0) }) {

@@ -8,8 +8,10 @@ public enum Sandbox {
     public static var isAvailable: Bool { access(bwrapPath, X_OK) == 0 }
 
     /// Read-only bits of /etc a runtime needs; missing ones are skipped (--ro-bind-try).
-    public static let etcFiles = ["/etc/ld.so.cache", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime",
-                                  "/etc/alternatives", "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types"]
+    public static let etcFiles = [
+        "/etc/ld.so.cache", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime",
+        "/etc/alternatives", "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types",
+    ]
 
     /// The full argv (bwrap first) that runs `command` inside the sandbox.
     public static func arguments(_ c: SandboxConfig, command: [String]) -> [String] {
@@ -17,23 +19,29 @@ public enum Sandbox {
         var a = [bwrapPath, "--unshare-all", "--unshare-user", "--disable-userns"]
         // Fail closed: network means the namespace the sandbox is spawned in (netnsFD), never the driver's.
         if c.network && c.netnsFD != nil { a.append("--share-net") }
-        a += ["--die-with-parent", "--new-session",
-              "--ro-bind", "/usr", "/usr",
-              "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-              "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin"]
+        a += [
+            "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr",
+            "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+            "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
+        ]
         for f in etcFiles { a += ["--ro-bind-try", f, f] }
         if c.network { a += ["--ro-bind-try", c.resolvConf ?? "/etc/resolv.conf", "/etc/resolv.conf"] }
         if let etc = c.etcDir {
             a += ["--ro-bind", etc + "/passwd", "/etc/passwd", "--ro-bind", etc + "/group", "/etc/group"]
         }
-        a += ["--proc", "/proc", "--dev", "/dev",
-              "--size", String(c.tmpSizeMB << 20), "--tmpfs", "/tmp",
-              "--bind", c.workspace, "/workspace"]
+        a += [
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", String(c.tmpSizeMB << 20), "--tmpfs", "/tmp",
+            "--bind", c.workspace, "/workspace",
+        ]
         for b in c.readOnlyBinds { a += ["--ro-bind", b.source, b.destination] }
         // The sandbox root is a tmpfs; making it read-only leaves /workspace and /tmp as the only writable places.
         a += ["--remount-ro", "/"]
-        a += ["--chdir", c.cwd, "--uid", String(c.uid), "--gid", String(c.gid), "--hostname", c.hostname,
-              "--clearenv"]
+        a += [
+            "--chdir", c.cwd, "--uid", String(c.uid), "--gid", String(c.gid), "--hostname", c.hostname,
+            "--clearenv",
+        ]
         for (k, v) in baseEnvironment(c).sorted(by: { $0.key < $1.key }) { a += ["--setenv", k, v] }
         a.append("--")
         return a + command
@@ -46,8 +54,10 @@ public enum Sandbox {
     public static let sandboxOOMScoreAdj = 1000
 
     public static func baseEnvironment(_ c: SandboxConfig) -> [String: String] {
-        var env = ["PATH": c.path, "HOME": "/workspace", "USER": "sandbox", "LOGNAME": "sandbox",
-                   "LANG": "C.UTF-8", "TMPDIR": "/tmp", "HOSTNAME": c.hostname]
+        var env = [
+            "PATH": c.path, "HOME": "/workspace", "USER": "sandbox", "LOGNAME": "sandbox",
+            "LANG": "C.UTF-8", "TMPDIR": "/tmp", "HOSTNAME": c.hostname,
+        ]
         for (k, v) in c.env { env[k] = v }
         return env
     }
@@ -57,9 +67,12 @@ public enum Sandbox {
     /// goes into the cgroup's jobs pids group, which keeps some pids back for the session's runner.
     /// `extraFds`: how many descriptors besides stdio the caller passes to `Spawner.spawn` (the seccomp
     /// program goes on the next one).
-    public static func processSpec(_ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil, oneOff: Bool = false,
-                                   rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults(), extraFds: Int = 0) -> ProcessSpec {
-        var spec = ProcessSpec(executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
+    public static func processSpec(
+        _ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil, oneOff: Bool = false,
+        rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults(), extraFds: Int = 0
+    ) -> ProcessSpec {
+        var spec = ProcessSpec(
+            executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
         // bwrap installs the filter last, just before it execs the command (see SeccompFilter).
         if let program = seccompProgram {
             let fd = Int32(3 + extraFds)

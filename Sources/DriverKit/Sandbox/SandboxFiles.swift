@@ -10,7 +10,8 @@ public enum SandboxFiles {
     /// (one per session, so closing a session can remove it; see `removeEtcDir`).
     public static func etcDir(uid: Int, gid: Int, name: String? = nil) throws(DriverError) -> String {
         let dir = "\(root)/etc/\(name ?? "\(uid)-\(gid)")"
-        let passwd = "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+        let passwd =
+            "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
             + "sandbox:x:\(uid):\(gid):sandbox:/workspace:/bin/sh\n"
             + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
         let group = "root:x:0:\nsandbox:x:\(gid):\nnogroup:x:65534:\n"
@@ -36,7 +37,9 @@ public enum SandboxFiles {
             let tmp = path + ".tmp.\(getpid())"
             try data.write(to: URL(fileURLWithPath: tmp))
             chmod(tmp, 0o644)
-            guard rename(tmp, path) == 0 else { throw DriverError.internal("rename \(tmp): \(String(cString: strerror(errno)))") }
+            guard rename(tmp, path) == 0 else {
+                throw DriverError.internal("rename \(tmp): \(String(cString: strerror(errno)))")
+            }
         } catch let e as DriverError {
             throw e
         } catch {

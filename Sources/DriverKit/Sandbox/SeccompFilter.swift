@@ -7,6 +7,8 @@
 /// 30 set); one `jeq` per denied number jumping to the EPERM return; otherwise allow.
 public enum SeccompFilter {
     public enum Arch: Sendable, Equatable {
+        // swift-format-ignore: AlwaysUseLowerCamelCase
+        // (the kernel's architecture names)
         case x86_64, aarch64
 
         /// linux/audit.h: AUDIT_ARCH_X86_64, AUDIT_ARCH_AARCH64.
@@ -15,11 +17,11 @@ public enum SeccompFilter {
         /// The architecture this driver was built for (nil: no filter is known for it).
         public static var current: Arch? {
             #if arch(x86_64)
-            return .x86_64
+                return .x86_64
             #elseif arch(arm64)
-            return .aarch64
+                return .aarch64
             #else
-            return nil
+                return nil
             #endif
         }
     }
@@ -33,10 +35,10 @@ public enum SeccompFilter {
     }
 
     // linux/bpf_common.h and linux/seccomp.h
-    static let ldAbsW: UInt16 = 0x20      // BPF_LD | BPF_W | BPF_ABS
-    static let jeqK: UInt16 = 0x15        // BPF_JMP | BPF_JEQ | BPF_K
-    static let jgeK: UInt16 = 0x35        // BPF_JMP | BPF_JGE | BPF_K
-    static let retK: UInt16 = 0x06        // BPF_RET | BPF_K
+    static let ldAbsW: UInt16 = 0x20  // BPF_LD | BPF_W | BPF_ABS
+    static let jeqK: UInt16 = 0x15  // BPF_JMP | BPF_JEQ | BPF_K
+    static let jgeK: UInt16 = 0x35  // BPF_JMP | BPF_JGE | BPF_K
+    static let retK: UInt16 = 0x06  // BPF_RET | BPF_K
     static let offsetNr: UInt32 = 0, offsetArch: UInt32 = 4
     public static let retAllow: UInt32 = 0x7FFF_0000
     public static let retKillProcess: UInt32 = 0x8000_0000

@@ -5,10 +5,13 @@
 public enum SeccompSyscalls {
     public struct Entry: Sendable, Equatable {
         public let name: String
+        // swift-format-ignore: AlwaysUseLowerCamelCase
         public let x86_64: UInt32
         /// nil: the call does not exist on aarch64.
         public let aarch64: UInt32?
-        init(_ name: String, _ x86_64: UInt32, _ aarch64: UInt32?) { self.name = name; self.x86_64 = x86_64; self.aarch64 = aarch64 }
+        init(_ name: String, _ x86_64: UInt32, _ aarch64: UInt32?) {
+            self.name = name; self.x86_64 = x86_64; self.aarch64 = aarch64
+        }
     }
 
     public static let denied: [Entry] = [

@@ -7,7 +7,8 @@
 public enum VersionedFiles {
     /// Writes `files` (name and text) into their version's directory under `base` (unchanged files are
     /// left alone) and returns that directory.
-    public static func write(_ files: [(name: String, text: String)], under base: String) throws(DriverError) -> String {
+    public static func write(_ files: [(name: String, text: String)], under base: String) throws(DriverError) -> String
+    {
         let dir = "\(base)/v-\(version(of: files))"
         for f in files { try SandboxFiles.write(f.text, to: "\(dir)/\(f.name)") }
         return dir

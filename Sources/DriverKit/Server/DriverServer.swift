@@ -16,8 +16,10 @@ public final class DriverServer: Sendable {
     public static let supportedVersions = DriverWire.supportedVersions
 
     /// `onExit` is called once after shutdown (stdin EOF or `shutdown`); `run()` passes `exit`.
-    public init(runtime: any DriverRuntime, writer: MessageWriter, maxLineBytes: Int = DriverWire.maxLineBytes,
-                onExit: @escaping @Sendable (Int32) -> Void) {
+    public init(
+        runtime: any DriverRuntime, writer: MessageWriter, maxLineBytes: Int = DriverWire.maxLineBytes,
+        onExit: @escaping @Sendable (Int32) -> Void
+    ) {
         self.runtime = runtime; self.writer = writer; self.onExit = onExit
         framer = Mutex(LineFramer(maxLineBytes: maxLineBytes))
     }
@@ -62,8 +64,10 @@ public final class DriverServer: Sendable {
                 handle(line: line)
             case .tooLong(let n):
                 let limit = framer.withLock { $0.maxLineBytes }
-                writer.send(.error(id: nil, code: DriverWire.ErrorCode.parseError,
-                                   message: "line of \(n) bytes exceeds the \(limit) byte limit", data: nil))
+                writer.send(
+                    .error(
+                        id: nil, code: DriverWire.ErrorCode.parseError,
+                        message: "line of \(n) bytes exceeds the \(limit) byte limit", data: nil))
             }
         }
     }
@@ -78,7 +82,8 @@ public final class DriverServer: Sendable {
         do {
             message = try DriverMessage(parsing: line)
         } catch {
-            writer.send(.error(id: nil, code: DriverWire.ErrorCode.parseError, message: "parse error: \(error)", data: nil))
+            writer.send(
+                .error(id: nil, code: DriverWire.ErrorCode.parseError, message: "parse error: \(error)", data: nil))
             return
         }
         switch message {
@@ -88,8 +93,10 @@ public final class DriverServer: Sendable {
             // A notification-style cancel is accepted too (no reply).
             if method == CancelParams.method, let c = try? CancelParams(json: params) { _ = inFlight.cancel(c.request) }
         case .result, .error:
-            writer.send(.error(id: nil, code: DriverWire.ErrorCode.invalidRequest,
-                               message: "drivers accept requests only, got a response", data: nil))
+            writer.send(
+                .error(
+                    id: nil, code: DriverWire.ErrorCode.invalidRequest,
+                    message: "drivers accept requests only, got a response", data: nil))
         }
     }
 
@@ -120,8 +127,10 @@ public final class DriverServer: Sendable {
                 }
             }
             if !started {
-                writer.send(.error(id: id, code: DriverWire.ErrorCode.invalidRequest,
-                                   message: "request id \(id) is already in flight", data: nil))
+                writer.send(
+                    .error(
+                        id: id, code: DriverWire.ErrorCode.invalidRequest,
+                        message: "request id \(id) is already in flight", data: nil))
             }
         }
     }
@@ -172,11 +181,13 @@ public final class DriverServer: Sendable {
         do throws(WireError) { offered = try HandshakeParams(json: params) } catch { throw DriverError(error) }
         let versions = offered.protocolVersions
         guard let v = Set(versions).intersection(Self.supportedVersions).max() else {
-            throw DriverError(code: DriverWire.ErrorCode.versionMismatch,
-                              message: "protocol version mismatch: host speaks \(versions), driver speaks \(Self.supportedVersions)")
+            throw DriverError(
+                code: DriverWire.ErrorCode.versionMismatch,
+                message: "protocol version mismatch: host speaks \(versions), driver speaks \(Self.supportedVersions)")
         }
-        return HandshakeReply(protocolVersion: v, driver: PeerInfo(name: runtime.name, version: runtime.version),
-                              capabilities: runtime.capabilities())
+        return HandshakeReply(
+            protocolVersion: v, driver: PeerInfo(name: runtime.name, version: runtime.version),
+            capabilities: runtime.capabilities())
     }
 
     private func reply(_ id: Int, _ r: Result<JSONValue, DriverError>) {
@@ -187,7 +198,9 @@ public final class DriverServer: Sendable {
     }
 
     private func shutdown(reply id: Int?) async {
-        let first = stopping.withLock { s in defer { s = true }; return !s }
+        let first = stopping.withLock { s in
+            defer { s = true }; return !s
+        }
         guard first else {
             if let id { writer.send(.result(id: id, result: EmptyReply().json)) }
             return

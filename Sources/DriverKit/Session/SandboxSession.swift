@@ -17,8 +17,10 @@ public final class SandboxSession: Sendable {
     /// CPU watchdog of a runner must not count their CPU as the runner's background work.
     let oneOffs = Mutex<(running: Int, started: Int)>((0, 0))
 
-    public init(id: String, handle: String, options: SessionOpenOptions, config: SandboxConfig, cgroup: SessionCgroup?,
-                network: SessionNetwork? = nil) {
+    public init(
+        id: String, handle: String, options: SessionOpenOptions, config: SandboxConfig, cgroup: SessionCgroup?,
+        network: SessionNetwork? = nil
+    ) {
         self.id = id; self.handle = handle; self.options = options; self.config = config; self.cgroup = cgroup
         self.network = network
     }
@@ -26,9 +28,11 @@ public final class SandboxSession: Sendable {
     /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
     /// writes passwd/group, creates the cgroup. `readOnlyBinds` and `env` are added for the runtime.
     /// `cgroupPrefix` keeps two drivers' sessions with the same host id apart (use the driver name).
-    public static func open(_ request: SessionOpenParams, readOnlyBinds: [SandboxConfig.Bind] = [],
-                            env: [String: String] = [:], path: String? = nil,
-                            cgroupPrefix: String = "") throws(DriverError) -> SandboxSession {
+    public static func open(
+        _ request: SessionOpenParams, readOnlyBinds: [SandboxConfig.Bind] = [],
+        env: [String: String] = [:], path: String? = nil,
+        cgroupPrefix: String = ""
+    ) throws(DriverError) -> SandboxSession {
         var st = stat()
         guard stat(request.workspace, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw .invalidParams("field 'workspace' is not a directory: \(request.workspace)")
@@ -41,7 +45,8 @@ public final class SandboxSession: Sendable {
         config.readOnlyBinds = readOnlyBinds
         config.env = request.options.env.merging(env) { _, new in new }
         if let path { config.path = path }
-        let safeName = String((cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        let safeName = String(
+            (cgroupPrefix + request.session).map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         config.etcDir = try SandboxFiles.etcDir(uid: uid, gid: gid, name: safeName)
         // network:true is never the host's namespace: a namespace of its own with outbound NAT only.
         var network: SessionNetwork? = nil
@@ -53,22 +58,27 @@ public final class SandboxSession: Sendable {
         }
         config.netnsFD = network?.namespace.fd
         config.resolvConf = network == nil ? nil : SessionNetwork.resolvConf
-        let cgroup = SessionCgroup.create(name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
-                                          pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares,
-                                          cpuQuotaPercent: request.options.cpuQuotaPercent,
-                                          allSessionsMemoryMB: request.options.allSessionsMemoryMB)
-        return SandboxSession(id: request.session, handle: request.handle ?? "sbx:\(request.session)",
-                              options: request.options, config: config, cgroup: cgroup, network: network)
+        let cgroup = SessionCgroup.create(
+            name: cgroupPrefix + request.session, memoryLimitMB: request.options.memoryLimitMB,
+            pidsMax: request.options.pidsLimit, cpuShares: request.options.cpuShares,
+            cpuQuotaPercent: request.options.cpuQuotaPercent,
+            allSessionsMemoryMB: request.options.allSessionsMemoryMB)
+        return SandboxSession(
+            id: request.session, handle: request.handle ?? "sbx:\(request.session)",
+            options: request.options, config: config, cgroup: cgroup, network: network)
     }
 
     /// Runs `command` (argv inside the sandbox) in a fresh bwrap, with the session's limits.
-    public func run(command: [String], cwd: String? = nil, env: [String: String] = [:], stdin: String? = nil,
-                    timeoutMs: Int, maxOutputBytes: Int, events: EventSink) async throws(DriverError) -> RunResult {
+    public func run(
+        command: [String], cwd: String? = nil, env: [String: String] = [:], stdin: String? = nil,
+        timeoutMs: Int, maxOutputBytes: Int, events: EventSink
+    ) async throws(DriverError) -> RunResult {
         var c = config
         if let cwd { c.cwd = cwd.hasPrefix("/") ? cwd : "/workspace/" + cwd }
         for (k, v) in env { c.env[k] = v }
-        var spec = Sandbox.processSpec(c, command: command, cgroup: cgroup, oneOff: true,
-                                       rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(timeoutMs / 1000 + 5)))
+        var spec = Sandbox.processSpec(
+            c, command: command, cgroup: cgroup, oneOff: true,
+            rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(timeoutMs / 1000 + 5)))
         spec.stdin = stdin.map { Array($0.utf8) }
         spec.timeoutMs = timeoutMs
         spec.maxOutputBytes = maxOutputBytes
@@ -85,7 +95,11 @@ public final class SandboxSession: Sendable {
         return r
     }
 
-    public func oneOffStarted() { oneOffs.withLock { $0.running += 1; $0.started += 1 } }
+    public func oneOffStarted() {
+        oneOffs.withLock {
+            $0.running += 1; $0.started += 1
+        }
+    }
     public func oneOffEnded() { oneOffs.withLock { $0.running -= 1 } }
 
     /// Kills every process of the session and removes its cgroup. Idempotent.

@@ -20,7 +20,9 @@ public final class SessionStore<Session: Sendable>: Sendable {
     public func remove(_ id: String) -> Session? { sessions.withLock { $0.removeValue(forKey: id) } }
 
     public func removeAll() -> [Session] {
-        sessions.withLock { d in defer { d.removeAll() }; return Array(d.values) }
+        sessions.withLock { d in
+            defer { d.removeAll() }; return Array(d.values)
+        }
     }
 
     public var count: Int { sessions.withLock { $0.count } }

@@ -57,10 +57,13 @@ public enum DriverEvent: Sendable, Equatable {
         let session = params["session"]?.string, seq = params["seq"]?.int
         switch method {
         case DriverWire.Event.output:
-            self = .output(OutputEvent(request: request, session: session, stream: params["stream"]?.string ?? "stdout",
-                                       data: params["data"]?.string ?? "", seq: seq))
+            self = .output(
+                OutputEvent(
+                    request: request, session: session, stream: params["stream"]?.string ?? "stdout",
+                    data: params["data"]?.string ?? "", seq: seq))
         case DriverWire.Event.progress:
-            self = .progress(ProgressEvent(request: request, session: session, message: params["message"]?.string ?? "", seq: seq))
+            self = .progress(
+                ProgressEvent(request: request, session: session, message: params["message"]?.string ?? "", seq: seq))
         default:
             return nil
         }

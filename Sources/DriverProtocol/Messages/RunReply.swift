@@ -58,6 +58,8 @@ public struct InstallReply: DriverReply {
         }
         manager = json["manager"]?.string ?? ""
         extra = JSONObject()
-        for (k, v) in json.object ?? JSONObject() where !RunResult.fieldNames.contains(k) && !own.contains(k) { extra[k] = v }
+        for (k, v) in json.object ?? JSONObject() where !RunResult.fieldNames.contains(k) && !own.contains(k) {
+            extra[k] = v
+        }
     }
 }

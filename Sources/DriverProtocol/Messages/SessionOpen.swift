@@ -10,21 +10,27 @@ public struct SessionOpenParams: DriverCallParams {
     public var handle: String?
     public var options: SessionOpenOptions
 
-    public init(session: String, workspace: String, language: String? = nil, handle: String? = nil,
-                options: SessionOpenOptions = .init()) {
-        self.session = session; self.workspace = workspace; self.language = language; self.handle = handle; self.options = options
+    public init(
+        session: String, workspace: String, language: String? = nil, handle: String? = nil,
+        options: SessionOpenOptions = .init()
+    ) {
+        self.session = session; self.workspace = workspace; self.language = language; self.handle = handle;
+        self.options = options
     }
 
     public var json: JSONValue {
-        ["session": .string(session), "workspace": .string(workspace), "language": JSONValue(language),
-         "handle": JSONValue(handle), "options": options.json]
+        [
+            "session": .string(session), "workspace": .string(workspace), "language": JSONValue(language),
+            "handle": JSONValue(handle), "options": options.json,
+        ]
     }
 
     public init(json: JSONValue) throws(WireError) {
         let r = try WireReader(json)
-        self.init(session: try r.string("session"), workspace: try r.string("workspace"),
-                  language: try r.optionalString("language"), handle: try r.optionalString("handle"),
-                  options: try SessionOpenOptions(json: r.object("options")?.json))
+        self.init(
+            session: try r.string("session"), workspace: try r.string("workspace"),
+            language: try r.optionalString("language"), handle: try r.optionalString("handle"),
+            options: try SessionOpenOptions(json: r.object("options")?.json))
         guard workspace.hasPrefix("/") else { throw WireError("field 'workspace' must be an absolute path") }
     }
 }
@@ -40,8 +46,10 @@ public struct SessionOpenReply: DriverReply {
     /// Other fields a driver reports (docker: `image`, `pooled`), kept in order.
     public var extra: JSONObject
 
-    public init(handle: String?, containerId: String? = nil, isolationLevel: Int? = nil, readopted: Bool = false,
-                extra: JSONObject = JSONObject()) {
+    public init(
+        handle: String?, containerId: String? = nil, isolationLevel: Int? = nil, readopted: Bool = false,
+        extra: JSONObject = JSONObject()
+    ) {
         self.handle = handle; self.containerId = containerId; self.isolationLevel = isolationLevel
         self.readopted = readopted; self.extra = extra
     }

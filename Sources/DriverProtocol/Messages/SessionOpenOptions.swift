@@ -21,10 +21,12 @@ public struct SessionOpenOptions: Sendable, Equatable {
     /// Fields this type does not know, as sent (driver-specific extras); encoded after the known ones.
     public var extra: JSONObject
 
-    public init(memoryLimitMB: Int = 512, cpuShares: Int = 1024, pidsLimit: Int = 256, network: Bool = false,
-                stateful: Bool = false, uid: Int? = nil, gid: Int? = nil, dockerImage: String? = nil,
-                permissions: JSONValue? = nil, env: [String: String] = [:], cpuQuotaPercent: Int = 0,
-                allSessionsMemoryMB: Int = 0, idleCpuSeconds: Double = 0, extra: JSONObject = JSONObject()) {
+    public init(
+        memoryLimitMB: Int = 512, cpuShares: Int = 1024, pidsLimit: Int = 256, network: Bool = false,
+        stateful: Bool = false, uid: Int? = nil, gid: Int? = nil, dockerImage: String? = nil,
+        permissions: JSONValue? = nil, env: [String: String] = [:], cpuQuotaPercent: Int = 0,
+        allSessionsMemoryMB: Int = 0, idleCpuSeconds: Double = 0, extra: JSONObject = JSONObject()
+    ) {
         self.memoryLimitMB = memoryLimitMB; self.cpuShares = cpuShares; self.pidsLimit = pidsLimit
         self.network = network; self.stateful = stateful; self.uid = uid; self.gid = gid
         self.dockerImage = dockerImage; self.permissions = permissions; self.env = env
@@ -32,16 +34,20 @@ public struct SessionOpenOptions: Sendable, Equatable {
         self.idleCpuSeconds = idleCpuSeconds; self.extra = extra
     }
 
-    static let fields: Set<String> = ["memoryLimitMB", "cpuShares", "pidsLimit", "network", "stateful", "uid", "gid",
-                                      "dockerImage", "permissions", "env", "cpuQuotaPercent", "allSessionsMemoryMB",
-                                      "idleCpuSeconds"]
+    static let fields: Set<String> = [
+        "memoryLimitMB", "cpuShares", "pidsLimit", "network", "stateful", "uid", "gid",
+        "dockerImage", "permissions", "env", "cpuQuotaPercent", "allSessionsMemoryMB",
+        "idleCpuSeconds",
+    ]
 
     public var json: JSONValue {
-        var o: JSONObject = ["memoryLimitMB": .int(memoryLimitMB), "cpuShares": .int(cpuShares), "pidsLimit": .int(pidsLimit),
-                             "network": .bool(network), "stateful": .bool(stateful), "uid": JSONValue(uid), "gid": JSONValue(gid),
-                             "dockerImage": JSONValue(dockerImage), "permissions": permissions ?? .null, "env": .sortedMap(env),
-                             "cpuQuotaPercent": .int(cpuQuotaPercent), "allSessionsMemoryMB": .int(allSessionsMemoryMB),
-                             "idleCpuSeconds": .double(idleCpuSeconds)]
+        var o: JSONObject = [
+            "memoryLimitMB": .int(memoryLimitMB), "cpuShares": .int(cpuShares), "pidsLimit": .int(pidsLimit),
+            "network": .bool(network), "stateful": .bool(stateful), "uid": JSONValue(uid), "gid": JSONValue(gid),
+            "dockerImage": JSONValue(dockerImage), "permissions": permissions ?? .null, "env": .sortedMap(env),
+            "cpuQuotaPercent": .int(cpuQuotaPercent), "allSessionsMemoryMB": .int(allSessionsMemoryMB),
+            "idleCpuSeconds": .double(idleCpuSeconds),
+        ]
         for (k, v) in extra where o[k] == nil { o[k] = v }
         return .object(o)
     }
@@ -63,11 +69,17 @@ public struct SessionOpenOptions: Sendable, Equatable {
             cpuQuotaPercent: try r.int("cpuQuotaPercent", default: 0, min: 0, max: 100_000),
             allSessionsMemoryMB: try r.int("allSessionsMemoryMB", default: 0, min: 0, max: 1 << 30))
         if let v = r.raw("idleCpuSeconds") {
-            guard let d = v.double, d >= 0, d <= 86_400 else { throw WireError("field 'options.idleCpuSeconds' must be 0...86400 seconds") }
+            guard let d = v.double, d >= 0, d <= 86_400 else {
+                throw WireError("field 'options.idleCpuSeconds' must be 0...86400 seconds")
+            }
             idleCpuSeconds = d
         }
-        if let uid, uid <= 0 || uid > 0x7fff_ffff { throw WireError("field 'options.uid' must be a positive uid, got \(uid)") }
-        if let gid, gid <= 0 || gid > 0x7fff_ffff { throw WireError("field 'options.gid' must be a positive gid, got \(gid)") }
+        if let uid, uid <= 0 || uid > 0x7fff_ffff {
+            throw WireError("field 'options.uid' must be a positive uid, got \(uid)")
+        }
+        if let gid, gid <= 0 || gid > 0x7fff_ffff {
+            throw WireError("field 'options.gid' must be a positive gid, got \(gid)")
+        }
         for (k, v) in json.object ?? JSONObject() where !Self.fields.contains(k) { extra[k] = v }
     }
 }

@@ -39,7 +39,9 @@ public struct WireReader: Sendable {
     public func int(_ field: String, default d: Int, min: Int = Int.min, max: Int = Int.max) throws(WireError) -> Int {
         guard let v = value(field) else { return d }
         guard let i = v.int else { throw WireError("field '\(field)' must be an integer, got \(v.typeName)") }
-        guard i >= min, i <= max else { throw WireError("field '\(field)' must be between \(min) and \(max), got \(i)") }
+        guard i >= min, i <= max else {
+            throw WireError("field '\(field)' must be between \(min) and \(max), got \(i)")
+        }
         return i
     }
 
@@ -63,10 +65,14 @@ public struct WireReader: Sendable {
 
     public func strings(_ field: String) throws(WireError) -> [String] {
         guard let v = value(field) else { return [] }
-        guard let a = v.array else { throw WireError("field '\(field)' must be an array of strings, got \(v.typeName)") }
+        guard let a = v.array else {
+            throw WireError("field '\(field)' must be an array of strings, got \(v.typeName)")
+        }
         var out: [String] = []
         for (i, item) in a.enumerated() {
-            guard let s = item.string else { throw WireError("field '\(field)[\(i)]' must be a string, got \(item.typeName)") }
+            guard let s = item.string else {
+                throw WireError("field '\(field)[\(i)]' must be a string, got \(item.typeName)")
+            }
             out.append(s)
         }
         return out

@@ -1,9 +1,9 @@
+import CSystem
+import Dispatch
 import DriverProtocol
 import FoundationEssentials
-import Dispatch
 import Glibc
 import Synchronization
-import CSystem
 import Transport
 
 /// Builds the server from the configuration and runs it until SIGTERM/SIGINT.
@@ -40,7 +40,9 @@ public enum CodeBeakerApp: Sendable {
     static func loadConfig(_ options: CommandLineOptions) throws -> ServerConfig {
         var config = ServerConfig()
         if let path = options.configFile {
-            guard let data = FileManager.default.contents(atPath: path) else { throw ServerConfig.Error("cannot read config file \(path)") }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ServerConfig.Error("cannot read config file \(path)")
+            }
             do { try config.apply(json: try JSONParser.parse(Array(data))) } catch let e as JSONParser.Error {
                 throw ServerConfig.Error("config file \(path): \(e)")
             }
@@ -60,8 +62,10 @@ extension CodeBeakerApp {
         var config = serverConfig
         let log = Logger("server")
         _ = cs_ignore_sigpipe()
-        if case .failure(let e) = Authenticator.bindingAllowed(host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
-                                                               insecure: config.insecure) {
+        if case .failure(let e) = Authenticator.bindingAllowed(
+            host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
+            insecure: config.insecure)
+        {
             log.error(e.message)
             return 2
         }
@@ -79,11 +83,12 @@ extension CodeBeakerApp {
         ReviveOnHangup.install(registry)
         let drivers: any DriverDirectory = registry
         let storage = await WorkspaceSetup.storage(for: config, logger: Logger("workspaces"))
-        config.workspaceQuotaMB = storage.quotaMB ?? 0 // the effective value, as initialize reports it
+        config.workspaceQuotaMB = storage.quotaMB ?? 0  // the effective value, as initialize reports it
         var sessionConfig = SessionManagerConfig(server: config)
         sessionConfig.workspaceQuotaMB = storage.quotaMB
-        let sessions = SessionManager(directory: registry, config: sessionConfig, policy: SecuritySessionPolicy(security),
-                                      storage: storage)
+        let sessions = SessionManager(
+            directory: registry, config: sessionConfig, policy: SecuritySessionPolicy(security),
+            storage: storage)
         sessions.followRestarts(of: registry)
         await sessions.startReaper()
         let names = Mutex<[String]>([])
@@ -91,16 +96,19 @@ extension CodeBeakerApp {
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
         methods.merge(core.methods) { a, _ in a }
         names.withLock { $0 = methods.keys.sorted() }
-        let router = RPCRouter(methods: methods,
-                               gate: { method, ctx throws(RPCError) in
-                                   try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
-                               },
-                               observe: { method, code in security.recordRequest(method: method, errorCode: code) })
+        let router = RPCRouter(
+            methods: methods,
+            gate: { method, ctx throws(RPCError) in
+                try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
+            },
+            observe: { method, code in security.recordRequest(method: method, errorCode: code) })
         // A request's result can only go to the connection that sent it: when that is gone, its executions
         // are cancelled rather than left holding the session (and the CPU) until their timeout.
-        let handler = RPCConnectionHandler(router: router, security: security, onClose: { id in
-            Task { await sessions.cancelAll(connectionID: id) }
-        })
+        let handler = RPCConnectionHandler(
+            router: router, security: security,
+            onClose: { id in
+                Task { await sessions.cancelAll(connectionID: id) }
+            })
         var options = ServerOptions()
         options.host = config.host
         options.port = config.port
@@ -114,12 +122,14 @@ extension CodeBeakerApp {
         options.allowedHosts = config.allowedHosts
         for warning in config.crossSiteWarnings { log.warning("INSECURE: \(warning)") }
         let workspaceRoot = config.workspaceRoot, quotaBytes = Double((storage.quotaMB ?? 0) << 20)
-        let routes = HealthRoutes(drivers: drivers, metricsText: {
-            DriverMetrics.update(metrics, from: registry)
-            metrics.workspaceQuota.set(quotaBytes)
-            if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
-            return metrics.render()
-        })
+        let routes = HealthRoutes(
+            drivers: drivers,
+            metricsText: {
+                DriverMetrics.update(metrics, from: registry)
+                metrics.workspaceQuota.set(quotaBytes)
+                if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
+                return metrics.render()
+            })
         let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
@@ -159,7 +169,11 @@ private final class SignalWaiter: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             src.setEventHandler { [self] in
-                if self.fired.withLock({ let first = !$0; $0 = true; return first }) { onSignal(name) }
+                if self.fired.withLock({
+                    let first = !$0; $0 = true; return first
+                }) {
+                    onSignal(name)
+                }
             }
             src.resume()
             sources.append(src)
@@ -171,7 +185,9 @@ private final class SignalWaiter: @unchecked Sendable {
 public struct StaticDriverDirectory: DriverDirectory {
     public let clients: [any DriverClient]
     public init(clients: [any DriverClient]) { self.clients = clients }
-    public func snapshot() -> JSONValue { .array(clients.map { .object(["name": .string($0.name), "ready": .bool($0.isReady)]) }) }
+    public func snapshot() -> JSONValue {
+        .array(clients.map { .object(["name": .string($0.name), "ready": .bool($0.isReady)]) })
+    }
 }
 
 extension DriverRegistry: DriverDirectory {}
@@ -191,7 +207,11 @@ extension CodeBeakerApp {
             if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
             print(line)
         }
-        if registry.supervisors.isEmpty { print("no drivers found in: \(DriverDiscovery(directories: config.driversDirs).directories.joined(separator: ", "))") }
+        if registry.supervisors.isEmpty {
+            print(
+                "no drivers found in: \(DriverDiscovery(directories: config.driversDirs).directories.joined(separator: ", "))"
+            )
+        }
         await registry.shutdownAll()
         return 0
     }

@@ -1,6 +1,6 @@
 import DriverProtocol
-import LinuxSystem
 import Glibc
+import LinuxSystem
 import Synchronization
 
 /// `initialize` and `language.list`: what this server is and what it can run. Both work with no drivers.
@@ -38,7 +38,9 @@ public struct CoreMethods: Sendable {
         let cache = Cache()
         return [
             "initialize": { _, _ in
-                cache.value(maxAge: 0.25) { Self.initializeResult(drivers: drivers, config: config, methodNames: names()) }
+                cache.value(maxAge: 0.25) {
+                    Self.initializeResult(drivers: drivers, config: config, methodNames: names())
+                }
             },
             "language.list": { _, _ in
                 let langs = drivers.languageTable()
@@ -47,7 +49,8 @@ public struct CoreMethods: Sendable {
         ]
     }
 
-    static func initializeResult(drivers: any DriverDirectory, config: ServerConfig, methodNames: [String]) -> JSONValue {
+    static func initializeResult(drivers: any DriverDirectory, config: ServerConfig, methodNames: [String]) -> JSONValue
+    {
         .object([
             "serverInfo": .object(["name": .string(Self.serverName), "version": .string(Self.serverVersion)]),
             "name": .string(Self.serverName),

@@ -21,12 +21,13 @@ extension DriverDirectory {
                 if entries[lang.name] == nil { order.append(lang.name); entries[lang.name] = ([], [], []) }
                 entries[lang.name]!.aliases.formUnion(lang.aliases)
                 entries[lang.name]!.extensions.formUnion(lang.extensions)
-                entries[lang.name]!.runtimes.append(.object([
-                    "driver": .string(client.name), "runtimeType": .string(caps.runtimeType),
-                    "ready": .bool(client.isReady), "isolationLevel": .int(caps.isolationLevel),
-                    "startupMs": .int(caps.startupMs), "memoryMB": .int(caps.memoryMB),
-                    "packageManagers": JSONValue(caps.packageManagers), "stateful": .bool(caps.stateful),
-                ]))
+                entries[lang.name]!.runtimes.append(
+                    .object([
+                        "driver": .string(client.name), "runtimeType": .string(caps.runtimeType),
+                        "ready": .bool(client.isReady), "isolationLevel": .int(caps.isolationLevel),
+                        "startupMs": .int(caps.startupMs), "memoryMB": .int(caps.memoryMB),
+                        "packageManagers": JSONValue(caps.packageManagers), "stateful": .bool(caps.stateful),
+                    ]))
             }
         }
         return order.map { name in

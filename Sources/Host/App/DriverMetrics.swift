@@ -1,5 +1,5 @@
-import Synchronization
 import DriverProtocol
+import Synchronization
 
 /// Copies driver state into the metrics at scrape time: `driver_up` from the supervisor's state, and the
 /// restart counter advanced by what happened since the last scrape (counters only go up).

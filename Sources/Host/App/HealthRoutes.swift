@@ -8,15 +8,19 @@ public struct HealthRoutes: HTTPRouteHandler {
     let status: @Sendable () -> JSONObject
     let metricsText: @Sendable () -> String
 
-    public init(drivers: any DriverDirectory, status: @escaping @Sendable () -> JSONObject = { [:] },
-                metricsText: @escaping @Sendable () -> String) {
+    public init(
+        drivers: any DriverDirectory, status: @escaping @Sendable () -> JSONObject = { [:] },
+        metricsText: @escaping @Sendable () -> String
+    ) {
         self.drivers = drivers
         self.status = status
         self.metricsText = metricsText
     }
 
-    public func handle(method: String, path: String, query: [String: String],
-                       headers: [(name: String, value: String)]) async -> HTTPResponseBody? {
+    public func handle(
+        method: String, path: String, query: [String: String],
+        headers: [(name: String, value: String)]
+    ) async -> HTTPResponseBody? {
         let known = ["/health", "/health/live", "/health/ready", "/metrics"]
         guard known.contains(path) else { return nil }
         guard method == "GET" || method == "HEAD" else {
@@ -27,14 +31,17 @@ public struct HealthRoutes: HTTPRouteHandler {
             return .json(200, ["status": "alive"])
         case "/health/ready":
             let ready = drivers.anyReady
-            return .json(ready ? 200 : 503, ["status": .string(ready ? "ready" : "not ready"), "drivers": drivers.snapshot()])
+            return .json(
+                ready ? 200 : 503, ["status": .string(ready ? "ready" : "not ready"), "drivers": drivers.snapshot()])
         case "/health":
             let ready = drivers.anyReady
             let snapshot = drivers.snapshot()
             let degraded = Self.degradedDrivers(snapshot)
             var o: JSONObject = [
                 "status": .string(ready && degraded.isEmpty ? "healthy" : "degraded"),
-                "server": .object(["name": .string(CoreMethods.serverName), "version": .string(CoreMethods.serverVersion)]),
+                "server": .object([
+                    "name": .string(CoreMethods.serverName), "version": .string(CoreMethods.serverVersion),
+                ]),
                 "drivers": snapshot,
             ]
             if !degraded.isEmpty { o["degradedDrivers"] = .array(degraded) }
@@ -42,8 +49,9 @@ public struct HealthRoutes: HTTPRouteHandler {
             // 503 only when nothing can run: a failed driver among ready ones is worth an alert, not a restart.
             return .json(ready ? 200 : 503, .object(o))
         default:
-            return HTTPResponseBody(status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                                    body: Array(metricsText().utf8))
+            return HTTPResponseBody(
+                status: 200, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                body: Array(metricsText().utf8))
         }
     }
 

@@ -36,7 +36,8 @@ public final class RPCConnectionHandler: WebSocketDelegate {
     public func didReceive(text: String, from connection: any WebSocketConnection) {
         let context = RPCContext(connectionID: connection.id, principal: connection.principal, requestID: nil) {
             [weak connection] method, params in
-            connection?.send(text: JSONWriter.string(.object(["jsonrpc": "2.0", "method": .string(method), "params": params])))
+            connection?.send(
+                text: JSONWriter.string(.object(["jsonrpc": "2.0", "method": .string(method), "params": params])))
         }
         let router = self.router, id = connection.id
         let admitted = inFlight.withLock { d -> Bool in
@@ -72,11 +73,15 @@ extension RPCConnectionHandler {
     /// -32029 for a request refused because too many are in flight on its connection (id kept when readable).
     static func busyReply(to text: String) -> String {
         let id = (try? JSONParser.parse(text))?.object?["id"] ?? .null
-        return JSONWriter.string(.object([
-            "jsonrpc": "2.0", "id": id,
-            "error": .object(["code": .int(-32029),
-                              "message": .string("more than \(maxInFlightPerConnection) requests in flight on this connection; wait for replies"),
-                              "data": .object(["rule": "inFlightRequests"])]),
-        ]))
+        return JSONWriter.string(
+            .object([
+                "jsonrpc": "2.0", "id": id,
+                "error": .object([
+                    "code": .int(-32029),
+                    "message": .string(
+                        "more than \(maxInFlightPerConnection) requests in flight on this connection; wait for replies"),
+                    "data": .object(["rule": "inFlightRequests"]),
+                ]),
+            ]))
     }
 }

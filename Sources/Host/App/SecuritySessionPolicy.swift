@@ -17,8 +17,12 @@ public struct SecuritySessionPolicy: SessionPolicy {
         security.createFailed(principal: principal)
     }
 
-    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError {
-        security.throttled(RateLimiter.Rejection(rule: rule, message: message, retryAfterMs: retryAfterMs), principal: principal, session: session)
+    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int)
+        -> RPCError
+    {
+        security.throttled(
+            RateLimiter.Rejection(rule: rule, message: message, retryAfterMs: retryAfterMs), principal: principal,
+            session: session)
     }
 
     public func willStartRun(principal: String) throws(RPCError) {
@@ -26,22 +30,29 @@ public struct SecuritySessionPolicy: SessionPolicy {
     }
 
     public func didCreate(_ s: SessionSnapshot) {
-        security.sessionCreated(principal: s.principal, session: s.id, security: s.options.security,
-                                details: ["language": .string(s.language), "runtime": .string(s.runtimeType), "driver": .string(s.driverName)])
+        security.sessionCreated(
+            principal: s.principal, session: s.id, security: s.options.security,
+            details: [
+                "language": .string(s.language), "runtime": .string(s.runtimeType), "driver": .string(s.driverName),
+            ])
     }
 
     public func willRun(_ command: SessionCommand, session s: SessionSnapshot, principal: String) throws(RPCError) {
         func file(_ op: SecurityLayer.FileOperation, _ path: String, _ destination: String? = nil) throws(RPCError) {
-            try security.checkFileOp(principal: principal, session: s.id, operation: op, path: path, destination: destination)
+            try security.checkFileOp(
+                principal: principal, session: s.id, operation: op, path: path, destination: destination)
         }
         switch command {
         case .executeCode(let c):
-            try security.checkExecution(principal: principal, session: s.id, code: c.code, language: c.language ?? s.language)
+            try security.checkExecution(
+                principal: principal, session: s.id, code: c.code, language: c.language ?? s.language)
         case .shell(let sh):
             try security.checkShell(principal: principal, session: s.id, command: sh.command, args: sh.args)
             if let wd = sh.workingDirectory { try file(.list, wd) }
         case .installPackages(let i):
-            try security.checkPackages(principal: principal, session: s.id, manager: i.manager ?? s.language, names: i.packages, flags: i.flags)
+            try security.checkPackages(
+                principal: principal, session: s.id, manager: i.manager ?? s.language, names: i.packages, flags: i.flags
+            )
             if let r = i.requirementsFile { try file(.list, r) }  // a path check without the extension rule
         case .writeFile(let p, _, _, _): try file(.write, p)
         case .readFile(let p, _): try file(.read, p)
@@ -55,10 +66,15 @@ public struct SecuritySessionPolicy: SessionPolicy {
         case .applyPatch: break  // the workspace resolves every path named in the patch
         }
         // After the path checks, so a refused path does not count.
-        if command.isFileCommand { try security.checkFileCommand(principal: principal, session: s.id, command: command.typeName) }
+        if command.isFileCommand {
+            try security.checkFileCommand(principal: principal, session: s.id, command: command.typeName)
+        }
     }
 
-    public func didRun(_ command: SessionCommand, session s: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?) {
+    public func didRun(
+        _ command: SessionCommand, session s: SessionSnapshot, principal: String, success: Bool, durationMs: Int,
+        error: String?
+    ) {
         let event: AuditEventType
         var language = s.language
         switch command {
@@ -72,8 +88,9 @@ public struct SecuritySessionPolicy: SessionPolicy {
         }
         var details: JSONObject = ["command": .string(command.typeName)]
         if let p = command.paths.first { details["path"] = .string(p) }
-        security.recordCommand(principal: principal, session: s.id, event: event, language: language, runtime: s.runtimeType,
-                               success: success, durationMs: durationMs, error: error, details: details)
+        security.recordCommand(
+            principal: principal, session: s.id, event: event, language: language, runtime: s.runtimeType,
+            success: success, durationMs: durationMs, error: error, details: details)
     }
 
     public func didClose(_ s: SessionSnapshot, reason: String) {

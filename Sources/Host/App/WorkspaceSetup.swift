@@ -1,4 +1,3 @@
-
 /// Picks the workspace storage at startup: per-session volumes with a disk quota when this host can
 /// make them (root, loop devices, mkfs.ext4), plain directories otherwise, with the reason logged.
 enum WorkspaceSetup {
@@ -27,7 +26,8 @@ enum WorkspaceSetup {
             logger.info("workspace quota on: each session has its own \(settings.quotaMB) MB volume")
             return volumes
         case .failure(let error):
-            logger.warning("workspace quota off: \(error.message); workspaces are plain directories without a disk limit")
+            logger.warning(
+                "workspace quota off: \(error.message); workspaces are plain directories without a disk limit")
             return DirectoryStorage()
         }
     }

@@ -27,41 +27,41 @@ public struct CommandLineOptions: Sendable {
     public var networkPrincipals: [String]?
 
     public static let usage = """
-    codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
+        codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
 
-    USAGE
-      codebeaker [options]                 run the server
-      codebeaker driver-test PATH [--language L]
-                                           run a driver executable through the protocol conformance checks
-      codebeaker drivers list [options]    show the drivers found and their state
+        USAGE
+          codebeaker [options]                 run the server
+          codebeaker driver-test PATH [--language L]
+                                               run a driver executable through the protocol conformance checks
+          codebeaker drivers list [options]    show the drivers found and their state
 
-    OPTIONS
-      --host HOST          address to bind (default 127.0.0.1; env CODEBEAKER_HOST)
-      --port PORT          port, 0 picks a free one and prints it (default 5039; env CODEBEAKER_PORT)
-      --config FILE        JSON config file (see docs/configuration.md)
-      --drivers-dir DIR    where to look for codebeaker-driver-* executables; repeatable
-                           (default: beside this binary, then /usr/local/lib/codebeaker/drivers;
-                           env CODEBEAKER_DRIVERS_DIR, colon-separated)
-      --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
-      --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
-                           env CODEBEAKER_WORKSPACE_QUOTA_MB)
-      --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
-      --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
-      --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
-                           network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
-      --insecure           allow binding a non-loopback address without API tokens
-      --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
-                           loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
-      --allowed-host HOST  Host header name (host or host:port) that names this server besides loopback
-                           and the listen address; repeatable, "*" for any (env CODEBEAKER_ALLOWED_HOSTS)
-      --print-config       print the effective configuration as JSON and exit
-      --version            print the version and exit
-      -h, --help           show this help
+        OPTIONS
+          --host HOST          address to bind (default 127.0.0.1; env CODEBEAKER_HOST)
+          --port PORT          port, 0 picks a free one and prints it (default 5039; env CODEBEAKER_PORT)
+          --config FILE        JSON config file (see docs/configuration.md)
+          --drivers-dir DIR    where to look for codebeaker-driver-* executables; repeatable
+                               (default: beside this binary, then /usr/local/lib/codebeaker/drivers;
+                               env CODEBEAKER_DRIVERS_DIR, colon-separated)
+          --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
+          --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
+                               env CODEBEAKER_WORKSPACE_QUOTA_MB)
+          --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
+          --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
+          --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
+                               network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
+          --insecure           allow binding a non-loopback address without API tokens
+          --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
+                               loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
+          --allowed-host HOST  Host header name (host or host:port) that names this server besides loopback
+                               and the listen address; repeatable, "*" for any (env CODEBEAKER_ALLOWED_HOSTS)
+          --print-config       print the effective configuration as JSON and exit
+          --version            print the version and exit
+          -h, --help           show this help
 
-    ENDPOINTS
-      ws://HOST:PORT/ws/jsonrpc   JSON-RPC 2.0 over WebSocket
-      GET /health, /health/live, /health/ready, /metrics
-    """
+        ENDPOINTS
+          ws://HOST:PORT/ws/jsonrpc   JSON-RPC 2.0 over WebSocket
+          GET /health, /health/live, /health/ready, /metrics
+        """
 
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
         public var description: String
@@ -83,7 +83,9 @@ public struct CommandLineOptions: Sendable {
                 return o
             }
             if first == "drivers" {
-                guard args.count >= 2, args[1] == "list" else { throw Error(description: "usage: codebeaker drivers list") }
+                guard args.count >= 2, args[1] == "list" else {
+                    throw Error(description: "usage: codebeaker drivers list")
+                }
                 o.action = .driversList
                 i = 2
             } else if first == "serve" {
@@ -104,14 +106,18 @@ public struct CommandLineOptions: Sendable {
             case "--host": o.host = try v()
             case "--port":
                 let s = try v()
-                guard let p = Int(s), (0...65535).contains(p) else { throw Error(description: "--port must be 0-65535, got '\(s)'") }
+                guard let p = Int(s), (0...65535).contains(p) else {
+                    throw Error(description: "--port must be 0-65535, got '\(s)'")
+                }
                 o.port = p
             case "--config": o.configFile = try v()
             case "--drivers-dir": o.driversDirs.append(try v())
             case "--workspace-root": o.workspaceRoot = try v()
             case "--workspace-quota-mb":
                 let s = try v()
-                guard let q = Int(s), q >= 0 else { throw Error(description: "--workspace-quota-mb must be a number of MB, got '\(s)'") }
+                guard let q = Int(s), q >= 0 else {
+                    throw Error(description: "--workspace-quota-mb must be a number of MB, got '\(s)'")
+                }
                 o.workspaceQuotaMB = q
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
@@ -140,10 +146,12 @@ public struct CommandLineOptions: Sendable {
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }
         if !allowedOrigins.isEmpty {
-            config.allowedOrigins = try ServerConfig.list(allowedOrigins.joined(separator: ","), "--allowed-origin", check: ServerConfig.originProblem)
+            config.allowedOrigins = try ServerConfig.list(
+                allowedOrigins.joined(separator: ","), "--allowed-origin", check: ServerConfig.originProblem)
         }
         if !allowedHosts.isEmpty {
-            config.allowedHosts = try ServerConfig.list(allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
+            config.allowedHosts = try ServerConfig.list(
+                allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
         }
         if let networkPrincipals { config.security.networkPrincipals = networkPrincipals }
     }

@@ -69,7 +69,9 @@ public struct ServerConfig: Sendable {
             case "port": port = try Self.int(v, key, 0...65535)
             case "webSocketPath": webSocketPath = try Self.string(v, key)
             case "driversDirs":
-                guard let a = v.array, a.allSatisfy({ $0.string != nil }) else { throw Error("config: 'driversDirs' must be an array of strings") }
+                guard let a = v.array, a.allSatisfy({ $0.string != nil }) else {
+                    throw Error("config: 'driversDirs' must be an array of strings")
+                }
                 driversDirs = a.compactMap(\.string)
             case "workspaceRoot": workspaceRoot = try Self.string(v, key)
             case "workspaceQuotaMB": workspaceQuotaMB = try Self.int(v, key, 0...(1 << 30))
@@ -105,23 +107,33 @@ public struct ServerConfig: Sendable {
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
         if let v = env["CODEBEAKER_PORT"] {
-            guard let p = Int(v), (0...65535).contains(p) else { throw Error("CODEBEAKER_PORT must be a port number, got '\(v)'") }
+            guard let p = Int(v), (0...65535).contains(p) else {
+                throw Error("CODEBEAKER_PORT must be a port number, got '\(v)'")
+            }
             port = p
         }
         if let v = env["CODEBEAKER_DRIVERS_DIR"] { driversDirs = v.split(separator: ":").map(String.init) }
         if let v = env["CODEBEAKER_WORKSPACE_ROOT"] { workspaceRoot = v }
         if let v = env["CODEBEAKER_WORKSPACE_QUOTA_MB"] {
-            guard let q = Int(v), q >= 0 else { throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'") }
+            guard let q = Int(v), q >= 0 else {
+                throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'")
+            }
             workspaceQuotaMB = q
         }
-        if let v = env["CODEBEAKER_ALLOWED_ORIGINS"] { allowedOrigins = try Self.list(v, "CODEBEAKER_ALLOWED_ORIGINS", check: Self.originProblem) }
-        if let v = env["CODEBEAKER_ALLOWED_HOSTS"] { allowedHosts = try Self.list(v, "CODEBEAKER_ALLOWED_HOSTS", check: Self.hostProblem) }
+        if let v = env["CODEBEAKER_ALLOWED_ORIGINS"] {
+            allowedOrigins = try Self.list(v, "CODEBEAKER_ALLOWED_ORIGINS", check: Self.originProblem)
+        }
+        if let v = env["CODEBEAKER_ALLOWED_HOSTS"] {
+            allowedHosts = try Self.list(v, "CODEBEAKER_ALLOWED_HOSTS", check: Self.hostProblem)
+        }
         if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
         if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
     }
 
     public mutating func setLogLevel(_ s: String) throws(Error) {
-        guard let l = Logger.Level(name: s) else { throw Error("log level must be debug, info, warning or error, got '\(s)'") }
+        guard let l = Logger.Level(name: s) else {
+            throw Error("log level must be debug, info, warning or error, got '\(s)'")
+        }
         logLevel = l
     }
 
@@ -153,13 +165,17 @@ public struct ServerConfig: Sendable {
     }
 
     private static func seconds(_ v: JSONValue, _ key: String) throws(Error) -> Double {
-        guard let d = v.double, d > 0, d <= 86400 else { throw Error("config: '\(key)' must be a number of seconds in (0, 86400]") }
+        guard let d = v.double, d > 0, d <= 86400 else {
+            throw Error("config: '\(key)' must be a number of seconds in (0, 86400]")
+        }
         return d
     }
 
     private static func int(_ v: JSONValue, _ key: String, _ range: ClosedRange<Int>) throws(Error) -> Int {
         guard let i = v.int else { throw Error("config: '\(key)' must be an integer, got \(v.typeName)") }
-        guard range.contains(i) else { throw Error("config: '\(key)' must be in \(range.lowerBound)...\(range.upperBound)") }
+        guard range.contains(i) else {
+            throw Error("config: '\(key)' must be in \(range.lowerBound)...\(range.upperBound)")
+        }
         return i
     }
 }

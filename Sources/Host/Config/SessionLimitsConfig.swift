@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import DriverProtocol
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `sessionLimits` in the config file: the operator's bounds on what sessions may take from the machine,
 /// which a client's `session.create` can tighten but never raise (docs/configuration.md, docs/security.md).
@@ -24,21 +25,29 @@ public struct SessionLimitsConfig: Sendable, Equatable {
 
     public init() {}
 
-    public static let keys: Set<String> = ["cpuShares", "cpuQuotaPercent", "allSessionsMemoryMB", "memoryOvercommit", "idleCpuSeconds"]
+    public static let keys: Set<String> = [
+        "cpuShares", "cpuQuotaPercent", "allSessionsMemoryMB", "memoryOvercommit", "idleCpuSeconds",
+    ]
 
     public init(json: JSONValue) throws(ServerConfig.Error) {
         guard let o = json.object else { throw ServerConfig.Error("config: 'sessionLimits' must be an object") }
         for (key, v) in o {
-            guard Self.keys.contains(key) else { throw ServerConfig.Error("config: sessionLimits: unknown key '\(key)'") }
+            guard Self.keys.contains(key) else {
+                throw ServerConfig.Error("config: sessionLimits: unknown key '\(key)'")
+            }
             func number(_ range: ClosedRange<Double>) throws(ServerConfig.Error) -> Double {
                 guard let d = v.double, d.isFinite, range.contains(d) else {
-                    throw ServerConfig.Error("config: sessionLimits.\(key) must be a number in \(range.lowerBound)...\(range.upperBound), got \(v)")
+                    throw ServerConfig.Error(
+                        "config: sessionLimits.\(key) must be a number in \(range.lowerBound)...\(range.upperBound), got \(v)"
+                    )
                 }
                 return d
             }
             func integer(_ range: ClosedRange<Int>) throws(ServerConfig.Error) -> Int {
                 guard let i = v.int, range.contains(i) else {
-                    throw ServerConfig.Error("config: sessionLimits.\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got \(v)")
+                    throw ServerConfig.Error(
+                        "config: sessionLimits.\(key) must be an integer in \(range.lowerBound)...\(range.upperBound), got \(v)"
+                    )
                 }
                 return i
             }
@@ -54,8 +63,11 @@ public struct SessionLimitsConfig: Sendable, Equatable {
     }
 
     public var json: JSONValue {
-        ["cpuShares": .int(cpuShares), "cpuQuotaPercent": .int(cpuQuotaPercent), "allSessionsMemoryMB": .int(allSessionsMemoryMB),
-         "memoryOvercommit": .double(memoryOvercommit), "idleCpuSeconds": .double(idleCpuSeconds)]
+        [
+            "cpuShares": .int(cpuShares), "cpuQuotaPercent": .int(cpuQuotaPercent),
+            "allSessionsMemoryMB": .int(allSessionsMemoryMB),
+            "memoryOvercommit": .double(memoryOvercommit), "idleCpuSeconds": .double(idleCpuSeconds),
+        ]
     }
 
     /// What the host keeps for itself, its drivers and the kernel: 10% of memory, at least 1 GB.

@@ -28,8 +28,10 @@ public protocol DriverClient: AnyObject, Sendable {
     /// in order, before the call returns. Cancelling the calling Task sends the driver a `cancel`.
     /// (`DriverSupervisor` runs `onEvent` on the driver's I/O thread: keep it short, e.g. enqueue, or every request
     /// of that driver waits behind it.)
-    func call(_ method: String, params: JSONValue,
-              onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue
+    func call(
+        _ method: String, params: JSONValue,
+        onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?
+    ) async throws(DriverCallError) -> JSONValue
     /// The process incarnation now answering calls, if the client tracks restarts (nil: unknown, so sessions
     /// are re-opened whenever asked).
     var generation: Int? { get }

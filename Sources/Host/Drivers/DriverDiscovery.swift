@@ -33,9 +33,11 @@ public struct DriverDiscovery: Sendable {
 
     /// A valid driver name: letters, digits, `_` and `-` (no dots, so build by-products are skipped).
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2D
-        }
+        !name.isEmpty
+            && name.utf8.allSatisfy { b in
+                (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+                    || b == 0x2D
+            }
     }
 
     public func discover() -> [Found] {

@@ -12,7 +12,9 @@ extension DriverProcess {
     /// `spawned` gets 0 once the child runs (or the spawn's errno) before the loop starts, exactly once.
     func threadMain(spawned: (Int32) -> Void) {
         guard let (inFD, outFD, errFD) = spawnChild() else {
-            let e = state.withLock { s -> Int32 in s.wakeClosed = true; close(wakeFD); return s.spawnResult ?? EIO }
+            let e = state.withLock { s -> Int32 in
+                s.wakeClosed = true; close(wakeFD); return s.spawnResult ?? EIO
+            }
             spawned(e)
             return
         }
@@ -23,14 +25,16 @@ extension DriverProcess {
         var framer = LineFramer(maxLineBytes: maxLineBytes)
         var stderrLog = StderrForwarder(logger: logger, now: DriverClock.now())
         var chunk: [UInt8] = [], chunkOff = 0
-        var backlog: [[UInt8]] = []   // lines taken from the queue, written one by one (no copying into one buffer)
+        var backlog: [[UInt8]] = []  // lines taken from the queue, written one by one (no copying into one buffer)
         var killAt: Double?
         var buf = [UInt8](repeating: 0, count: 64 * 1024)
 
         func closeStdin() {
             if stdinFD >= 0 { close(stdinFD); stdinFD = -1 }
             chunk = []; chunkOff = 0; backlog = []
-            state.withLock { s in s.stdinClosed = true; s.queue.removeAll(); s.queuedBytes = 0 }
+            state.withLock { s in
+                s.stdinClosed = true; s.queue.removeAll(); s.queuedBytes = 0
+            }
         }
         /// Reads once; returns false at EOF or on a hard error.
         func readOnce(_ fd: Int32, into handle: (ArraySlice<UInt8>) -> Void) -> Bool {
@@ -71,7 +75,9 @@ extension DriverProcess {
                     close(stderrFD); stderrFD = -1
                 }
                 if inIx >= 0, fds[inIx].revents != 0 {
-                    switch try? chunk.withUnsafeBytes({ p in try FD.writeSome(stdinFD, UnsafeRawBufferPointer(rebasing: p[chunkOff...])) }) {
+                    switch try? chunk.withUnsafeBytes({ p in
+                        try FD.writeSome(stdinFD, UnsafeRawBufferPointer(rebasing: p[chunkOff...]))
+                    }) {
                     case .processed(let w)? where w > 0: chunkOff += w
                     case .wouldBlock?: break
                     default: closeStdin()

@@ -2,8 +2,8 @@ import CSystem
 import DriverProtocol
 import FoundationEssentials
 import Glibc
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// One running driver executable and its three pipes.
 ///
@@ -51,10 +51,12 @@ public final class DriverProcess: Sendable {
 
     /// Spawns `path` in its own session on the process's I/O thread and returns once fork/exec is done. The
     /// caller's Task is suspended meanwhile, not blocked: no thread of the Swift concurrency pool waits.
-    public init(path: String, name: String, arguments: [String] = [], environment: [String: String] = [:],
-                maxLineBytes: Int = DriverWire.maxLineBytes, logger: Logger,
-                onLine: @escaping @Sendable (LineFramer.Item) -> Void,
-                onExit: @escaping @Sendable (DriverExit) -> Void) async throws(SpawnError) {
+    public init(
+        path: String, name: String, arguments: [String] = [], environment: [String: String] = [:],
+        maxLineBytes: Int = DriverWire.maxLineBytes, logger: Logger,
+        onLine: @escaping @Sendable (LineFramer.Item) -> Void,
+        onExit: @escaping @Sendable (DriverExit) -> Void
+    ) async throws(SpawnError) {
         self.path = path; self.name = name; self.arguments = arguments; self.environment = environment
         self.maxLineBytes = maxLineBytes; self.logger = logger; self.onLine = onLine; self.onExit = onExit
         _ = cs_ignore_sigpipe()
@@ -73,7 +75,9 @@ public final class DriverProcess: Sendable {
     @discardableResult
     public func send(_ line: [UInt8]) -> Bool {
         let ok = state.withLock { s -> Bool in
-            guard !s.closeStdin, !s.stdinClosed, !s.reaped, s.queuedBytes + line.count <= Self.maxQueuedBytes else { return false }
+            guard !s.closeStdin, !s.stdinClosed, !s.reaped, s.queuedBytes + line.count <= Self.maxQueuedBytes else {
+                return false
+            }
             s.queue.append(line)
             s.queuedBytes += line.count
             if !s.wakeClosed { _ = cs_eventfd_signal(wakeFD) }
@@ -121,9 +125,10 @@ public final class DriverProcess: Sendable {
         let r = withCStrings(argv) { cargv in
             withCStrings(envv) { cenv in
                 path.withCString { cpath in
-                    var opts = cs_spawn_opts(stdin_fd: inP[0], stdout_fd: outP[1], stderr_fd: errP[1], cwd: nil,
-                                             uid: -1, gid: -1, new_session: 1, no_new_privs: 0, die_with_parent: 1,
-                                             cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
+                    var opts = cs_spawn_opts(
+                        stdin_fd: inP[0], stdout_fd: outP[1], stderr_fd: errP[1], cwd: nil,
+                        uid: -1, gid: -1, new_session: 1, no_new_privs: 0, die_with_parent: 1,
+                        cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
                     return cs_spawn(cpath, cargv, cenv, &opts, &pid)
                 }
             }
@@ -135,7 +140,9 @@ public final class DriverProcess: Sendable {
             return nil
         }
         _ = cs_set_nonblocking(inP[1], 1)
-        state.withLock { $0.pid = pid; $0.spawnResult = 0 }
+        state.withLock {
+            $0.pid = pid; $0.spawnResult = 0
+        }
         return (inP[1], outP[0], errP[0])
     }
 
@@ -147,7 +154,9 @@ public final class DriverProcess: Sendable {
             let r = cs_wait(s.pid, 1, &exited, &code, &signaled, &sig)
             guard r == s.pid || r == -ECHILD else { return false }
             s.reaped = true
-            s.exit = r == s.pid ? (signaled != 0 ? DriverExit(signal: Int(sig)) : DriverExit(code: Int(code))) : DriverExit(code: nil)
+            s.exit =
+                r == s.pid
+                ? (signaled != 0 ? DriverExit(signal: Int(sig)) : DriverExit(code: Int(code))) : DriverExit(code: nil)
             s.queue.removeAll(); s.queuedBytes = 0
             return true
         }

@@ -1,6 +1,6 @@
 import DriverProtocol
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// Every supervised driver of this host. Starting is asynchronous: the server accepts connections at once and
 /// `/health/ready` says 503 until `anyReady`.
@@ -8,15 +8,19 @@ public final class DriverRegistry: Sendable {
     public let supervisors: [DriverSupervisor]
     let logger: Logger
 
-    public init(drivers: [DriverDiscovery.Found], config: DriverSupervisorConfig = DriverSupervisorConfig(),
-                logSink: Logger.Sink = .stderr) {
+    public init(
+        drivers: [DriverDiscovery.Found], config: DriverSupervisorConfig = DriverSupervisorConfig(),
+        logSink: Logger.Sink = .stderr
+    ) {
         supervisors = drivers.map { DriverSupervisor(name: $0.name, path: $0.path, config: config, logSink: logSink) }
         logger = Logger("drivers", sink: logSink)
     }
 
     /// Discovers drivers in `directories` (empty: the defaults) and wraps them; call `start()` next.
-    public convenience init(directories: [String], config: DriverSupervisorConfig = DriverSupervisorConfig(),
-                            logSink: Logger.Sink = .stderr) {
+    public convenience init(
+        directories: [String], config: DriverSupervisorConfig = DriverSupervisorConfig(),
+        logSink: Logger.Sink = .stderr
+    ) {
         let found = DriverDiscovery(directories: directories, logger: Logger("drivers", sink: logSink)).discover()
         self.init(drivers: found, config: config, logSink: logSink)
     }
@@ -39,7 +43,10 @@ public final class DriverRegistry: Sendable {
     public func client(forLanguage language: String) -> DriverSupervisor? {
         let l = language.lowercased()
         return supervisors.first { s in
-            s.isReady && (s.capabilities?.languages.contains { $0.name.lowercased() == l || $0.aliases.contains { $0.lowercased() == l } } ?? false)
+            s.isReady
+                && (s.capabilities?.languages.contains {
+                    $0.name.lowercased() == l || $0.aliases.contains { $0.lowercased() == l }
+                } ?? false)
         }
     }
 
@@ -49,7 +56,9 @@ public final class DriverRegistry: Sendable {
     /// Waits until every driver has settled (ready, failed or unavailable) or `timeout` seconds pass.
     public func waitUntilSettled(timeout: Double) async -> Bool {
         let deadline = DriverClock.now() + timeout
-        for s in supervisors where !(await s.waitUntilSettled(timeout: max(0, deadline - DriverClock.now()))) { return false }
+        for s in supervisors where !(await s.waitUntilSettled(timeout: max(0, deadline - DriverClock.now()))) {
+            return false
+        }
         return true
     }
 
@@ -57,8 +66,9 @@ public final class DriverRegistry: Sendable {
     @discardableResult
     public func reviveFailed() -> [String] {
         let revived = supervisors.filter { $0.revive() }.map(\.name)
-        logger.info(revived.isEmpty ? "revive requested; no driver is failed" : "reviving failed drivers",
-                    ["drivers": revived.joined(separator: ",")])
+        logger.info(
+            revived.isEmpty ? "revive requested; no driver is failed" : "reviving failed drivers",
+            ["drivers": revived.joined(separator: ",")])
         return revived
     }
 

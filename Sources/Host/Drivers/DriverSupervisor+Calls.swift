@@ -4,11 +4,17 @@ import LinuxSystem
 import Synchronization
 
 extension DriverSupervisor {
-    public func call(_ method: String, params: JSONValue,
-                     onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?) async throws(DriverCallError) -> JSONValue {
+    public func call(
+        _ method: String, params: JSONValue,
+        onEvent: (@Sendable (_ method: String, _ params: JSONValue) -> Void)?
+    ) async throws(DriverCallError) -> JSONValue {
         let generation = try await readyGeneration()
-        let timeout = DriverWire.callTimeoutMs(in: params).map { Double($0) / 1000 + config.callGrace } ?? config.defaultCallTimeout
-        switch await request(method, params, generation: generation, timeout: timeout, cancellable: true, onEvent: onEvent) {
+        let timeout =
+            DriverWire.callTimeoutMs(in: params).map { Double($0) / 1000 + config.callGrace }
+            ?? config.defaultCallTimeout
+        switch await request(
+            method, params, generation: generation, timeout: timeout, cancellable: true, onEvent: onEvent)
+        {
         case .success(let v): return v
         case .failure(let e): throw e
         }
@@ -28,11 +34,15 @@ extension DriverSupervisor {
                 // Fail fast: it may answer again, or be killed and restarted within seconds; waiting helps nobody.
                 throw DriverCallError(.unavailable, "\(name) driver is unresponsive (\(reason)); try again shortly")
             case .unavailable(let reason, let hint):
-                throw DriverCallError(.unavailable, "\(name) runtime unavailable: \(reason)" + (hint.map { " (\($0))" } ?? ""))
+                throw DriverCallError(
+                    .unavailable, "\(name) runtime unavailable: \(reason)" + (hint.map { " (\($0))" } ?? ""))
             case .starting, .restarting:
                 if DriverClock.now() >= deadline {
                     let why = state.withLock { $0.lastError }.map { " (last error: \($0))" } ?? ""
-                    throw DriverCallError(.unavailable, "\(name) driver is still \(phase.name) after \(RestartTracker.format(config.readyWait)) s\(why)")
+                    throw DriverCallError(
+                        .unavailable,
+                        "\(name) driver is still \(phase.name) after \(RestartTracker.format(config.readyWait)) s\(why)"
+                    )
                 }
                 if Task.isCancelled { throw DriverCallError(.cancelled, "cancelled") }
                 try? await Task.sleep(for: .milliseconds(20))
@@ -41,13 +51,19 @@ extension DriverSupervisor {
     }
 
     /// Sends one request to process `generation` and waits for its response (or crash, timeout, cancel).
-    func request(_ method: String, _ params: JSONValue, generation: Int, timeout: Double?, cancellable: Bool,
-                 onEvent: EventHandler?) async -> Result<JSONValue, DriverCallError> {
-        let id = state.withLock { s -> Int in defer { s.nextId += 1 }; return s.nextId }
+    func request(
+        _ method: String, _ params: JSONValue, generation: Int, timeout: Double?, cancellable: Bool,
+        onEvent: EventHandler?
+    ) async -> Result<JSONValue, DriverCallError> {
+        let id = state.withLock { s -> Int in
+            defer { s.nextId += 1 }; return s.nextId
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Result<JSONValue, DriverCallError>, Never>) in
                 let process = state.withLock { s -> DriverProcess? in
-                    guard s.generation == generation, let p = s.process, s.latch?.value == nil, !s.shuttingDown else { return nil }
+                    guard s.generation == generation, let p = s.process, s.latch?.value == nil, !s.shuttingDown else {
+                        return nil
+                    }
                     s.pending[id] = Pending(method: method, onEvent: onEvent, continuation: c)
                     return p
                 }
@@ -60,8 +76,15 @@ extension DriverSupervisor {
                         try? await Task.sleep(for: .seconds(timeout))
                         if Task.isCancelled { return }
                         let what = method == DriverWire.Method.handshake ? "the handshake" : method
-                        if self.complete(id, .failure(DriverCallError(.timedOut, "\(self.name) driver did not answer \(what) within \(RestartTracker.format(timeout)) s"))),
-                           cancellable {
+                        if self.complete(
+                            id,
+                            .failure(
+                                DriverCallError(
+                                    .timedOut,
+                                    "\(self.name) driver did not answer \(what) within \(RestartTracker.format(timeout)) s"
+                                ))),
+                            cancellable
+                        {
                             self.sendCancel(for: id)
                         }
                     }
@@ -103,7 +126,12 @@ extension DriverSupervisor {
         let grace = config.cancelGrace
         Task {
             try? await Task.sleep(for: .seconds(grace))
-            self.complete(id, .failure(DriverCallError(.cancelled, "cancelled; \(self.name) driver did not confirm within \(RestartTracker.format(grace)) s")))
+            self.complete(
+                id,
+                .failure(
+                    DriverCallError(
+                        .cancelled,
+                        "cancelled; \(self.name) driver did not confirm within \(RestartTracker.format(grace)) s")))
         }
     }
 
@@ -113,7 +141,9 @@ extension DriverSupervisor {
             defer { s.nextId += 1 }
             return (s.latch?.value == nil ? s.process : nil, s.nextId)
         }
-        process?.send(DriverMessage.request(id: cancelId, method: CancelParams.method, params: CancelParams(request: id).json).line)
+        process?.send(
+            DriverMessage.request(id: cancelId, method: CancelParams.method, params: CancelParams(request: id).json)
+                .line)
     }
 
     /// One stdout line of process `generation` (runs on its I/O thread, so events keep their order and come
@@ -146,7 +176,8 @@ extension DriverSupervisor {
             logger.warning("driver reported error \(code) without an id: \(msg)")
         case .notification(let method, let params):
             guard let rid = DriverEvent.requestId(in: params),
-                  let handler = state.withLock({ $0.pending[rid]?.onEvent }) else { return }
+                let handler = state.withLock({ $0.pending[rid]?.onEvent })
+            else { return }
             handler(method, params)
         case .request(_, let method, _):
             logger.warning("driver sent a request (\(method)); drivers may not call the host, ignored")

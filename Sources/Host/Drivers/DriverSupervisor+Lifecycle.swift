@@ -37,8 +37,9 @@ extension DriverSupervisor {
             guard !s.shuttingDown, !Task.isCancelled else { return false }
             s.tracker.revive()
             s.phase = .starting
-            logger.warning(byOperator ? "revived" : "revived after the \(RestartTracker.format(coolDown ?? 0)) s cool-down",
-                           ["lastError": s.lastError ?? ""])
+            logger.warning(
+                byOperator ? "revived" : "revived after the \(RestartTracker.format(coolDown ?? 0)) s cool-down",
+                ["lastError": s.lastError ?? ""])
             return true
         }
     }
@@ -90,9 +91,17 @@ extension DriverSupervisor {
                 continue
             }
             // A garbage line can arrive before `process` is stored; handleLine then only recorded the reason.
-            if state.withLock({ s in s.process = process; return s.killReason != nil }) { process.signal(SIGKILL) }
-            let recheck: Bool = state.withLock { s in if case .unavailable = s.phase { return true }; return false }
-            logger.log(recheck ? .debug : .info, "started", ["pid": String(process.pid), "path": path, "generation": String(generation)])
+            if state.withLock({ s in
+                s.process = process; return s.killReason != nil
+            }) {
+                process.signal(SIGKILL)
+            }
+            let recheck: Bool = state.withLock { s in
+                if case .unavailable = s.phase { return true }; return false
+            }
+            logger.log(
+                recheck ? .debug : .info, "started",
+                ["pid": String(process.pid), "path": path, "generation": String(generation)])
 
             switch await handshake(generation: generation) {
             case .ready:
@@ -115,7 +124,9 @@ extension DriverSupervisor {
                 try? await Task.sleep(for: .seconds(recheck))
                 continue
             case .fatal(let reason):
-                state.withLock { s in s.phase = .failed(reason: reason); s.lastError = reason }
+                state.withLock { s in
+                    s.phase = .failed(reason: reason); s.lastError = reason
+                }
                 logger.error("failed: \(reason)")
                 process.signal(SIGKILL)
                 _ = await latch.wait()
@@ -138,10 +149,13 @@ extension DriverSupervisor {
     }
 
     func handshake(generation: Int) async -> HandshakeOutcome {
-        let params = HandshakeParams(protocolVersions: DriverWire.supportedVersions, host: PeerInfo(name: "codebeaker", version: "0.1.0"))
+        let params = HandshakeParams(
+            protocolVersions: DriverWire.supportedVersions, host: PeerInfo(name: "codebeaker", version: "0.1.0"))
         let hostVersions = "[" + DriverWire.supportedVersions.map(String.init).joined(separator: ",") + "]"
-        switch await request(HandshakeParams.method, params.json, generation: generation,
-                             timeout: config.handshakeTimeout, cancellable: false, onEvent: nil) {
+        switch await request(
+            HandshakeParams.method, params.json, generation: generation,
+            timeout: config.handshakeTimeout, cancellable: false, onEvent: nil)
+        {
         case .failure(let e):
             if e.kind == .remote(code: DriverWire.ErrorCode.versionMismatch) {
                 return .fatal("protocol version mismatch: host speaks \(hostVersions); driver said: \(e.message)")
@@ -154,10 +168,12 @@ extension DriverSupervisor {
                 return .fatal("invalid handshake reply: \(error.message)")
             }
             guard let version = reply.protocolVersion, DriverWire.supportedVersions.contains(version) else {
-                return .fatal("protocol version mismatch: host speaks \(hostVersions), driver chose \(reply.protocolVersionText)")
+                return .fatal(
+                    "protocol version mismatch: host speaks \(hostVersions), driver chose \(reply.protocolVersionText)")
             }
             guard let caps = reply.capabilities else {
-                return .fatal("invalid handshake reply: capabilities missing or malformed (need languages and runtimeType)")
+                return .fatal(
+                    "invalid handshake reply: capabilities missing or malformed (need languages and runtimeType)")
             }
             state.withLock { s in
                 s.capabilities = caps
@@ -170,7 +186,8 @@ extension DriverSupervisor {
             if !caps.available {
                 return .unavailable(reason: caps.unavailableReason ?? "runtime unavailable", hint: caps.installHint)
             }
-            logger.info("ready", ["languages": caps.languages.map(\.name).joined(separator: ","), "protocol": String(version)])
+            logger.info(
+                "ready", ["languages": caps.languages.map(\.name).joined(separator: ","), "protocol": String(version)])
             return .ready
         }
     }
@@ -190,14 +207,17 @@ extension DriverSupervisor {
 
     func pingLoop(generation: Int) async {
         let since = state.withLock { $0.readySince } ?? DriverClock.now()
-        var monitor = LivenessMonitor(pingTimeout: config.pingTimeout, maxMisses: config.maxMissedPings, readySince: since)
+        var monitor = LivenessMonitor(
+            pingTimeout: config.pingTimeout, maxMisses: config.maxMissedPings, readySince: since)
         while !Task.isCancelled {
             // After a miss the next ping goes out at once: a stall is detected in interval + misses x timeout.
             if monitor.misses == 0 { try? await Task.sleep(for: .seconds(config.pingInterval)) }
             if Task.isCancelled { return }
             let action: LivenessMonitor.Action
-            switch await request(PingParams.method, PingParams().json, generation: generation, timeout: config.pingTimeout,
-                                 cancellable: false, onEvent: nil) {
+            switch await request(
+                PingParams.method, PingParams().json, generation: generation, timeout: config.pingTimeout,
+                cancellable: false, onEvent: nil)
+            {
             case .success:
                 action = monitor.answered(now: DriverClock.now())
                 state.withLock { s in if s.generation == generation { s.lastAnswer = monitor.lastAnswer } }
@@ -268,7 +288,9 @@ extension DriverSupervisor {
         let outcome: String
         switch decision {
         case .restart(let delay)?:
-            logger.error("\(cause == .stalled ? "unresponsive: \(reason); killed" : reason); restarting in \(RestartTracker.format((delay * 1000).rounded() / 1000)) s")
+            logger.error(
+                "\(cause == .stalled ? "unresponsive: \(reason); killed" : reason); restarting in \(RestartTracker.format((delay * 1000).rounded() / 1000)) s"
+            )
             outcome = "restarted"
             kind = .crashed
         case .giveUp(let why)?:
@@ -299,7 +321,9 @@ extension DriverSupervisor {
 
     /// Graceful stop: `shutdown` request, stdin EOF, SIGTERM after the grace, SIGKILL after another, reaped.
     func stop(_ process: DriverProcess, latch: ExitLatch) async {
-        let id = state.withLock { s -> Int in defer { s.nextId += 1 }; return s.nextId }
+        let id = state.withLock { s -> Int in
+            defer { s.nextId += 1 }; return s.nextId
+        }
         process.send(DriverMessage.request(id: id, method: ShutdownParams.method, params: ShutdownParams().json).line)
         process.closeStdin()
         if await latch.wait(seconds: config.shutdownGrace) != nil { return }

@@ -1,7 +1,7 @@
 import DriverProtocol
 import Glibc
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// Keeps one driver executable running and talks to it: spawn, handshake, pings, request/response matching,
 /// event routing, crash handling and restarts within a budget. The real `DriverClient`.
@@ -57,8 +57,10 @@ public final class DriverSupervisor: DriverClient, Sendable {
     let state: Mutex<State>
 
     /// `name` is the driver's install name (`codebeaker-driver-<name>`); logs go to component `driver.<name>`.
-    public init(name: String, path: String, config: DriverSupervisorConfig = DriverSupervisorConfig(),
-                logSink: Logger.Sink = .stderr) {
+    public init(
+        name: String, path: String, config: DriverSupervisorConfig = DriverSupervisorConfig(),
+        logSink: Logger.Sink = .stderr
+    ) {
         self.name = name
         self.path = path
         self.config = config

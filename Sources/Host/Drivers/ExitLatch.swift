@@ -25,7 +25,9 @@ final class ExitLatch: Sendable {
 
     /// The exit, or nil if the waiting task was cancelled first.
     func wait() async -> DriverExit? {
-        let token = state.withLock { s -> Int in s.next += 1; return s.next }
+        let token = state.withLock { s -> Int in
+            s.next += 1; return s.next
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<DriverExit?, Never>) in
                 let immediate = state.withLock { s -> DriverExit?? in
@@ -51,7 +53,9 @@ final class ExitLatch: Sendable {
         if let v = value { return v }
         return await withTaskGroup(of: DriverExit?.self) { group in
             group.addTask { await self.wait() }
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)); return nil }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(seconds)); return nil
+            }
             let first = await group.next() ?? nil
             group.cancelAll()
             return first ?? value

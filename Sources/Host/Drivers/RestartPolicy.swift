@@ -13,8 +13,10 @@ public struct RestartPolicy: Sendable, Equatable {
     public var stableAfter: Double
     public var stallBudget: Int
 
-    public init(firstDelay: Double = 0.1, baseDelay: Double = 0.5, maxDelay: Double = 30, budget: Int = 5,
-                window: Double = 60, stableAfter: Double = 10, stallBudget: Int = 3) {
+    public init(
+        firstDelay: Double = 0.1, baseDelay: Double = 0.5, maxDelay: Double = 30, budget: Int = 5,
+        window: Double = 60, stableAfter: Double = 10, stallBudget: Int = 3
+    ) {
         self.firstDelay = firstDelay; self.baseDelay = baseDelay; self.maxDelay = maxDelay; self.budget = budget
         self.window = window; self.stableAfter = stableAfter; self.stallBudget = stallBudget
     }

@@ -46,9 +46,12 @@ public struct RestartTracker: Sendable, Equatable {
         }
         recent.removeAll { now - $0 >= policy.window }
         if recent.count >= policy.budget {
-            return .giveUp(reason: "\(reason); gave up after \(recent.count) restarts within \(Self.format(policy.window)) s")
+            return .giveUp(
+                reason: "\(reason); gave up after \(recent.count) restarts within \(Self.format(policy.window)) s")
         }
-        let delay = consecutive == 0 ? min(policy.firstDelay, policy.maxDelay)
+        let delay =
+            consecutive == 0
+            ? min(policy.firstDelay, policy.maxDelay)
             : min(policy.maxDelay, policy.baseDelay * pow(2, Double(min(consecutive - 1, 60))))
         consecutive += 1
         total += 1

@@ -22,7 +22,11 @@ final class WakeSignal: Sendable {
     func wait(timeout: Double?) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.waitFired() }
-            if let timeout { group.addTask { try? await Task.sleep(for: .seconds(timeout)); return false } }
+            if let timeout {
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(timeout)); return false
+                }
+            }
             let first = await group.next() ?? false
             group.cancelAll()
             return first
@@ -46,7 +50,9 @@ final class WakeSignal: Sendable {
     }
 
     private func dropWaiter() {
-        let c = state.withLock { s in defer { s.waiter = nil }; return s.waiter }
+        let c = state.withLock { s in
+            defer { s.waiter = nil }; return s.waiter
+        }
         c?.resume(returning: false)
     }
 }

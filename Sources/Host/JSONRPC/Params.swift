@@ -20,7 +20,9 @@ public struct Params: Sendable {
     public func optionalInt(_ key: String, range: ClosedRange<Int>? = nil) throws(RPCError) -> Int? {
         guard let v = value[key], !v.isNull else { return nil }
         guard let i = v.int else { throw .invalidParams(key, "must be an integer, got \(v.typeName)") }
-        if let range, !range.contains(i) { throw .invalidParams(key, "must be between \(range.lowerBound) and \(range.upperBound)") }
+        if let range, !range.contains(i) {
+            throw .invalidParams(key, "must be between \(range.lowerBound) and \(range.upperBound)")
+        }
         return i
     }
 

@@ -9,8 +9,10 @@ public struct RPCContext: Sendable {
     /// Sends a JSON-RPC notification to this client (streamed output, progress).
     public var notify: @Sendable (_ method: String, _ params: JSONValue) -> Void
 
-    public init(connectionID: UInt64, principal: String, requestID: JSONValue?,
-                notify: @escaping @Sendable (String, JSONValue) -> Void) {
+    public init(
+        connectionID: UInt64, principal: String, requestID: JSONValue?,
+        notify: @escaping @Sendable (String, JSONValue) -> Void
+    ) {
         self.connectionID = connectionID; self.principal = principal; self.requestID = requestID; self.notify = notify
     }
 }

@@ -11,19 +11,29 @@ public struct RPCError: Error, Sendable, Equatable {
         self.code = code; self.message = message; self.data = data
     }
 
-    public static func parseError(_ detail: String) -> RPCError { RPCError(code: -32700, message: "Parse error", data: .string(detail)) }
-    public static func invalidRequest(_ detail: String) -> RPCError { RPCError(code: -32600, message: "Invalid Request", data: .string(detail)) }
+    public static func parseError(_ detail: String) -> RPCError {
+        RPCError(code: -32700, message: "Parse error", data: .string(detail))
+    }
+    public static func invalidRequest(_ detail: String) -> RPCError {
+        RPCError(code: -32600, message: "Invalid Request", data: .string(detail))
+    }
     public static func methodNotFound(_ method: String) -> RPCError {
         RPCError(code: -32601, message: "Method not found", data: ["method": .string(method)])
     }
     /// Names the offending field and why, e.g. invalidParams("sessionId", "is required").
     public static func invalidParams(_ field: String, _ reason: String) -> RPCError {
-        RPCError(code: -32602, message: "Invalid params: \(field) \(reason)", data: ["field": .string(field), "reason": .string(reason)])
+        RPCError(
+            code: -32602, message: "Invalid params: \(field) \(reason)",
+            data: ["field": .string(field), "reason": .string(reason)])
     }
-    public static func internalError(_ detail: String = "internal error") -> RPCError { RPCError(code: -32603, message: "Internal error", data: .string(detail)) }
+    public static func internalError(_ detail: String = "internal error") -> RPCError {
+        RPCError(code: -32603, message: "Internal error", data: .string(detail))
+    }
 
     // Application errors (-32000 to -32099).
-    public static func sessionNotFound(_ id: String) -> RPCError { RPCError(code: -32001, message: "Session not found: \(id)") }
+    public static func sessionNotFound(_ id: String) -> RPCError {
+        RPCError(code: -32001, message: "Session not found: \(id)")
+    }
     public static func rateLimited(_ message: String, retryAfterMs: Int) -> RPCError {
         RPCError(code: -32029, message: message, data: ["retryAfterMs": .int(retryAfterMs)])
     }
@@ -31,7 +41,9 @@ public struct RPCError: Error, Sendable, Equatable {
     public static func securityViolation(rule: String, _ message: String) -> RPCError {
         RPCError(code: -32011, message: message, data: ["rule": .string(rule)])
     }
-    public static func unavailable(_ message: String, data: JSONValue? = nil) -> RPCError { RPCError(code: -32002, message: message, data: data) }
+    public static func unavailable(_ message: String, data: JSONValue? = nil) -> RPCError {
+        RPCError(code: -32002, message: message, data: data)
+    }
 
     public var json: JSONValue {
         var o: JSONObject = ["code": .int(code), "message": .string(message)]

@@ -9,9 +9,11 @@ public final class RPCRouter: Sendable {
     /// Called once per handled request with (method, error code or nil) for metrics.
     private let observe: (@Sendable (String, Int?) -> Void)?
 
-    public init(methods: [String: RPCMethod],
-                gate: (@Sendable (String, RPCContext) throws(RPCError) -> Void)? = nil,
-                observe: (@Sendable (String, Int?) -> Void)? = nil) {
+    public init(
+        methods: [String: RPCMethod],
+        gate: (@Sendable (String, RPCContext) throws(RPCError) -> Void)? = nil,
+        observe: (@Sendable (String, Int?) -> Void)? = nil
+    ) {
         self.methods = methods
         self.gate = gate
         self.observe = observe

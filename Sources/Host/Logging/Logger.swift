@@ -1,6 +1,6 @@
+import DriverProtocol
 import FoundationEssentials
 import Glibc
-import DriverProtocol
 import Synchronization
 
 /// Structured log lines to stderr: `2026-11-22T01:02:03.456Z INFO  [component] message key=value`,
@@ -11,7 +11,11 @@ public struct Logger: Sendable {
         public static func < (a: Level, b: Level) -> Bool { a.rawValue < b.rawValue }
         public var name: String { ["debug", "info", "warning", "error"][rawValue] }
         public init?(name: String) {
-            guard let l = Level.allCases.first(where: { $0.name == name.lowercased() || (name.lowercased() == "warn" && $0 == .warning) }) else { return nil }
+            guard
+                let l = Level.allCases.first(where: {
+                    $0.name == name.lowercased() || (name.lowercased() == "warn" && $0 == .warning)
+                })
+            else { return nil }
             self = l
         }
     }
@@ -35,22 +39,33 @@ public struct Logger: Sendable {
         self.sink = sink
     }
 
-    public func debug(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.debug, message(), fields) }
-    public func info(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.info, message(), fields) }
-    public func warning(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.warning, message(), fields) }
-    public func error(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) { log(.error, message(), fields) }
+    public func debug(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
+        log(.debug, message(), fields)
+    }
+    public func info(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
+        log(.info, message(), fields)
+    }
+    public func warning(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
+        log(.warning, message(), fields)
+    }
+    public func error(_ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
+        log(.error, message(), fields)
+    }
 
     public func log(_ level: Level, _ message: @autoclosure () -> String, _ fields: [String: String] = [:]) {
         let (minimum, format) = Self.settings.withLock { $0 }
         guard level >= minimum else { return }
-        let time = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).dateSeparator(.dash))
+        let time = Date().formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: true).dateSeparator(.dash))
         switch format {
         case .text:
             var line = "\(time) \(level.name.uppercased().padded(to: 7)) [\(component)] \(Self.clean(message()))"
             for key in fields.keys.sorted() { line += " \(Self.clean(key))=\(Self.clean(fields[key]!))" }
             sink.write(line + "\n")
         case .json:
-            var o: [(String, String)] = [("time", time), ("level", level.name), ("component", component), ("message", Self.capped(message()))]
+            var o: [(String, String)] = [
+                ("time", time), ("level", level.name), ("component", component), ("message", Self.capped(message())),
+            ]
             for key in fields.keys.sorted() { o.append((Self.capped(key), Self.capped(fields[key]!))) }
             var out: [UInt8] = [UInt8(ascii: "{")]
             for (i, (k, v)) in o.enumerated() {

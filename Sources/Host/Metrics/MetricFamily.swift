@@ -14,8 +14,11 @@ public final class MetricFamily<Child: AnyObject & Sendable>: Sendable {
 
     init(name: String, help: String, labelNames: [String], maxChildren: Int, make: @escaping @Sendable () -> Child) {
         precondition(MetricFamily.isValidName(name), "invalid metric name \(name)")
-        for l in labelNames { precondition(MetricFamily.isValidName(l) && !l.hasPrefix("__") && l != "le", "invalid label \(l)") }
-        self.name = name; self.help = help; self.labelNames = labelNames; self.maxChildren = maxChildren; self.make = make
+        for l in labelNames {
+            precondition(MetricFamily.isValidName(l) && !l.hasPrefix("__") && l != "le", "invalid label \(l)")
+        }
+        self.name = name; self.help = help; self.labelNames = labelNames; self.maxChildren = maxChildren;
+        self.make = make
     }
 
     /// The child for these label values (one per label name, in order). Cache it on hot paths.
@@ -25,7 +28,9 @@ public final class MetricFamily<Child: AnyObject & Sendable>: Sendable {
 
     public func labels(_ given: [String]) -> Child {
         precondition(given.count == labelNames.count, "\(name) takes \(labelNames.count) label values")
-        let values = given.allSatisfy({ $0.utf8.count <= Self.maxLabelBytes }) ? given
+        let values =
+            given.allSatisfy({ $0.utf8.count <= Self.maxLabelBytes })
+            ? given
             : given.map { $0.utf8.count <= Self.maxLabelBytes ? $0 : "_too_long" }
         return state.withLock { s in
             if let c = s.children[values] { return c }

@@ -17,7 +17,8 @@ public enum MetricLabel: Sendable {
     public static func plain(_ s: String) -> String {
         guard !s.isEmpty, s.utf8.count <= 64 else { return other }
         let ok = s.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2D || b == 0x2E
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F || b == 0x2D
+                || b == 0x2E
         }
         return ok ? s : other
     }

@@ -48,7 +48,8 @@ public final class Histogram: Sendable {
         counts[i].increment()
         var old = sumBits.load(ordering: .relaxed)
         while true {
-            let (done, seen) = sumBits.compareExchange(expected: old, desired: (Double(bitPattern: old) + v).bitPattern, ordering: .relaxed)
+            let (done, seen) = sumBits.compareExchange(
+                expected: old, desired: (Double(bitPattern: old) + v).bitPattern, ordering: .relaxed)
             if done { return }
             old = seen
         }

@@ -32,9 +32,14 @@ public final class MetricsRegistry: Sendable {
         return f
     }
 
-    public func histogram(_ name: String, help: String, labels: [String] = [], buckets: [Double], maxChildren: Int = 500) -> HistogramFamily {
-        precondition(!buckets.isEmpty && zip(buckets, buckets.dropFirst()).allSatisfy { $0 < $1 }, "buckets must ascend")
-        let f = HistogramFamily(name: name, help: help, labelNames: labels, maxChildren: maxChildren) { Histogram(bounds: buckets) }
+    public func histogram(
+        _ name: String, help: String, labels: [String] = [], buckets: [Double], maxChildren: Int = 500
+    ) -> HistogramFamily {
+        precondition(
+            !buckets.isEmpty && zip(buckets, buckets.dropFirst()).allSatisfy { $0 < $1 }, "buckets must ascend")
+        let f = HistogramFamily(name: name, help: help, labelNames: labels, maxChildren: maxChildren) {
+            Histogram(bounds: buckets)
+        }
         register(.histogram(f))
         return f
     }

@@ -34,7 +34,9 @@ public enum PrometheusText: Sendable {
         out += "# HELP \(name) \(escapeHelp(help))\n# TYPE \(name) \(type)\n"
     }
 
-    private static func sample(_ out: inout String, _ name: String, _ labelNames: [String], _ values: [String], _ value: String) {
+    private static func sample(
+        _ out: inout String, _ name: String, _ labelNames: [String], _ values: [String], _ value: String
+    ) {
         out += name
         if !labelNames.isEmpty {
             out += "{"

@@ -1,6 +1,6 @@
+import DriverProtocol
 import FoundationEssentials
 import Glibc
-import DriverProtocol
 
 /// The 12 audit event types of the seed.
 public enum AuditEventType: String, Sendable, CaseIterable {
@@ -36,7 +36,10 @@ public struct AuditRecord: Sendable, Equatable {
     public var outcome: AuditOutcome
     public var details: JSONObject
 
-    public init(time: Date, principal: String, session: String?, event: AuditEventType, outcome: AuditOutcome, details: JSONObject = JSONObject()) {
+    public init(
+        time: Date, principal: String, session: String?, event: AuditEventType, outcome: AuditOutcome,
+        details: JSONObject = JSONObject()
+    ) {
         self.time = time; self.principal = principal; self.session = session
         self.event = event; self.outcome = outcome; self.details = details
     }
@@ -50,7 +53,11 @@ public struct AuditRecord: Sendable, Equatable {
         out.append(contentsOf: #"","principal":"#.utf8)
         JSONWriter.writeString(AuditCap.string(redactor.redact(principal), limit: AuditCap.maxKey), into: &out)
         out.append(contentsOf: #","session":"#.utf8)
-        if let session { JSONWriter.writeString(AuditCap.string(redactor.redact(session), limit: AuditCap.maxKey), into: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let session {
+            JSONWriter.writeString(AuditCap.string(redactor.redact(session), limit: AuditCap.maxKey), into: &out)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
         out.append(contentsOf: #","event":""#.utf8)
         out.append(contentsOf: event.rawValue.utf8)
         out.append(contentsOf: #"","outcome":""#.utf8)

@@ -59,7 +59,8 @@ public struct AuditFileStore: Sendable {
                 p.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
             guard name.hasPrefix("audit-"), name.hasSuffix(".jsonl"),
-                  let day = UTCTime.dayNumber(fromDayString: name.dropFirst(6).dropLast(6)) else { continue }
+                let day = UTCTime.dayNumber(fromDayString: name.dropFirst(6).dropLast(6))
+            else { continue }
             if today - day > retentionDays && unlink(directory + "/" + name) == 0 { deleted.append(name) }
         }
         return deleted.sorted()

@@ -1,9 +1,9 @@
 import Dispatch
+import DriverProtocol
 import FoundationEssentials
 import Glibc
-import DriverProtocol
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// Layer 5: the audit log. `record` encodes and redacts the line on the caller's thread, appends it to an
 /// in-memory queue and returns (about a microsecond); one writer thread drains the queue into
@@ -11,7 +11,11 @@ import LinuxSystem
 /// caller: it is logged once (until writes succeed again) and every lost event is counted in
 /// `codebeaker_audit_write_failures_total`. The queue is capped; past the cap events are dropped and counted.
 public final class AuditLog: Sendable {
-    private enum Item { case line(day: Int, bytes: [UInt8]), flush(DispatchSemaphore), stop(DispatchSemaphore) }
+    private enum Item {
+        case line(day: Int, bytes: [UInt8])
+        case flush(DispatchSemaphore)
+        case stop(DispatchSemaphore)
+    }
 
     private struct Queue {
         var items: [Item] = []
@@ -29,9 +33,11 @@ public final class AuditLog: Sendable {
     private let clock: @Sendable () -> Date
     private let maxQueuedBytes: Int
 
-    public init(directory: String, retentionDays: Int, redactor: AuditRedactor, failures: Counter,
-                logger: Logger = Logger("audit"), clock: @escaping @Sendable () -> Date = { Date() },
-                maxQueuedBytes: Int = 8 << 20) {
+    public init(
+        directory: String, retentionDays: Int, redactor: AuditRedactor, failures: Counter,
+        logger: Logger = Logger("audit"), clock: @escaping @Sendable () -> Date = { Date() },
+        maxQueuedBytes: Int = 8 << 20
+    ) {
         self.directory = directory
         self.redactor = redactor
         self.failures = failures
@@ -42,8 +48,14 @@ public final class AuditLog: Sendable {
         OSThread.start(name: "codebeaker-audit") { [self] in self.run(store: store) }
     }
 
-    public func record(_ event: AuditEventType, principal: String, session: String?, outcome: AuditOutcome, details: JSONObject = JSONObject()) {
-        record(AuditRecord(time: clock(), principal: principal, session: session, event: event, outcome: outcome, details: details))
+    public func record(
+        _ event: AuditEventType, principal: String, session: String?, outcome: AuditOutcome,
+        details: JSONObject = JSONObject()
+    ) {
+        record(
+            AuditRecord(
+                time: clock(), principal: principal, session: session, event: event, outcome: outcome, details: details)
+        )
     }
 
     public func record(_ r: AuditRecord) {
@@ -62,7 +74,9 @@ public final class AuditLog: Sendable {
             return (empty, false, false)
         }
         if dropped { failures.increment() }
-        if logOverflow { logger.error("audit queue full (\(maxQueuedBytes) bytes); dropping events until the writer catches up") }
+        if logOverflow {
+            logger.error("audit queue full (\(maxQueuedBytes) bytes); dropping events until the writer catches up")
+        }
         if wasEmpty { wake.signal() }
     }
 
@@ -94,10 +108,13 @@ public final class AuditLog: Sendable {
         do {
             try AuditFileStore.makeDirectories(directory)
             let deleted = store.deleteExpired(today: UTCTime.dayNumber(clock()))
-            if !deleted.isEmpty { logger.info("deleted \(deleted.count) audit files past retention", ["dir": directory]) }
+            if !deleted.isEmpty {
+                logger.info("deleted \(deleted.count) audit files past retention", ["dir": directory])
+            }
         } catch {
             failing = true
-            logger.error("audit log directory unusable; events will be dropped until it works: \(error)", ["dir": directory])
+            logger.error(
+                "audit log directory unusable; events will be dropped until it works: \(error)", ["dir": directory])
         }
         while true {
             wake.wait()
@@ -116,7 +133,10 @@ public final class AuditLog: Sendable {
                     if failing { failing = false; logger.info("audit log writes succeed again", ["dir": directory]) }
                 } catch {
                     failures.increment(by: UInt64(batchLines))
-                    if !failing { failing = true; logger.error("audit log write failed; events are being dropped: \(error)", ["dir": directory]) }
+                    if !failing {
+                        failing = true;
+                        logger.error("audit log write failed; events are being dropped: \(error)", ["dir": directory])
+                    }
                 }
                 batch.removeAll(keepingCapacity: true); batchLines = 0
             }

@@ -5,7 +5,10 @@ import DriverProtocol
 /// Strings that need nothing (nearly all) are scanned once without copying and returned as they are.
 public struct AuditRedactor: Sendable {
     public static let mask = "[REDACTED]"
-    static let secretKeys: Set<String> = ["authorization", "token", "tokens", "password", "secret", "apikey", "api_key", "sec-websocket-protocol", "cookie"]
+    static let secretKeys: Set<String> = [
+        "authorization", "token", "tokens", "password", "secret", "apikey", "api_key", "sec-websocket-protocol",
+        "cookie",
+    ]
     static let prefixes: [[UInt8]] = ["bearer ", "codebeaker.bearer.", "token="].map { Array($0.utf8) }
 
     private let tokens: [[UInt8]]
@@ -20,7 +23,11 @@ public struct AuditRedactor: Sendable {
         case .string(let s): return .string(redact(s))
         case .array(let a): return .array(a.map(redact))
         case .object(let o):
-            guard o.contains(where: { Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value) }) else { return value }
+            guard
+                o.contains(where: {
+                    Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value)
+                })
+            else { return value }
             var out = JSONObject()
             for (k, v) in o {
                 out[redact(k)] = Self.secretKeys.contains(k.lowercased()) ? .string(Self.mask) : redact(v)
@@ -42,7 +49,10 @@ public struct AuditRedactor: Sendable {
         switch v {
         case .string(let s): return needsRedaction(s)
         case .array(let a): return a.contains { needsRedaction($0) }
-        case .object(let o): return o.contains { Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value) }
+        case .object(let o):
+            return o.contains {
+                Self.secretKeys.contains($0.key.lowercased()) || needsRedaction($0.key) || needsRedaction($0.value)
+            }
         default: return false
         }
     }
@@ -99,7 +109,9 @@ public struct AuditRedactor: Sendable {
         guard l == 0x62 || l == 0x63 || l == 0x74 else { return nil }  // b, c, t
         for p in prefixes where p[0] == l && i + p.count < buf.count && isCredentialByte(buf[i + p.count]) {
             var k = 1
-            while k < p.count, (buf[i + k] >= 0x41 && buf[i + k] <= 0x5A ? buf[i + k] | 0x20 : buf[i + k]) == p[k] { k += 1 }
+            while k < p.count, (buf[i + k] >= 0x41 && buf[i + k] <= 0x5A ? buf[i + k] | 0x20 : buf[i + k]) == p[k] {
+                k += 1
+            }
             if k == p.count { return p }
         }
         return nil
@@ -120,6 +132,7 @@ public struct AuditRedactor: Sendable {
     }
 
     static func isCredentialByte(_ b: UInt8) -> Bool {
-        SecurityConfig.isTokenByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "/") || b == UInt8(ascii: "=") || b == UInt8(ascii: "%")
+        SecurityConfig.isTokenByte(b) || b == UInt8(ascii: "+") || b == UInt8(ascii: "/") || b == UInt8(ascii: "=")
+            || b == UInt8(ascii: "%")
     }
 }

@@ -1,4 +1,5 @@
 import Transport
+
 /// Who is connecting. A client presents a token on the WebSocket upgrade as
 /// `Authorization: Bearer <token>`, or (browsers cannot set headers) as the query parameter
 /// `?token=<token>` or the subprotocol `codebeaker.bearer.<token>`. A client using the subprotocol should
@@ -29,7 +30,10 @@ public struct Authenticator: Sendable {
     public func decide(_ request: UpgradeRequest) -> UpgradeDecision {
         let offered = request.headers.filter { $0.name == "sec-websocket-protocol" }
             .flatMap { $0.value.split(separator: ",").map { String($0.trimmingCharacters(in: " \t")) } }
-        switch authenticate(authorization: request.header("authorization"), queryToken: request.query[Self.queryParameter], subprotocols: offered) {
+        switch authenticate(
+            authorization: request.header("authorization"), queryToken: request.query[Self.queryParameter],
+            subprotocols: offered)
+        {
         case .accepted(let p, let sub): return .accept(principal: p, subprotocol: sub)
         case .rejected(let status, let reason): return .reject(status: status, message: reason)
         }
@@ -38,8 +42,12 @@ public struct Authenticator: Sendable {
     /// The rule, on plain values. Order: header, then subprotocol, then query parameter; a credential that
     /// is present but wrong is a rejection even if another one would match (no guessing through fallbacks).
     public func authenticate(authorization: String?, queryToken: String?, subprotocols: [String]) -> Outcome {
-        let fromProtocol = subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }.map { String($0.dropFirst(Self.subprotocolPrefix.count)) }
-        let echo = subprotocols.contains(Self.subprotocol) ? Self.subprotocol : subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }
+        let fromProtocol = subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }.map {
+            String($0.dropFirst(Self.subprotocolPrefix.count))
+        }
+        let echo =
+            subprotocols.contains(Self.subprotocol)
+            ? Self.subprotocol : subprotocols.first { $0.hasPrefix(Self.subprotocolPrefix) }
         guard tokensConfigured else { return .accepted(principal: Self.anonymous, subprotocol: echo) }
         var presented: String?
         if let auth = authorization {
@@ -54,7 +62,11 @@ public struct Authenticator: Sendable {
             presented = t
         }
         guard let presented else {
-            return .rejected(status: 401, reason: "a token is required: send \"Authorization: Bearer <token>\", the subprotocol codebeaker.bearer.<token> or ?token=<token>")
+            return .rejected(
+                status: 401,
+                reason:
+                    "a token is required: send \"Authorization: Bearer <token>\", the subprotocol codebeaker.bearer.<token> or ?token=<token>"
+            )
         }
         guard let principal = principal(for: presented) else { return .rejected(status: 401, reason: "invalid token") }
         return .accepted(principal: principal, subprotocol: echo)

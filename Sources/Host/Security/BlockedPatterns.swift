@@ -85,7 +85,9 @@ struct BlockedPatterns: Sendable {
                     let i = a - k
                     if memcmp(t.baseAddress! + i, p.baseAddress!, m) != 0 { from = a + 1; continue }
                     let leadOK = !needsLead || i == 0 || !isWord(t[i - 1])
-                    let trailOK = !needsTrail || i + m == n || !(isWord(t[i + m]) || t[i + m] == UInt8(ascii: ".") || t[i + m] == UInt8(ascii: "-"))
+                    let trailOK =
+                        !needsTrail || i + m == n
+                        || !(isWord(t[i + m]) || t[i + m] == UInt8(ascii: ".") || t[i + m] == UInt8(ascii: "-"))
                     if leadOK && trailOK { return true }
                     from = a + 1
                 }
@@ -102,22 +104,36 @@ struct BlockedPatterns: Sendable {
         while i < words.count {
             defer { i += 1 }
             guard words[i].elementsEqual("rm".utf8) || words[i].elementsEqual("/bin/rm".utf8) else { continue }
-            if i > 0, let prev = words[i - 1].last, isWord(prev) && !["sudo", "then", "do", "exec", "command", "xargs", "nohup"].contains(where: { words[i - 1].elementsEqual($0.utf8) }) {
+            if i > 0, let prev = words[i - 1].last,
+                isWord(prev)
+                    && !["sudo", "then", "do", "exec", "command", "xargs", "nohup"].contains(where: {
+                        words[i - 1].elementsEqual($0.utf8)
+                    })
+            {
                 continue  // "rm" used as an argument of something else ("git rm", "alias rm")
             }
             var recursive = false
             var j = i + 1
             while j < words.count && j < i + 12 {
                 var w = Array(words[j])
-                let ends = w.last.map { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "|") } ?? false
+                let ends =
+                    w.last.map { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "|") }
+                    ?? false
                 if ends { w.removeLast() }
                 if w.first == UInt8(ascii: "-") {
-                    if w.elementsEqual("--recursive".utf8) { recursive = true }
-                    else if w.count > 1 && w[1] != UInt8(ascii: "-") && w.contains(UInt8(ascii: "r")) { recursive = true }
+                    if w.elementsEqual("--recursive".utf8) {
+                        recursive = true
+                    } else if w.count > 1 && w[1] != UInt8(ascii: "-") && w.contains(UInt8(ascii: "r")) {
+                        recursive = true
+                    }
                 } else if recursive && (w.elementsEqual("/".utf8) || w.elementsEqual("/*".utf8)) {
                     return true
                 }
-                if ends || w.contains(UInt8(ascii: ";")) || w.contains(UInt8(ascii: "|")) || w.contains(UInt8(ascii: "&")) { break }
+                if ends || w.contains(UInt8(ascii: ";")) || w.contains(UInt8(ascii: "|"))
+                    || w.contains(UInt8(ascii: "&"))
+                {
+                    break
+                }
                 j += 1
             }
         }

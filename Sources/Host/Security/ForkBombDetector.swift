@@ -17,7 +17,8 @@ enum ForkBombDetector {
         var i = 0
         while i < c.count && candidates < maxCandidates {
             // `name(){` form.
-            if c[i] == UInt8(ascii: "("), i + 2 < c.count, c[i + 1] == UInt8(ascii: ")"), c[i + 2] == UInt8(ascii: "{") {
+            if c[i] == UInt8(ascii: "("), i + 2 < c.count, c[i + 1] == UInt8(ascii: ")"), c[i + 2] == UInt8(ascii: "{")
+            {
                 var start = i
                 while start > 0 && isNameByte(c[start - 1]) { start -= 1 }
                 if start < i {
@@ -30,7 +31,11 @@ enum ForkBombDetector {
                 var end = i + 9
                 let start = end
                 while end < c.count && isNameByte(c[end]) { end += 1 }
-                if end > start, end < c.count, c[end] == UInt8(ascii: "{") || (end + 2 < c.count && c[end] == UInt8(ascii: "(") && c[end + 1] == UInt8(ascii: ")") && c[end + 2] == UInt8(ascii: "{")) {
+                if end > start, end < c.count,
+                    c[end] == UInt8(ascii: "{")
+                        || (end + 2 < c.count && c[end] == UInt8(ascii: "(") && c[end + 1] == UInt8(ascii: ")")
+                            && c[end + 2] == UInt8(ascii: "{"))
+                {
                     let bodyFrom = c[end] == UInt8(ascii: "{") ? end + 1 : end + 3
                     candidates += 1
                     if isBomb(name: Array(c[start..<end]), bodyFrom: bodyFrom, in: c) { return true }
@@ -88,8 +93,9 @@ enum ForkBombDetector {
         var n = 0, i = 0
         while i + needle.count <= hay.count {
             if hay[i..<(i + needle.count)].elementsEqual(needle),
-               i == 0 || !isNameByte(hay[i - 1]),
-               i + needle.count == hay.count || !isNameByte(hay[i + needle.count]) || !isNameByte(needle.last!) {
+                i == 0 || !isNameByte(hay[i - 1]),
+                i + needle.count == hay.count || !isNameByte(hay[i + needle.count]) || !isNameByte(needle.last!)
+            {
                 n += 1
                 i += needle.count
             } else {

@@ -4,8 +4,8 @@ import DriverProtocol
 /// ids, env names and values, Docker image names, permission objects. Each check throws -32602 naming the
 /// field and the limit, without echoing a long value back. Pure; called from the params parsing.
 public enum InputLimits: Sendable {
-    public static let maxNameBytes = 64          // language, runtimeType, package manager
-    public static let maxIDBytes = 128           // sessionId, executionId (the server makes them ~30 bytes)
+    public static let maxNameBytes = 64  // language, runtimeType, package manager
+    public static let maxIDBytes = 128  // sessionId, executionId (the server makes them ~30 bytes)
     public static let maxEnvCount = 256
     public static let maxEnvKeyBytes = 256
     public static let maxEnvValueBytes = 32 << 10
@@ -32,14 +32,22 @@ public enum InputLimits: Sendable {
 
     /// Environment variables: a bounded count of POSIX names with bounded values and no NUL.
     public static func env(_ env: [String: String], field: String) throws(RPCError) {
-        if env.count > maxEnvCount { throw RPCError.invalidParams(field, "has \(env.count) variables, at most \(maxEnvCount)") }
+        if env.count > maxEnvCount {
+            throw RPCError.invalidParams(field, "has \(env.count) variables, at most \(maxEnvCount)")
+        }
         for (k, v) in env {
             let shown = "\(field).\(preview(k, 40))"
-            if k.utf8.count > maxEnvKeyBytes { throw RPCError.invalidParams("\(field).\(preview(k, 40))", "name is \(k.utf8.count) bytes, at most \(maxEnvKeyBytes)") }
-            guard isEnvName(k) else {
-                throw RPCError.invalidParams(shown, "is not a variable name (letters, digits and _, not starting with a digit)")
+            if k.utf8.count > maxEnvKeyBytes {
+                throw RPCError.invalidParams(
+                    "\(field).\(preview(k, 40))", "name is \(k.utf8.count) bytes, at most \(maxEnvKeyBytes)")
             }
-            if v.utf8.count > maxEnvValueBytes { throw RPCError.invalidParams(shown, "is \(v.utf8.count) bytes, at most \(maxEnvValueBytes)") }
+            guard isEnvName(k) else {
+                throw RPCError.invalidParams(
+                    shown, "is not a variable name (letters, digits and _, not starting with a digit)")
+            }
+            if v.utf8.count > maxEnvValueBytes {
+                throw RPCError.invalidParams(shown, "is \(v.utf8.count) bytes, at most \(maxEnvValueBytes)")
+            }
             if v.utf8.contains(0) { throw RPCError.invalidParams(shown, "must not contain a NUL byte") }
         }
     }
@@ -47,11 +55,19 @@ public enum InputLimits: Sendable {
     /// `[registry/]name[:tag][@digest]` characters only, bounded.
     public static func dockerImage(_ value: String, field: String) throws(RPCError) {
         let n = value.utf8.count
-        if n > maxDockerImageBytes { throw RPCError.invalidParams(field, "is \(n) bytes, at most \(maxDockerImageBytes)") }
-        let ok = n > 0 && value.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || Array("._-/:@".utf8).contains(b)
+        if n > maxDockerImageBytes {
+            throw RPCError.invalidParams(field, "is \(n) bytes, at most \(maxDockerImageBytes)")
         }
-        guard ok else { throw RPCError.invalidParams(field, "is not an image reference ([registry/]name[:tag][@digest]), got \"\(preview(value))\"") }
+        let ok =
+            n > 0
+            && value.utf8.allSatisfy { b in
+                (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+                    || Array("._-/:@".utf8).contains(b)
+            }
+        guard ok else {
+            throw RPCError.invalidParams(
+                field, "is not an image reference ([registry/]name[:tag][@digest]), got \"\(preview(value))\"")
+        }
     }
 
     /// A client JSON object kept with the session: bounded in encoded size.
@@ -62,12 +78,17 @@ public enum InputLimits: Sendable {
 
     static func isEnvName(_ k: String) -> Bool {
         guard let first = k.utf8.first, !(first >= 0x30 && first <= 0x39) else { return false }
-        return k.utf8.allSatisfy { b in (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F }
+        return k.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+        }
     }
 
     /// A value shown in an error: at most `limit` characters, control characters as `?`.
     static func preview(_ s: String, _ limit: Int = 60) -> String {
-        var out = String(s.prefix(limit).map { c -> Character in c.isASCII && (c.asciiValue! < 0x20 || c.asciiValue! == 0x7F) ? "?" : c })
+        var out = String(
+            s.prefix(limit).map { c -> Character in
+                c.isASCII && (c.asciiValue! < 0x20 || c.asciiValue! == 0x7F) ? "?" : c
+            })
         if s.count > limit { out += "…" }
         return out
     }

@@ -28,7 +28,8 @@ public struct InputValidator: Sendable {
     public func validateCode(_ code: String) -> Violation? {
         let length = code.utf8.count
         if length > config.maxCodeLength {
-            return Violation(Violation.Rule.codeLength, .validation, "code is \(length) bytes, the limit is \(config.maxCodeLength)")
+            return Violation(
+                Violation.Rule.codeLength, .validation, "code is \(length) bytes, the limit is \(config.maxCodeLength)")
         }
         return scan(Array(code.utf8))
     }
@@ -38,9 +39,13 @@ public struct InputValidator: Sendable {
         if command.isEmpty { return Violation(Violation.Rule.shellEmpty, .validation, "the command is empty") }
         var line = Array(command.utf8)
         for a in args { line.append(0x20); line.append(contentsOf: a.utf8) }
-        if line.contains(0) { return Violation(Violation.Rule.shellNul, .validation, "the command or an argument contains a NUL byte") }
+        if line.contains(0) {
+            return Violation(Violation.Rule.shellNul, .validation, "the command or an argument contains a NUL byte")
+        }
         if line.count > config.maxCodeLength {
-            return Violation(Violation.Rule.shellTooLong, .validation, "the command line is \(line.count) bytes, the limit is \(config.maxCodeLength)")
+            return Violation(
+                Violation.Rule.shellTooLong, .validation,
+                "the command line is \(line.count) bytes, the limit is \(config.maxCodeLength)")
         }
         return scan(line)
     }
@@ -66,7 +71,9 @@ public struct InputValidator: Sendable {
             case .empty: return Violation(Violation.Rule.pathEmpty, .validation, "the path is empty")
             case .nul: return Violation(Violation.Rule.pathNul, .security, "the path contains a NUL byte")
             case .tooLong:
-                return Violation(Violation.Rule.pathTooLong, .validation, "the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)")
+                return Violation(
+                    Violation.Rule.pathTooLong, .validation,
+                    "the path is \(path.utf8.count) bytes, the limit is \(SandboxPath.maxLength)")
             case .climbsAbove where config.sandboxRestrictFilesystem:
                 return Violation(Violation.Rule.pathTraversal, .security, "the path \"\(path)\" leaves the workspace")
             default: break  // the workspace refuses it with its own message
@@ -76,7 +83,9 @@ public struct InputValidator: Sendable {
             let ext = Self.fileExtension(of: path)
             if !extensions.contains(ext) {
                 let shown = ext.isEmpty ? "no extension" : "extension \"\(ext)\""
-                return Violation(Violation.Rule.pathExtension, .validation, "\(shown) is not allowed (allowed: \(extensions.sorted().joined(separator: ", ")))")
+                return Violation(
+                    Violation.Rule.pathExtension, .validation,
+                    "\(shown) is not allowed (allowed: \(extensions.sorted().joined(separator: ", ")))")
             }
         }
         return nil
@@ -92,17 +101,25 @@ public struct InputValidator: Sendable {
     /// Package specs for `install_packages` (the shared `PackageSpec` grammar) and the install flags.
     public func validatePackages(manager: String, names: [String], flags: [String]) -> Violation? {
         if names.count > Self.maxPackages {
-            return Violation(Violation.Rule.packageCount, .validation, "\(names.count) packages in one install, the limit is \(Self.maxPackages)")
+            return Violation(
+                Violation.Rule.packageCount, .validation,
+                "\(names.count) packages in one install, the limit is \(Self.maxPackages)")
         }
         for flag in flags {
             let name = flag.split(separator: "=", maxSplits: 1).first.map(String.init) ?? flag
-            if !packageFlags.contains(flag) && !packageFlags.contains(name) || flag.utf8.contains(where: { $0 < 0x20 }) {
-                return Violation(Violation.Rule.packageFlag, .security, "the flag \"\(InputLimits.preview(flag))\" is not allowed (allowed: \(packageFlags.sorted().joined(separator: " ")))")
+            if !packageFlags.contains(flag) && !packageFlags.contains(name) || flag.utf8.contains(where: { $0 < 0x20 })
+            {
+                return Violation(
+                    Violation.Rule.packageFlag, .security,
+                    "the flag \"\(InputLimits.preview(flag))\" is not allowed (allowed: \(packageFlags.sorted().joined(separator: " ")))"
+                )
             }
         }
         let style = PackageSpec.Style(manager: manager)
         for n in names {
-            do throws(PackageSpecError) { _ = try PackageSpec(n, style: style, allowURLs: config.allowPackageURLs) } catch {
+            do throws(PackageSpecError) {
+                _ = try PackageSpec(n, style: style, allowURLs: config.allowPackageURLs)
+            } catch {
                 return Self.violation(error)
             }
         }

@@ -56,17 +56,24 @@ public struct RateLimiter: Sendable {
     }
 
     /// Keys currently tracked (connections, sessions, principals), for tests and a memory gauge.
-    public var trackedKeys: Int { connections.count + sessions.count + principals.count + principalExecutions.count + principalFiles.count }
+    public var trackedKeys: Int {
+        connections.count + sessions.count + principals.count + principalExecutions.count + principalFiles.count
+    }
 
     // MARK: Requests per connection
 
     public mutating func admitRequest(connection: UInt64, now: Double) -> Rejection? {
         sweepIfDue(now: now)
-        var bucket = connections[connection] ?? TokenBucket(capacity: Double(requestBurst), rate: requestsPerSecond, now: now)
+        var bucket =
+            connections[connection] ?? TokenBucket(capacity: Double(requestBurst), rate: requestsPerSecond, now: now)
         let wait = bucket.take(now: now)
         connections[connection] = bucket
         guard let wait else { return nil }
-        return Rejection(rule: Rule.requestsPerSecond, message: "too many requests on this connection (limit \(Self.format(requestsPerSecond))/s, burst \(requestBurst)); retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+        return Rejection(
+            rule: Rule.requestsPerSecond,
+            message:
+                "too many requests on this connection (limit \(Self.format(requestsPerSecond))/s, burst \(requestBurst)); retry in \(Self.ms(wait)) ms",
+            retryAfterMs: Self.ms(wait))
     }
 
     public mutating func connectionClosed(_ connection: UInt64) { connections[connection] = nil }
@@ -90,7 +97,11 @@ public struct RateLimiter: Sendable {
         usage.pending.removeAll { now - $0 > reservationTTL }
         if enforce && usage.total >= maxSessionsPerPrincipal {
             principals[principal] = usage.total > 0 ? usage : nil
-            return Rejection(rule: Rule.sessionsPerPrincipal, message: "\(principal) already has \(usage.total) open sessions (limit \(maxSessionsPerPrincipal)); close one first", retryAfterMs: nil)
+            return Rejection(
+                rule: Rule.sessionsPerPrincipal,
+                message:
+                    "\(principal) already has \(usage.total) open sessions (limit \(maxSessionsPerPrincipal)); close one first",
+                retryAfterMs: nil)
         }
         usage.pending.append(now)
         principals[principal] = usage
@@ -132,23 +143,35 @@ public struct RateLimiter: Sendable {
     /// Counts one execution (code, shell or install) in `session` against the session's limits and, given
     /// `principal`, against the principal's. Every limit is checked before anything is recorded, so a
     /// refused execution counts nowhere.
-    public mutating func admitExecution(session: String, principal: String? = nil, perMinute: Int, maxTotal: Int, now: Double) -> Rejection? {
+    public mutating func admitExecution(
+        session: String, principal: String? = nil, perMinute: Int, maxTotal: Int, now: Double
+    ) -> Rejection? {
         sweepIfDue(now: now)
         // Taken out and put back so the window's array is uniquely referenced and appends do not copy it.
         var usage = sessions.removeValue(forKey: session) ?? SessionUsage(lastUsed: now)
         defer { sessions[session] = usage }
         usage.lastUsed = now
         if usage.total >= maxTotal {
-            return Rejection(rule: Rule.maxExecutionsPerSession, message: "this session has used all of its \(maxTotal) executions; create a new session", retryAfterMs: nil)
+            return Rejection(
+                rule: Rule.maxExecutionsPerSession,
+                message: "this session has used all of its \(maxTotal) executions; create a new session",
+                retryAfterMs: nil)
         }
         if let wait = usage.window.check(now: now, limit: perMinute, window: Self.window) {
-            return Rejection(rule: Rule.executionsPerMinute, message: "more than \(perMinute) executions per minute in this session; retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+            return Rejection(
+                rule: Rule.executionsPerMinute,
+                message: "more than \(perMinute) executions per minute in this session; retry in \(Self.ms(wait)) ms",
+                retryAfterMs: Self.ms(wait))
         }
         if let principal {
             var w = principalExecutions.removeValue(forKey: principal) ?? SlidingWindowLog()
             defer { principalExecutions[principal] = w.count > 0 ? w : nil }
             if let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) {
-                return Rejection(rule: Rule.principalExecutionsPerMinute, message: "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+                return Rejection(
+                    rule: Rule.principalExecutionsPerMinute,
+                    message:
+                        "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms",
+                    retryAfterMs: Self.ms(wait))
             }
             w.record(now: now)
         }
@@ -162,7 +185,11 @@ public struct RateLimiter: Sendable {
         guard var w = principalExecutions[principal] else { return nil }
         defer { principalExecutions[principal] = w.count > 0 ? w : nil }
         guard let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) else { return nil }
-        return Rejection(rule: Rule.principalExecutionsPerMinute, message: "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+        return Rejection(
+            rule: Rule.principalExecutionsPerMinute,
+            message:
+                "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms",
+            retryAfterMs: Self.ms(wait))
     }
 
     /// Counts one file command of `principal` (all its sessions together).
@@ -171,7 +198,11 @@ public struct RateLimiter: Sendable {
         var w = principalFiles.removeValue(forKey: principal) ?? SlidingWindowLog()
         defer { principalFiles[principal] = w.count > 0 ? w : nil }
         if let wait = w.admit(now: now, limit: principalFileCommandsPerMinute, window: Self.window) {
-            return Rejection(rule: Rule.principalFileCommandsPerMinute, message: "\(principal) ran more than \(principalFileCommandsPerMinute) file commands in the last minute; retry in \(Self.ms(wait)) ms", retryAfterMs: Self.ms(wait))
+            return Rejection(
+                rule: Rule.principalFileCommandsPerMinute,
+                message:
+                    "\(principal) ran more than \(principalFileCommandsPerMinute) file commands in the last minute; retry in \(Self.ms(wait)) ms",
+                retryAfterMs: Self.ms(wait))
         }
         return nil
     }

@@ -5,7 +5,9 @@ extension SecurityConfig {
     /// Keys that are absent keep their defaults.
     public init(json: JSONValue) throws(SecurityConfigError) {
         self.init()
-        guard let object = json.object else { throw SecurityConfigError(key: "security", "expected object, got \(json.typeName)") }
+        guard let object = json.object else {
+            throw SecurityConfigError(key: "security", "expected object, got \(json.typeName)")
+        }
         for (key, value) in object {
             let r = FieldReader(key: key, value: value)
             switch key {
@@ -29,7 +31,9 @@ extension SecurityConfig {
             case "auditLogRetentionDays": auditLogRetentionDays = try r.int(1...36_500)
             case "auditLogDirectory":
                 auditLogDirectory = try r.string()
-                guard auditLogDirectory.hasPrefix("/") else { throw SecurityConfigError(key: key, "must be an absolute path") }
+                guard auditLogDirectory.hasPrefix("/") else {
+                    throw SecurityConfigError(key: key, "must be an absolute path")
+                }
             case "blockedCommandPatterns": blockedCommandPatterns = try r.strings()
             case "allowedPackageFlags": allowedPackageFlags = try r.strings()
             case "allowPackageURLs": allowPackageURLs = try r.bool()
@@ -68,7 +72,10 @@ extension SecurityConfig {
         o["allowedPackageFlags"] = JSONValue(allowedPackageFlags)
         o["allowPackageURLs"] = .bool(allowPackageURLs)
         o["networkPrincipals"] = JSONValue(networkPrincipals)
-        o["tokens"] = .array(tokens.map { ["principal": .string($0.principal), "token": .string(revealingTokens ? $0.token : "[REDACTED]")] })
+        o["tokens"] = .array(
+            tokens.map {
+                ["principal": .string($0.principal), "token": .string(revealingTokens ? $0.token : "[REDACTED]")]
+            })
         return .object(o)
     }
 }
@@ -78,7 +85,9 @@ private struct FieldReader {
     let key: String
     let value: JSONValue
 
-    func fail(_ expected: String) -> SecurityConfigError { SecurityConfigError(key: key, "expected \(expected), got \(value.typeName)") }
+    func fail(_ expected: String) -> SecurityConfigError {
+        SecurityConfigError(key: key, "expected \(expected), got \(value.typeName)")
+    }
 
     func bool() throws(SecurityConfigError) -> Bool {
         guard let b = value.bool else { throw fail("boolean") }
@@ -86,13 +95,17 @@ private struct FieldReader {
     }
 
     func string() throws(SecurityConfigError) -> String {
-        guard let s = value.string, !s.isEmpty else { throw value.string == nil ? fail("string") : SecurityConfigError(key: key, "must not be empty") }
+        guard let s = value.string, !s.isEmpty else {
+            throw value.string == nil ? fail("string") : SecurityConfigError(key: key, "must not be empty")
+        }
         return s
     }
 
     func int(_ range: ClosedRange<Int>) throws(SecurityConfigError) -> Int {
         guard let i = value.int else { throw fail("integer") }
-        guard range.contains(i) else { throw SecurityConfigError(key: key, "must be between \(range.lowerBound) and \(range.upperBound), got \(i)") }
+        guard range.contains(i) else {
+            throw SecurityConfigError(key: key, "must be between \(range.lowerBound) and \(range.upperBound), got \(i)")
+        }
         return i
     }
 
@@ -106,7 +119,9 @@ private struct FieldReader {
         guard let items = value.array else { throw fail("array of strings") }
         var out: [String] = []
         for (i, item) in items.enumerated() {
-            guard let s = item.string else { throw SecurityConfigError(key: "\(key)[\(i)]", "expected string, got \(item.typeName)") }
+            guard let s = item.string else {
+                throw SecurityConfigError(key: "\(key)[\(i)]", "expected string, got \(item.typeName)")
+            }
             guard !s.isEmpty else { throw SecurityConfigError(key: "\(key)[\(i)]", "must not be empty") }
             out.append(s)
         }
@@ -117,16 +132,26 @@ private struct FieldReader {
         guard let items = value.array else { throw fail("array of {token, principal}") }
         var out: [SecurityConfig.AuthToken] = []
         for (i, item) in items.enumerated() {
-            let where_ = "\(key)[\(i)]"
-            guard let o = item.object else { throw SecurityConfigError(key: where_, "expected object, got \(item.typeName)") }
-            for k in o.keys where k != "token" && k != "principal" { throw SecurityConfigError(key: "\(where_).\(k)", "unknown key") }
-            guard let token = o["token"]?.string else { throw SecurityConfigError(key: "\(where_).token", "expected string") }
-            guard let principal = o["principal"]?.string else { throw SecurityConfigError(key: "\(where_).principal", "expected string") }
+            let place = "\(key)[\(i)]"
+            guard let o = item.object else {
+                throw SecurityConfigError(key: place, "expected object, got \(item.typeName)")
+            }
+            for k in o.keys where k != "token" && k != "principal" {
+                throw SecurityConfigError(key: "\(place).\(k)", "unknown key")
+            }
+            guard let token = o["token"]?.string else {
+                throw SecurityConfigError(key: "\(place).token", "expected string")
+            }
+            guard let principal = o["principal"]?.string else {
+                throw SecurityConfigError(key: "\(place).principal", "expected string")
+            }
             let t = SecurityConfig.AuthToken(token: token, principal: principal)
-            if let problem = t.problem { throw SecurityConfigError(key: where_, problem) }
+            if let problem = t.problem { throw SecurityConfigError(key: place, problem) }
             out.append(t)
         }
-        if let dup = SecurityConfig.duplicateToken(out) { throw SecurityConfigError(key: key, "token of principal \(dup) is listed twice") }
+        if let dup = SecurityConfig.duplicateToken(out) {
+            throw SecurityConfigError(key: key, "token of principal \(dup) is listed twice")
+        }
         return out
     }
 }
@@ -136,9 +161,13 @@ extension SecurityConfig.AuthToken {
     /// so they are limited to characters that are safe in all three.
     var problem: String? {
         if token.isEmpty { return "token must not be empty" }
-        if !token.utf8.allSatisfy({ SecurityConfig.isTokenByte($0) }) { return "token may only contain A-Z a-z 0-9 - _ . ~" }
+        if !token.utf8.allSatisfy({ SecurityConfig.isTokenByte($0) }) {
+            return "token may only contain A-Z a-z 0-9 - _ . ~"
+        }
         if principal.isEmpty { return "principal must not be empty" }
-        if principal.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ",") }) {
+        if principal.utf8.contains(where: {
+            $0 < 0x21 || $0 == 0x7F || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ",")
+        }) {
             return "principal must not contain spaces, control characters, ':' or ','"
         }
         return nil

@@ -27,7 +27,9 @@ extension SecurityConfig {
         min("maxOutputLength", &c.maxOutputLength)
         min("executionsPerMinute", &c.executionsPerMinute)
         min("maxExecutionsPerSession", &c.maxExecutionsPerSession)
-        if let list = o["allowedFileExtensions"]?.array?.compactMap({ $0.string }), o["allowedFileExtensions"]?.array?.count == list.count {
+        if let list = o["allowedFileExtensions"]?.array?.compactMap({ $0.string }),
+            o["allowedFileExtensions"]?.array?.count == list.count
+        {
             let wanted = list.map(InputValidator.normalizeExtension)
             if c.allowedFileExtensions.isEmpty {
                 c.allowedFileExtensions = wanted.isEmpty ? [] : wanted
@@ -35,12 +37,16 @@ extension SecurityConfig {
                 let server = Set(c.allowedFileExtensions.map(InputValidator.normalizeExtension))
                 let narrowed = wanted.filter { server.contains($0) }
                 // An empty intersection must not read as "all allowed": keep one impossible extension.
-                c.allowedFileExtensions = narrowed.isEmpty && !wanted.isEmpty ? [".\u{0}none"] : (wanted.isEmpty ? c.allowedFileExtensions : narrowed)
+                c.allowedFileExtensions =
+                    narrowed.isEmpty && !wanted.isEmpty
+                    ? [".\u{0}none"] : (wanted.isEmpty ? c.allowedFileExtensions : narrowed)
             }
         }
         if let list = o["blockedCommandPatterns"]?.array {
             // Every pattern is searched on every execution: a client may add a few short ones, not thousands.
-            let added = list.compactMap({ $0.string }).filter { !$0.isEmpty && $0.utf8.count <= Self.maxClientPatternLength }
+            let added = list.compactMap({ $0.string }).filter {
+                !$0.isEmpty && $0.utf8.count <= Self.maxClientPatternLength
+            }
             for p in added.prefix(Self.maxClientPatterns) where !c.blockedCommandPatterns.contains(p) {
                 c.blockedCommandPatterns.append(p)
             }

@@ -64,4 +64,3 @@ public struct SecurityConfigError: Error, Sendable, Equatable, CustomStringConve
     public init(key: String, _ message: String) { self.key = key; self.message = message }
     public var description: String { "\(key): \(message)" }
 }
-

@@ -22,8 +22,12 @@ extension SecurityLayer {
     public func checkExecution(principal: String, session: String, code: String, language: String) throws(RPCError) {
         let (_, v) = policy(session)
         if validationEnabled, let violation = v.validateCode(code) {
-            throw denied(violation, principal: principal, session: session, attempted: .codeExecution,
-                         details: ["language": .string(language), "codeBytes": .int(code.utf8.count), "input": .string(Self.preview(code))])
+            throw denied(
+                violation, principal: principal, session: session, attempted: .codeExecution,
+                details: [
+                    "language": .string(language), "codeBytes": .int(code.utf8.count),
+                    "input": .string(Self.preview(code)),
+                ])
         }
         try admitExecution(principal: principal, session: session, attempted: .codeExecution)
     }
@@ -32,18 +36,28 @@ extension SecurityLayer {
     public func checkShell(principal: String, session: String, command: String, args: [String]) throws(RPCError) {
         let (_, v) = policy(session)
         if validationEnabled, let violation = v.validateShell(command: command, args: args) {
-            throw denied(violation, principal: principal, session: session, attempted: .shellCommand,
-                         details: ["command": .string(Self.preview(command)), "args": JSONValue(args.prefix(20).map { Self.preview($0) })])
+            throw denied(
+                violation, principal: principal, session: session, attempted: .shellCommand,
+                details: [
+                    "command": .string(Self.preview(command)),
+                    "args": JSONValue(args.prefix(20).map { Self.preview($0) }),
+                ])
         }
         try admitExecution(principal: principal, session: session, attempted: .shellCommand)
     }
 
     /// `install_packages`: package specs and flags, then the rate limits.
-    public func checkPackages(principal: String, session: String, manager: String, names: [String], flags: [String] = []) throws(RPCError) {
+    public func checkPackages(
+        principal: String, session: String, manager: String, names: [String], flags: [String] = []
+    ) throws(RPCError) {
         let (_, v) = policy(session)
         if validationEnabled, let violation = v.validatePackages(manager: manager, names: names, flags: flags) {
-            throw denied(violation, principal: principal, session: session, attempted: .packageInstall,
-                         details: ["manager": .string(manager), "packages": JSONValue(names.prefix(20).map { Self.preview($0) }), "flags": JSONValue(flags.prefix(20).map { Self.preview($0) })])
+            throw denied(
+                violation, principal: principal, session: session, attempted: .packageInstall,
+                details: [
+                    "manager": .string(manager), "packages": JSONValue(names.prefix(20).map { Self.preview($0) }),
+                    "flags": JSONValue(flags.prefix(20).map { Self.preview($0) }),
+                ])
         }
         try admitExecution(principal: principal, session: session, attempted: .packageInstall)
     }
@@ -56,10 +70,12 @@ extension SecurityLayer {
         let key = "f\(principal)"
         let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
             let r = s.limiter.admitFileCommand(principal: principal, now: now)
-            if r == nil { s.rejecting.remove("g\(principal)") } // an admitted one ends a run of gate refusals
+            if r == nil { s.rejecting.remove("g\(principal)") }  // an admitted one ends a run of gate refusals
             return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: session, attempted: command, audit: first) }
+        if let rejection {
+            throw rateLimited(rejection, principal: principal, session: session, attempted: command, audit: first)
+        }
     }
 
     /// Before `execution.run` creates its session: refuses at once when the principal has no execution
@@ -72,18 +88,25 @@ extension SecurityLayer {
             let r = s.limiter.checkPrincipalExecution(principal: principal, now: now)
             return (r, Self.noteRejection(&s, key: "x\(principal)", rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.codeExecution.rawValue, audit: first) }
+        if let rejection {
+            throw rateLimited(
+                rejection, principal: principal, session: nil, attempted: AuditEventType.codeExecution.rawValue,
+                audit: first)
+        }
     }
 
     /// File commands: NUL, length, traversal and (for reads and writes) the extension allowlist, on
     /// `path` and on `destination` for copy and move. Rate limits are `checkFileCommand`'s.
-    public func checkFileOp(principal: String, session: String, operation: FileOperation, path: String, destination: String? = nil) throws(RPCError) {
+    public func checkFileOp(
+        principal: String, session: String, operation: FileOperation, path: String, destination: String? = nil
+    ) throws(RPCError) {
         guard validationEnabled else { return }
         let (_, v) = policy(session)
         for p in [path] + (destination.map { [$0] } ?? []) {
             if let violation = v.validatePath(p, checkExtension: operation.checksExtension) {
-                throw denied(violation, principal: principal, session: session, attempted: operation.auditEvent,
-                             details: ["operation": .string(operation.rawValue), "path": .string(Self.preview(p))])
+                throw denied(
+                    violation, principal: principal, session: session, attempted: operation.auditEvent,
+                    details: ["operation": .string(operation.rawValue), "path": .string(Self.preview(p))])
             }
         }
     }
@@ -94,11 +117,15 @@ extension SecurityLayer {
         let key = "s\(session)"
         let (cfg, _) = policy(session)
         let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
-            let r = s.limiter.admitExecution(session: session, principal: principal, perMinute: cfg.executionsPerMinute,
-                                             maxTotal: cfg.maxExecutionsPerSession, now: now)
+            let r = s.limiter.admitExecution(
+                session: session, principal: principal, perMinute: cfg.executionsPerMinute,
+                maxTotal: cfg.maxExecutionsPerSession, now: now)
             return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: session, attempted: attempted.rawValue, audit: first) }
+        if let rejection {
+            throw rateLimited(
+                rejection, principal: principal, session: session, attempted: attempted.rawValue, audit: first)
+        }
     }
 
     /// A refusal decided outside the layer (the session manager's file gate and queue): counted, audited once

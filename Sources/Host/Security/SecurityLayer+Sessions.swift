@@ -15,7 +15,11 @@ extension SecurityLayer {
             // Principals are few (one per token), so this throttle key is bounded too.
             return (r, Self.noteRejection(&s, key: "p\(principal)", rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue, audit: first) }
+        if let rejection {
+            throw rateLimited(
+                rejection, principal: principal, session: nil, attempted: AuditEventType.sessionCreate.rawValue,
+                audit: first)
+        }
     }
 
     /// Gives back the slot reserved by `checkCreate` when the session could not be created.
@@ -26,12 +30,17 @@ extension SecurityLayer {
     /// Registers a new session and returns its effective policy: the server's, tightened by the client's
     /// `security` object. Audits SessionCreate and counts the session as active.
     @discardableResult
-    public func sessionCreated(principal: String, session: String, security overrides: JSONValue? = nil, details: JSONObject = JSONObject()) -> SecurityConfig {
+    public func sessionCreated(
+        principal: String, session: String, security overrides: JSONValue? = nil, details: JSONObject = JSONObject()
+    ) -> SecurityConfig {
         let effective = config.tightened(by: overrides)
         let now = clock()
         let isNew = state.withLock { s -> Bool in
             s.limiter.sessionOpened(session, principal: principal, now: now)
-            if effective != config { s.policies[session] = SessionPolicyState(config: effective, validator: InputValidator(config: effective)) }
+            if effective != config {
+                s.policies[session] = SessionPolicyState(
+                    config: effective, validator: InputValidator(config: effective))
+            }
             return s.known.insert(session).inserted
         }
         if isNew { metrics.activeSessions.increment() }
@@ -51,7 +60,9 @@ extension SecurityLayer {
         }
         guard wasKnown else { return }
         metrics.activeSessions.decrement()
-        audit?.record(.sessionDestroy, principal: principal, session: session, outcome: .success, details: ["reason": .string(reason)])
+        audit?.record(
+            .sessionDestroy, principal: principal, session: session, outcome: .success,
+            details: ["reason": .string(reason)])
     }
 
     /// The policy in force for a session (the server's for unknown or untightened sessions).

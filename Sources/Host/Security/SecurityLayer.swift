@@ -35,8 +35,10 @@ public final class SecurityLayer: Sendable {
     /// - Parameters:
     ///   - audit: nil when audit logging is off.
     ///   - clock: monotonic seconds from any origin (tests inject their own).
-    public init(config: SecurityConfig, metrics: CodeBeakerMetrics, audit: AuditLog?,
-                clock: @escaping @Sendable () -> Double = SecurityLayer.monotonicSeconds) {
+    public init(
+        config: SecurityConfig, metrics: CodeBeakerMetrics, audit: AuditLog?,
+        clock: @escaping @Sendable () -> Double = SecurityLayer.monotonicSeconds
+    ) {
         self.config = config
         self.metrics = metrics
         self.audit = config.enableAuditLogging ? audit : nil
@@ -49,10 +51,15 @@ public final class SecurityLayer: Sendable {
     }
 
     /// Builds the layer and, if enabled, its audit log in `config.auditLogDirectory`.
-    public static func make(config: SecurityConfig, metrics: CodeBeakerMetrics, logger: Logger = Logger("security")) -> SecurityLayer {
-        let audit = config.enableAuditLogging
-            ? AuditLog(directory: config.auditLogDirectory, retentionDays: config.auditLogRetentionDays,
-                       redactor: AuditRedactor(tokens: config.tokens.map(\.token)), failures: metrics.auditWriteFailures, logger: logger)
+    public static func make(config: SecurityConfig, metrics: CodeBeakerMetrics, logger: Logger = Logger("security"))
+        -> SecurityLayer
+    {
+        let audit =
+            config.enableAuditLogging
+            ? AuditLog(
+                directory: config.auditLogDirectory, retentionDays: config.auditLogRetentionDays,
+                redactor: AuditRedactor(tokens: config.tokens.map(\.token)), failures: metrics.auditWriteFailures,
+                logger: logger)
             : nil
         return SecurityLayer(config: config, metrics: metrics, audit: audit)
     }
@@ -79,8 +86,9 @@ public final class SecurityLayer: Sendable {
         let decision = authenticator.decide(request)
         if case .reject(_, let reason) = decision {
             metrics.securityViolations.labels("auth").increment()
-            audit?.record(.securityViolation, principal: "-", session: nil, outcome: .denied,
-                          details: ["rule": "auth", "message": .string(reason), "remoteAddress": .string(request.remoteAddress)])
+            audit?.record(
+                .securityViolation, principal: "-", session: nil, outcome: .denied,
+                details: ["rule": "auth", "message": .string(reason), "remoteAddress": .string(request.remoteAddress)])
         }
         return decision
     }
@@ -107,7 +115,9 @@ public final class SecurityLayer: Sendable {
             let r = s.limiter.admitRequest(connection: connection, now: now)
             return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
-        if let rejection { throw rateLimited(rejection, principal: principal, session: nil, attempted: method, audit: first) }
+        if let rejection {
+            throw rateLimited(rejection, principal: principal, session: nil, attempted: method, audit: first)
+        }
     }
 
     /// Counts a request by method and outcome ("ok" or the JSON-RPC error code). Pass a fixed method name
@@ -124,17 +134,23 @@ public final class SecurityLayer: Sendable {
 
     // MARK: Errors, audit and metrics for rejections
 
-    func denied(_ v: Violation, principal: String, session: String?, attempted: AuditEventType, details: JSONObject) -> RPCError {
+    func denied(_ v: Violation, principal: String, session: String?, attempted: AuditEventType, details: JSONObject)
+        -> RPCError
+    {
         metrics.securityViolations.labels(v.rule).increment()
         var d = details
         d["rule"] = .string(v.rule)
         d["message"] = .string(v.message)
         d["attempted"] = .string(attempted.rawValue)
-        audit?.record(v.kind == .security ? .securityViolation : .inputValidationFailure, principal: principal, session: session, outcome: .denied, details: d)
+        audit?.record(
+            v.kind == .security ? .securityViolation : .inputValidationFailure, principal: principal, session: session,
+            outcome: .denied, details: d)
         return .securityViolation(rule: v.rule, v.message)
     }
 
-    func rateLimited(_ r: RateLimiter.Rejection, principal: String, session: String?, attempted: String, audit shouldAudit: Bool) -> RPCError {
+    func rateLimited(
+        _ r: RateLimiter.Rejection, principal: String, session: String?, attempted: String, audit shouldAudit: Bool
+    ) -> RPCError {
         metrics.rateLimitExceeded.increment()
         var data: JSONObject = ["rule": .string(r.rule)]
         if let ms = r.retryAfterMs { data["retryAfterMs"] = .int(ms) }

@@ -10,7 +10,9 @@ public struct CallerContext: Sendable {
         self.principal = principal; self.connectionID = connectionID; self.requestID = requestID
     }
 
-    public init(_ rpc: RPCContext) { self.init(principal: rpc.principal, connectionID: rpc.connectionID, requestID: rpc.requestID) }
+    public init(_ rpc: RPCContext) {
+        self.init(principal: rpc.principal, connectionID: rpc.connectionID, requestID: rpc.requestID)
+    }
 }
 
 /// Receives a driver's events (`output`, `progress`) for one execution, in order.

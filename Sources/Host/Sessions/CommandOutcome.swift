@@ -11,15 +11,20 @@ public struct CommandOutcome: Sendable, Equatable {
     public var executionId: String?
 
     public init(success: Bool, result: JSONValue, error: String?, durationMs: Int, executionId: String? = nil) {
-        self.success = success; self.result = result; self.error = error; self.durationMs = durationMs; self.executionId = executionId
+        self.success = success; self.result = result; self.error = error; self.durationMs = durationMs;
+        self.executionId = executionId
     }
 
-    public static func failure(_ message: String, durationMs: Int, result: JSONValue = .null, executionId: String? = nil) -> CommandOutcome {
+    public static func failure(
+        _ message: String, durationMs: Int, result: JSONValue = .null, executionId: String? = nil
+    ) -> CommandOutcome {
         CommandOutcome(success: false, result: result, error: message, durationMs: durationMs, executionId: executionId)
     }
 
     public var json: JSONValue {
-        var o: JSONObject = ["success": .bool(success), "result": result, "error": JSONValue(error), "durationMs": .int(durationMs)]
+        var o: JSONObject = [
+            "success": .bool(success), "result": result, "error": JSONValue(error), "durationMs": .int(durationMs),
+        ]
         if let executionId { o["executionId"] = .string(executionId) }
         return .object(o)
     }

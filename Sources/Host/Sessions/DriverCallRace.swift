@@ -41,7 +41,9 @@ final class DriverCallRace<T: Sendable>: Sendable {
 
     /// Starts `call` and waits for its result or `deadline` (a sleep; it throws when cancelled), whichever
     /// comes first. Call once.
-    func run(deadline: @escaping @Sendable () async throws -> Void, _ call: @escaping @Sendable () async -> T) async -> Outcome {
+    func run(deadline: @escaping @Sendable () async throws -> Void, call: @escaping @Sendable () async -> T) async
+        -> Outcome
+    {
         let task = Task { self.finish(await call()) }
         let cancelNow = state.withLock { s -> Bool in
             s.call = task

@@ -26,10 +26,17 @@ public struct FileCommandGate: Sendable, Equatable {
     public mutating func enter(session: String, principal: String) -> Refusal? {
         let p = principals[principal, default: 0], s = sessions[session, default: 0]
         if p >= perPrincipal {
-            return Refusal(rule: Rule.perPrincipal, message: "\(principal) already has \(p) file commands running (limit \(perPrincipal)); wait for one to finish")
+            return Refusal(
+                rule: Rule.perPrincipal,
+                message:
+                    "\(principal) already has \(p) file commands running (limit \(perPrincipal)); wait for one to finish"
+            )
         }
         if s >= perSession {
-            return Refusal(rule: Rule.perSession, message: "this session already has \(s) file commands running (limit \(perSession)); wait for one to finish")
+            return Refusal(
+                rule: Rule.perSession,
+                message:
+                    "this session already has \(s) file commands running (limit \(perSession)); wait for one to finish")
         }
         principals[principal] = p + 1
         sessions[session] = s + 1

@@ -29,7 +29,10 @@ public struct MemoryAdmission: Sendable, Equatable {
         if let budgetMB, reservedMB + memoryMB > budgetMB {
             throw RPCError.unavailable(
                 "Cannot admit a session with memoryLimitMB \(memoryMB): the open sessions' memory limits already total \(reservedMB) MB of this server's budget of \(budgetMB) MB; ask for less memory or close sessions",
-                data: ["rule": "memoryBudget", "requestedMB": .int(memoryMB), "reservedMB": .int(reservedMB), "budgetMB": .int(budgetMB)])
+                data: [
+                    "rule": "memoryBudget", "requestedMB": .int(memoryMB), "reservedMB": .int(reservedMB),
+                    "budgetMB": .int(budgetMB),
+                ])
         }
         reservedMB += memoryMB - (byKey[key] ?? 0)
         byKey[key] = memoryMB

@@ -2,7 +2,10 @@
 /// original did): Speed = lowest startupMs, Security = highest isolationLevel, Memory = lowest memoryMB,
 /// Balanced = highest 1000/(startup+1) + 1000/(mem+1) + isolation/2.
 public enum RuntimePreference: String, Sendable, Equatable, CaseIterable {
-    case speed = "Speed", security = "Security", memory = "Memory", balanced = "Balanced"
+    case speed = "Speed"
+    case security = "Security"
+    case memory = "Memory"
+    case balanced = "Balanced"
 
     public init?(caseInsensitive s: String) {
         guard let p = Self.allCases.first(where: { $0.rawValue.lowercased() == s.lowercased() }) else { return nil }

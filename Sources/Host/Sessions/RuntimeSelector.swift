@@ -46,18 +46,28 @@ public enum RuntimeSelector: Sendable {
     }
 
     /// - Parameter reason: why the runtime type was imposed (named in the error when none is available).
-    public static func select(language: String, runtimeType: String? = nil, preference: RuntimePreference? = nil,
-                              candidates: [Candidate], reason: String? = nil) throws(RPCError) -> Selection {
+    public static func select(
+        language: String, runtimeType: String? = nil, preference: RuntimePreference? = nil,
+        candidates: [Candidate], reason: String? = nil
+    ) throws(RPCError) -> Selection {
         let canon = canonical(language)
         let runtimeLanguage = canon == "deno" || canon == "bun"
-        var matching: [(Int, String)] = [] // candidate index, driver language to send
+        var matching: [(Int, String)] = []  // candidate index, driver language to send
         for (i, c) in candidates.enumerated() {
             guard let caps = c.capabilities else { continue }
-            if let runtimeType, normalizedRuntimeType(caps.runtimeType) != normalizedRuntimeType(runtimeType) { continue }
+            if let runtimeType, normalizedRuntimeType(caps.runtimeType) != normalizedRuntimeType(runtimeType) {
+                continue
+            }
             if runtimeLanguage {
                 guard caps.runtimeType.lowercased() == canon else { continue }
                 let names = caps.languages.map { canonical($0.name) }
-                matching.append((i, names.contains("typescript") ? "typescript" : names.contains("javascript") ? "javascript" : caps.languages.first?.name ?? canon))
+                matching.append(
+                    (
+                        i,
+                        names.contains("typescript")
+                            ? "typescript"
+                            : names.contains("javascript") ? "javascript" : caps.languages.first?.name ?? canon
+                    ))
             } else if let lang = caps.languages.first(where: { l in
                 canonical(l.name) == canon || l.aliases.contains { canonical($0) == canon }
             }) {
@@ -66,7 +76,9 @@ public enum RuntimeSelector: Sendable {
         }
         let usable = matching.filter { candidates[$0.0].isReady && candidates[$0.0].capabilities?.available == true }
         guard !usable.isEmpty else {
-            throw noRuntime(language: language, runtimeType: runtimeType, matching: matching.map(\.0), candidates: candidates, reason: reason)
+            throw noRuntime(
+                language: language, runtimeType: runtimeType, matching: matching.map(\.0), candidates: candidates,
+                reason: reason)
         }
         let pref = preference ?? .balanced
         var best = usable[0]
@@ -74,11 +86,12 @@ public enum RuntimeSelector: Sendable {
         for m in usable {
             let caps = candidates[m.0].capabilities!
             let s = pref.score(startupMs: caps.startupMs, memoryMB: caps.memoryMB, isolationLevel: caps.isolationLevel)
-            if s > bestScore { best = m; bestScore = s } // strict: ties keep the earlier driver
+            if s > bestScore { best = m; bestScore = s }  // strict: ties keep the earlier driver
         }
         let c = candidates[best.0]
-        return Selection(index: best.0, driverName: c.name, language: canon, driverLanguage: best.1,
-                         runtimeType: c.capabilities!.runtimeType)
+        return Selection(
+            index: best.0, driverName: c.name, language: canon, driverLanguage: best.1,
+            runtimeType: c.capabilities!.runtimeType)
     }
 
     /// Languages the ready drivers can run right now, canonical and sorted (deno/bun included as names).
@@ -93,7 +106,9 @@ public enum RuntimeSelector: Sendable {
         return set.sorted()
     }
 
-    static func noRuntime(language: String, runtimeType: String?, matching: [Int], candidates: [Candidate], reason: String? = nil) -> RPCError {
+    static func noRuntime(
+        language: String, runtimeType: String?, matching: [Int], candidates: [Candidate], reason: String? = nil
+    ) -> RPCError {
         let installed = installedLanguages(candidates)
         var message = "No runtime available for language '\(language)'"
         if let runtimeType { message += " with runtimeType '\(runtimeType)'" }
@@ -107,7 +122,11 @@ public enum RuntimeSelector: Sendable {
             down.append(["driver": .string(c.name), "reason": .string(reason)])
         }
         message += ". Installed languages: " + (installed.isEmpty ? "none" : installed.joined(separator: ", "))
-        return RPCError.unavailable(message, data: ["language": .string(language), "installedLanguages": JSONValue(installed),
-                                                    "unavailableDrivers": .array(down)])
+        return RPCError.unavailable(
+            message,
+            data: [
+                "language": .string(language), "installedLanguages": JSONValue(installed),
+                "unavailableDrivers": .array(down),
+            ])
     }
 }

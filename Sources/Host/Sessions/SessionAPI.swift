@@ -25,17 +25,20 @@ public struct SessionAPI: Sendable {
         ]
     }
 
-    static func create(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
+    static func create(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
+    {
         try await m.create(params: params, principal: ctx.principal).createJSON
     }
 
-    static func execute(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
+    static func execute(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
+    {
         let f = try top(params)
         let id = try f.id("sessionId")
         let command = try SessionCommand(json: params["command"])
         let stream = try f.optBool("stream") ?? false
-        let outcome = try await m.execute(sessionId: id, command: command, caller: CallerContext(ctx), stream: stream,
-                                          onEvent: stream ? sink(ctx, sessionId: id) : nil)
+        let outcome = try await m.execute(
+            sessionId: id, command: command, caller: CallerContext(ctx), stream: stream,
+            onEvent: stream ? sink(ctx, sessionId: id) : nil)
         return outcome.json
     }
 
@@ -50,32 +53,38 @@ public struct SessionAPI: Sendable {
         return ["sessionId": .string(id), "closed": true]
     }
 
-    static func cancel(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
+    static func cancel(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
+    {
         let f = try top(params)
         let sessionId = try f.optString("sessionId")
         let executionId = try f.optString("executionId")
         if let s = sessionId { try InputLimits.id(s, field: "sessionId") }
         if let x = executionId { try InputLimits.id(x, field: "executionId") }
         let requestID = f.value("requestId")
-        guard requestID != nil || executionId != nil else { throw RPCError.invalidParams("requestId", "is required (or executionId)") }
-        let cancelled = await m.cancel(requestID: requestID, executionId: executionId, sessionId: sessionId, caller: CallerContext(ctx))
+        guard requestID != nil || executionId != nil else {
+            throw RPCError.invalidParams("requestId", "is required (or executionId)")
+        }
+        let cancelled = await m.cancel(
+            requestID: requestID, executionId: executionId, sessionId: sessionId, caller: CallerContext(ctx))
         return ["cancelled": .bool(cancelled)]
     }
 
     /// Stateless: create a session, run the code, close the session (even on failure).
     static func run(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
         let f = try top(params)
-        let code = SessionCommand.Code(code: try f.string("code"), timeout: try f.timeout(), stdin: try f.optString("stdin"),
-                                       env: try f.env(), language: nil)
+        let code = SessionCommand.Code(
+            code: try f.string("code"), timeout: try f.timeout(), stdin: try f.optString("stdin"),
+            env: try f.env(), language: nil)
         let stream = try f.optBool("stream") ?? false
         try m.precheckRun(principal: ctx.principal)
         var createParams = params
-        if case .object(var o) = params { o["env"] = nil; createParams = .object(o) } // env belongs to the run
+        if case .object(var o) = params { o["env"] = nil; createParams = .object(o) }  // env belongs to the run
         let session = try await m.create(params: createParams, principal: ctx.principal)
         let outcome: CommandOutcome
         do throws(RPCError) {
-            outcome = try await m.execute(sessionId: session.id, command: .executeCode(code), caller: CallerContext(ctx),
-                                          stream: stream, onEvent: stream ? sink(ctx, sessionId: session.id) : nil)
+            outcome = try await m.execute(
+                sessionId: session.id, command: .executeCode(code), caller: CallerContext(ctx),
+                stream: stream, onEvent: stream ? sink(ctx, sessionId: session.id) : nil)
         } catch {
             _ = try? await m.close(sessionId: session.id, principal: nil, reason: "execution.run finished")
             throw error
@@ -84,7 +93,8 @@ public struct SessionAPI: Sendable {
         return runJSON(outcome, language: session.language, finishedAt: nil)
     }
 
-    static func status(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
+    static func status(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
+    {
         let id = try top(params).id("executionId")
         if let run = await m.finishedRun(executionId: id, principal: ctx.principal) {
             var o = runJSON(run.outcome, language: nil, finishedAt: run.finishedAt).object!
@@ -100,8 +110,10 @@ public struct SessionAPI: Sendable {
     /// `execution.run` / `execution.status` result: the run result's fields at top level plus
     /// `executionId`, `status` (completed/failed), `success` and `error`.
     static func runJSON(_ outcome: CommandOutcome, language: String?, finishedAt: Double?) -> JSONValue {
-        var o: JSONObject = ["executionId": JSONValue(outcome.executionId), "status": .string(outcome.success ? "completed" : "failed"),
-                             "success": .bool(outcome.success)]
+        var o: JSONObject = [
+            "executionId": JSONValue(outcome.executionId), "status": .string(outcome.success ? "completed" : "failed"),
+            "success": .bool(outcome.success),
+        ]
         if let language { o["language"] = .string(language) }
         if let r = outcome.result.object { for (k, v) in r { o[k] = v } }
         o["durationMs"] = .int(outcome.result["durationMs"]?.int ?? outcome.durationMs)
@@ -117,11 +129,19 @@ public struct SessionAPI: Sendable {
         return { method, params in
             switch DriverEvent(method: method, params: params) {
             case .output(let e)?:
-                notify("session.output", ["requestId": requestID, "sessionId": .string(sessionId),
-                                          "stream": .string(e.stream), "data": .string(e.data), "seq": JSONValue(e.seq)])
+                notify(
+                    "session.output",
+                    [
+                        "requestId": requestID, "sessionId": .string(sessionId),
+                        "stream": .string(e.stream), "data": .string(e.data), "seq": JSONValue(e.seq),
+                    ])
             case .progress(let e)?:
-                notify("session.progress", ["requestId": requestID, "sessionId": .string(sessionId),
-                                            "message": .string(e.message)])
+                notify(
+                    "session.progress",
+                    [
+                        "requestId": requestID, "sessionId": .string(sessionId),
+                        "message": .string(e.message),
+                    ])
             case nil:
                 break
             }
@@ -129,7 +149,9 @@ public struct SessionAPI: Sendable {
     }
 
     static func top(_ params: JSONValue) throws(RPCError) -> Fields {
-        guard params == .null || params.object != nil else { throw RPCError.invalidParams("params", "must be an object") }
+        guard params == .null || params.object != nil else {
+            throw RPCError.invalidParams("params", "must be an object")
+        }
         return Fields(params, prefix: "")
     }
 }

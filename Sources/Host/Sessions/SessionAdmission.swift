@@ -28,12 +28,16 @@ public struct SessionAdmission: Sendable, Equatable {
     /// Takes a place for a new session of `principal`, or refuses (and takes nothing).
     public mutating func reserve(principal: String) -> RPCError? {
         if total >= maxSessions {
-            return RPCError.unavailable("The server is at its limit of \(maxSessions) sessions; try again later",
-                                        data: ["rule": "maxSessions", "limit": .int(maxSessions)])
+            return RPCError.unavailable(
+                "The server is at its limit of \(maxSessions) sessions; try again later",
+                data: ["rule": "maxSessions", "limit": .int(maxSessions)])
         }
         if let cap = maxSessionsPerPrincipal, count(principal: principal) >= cap {
-            return RPCError(code: -32029, message: "\(principal) already has \(count(principal: principal)) open sessions (limit \(cap)); close one first",
-                            data: ["rule": "maxSessionsPerPrincipal", "limit": .int(cap)])
+            return RPCError(
+                code: -32029,
+                message:
+                    "\(principal) already has \(count(principal: principal)) open sessions (limit \(cap)); close one first",
+                data: ["rule": "maxSessionsPerPrincipal", "limit": .int(cap)])
         }
         pending[principal, default: 0] += 1
         total += 1

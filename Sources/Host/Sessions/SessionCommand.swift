@@ -25,8 +25,10 @@ public enum SessionCommand: Sendable, Equatable {
         /// Seconds; nil means the server default.
         public var timeout: Double?
         public var stdin: String?
-        public init(command: String, args: [String] = [], workingDirectory: String? = nil, env: [String: String] = [:],
-                    timeout: Double? = nil, stdin: String? = nil) {
+        public init(
+            command: String, args: [String] = [], workingDirectory: String? = nil, env: [String: String] = [:],
+            timeout: Double? = nil, stdin: String? = nil
+        ) {
             self.command = command; self.args = args; self.workingDirectory = workingDirectory; self.env = env
             self.timeout = timeout; self.stdin = stdin
         }
@@ -39,7 +41,10 @@ public enum SessionCommand: Sendable, Equatable {
         public var env: [String: String]
         /// Overrides the session's language (e.g. typescript in a deno session); nil uses the session's.
         public var language: String?
-        public init(code: String, timeout: Double? = nil, stdin: String? = nil, env: [String: String] = [:], language: String? = nil) {
+        public init(
+            code: String, timeout: Double? = nil, stdin: String? = nil, env: [String: String] = [:],
+            language: String? = nil
+        ) {
             self.code = code; self.timeout = timeout; self.stdin = stdin; self.env = env; self.language = language
         }
     }
@@ -51,8 +56,12 @@ public enum SessionCommand: Sendable, Equatable {
         public var flags: [String]
         /// Package manager override (pip, npm, bun); nil lets the driver pick its first.
         public var manager: String?
-        public init(packages: [String], requirementsFile: String? = nil, global: Bool = false, flags: [String] = [], manager: String? = nil) {
-            self.packages = packages; self.requirementsFile = requirementsFile; self.global = global; self.flags = flags; self.manager = manager
+        public init(
+            packages: [String], requirementsFile: String? = nil, global: Bool = false, flags: [String] = [],
+            manager: String? = nil
+        ) {
+            self.packages = packages; self.requirementsFile = requirementsFile; self.global = global;
+            self.flags = flags; self.manager = manager
         }
     }
 

@@ -34,7 +34,9 @@ extension SessionManager {
     public func cancelAll(connectionID: UInt64) -> Int {
         let tokens = running.filter { $0.value.connectionID == connectionID && !$0.value.cancelRequested }.map(\.key)
         for token in tokens { cancel(token: token) }
-        if !tokens.isEmpty { logger.info("cancelled the executions of a closed connection", ["count": String(tokens.count)]) }
+        if !tokens.isEmpty {
+            logger.info("cancelled the executions of a closed connection", ["count": String(tokens.count)])
+        }
         return tokens.count
     }
 
@@ -48,7 +50,9 @@ extension SessionManager {
     }
 
     /// A finished execution's outcome, if it is the caller's and still remembered.
-    public func finishedRun(executionId: String, principal: String) -> (sessionId: String, outcome: CommandOutcome, finishedAt: Double)? {
+    public func finishedRun(executionId: String, principal: String) -> (
+        sessionId: String, outcome: CommandOutcome, finishedAt: Double
+    )? {
         guard let run = finished[executionId], run.principal == principal else { return nil }
         return (run.sessionId, run.outcome, run.finishedWall)
     }

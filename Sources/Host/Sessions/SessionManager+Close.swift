@@ -4,7 +4,9 @@ extension SessionManager {
     /// Closes a session: cancels its executions, tells the driver, deletes the workspace, frees the uid.
     /// Idempotent: returns false if it was already closed (or closing). `principal` nil = the server itself.
     @discardableResult
-    public func close(sessionId: String, principal: String?, reason: String = "closed by client") async throws(RPCError) -> Bool {
+    public func close(sessionId: String, principal: String?, reason: String = "closed by client") async throws(RPCError)
+        -> Bool
+    {
         guard let rec = sessions[sessionId] else {
             if let owner = tombstones[sessionId], principal == nil || owner == principal { return false }
             throw RPCError.sessionNotFound(sessionId)
@@ -24,7 +26,9 @@ extension SessionManager {
         do throws(DriverCallError) {
             _ = try await rec.driver.call(params)
         } catch {
-            logger.warning("driver did not close session", ["session": sessionId, "driver": rec.driver.name, "error": error.message])
+            logger.warning(
+                "driver did not close session",
+                ["session": sessionId, "driver": rec.driver.name, "error": error.message])
         }
         await removeWorkspace(rec.workspace)
         uids.release(rec.uid)
@@ -67,6 +71,8 @@ extension SessionManager {
     public func shutdown() async {
         reaper?.cancel()
         reaper = nil
-        for id in Array(sessions.keys) { _ = try? await close(sessionId: id, principal: nil, reason: "server shutdown") }
+        for id in Array(sessions.keys) {
+            _ = try? await close(sessionId: id, principal: nil, reason: "server shutdown")
+        }
     }
 }

@@ -6,11 +6,13 @@ extension SessionManager {
         let o = rec.options
         let options = SessionOpenOptions(
             memoryLimitMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: config.pidsLimit, network: o.network,
-            stateful: o.stateful, uid: Int(rec.uid), gid: Int(rec.uid), dockerImage: o.dockerImage, permissions: o.permissions,
+            stateful: o.stateful, uid: Int(rec.uid), gid: Int(rec.uid), dockerImage: o.dockerImage,
+            permissions: o.permissions,
             env: o.env, cpuQuotaPercent: config.cpuQuotaPercent, allSessionsMemoryMB: config.allSessionsMemoryMB,
             idleCpuSeconds: config.idleCpuSeconds)
-        return SessionOpenParams(session: rec.id, workspace: rec.workspace.root, language: rec.selection.driverLanguage,
-                                 handle: rec.handle, options: options)
+        return SessionOpenParams(
+            session: rec.id, workspace: rec.workspace.root, language: rec.selection.driverLanguage,
+            handle: rec.handle, options: options)
     }
 
     /// Re-opens a session on its driver with its handle, once per driver restart: a session already opened on
@@ -50,7 +52,9 @@ extension SessionManager {
         if let c = r.containerId { sessions[sessionId]?.containerId = c }
         sessions[sessionId]?.needsReopen = false
         sessions[sessionId]?.openedGeneration = generation
-        logger.info("session re-opened on restarted driver", ["session": sessionId, "driver": sessions[sessionId]?.driver.name ?? ""])
+        logger.info(
+            "session re-opened on restarted driver",
+            ["session": sessionId, "driver": sessions[sessionId]?.driver.name ?? ""])
         return true
     }
 
@@ -65,37 +69,57 @@ extension SessionManager {
         }
     }
 
-    enum RequestBuild { case success(DriverRunRequest), failure(String) }
+    enum RequestBuild {
+        case success(DriverRunRequest)
+        case failure(String)
+    }
 
     /// The driver request for an execution command, with its paths mapped to `/workspace/...`.
     func driverRequest(_ command: SessionCommand, rec: SessionRecord, timeoutMs: Int, stream: Bool) -> RequestBuild {
-        func env(_ extra: [String: String]) -> [String: String] { rec.options.env.merging(extra, uniquingKeysWith: { $1 }) }
+        func env(_ extra: [String: String]) -> [String: String] {
+            rec.options.env.merging(extra, uniquingKeysWith: { $1 })
+        }
         switch command {
         case .executeCode(let c):
             var language = rec.selection.driverLanguage
-            if let l = c.language, RuntimeSelector.canonical(l) != rec.selection.language { language = RuntimeSelector.canonical(l) }
-            return .success(.execute(ExecuteParams(session: rec.id, handle: rec.handle, language: language, code: c.code,
-                                                   timeoutMs: timeoutMs, stdin: c.stdin, env: env(c.env), stream: stream,
-                                                   maxOutputBytes: config.maxOutputBytes)))
+            if let l = c.language, RuntimeSelector.canonical(l) != rec.selection.language {
+                language = RuntimeSelector.canonical(l)
+            }
+            return .success(
+                .execute(
+                    ExecuteParams(
+                        session: rec.id, handle: rec.handle, language: language, code: c.code,
+                        timeoutMs: timeoutMs, stdin: c.stdin, env: env(c.env), stream: stream,
+                        maxOutputBytes: config.maxOutputBytes)))
         case .shell(let s):
             let cwd: SandboxPath
             do throws(SandboxPathError) { cwd = try SandboxPath(s.workingDirectory ?? SandboxPath.mountPoint) } catch {
                 return .failure(error.message)
             }
-            return .success(.shell(ShellParams(session: rec.id, handle: rec.handle, command: s.command, args: s.args,
-                                               cwd: cwd.description, env: env(s.env), stdin: s.stdin, timeoutMs: timeoutMs,
-                                               stream: stream, maxOutputBytes: config.maxOutputBytes)))
+            return .success(
+                .shell(
+                    ShellParams(
+                        session: rec.id, handle: rec.handle, command: s.command, args: s.args,
+                        cwd: cwd.description, env: env(s.env), stdin: s.stdin, timeoutMs: timeoutMs,
+                        stream: stream, maxOutputBytes: config.maxOutputBytes)))
         case .installPackages(let i):
             guard let manager = i.manager ?? rec.driver.capabilities?.packageManagers.first else {
-                return .failure("The \(rec.selection.runtimeType) runtime has no package manager; install_packages is not supported")
+                return .failure(
+                    "The \(rec.selection.runtimeType) runtime has no package manager; install_packages is not supported"
+                )
             }
             var requirements: String?
             if let file = i.requirementsFile {
-                do throws(SandboxPathError) { requirements = try SandboxPath(file).description } catch { return .failure(error.message) }
+                do throws(SandboxPathError) { requirements = try SandboxPath(file).description } catch {
+                    return .failure(error.message)
+                }
             }
-            return .success(.install(InstallParams(session: rec.id, handle: rec.handle, manager: manager, packages: i.packages,
-                                                   requirementsFile: requirements, global: i.global, flags: i.flags,
-                                                   timeoutMs: timeoutMs, stream: stream)))
+            return .success(
+                .install(
+                    InstallParams(
+                        session: rec.id, handle: rec.handle, manager: manager, packages: i.packages,
+                        requirementsFile: requirements, global: i.global, flags: i.flags,
+                        timeoutMs: timeoutMs, stream: stream)))
         default:
             return .failure("\(command.typeName) is not an execution")
         }

@@ -3,8 +3,10 @@ import DriverProtocol
 extension SessionManager {
     /// Runs one command in a session. Command failures are `success:false` outcomes; only an unknown
     /// session, bad params or a policy refusal throw.
-    public func execute(sessionId: String, command: SessionCommand, caller: CallerContext, stream: Bool = false,
-                        onEvent: SessionEventSink? = nil) async throws(RPCError) -> CommandOutcome {
+    public func execute(
+        sessionId: String, command: SessionCommand, caller: CallerContext, stream: Bool = false,
+        onEvent: SessionEventSink? = nil
+    ) async throws(RPCError) -> CommandOutcome {
         let start = now()
         guard let rec = owned(sessionId, caller.principal) else { throw RPCError.sessionNotFound(sessionId) }
         try SessionCommand.checkLanguage(command, selection: rec.selection, capabilities: rec.driver.capabilities)
@@ -12,8 +14,9 @@ extension SessionManager {
         // so a principal cannot have more than its share of the file threads queued or running.
         let isFile = command.isFileCommand
         if isFile, let refusal = fileGate.enter(session: sessionId, principal: caller.principal) {
-            throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: refusal.rule, message: refusal.message,
-                                     retryAfterMs: Self.fileRetryHintMs)
+            throw policy.didThrottle(
+                principal: caller.principal, session: sessionId, rule: refusal.rule, message: refusal.message,
+                retryAfterMs: Self.fileRetryHintMs)
         }
         defer { if isFile { fileGate.leave(session: sessionId, principal: caller.principal) } }
         try policy.willRun(command, session: rec.snapshot(now: start), principal: caller.principal)
@@ -30,18 +33,22 @@ extension SessionManager {
         if isFile {
             let ws = rec.workspace
             guard let r = await config.filePool.run({ FileCommandRunner.run(command, in: ws) }) else {
-                throw policy.didThrottle(principal: caller.principal, session: sessionId, rule: "fileQueue",
-                                         message: "the server's file workers are busy (\(config.filePool.capacity) file commands queued or running); retry shortly",
-                                         retryAfterMs: Self.fileRetryHintMs)
+                throw policy.didThrottle(
+                    principal: caller.principal, session: sessionId, rule: "fileQueue",
+                    message:
+                        "the server's file workers are busy (\(config.filePool.capacity) file commands queued or running); retry shortly",
+                    retryAfterMs: Self.fileRetryHintMs)
             }
             outcome = CommandOutcome(success: r.success, result: r.result, error: r.error, durationMs: ms(since: start))
         } else {
-            outcome = await runOnDriver(sessionId: sessionId, command: command, caller: caller, timeoutMs: timeoutMs,
-                                        stream: stream, onEvent: onEvent, start: start)
+            outcome = await runOnDriver(
+                sessionId: sessionId, command: command, caller: caller, timeoutMs: timeoutMs,
+                stream: stream, onEvent: onEvent, start: start)
         }
         let snap = (sessions[sessionId] ?? rec).snapshot(now: now())
-        policy.didRun(command, session: snap, principal: caller.principal, success: outcome.success,
-                      durationMs: outcome.durationMs, error: outcome.error)
+        policy.didRun(
+            command, session: snap, principal: caller.principal, success: outcome.success,
+            durationMs: outcome.durationMs, error: outcome.error)
         return outcome
     }
 
@@ -60,27 +67,37 @@ extension SessionManager {
         case .installPackages: seconds = config.installTimeoutSeconds
         default: return 0
         }
-        if seconds > config.maxTimeoutSeconds && !{ if case .installPackages = command { return true }; return false }() {
+        if seconds > config.maxTimeoutSeconds
+            && !{
+                if case .installPackages = command { return true }; return false
+            }()
+        {
             throw RPCError.invalidParams("command.timeout", "must be at most \(Int(config.maxTimeoutSeconds)) seconds")
         }
         return Int((seconds * 1000).rounded())
     }
 
-    func runOnDriver(sessionId: String, command: SessionCommand, caller: CallerContext, timeoutMs: Int, stream: Bool,
-                     onEvent: SessionEventSink?, start: Double) async -> CommandOutcome {
+    func runOnDriver(
+        sessionId: String, command: SessionCommand, caller: CallerContext, timeoutMs: Int, stream: Bool,
+        onEvent: SessionEventSink?, start: Double
+    ) async -> CommandOutcome {
         let token = nextToken
         nextToken += 1
         let executionId = SessionIDs.make(prefix: "x_")
-        running[token] = RunningExecution(sessionId: sessionId, principal: caller.principal, connectionID: caller.connectionID,
-                                          requestID: caller.requestID, executionId: executionId)
+        running[token] = RunningExecution(
+            sessionId: sessionId, principal: caller.principal, connectionID: caller.connectionID,
+            requestID: caller.requestID, executionId: executionId)
         defer { running[token] = nil }
         func fail(_ message: String, _ result: JSONValue = .null) -> CommandOutcome {
             .failure(message, durationMs: ms(since: start), result: result, executionId: executionId)
         }
 
         guard await acquireSlot(sessionId, token: token) else {
-            return remember(fail(running[token]?.cancelRequested == true && sessions[sessionId] != nil ? "cancelled" : "Session closed",
-                                 ["cancelled": true]), principal: caller.principal, sessionId: sessionId)
+            return remember(
+                fail(
+                    running[token]?.cancelRequested == true && sessions[sessionId] != nil
+                        ? "cancelled" : "Session closed",
+                    ["cancelled": true]), principal: caller.principal, sessionId: sessionId)
         }
         defer { releaseSlot(sessionId) }
 
@@ -88,14 +105,18 @@ extension SessionManager {
         var forceReopen = false
         while true {
             if sessions[sessionId]?.needsReopen == true, let problem = await reopen(sessionId, force: forceReopen) {
-                return remember(fail("Cannot re-open the session on the \(sessions[sessionId]?.driver.name ?? "") driver: \(problem)"),
-                                principal: caller.principal, sessionId: sessionId)
+                return remember(
+                    fail(
+                        "Cannot re-open the session on the \(sessions[sessionId]?.driver.name ?? "") driver: \(problem)"
+                    ),
+                    principal: caller.principal, sessionId: sessionId)
             }
             guard let rec = sessions[sessionId] else { return fail("Session closed") }
             let request: DriverRunRequest
             switch driverRequest(command, rec: rec, timeoutMs: timeoutMs, stream: stream) {
             case .success(let r): request = r
-            case .failure(let message): return remember(fail(message), principal: caller.principal, sessionId: sessionId)
+            case .failure(let message):
+                return remember(fail(message), principal: caller.principal, sessionId: sessionId)
             }
             let driver = rec.driver
             let sink = stream ? onEvent : nil
@@ -104,9 +125,15 @@ extension SessionManager {
             running[token]?.race = race
             if running[token]?.cancelRequested == true { race.cancel() }
             let grace = timeoutMs + Int(config.timeoutGraceSeconds * 1000)
-            let outcome = await race.run(deadline: { try await Task.sleep(for: .milliseconds(grace)) }) {
-                do throws(DriverCallError) { return .success(try await request.send(to: driver, onEvent: sink)) } catch { return .failure(error) }
-            }
+            let outcome = await race.run(
+                deadline: { try await Task.sleep(for: .milliseconds(grace)) },
+                call: {
+                    do throws(DriverCallError) {
+                        return .success(try await request.send(to: driver, onEvent: sink))
+                    } catch {
+                        return .failure(error)
+                    }
+                })
             let value: Result<RunReply, DriverCallError>
             switch outcome {
             case .replied(let v): value = v
@@ -114,20 +141,26 @@ extension SessionManager {
             case .deadline:
                 running[token]?.cancelRequested = true
                 sessions[sessionId]?.needsReopen = true
-                return remember(fail("timed out after \(timeoutMs % 1000 == 0 ? String(timeoutMs / 1000) : String(Double(timeoutMs) / 1000)) s (the \(driver.name) driver did not stop the run)",
-                                     ["timedOut": true]), principal: caller.principal, sessionId: sessionId)
+                return remember(
+                    fail(
+                        "timed out after \(timeoutMs % 1000 == 0 ? String(timeoutMs / 1000) : String(Double(timeoutMs) / 1000)) s (the \(driver.name) driver did not stop the run)",
+                        ["timedOut": true]), principal: caller.principal, sessionId: sessionId)
             }
             switch value {
             case .success(let reply):
                 let r = RunOutcome.map(reply)
-                return remember(CommandOutcome(success: r.success, result: r.result, error: r.error,
-                                               durationMs: ms(since: start), executionId: executionId),
-                                principal: caller.principal, sessionId: sessionId)
+                return remember(
+                    CommandOutcome(
+                        success: r.success, result: r.result, error: r.error,
+                        durationMs: ms(since: start), executionId: executionId),
+                    principal: caller.principal, sessionId: sessionId)
             case .failure(let e):
                 if e.kind == .remote(code: DriverWire.ErrorCode.sessionNotFound) && !retried && !race.isCancelled {
                     // The driver lost the sandbox (restarted): re-adopt it by handle and try once more.
                     // Unless it was re-opened (after a restart) while this call was on its way.
-                    forceReopen = sessions[sessionId]?.openedGeneration == rec.openedGeneration && sessions[sessionId]?.reopening == nil
+                    forceReopen =
+                        sessions[sessionId]?.openedGeneration == rec.openedGeneration
+                        && sessions[sessionId]?.reopening == nil
                     sessions[sessionId]?.needsReopen = true
                     retried = true
                     continue
@@ -138,7 +171,9 @@ extension SessionManager {
                 case .cancelled: message = "cancelled"
                 case .crashed:
                     // The supervisor's message already names the driver and the restart; don't say it twice.
-                    message = e.message.contains("crashed") || e.message.contains("unresponsive") ? e.message
+                    message =
+                        e.message.contains("crashed") || e.message.contains("unresponsive")
+                        ? e.message
                         : "The \(driver.name) driver crashed during the execution: \(e.message)"
                 case .timedOut: message = "Timed out: \(e.message)"
                 case .unavailable: message = "Runtime unavailable: \(e.message)"

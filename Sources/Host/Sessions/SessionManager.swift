@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import DriverProtocol
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Owns every session: picks a driver, allocates the workspace and sandbox uid, asks the driver to open
 /// the sandbox, runs commands (file commands itself, executions through the driver), closes and reaps.
@@ -42,33 +43,45 @@ public actor SessionManager {
     var finishedOrder: [String] = []
     var reaper: Task<Void, Never>?
 
-    public init(drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
-                logger: Logger = Logger("sessions"),
-                now: @escaping @Sendable () -> Double = MonotonicClock.now,
-                wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.init(driverSource: { drivers }, config: config, policy: policy, storage: storage, logger: logger, now: now, wallNow: wallNow)
+    public init(
+        drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
+        policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+        logger: Logger = Logger("sessions"),
+        now: @escaping @Sendable () -> Double = MonotonicClock.now,
+        wallNow: @escaping @Sendable () -> Double = Timestamp.now
+    ) {
+        self.init(
+            driverSource: { drivers }, config: config, policy: policy, storage: storage, logger: logger, now: now,
+            wallNow: wallNow)
     }
 
     /// Reads the driver list from the app's `DriverDirectory` at each `session.create`.
-    public init(directory: any DriverDirectory, config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
-                logger: Logger = Logger("sessions")) {
+    public init(
+        directory: any DriverDirectory, config: SessionManagerConfig = SessionManagerConfig(),
+        policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+        logger: Logger = Logger("sessions")
+    ) {
         self.init(driverSource: { directory.clients }, config: config, policy: policy, storage: storage, logger: logger)
     }
 
-    public init(driverSource: @escaping @Sendable () -> [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
-                policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
-                logger: Logger = Logger("sessions"),
-                now: @escaping @Sendable () -> Double = MonotonicClock.now,
-                wallNow: @escaping @Sendable () -> Double = Timestamp.now) {
-        self.driverSource = driverSource; self.config = config; self.policy = policy; self.storage = storage; self.logger = logger
+    public init(
+        driverSource: @escaping @Sendable () -> [any DriverClient],
+        config: SessionManagerConfig = SessionManagerConfig(),
+        policy: any SessionPolicy = NoSessionPolicy(), storage: any WorkspaceStorage = DirectoryStorage(),
+        logger: Logger = Logger("sessions"),
+        now: @escaping @Sendable () -> Double = MonotonicClock.now,
+        wallNow: @escaping @Sendable () -> Double = Timestamp.now
+    ) {
+        self.driverSource = driverSource; self.config = config; self.policy = policy; self.storage = storage;
+        self.logger = logger
         self.now = now; self.wallNow = wallNow
         uids = UidPool(range: config.uidRange)
         memory = MemoryAdmission(allSessionsMB: config.allSessionsMemoryMB, overcommit: config.memoryOvercommit)
-        admission = SessionAdmission(maxSessions: config.maxSessions, maxSessionsPerPrincipal: config.maxSessionsPerPrincipal)
-        fileGate = FileCommandGate(perSession: config.maxConcurrentFileCommandsPerSession,
-                                   perPrincipal: config.maxConcurrentFileCommandsPerPrincipal)
+        admission = SessionAdmission(
+            maxSessions: config.maxSessions, maxSessionsPerPrincipal: config.maxSessionsPerPrincipal)
+        fileGate = FileCommandGate(
+            perSession: config.maxConcurrentFileCommandsPerSession,
+            perPrincipal: config.maxConcurrentFileCommandsPerPrincipal)
     }
 
     /// Replaces the driver list. Live sessions keep their driver.
@@ -87,9 +100,10 @@ public actor SessionManager {
         defer { if !created { policy.didFailCreate(principal: principal) } }
         let options = try SessionOptions(params: params, config: config)
         let available = drivers
-        let selection = try RuntimeSelector.select(language: options.language, runtimeType: try Self.runtimeType(for: options),
-                                                   preference: options.runtimePreference, candidates: Self.candidates(available),
-                                                   reason: options.dockerImage == nil ? nil : "dockerImage needs the Docker runtime")
+        let selection = try RuntimeSelector.select(
+            language: options.language, runtimeType: try Self.runtimeType(for: options),
+            preference: options.runtimePreference, candidates: Self.candidates(available),
+            reason: options.dockerImage == nil ? nil : "dockerImage needs the Docker runtime")
         let driver = available[selection.index]
         if options.stateful && driver.capabilities?.stateful != true {
             throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
@@ -106,9 +120,12 @@ public actor SessionManager {
         }
         let id = SessionIDs.make(prefix: "s_")
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
-        let ws = Workspace(root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
+        let ws = Workspace(
+            root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)
         let provisioned: Result<Void, WorkspaceError>
-        do throws(WorkspaceError) { try await storage.provision(ws, quotaMB: options.diskLimitMB); provisioned = .success(()) } catch {
+        do throws(WorkspaceError) {
+            try await storage.provision(ws, quotaMB: options.diskLimitMB); provisioned = .success(())
+        } catch {
             provisioned = .failure(error)
         }
         if case .failure(let error) = provisioned {
@@ -116,16 +133,20 @@ public actor SessionManager {
             uids.release(uid)
             memory.release(uid)
             logger.error("cannot create workspace", ["session": id, "error": error.message])
-            if error.kind == .tooLarge { throw RPCError.unavailable("Cannot create the session workspace: \(error.message)") }
+            if error.kind == .tooLarge {
+                throw RPCError.unavailable("Cannot create the session workspace: \(error.message)")
+            }
             throw RPCError.internalError("cannot create the session workspace")
         }
-        admission.commit(principal: principal) // from here `close` (or the failure below) gives the place back
+        admission.commit(principal: principal)  // from here `close` (or the failure below) gives the place back
         let t = now()
-        sessions[id] = SessionRecord(id: id, principal: principal, options: options, selection: selection, driver: driver,
-                                     workspace: ws, uid: uid, createdWall: wallNow(),
-                                     machine: SessionStateMachine(now: t, idleTimeout: options.idleTimeoutMinutes * 60,
-                                                                  maxLifetime: options.maxLifetimeMinutes * 60,
-                                                                  activeWindow: config.activeWindowSeconds))
+        sessions[id] = SessionRecord(
+            id: id, principal: principal, options: options, selection: selection, driver: driver,
+            workspace: ws, uid: uid, createdWall: wallNow(),
+            machine: SessionStateMachine(
+                now: t, idleTimeout: options.idleTimeoutMinutes * 60,
+                maxLifetime: options.maxLifetimeMinutes * 60,
+                activeWindow: config.activeWindowSeconds))
         let opened: SessionOpenReply
         do throws(DriverCallError) {
             opened = try await driver.call(openParams(sessions[id]!))
@@ -134,10 +155,13 @@ public actor SessionManager {
             await removeWorkspace(ws)
             uids.release(uid)
             memory.release(uid)
-            let why = { if case .remote = error.kind { return "open failed: " }; return "" }() + error.message
+            let why =
+                {
+                    if case .remote = error.kind { return "open failed: " }; return ""
+                }() + error.message
             throw RPCError.unavailable("Cannot start a \(selection.language) sandbox (\(driver.name)): \(why)")
         }
-        guard sessions[id] != nil else { // closed (server shutdown) while the driver was opening it
+        guard sessions[id] != nil else {  // closed (server shutdown) while the driver was opening it
             _ = try? await driver.call(SessionCloseParams(session: id, handle: opened.handle))
             throw RPCError.sessionNotFound(id)
         }
@@ -157,7 +181,8 @@ public actor SessionManager {
     static func runtimeType(for options: SessionOptions) throws(RPCError) -> String? {
         guard options.dockerImage != nil else { return options.runtimeType }
         if let rt = options.runtimeType, RuntimeSelector.normalizedRuntimeType(rt) != "docker" {
-            throw RPCError.invalidParams("dockerImage", "is only used by the Docker runtime, and runtimeType is '\(rt)'")
+            throw RPCError.invalidParams(
+                "dockerImage", "is only used by the Docker runtime, and runtimeType is '\(rt)'")
         }
         return "Docker"
     }
@@ -172,7 +197,8 @@ public actor SessionManager {
     /// The caller's sessions, oldest first.
     public func list(principal: String) -> [SessionSnapshot] {
         let t = now()
-        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map { rec in
+        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map {
+            rec in
             var snap = rec.snapshot(now: t)
             if snap.options.diskLimitMB != nil { snap.diskUsedBytes = WorkspaceRoot.usedBytes(rec.workspace.root) }
             return snap

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Server-side settings of the session manager (the App layer fills them from `ServerConfig`).

@@ -33,7 +33,8 @@ public struct SessionOptions: Sendable, Equatable {
             guard let d = v.double else { throw RPCError.invalidParams(k, "must be a number, got \(v.typeName)") }
             let low = lo == 0 ? d > 0 : d >= lo
             guard low, d <= hi, d.isFinite else {
-                throw RPCError.invalidParams(k, "must be \(lo == 0 ? "greater than 0" : "at least \(Self.fmt(lo))") and at most \(Self.fmt(hi))")
+                throw RPCError.invalidParams(
+                    k, "must be \(lo == 0 ? "greater than 0" : "at least \(Self.fmt(lo))") and at most \(Self.fmt(hi))")
             }
             return d
         }
@@ -42,22 +43,30 @@ public struct SessionOptions: Sendable, Equatable {
             guard let b = v.bool else { throw RPCError.invalidParams(k, "must be a boolean, got \(v.typeName)") }
             return b
         }
-        guard let language = try str("language"), !language.isEmpty else { throw RPCError.invalidParams("language", "is required") }
+        guard let language = try str("language"), !language.isEmpty else {
+            throw RPCError.invalidParams("language", "is required")
+        }
         try InputLimits.name(language, field: "language")
         self.language = language
         runtimeType = try str("runtimeType")
         if let r = runtimeType { try InputLimits.name(r, field: "runtimeType") }
         if let p = try str("runtimePreference") {
             guard let pref = RuntimePreference(caseInsensitive: p) else {
-                throw RPCError.invalidParams("runtimePreference", "must be Speed, Security, Memory or Balanced, got \"\(p)\"")
+                throw RPCError.invalidParams(
+                    "runtimePreference", "must be Speed, Security, Memory or Balanced, got \"\(p)\"")
             }
             runtimePreference = pref
         }
-        idleTimeoutMinutes = try num("idleTimeoutMinutes", config.defaultIdleTimeoutMinutes, min: 0, max: config.maxLifetimeCapMinutes)
-        maxLifetimeMinutes = try num("maxLifetimeMinutes", config.defaultMaxLifetimeMinutes, min: 0, max: config.maxLifetimeCapMinutes)
-        memoryLimitMB = Int(try num("memoryLimitMB", Double(config.defaultMemoryLimitMB), min: 16, max: Double(config.maxMemoryLimitMB)))
+        idleTimeoutMinutes = try num(
+            "idleTimeoutMinutes", config.defaultIdleTimeoutMinutes, min: 0, max: config.maxLifetimeCapMinutes)
+        maxLifetimeMinutes = try num(
+            "maxLifetimeMinutes", config.defaultMaxLifetimeMinutes, min: 0, max: config.maxLifetimeCapMinutes)
+        memoryLimitMB = Int(
+            try num("memoryLimitMB", Double(config.defaultMemoryLimitMB), min: 16, max: Double(config.maxMemoryLimitMB))
+        )
         // A weight above the server's would take CPU from every other session: only the operator sets that.
-        cpuShares = Int(try num("cpuShares", Double(config.defaultCpuShares), min: 2, max: Double(config.defaultCpuShares)))
+        cpuShares = Int(
+            try num("cpuShares", Double(config.defaultCpuShares), min: 2, max: Double(config.defaultCpuShares)))
         if let quota = config.workspaceQuotaMB {
             diskLimitMB = Int(try num("diskLimitMB", Double(quota), min: Double(min(16, quota)), max: Double(quota)))
         } else if let v = params["diskLimitMB"], v != .null {
@@ -89,7 +98,8 @@ public struct SessionOptions: Sendable, Equatable {
     public var configJSON: JSONValue {
         var o: JSONObject = [
             "idleTimeoutMinutes": .double(idleTimeoutMinutes), "maxLifetimeMinutes": .double(maxLifetimeMinutes),
-            "memoryLimitMB": .int(memoryLimitMB), "cpuShares": .int(cpuShares), "network": .bool(network), "stateful": .bool(stateful),
+            "memoryLimitMB": .int(memoryLimitMB), "cpuShares": .int(cpuShares), "network": .bool(network),
+            "stateful": .bool(stateful),
         ]
         if let diskLimitMB { o["diskLimitMB"] = .int(diskLimitMB) }
         if let runtimePreference { o["runtimePreference"] = .string(runtimePreference.rawValue) }

@@ -15,7 +15,9 @@ public protocol SessionPolicy: Sendable {
     func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError
     /// Before `execution.run` creates its session: a cheap refusal when the principal may not run now.
     func willStartRun(principal: String) throws(RPCError)
-    func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?)
+    func didRun(
+        _ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int,
+        error: String?)
     func didClose(_ session: SessionSnapshot, reason: String)
 }
 
@@ -25,10 +27,15 @@ extension SessionPolicy {
     public func didFailCreate(principal: String) {}
     public func willRun(_ command: SessionCommand, session: SessionSnapshot, principal: String) throws(RPCError) {}
     public func willStartRun(principal: String) throws(RPCError) {}
-    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int) -> RPCError {
+    public func didThrottle(principal: String, session: String, rule: String, message: String, retryAfterMs: Int)
+        -> RPCError
+    {
         RPCError(code: -32029, message: message, data: ["rule": .string(rule), "retryAfterMs": .int(retryAfterMs)])
     }
-    public func didRun(_ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int, error: String?) {}
+    public func didRun(
+        _ command: SessionCommand, session: SessionSnapshot, principal: String, success: Bool, durationMs: Int,
+        error: String?
+    ) {}
     public func didClose(_ session: SessionSnapshot, reason: String) {}
 }
 

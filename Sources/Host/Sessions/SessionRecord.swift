@@ -26,11 +26,12 @@ struct SessionRecord {
     var waiters: [(token: Int, continuation: CheckedContinuation<Bool, Never>)] = []
 
     func snapshot(now: Double) -> SessionSnapshot {
-        SessionSnapshot(id: id, principal: principal, language: selection.language, driverName: driver.name,
-                        runtimeType: selection.runtimeType, containerId: containerId, workspace: workspace.root,
-                        uid: uid, gid: uid, state: machine.state(now: now), createdAt: createdWall,
-                        lastActivity: createdWall + (machine.lastActivity - machine.createdAt),
-                        executionCount: machine.executionCount, idleSeconds: machine.idleSeconds(now: now),
-                        lifetimeSeconds: machine.lifetimeSeconds(now: now), options: options)
+        SessionSnapshot(
+            id: id, principal: principal, language: selection.language, driverName: driver.name,
+            runtimeType: selection.runtimeType, containerId: containerId, workspace: workspace.root,
+            uid: uid, gid: uid, state: machine.state(now: now), createdAt: createdWall,
+            lastActivity: createdWall + (machine.lastActivity - machine.createdAt),
+            executionCount: machine.executionCount, idleSeconds: machine.idleSeconds(now: now),
+            lifetimeSeconds: machine.lifetimeSeconds(now: now), options: options)
     }
 }

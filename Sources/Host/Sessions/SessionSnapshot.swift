@@ -34,18 +34,23 @@ public struct SessionSnapshot: Sendable, Equatable {
     }
 
     private var seedListJSON: JSONObject {
-        ["sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
-         "createdAt": .string(Self.iso(createdAt)), "lastActivity": .string(Self.iso(lastActivity)),
-         "state": .string(state.rawValue), "executionCount": .int(executionCount),
-         "idleMinutes": .double(Self.round1(idleSeconds / 60)), "lifetimeMinutes": .double(Self.round1(lifetimeSeconds / 60)),
-         "runtime": ["type": .string(runtimeType), "driver": .string(driverName)]]
+        [
+            "sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
+            "createdAt": .string(Self.iso(createdAt)), "lastActivity": .string(Self.iso(lastActivity)),
+            "state": .string(state.rawValue), "executionCount": .int(executionCount),
+            "idleMinutes": .double(Self.round1(idleSeconds / 60)),
+            "lifetimeMinutes": .double(Self.round1(lifetimeSeconds / 60)),
+            "runtime": ["type": .string(runtimeType), "driver": .string(driverName)],
+        ]
     }
 
     /// The `session.create` result, as in the seed plus `runtime`.
     public var createJSON: JSONValue {
-        ["sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
-         "createdAt": .string(Self.iso(createdAt)), "state": .string(state.rawValue), "config": options.configJSON,
-         "runtime": ["type": .string(runtimeType), "driver": .string(driverName)]]
+        [
+            "sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
+            "createdAt": .string(Self.iso(createdAt)), "state": .string(state.rawValue), "config": options.configJSON,
+            "runtime": ["type": .string(runtimeType), "driver": .string(driverName)],
+        ]
     }
 
     static func iso(_ seconds: Double) -> String { Timestamp.iso8601(seconds: Int(seconds.rounded(.down))) }

@@ -5,7 +5,11 @@
 /// activity (never while a command runs) or `maxLifetime` seconds after creation (even mid-command).
 public struct SessionStateMachine: Sendable, Equatable {
     public enum State: String, Sendable, Equatable {
-        case creating = "Creating", active = "Active", idle = "Idle", closing = "Closing", closed = "Closed"
+        case creating = "Creating"
+        case active = "Active"
+        case idle = "Idle"
+        case closing = "Closing"
+        case closed = "Closed"
     }
 
     public enum Expiry: String, Sendable, Equatable {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSystem
 import DriverProtocol
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One session's disk: a sparse file holding an ext4 filesystem of exactly the quota's size, mounted
 /// through a loop device at the workspace path. The size is the quota: writes past it fail with ENOSPC
@@ -22,10 +23,12 @@ enum Ext4Volume {
         let sizeErrno = errno
         close(fd)
         guard sized else { unlink(image); throw WorkspaceError(.io, "cannot size \(image): \(errorText(sizeErrno))") }
-        var spec = ProcessSpec(executable: mkfs, arguments: [
-            "mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-N", String(maxFiles), "-L", "cbworkspace",
-            "-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=1,nodiscard", image,
-        ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        var spec = ProcessSpec(
+            executable: mkfs,
+            arguments: [
+                "mkfs.ext4", "-q", "-F", "-b", "4096", "-m", "0", "-N", String(maxFiles), "-L", "cbworkspace",
+                "-O", "^has_journal,^resize_inode", "-E", "lazy_itable_init=1,nodiscard", image,
+            ], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
         spec.noNewPrivs = false
         spec.timeoutMs = 60_000
         let result: ProcessOutcome
@@ -45,7 +48,7 @@ enum Ext4Volume {
         var dev = [CChar](repeating: 0, count: 64)
         let lfd = cs_loop_attach(image, &dev, dev.count)
         if lfd < 0 { throw WorkspaceError(.io, "cannot attach \(image) to a loop device: \(errorText(-lfd))") }
-        defer { close(lfd) } // after the mount, which keeps the autoclear device alive
+        defer { close(lfd) }  // after the mount, which keeps the autoclear device alive
         let flags = UInt(MS_NOSUID) | UInt(MS_NODEV) | UInt(MS_NOATIME)
         let rc = "noinit_itable,discard".withCString { Glibc.mount(dev, target, "ext4", flags, $0) }
         if rc != 0 { throw WorkspaceError(.io, "cannot mount \(image) on \(target): \(errorText())") }
@@ -59,8 +62,8 @@ enum Ext4Volume {
     static func errorText(_ e: Int32 = errno) -> String { String(cString: strerror(e)) }
 }
 
-private extension String {
-    var trimmingTrailingNewlines: String {
+extension String {
+    fileprivate var trimmingTrailingNewlines: String {
         var s = self
         while s.last == "\n" { s.removeLast() }
         return s

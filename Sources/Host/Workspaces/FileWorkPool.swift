@@ -1,7 +1,7 @@
-import Glibc
-import Synchronization
 import CSystem
+import Glibc
 import LinuxSystem
+import Synchronization
 
 /// A small fixed set of OS threads that do the host's file commands (write, read, copy, delete, list,
 /// diff, apply_patch). They block in syscalls and can take seconds (a 100 MB copy, a large diff), so they
@@ -102,8 +102,11 @@ public final class FileWorkPool: @unchecked Sendable {
         let job = state.withLock { s -> Job in
             let j = s.jobs[s.head]
             s.head += 1
-            if s.head == s.jobs.count { s.jobs.removeAll(keepingCapacity: true); s.head = 0 }
-            else if s.head > 64 && s.head * 2 > s.jobs.count { s.jobs.removeFirst(s.head); s.head = 0 }
+            if s.head == s.jobs.count {
+                s.jobs.removeAll(keepingCapacity: true); s.head = 0
+            } else if s.head > 64 && s.head * 2 > s.jobs.count {
+                s.jobs.removeFirst(s.head); s.head = 0
+            }
             return j
         }
         return { [self] in

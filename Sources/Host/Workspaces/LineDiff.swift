@@ -49,8 +49,10 @@ public enum LineDiff: Sendable {
         (try? diff(a, b, maxEditDistance: maxEditDistance, maxSteps: .max)) ?? []
     }
 
-    public static func diff(_ a: [String], _ b: [String], maxEditDistance: Int = 2000,
-                            maxSteps: Int) throws(BudgetExceeded) -> [Edit] {
+    public static func diff(
+        _ a: [String], _ b: [String], maxEditDistance: Int = 2000,
+        maxSteps: Int
+    ) throws(BudgetExceeded) -> [Edit] {
         // Intern lines so the inner loop compares Ints.
         var ids: [String: Int] = [:]
         func intern(_ l: String) -> Int {
@@ -65,7 +67,8 @@ public enum LineDiff: Sendable {
         while prefix < ax.count && prefix < bx.count && ax[prefix] == bx[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < ax.count - prefix && suffix < bx.count - prefix
-                && ax[ax.count - 1 - suffix] == bx[bx.count - 1 - suffix] { suffix += 1 }
+            && ax[ax.count - 1 - suffix] == bx[bx.count - 1 - suffix]
+        { suffix += 1 }
 
         var edits: [Edit] = (0..<prefix).map { Edit(op: .equal, old: $0, new: $0) }
         let am = Array(ax[prefix..<(ax.count - suffix)]), bm = Array(bx[prefix..<(bx.count - suffix)])
@@ -109,13 +112,17 @@ public enum LineDiff: Sendable {
         var out: [Edit] = []
         var x = n, y = m
         for d in stride(from: found, to: 0, by: -1) {
-            let vd = trace[d] // v before step d, indexed k + d
+            let vd = trace[d]  // v before step d, indexed k + d
             func at(_ k: Int) -> Int { Int(vd[k + d]) }
             let k = x - y
             let prevK = (k == -d || (k != d && at(k - 1) < at(k + 1))) ? k + 1 : k - 1
             let prevX = at(prevK), prevY = prevX - prevK
             while x > prevX && y > prevY { x -= 1; y -= 1; out.append(Edit(op: .equal, old: x, new: y)) }
-            if x == prevX { y -= 1; out.append(Edit(op: .insert, old: x, new: y)) } else { x -= 1; out.append(Edit(op: .delete, old: x, new: y)) }
+            if x == prevX {
+                y -= 1; out.append(Edit(op: .insert, old: x, new: y))
+            } else {
+                x -= 1; out.append(Edit(op: .delete, old: x, new: y))
+            }
         }
         while x > 0 && y > 0 { x -= 1; y -= 1; out.append(Edit(op: .equal, old: x, new: y)) }
         return out.reversed()

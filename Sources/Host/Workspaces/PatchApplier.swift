@@ -1,14 +1,19 @@
 /// Applies one file's hunks to its lines. Context must match exactly (no fuzz); a hunk may land at an
 /// offset from its stated line, as `patch` allows, searching outward from the stated position.
 public enum PatchApplier: Sendable {
-    public static func apply(_ hunks: [UnifiedPatch.Hunk], to old: [String], file: String) throws(WorkspaceError) -> [String] {
+    public static func apply(_ hunks: [UnifiedPatch.Hunk], to old: [String], file: String) throws(WorkspaceError)
+        -> [String]
+    {
         var result: [String] = []
         var pos = 0
         for (n, hunk) in hunks.enumerated() {
             let want = hunk.oldLines
             let stated = max(0, hunk.oldCount == 0 ? hunk.oldStart : hunk.oldStart - 1)
             guard let at = locate(want, in: old, from: pos, near: stated) else {
-                throw WorkspaceError(.patchFailed, "Hunk #\(n + 1) (\(hunk.header)) does not apply to \(file): its context or removed lines do not match")
+                throw WorkspaceError(
+                    .patchFailed,
+                    "Hunk #\(n + 1) (\(hunk.header)) does not apply to \(file): its context or removed lines do not match"
+                )
             }
             result += old[pos..<at]
             result += hunk.newLines

@@ -10,8 +10,10 @@ public enum UnifiedDiff: Sendable {
     /// (`/dev/null` for a created or deleted file).
     ///
     /// Throws when computing the diff would take more than `maxSteps` (see `LineDiff`).
-    public static func make(old: String, new: String, oldName: String, newName: String, context: Int = 3,
-                            maxSteps: Int = .max) throws(LineDiff.BudgetExceeded) -> (text: String, stats: Stats) {
+    public static func make(
+        old: String, new: String, oldName: String, newName: String, context: Int = 3,
+        maxSteps: Int = .max
+    ) throws(LineDiff.BudgetExceeded) -> (text: String, stats: Stats) {
         let a = LineDiff.lines(old), b = LineDiff.lines(new)
         let edits = try LineDiff.diff(a, b, maxSteps: maxSteps)
         var stats = Stats()
@@ -22,7 +24,9 @@ public enum UnifiedDiff: Sendable {
         var groups: [ClosedRange<Int>] = []
         var start = max(0, changed[0] - context), end = min(edits.count - 1, changed[0] + context)
         for i in changed.dropFirst() {
-            if i - context <= end + 1 { end = min(edits.count - 1, i + context) } else {
+            if i - context <= end + 1 {
+                end = min(edits.count - 1, i + context)
+            } else {
                 groups.append(start...end)
                 start = max(0, i - context); end = min(edits.count - 1, i + context)
             }

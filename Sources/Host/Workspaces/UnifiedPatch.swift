@@ -8,7 +8,8 @@ public struct UnifiedPatch: Sendable, Equatable {
         public var lines: [(kind: Character, text: String)]
         public var header: String
         public static func == (l: Hunk, r: Hunk) -> Bool {
-            l.header == r.header && l.lines.map(\.kind) == r.lines.map(\.kind) && l.lines.map(\.text) == r.lines.map(\.text)
+            l.header == r.header && l.lines.map(\.kind) == r.lines.map(\.kind)
+                && l.lines.map(\.text) == r.lines.map(\.text)
         }
         public var oldLines: [String] { lines.filter { $0.kind != "+" }.map(\.text) }
         public var newLines: [String] { lines.filter { $0.kind != "-" }.map(\.text) }
@@ -29,7 +30,9 @@ public struct UnifiedPatch: Sendable, Equatable {
         var files: [File] = []
         var i = 0
         while i < lines.count {
-            guard lines[i].hasPrefix("--- "), i + 1 < lines.count, lines[i + 1].hasPrefix("+++ ") else { i += 1; continue }
+            guard lines[i].hasPrefix("--- "), i + 1 < lines.count, lines[i + 1].hasPrefix("+++ ") else {
+                i += 1; continue
+            }
             var old = Self.pathName(lines[i]), new = Self.pathName(lines[i + 1])
             if (old == nil || old!.hasPrefix("a/")) && (new == nil || new!.hasPrefix("b/")) {
                 old = old.map { String($0.dropFirst(2)) }; new = new.map { String($0.dropFirst(2)) }
@@ -43,7 +46,7 @@ public struct UnifiedPatch: Sendable, Equatable {
                 while i < lines.count && (oldLeft > 0 || newLeft > 0) {
                     var l = lines[i]
                     if l.hasPrefix("\\") { i += 1; continue }
-                    if l == "\n" || l.isEmpty { l = " \n" } // context line whose single space was stripped
+                    if l == "\n" || l.isEmpty { l = " \n" }  // context line whose single space was stripped
                     let kind = l.first!
                     let body = String(l.dropFirst())
                     switch kind {
@@ -51,20 +54,31 @@ public struct UnifiedPatch: Sendable, Equatable {
                     case "-": oldLeft -= 1
                     case "+": newLeft -= 1
                     default:
-                        throw WorkspaceError(.patchFailed, "Malformed patch: unexpected line in \(hunk.header) of \(new ?? old ?? "?"): \(l.prefix(60))")
+                        throw WorkspaceError(
+                            .patchFailed,
+                            "Malformed patch: unexpected line in \(hunk.header) of \(new ?? old ?? "?"): \(l.prefix(60))"
+                        )
                     }
-                    if oldLeft < 0 || newLeft < 0 { throw WorkspaceError(.patchFailed, "Malformed patch: \(hunk.header) has more lines than its header says") }
+                    if oldLeft < 0 || newLeft < 0 {
+                        throw WorkspaceError(
+                            .patchFailed, "Malformed patch: \(hunk.header) has more lines than its header says")
+                    }
                     hunk.lines.append((kind, body))
                     i += 1
                     if i < lines.count, lines[i].hasPrefix("\\"), let last = hunk.lines.popLast() {
-                        hunk.lines.append((last.kind, last.text.hasSuffix("\n") ? String(last.text.dropLast()) : last.text))
+                        hunk.lines.append(
+                            (last.kind, last.text.hasSuffix("\n") ? String(last.text.dropLast()) : last.text))
                         i += 1
                     }
                 }
-                if oldLeft > 0 || newLeft > 0 { throw WorkspaceError(.patchFailed, "Malformed patch: \(hunk.header) is cut short") }
+                if oldLeft > 0 || newLeft > 0 {
+                    throw WorkspaceError(.patchFailed, "Malformed patch: \(hunk.header) is cut short")
+                }
                 hunks.append(hunk)
             }
-            if old == nil && new == nil { throw WorkspaceError(.patchFailed, "Malformed patch: both sides are /dev/null") }
+            if old == nil && new == nil {
+                throw WorkspaceError(.patchFailed, "Malformed patch: both sides are /dev/null")
+            }
             files.append(File(oldPath: old, newPath: new, hunks: hunks))
         }
         if files.isEmpty { throw WorkspaceError(.patchFailed, "Malformed patch: no ---/+++ file headers found") }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Workspaces with a disk quota: each session gets its own ext4 volume (see `Ext4Volume`) mounted at
 /// `<root>/<sessionId>`. Images live in `<root>/.volumes` (0700); a small pool of formatted images keeps
@@ -36,10 +37,16 @@ public final class VolumeStorage: WorkspaceStorage {
 
     /// Checks that volumes work here by formatting and mounting the first pool image; on failure gives
     /// the reason, and the caller falls back to plain directories.
-    public static func start(root: String, settings: Settings, logger: Logger) async -> Result<VolumeStorage, WorkspaceError> {
+    public static func start(root: String, settings: Settings, logger: Logger) async -> Result<
+        VolumeStorage, WorkspaceError
+    > {
         guard geteuid() == 0 else { return .failure(WorkspaceError(.io, "needs root (loop devices and mount)")) }
-        guard access("/dev/loop-control", R_OK | W_OK) == 0 else { return .failure(WorkspaceError(.io, "no /dev/loop-control")) }
-        guard let mkfs = Ext4Volume.findMkfs() else { return .failure(WorkspaceError(.io, "mkfs.ext4 not found (install e2fsprogs)")) }
+        guard access("/dev/loop-control", R_OK | W_OK) == 0 else {
+            return .failure(WorkspaceError(.io, "no /dev/loop-control"))
+        }
+        guard let mkfs = Ext4Volume.findMkfs() else {
+            return .failure(WorkspaceError(.io, "mkfs.ext4 not found (install e2fsprogs)"))
+        }
         let storage = VolumeStorage(root: root, settings: settings, mkfs: mkfs, logger: logger)
         do throws(WorkspaceError) {
             try WorkspaceRoot.makeDirectories(root)
@@ -55,7 +62,9 @@ public final class VolumeStorage: WorkspaceStorage {
                 throw error
             }
             Ext4Volume.unmount(probe)
-            storage.pool.withLock { _ = $0.formatsToStart(); $0.formatFinished(image) }
+            storage.pool.withLock {
+                _ = $0.formatsToStart(); $0.formatFinished(image)
+            }
         } catch {
             return .failure(error)
         }
@@ -68,7 +77,10 @@ public final class VolumeStorage: WorkspaceStorage {
         // Volumes are sparse, so quotas are not reserved up front; at least do not start a session that could
         // not fill its own quota without taking the host's last free space.
         if let free = WorkspaceRoot.freeBytes(imagesDir).map({ $0 >> 20 }), free < size + settings.minFreeMB {
-            throw WorkspaceError(.tooLarge, "the server's workspace disk has \(free) MB free; a new \(size) MB workspace needs \(size + settings.minFreeMB) MB")
+            throw WorkspaceError(
+                .tooLarge,
+                "the server's workspace disk has \(free) MB free; a new \(size) MB workspace needs \(size + settings.minFreeMB) MB"
+            )
         }
         let pooled = size == settings.quotaMB ? pool.withLock { $0.take() } : nil
         refill()
@@ -88,9 +100,11 @@ public final class VolumeStorage: WorkspaceStorage {
             throw WorkspaceError(.io, "cannot claim a volume image: \(e)")
         }
         do throws(WorkspaceError) {
-            if mkdir(ws.root, 0o700) != 0 { throw WorkspaceError(.io, "cannot create \(ws.root): \(Ext4Volume.errorText())") }
+            if mkdir(ws.root, 0o700) != 0 {
+                throw WorkspaceError(.io, "cannot create \(ws.root): \(Ext4Volume.errorText())")
+            }
             try Ext4Volume.mount(image, at: ws.root)
-            rmdir(ws.root + "/lost+found") // mkfs makes it; clients should see an empty workspace
+            rmdir(ws.root + "/lost+found")  // mkfs makes it; clients should see an empty workspace
             if let uid = ws.uid, let gid = ws.gid, chown(ws.root, uid, gid) != 0 {
                 throw WorkspaceError(.io, "cannot give the workspace to uid \(uid): \(Ext4Volume.errorText())")
             }
@@ -109,7 +123,8 @@ public final class VolumeStorage: WorkspaceStorage {
         try await FileWorkPool.shared.runAlways { () -> Result<Void, WorkspaceError> in
             Result { () throws(WorkspaceError) in
                 Ext4Volume.unmount(ws.root)
-                if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() } // not a volume after all: delete the files
+                // not a volume after all: delete the files
+                if rmdir(ws.root) != 0 && errno != ENOENT { try ws.removeAll() }
                 unlink(image)
             }
         }.get()
@@ -126,7 +141,8 @@ public final class VolumeStorage: WorkspaceStorage {
 
     private func formatNew(sizeMB: Int) async throws(WorkspaceError) -> String {
         let image = imagesDir + "/pool-\(getpid())-\(counter.add(1, ordering: .relaxed).newValue).img"
-        try await Ext4Volume.format(mkfs: mkfs, image: image, sizeMB: sizeMB, maxFiles: min(settings.maxFiles, sizeMB * 64))
+        try await Ext4Volume.format(
+            mkfs: mkfs, image: image, sizeMB: sizeMB, maxFiles: min(settings.maxFiles, sizeMB * 64))
         return image
     }
 

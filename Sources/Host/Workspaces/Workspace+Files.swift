@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import DriverProtocol
 import CSystem
+import DriverProtocol
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// copy_file and delete_file.
 extension Workspace {
@@ -40,13 +41,17 @@ extension Workspace {
             switch Self.stream(from: sfd, to: dfd, limit: limit) {
             case .done(let n): copied = n; return 0
             case .failed(let err): return err
-            case .tooLarge: throw tooLarge // the file grew while it was copied
+            case .tooLarge: throw tooLarge  // the file grew while it was copied
             }
         }
         return CopyResult(sourcePath: src.description, destinationPath: dst.description, bytes: copied)
     }
 
-    enum StreamResult: Equatable { case done(Int), failed(Int32), tooLarge }
+    enum StreamResult: Equatable {
+        case done(Int)
+        case failed(Int32)
+        case tooLarge
+    }
 
     /// Copies from the current offsets to EOF, at most `limit` bytes (one more is `.tooLarge`).
     static func stream(from sfd: Int32, to dfd: Int32, limit: Int) -> StreamResult {
@@ -66,9 +71,13 @@ extension Workspace {
                 if n < 0 { return .failed(Int32(-n)) }
             } else {
                 if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: 256 << 10) }
-                n = buffer.withUnsafeMutableBytes { p in Syscall.retrying { Glibc.read(sfd, p.baseAddress!, min(want, p.count)) } }
+                n = buffer.withUnsafeMutableBytes { p in
+                    Syscall.retrying { Glibc.read(sfd, p.baseAddress!, min(want, p.count)) }
+                }
                 if n < 0 { return .failed(errno) }
-                if n > 0, !buffer.withUnsafeBytes({ Sys.writeAll(dfd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) { return .failed(errno) }
+                if n > 0, !buffer.withUnsafeBytes({ Sys.writeAll(dfd, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }) {
+                    return .failed(errno)
+                }
             }
             if n == 0 { return .done(total) }
             total += n
@@ -114,7 +123,9 @@ extension Workspace {
     /// code cannot make deletion fail (or exhaust fds) with a very deep tree.
     private func removeTree(_ parent: Int32, _ name: String, at path: WorkspacePath) throws(WorkspaceError) {
         if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return }
-        guard errno == EISDIR || errno == EPERM else { throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())") }
+        guard errno == EISDIR || errno == EPERM else {
+            throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())")
+        }
         let top = Sys.retry { openat(parent, name, Self.dirFlags) }
         if top >= 0 {
             defer { close(top) }
@@ -129,10 +140,14 @@ extension Workspace {
         try removeDirectory(parent, name, at: path)
     }
 
-    private func removeEntry(_ parent: Int32, _ name: String, at path: WorkspacePath, depth: Int, top: Int32,
-                             deferred: inout [String]) throws(WorkspaceError) {
+    private func removeEntry(
+        _ parent: Int32, _ name: String, at path: WorkspacePath, depth: Int, top: Int32,
+        deferred: inout [String]
+    ) throws(WorkspaceError) {
         if unlinkat(parent, name, 0) == 0 || errno == ENOENT { return }
-        guard errno == EISDIR || errno == EPERM else { throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())") }
+        guard errno == EISDIR || errno == EPERM else {
+            throw WorkspaceError(.io, "Cannot delete \(path): \(Sys.errorText())")
+        }
         if depth >= limits.maxDepth {
             let moved = ".cb-deep-\(UInt64.random(in: 0...UInt64.max))"
             guard renameat(parent, name, top, moved) == 0 else {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import DriverProtocol
-import Glibc
-#endif
 import LinuxSystem
+
+#if canImport(Glibc)
+    import DriverProtocol
+    import Glibc
+#endif
 
 /// Race-free path walking. Every component is opened with `openat(dirfd, name, O_NOFOLLOW)` relative to the
 /// previous directory's fd, starting from the root's fd, so a symlink (or a directory swapped for one by
@@ -25,14 +26,18 @@ extension Workspace {
         for name in path.components {
             walked = walked.appending(name)
             let next: Int32
-            do throws(WorkspaceError) { next = try openChild(of: fd, name, at: walked, create: create) } catch { close(fd); throw error }
+            do throws(WorkspaceError) { next = try openChild(of: fd, name, at: walked, create: create) } catch {
+                close(fd); throw error
+            }
             close(fd)
             fd = next
         }
         return fd
     }
 
-    private func openChild(of dirfd: Int32, _ name: String, at path: WorkspacePath, create: Bool) throws(WorkspaceError) -> Int32 {
+    private func openChild(of dirfd: Int32, _ name: String, at path: WorkspacePath, create: Bool) throws(WorkspaceError)
+        -> Int32
+    {
         for _ in 0..<3 {
             let fd = Sys.retry { openat(dirfd, name, Self.dirFlags) }
             if fd >= 0 { return fd }
@@ -44,7 +49,7 @@ extension Workspace {
                     if let uid, let gid { _ = fchown(made, uid, gid) }
                     return made
                 }
-                if errno == EEXIST { continue } // lost a race with user code; look again
+                if errno == EEXIST { continue }  // lost a race with user code; look again
                 throw WorkspaceError(.io, "Cannot create directory \(path): \(Sys.errorText())")
             }
             throw classify(err, dirfd: dirfd, name: name, at: path, wantDirectory: true)
@@ -53,7 +58,9 @@ extension Workspace {
     }
 
     /// Turns an openat errno into a client-facing error, telling symlinks apart from files.
-    func classify(_ err: Int32, dirfd: Int32, name: String, at path: WorkspacePath, wantDirectory: Bool) -> WorkspaceError {
+    func classify(_ err: Int32, dirfd: Int32, name: String, at path: WorkspacePath, wantDirectory: Bool)
+        -> WorkspaceError
+    {
         switch err {
         case ENOENT:
             return WorkspaceError(.notFound, wantDirectory ? "Directory not found: \(path)" : "File not found: \(path)")
@@ -75,16 +82,21 @@ extension Workspace {
 
     /// Opens a regular file below `parentfd` without following a symlink and without blocking on a FIFO,
     /// then checks it really is a regular file we may touch.
-    func openFile(in parentfd: Int32, at path: WorkspacePath, flags: Int32, create: Bool) throws(WorkspaceError) -> (fd: Int32, stat: stat) {
+    func openFile(in parentfd: Int32, at path: WorkspacePath, flags: Int32, create: Bool) throws(WorkspaceError) -> (
+        fd: Int32, stat: stat
+    ) {
         var oflags = flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
         if create { oflags |= O_CREAT }
         let fd = Sys.retry { openat(parentfd, path.name, oflags, 0o644) }
         if fd < 0 { throw classify(errno, dirfd: parentfd, name: path.name, at: path, wantDirectory: false) }
-        guard let st = Sys.fstat(fd) else { close(fd); throw WorkspaceError(.io, "Cannot stat \(path): \(Sys.errorText())") }
+        guard let st = Sys.fstat(fd) else {
+            close(fd); throw WorkspaceError(.io, "Cannot stat \(path): \(Sys.errorText())")
+        }
         guard Sys.isRegular(st) else {
             close(fd)
-            throw WorkspaceError(Sys.isDirectory(st) ? .notAFile : .notAFile,
-                                 Sys.isDirectory(st) ? "Is a directory: \(path)" : "Not a regular file: \(path)")
+            throw WorkspaceError(
+                Sys.isDirectory(st) ? .notAFile : .notAFile,
+                Sys.isDirectory(st) ? "Is a directory: \(path)" : "Not a regular file: \(path)")
         }
         // A hard link to a file the session does not own (e.g. planted by user code) is refused.
         if let uid, st.st_nlink > 1, st.st_uid != uid {

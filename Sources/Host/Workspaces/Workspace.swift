@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import FoundationEssentials
 import DriverProtocol
+import FoundationEssentials
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One session's private directory, seen by clients as `/workspace`. The host performs every file command
 /// through this type; each call re-walks the path from the root fd with O_NOFOLLOW (see Workspace+Walk),
@@ -83,8 +84,10 @@ public struct Workspace: Sendable {
         public var json: JSONValue { ["path": .string(path), "bytes": .int(bytes)] }
     }
 
-    public func write(_ clientPath: String, content: String, mode: WriteMode = .create,
-                      encoding: Encoding = .utf8) throws(WorkspaceError) -> WriteResult {
+    public func write(
+        _ clientPath: String, content: String, mode: WriteMode = .create,
+        encoding: Encoding = .utf8
+    ) throws(WorkspaceError) -> WriteResult {
         let data: [UInt8]
         switch encoding {
         case .utf8: data = Array(content.utf8)
@@ -97,11 +100,14 @@ public struct Workspace: Sendable {
         return try write(clientPath, bytes: data, mode: mode)
     }
 
-    public func write(_ clientPath: String, bytes data: [UInt8], mode: WriteMode = .create) throws(WorkspaceError) -> WriteResult {
+    public func write(_ clientPath: String, bytes data: [UInt8], mode: WriteMode = .create) throws(WorkspaceError)
+        -> WriteResult
+    {
         let path = try resolve(clientPath)
         if path.isRoot { throw WorkspaceError(.notAFile, "Is a directory: \(path)") }
         if data.count > limits.maxFileBytes {
-            throw WorkspaceError(.tooLarge, "Content is \(data.count) bytes; the limit is \(limits.maxFileBytes) bytes per write")
+            throw WorkspaceError(
+                .tooLarge, "Content is \(data.count) bytes; the limit is \(limits.maxFileBytes) bytes per write")
         }
         try store(data, at: path, mode: mode)
         return WriteResult(path: path.description, bytes: data.count)
@@ -113,7 +119,8 @@ public struct Workspace: Sendable {
         let parent = try openDirectory(path.parent, create: true)
         defer { close(parent) }
         let existed = Sys.lstat(parent, path.name) != nil
-        let (fd, st) = try openFile(in: parent, at: path, flags: O_WRONLY | (mode == .append ? O_APPEND : 0), create: true)
+        let (fd, st) = try openFile(
+            in: parent, at: path, flags: O_WRONLY | (mode == .append ? O_APPEND : 0), create: true)
         defer { close(fd) }
         if mode != .append && existed {
             // Checked by openFile; replaced whole through a temporary file and rename.
@@ -142,8 +149,11 @@ public struct Workspace: Sendable {
         public var truncated: Bool
         public var size: Int
         public var json: JSONValue {
-            ["content": .string(content), "bytes": .int(bytes), "path": .string(path), "encoding": .string(encoding.rawValue),
-             "truncated": .bool(truncated), "size": .int(size)]
+            [
+                "content": .string(content), "bytes": .int(bytes), "path": .string(path),
+                "encoding": .string(encoding.rawValue),
+                "truncated": .bool(truncated), "size": .int(size),
+            ]
         }
     }
 
@@ -154,12 +164,15 @@ public struct Workspace: Sendable {
         case .utf8: content = String(decoding: bytes, as: UTF8.self)
         case .base64: content = Data(bytes).base64EncodedString()
         }
-        return ReadResult(path: path.description, content: content, bytes: bytes.count, encoding: encoding,
-                          truncated: truncated, size: size)
+        return ReadResult(
+            path: path.description, content: content, bytes: bytes.count, encoding: encoding,
+            truncated: truncated, size: size)
     }
 
     /// Raw bytes of a file, at most `limit` of them.
-    public func readBytes(_ clientPath: String, limit: Int) throws(WorkspaceError) -> (bytes: [UInt8], truncated: Bool, size: Int, path: WorkspacePath) {
+    public func readBytes(_ clientPath: String, limit: Int) throws(WorkspaceError) -> (
+        bytes: [UInt8], truncated: Bool, size: Int, path: WorkspacePath
+    ) {
         let path = try resolve(clientPath)
         if path.isRoot { throw WorkspaceError(.notAFile, "Is a directory: \(path)") }
         let parent = try openDirectoryForLookup(path)

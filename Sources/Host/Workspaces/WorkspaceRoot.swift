@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import LinuxSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The directory that holds every session's workspace, and its housekeeping.
 public enum WorkspaceRoot: Sendable {

@@ -1,4 +1,3 @@
-
 /// Where session workspaces live. The host owns them (drivers only bind them into sandboxes), so a
 /// workspace survives driver crashes and restarts.
 public protocol WorkspaceStorage: Sendable {

@@ -18,6 +18,8 @@ public final class CancelSignal: Sendable {
     }
 
     public func close() {
-        fdBox.withLock { fd in FD.close(fd); fd = -1 }
+        fdBox.withLock { fd in
+            FD.close(fd); fd = -1
+        }
     }
 }

@@ -1,6 +1,7 @@
 import CSystem
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs one process to completion: stdout and stderr read concurrently on one epoll thread, stdin written,
@@ -11,7 +12,9 @@ public enum ChildProcess: Sendable {
 
     /// Runs on a thread of its own; cancelling the calling Task kills the process group and returns an
     /// outcome with `cancelled`.
-    public static func run(_ spec: ProcessSpec, onOutput: OutputHandler? = nil) async throws(SystemError) -> ProcessOutcome {
+    public static func run(_ spec: ProcessSpec, onOutput: OutputHandler? = nil) async throws(SystemError)
+        -> ProcessOutcome
+    {
         let cancel = CancelSignal()
         let r: Result<ProcessOutcome, SystemError> = await withTaskCancellationHandler {
             await withCheckedContinuation { cont in
@@ -25,8 +28,10 @@ public enum ChildProcess: Sendable {
     }
 
     /// The same on the calling thread.
-    public static func runBlocking(_ spec: ProcessSpec, onOutput: OutputHandler? = nil,
-                                   cancel: CancelSignal? = nil) -> Result<ProcessOutcome, SystemError> {
+    public static func runBlocking(
+        _ spec: ProcessSpec, onOutput: OutputHandler? = nil,
+        cancel: CancelSignal? = nil
+    ) -> Result<ProcessOutcome, SystemError> {
         let start = MonotonicClock.nowMs()
         let out: (read: Int32, write: Int32), err: (read: Int32, write: Int32)
         var stdinPipe: (read: Int32, write: Int32)? = nil
@@ -39,14 +44,17 @@ public enum ChildProcess: Sendable {
         do throws(SystemError) {
             pid = try Spawner.spawn(spec, stdin: stdinPipe?.read ?? -1, stdout: out.write, stderr: err.write)
         } catch {
-            for fd in [out.read, out.write, err.read, err.write, stdinPipe?.read ?? -1, stdinPipe?.write ?? -1] { FD.close(fd) }
+            for fd in [out.read, out.write, err.read, err.write, stdinPipe?.read ?? -1, stdinPipe?.write ?? -1] {
+                FD.close(fd)
+            }
             return .failure(error)
         }
         FD.close(out.write); FD.close(err.write); FD.close(stdinPipe?.read ?? -1)
         if let w = stdinPipe?.write { _ = cs_set_nonblocking(w, 1) }
 
-        var pump = PipePump(pid: pid, stdout: out.read, stderr: err.read, stdinFd: stdinPipe?.write ?? -1,
-                            stdinBytes: spec.stdin ?? [], limit: spec.maxOutputBytes, onOutput: onOutput)
+        var pump = PipePump(
+            pid: pid, stdout: out.read, stderr: err.read, stdinFd: stdinPipe?.write ?? -1,
+            stdinBytes: spec.stdin ?? [], limit: spec.maxOutputBytes, onOutput: onOutput)
         let deadline = spec.timeoutMs.map { start + Int64($0) }
         var timedOut = false, cancelled = false
         pump.run(deadline: deadline, cancelFd: cancel?.fd ?? -1) { why in

@@ -17,14 +17,18 @@ struct PipePump {
     var stderr: OutputCollector
     let onOutput: ChildProcess.OutputHandler?
 
-    init(pid: pid_t, stdout: Int32, stderr: Int32, stdinFd: Int32, stdinBytes: [UInt8], limit: Int,
-         onOutput: ChildProcess.OutputHandler?) {
+    init(
+        pid: pid_t, stdout: Int32, stderr: Int32, stdinFd: Int32, stdinBytes: [UInt8], limit: Int,
+        onOutput: ChildProcess.OutputHandler?
+    ) {
         self.pid = pid; self.stdoutFd = stdout; self.stderrFd = stderr; self.stdinFd = stdinFd
-        self.stdinBytes = stdinBytes; self.stdout = OutputCollector(limit: limit); self.stderr = OutputCollector(limit: limit)
+        self.stdinBytes = stdinBytes; self.stdout = OutputCollector(limit: limit);
+        self.stderr = OutputCollector(limit: limit)
         self.onOutput = onOutput
     }
 
-    private static let tagOut: UInt64 = 1, tagErr: UInt64 = 2, tagIn: UInt64 = 3, tagPid: UInt64 = 4, tagCancel: UInt64 = 5
+    private static let tagOut: UInt64 = 1, tagErr: UInt64 = 2, tagIn: UInt64 = 3, tagPid: UInt64 = 4,
+        tagCancel: UInt64 = 5
 
     mutating func run(deadline: Int64?, cancelFd: Int32, kill: (KillReason) -> Void) {
         let ep = cs_epoll_create()
@@ -36,7 +40,11 @@ struct PipePump {
         if pidfd >= 0 { _ = cs_epoll_add(ep, pidfd, CS_EPOLLIN, Self.tagPid) }
         if cancelFd >= 0 { _ = cs_epoll_add(ep, cancelFd, CS_EPOLLIN, Self.tagCancel) }
         if stdinFd >= 0 {
-            if stdinBytes.isEmpty { FD.close(stdinFd); stdinFd = -1 } else { _ = cs_epoll_add(ep, stdinFd, CS_EPOLLOUT, Self.tagIn) }
+            if stdinBytes.isEmpty {
+                FD.close(stdinFd); stdinFd = -1
+            } else {
+                _ = cs_epoll_add(ep, stdinFd, CS_EPOLLOUT, Self.tagIn)
+            }
         }
         var killed = false
         var exitedAt: Int64? = nil
@@ -73,7 +81,8 @@ struct PipePump {
     /// Without a pidfd (old kernels): a non-reaping check.
     private func pollExit() -> Int64? {
         var info = siginfo_t()
-        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid
+        return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+            && info._sifields._sigchld.si_pid == pid
             ? MonotonicClock.nowMs() : nil
     }
 

@@ -36,7 +36,8 @@ public struct ProcessSpec: Sendable {
     /// Called (once) whenever the runner kills the process group, e.g. to kill a cgroup's other pids too.
     public var onKill: (@Sendable () -> Void)?
 
-    public init(executable: String, arguments: [String]? = nil, environment: [String: String] = [:], cwd: String? = nil) {
+    public init(executable: String, arguments: [String]? = nil, environment: [String: String] = [:], cwd: String? = nil)
+    {
         self.executable = executable
         self.arguments = arguments ?? [executable]
         self.environment = environment

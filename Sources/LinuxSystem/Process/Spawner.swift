@@ -4,15 +4,19 @@ public import Glibc
 /// Marshals a `ProcessSpec` into `cs_spawn_fds`.
 public enum Spawner: Sendable {
     /// Starts the process with the given stdio fds (-1: /dev/null) and extra fds (become 3, 4, ...).
-    public static func spawn(_ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
-                             extraFds callerFds: [Int32] = []) throws(SystemError) -> pid_t {
+    public static func spawn(
+        _ spec: ProcessSpec, stdin: Int32, stdout: Int32, stderr: Int32,
+        extraFds callerFds: [Int32] = []
+    ) throws(SystemError) -> pid_t {
         var extraFds = callerFds
         var seccompRead: Int32 = -1
         defer { FD.close(seccompRead) }
         if let seccomp = spec.seccomp {
             guard seccomp.fd == 3 + Int32(callerFds.count) else {
                 // The caller's sandbox argv names the wrong descriptor: a programming error, reported as EBADF.
-                throw SystemError("seccomp program expected on fd \(seccomp.fd) but the child gets \(callerFds.count) other fds; spawn", errno: EBADF)
+                throw SystemError(
+                    "seccomp program expected on fd \(seccomp.fd) but the child gets \(callerFds.count) other fds; spawn",
+                    errno: EBADF)
             }
             seccompRead = try seccompPipe(seccomp.program)
             extraFds.append(seccompRead)
@@ -43,7 +47,8 @@ public enum Spawner: Sendable {
                     uid: Int32(spec.uid ?? -1), gid: Int32(spec.gid ?? -1),
                     new_session: spec.newSession ? 1 : 0, no_new_privs: spec.noNewPrivs ? 1 : 0,
                     die_with_parent: spec.dieWithParent ? 1 : 0,
-                    cgroup_procs: spec.cgroupProcs.isEmpty ? nil : UnsafeRawPointer(cg.baseAddress!).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
+                    cgroup_procs: spec.cgroupProcs.isEmpty
+                        ? nil : UnsafeRawPointer(cg.baseAddress!).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
                     rlimits: lim.baseAddress, rlimit_count: Int32(lim.count),
                     new_keyring: spec.newKeyring ? 1 : 0, oom_score_adj: Int32(spec.oomScoreAdj ?? Int(CS_OOM_KEEP)))
                 return extraFds.withUnsafeBufferPointer { fds in

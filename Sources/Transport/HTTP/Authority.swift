@@ -42,14 +42,18 @@ public struct Authority: Sendable, Equatable, Hashable, CustomStringConvertible 
     public var isLoopback: Bool { HostAddress.isLoopback(host) }
 
     private static func port(_ digits: Substring) -> Int? {
-        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(digits), p <= 65535 else { return nil }
+        guard !digits.isEmpty, digits.count <= 5, digits.allSatisfy({ $0.isASCII && $0.isNumber }), let p = Int(digits),
+            p <= 65535
+        else { return nil }
         return p
     }
 
     /// Unreserved and sub-delims of RFC 3986 plus `%`; no `@` (userinfo), `/`, `?` or `#`.
     private static func isRegNameByte(_ b: UInt8) -> Bool {
         switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
         default: return Array("-._~!$&'()*+,;=%".utf8).contains(b)
         }
     }
@@ -76,7 +80,9 @@ public struct WebOrigin: Sendable, Equatable, Hashable, CustomStringConvertible 
     /// RFC 3986 §3.1: a letter, then letters, digits, `+`, `-`, `.`.
     static func isScheme(_ s: String) -> Bool {
         guard let first = s.utf8.first, first >= 0x61, first <= 0x7A else { return false }
-        return s.utf8.allSatisfy { b in (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E }
+        return s.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E
+        }
     }
 
     public var description: String { "\(scheme)://\(authority)" }

@@ -38,7 +38,8 @@ public struct CrossSiteGuard: Sendable {
     public func checkActing(_ headers: [(name: String, value: String)]) -> Refusal? {
         let hostValues = headers.filter { $0.name == "host" }
         guard hostValues.count == 1 else {
-            return Refusal(status: 400, message: hostValues.isEmpty ? "missing Host header" : "more than one Host header")
+            return Refusal(
+                status: 400, message: hostValues.isEmpty ? "missing Host header" : "more than one Host header")
         }
         guard let host = Authority(parsing: Substring(hostValues[0].value)) else {
             return Refusal(status: 400, message: "malformed Host header \"\(Self.shown(hostValues[0].value))\"")
@@ -57,22 +58,33 @@ public struct CrossSiteGuard: Sendable {
         if anyHost || host.isLoopback || hosts.contains(host.host) || hosts.contains(host.description) { return nil }
         if let listen, host.host == listen.host, host.port == nil || host.port == port { return nil }
         if wildcardListen && host.isIPLiteral { return nil }
-        return Refusal(status: 403, message: "Host \"\(Self.shown(host.description))\" does not name this server (a DNS-rebinding page would send its own name); "
-                       + "use a loopback address or the listen address, or add the name to allowedHosts")
+        return Refusal(
+            status: 403,
+            message:
+                "Host \"\(Self.shown(host.description))\" does not name this server (a DNS-rebinding page would send its own name); "
+                + "use a loopback address or the listen address, or add the name to allowedHosts")
     }
 
     func check(origin values: [(name: String, value: String)], host: Authority) -> Refusal? {
         guard !values.isEmpty, !anyOrigin else { return nil }
         guard values.count == 1 else { return Refusal(status: 403, message: "more than one Origin header") }
         let raw = values[0].value
-        let refused = Refusal(status: 403, message: "Origin \"\(Self.shown(raw))\" is not allowed: a web page from another site may not use this server; "
-                              + "add it to allowedOrigins to allow it")
-        guard let origin = WebOrigin(parsing: raw) else { return refused }  // includes "null" (sandboxed frames, file: pages)
+        let refused = Refusal(
+            status: 403,
+            message:
+                "Origin \"\(Self.shown(raw))\" is not allowed: a web page from another site may not use this server; "
+                + "add it to allowedOrigins to allow it")
+        // includes "null" (sandboxed frames, file: pages)
+        guard let origin = WebOrigin(parsing: raw) else { return refused }
         let web = origin.scheme == "http" || origin.scheme == "https"
         if web && origin.authority.isLoopback { return nil }
         if origins.contains(origin) { return nil }
         // The page the host serves itself: same host and port as the request was addressed to.
-        if web, origin.authority.host == host.host, origin.effectivePort == (host.port ?? WebOrigin.defaultPort(origin.scheme)) { return nil }
+        if web, origin.authority.host == host.host,
+            origin.effectivePort == (host.port ?? WebOrigin.defaultPort(origin.scheme))
+        {
+            return nil
+        }
         return refused
     }
 

@@ -9,7 +9,12 @@ public struct HTTPConnectionTimer: Sendable, Equatable {
         case slowRequest
     }
 
-    private enum Phase: Sendable, Equatable { case idle(since: Double), head(deadline: Double), body(deadline: Double), handling }
+    private enum Phase: Sendable, Equatable {
+        case idle(since: Double)
+        case head(deadline: Double)
+        case body(deadline: Double)
+        case handling
+    }
 
     public var headerTimeout: Double
     public var bodyTimeout: Double

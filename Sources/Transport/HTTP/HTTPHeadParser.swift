@@ -13,7 +13,9 @@ enum HTTPHeadParser {
         case "HTTP/1.1": minor = 1
         case "HTTP/1.0": minor = 0
         default:
-            if version.hasPrefix("HTTP/"), version.count == 8 { return .failure(HTTPParseError(status: 505, message: "unsupported HTTP version")) }
+            if version.hasPrefix("HTTP/"), version.count == 8 {
+                return .failure(HTTPParseError(status: 505, message: "unsupported HTTP version"))
+            }
             return .failure(bad)
         }
         let target = String(decoding: targetBytes, as: UTF8.self)
@@ -31,11 +33,15 @@ enum HTTPHeadParser {
         } else {
             path = pathAndQuery; query = [:]
         }
-        return .success(HTTPRequest(method: String(decoding: methodBytes, as: UTF8.self), target: target, path: String(path),
-                                    query: query, minorVersion: minor, headers: [], body: [], keepAlive: true))
+        return .success(
+            HTTPRequest(
+                method: String(decoding: methodBytes, as: UTF8.self), target: target, path: String(path),
+                query: query, minorVersion: minor, headers: [], body: [], keepAlive: true))
     }
 
-    static func headers(_ block: UnsafeRawBufferPointer, maxCount: Int) -> Result<[(name: String, value: String)], HTTPParseError> {
+    static func headers(_ block: UnsafeRawBufferPointer, maxCount: Int) -> Result<
+        [(name: String, value: String)], HTTPParseError
+    > {
         var out: [(name: String, value: String)] = []
         var i = 0
         while i < block.count {
@@ -46,7 +52,9 @@ enum HTTPHeadParser {
                 return .failure(HTTPParseError(status: 400, message: "malformed header line"))
             }
             // Token-only names reject obs-fold (leading whitespace) and whitespace before the colon.
-            guard line[i..<colon].allSatisfy(isTokenChar) else { return .failure(HTTPParseError(status: 400, message: "malformed header name")) }
+            guard line[i..<colon].allSatisfy(isTokenChar) else {
+                return .failure(HTTPParseError(status: 400, message: "malformed header name"))
+            }
             var vs = colon + 1, ve = end
             while vs < ve, block[vs] == 32 || block[vs] == 9 { vs += 1 }
             while ve > vs, block[ve - 1] == 32 || block[ve - 1] == 9 { ve -= 1 }
@@ -68,9 +76,13 @@ enum HTTPHeadParser {
         let lengths = r.tokens("content-length")
         let hasTE = r.headers.contains { $0.name == "transfer-encoding" }
         let hasCL = r.headers.contains { $0.name == "content-length" }
-        if hasTE && hasCL { return .failure(HTTPParseError(status: 400, message: "Content-Length with Transfer-Encoding")) }
+        if hasTE && hasCL {
+            return .failure(HTTPParseError(status: 400, message: "Content-Length with Transfer-Encoding"))
+        }
         if hasTE {
-            if r.minorVersion == 0 { return .failure(HTTPParseError(status: 400, message: "Transfer-Encoding in HTTP/1.0")) }
+            if r.minorVersion == 0 {
+                return .failure(HTTPParseError(status: 400, message: "Transfer-Encoding in HTTP/1.0"))
+            }
             guard te.count == 1, te[0].lowercased() == "chunked" else {
                 return .failure(HTTPParseError(status: 501, message: "unsupported Transfer-Encoding"))
             }
@@ -89,7 +101,9 @@ enum HTTPHeadParser {
 
     static func isTokenChar(_ c: UInt8) -> Bool {
         switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
         default: return Array("!#$%&'*+-.^_`|~".utf8).contains(c)
         }
     }

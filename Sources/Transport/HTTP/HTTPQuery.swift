@@ -20,7 +20,8 @@ public enum HTTPQuery: Sendable {
             let b = bytes[i]
             if b == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
-            } else if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
+            } else if b == UInt8(ascii: "%"), i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2])
+            {
                 out.append(h << 4 | l)
                 i += 2
             } else {

@@ -1,4 +1,5 @@
 import LinuxSystem
+
 /// Incremental HTTP/1.1 request parser: a pure state machine over the bytes received so far for the current
 /// request (the caller keeps them contiguous and drops `consumed` bytes after each request). Limits are checked
 /// as soon as they can be, so an oversized head or body is refused before it is buffered.
@@ -18,7 +19,10 @@ public struct HTTPRequestParser: Sendable {
         case failure(status: Int, message: String)
     }
 
-    enum Framing: Sendable { case length(Int), chunked }
+    enum Framing: Sendable {
+        case length(Int)
+        case chunked
+    }
 
     public let limits: Limits
     private var scanned = 0
@@ -37,7 +41,9 @@ public struct HTTPRequestParser: Sendable {
 
     /// The head is in, a body is announced, and the client waits for `100 Continue` before sending it.
     public var expectsContinue: Bool {
-        guard let head, head.minorVersion == 1, head.header("expect")?.lowercased() == "100-continue" else { return false }
+        guard let head, head.minorVersion == 1, head.header("expect")?.lowercased() == "100-continue" else {
+            return false
+        }
         if case .length(0) = framing { return false }
         return true
     }
@@ -56,7 +62,8 @@ public struct HTTPRequestParser: Sendable {
             return finish(body: Array(buf[bodyStart..<(bodyStart + n)]), consumed: bodyStart + n)
         case .chunked:
             do throws(ChunkedDecoder.Failure) {
-                chunkedOffset += try chunked.feed(UnsafeRawBufferPointer(rebasing: buf[chunkedOffset...]), into: &chunkedBody)
+                chunkedOffset += try chunked.feed(
+                    UnsafeRawBufferPointer(rebasing: buf[chunkedOffset...]), into: &chunkedBody)
             } catch {
                 let (status, message) = Self.response(to: error)
                 return .failure(status: status, message: message)
@@ -86,19 +93,28 @@ public struct HTTPRequestParser: Sendable {
 
     private mutating func parseHead(_ buf: UnsafeRawBufferPointer) -> Result {
         var start = 0
-        while start + 1 < buf.count, buf[start] == 13, buf[start + 1] == 10 { start += 2 }  // stray CRLFs (RFC 9112 §2.2)
+        // stray CRLFs (RFC 9112 §2.2)
+        while start + 1 < buf.count, buf[start] == 13, buf[start + 1] == 10 { start += 2 }
         guard let lineEnd = HTTPBytes.find(crlf: buf, from: start, limit: start + limits.maxRequestLineBytes + 2) else {
-            if buf.count - start > limits.maxRequestLineBytes { return .failure(status: 414, message: "request line too long") }
+            if buf.count - start > limits.maxRequestLineBytes {
+                return .failure(status: 414, message: "request line too long")
+            }
             return .needMore
         }
-        if lineEnd - start > limits.maxRequestLineBytes { return .failure(status: 414, message: "request line too long") }
+        if lineEnd - start > limits.maxRequestLineBytes {
+            return .failure(status: 414, message: "request line too long")
+        }
         let headersStart = lineEnd + 2
         guard let headEnd = HTTPBytes.find(blankLine: buf, from: max(lineEnd, scanned - 3)) else {
             scanned = buf.count
-            if buf.count - headersStart > limits.maxHeaderBytes + 2 { return .failure(status: 431, message: "header block too large") }
+            if buf.count - headersStart > limits.maxHeaderBytes + 2 {
+                return .failure(status: 431, message: "header block too large")
+            }
             return .needMore
         }
-        if headEnd - headersStart > limits.maxHeaderBytes { return .failure(status: 431, message: "header block too large") }
+        if headEnd - headersStart > limits.maxHeaderBytes {
+            return .failure(status: 431, message: "header block too large")
+        }
         let line = UnsafeRawBufferPointer(rebasing: buf[start..<lineEnd])
         var request: HTTPRequest
         switch HTTPHeadParser.requestLine(line) {
@@ -115,7 +131,8 @@ public struct HTTPRequestParser: Sendable {
         case .success(let f): framing = f
         }
         let connection = request.tokens("connection").map { $0.lowercased() }
-        request.keepAlive = request.minorVersion == 1 ? !connection.contains("close") : connection.contains("keep-alive")
+        request.keepAlive =
+            request.minorVersion == 1 ? !connection.contains("close") : connection.contains("keep-alive")
         bodyStart = headEnd + 4
         chunked = ChunkedDecoder(maxBody: limits.maxBodyBytes, maxTrailer: limits.maxHeaderBytes)
         chunkedOffset = bodyStart

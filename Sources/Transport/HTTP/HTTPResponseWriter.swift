@@ -27,8 +27,10 @@ public enum HTTPResponseWriter: Sendable {
         }
     }
 
-    public static func response(status: Int, contentType: String, body: [UInt8], keepAlive: Bool,
-                                headers: [(String, String)] = []) -> [UInt8] {
+    public static func response(
+        status: Int, contentType: String, body: [UInt8], keepAlive: Bool,
+        headers: [(String, String)] = []
+    ) -> [UInt8] {
         var head = "HTTP/1.1 \(status) \(reason(status))\r\nServer: codebeaker\r\n"
         if status != 204 { head += "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n" }
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -43,10 +45,13 @@ public enum HTTPResponseWriter: Sendable {
     }
 
     /// A small JSON error body: `{"error":"..."}`.
-    public static func error(status: Int, message: String, keepAlive: Bool = false, headers: [(String, String)] = []) -> [UInt8] {
+    public static func error(status: Int, message: String, keepAlive: Bool = false, headers: [(String, String)] = [])
+        -> [UInt8]
+    {
         var body: [UInt8] = Array("{\"error\":".utf8)
         JSONWriter.writeString(message, into: &body)
         body.append(UInt8(ascii: "}"))
-        return response(status: status, contentType: "application/json", body: body, keepAlive: keepAlive, headers: headers)
+        return response(
+            status: status, contentType: "application/json", body: body, keepAlive: keepAlive, headers: headers)
     }
 }

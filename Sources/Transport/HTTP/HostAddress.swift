@@ -1,5 +1,5 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #endif
 
 /// Host names and IP literals as they appear in a Host header or a listen address.
@@ -11,7 +11,9 @@ public enum HostAddress: Sendable {
         if h == "localhost" || h == "localhost." { return true }
         if let v4 = ipv4(h) { return v4.0 == 127 }
         if h.contains(":") {
-            if let last = h.split(separator: ":").last, last.contains("."), h.hasPrefix("::ffff:") { return ipv4(String(last))?.0 == 127 }
+            if let last = h.split(separator: ":").last, last.contains("."), h.hasPrefix("::ffff:") {
+                return ipv4(String(last))?.0 == 127
+            }
             return expandedIPv6(h) == [0, 0, 0, 0, 0, 0, 0, 1]
         }
         return false
@@ -22,7 +24,9 @@ public enum HostAddress: Sendable {
         guard parts.count == 4 else { return nil }
         var v: [UInt8] = []
         for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt8(p) else { return nil }
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }), let n = UInt8(p) else {
+                return nil
+            }
             v.append(n)
         }
         return (v[0], v[1], v[2], v[3])

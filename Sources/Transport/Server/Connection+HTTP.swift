@@ -32,7 +32,9 @@ extension Connection {
     func failHTTP(status: Int, message: String, headers: [(String, String)] = [], headOnly: Bool = false) {
         loop.logger.debug("http error", ["status": "\(status)", "reason": message, "remote": remoteAddress])
         var bytes = HTTPResponseWriter.error(status: status, message: message, keepAlive: false, headers: headers)
-        if headOnly, let end = bytes.withUnsafeBytes({ HTTPBytes.find(blankLine: $0, from: 0) }) { bytes.removeSubrange((end + 4)...) }
+        if headOnly, let end = bytes.withUnsafeBytes({ HTTPBytes.find(blankLine: $0, from: 0) }) {
+            bytes.removeSubrange((end + 4)...)
+        }
         write(bytes)
         closeAfterFlush()
     }
@@ -43,8 +45,11 @@ extension Connection {
         if request.path == loop.options.webSocketPath {
             // A plain request to the WebSocket endpoint: say what it takes (RFC 9110 §15.5.22).
             guard isUpgrade else {
-                failHTTP(status: 426, message: "this endpoint only speaks WebSocket: send a WebSocket upgrade (Upgrade: websocket)",
-                         headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")], headOnly: request.method == "HEAD")
+                failHTTP(
+                    status: 426,
+                    message: "this endpoint only speaks WebSocket: send a WebSocket upgrade (Upgrade: websocket)",
+                    headers: [("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")],
+                    headOnly: request.method == "HEAD")
                 return
             }
             upgrade(request)
@@ -56,9 +61,14 @@ extension Connection {
     /// The cross-site checks (`CrossSiteGuard`): every request that acts, and browsers' read-only ones.
     private func refusedCrossSite(_ request: HTTPRequest, acting: Bool) -> Bool {
         let guardian = loop.crossSite
-        guard let refusal = acting ? guardian.checkActing(request.headers) : guardian.checkReadOnly(request.headers) else { return false }
-        loop.logger.warning("cross-site request refused", ["status": "\(refusal.status)", "reason": refusal.message, "remote": remoteAddress,
-                                                            "path": CrossSiteGuard.shown(request.path)])
+        guard let refusal = acting ? guardian.checkActing(request.headers) : guardian.checkReadOnly(request.headers)
+        else { return false }
+        loop.logger.warning(
+            "cross-site request refused",
+            [
+                "status": "\(refusal.status)", "reason": refusal.message, "remote": remoteAddress,
+                "path": CrossSiteGuard.shown(request.path),
+            ])
         loop.counters.crossSiteRefused.add(1, ordering: .relaxed)
         failHTTP(status: refusal.status, message: refusal.message)
         return true
@@ -72,7 +82,8 @@ extension Connection {
         let keepAlive = request.keepAlive && !loop.isShuttingDown
         let isHead = request.method == "HEAD"
         Task {
-            let response = await routes.handle(method: request.method, path: request.path, query: request.query, headers: request.headers)
+            let response = await routes.handle(
+                method: request.method, path: request.path, query: request.query, headers: request.headers)
             var bytes: [UInt8]
             if let response {
                 bytes = HTTPResponseWriter.response(response, keepAlive: keepAlive)
@@ -103,7 +114,9 @@ extension Connection {
 
     private func upgrade(_ request: HTTPRequest) {
         let key: String
-        switch WebSocketHandshake.validate(method: request.method, minorVersion: request.minorVersion, headers: request.headers) {
+        switch WebSocketHandshake.validate(
+            method: request.method, minorVersion: request.minorVersion, headers: request.headers)
+        {
         case .failure(let rejection):
             let extra = rejection.headers.map { line -> (String, String) in
                 let parts = line.split(separator: ":", maxSplits: 1)
@@ -115,7 +128,8 @@ extension Connection {
             key = k
         }
         if refusedCrossSite(request, acting: true) { return }
-        let upgradeRequest = UpgradeRequest(path: request.path, query: request.query, headers: request.headers, remoteAddress: remoteAddress)
+        let upgradeRequest = UpgradeRequest(
+            path: request.path, query: request.query, headers: request.headers, remoteAddress: remoteAddress)
         switch loop.delegate.shouldUpgrade(upgradeRequest) {
         case .reject(let status, let message):
             failHTTP(status: status, message: message)
@@ -126,8 +140,9 @@ extension Connection {
             config.idlePingSeconds = loop.options.idlePingSeconds
             config.closeWaitSeconds = loop.options.closeWaitSeconds
             ws = WebSocketStateMachine(configuration: config, now: MonotonicClock.now())
-            let socket = ServerWebSocket(id: id, principal: principal, remoteAddress: remoteAddress, loop: loop,
-                                         maxSendBufferBytes: loop.options.maxSendBufferBytes)
+            let socket = ServerWebSocket(
+                id: id, principal: principal, remoteAddress: remoteAddress, loop: loop,
+                maxSendBufferBytes: loop.options.maxSendBufferBytes)
             self.socket = socket
             loop.counters.webSocketsOpened.add(1, ordering: .relaxed)
             loop.counters.webSocketsOpen.add(1, ordering: .relaxed)

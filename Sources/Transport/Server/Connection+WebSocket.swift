@@ -1,5 +1,6 @@
 import LinuxSystem
 import Synchronization
+
 /// WebSocket mode: bytes go through the state machine, whose actions are carried out here.
 extension Connection {
     func receiveWebSocket(_ bytes: UnsafeMutableRawBufferPointer) {

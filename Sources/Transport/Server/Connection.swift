@@ -8,7 +8,11 @@ import Synchronization
 /// (flush, half-close, drain until the peer's EOF within the bounds of `LingeringClose`, then close), which avoids RSTs that
 /// could discard our last response or close frame.
 final class Connection {
-    enum Closing { case no, afterFlush(deadline: Double), lingering(LingeringClose) }
+    enum Closing {
+        case no
+        case afterFlush(deadline: Double)
+        case lingering(LingeringClose)
+    }
 
     let id: UInt64
     let fd: Int32
@@ -45,8 +49,9 @@ final class Connection {
         limits.maxRequestLineBytes = o.maxRequestLineBytes
         limits.maxBodyBytes = o.maxBodyBytes
         parser = HTTPRequestParser(limits: limits)
-        timer = HTTPConnectionTimer(now: now, headerTimeout: o.headerTimeoutSeconds, bodyTimeout: o.bodyTimeoutSeconds,
-                                    idleTimeout: o.keepAliveTimeoutSeconds)
+        timer = HTTPConnectionTimer(
+            now: now, headerTimeout: o.headerTimeoutSeconds, bodyTimeout: o.bodyTimeoutSeconds,
+            idleTimeout: o.keepAliveTimeoutSeconds)
         registered = CS_EPOLLIN | CS_EPOLLRDHUP
     }
 
@@ -166,8 +171,11 @@ final class Connection {
         // Everything is sent; while shutting down there is no point waiting for the peer's FIN.
         if readShut || loop.isShuttingDown { teardown("closed after flush"); return }
         let o = loop.options
-        closing = .lingering(LingeringClose(now: MonotonicClock.now(),
-                                            limits: .init(idleSeconds: o.closeWaitSeconds, maxSeconds: o.lingerMaxSeconds, maxBytes: o.lingerMaxBytes)))
+        closing = .lingering(
+            LingeringClose(
+                now: MonotonicClock.now(),
+                limits: .init(
+                    idleSeconds: o.closeWaitSeconds, maxSeconds: o.lingerMaxSeconds, maxBytes: o.lingerMaxBytes)))
     }
 
     func tick(now: Double) {

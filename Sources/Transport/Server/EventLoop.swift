@@ -1,7 +1,7 @@
 import CSystem
 import Glibc
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// One thread running epoll over the listener, an eventfd and every connection. Other threads talk to it
 /// only through `post`, a mutex-guarded queue that wakes it via the eventfd. Everything else in this class
@@ -38,19 +38,25 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPaused = false
     let tickInterval: Double
 
-    init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: any ServerLogging,
-         counters: ServerCounters, listenFD: Int32, boundPort: Int) throws {
+    init(
+        options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler,
+        logger: any ServerLogging,
+        counters: ServerCounters, listenFD: Int32, boundPort: Int
+    ) throws {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
         self.counters = counters
-        crossSite = CrossSiteGuard(allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts,
-                                   listenHost: options.host, port: boundPort)
+        crossSite = CrossSiteGuard(
+            allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts,
+            listenHost: options.host, port: boundPort)
         self.listenFD = listenFD
         epollFD = cs_epoll_create()
         guard epollFD >= 0 else { throw ServerError.system("epoll_create1", -epollFD) }
         wakeFD = cs_eventfd()
         guard wakeFD >= 0 else { throw ServerError.system("eventfd", -wakeFD) }
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
-        let shortest = min(options.headerTimeoutSeconds, options.idlePingSeconds, options.closeWaitSeconds, options.keepAliveTimeoutSeconds)
+        let shortest = min(
+            options.headerTimeoutSeconds, options.idlePingSeconds, options.closeWaitSeconds,
+            options.keepAliveTimeoutSeconds)
         tickInterval = max(0.01, min(0.25, shortest / 4))
         _ = cs_epoll_add(epollFD, wakeFD, CS_EPOLLIN, Self.wakeToken)
         _ = cs_epoll_add(epollFD, listenFD, CS_EPOLLIN, Self.listenerToken)
@@ -66,8 +72,11 @@ final class EventLoop: @unchecked Sendable {
     /// loop thread. Free in release builds.
     @inline(__always)
     func assertOnLoop(_ caller: StaticString = #function) {
-        assert({ let o = owner.load(ordering: .relaxed); return o == 0 || pthread_equal(o, pthread_self()) != 0 }(),
-               "\(caller) touched event-loop state off the loop thread")
+        assert(
+            {
+                let o = owner.load(ordering: .relaxed); return o == 0 || pthread_equal(o, pthread_self()) != 0
+            }(),
+            "\(caller) touched event-loop state off the loop thread")
     }
 
     /// Makes the calling thread the loop's owner (`run` does this first).

@@ -17,7 +17,9 @@ public final class HTTPServer: Sendable {
     private let state = Mutex<Running?>(nil)
     private let counters = ServerCounters()
 
-    public init(options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: any ServerLogging) {
+    public init(
+        options: ServerOptions, delegate: any WebSocketDelegate, routes: any HTTPRouteHandler, logger: any ServerLogging
+    ) {
         self.options = options; self.delegate = delegate; self.routes = routes; self.logger = logger
     }
 
@@ -31,7 +33,9 @@ public final class HTTPServer: Sendable {
             let fd = cs_tcp_listen(options.host, Int32(options.port), Int32(options.listenBacklog), &port)
             guard fd >= 0 else { throw ServerError.system("listen on \(options.host):\(options.port)", -fd) }
             do {
-                let loop = try EventLoop(options: options, delegate: delegate, routes: routes, logger: logger, counters: counters, listenFD: fd, boundPort: Int(port))
+                let loop = try EventLoop(
+                    options: options, delegate: delegate, routes: routes, logger: logger, counters: counters,
+                    listenFD: fd, boundPort: Int(port))
                 let thread = try OSThread(name: "cb-event-loop") { loop.run() }
                 running = Running(loop: loop, thread: thread)
             } catch {
@@ -46,7 +50,11 @@ public final class HTTPServer: Sendable {
     /// Stops accepting, closes every WebSocket with 1001, waits up to `timeoutSeconds` for close handshakes
     /// and flushes, then closes whatever is left and stops the loop. Must not be called on the loop thread.
     public func shutdown(timeoutSeconds: Double = 3) {
-        guard let running = state.withLock({ r -> Running? in let v = r; r = nil; return v }) else { return }
+        guard
+            let running = state.withLock({ r -> Running? in
+                let v = r; r = nil; return v
+            })
+        else { return }
         running.loop.post(.shutdown(deadline: MonotonicClock.now() + timeoutSeconds))
         running.thread.join()
     }

@@ -9,7 +9,8 @@ public struct UpgradeRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var remoteAddress: String
 
-    public init(path: String, query: [String: String], headers: [(name: String, value: String)], remoteAddress: String) {
+    public init(path: String, query: [String: String], headers: [(name: String, value: String)], remoteAddress: String)
+    {
         self.path = path; self.query = query; self.headers = headers; self.remoteAddress = remoteAddress
     }
 
@@ -60,5 +61,6 @@ public struct HTTPResponseBody: Sendable {
 
 public protocol HTTPRouteHandler: Sendable {
     /// Returns nil for 404. `method` is upper-case, `path` excludes the query.
-    func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)]) async -> HTTPResponseBody?
+    func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)]) async
+        -> HTTPResponseBody?
 }

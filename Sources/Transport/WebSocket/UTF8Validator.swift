@@ -21,7 +21,9 @@ public struct UTF8Validator: Sendable {
         while i < n {
             if needed == 0 {
                 // ASCII fast path, 8 bytes at a time.
-                while i + 8 <= n, p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+                while i + 8 <= n, p.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                }
                 if i >= n { break }
                 let b = p[i]
                 i += 1

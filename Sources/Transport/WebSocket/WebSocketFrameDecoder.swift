@@ -95,9 +95,12 @@ public struct WebSocketFrameDecoder: Sendable {
         }
         let masked = b1 & 0x80 != 0
         var key: UInt32 = 0
-        if masked { key = UInt32(head[i]) << 24 | UInt32(head[i + 1]) << 16 | UInt32(head[i + 2]) << 8 | UInt32(head[i + 3]) }
-        current = WebSocketFrameHeader(fin: b0 & 0x80 != 0, opcode: WebSocketOpcode(rawValue: b0 & 0x0F)!,
-                                       length: length, maskKey: key, masked: masked)
+        if masked {
+            key = UInt32(head[i]) << 24 | UInt32(head[i + 1]) << 16 | UInt32(head[i + 2]) << 8 | UInt32(head[i + 3])
+        }
+        current = WebSocketFrameHeader(
+            fin: b0 & 0x80 != 0, opcode: WebSocketOpcode(rawValue: b0 & 0x0F)!,
+            length: length, maskKey: key, masked: masked)
         head.removeAll(keepingCapacity: true)
         remaining = length
         maskOffset = 0
@@ -114,9 +117,13 @@ public struct WebSocketFrameDecoder: Sendable {
     /// XOR with the key, eight bytes at a time, continuing where the previous chunk stopped.
     private mutating func unmask(_ p: UnsafeMutableRawBufferPointer) {
         let k = current.maskKey
-        let keyBytes: [UInt8] = [UInt8(k >> 24), UInt8(truncatingIfNeeded: k >> 16), UInt8(truncatingIfNeeded: k >> 8), UInt8(truncatingIfNeeded: k)]
+        let keyBytes: [UInt8] = [
+            UInt8(k >> 24), UInt8(truncatingIfNeeded: k >> 16), UInt8(truncatingIfNeeded: k >> 8),
+            UInt8(truncatingIfNeeded: k),
+        ]
         var pattern: UInt64 = 0
-        for i in 0..<8 { pattern |= UInt64(keyBytes[(maskOffset + i) & 3]) << UInt64(8 * i) }  // little-endian load order
+        // little-endian load order
+        for i in 0..<8 { pattern |= UInt64(keyBytes[(maskOffset + i) & 3]) << UInt64(8 * i) }
         let n = p.count
         var i = 0
         if let base = p.baseAddress {

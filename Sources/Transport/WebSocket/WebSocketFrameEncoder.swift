@@ -16,7 +16,9 @@ public enum WebSocketFrameEncoder: Sendable {
             out.append(126); out.append(UInt8(count >> 8)); out.append(UInt8(truncatingIfNeeded: count))
         } else {
             out.append(127)
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                out.append(UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(shift)))
+            }
         }
     }
 

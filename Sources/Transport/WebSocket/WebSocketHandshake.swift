@@ -17,7 +17,9 @@ public enum WebSocketHandshake: Sendable {
 
     /// Returns the client's key if the request is a valid upgrade.
     /// `minorVersion` is the request's HTTP/1.x minor version (an upgrade needs HTTP/1.1 or later).
-    public static func validate(method: String, minorVersion: Int = 1, headers: [(name: String, value: String)]) -> Result<String, Rejection> {
+    public static func validate(method: String, minorVersion: Int = 1, headers: [(name: String, value: String)])
+        -> Result<String, Rejection>
+    {
         func reject(_ status: Int, _ message: String, _ headers: [String] = []) -> Result<String, Rejection> {
             .failure(Rejection(status: status, message: message, headers: headers))
         }
@@ -32,17 +34,22 @@ public enum WebSocketHandshake: Sendable {
         let connection = HTTPRequest.tokens("connection", in: headers).map { $0.lowercased() }
         guard connection.contains("upgrade") else { return reject(400, "missing Connection: Upgrade") }
         let versions = HTTPRequest.tokens("sec-websocket-version", in: headers)
-        guard versions == ["13"] else { return reject(426, "unsupported WebSocket version", ["Sec-WebSocket-Version: 13"]) }
+        guard versions == ["13"] else {
+            return reject(426, "unsupported WebSocket version", ["Sec-WebSocket-Version: 13"])
+        }
         let keys = headers.filter { $0.name == "sec-websocket-key" }
         guard keys.count == 1 else { return reject(400, "missing or repeated Sec-WebSocket-Key") }
         let key = Substring(keys[0].value).trimmingASCIIWhitespace()
-        guard let raw = Base64.decode(key), raw.count == 16 else { return reject(400, "Sec-WebSocket-Key must be base64 of 16 bytes") }
+        guard let raw = Base64.decode(key), raw.count == 16 else {
+            return reject(400, "Sec-WebSocket-Key must be base64 of 16 bytes")
+        }
         return .success(key)
     }
 
     /// The 101 response; `subprotocol` is echoed when the application picked one.
     public static func response(key: String, subprotocol: String?) -> [UInt8] {
-        var head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n"
+        var head =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n"
         if let subprotocol { head += "Sec-WebSocket-Protocol: \(subprotocol)\r\n" }
         head += "\r\n"
         return Array(head.utf8)

@@ -22,7 +22,11 @@ public struct WebSocketStateMachine: Sendable {
         case drop
     }
 
-    private enum Phase: Sendable { case open, closeSent(deadline: Double), closed }
+    private enum Phase: Sendable {
+        case open
+        case closeSent(deadline: Double)
+        case closed
+    }
 
     public let configuration: Configuration
     private var phase = Phase.open
@@ -174,7 +178,9 @@ public struct WebSocketStateMachine: Sendable {
     private mutating func endFrame(actions: inout [Action]) {
         switch frameOpcode {
         case .ping:
-            if case .open = phase { actions.append(.write(WebSocketFrameEncoder.frame(opcode: .pong, payload: control))) }
+            if case .open = phase {
+                actions.append(.write(WebSocketFrameEncoder.frame(opcode: .pong, payload: control)))
+            }
         case .pong:
             break
         case .close:
@@ -188,7 +194,9 @@ public struct WebSocketStateMachine: Sendable {
             defer { message.removeAll(keepingCapacity: message.capacity <= 4 << 10) }
             if closing { return }
             guard validator.isComplete else {
-                fail(opcode == .binary ? WebSocketCloseCode.unsupportedData : WebSocketCloseCode.invalidPayload, actions: &actions)
+                fail(
+                    opcode == .binary ? WebSocketCloseCode.unsupportedData : WebSocketCloseCode.invalidPayload,
+                    actions: &actions)
                 return
             }
             if let direct {
@@ -204,13 +212,17 @@ public struct WebSocketStateMachine: Sendable {
         if control.count == 1 { fail(WebSocketCloseCode.protocolError, actions: &actions); return }
         if control.count >= 2 {
             code = UInt16(control[0]) << 8 | UInt16(control[1])
-            guard WebSocketCloseCode.isValidFromPeer(code) else { fail(WebSocketCloseCode.protocolError, actions: &actions); return }
+            guard WebSocketCloseCode.isValidFromPeer(code) else {
+                fail(WebSocketCloseCode.protocolError, actions: &actions); return
+            }
             let valid = control.withUnsafeBytes { UTF8Validator.isValid(UnsafeRawBufferPointer(rebasing: $0[2...])) }
             guard valid else { fail(WebSocketCloseCode.invalidPayload, actions: &actions); return }
         }
         if case .open = phase {
-            let reply = code == WebSocketCloseCode.noStatus ? WebSocketFrameEncoder.frame(opcode: .close, payload: [])
-                                                            : WebSocketFrameEncoder.closeFrame(code: code)
+            let reply =
+                code == WebSocketCloseCode.noStatus
+                ? WebSocketFrameEncoder.frame(opcode: .close, payload: [])
+                : WebSocketFrameEncoder.closeFrame(code: code)
             actions.append(.write(reply))
         }
         closeCode = code

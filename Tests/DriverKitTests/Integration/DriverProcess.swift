@@ -1,8 +1,8 @@
+import CSystem
 import DriverKit
 import DriverProtocol
 import Foundation
 import Glibc
-import CSystem
 
 /// A real driver executable under test, spoken to over its stdin/stdout like the host does.
 final class DriverProcess: @unchecked Sendable {

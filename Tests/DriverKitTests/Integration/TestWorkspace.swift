@@ -1,4 +1,5 @@
 import DriverKit
+import DriverProtocol
 import Foundation
 import Glibc
 
@@ -16,11 +17,14 @@ struct TestWorkspace {
 
     func remove() { try? FileManager.default.removeItem(atPath: path) }
 
-    func openParams(_ session: String, stateful: Bool = false, memoryMB: Int = 256, pids: Int = 64, network: Bool = false) -> JSONValue {
-        SessionOpenParams(session: session, workspace: path, language: "x",
-                          options: SessionOpenOptions(memoryLimitMB: memoryMB, pidsLimit: pids, network: network,
-                                                      stateful: stateful, uid: uid, gid: uid)).json
+    func openParams(
+        _ session: String, stateful: Bool = false, memoryMB: Int = 256, pids: Int = 64, network: Bool = false
+    ) -> JSONValue {
+        SessionOpenParams(
+            session: session, workspace: path, language: "x",
+            options: SessionOpenOptions(
+                memoryLimitMB: memoryMB, pidsLimit: pids, network: network,
+                stateful: stateful, uid: uid, gid: uid)
+        ).json
     }
 }
-
-import DriverProtocol

@@ -1,7 +1,8 @@
-@testable import DriverKit
 import CSystem
 import Glibc
 import Testing
+
+@testable import DriverKit
 
 /// The proxy in-process, on loopback of this process's namespace: only refusals are exercised, so no
 /// connection ever leaves the machine.
@@ -20,7 +21,11 @@ import Testing
         a.sin_family = sa_family_t(AF_INET)
         a.sin_port = in_port_t(UInt16(port).bigEndian)
         a.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let rc = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let rc = withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         try #require(rc == 0)
         #expect(FD.writeAll(s, Array(request.utf8)))
         var out: [UInt8] = []
@@ -34,15 +39,17 @@ import Testing
     }
 
     @Test func connectToAHostNotOnTheList_Is403_AndRemembered() throws {
-        let reply = try ask("CONNECT elsewhere.invalid:443 HTTP/1.1\r\nHost: elsewhere.invalid:443\r\n\r\n",
-                            allowed: [.init(host: "index.invalid", port: 443)])
+        let reply = try ask(
+            "CONNECT elsewhere.invalid:443 HTTP/1.1\r\nHost: elsewhere.invalid:443\r\n\r\n",
+            allowed: [.init(host: "index.invalid", port: 443)])
         #expect(reply.hasPrefix("HTTP/1.1 403"))
         #expect(reply.contains("elsewhere.invalid:443 is not allowed"))
     }
 
     @Test func plainHTTP_Is403() throws {
-        let reply = try ask("GET http://index.invalid/simple/ HTTP/1.1\r\nHost: index.invalid\r\n\r\n",
-                            allowed: [.init(host: "index.invalid", port: 443)])
+        let reply = try ask(
+            "GET http://index.invalid/simple/ HTTP/1.1\r\nHost: index.invalid\r\n\r\n",
+            allowed: [.init(host: "index.invalid", port: 443)])
         #expect(reply.hasPrefix("HTTP/1.1 403") && reply.contains("only HTTPS (CONNECT)"))
     }
 
@@ -52,7 +59,8 @@ import Testing
     }
 
     @Test func theRightPortMatters() throws {
-        let reply = try ask("CONNECT index.invalid:8443 HTTP/1.1\r\n\r\n", allowed: [.init(host: "index.invalid", port: 443)])
+        let reply = try ask(
+            "CONNECT index.invalid:8443 HTTP/1.1\r\n\r\n", allowed: [.init(host: "index.invalid", port: 443)])
         #expect(reply.hasPrefix("HTTP/1.1 403"))
     }
 }

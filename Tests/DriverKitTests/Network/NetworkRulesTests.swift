@@ -1,6 +1,7 @@
-@testable import DriverKit
 import Glibc
 import Testing
+
+@testable import DriverKit
 
 @Suite struct NetworkRulesTests {
     @Test func cidr_ParsesAndClearsHostBits() {
@@ -8,7 +9,8 @@ import Testing
         #expect(CIDR("fe80::1/10")?.description == "fe80::/10")
         #expect(CIDR("10.0.0.1")?.prefix == 32)
         #expect(CIDR("10.0.0.0/33") == nil && CIDR("nonsense/8") == nil)
-        #expect(CIDR("172.16.0.0/12")!.contains([172, 31, 255, 1]) && !CIDR("172.16.0.0/12")!.contains([172, 32, 0, 1]))
+        #expect(
+            CIDR("172.16.0.0/12")!.contains([172, 31, 255, 1]) && !CIDR("172.16.0.0/12")!.contains([172, 32, 0, 1]))
     }
 
     @Test func blockedDestinations_CoverMetadataPrivateAndTheHostsOwnAddresses() {
@@ -31,23 +33,34 @@ import Testing
     @Test func proxyTargets_ParseAuthoritiesAndIndexURLs() {
         #expect(EgressProxy.parse("Index.Example:443") == EgressProxy.Target(host: "index.example", port: 443))
         #expect(EgressProxy.parse("[::1]:8080") == EgressProxy.Target(host: "::1", port: 8080))
-        #expect(EgressProxy.parse("nohost") == nil && EgressProxy.parse("h:0") == nil && EgressProxy.parse(":443") == nil)
+        #expect(
+            EgressProxy.parse("nohost") == nil && EgressProxy.parse("h:0") == nil && EgressProxy.parse(":443") == nil)
         let t = PackageIndexes.targets(["https://user:pw@index.example/simple/", "http://mirror.example:8080/x"])
-        #expect(t == [EgressProxy.Target(host: "index.example", port: 443), EgressProxy.Target(host: "mirror.example", port: 8080)])
+        #expect(
+            t == [
+                EgressProxy.Target(host: "index.example", port: 443),
+                EgressProxy.Target(host: "mirror.example", port: 8080),
+            ])
     }
 
     @Test func packageJSON_RefusesURLGitAndOutsidePathsButKeepsRanges() throws {
         let p = PackagePolicy()
-        for ok in ["^1.2.3", "~1.2", ">=1.0.0 <2.0.0", "1.x || 2.x", "latest", "npm:other@^2", "file:./pkgs/a", "workspace:*"] {
+        for ok in [
+            "^1.2.3", "~1.2", ">=1.0.0 <2.0.0", "1.x || 2.x", "latest", "npm:other@^2", "file:./pkgs/a", "workspace:*",
+        ] {
             #expect(PackageJSONDependencies.problem(ok, policy: p) == nil, "\(ok)")
         }
-        for bad in ["http://127.0.0.1:9/x.tgz", "git+ssh://h/r.git", "github:u/r", "u/r", "file:../../etc", "link:/etc", "~/x", "../up", "npm:x@http://h/y",
-                    "file:/workspace/a", "file:./a/../b", "file:../\u{301}x"] {
+        for bad in [
+            "http://127.0.0.1:9/x.tgz", "git+ssh://h/r.git", "github:u/r", "u/r", "file:../../etc", "link:/etc", "~/x",
+            "../up", "npm:x@http://h/y",
+            "file:/workspace/a", "file:./a/../b", "file:../\u{301}x",
+        ] {
             #expect(PackageJSONDependencies.problem(bad, policy: p) != nil, "\(bad)")
         }
         #expect(PackageJSONDependencies.problem("http://h/x.tgz", policy: PackagePolicy(allowURLs: true)) == nil)
         #expect(throws: DriverError.self) {
-            try PackageJSONDependencies.vet(#"{"devDependencies":{"a":"^1"},"overrides":{"b":{"c":"https://h/c.tgz"}}}"#, policy: p)
+            try PackageJSONDependencies.vet(
+                #"{"devDependencies":{"a":"^1"},"overrides":{"b":{"c":"https://h/c.tgz"}}}"#, policy: p)
         }
         try PackageJSONDependencies.vet(#"{"dependencies":{"a":"^1","@s/b":"~2.0"}}"#, policy: p)
     }
@@ -55,6 +68,7 @@ import Testing
     @Test func cacheState_NeverTellsWhetherSomeoneElseFilledIt() {
         #expect(PipInstaller.reported(cache: "hit") == "shared")
         #expect(PipInstaller.reported(cache: "filled") == "shared")
-        #expect(PipInstaller.reported(cache: "miss") == "miss" && PipInstaller.reported(cache: "bypassed") == "bypassed")
+        #expect(
+            PipInstaller.reported(cache: "miss") == "miss" && PipInstaller.reported(cache: "bypassed") == "bypassed")
     }
 }

@@ -1,9 +1,12 @@
-@testable import DriverKit
 import Synchronization
 import Testing
 
+@testable import DriverKit
+
 @Suite struct InstallLocksTests {
-    final class Log: Sendable { let lines = Mutex<[String]>([]); func add(_ s: String) { lines.withLock { $0.append(s) } } }
+    final class Log: Sendable {
+        let lines = Mutex<[String]>([]); func add(_ s: String) { lines.withLock { $0.append(s) } }
+    }
 
     @Test func installsOfOneSessionNeverOverlap_AndTheGateIsReleasedAfterwards() async throws {
         let log = Log()

@@ -1,6 +1,7 @@
-@testable import DriverKit
 import DriverProtocol
 import Testing
+
+@testable import DriverKit
 
 @Suite struct InstallerArgvTests {
     let pip = PipInstaller(policy: PackagePolicy())
@@ -50,9 +51,16 @@ import Testing
         #expect(Array(a.prefix(3)) == [NpmInstaller.node, NpmInstaller.npmCli, "install"])
         #expect(a.contains("--ignore-scripts") && a.contains("--git=/nonexistent/git-is-disabled"))
         let p = a.firstIndex(of: "--prefix")!
-        #expect(a[p + 1] == "/workspace/.global" && a.contains("--global") && a.last == "lodash" && a.contains("--save-dev"))
-        let bun = NpmInstaller(tool: .bun(executable: "/opt/runtimes/bun/bun", bind: .init("/x", "/opt/runtimes/bun")), policy: PackagePolicy())
-        #expect(bun.arguments(specs: [], options: try NpmOptions(["-D"])) == ["/opt/runtimes/bun/bun", "install", "--no-progress", "--config=/dev/null", "--ignore-scripts", "--dev"])
+        #expect(
+            a[p + 1] == "/workspace/.global" && a.contains("--global") && a.last == "lodash" && a.contains("--save-dev")
+        )
+        let bun = NpmInstaller(
+            tool: .bun(executable: "/opt/runtimes/bun/bun", bind: .init("/x", "/opt/runtimes/bun")),
+            policy: PackagePolicy())
+        #expect(
+            bun.arguments(specs: [], options: try NpmOptions(["-D"])) == [
+                "/opt/runtimes/bun/bun", "install", "--no-progress", "--config=/dev/null", "--ignore-scripts", "--dev",
+            ])
         #expect(bun.arguments(specs: ["zod"], options: NpmOptions())[1] == "add")
     }
 
@@ -76,12 +84,18 @@ import Testing
     }
 
     @Test func cacheKeysAndWheelFileNames() {
-        #expect(PackageCache.treeKey(specs: ["b", "A"], pre: false, noDeps: false) == PackageCache.treeKey(specs: ["a", "B"], pre: false, noDeps: false))
-        #expect(PackageCache.treeKey(specs: ["a"], pre: true, noDeps: false) != PackageCache.treeKey(specs: ["a"], pre: false, noDeps: false))
+        #expect(
+            PackageCache.treeKey(specs: ["b", "A"], pre: false, noDeps: false)
+                == PackageCache.treeKey(specs: ["a", "B"], pre: false, noDeps: false))
+        #expect(
+            PackageCache.treeKey(specs: ["a"], pre: true, noDeps: false)
+                != PackageCache.treeKey(specs: ["a"], pre: false, noDeps: false))
         #expect(PackageCache.treeKey(specs: ["a"], pre: false, noDeps: false).count == 16)
         #expect(PackageCache.isWheelFileName("six-1.17.0-py2.py3-none-any.whl"))
         #expect(!PackageCache.isWheelFileName("../six-1.17.0-py2.py3-none-any.whl"))
-        #expect(!PackageCache.isWheelFileName("six-1.17.0.tar.gz") && !PackageCache.isWheelFileName(".hidden-1-py3-none-any.whl"))
+        #expect(
+            !PackageCache.isWheelFileName("six-1.17.0.tar.gz")
+                && !PackageCache.isWheelFileName(".hidden-1-py3-none-any.whl"))
     }
 
     @Test func exactPins_AreReadForTheCachePreCheck() {
@@ -93,7 +107,8 @@ import Testing
     }
 
     @Test func installedLine_IsSplitOffTheOutput() {
-        let (out, got) = PipInstaller.extractInstalled("Collecting six\n\(PipBootScript.marker) [[\"six\", \"1.17.0\"]]\ndone\n")
+        let (out, got) = PipInstaller.extractInstalled(
+            "Collecting six\n\(PipBootScript.marker) [[\"six\", \"1.17.0\"]]\ndone\n")
         #expect(out == "Collecting six\ndone\n" && got == [.init(name: "six", version: "1.17.0")])
     }
 }

@@ -1,10 +1,15 @@
-@testable import DriverKit
 import DriverProtocol
 import Testing
 
+@testable import DriverKit
+
 @Suite struct PackageSpecTests {
-    func pip(_ s: String, _ policy: PackagePolicy = .init()) throws(DriverError) -> PackageSpec { try PackageSpec(s, style: .pip, policy: policy) }
-    func npm(_ s: String, _ policy: PackagePolicy = .init()) throws(DriverError) -> PackageSpec { try PackageSpec(s, style: .npm, policy: policy) }
+    func pip(_ s: String, _ policy: PackagePolicy = .init()) throws(DriverError) -> PackageSpec {
+        try PackageSpec(s, style: .pip, policy: policy)
+    }
+    func npm(_ s: String, _ policy: PackagePolicy = .init()) throws(DriverError) -> PackageSpec {
+        try PackageSpec(s, style: .npm, policy: policy)
+    }
 
     func refusal(_ f: () throws(DriverError) -> PackageSpec) -> String? {
         do { _ = try f(); return nil } catch { return error.message }
@@ -35,7 +40,10 @@ import Testing
         #expect(m?.contains("is an option, not a package name") == true)
     }
 
-    @Test(arguments: ["git+https://example.invalid/x.git", "pkg @ https://example.invalid/p.whl", "https://example.invalid/x.tgz", "github:a/b"])
+    @Test(arguments: [
+        "git+https://example.invalid/x.git", "pkg @ https://example.invalid/p.whl", "https://example.invalid/x.tgz",
+        "github:a/b",
+    ])
     func urlsAndRepositories_AreRefusedUnlessAllowed(_ s: String) throws {
         let m = refusal { () throws(DriverError) in try pip(s) }
         #expect(m?.contains("URL or repository") == true, "\(m ?? "accepted")")
@@ -47,11 +55,16 @@ import Testing
     }
 
     @Test func localPaths_MustStayInsideTheWorkspace() throws {
-        #expect(try pip("./wheels/x-1.0-py3-none-any.whl").kind == .local(path: "/workspace/wheels/x-1.0-py3-none-any.whl"))
+        #expect(
+            try pip("./wheels/x-1.0-py3-none-any.whl").kind == .local(path: "/workspace/wheels/x-1.0-py3-none-any.whl"))
         #expect(try npm("file:pkgs/tool").kind == .local(path: "/workspace/pkgs/tool"))
-        for bad in ["/etc/passwd", "file:/etc/passwd", "../other/x.whl", "./a/../../b", "~/x", "/workspace2/x.whl", "file:///root/x",
-                    "/workspace/a.whl", "file:///workspace/a.whl", "./a/../b.whl"] {
-            #expect(refusal { () throws(DriverError) in try pip(bad) }?.contains("outside the workspace") == true, "\(bad)")
+        for bad in [
+            "/etc/passwd", "file:/etc/passwd", "../other/x.whl", "./a/../../b", "~/x", "/workspace2/x.whl",
+            "file:///root/x",
+            "/workspace/a.whl", "file:///workspace/a.whl", "./a/../b.whl",
+        ] {
+            #expect(
+                refusal { () throws(DriverError) in try pip(bad) }?.contains("outside the workspace") == true, "\(bad)")
         }
     }
 
@@ -63,7 +76,9 @@ import Testing
         #expect(try pip(PackageSpec.rebased("a.whl", cwd: "/workspace/w")).kind == .local(path: "/workspace/w/a.whl"))
         for bad in ["../../etc", "/etc/passwd", "../../\u{301}x"] {
             let spec = PackageSpec.rebased(bad, cwd: "/workspace/sub")
-            #expect(refusal { () throws(DriverError) in try npm(spec) }?.contains("outside the workspace") == true, "\(bad)")
+            #expect(
+                refusal { () throws(DriverError) in try npm(spec) }?.contains("outside the workspace") == true, "\(bad)"
+            )
         }
     }
 

@@ -1,7 +1,8 @@
-@testable import DriverKit
 import DriverProtocol
 import Synchronization
 import Testing
+
+@testable import DriverKit
 
 @Suite struct ProgressLinesTests {
     final class Box: Sendable { let messages = Mutex<[String]>([]) }

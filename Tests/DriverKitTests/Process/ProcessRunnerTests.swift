@@ -7,7 +7,8 @@ import Testing
 
 @Suite(.serialized) struct ProcessRunnerTests {
     func sh(_ script: String, timeoutMs: Int? = nil, cap: Int = 1 << 20, stdin: String? = nil) -> ProcessSpec {
-        var s = ProcessSpec(executable: "/bin/sh", arguments: ["sh", "-c", script], environment: ["PATH": "/usr/bin:/bin"])
+        var s = ProcessSpec(
+            executable: "/bin/sh", arguments: ["sh", "-c", script], environment: ["PATH": "/usr/bin:/bin"])
         s.timeoutMs = timeoutMs
         s.maxOutputBytes = cap
         s.stdin = stdin.map { Array($0.utf8) }
@@ -27,7 +28,8 @@ import Testing
     @Test func timeout_KillsTheWholeTree() async throws {
         let pidFile = "/tmp/dk-timeout-\(getpid())"
         let start = MonotonicClock.nowMs()
-        let r = try await ProcessRunner.run(sh("sh -c 'echo $$ > \(pidFile); exec sleep 30' & sleep 30", timeoutMs: 300))
+        let r = try await ProcessRunner.run(
+            sh("sh -c 'echo $$ > \(pidFile); exec sleep 30' & sleep 30", timeoutMs: 300))
         #expect(r.timedOut && r.reason == "timed out after 0.3 s")
         #expect(MonotonicClock.nowMs() - start < 3000)
         let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
@@ -44,14 +46,18 @@ import Testing
     }
 
     @Test func outputCaps_TruncateEachStreamAndFlagIt() async throws {
-        let r = try await ProcessRunner.run(sh("head -c 5000 /dev/zero | tr '\\0' a; head -c 10 /dev/zero | tr '\\0' b >&2", cap: 1000))
+        let r = try await ProcessRunner.run(
+            sh("head -c 5000 /dev/zero | tr '\\0' a; head -c 10 /dev/zero | tr '\\0' b >&2", cap: 1000))
         #expect(r.stdout.utf8.count == 1000 && r.stdoutTruncated)
         #expect(r.stderr == "bbbbbbbbbb" && !r.stderrTruncated && r.truncated)
     }
 
     @Test func largeConcurrentStdoutAndStderr_DoNotDeadlock() async throws {
         // 1 MiB on each stream, interleaved; a reader that drained one pipe at a time would block the child.
-        let r = try await ProcessRunner.run(sh("i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/zero; head -c 65536 /dev/zero >&2; i=$((i+1)); done", timeoutMs: 10_000, cap: 4 << 20))
+        let r = try await ProcessRunner.run(
+            sh(
+                "i=0; while [ $i -lt 16 ]; do head -c 65536 /dev/zero; head -c 65536 /dev/zero >&2; i=$((i+1)); done",
+                timeoutMs: 10_000, cap: 4 << 20))
         #expect(!r.timedOut && r.stdout.utf8.count == 1 << 20 && r.stderr.utf8.count == 1 << 20)
     }
 

@@ -1,6 +1,7 @@
-@testable import DriverKit
 import DriverProtocol
 import Testing
+
+@testable import DriverKit
 
 /// The runner programs and installer scripts are embedded from Resources/ at build time (docs/architecture.md,
 /// "Runner programs"): the bytes arrive whole, and what Swift and the scripts must agree on still agrees.
@@ -20,12 +21,16 @@ import Testing
     }
 
     @Test func aFlavorWritesItsCompanionFilesNextToItsScript() {
-        var flavor = RunnerFlavor(name: "node", version: "0", capabilities: .init(languages: [], runtimeType: "x", isolationLevel: 0, startupMs: 0, memoryMB: 0),
-                                  interpreter: "/bin/true", installHint: "", script: "main", scriptFileName: "runner.mjs") { _, _, _ in [] }
+        var flavor = RunnerFlavor(
+            name: "node", version: "0",
+            capabilities: .init(languages: [], runtimeType: "x", isolationLevel: 0, startupMs: 0, memoryMB: 0),
+            interpreter: "/bin/true", installHint: "", script: "main", scriptFileName: "runner.mjs"
+        ) { _, _, _ in [] }
         flavor.companionFiles = [RunnerFile(name: JSControlReader.fileName, text: JSControlReader.text)]
         let files = flavor.files
         #expect(files.map(\.sandboxPath) == ["/opt/codebeaker/runner.mjs", "/opt/codebeaker/control.mjs"])
-        let dir = "\(SandboxFiles.root)/runners/node/v-\(VersionedFiles.version(of: [("runner.mjs", "main"), (JSControlReader.fileName, JSControlReader.text)]))"
+        let dir =
+            "\(SandboxFiles.root)/runners/node/v-\(VersionedFiles.version(of: [("runner.mjs", "main"), (JSControlReader.fileName, JSControlReader.text)]))"
         #expect(files.map(\.hostPath) == ["\(dir)/runner.mjs", "\(dir)/control.mjs"])
         #expect(files.first?.text == "main" && files.last?.text == JSControlReader.text)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverKit
 
 /// The idle-CPU watchdog's state machine, driven with made-up usage counters (microseconds).

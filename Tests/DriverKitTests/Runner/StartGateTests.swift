@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import DriverKit
 
 /// The start gate (load and soak): a bounded number of runner starts at once, the rest FIFO, each queued start
@@ -65,9 +66,12 @@ import Testing
         let gate = StartGate(limit: 3, queueTimeoutMs: 60_000, now: { clock.withLock { $0 } })
         let log = Mutex<(order: [Int], running: Int, peak: Int)>(([], 0, 0))
         for i in 0..<20 {
-            gate.enter(begin: {
-                log.withLock { l in l.order.append(i); l.running += 1; l.peak = max(l.peak, l.running) }
-            }, expired: { _ in Issue.record("nothing expires here") })
+            gate.enter(
+                begin: {
+                    log.withLock { l in
+                        l.order.append(i); l.running += 1; l.peak = max(l.peak, l.running)
+                    }
+                }, expired: { _ in Issue.record("nothing expires here") })
         }
         #expect(log.withLock { $0.order } == [0, 1, 2])
         while log.withLock({ $0.running }) > 0 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DriverKit
 
 /// Layout detection and the v2 setup, on a plain directory standing in for /sys/fs/cgroup (this CI host
@@ -11,7 +12,8 @@ import Testing
             try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             for (name, content) in files {
                 let full = path + "/" + name
-                try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try? FileManager.default.createDirectory(
+                    atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 FileManager.default.createFile(atPath: full, contents: Data(content.utf8))
             }
         }
@@ -20,13 +22,17 @@ import Testing
     }
 
     @Test func v1WinsWhenItsHierarchiesAreMounted() {
-        let r = FakeRoot(files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cgroup.controllers": "memory pids"])
+        let r = FakeRoot(files: [
+            "memory/cgroup.procs": "", "pids/cgroup.procs": "", "cgroup.controllers": "memory pids",
+        ])
         defer { r.remove() }
         #expect(CgroupLayout.detect(root: r.path) == .v1(root: r.path))
     }
 
     @Test func v2NeedsMemoryAndPidsOffered() {
-        let full = FakeRoot(files: ["cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma\n", "cgroup.procs": ""])
+        let full = FakeRoot(files: [
+            "cgroup.controllers": "cpuset cpu io memory hugetlb pids rdma\n", "cgroup.procs": "",
+        ])
         let partial = FakeRoot(files: ["cgroup.controllers": "cpu io\n", "cgroup.procs": ""])
         let none = FakeRoot(files: [:])
         defer { full.remove(); partial.remove(); none.remove() }
@@ -36,10 +42,14 @@ import Testing
     }
 
     @Test func v2SetupEnablesControllersAndWritesTheLimits() throws {
-        let r = FakeRoot(files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""])
+        let r = FakeRoot(files: [
+            "cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": "",
+        ])
         defer { r.remove() }
-        let cg = try #require(SessionCgroup.create(name: "deno-1-s/x", memoryLimitMB: 256, pidsMax: 64, cpuShares: 512,
-                                                   layout: .v2(root: r.path)))
+        let cg = try #require(
+            SessionCgroup.create(
+                name: "deno-1-s/x", memoryLimitMB: 256, pidsMax: 64, cpuShares: 512,
+                layout: .v2(root: r.path)))
         #expect(cg.dirs == [r.path + "/codebeaker/deno-1-s_x"])
         #expect(r.read("cgroup.subtree_control") == "+memory +pids +cpu")
         #expect(r.read("codebeaker/cgroup.subtree_control") == "+memory +pids +cpu")
@@ -54,10 +64,13 @@ import Testing
     @Test func v2OomKillsAreReadFromMemoryEvents() throws {
         let r = FakeRoot(files: ["cgroup.controllers": "memory pids", "cgroup.procs": ""])
         defer { r.remove() }
-        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 64, pidsMax: 16, cpuShares: 1024, layout: .v2(root: r.path)))
+        let cg = try #require(
+            SessionCgroup.create(name: "s1", memoryLimitMB: 64, pidsMax: 16, cpuShares: 1024, layout: .v2(root: r.path))
+        )
         #expect(cg.oomKillCount() == 0)
-        FileManager.default.createFile(atPath: cg.dirs[0] + "/memory.events",
-                                       contents: Data("low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\noom_group_kill 0\n".utf8))
+        FileManager.default.createFile(
+            atPath: cg.dirs[0] + "/memory.events",
+            contents: Data("low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\noom_group_kill 0\n".utf8))
         #expect(cg.oomKillCount() == 2)
     }
 
@@ -71,22 +84,29 @@ import Testing
     }
 
     static let quotaCases = [
-        QuotaCase(v1: false, files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""],
-                  cpuShares: 1024, cpuQuotaPercent: 50, allSessionsMemoryMB: 2048,
-                  expected: ["codebeaker/memory.max": String(2048 << 20), "codebeaker/s1/cpu.max": "50000 100000"]),
-        QuotaCase(v1: true, files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cpu/cgroup.procs": ""],
-                  cpuShares: 512, cpuQuotaPercent: 150, allSessionsMemoryMB: 1024,
-                  expected: ["memory/codebeaker/memory.limit_in_bytes": String(1024 << 20),
-                             "cpu/codebeaker/s1/cpu.cfs_quota_us": "150000", "cpu/codebeaker/s1/cpu.cfs_period_us": "100000",
-                             "cpu/codebeaker/s1/cpu.shares": "512"]),
+        QuotaCase(
+            v1: false,
+            files: ["cgroup.controllers": "cpu memory pids", "cgroup.procs": "", "cgroup.subtree_control": ""],
+            cpuShares: 1024, cpuQuotaPercent: 50, allSessionsMemoryMB: 2048,
+            expected: ["codebeaker/memory.max": String(2048 << 20), "codebeaker/s1/cpu.max": "50000 100000"]),
+        QuotaCase(
+            v1: true, files: ["memory/cgroup.procs": "", "pids/cgroup.procs": "", "cpu/cgroup.procs": ""],
+            cpuShares: 512, cpuQuotaPercent: 150, allSessionsMemoryMB: 1024,
+            expected: [
+                "memory/codebeaker/memory.limit_in_bytes": String(1024 << 20),
+                "cpu/codebeaker/s1/cpu.cfs_quota_us": "150000", "cpu/codebeaker/s1/cpu.cfs_period_us": "100000",
+                "cpu/codebeaker/s1/cpu.shares": "512",
+            ]),
     ]
 
     @Test(arguments: quotaCases) func setsTheParentMemoryLimitAndTheSessionCPUQuota(_ c: QuotaCase) throws {
         let r = FakeRoot(files: c.files)
         defer { r.remove() }
-        let cg = try #require(SessionCgroup.create(name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: c.cpuShares,
-                                                   cpuQuotaPercent: c.cpuQuotaPercent, allSessionsMemoryMB: c.allSessionsMemoryMB,
-                                                   layout: c.v1 ? .v1(root: r.path) : .v2(root: r.path)))
+        let cg = try #require(
+            SessionCgroup.create(
+                name: "s1", memoryLimitMB: 256, pidsMax: 64, cpuShares: c.cpuShares,
+                cpuQuotaPercent: c.cpuQuotaPercent, allSessionsMemoryMB: c.allSessionsMemoryMB,
+                layout: c.v1 ? .v1(root: r.path) : .v2(root: r.path)))
         for (file, value) in c.expected { #expect(r.read(file) == value, "\(file)") }
         if !c.v1 { cg.destroy() }
     }

@@ -33,7 +33,9 @@ import Testing
         own.netnsFD = 7
         own.resolvConf = "/var/lib/codebeaker/etc/slirp-resolv.conf"
         let a2 = Sandbox.arguments(own, command: ["x"])
-        #expect(a2.contains("--share-net") && pairs(a2, "--ro-bind-try", arity: 2).contains([own.resolvConf!, "/etc/resolv.conf"]))
+        #expect(
+            a2.contains("--share-net")
+                && pairs(a2, "--ro-bind-try", arity: 2).contains([own.resolvConf!, "/etc/resolv.conf"]))
         #expect(Sandbox.processSpec(own, command: ["x"]).netnsFD == 7)
     }
 
@@ -72,6 +74,8 @@ import Testing
     @Test func processSpec_SwitchesToTheSessionUidWithNoNewPrivs() {
         let s = Sandbox.processSpec(config(), command: ["x"])
         #expect(s.uid == 100123 && s.gid == 100124 && s.noNewPrivs && s.dieWithParent && s.environment.isEmpty)
-        #expect(s.rlimits.contains(.openFiles(1024)) && s.rlimits.contains(.noCore) && s.rlimits.contains(.fileSizeBytes(256 << 20)))
+        #expect(
+            s.rlimits.contains(.openFiles(1024)) && s.rlimits.contains(.noCore)
+                && s.rlimits.contains(.fileSizeBytes(256 << 20)))
     }
 }

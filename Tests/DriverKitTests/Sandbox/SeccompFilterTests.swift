@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverKit
 
 /// The seccomp assembler, checked by running its program in a small classic-BPF interpreter (the subset the
@@ -37,9 +38,11 @@ import Testing
 
     @Test func theFindingsCallsAreOnTheList() {
         let names = Set(SeccompSyscalls.denied.map(\.name))
-        for n in ["io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "perf_event_open", "keyctl",
-                  "add_key", "request_key", "bpf", "kexec_load", "kexec_file_load", "mount", "umount2", "ptrace",
-                  "unshare", "setns", "fsopen", "open_tree"] {
+        for n in [
+            "io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "perf_event_open", "keyctl",
+            "add_key", "request_key", "bpf", "kexec_load", "kexec_file_load", "mount", "umount2", "ptrace",
+            "unshare", "setns", "fsopen", "open_tree",
+        ] {
             #expect(names.contains(n), "\(n)")
         }
         // x86_64 numbers every Linux kernel uses (asm/unistd_64.h), so a typo in the table shows up.
@@ -52,7 +55,8 @@ import Testing
 
     @Test func aForeignArchitectureIsKilled() {
         let p = SeccompFilter.program(arch: .x86_64, denied: [1])
-        #expect(Self.run(p, arch: 0x4000_0003 /* AUDIT_ARCH_I386 */, nr: 1) == SeccompFilter.retKillProcess)
+        let auditArchI386: UInt32 = 0x4000_0003
+        #expect(Self.run(p, arch: auditArchI386, nr: 1) == SeccompFilter.retKillProcess)
         #expect(Self.run(p, arch: SeccompFilter.Arch.aarch64.auditArch, nr: 0) == SeccompFilter.retKillProcess)
     }
 

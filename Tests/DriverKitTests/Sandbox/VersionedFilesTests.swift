@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DriverKit
 
 /// VersionedFiles: a version's directory name depends on every name and text, and nothing else.

@@ -1,6 +1,6 @@
-import Synchronization
 import DriverKit
 import DriverProtocol
+import Synchronization
 import Testing
 
 @Suite struct DriverServerTests {
@@ -9,16 +9,19 @@ import Testing
     @Test func typedRequests_ReachTheRuntimeUnchanged_AndRepliesDecode() async throws {
         let runtime = FakeRuntime()
         let h = ServerHarness(runtime: runtime)
-        let open = SessionOpenParams(session: "s1", workspace: "/ws/s1", language: "fake", handle: "old",
-                                     options: SessionOpenOptions(memoryLimitMB: 64, pidsLimit: 32, network: true, stateful: true,
-                                                                 uid: 100_500, gid: 100_500, env: ["K": "v"], cpuQuotaPercent: 50,
-                                                                 allSessionsMemoryMB: 1024, idleCpuSeconds: 1.5))
+        let open = SessionOpenParams(
+            session: "s1", workspace: "/ws/s1", language: "fake", handle: "old",
+            options: SessionOpenOptions(
+                memoryLimitMB: 64, pidsLimit: 32, network: true, stateful: true,
+                uid: 100_500, gid: 100_500, env: ["K": "v"], cpuQuotaPercent: 50,
+                allSessionsMemoryMB: 1024, idleCpuSeconds: 1.5))
         h.request(1, SessionOpenParams.method, open.json)
         guard case .result(1, let opened) = await h.next().first else { Issue.record("no open reply"); return }
         #expect(runtime.openRequests.withLock { $0 } == [open])
         #expect(try SessionOpenReply(json: opened).handle == "h-s1")
-        let exec = ExecuteParams(session: "s1", handle: "h-s1", language: "fake", code: "abcd", timeoutMs: 1500, stdin: "x",
-                                 env: ["A": "1"], stream: false, maxOutputBytes: 100)
+        let exec = ExecuteParams(
+            session: "s1", handle: "h-s1", language: "fake", code: "abcd", timeoutMs: 1500, stdin: "x",
+            env: ["A": "1"], stream: false, maxOutputBytes: 100)
         h.request(2, ExecuteParams.method, exec.json)
         guard case .result(2, let ran) = await h.next().first else { Issue.record("no execute reply"); return }
         #expect(runtime.executeRequests.withLock { $0 } == [ExecuteRequest(requestId: 2, params: exec)])
@@ -74,7 +77,8 @@ import Testing
         h.request(5, "execute", ["session": "s1", "code": "abcdef", "stream": true])
         let m = await h.next(3)
         guard m.count == 3, case .notification("output", let e0) = m[0], case .notification("output", let e1) = m[1],
-              case .result(5, let r) = m[2] else { Issue.record("got \(m)"); return }
+            case .result(5, let r) = m[2]
+        else { Issue.record("got \(m)"); return }
         #expect(e0["seq"] == 0 && e0["data"] == "abc" && e0["request"] == 5 && e0["session"] == "s1")
         #expect(e1["seq"] == 1 && e1["data"] == "def")
         #expect(r["stdout"] == "abcdef" && r["exitCode"] == 0)

@@ -15,8 +15,9 @@ final class FakeRuntime: DriverRuntime {
     let executeRequests = Mutex<[ExecuteRequest]>([])
 
     func capabilities() -> DriverCapabilities {
-        DriverCapabilities(languages: [.init(name: "fake", aliases: ["fk"], extensions: [".fk"])],
-                           runtimeType: "Fake", isolationLevel: 0, startupMs: 1, memoryMB: 1)
+        DriverCapabilities(
+            languages: [.init(name: "fake", aliases: ["fk"], extensions: [".fk"])],
+            runtimeType: "Fake", isolationLevel: 0, startupMs: 1, memoryMB: 1)
     }
 
     func openSession(_ r: SessionOpenParams) async throws -> SessionOpenReply {

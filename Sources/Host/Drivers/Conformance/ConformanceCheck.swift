@@ -15,7 +15,9 @@ public struct ConformanceCheck: Sendable, Equatable, CustomStringConvertible {
         a.name == b.name && a.passed == b.passed && a.detail == b.detail
     }
 
-    public static func pass(_ name: String, _ detail: String = "") -> ConformanceCheck { .init(name, passed: true, detail) }
+    public static func pass(_ name: String, _ detail: String = "") -> ConformanceCheck {
+        .init(name, passed: true, detail)
+    }
     public static func fail(_ name: String, _ detail: String) -> ConformanceCheck { .init(name, passed: false, detail) }
 
     /// `PASS name (detail)` or `FAIL name: why`.

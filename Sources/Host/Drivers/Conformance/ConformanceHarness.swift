@@ -1,7 +1,7 @@
 import DriverProtocol
 import Glibc
-import Synchronization
 import LinuxSystem
+import Synchronization
 
 /// One driver process under test: raw lines in, every stdout line recorded and checked for being protocol.
 final class ConformanceHarness: Sendable {
@@ -25,7 +25,8 @@ final class ConformanceHarness: Sendable {
     init(executable: String, logger: Logger) async throws(DriverProcess.SpawnError) {
         let recorder = Recorder()
         self.recorder = recorder
-        process = try await DriverProcess(path: executable, name: "conformance", logger: logger,
+        process = try await DriverProcess(
+            path: executable, name: "conformance", logger: logger,
             onLine: { item in Self.record(item, into: recorder) },
             onExit: { exit in recorder.state.withLock { $0.exit = exit } })
     }
@@ -40,9 +41,15 @@ final class ConformanceHarness: Sendable {
             recorder.state.withLock { $0.violations.append("not JSON: \(shown)") }
             return
         }
-        let wellFormed = o["jsonrpc"] == "2.0" && (o["method"]?.string != nil || (o["id"] != nil && (o["result"] != nil || o["error"]?.object != nil)))
+        let wellFormed =
+            o["jsonrpc"] == "2.0"
+            && (o["method"]?.string != nil || (o["id"] != nil && (o["result"] != nil || o["error"]?.object != nil)))
         recorder.state.withLock { s in
-            if wellFormed { s.messages.append(value) } else { s.violations.append("not a JSON-RPC 2.0 message: \(shown)") }
+            if wellFormed {
+                s.messages.append(value)
+            } else {
+                s.violations.append("not a JSON-RPC 2.0 message: \(shown)")
+            }
         }
     }
 
@@ -58,7 +65,9 @@ final class ConformanceHarness: Sendable {
 
     /// Sends a request and returns its id.
     func send(_ method: String, _ params: JSONValue) -> Int {
-        let id = recorder.state.withLock { s -> Int in defer { s.nextId += 1 }; return s.nextId }
+        let id = recorder.state.withLock { s -> Int in
+            defer { s.nextId += 1 }; return s.nextId
+        }
         process.send(DriverMessage.request(id: id, method: method, params: params).line)
         return id
     }
@@ -66,7 +75,9 @@ final class ConformanceHarness: Sendable {
     var messageCount: Int { recorder.state.withLock { $0.messages.count } }
 
     /// The first message at index >= `start` matching `predicate`, waiting up to `timeout` seconds.
-    func wait(from start: Int = 0, timeout: Double, _ predicate: (JSONValue) -> Bool) async -> (index: Int, message: JSONValue)? {
+    func wait(from start: Int = 0, timeout: Double, _ predicate: (JSONValue) -> Bool) async -> (
+        index: Int, message: JSONValue
+    )? {
         let deadline = DriverClock.now() + timeout
         while true {
             let found = recorder.state.withLock { s -> (Int, JSONValue)? in
@@ -92,8 +103,10 @@ final class ConformanceHarness: Sendable {
     /// Events (notifications) tagged with `request`, with their indices.
     func events(for request: Int) -> [(index: Int, message: JSONValue)] {
         recorder.state.withLock { s in
-            s.messages.enumerated().filter { $0.element["method"] != nil && $0.element["params"]?["request"]?.int == request }
-                .map { ($0.offset, $0.element) }
+            s.messages.enumerated().filter {
+                $0.element["method"] != nil && $0.element["params"]?["request"]?.int == request
+            }
+            .map { ($0.offset, $0.element) }
         }
     }
 

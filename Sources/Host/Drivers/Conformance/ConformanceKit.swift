@@ -15,8 +15,10 @@ public enum ConformanceKit: Sendable {
     }
 
     /// `language` overrides the driver's first declared language; `report` sees each check as it completes.
-    public static func run(executable: String, language: String?, logger: Logger,
-                           report: (@Sendable (ConformanceCheck) -> Void)?) async -> [ConformanceCheck] {
+    public static func run(
+        executable: String, language: String?, logger: Logger,
+        report: (@Sendable (ConformanceCheck) -> Void)?
+    ) async -> [ConformanceCheck] {
         var checks: [ConformanceCheck] = []
         var last = DriverClock.now()
         func add(_ c: ConformanceCheck) {
@@ -49,8 +51,11 @@ public enum ConformanceKit: Sendable {
         add(mismatch)
         add(await checkStdinEOF(main))
         let violations = main.violations + (second?.violations ?? [])
-        add(violations.isEmpty ? .pass("stdout-protocol-only")
-            : .fail("stdout-protocol-only", "\(violations.count) non-protocol stdout line(s), first: \(violations[0])"))
+        add(
+            violations.isEmpty
+                ? .pass("stdout-protocol-only")
+                : .fail(
+                    "stdout-protocol-only", "\(violations.count) non-protocol stdout line(s), first: \(violations[0])"))
         await main.close()
         await second?.close()
         return checks
@@ -63,8 +68,10 @@ public enum ConformanceKit: Sendable {
     }
 
     /// `runCommand` with its output redirected (tests).
-    public static func runCommand(arguments: [String], output: @escaping @Sendable (String) -> Void,
-                                  errors: @escaping @Sendable (String) -> Void) async -> Int32 {
+    public static func runCommand(
+        arguments: [String], output: @escaping @Sendable (String) -> Void,
+        errors: @escaping @Sendable (String) -> Void
+    ) async -> Int32 {
         var path: String?
         var language: String?
         var i = 0
@@ -88,9 +95,11 @@ public enum ConformanceKit: Sendable {
             errors("\(usage)\n")
             return 2
         }
-        let checks = await run(executable: path, language: language, logger: Logger("driver-test"), report: { c in
-            output("\(c)\n")
-        })
+        let checks = await run(
+            executable: path, language: language, logger: Logger("driver-test"),
+            report: { c in
+                output("\(c)\n")
+            })
         let passed = checks.filter(\.passed).count
         output("\(passed) passed, \(checks.count - passed) failed\n")
         return passed == checks.count ? 0 : 1
@@ -100,16 +109,28 @@ public enum ConformanceKit: Sendable {
 
     static func checkHandshake(_ h: ConformanceHarness) async -> (ConformanceCheck, JSONValue?) {
         let name = "handshake"
-        let params = HandshakeParams(protocolVersions: [1], host: PeerInfo(name: "codebeaker-driver-test", version: "0.1.0"))
-        guard let r = await h.call(HandshakeParams.method, params.json, timeout: 10) else { return (.fail(name, h.noReply(within: 10)), nil) }
-        if let code = r.rpcErrorCode { return (.fail(name, "error \(code): \(r["error"]?["message"]?.string ?? "")"), nil) }
+        let params = HandshakeParams(
+            protocolVersions: [1], host: PeerInfo(name: "codebeaker-driver-test", version: "0.1.0"))
+        guard let r = await h.call(HandshakeParams.method, params.json, timeout: 10) else {
+            return (.fail(name, h.noReply(within: 10)), nil)
+        }
+        if let code = r.rpcErrorCode {
+            return (.fail(name, "error \(code): \(r["error"]?["message"]?.string ?? "")"), nil)
+        }
         guard let result = r["result"], result["protocolVersion"]?.int == 1 else {
-            return (.fail(name, "result.protocolVersion must be 1, got \(r["result"]?["protocolVersion"]?.description ?? "nothing")"), nil)
+            return (
+                .fail(
+                    name,
+                    "result.protocolVersion must be 1, got \(r["result"]?["protocolVersion"]?.description ?? "nothing")"
+                ), nil
+            )
         }
         guard let dname = result["driver"]?["name"]?.string, let dversion = result["driver"]?["version"]?.string else {
             return (.fail(name, "result.driver.name and result.driver.version must be strings"), nil)
         }
-        guard let caps = result["capabilities"], caps.object != nil else { return (.fail(name, "result.capabilities must be an object"), nil) }
+        guard let caps = result["capabilities"], caps.object != nil else {
+            return (.fail(name, "result.capabilities must be an object"), nil)
+        }
         return (.pass(name, "\(dname) \(dversion), protocol 1"), caps)
     }
 
@@ -120,12 +141,15 @@ public enum ConformanceKit: Sendable {
         if languages.isEmpty { problems.append("languages must be a non-empty array") }
         for l in languages {
             if (l["name"]?.string ?? "").isEmpty { problems.append("every language needs a name") }
-            for key in ["aliases", "extensions"] where l[key] != nil && l[key]?.array?.allSatisfy({ $0.string != nil }) != true {
+            for key in ["aliases", "extensions"]
+            where l[key] != nil && l[key]?.array?.allSatisfy({ $0.string != nil }) != true {
                 problems.append("language \(key) must be an array of strings")
             }
         }
         if caps["runtimeType"]?.string == nil { problems.append("runtimeType must be a string") }
-        if let iso = caps["isolationLevel"]?.int { if !(0...10).contains(iso) { problems.append("isolationLevel must be 0-10") } } else {
+        if let iso = caps["isolationLevel"]?.int {
+            if !(0...10).contains(iso) { problems.append("isolationLevel must be 0-10") }
+        } else {
             problems.append("isolationLevel must be an integer 0-10")
         }
         for key in ["startupMs", "memoryMB"] where caps[key] != nil && (caps[key]?.int ?? -1) < 0 {
@@ -134,13 +158,21 @@ public enum ConformanceKit: Sendable {
         if let pm = caps["packageManagers"], pm.array?.allSatisfy({ $0.string != nil }) != true {
             problems.append("packageManagers must be an array of strings")
         }
-        for key in ["stateful", "interrupt", "streaming", "networkControl"] where caps[key] != nil && caps[key]?.bool == nil {
+        for key in ["stateful", "interrupt", "streaming", "networkControl"]
+        where caps[key] != nil && caps[key]?.bool == nil {
             problems.append("\(key) must be a boolean")
         }
-        guard let available = caps["available"]?.bool else { problems.append("available must be a boolean"); return .fail("capabilities", problems.joined(separator: "; ")) }
-        if !available && caps["unavailableReason"]?.string == nil { problems.append("available:false needs unavailableReason") }
+        guard let available = caps["available"]?.bool else {
+            problems.append("available must be a boolean");
+            return .fail("capabilities", problems.joined(separator: "; "))
+        }
+        if !available && caps["unavailableReason"]?.string == nil {
+            problems.append("available:false needs unavailableReason")
+        }
         if !problems.isEmpty { return .fail("capabilities", problems.joined(separator: "; ")) }
         let names = languages.compactMap { $0["name"]?.string }.joined(separator: ",")
-        return .pass("capabilities", "languages \(names), isolation \(caps["isolationLevel"]?.int ?? 0)" + (available ? "" : ", unavailable"))
+        return .pass(
+            "capabilities",
+            "languages \(names), isolation \(caps["isolationLevel"]?.int ?? 0)" + (available ? "" : ", unavailable"))
     }
 }
