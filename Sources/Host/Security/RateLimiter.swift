@@ -167,11 +167,7 @@ public struct RateLimiter: Sendable {
             var w = principalExecutions.removeValue(forKey: principal) ?? SlidingWindowLog()
             defer { principalExecutions[principal] = w.count > 0 ? w : nil }
             if let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) {
-                return Rejection(
-                    rule: Rule.principalExecutionsPerMinute,
-                    message:
-                        "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms",
-                    retryAfterMs: Self.ms(wait))
+                return principalExecutionRejection(principal, wait: wait)
             }
             w.record(now: now)
         }
@@ -185,7 +181,11 @@ public struct RateLimiter: Sendable {
         guard var w = principalExecutions[principal] else { return nil }
         defer { principalExecutions[principal] = w.count > 0 ? w : nil }
         guard let wait = w.check(now: now, limit: principalExecutionsPerMinute, window: Self.window) else { return nil }
-        return Rejection(
+        return principalExecutionRejection(principal, wait: wait)
+    }
+
+    private func principalExecutionRejection(_ principal: String, wait: Double) -> Rejection {
+        Rejection(
             rule: Rule.principalExecutionsPerMinute,
             message:
                 "\(principal) ran more than \(principalExecutionsPerMinute) executions in the last minute (all sessions and execution.run together); retry in \(Self.ms(wait)) ms",

@@ -19,7 +19,7 @@ extension SessionManager {
     /// the running process is left alone (unless `force`: the driver said it lost it), and callers that
     /// ask while a re-open is in flight share it. Returns nil on success, else why not.
     func reopen(_ sessionId: String, force: Bool = false) async -> String? {
-        guard let rec = sessions[sessionId] else { return "session closed" }
+        guard let rec = sessions[sessionId], !rec.machine.isClosing else { return "session closed" }
         if let inFlight = rec.reopening { return await inFlight.value }
         if !force, let opened = rec.openedGeneration, opened == rec.driver.generation {
             sessions[sessionId]?.needsReopen = false
@@ -47,7 +47,8 @@ extension SessionManager {
     }
 
     private func reopened(_ sessionId: String, result r: SessionOpenReply, generation: Int?) -> Bool {
-        guard sessions[sessionId] != nil else { return false }
+        // A close under way has already sent its session.close, maybe before this open reached the driver.
+        guard let rec = sessions[sessionId], !rec.machine.isClosing else { return false }
         sessions[sessionId]?.handle = r.handle
         if let c = r.containerId { sessions[sessionId]?.containerId = c }
         sessions[sessionId]?.needsReopen = false

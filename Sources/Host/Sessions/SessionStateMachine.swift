@@ -64,6 +64,9 @@ public struct SessionStateMachine: Sendable, Equatable {
 
     public mutating func finishClose() { phase = .closed }
 
+    /// A close has begun (or ended): nothing may open the session on its driver again.
+    public var isClosing: Bool { phase == .closing || phase == .closed }
+
     public func state(now: Double) -> State {
         switch phase {
         case .creating: return .creating
