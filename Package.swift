@@ -1,17 +1,21 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Strict settings for every target (see docs/architecture.md).
+// Strict settings for every library and executable target (see docs/architecture.md): imports are internal
+// unless a file says `public import` (each module its public API shows).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
-    // The successor of -require-explicit-sendable (a diagnostic group since Swift 6.2): a warning everywhere...
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // The successor of -require-explicit-sendable (a diagnostic group since Swift 6.2).
+    .treatWarning("ExplicitSendable", as: .error),
+]
+/// Test targets: the same checks, with ExplicitSendable a warning and imports as before (they use @testable).
+let testing: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
     .treatWarning("ExplicitSendable", as: .warning),
 ]
-/// ...and an error in the modules already clean of it.
-let strictest: [SwiftSetting] = strict.dropLast() + [.treatWarning("ExplicitSendable", as: .error)]
-/// Imports are internal unless a file says `public import` (the modules whose public API is checked for it).
-let internalImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 
 /// A driver executable; `resources`: its runner programs (Drivers/<name>/Resources), embedded as bytes so the
 /// driver stays a single binary.
@@ -45,7 +49,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m")]),
         // The system layer: fds and the one syscall wrapper, one thread type, one clock, timestamps, the
         // spawner and one-shot process runs, the mount table. Knows nothing of the wire.
-        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strictest + internalImports),
+        .target(name: "LinuxSystem", dependencies: ["CSystem"], swiftSettings: strict),
         // Wire types shared by the host and every driver: JSON, line framing, messages.
         .target(name: "DriverProtocol", dependencies: ["CSystem"], swiftSettings: strict),
         // Driver-side library: stdio loop, process spawning, sandbox, workspace.
@@ -57,24 +61,25 @@ let package = Package(
         // for error bodies comes from DriverProtocol's writer).
         .target(
             name: "Transport", dependencies: ["DriverProtocol", "LinuxSystem", "CSystem"],
-            swiftSettings: strictest + internalImports),
+            swiftSettings: strict),
         // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
         .target(
             name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"],
-            swiftSettings: strictest),
+            swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),
         driver("deno", resources: ["deno-runner.ts", "deno-control.mjs"]),
         driver("bun", resources: ["bun-runner.mjs", "bun-control.js"]),
         driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
-        .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: strict),
-        .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: strict),
-        .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: strict),
+        .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: testing),
+        .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: testing),
+        .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: testing),
         .testTarget(
             name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"],
-            swiftSettings: strict),
+            swiftSettings: testing),
         .testTarget(
-            name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: strict),
+            name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: testing
+        ),
     ]
 )

@@ -1,12 +1,12 @@
 /// Constants and message shapes of the driver protocol (docs/driver-protocol.md).
 /// Messages are JSON-RPC 2.0 objects, one per line, over the driver's stdin/stdout.
-public enum DriverWire {
+public enum DriverWire: Sendable {
     public static let protocolVersion = 1
     public static let supportedVersions = [1]
     /// Largest line either side may send (16 MiB plus room for JSON escaping of 1 MiB outputs).
     public static let maxLineBytes = 32 * 1024 * 1024
 
-    public enum Method {
+    public enum Method: Sendable {
         public static let handshake = "handshake"
         public static let ping = "ping"
         public static let shutdown = "shutdown"
@@ -19,7 +19,7 @@ public enum DriverWire {
     }
 
     /// Notifications a driver sends while a request runs.
-    public enum Event {
+    public enum Event: Sendable {
         public static let output = "output"
         public static let progress = "progress"
     }
@@ -28,7 +28,7 @@ public enum DriverWire {
     /// so the host can wait a grace period longer than the driver does.
     public static func callTimeoutMs(in params: JSONValue) -> Int? { params["timeoutMs"]?.int }
 
-    public enum ErrorCode {
+    public enum ErrorCode: Sendable {
         public static let parseError = -32700
         public static let invalidRequest = -32600
         public static let methodNotFound = -32601

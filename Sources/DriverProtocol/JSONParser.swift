@@ -230,3 +230,7 @@ public struct JSONParser {
         return s
     }
 }
+
+/// A parser reads through a borrowed buffer pointer; it lives inside one `parse` call.
+@available(*, unavailable)
+extension JSONParser: Sendable {}

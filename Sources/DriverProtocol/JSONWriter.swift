@@ -1,5 +1,5 @@
 /// Serializes `JSONValue` to compact JSON. Non-finite doubles become null (JSON has no NaN).
-public enum JSONWriter {
+public enum JSONWriter: Sendable {
     public static func string(_ value: JSONValue) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(128)

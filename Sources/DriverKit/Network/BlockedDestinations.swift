@@ -3,7 +3,7 @@ import Glibc
 /// Where a network session must not reach: ranges that are never the public internet (private, shared,
 /// link-local with the cloud metadata services, multicast, reserved) and every address and subnet of the
 /// host itself (its own services, the containers and machines next to it).
-public enum BlockedDestinations {
+public enum BlockedDestinations: Sendable {
     public static let fixed: [CIDR] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12",
         "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4",

@@ -10,7 +10,7 @@ import Synchronization
 /// - npm / bun: `npm_config_registry` from the driver's environment, else npm's built-in default
 ///   (`npm config get registry` with no config files), asked once;
 /// - plus `CODEBEAKER_PACKAGES_EGRESS_HOSTS` (`host[:port],...`, port 443 if none) for mirrors and CDNs.
-public enum PackageIndexes {
+public enum PackageIndexes: Sendable {
     public static let extraHostsVariable = "CODEBEAKER_PACKAGES_EGRESS_HOSTS"
     private static let cache = Mutex<[String: [String]]>([:])
 

@@ -1,9 +1,9 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Runs one installer process in a sandbox of its own: the session's sandbox (same uid, workspace, cgroup)
 /// but with only the installer as its command and, when it needs the index, a network namespace of its own
 /// whose only way out is an allowlisting proxy to the configured package indexes (`InstallEgress`).
-public enum InstallSandbox {
+public enum InstallSandbox: Sendable {
     /// Environment every installer gets: no user config files, no prompts, nothing from the workspace.
     public static let baseEnv: [String: String] = [
         "HOME": "/tmp", "PIP_CONFIG_FILE": "/dev/null", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// npm (node driver) and bun (bun driver): packages go into /workspace/node_modules (package.json and the
 /// lockfile are npm's/bun's own business); `global:true` goes into the session-private prefix

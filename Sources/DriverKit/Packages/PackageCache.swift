@@ -12,7 +12,7 @@ import Glibc
 ///   moves the regular `*.whl` files it finds there into `wheels/` (never replacing an existing file).
 /// - Files come from the package index, which checks their hashes on download; a file name is never
 ///   reused by the index, so a cached file name means the same bytes the index serves.
-public enum PackageCache {
+public enum PackageCache: Sendable {
     public static var root: String {
         getenv("CODEBEAKER_PACKAGE_CACHE").map { String(cString: $0) } ?? SandboxFiles.root + "/pkgcache"
     }

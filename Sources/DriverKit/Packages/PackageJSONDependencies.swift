@@ -4,7 +4,7 @@ import DriverProtocol
 /// install everything listed there (on `install_packages` with no packages, and beside any `add`), so a
 /// URL, git, repository or out-of-workspace `file:`/`link:` spec written in it would otherwise bypass
 /// `PackageSpec`. Version ranges, dist-tags, `npm:` aliases to registry names and `workspace:` refs pass.
-public enum PackageJSONDependencies {
+public enum PackageJSONDependencies: Sendable {
     public static let maxBytes = 1 << 20
     static let sections = [
         "dependencies", "devDependencies", "optionalDependencies", "peerDependencies", "overrides", "resolutions",

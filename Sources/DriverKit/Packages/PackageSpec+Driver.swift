@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// The driver's side of `PackageSpec` (the grammar lives in DriverProtocol, shared with the host): refuses on
 /// its own as defence in depth, with the operator's `PackagePolicy`, as an invalid-params error.

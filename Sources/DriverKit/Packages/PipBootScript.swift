@@ -3,7 +3,7 @@
 /// Debian's pip *as if* inside the venv (prefix, scheme, shebangs, already-installed detection) while
 /// nothing under the user-writable venv is importable: a `.pth`, `sitecustomize` or a fake `pip`/`keyring`
 /// planted there by session code must not run while the installer has network.
-public enum PipBootScript {
+public enum PipBootScript: Sendable {
     public static let marker = "@@codebeaker-installed@@"
     static let fileName = "pip_boot.py"
 

@@ -2,7 +2,7 @@ import DriverProtocol
 
 /// A requirements.txt read by the driver and turned into vetted specs, so its lines get the same checks as
 /// `packages` (pip would otherwise honour `--index-url`, `-e`, URLs and nested files written in it).
-public enum RequirementsFile {
+public enum RequirementsFile: Sendable {
     public static let maxBytes = 1 << 20
 
     /// Specs from `text`. Comments, blank lines and `\` continuations are handled; environment markers

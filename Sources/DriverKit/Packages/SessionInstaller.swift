@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// A runtime's package manager (pip for python, npm for node, bun for bun). Runner-based drivers get one
 /// through `RunnerFlavor.installer`; process-per-run drivers call it from their `install`.

@@ -2,7 +2,7 @@
 /// requests`), so they run as installs: in the install sandbox with network, with the same checks as
 /// `install_packages`. Only the exact argv forms below qualify; anything else (`sh -c "pip install x"`,
 /// `curl ...`) is a plain shell command and stays offline.
-public enum ShellInstallCommand {
+public enum ShellInstallCommand: Sendable {
     static let pips: Set<String> = [
         "pip", "pip3", "pip3.11", "/usr/bin/pip", "/usr/bin/pip3", "/workspace/.venv/bin/pip",
         "/workspace/.venv/bin/pip3",

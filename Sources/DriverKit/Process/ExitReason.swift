@@ -1,7 +1,7 @@
 import Glibc
 
 /// Words for why a run ended abnormally.
-public enum ExitReason {
+public enum ExitReason: Sendable {
     public static func timedOut(_ ms: Int) -> String {
         ms % 1000 == 0 ? "timed out after \(ms / 1000) s" : "timed out after \(Double(ms) / 1000) s"
     }

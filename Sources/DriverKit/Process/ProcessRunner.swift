@@ -1,9 +1,9 @@
-import DriverProtocol
+public import DriverProtocol
 import LinuxSystem
 
 /// `ChildProcess` with the driver wire's result: a `RunResult` with the reason in words, and a failure to
 /// start as a `DriverError`.
-public enum ProcessRunner {
+public enum ProcessRunner: Sendable {
     public typealias OutputHandler = ChildProcess.OutputHandler
 
     /// Cancelling the calling Task kills the process group and returns a result with `cancelled:true`.

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import Glibc
 
 /// A complete `DriverRuntime` for interpreters that run a persistent runner per session (python, node):

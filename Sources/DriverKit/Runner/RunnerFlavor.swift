@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import Glibc
 
 /// Everything runtime-specific about a runner-based driver (python, node): its capabilities, runner script

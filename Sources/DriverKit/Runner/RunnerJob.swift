@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// One execution sent to a persistent runner (see Runner/README in docs/driver-protocol.md, "Runner protocol").
 public struct RunnerJob: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import CSystem
-import DriverProtocol
+public import DriverProtocol
 import Glibc
 import Synchronization
 

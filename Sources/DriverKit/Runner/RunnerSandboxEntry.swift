@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// A session served by one persistent runner inside one sandbox: the shape the deno and bun drivers share.
 public struct RunnerSandboxEntry: Sendable {

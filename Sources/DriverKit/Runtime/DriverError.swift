@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// An error a driver answers with: a protocol error code (docs/driver-protocol.md, "Errors") and a message
 /// safe to show a client. Anything else a runtime throws becomes -32603.

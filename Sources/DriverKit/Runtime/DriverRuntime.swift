@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// What a driver implements; `DriverServer` does the protocol around it. Methods are called concurrently.
 ///

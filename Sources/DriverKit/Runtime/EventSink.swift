@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import Synchronization
 
 /// Sends one request's events (`output`, `progress`) in order, each with the request id, the session and a

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// A request as a runtime sees it: the wire params (typed in DriverProtocol) and the JSON-RPC id they came
 /// with. `request.code`, `request.timeoutMs`, ... read the params directly.

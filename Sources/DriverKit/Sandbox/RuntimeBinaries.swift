@@ -4,7 +4,7 @@ import Glibc
 /// Makes a runtime binary that lives somewhere the sandbox uid cannot reach (deno/bun under root's home)
 /// available inside sandboxes: copied once to /var/lib/codebeaker/runtimes/<name>/ (mode 0755), which a
 /// sandbox then binds read-only at /opt/runtimes/<name>.
-public enum RuntimeBinaries {
+public enum RuntimeBinaries: Sendable {
     public static let hostRoot = SandboxFiles.root + "/runtimes"
     public static let sandboxRoot = "/opt/runtimes"
 

@@ -6,7 +6,7 @@
 /// `standardDirs` (where `scripts/setup.sh` puts or links them, found even when the host runs with a short
 /// PATH), then `extraGlobs` (system locations of pip packages whose own scripts are Python entry points).
 /// Only ELF files count: pyenv shims and pip entry points would need the host's interpreter inside the sandbox.
-public enum RuntimeLocator {
+public enum RuntimeLocator: Sendable {
     public static let standardDirs = ["/usr/local/bin", "/usr/bin"]
 
     public static func find(

@@ -3,7 +3,7 @@ import Glibc
 /// Builds bubblewrap command lines. The driver (root) spawns bwrap already switched to the session uid with
 /// no_new_privs (ProcessSpec), so bwrap uses an unprivileged user namespace and cannot regain anything; the
 /// cgroup is joined before the uid switch.
-public enum Sandbox {
+public enum Sandbox: Sendable {
     public static let bwrapPath = "/usr/bin/bwrap"
     public static var isAvailable: Bool { access(bwrapPath, X_OK) == 0 }
 

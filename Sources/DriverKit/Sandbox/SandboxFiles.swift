@@ -3,7 +3,7 @@ import Glibc
 
 /// Files the driver writes once and binds read-only into sandboxes: a generated passwd/group naming the
 /// sandbox user, and runner scripts. Everything lives under `root` with modes the sandbox uid can read.
-public enum SandboxFiles {
+public enum SandboxFiles: Sendable {
     public static let root = "/var/lib/codebeaker"
 
     /// A directory with `passwd` and `group` for `uid`/`gid` (user "sandbox", home /workspace), named `name`

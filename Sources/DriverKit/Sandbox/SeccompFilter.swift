@@ -5,7 +5,7 @@
 /// The program: load `seccomp_data.arch`; a foreign ABI (a 32-bit binary's int 0x80 on x86_64) kills the
 /// process, since its numbers mean other calls; load `nr`; on x86_64 refuse the x32 ABI (numbers with bit
 /// 30 set); one `jeq` per denied number jumping to the EPERM return; otherwise allow.
-public enum SeccompFilter {
+public enum SeccompFilter: Sendable {
     public enum Arch: Sendable, Equatable {
         // swift-format-ignore: AlwaysUseLowerCamelCase
         // (the kernel's architecture names)

@@ -2,7 +2,7 @@
 /// Modelled on what Docker's default profile refuses a container without capabilities, plus io_uring
 /// (it bypasses per-syscall filtering and has been a steady source of kernel bugs). docs/security.md lists
 /// them with the reason for each group. Numbers: x86_64 `asm/unistd_64.h`, aarch64 `asm-generic/unistd.h`.
-public enum SeccompSyscalls {
+public enum SeccompSyscalls: Sendable {
     public struct Entry: Sendable, Equatable {
         public let name: String
         // swift-format-ignore: AlwaysUseLowerCamelCase

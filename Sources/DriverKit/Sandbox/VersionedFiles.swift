@@ -4,7 +4,7 @@
 /// an upgrade while the old server still runs) could hand a starting runner another build's control.mjs next to
 /// its own runner: an import error, deno exits, and the session's first execution failed with "the deno
 /// runner failed to start (killed by signal 9)". A version's directory only ever receives that same content.
-public enum VersionedFiles {
+public enum VersionedFiles: Sendable {
     /// Writes `files` (name and text) into their version's directory under `base` (unchanged files are
     /// left alone) and returns that directory.
     public static func write(_ files: [(name: String, text: String)], under base: String) throws(DriverError) -> String

@@ -1,5 +1,5 @@
 import Dispatch
-import DriverProtocol
+public import DriverProtocol
 import Glibc
 import Synchronization
 

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import Synchronization
 
 /// The one serialized writer for protocol lines: a lock makes every line atomic, so concurrent responses and

@@ -1,5 +1,5 @@
 /// Limits shared by execute, shell and install.
-public enum RunLimits {
+public enum RunLimits: Sendable {
     public static let timeoutMs = 30_000
     public static let installTimeoutMs = 300_000
     public static let maxTimeoutMs = 24 * 3600 * 1000

@@ -1,6 +1,6 @@
 import CSystem
 import Dispatch
-import DriverProtocol
+public import DriverProtocol
 import FoundationEssentials
 import Glibc
 import Synchronization

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// What the app needs from the set of installed drivers. The driver registry implements it;
 /// tests use a fixed list.

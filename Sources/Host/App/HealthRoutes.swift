@@ -1,5 +1,5 @@
-import DriverProtocol
-import Transport
+public import DriverProtocol
+public import Transport
 
 /// `/health/live` (the process answers), `/health/ready` (503 until a driver is ready), `/health` (overall),
 /// and `/metrics` (Prometheus text).

@@ -1,6 +1,6 @@
 import DriverProtocol
 import Synchronization
-import Transport
+public import Transport
 
 /// Bridges WebSocket connections to the JSON-RPC router. Each message is handled in its own Task, so a
 /// 10-second execution never delays a `session.list` on the same socket; replies carry their ids.

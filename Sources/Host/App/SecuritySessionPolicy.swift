@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Connects the security layer to the session manager: every `will…` may refuse with the layer's RPCError,
 /// every `did…` feeds the audit log and the metrics.

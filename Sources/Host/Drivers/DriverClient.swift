@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Why a driver call failed. `message` is safe to show a client.
 public struct DriverCallError: Error, Sendable, Equatable {

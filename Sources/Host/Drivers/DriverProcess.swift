@@ -1,5 +1,5 @@
-import CSystem
-import DriverProtocol
+public import CSystem
+public import DriverProtocol
 import FoundationEssentials
 import Glibc
 import LinuxSystem

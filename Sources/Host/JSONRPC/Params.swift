@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Typed access to request params that turns every bad field into -32602 naming the field.
 public struct Params: Sendable {

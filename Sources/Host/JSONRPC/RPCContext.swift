@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Everything a method handler may know about the call: who, which connection, how to talk back.
 public struct RPCContext: Sendable {

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// One JSON-RPC error: `{code, message, data}`. Anything thrown that is not an RPCError becomes -32603
 /// with a generic message, so no stack trace or internal detail ever reaches a client.

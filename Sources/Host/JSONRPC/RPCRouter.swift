@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// JSON-RPC 2.0 dispatch: single requests, batches, notifications. Transport-agnostic and stateless,
 /// so the same router is tested in-process and served over WebSocket.

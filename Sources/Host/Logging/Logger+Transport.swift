@@ -1,4 +1,4 @@
-import Transport
+public import Transport
 
 /// The transport logs through the host's logger.
 extension Logger: ServerLogging {}

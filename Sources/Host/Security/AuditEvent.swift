@@ -1,5 +1,5 @@
-import DriverProtocol
-import FoundationEssentials
+public import DriverProtocol
+public import FoundationEssentials
 import Glibc
 
 /// The 12 audit event types of the seed.

@@ -1,6 +1,6 @@
 import Dispatch
-import DriverProtocol
-import FoundationEssentials
+public import DriverProtocol
+public import FoundationEssentials
 import Glibc
 import LinuxSystem
 import Synchronization

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Keeps secrets out of the audit log: every configured token, whatever follows `Bearer `,
 /// `codebeaker.bearer.` or `token=`, and the values of secret-looking keys are replaced by `[REDACTED]`.

@@ -1,4 +1,4 @@
-import Transport
+public import Transport
 
 /// Who is connecting. A client presents a token on the WebSocket upgrade as
 /// `Authorization: Bearer <token>`, or (browsers cannot set headers) as the query parameter

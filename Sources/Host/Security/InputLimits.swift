@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Length and shape limits on the short strings a client sends besides code and file contents: languages,
 /// ids, env names and values, Docker image names, permission objects. Each check throws -32602 naming the

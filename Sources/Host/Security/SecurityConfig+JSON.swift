@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SecurityConfig {
     /// Strict: an unknown key, a wrong type or an out-of-range value is an error naming the key.

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SecurityConfig {
     /// The policy for one session: the server's, tightened by the client's `security` object from

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SecurityConfig {
     /// Whether sessions of `principal` may have network (`networkPrincipals` lists it, or `"*"`).

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SecurityLayer {
     /// After an execution ran (code, shell or install): counts it by language, runtime and outcome,

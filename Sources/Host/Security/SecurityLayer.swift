@@ -1,6 +1,6 @@
 import DriverProtocol
 import Synchronization
-import Transport
+public import Transport
 
 /// The security layers behind one facade on plain values, for the session policy and the server to call.
 /// Every `check…` either returns or throws an `RPCError` (`securityViolation` -32011 or rate limited

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Who asks, from which connection, under which JSON-RPC request id (for cancel and streaming).
 public struct CallerContext: Sendable {

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// The `session.execute` result: `{success, result, error, durationMs}` exactly as the seeds show.
 /// A failed command (missing file, non-zero exit, timeout) is `success:false` with `error`, never a JSON-RPC error.

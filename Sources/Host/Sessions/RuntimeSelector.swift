@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// Maps a requested language (and optional runtimeType / runtimePreference) to one driver, from the
 /// drivers' declared capabilities. Pure: the manager passes a snapshot of its drivers.

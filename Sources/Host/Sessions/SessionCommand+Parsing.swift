@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SessionCommand {
     /// Parses `params.command`. Unknown type, missing or wrong-typed fields → -32602 naming the field

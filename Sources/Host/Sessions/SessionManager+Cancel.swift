@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 extension SessionManager {
     /// Cancels a running (or queued) execution, found by the client's request id of its `session.execute`

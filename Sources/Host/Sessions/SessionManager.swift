@@ -1,5 +1,5 @@
-import DriverProtocol
-import LinuxSystem
+public import DriverProtocol
+public import LinuxSystem
 
 #if canImport(Glibc)
     import Glibc

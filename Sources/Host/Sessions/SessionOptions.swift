@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// `session.create` params, validated. Unknown keys are ignored (forward compatibility with the seed).
 public struct SessionOptions: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// The security layer's seam into the session manager. The manager calls it at these points; a `will…`
 /// that throws stops the operation and its RPCError goes to the client (e.g. -32011 security violation,

@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import LinuxSystem
 
 /// A read-only copy of one session, handed to policies and used to build `session.list` entries.

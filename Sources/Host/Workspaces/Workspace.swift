@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 import FoundationEssentials
 import LinuxSystem
 

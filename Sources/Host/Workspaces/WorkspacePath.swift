@@ -1,4 +1,4 @@
-import DriverProtocol
+public import DriverProtocol
 
 /// A client path mapped inside a workspace: the shared in-sandbox path type (`SandboxPath` in DriverProtocol
 /// holds the rules for `..`, `~`, NUL, control characters and lengths). File operations open each component
