@@ -81,11 +81,9 @@ struct DockerEngineIntegrationTests {
         do {
             try engine.startContainer("codebeaker-definitely-missing")
             Issue.record("expected a 404")
-        } catch let e as EngineError {
-            #expect(e.isNotFound)
-            #expect(e.message.contains("codebeaker-definitely-missing"))
         } catch {
-            Issue.record("unexpected \(error)")
+            #expect(error.isNotFound)
+            #expect(error.message.contains("codebeaker-definitely-missing"))
         }
     }
 }

@@ -10,7 +10,7 @@ import Testing
     func file(_ dir: String, _ name: String, executable: Bool = true) throws {
         let d = root + "/" + dir
         try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: d + "/" + name, contents: Data("#!/bin/sh\n".utf8),
             attributes: [.posixPermissions: executable ? 0o755 : 0o644])
     }

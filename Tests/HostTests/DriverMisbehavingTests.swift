@@ -102,7 +102,7 @@ extension DriverProcessTests {
             c.environment["FAKE_MARKER"] = marker
             let s = await supervise("unavailable-until.py", c)
             #expect(s.driverState == .unavailable(reason: "later not installed", installHint: "touch the marker"))
-            FileManager.default.createFile(atPath: marker, contents: Data())
+            _ = FileManager.default.createFile(atPath: marker, contents: Data())
             let deadline = DriverClock.now() + 10
             while !s.isReady && DriverClock.now() < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(s.isReady)

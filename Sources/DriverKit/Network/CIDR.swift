@@ -41,6 +41,6 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var buf = [CChar](repeating: 0, count: 64)
         _ = address.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buf, 64) }
-        return String(cString: buf) + "/\(prefix)"
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + "/\(prefix)"
     }
 }

@@ -24,13 +24,13 @@ extension SessionStore where Session == RunnerSandboxEntry {
 
     public func close(_ session: String) async {
         guard let e = remove(session) else { return }
-        await e.runner.stop()
+        await e.runner.stopAndWait()
         e.sandbox.close()
     }
 
     public func closeAll() async {
         for e in removeAll() {
-            await e.runner.stop()
+            await e.runner.stopAndWait()
             e.sandbox.close()
         }
     }

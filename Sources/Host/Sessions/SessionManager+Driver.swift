@@ -29,7 +29,7 @@ extension SessionManager {
         let task = Task { () -> String? in
             do throws(DriverCallError) {
                 let r = try await driver.call(params)
-                if await !self.reopened(sessionId, result: r, generation: driver.generation) {
+                if !self.reopened(sessionId, result: r, generation: driver.generation) {
                     // Closed while it was being re-opened: the driver's new sandbox would be left behind.
                     _ = try? await driver.call(SessionCloseParams(session: sessionId, handle: r.handle))
                     return "session closed"

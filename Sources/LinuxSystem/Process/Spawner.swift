@@ -1,5 +1,5 @@
 public import CSystem  // pid_t in the signature resolves through the shim's headers
-public import Glibc
+import Glibc
 
 /// Marshals a `ProcessSpec` into `cs_spawn_fds`.
 public enum Spawner: Sendable {

@@ -14,7 +14,7 @@ import Testing
                 let full = path + "/" + name
                 try? FileManager.default.createDirectory(
                     atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                FileManager.default.createFile(atPath: full, contents: Data(content.utf8))
+                _ = FileManager.default.createFile(atPath: full, contents: Data(content.utf8))
             }
         }
         func read(_ rel: String) -> String? { (try? String(contentsOfFile: path + "/" + rel, encoding: .utf8)) }
@@ -68,7 +68,7 @@ import Testing
             SessionCgroup.create(name: "s1", memoryLimitMB: 64, pidsMax: 16, cpuShares: 1024, layout: .v2(root: r.path))
         )
         #expect(cg.oomKillCount() == 0)
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: cg.dirs[0] + "/memory.events",
             contents: Data("low 0\nhigh 0\nmax 3\noom 1\noom_kill 2\noom_group_kill 0\n".utf8))
         #expect(cg.oomKillCount() == 2)
