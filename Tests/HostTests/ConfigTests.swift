@@ -21,6 +21,19 @@ import Testing
         #expect(c.port == 0 && c.driversDirs == ["/x"] && c.logFormat == .json && c.logLevel == .debug)
     }
 
+    @Test func defaultDriversDirs_StayOnUnlessTheFileTheEnvironmentOrTheFlagTurnsThemOff() throws {
+        var c = ServerConfig()
+        #expect(c.defaultDriversDirs)
+        try c.apply(json: ["defaultDriversDirs": false])
+        #expect(!c.defaultDriversDirs)
+        try c.apply(environment: ["CODEBEAKER_DEFAULT_DRIVERS_DIRS": "true"])
+        #expect(c.defaultDriversDirs)
+        try CommandLineOptions.parse(["--drivers-dir", "/d", "--no-default-drivers"]).apply(to: &c)
+        #expect(!c.defaultDriversDirs && c.driversDirs == ["/d"])
+        #expect(throws: ServerConfig.Error.self) { try c.apply(environment: ["CODEBEAKER_DEFAULT_DRIVERS_DIRS": "no"]) }
+        #expect(throws: ServerConfig.Error.self) { try c.apply(json: ["defaultDriversDirs": "no"]) }
+    }
+
     @Test func unknownConfigKeysAndBadTypesAreNamed() {
         var c = ServerConfig()
         #expect(throws: ServerConfig.Error("config: unknown key 'prot'")) { try c.apply(json: ["prot": 1]) }

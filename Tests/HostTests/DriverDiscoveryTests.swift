@@ -27,14 +27,76 @@ import Testing
             atPath: root + "/b/codebeaker-driver-dir", withIntermediateDirectories: true)
         let log = DriverTestSupport.LogCapture()
         let found = DriverDiscovery(
-            directories: [root + "/a", root + "/missing", root + "/b"], logger: Logger("drivers", sink: log.sink)
+            directories: [root + "/a", root + "/missing", root + "/b"], includeDefaults: false,
+            logger: Logger("drivers", sink: log.sink)
         ).discover()
         #expect(
             found == [
-                .init(name: "python", path: root + "/a/codebeaker-driver-python"),
+                .init(
+                    name: "python", path: root + "/a/codebeaker-driver-python",
+                    shadows: [root + "/b/codebeaker-driver-python"]),
                 .init(name: "ruby", path: root + "/b/codebeaker-driver-ruby"),
             ])
         #expect(log.all.contains { $0.contains("not executable") && $0.contains("a/codebeaker-driver-ruby") })
+    }
+
+    @Test func configuredDirectories_AddToTheDefaults_AndShadowTheirDrivers_WithALogLineNamingBoth() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try file("mine", "codebeaker-driver-python")
+        try file("builtin", "codebeaker-driver-python")
+        try file("builtin", "codebeaker-driver-node")
+        let log = DriverTestSupport.LogCapture()
+        let path = DriverSearchPath(
+            configured: [root + "/mine"], defaults: [.init(path: root + "/builtin", origin: .besideBinary)])
+        let report = DriverDiscovery(searchPath: path, logger: Logger("drivers", sink: log.sink)).report()
+        #expect(
+            report.drivers.map(\.path) == [
+                root + "/builtin/codebeaker-driver-node", root + "/mine/codebeaker-driver-python",
+            ])
+        #expect(report.drivers[1].shadows == [root + "/builtin/codebeaker-driver-python"])
+        #expect(report.drivers[1].directory == root + "/mine")
+        #expect(
+            log.all.contains {
+                $0.contains("shadows") && $0.contains("mine/codebeaker-driver-python")
+                    && $0.contains("builtin/codebeaker-driver-python")
+            })
+    }
+
+    @Test func aMissingConfiguredDirectory_IsAWarningAndAReportedProblem_AndTheDefaultsStillServe() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try file("builtin", "codebeaker-driver-python")
+        try file("notadir-parent", "plainfile")
+        let log = DriverTestSupport.LogCapture()
+        let path = DriverSearchPath(
+            configured: [root + "/nonexistent", root + "/notadir-parent/plainfile"],
+            defaults: [.init(path: root + "/builtin", origin: .besideBinary)])
+        let report = DriverDiscovery(searchPath: path, logger: Logger("drivers", sink: log.sink)).report()
+        #expect(report.drivers.map(\.name) == ["python"])
+        #expect(report.directories.map(\.problem) == ["not found (No such file or directory)", "not a directory", nil])
+        #expect(log.all.contains { $0.contains("skipped") && $0.contains(root + "/nonexistent") })
+        let text = DriversListing.render(report, states: [.object(["name": "python", "state": "ready"])])
+        #expect(text.contains(root + "/nonexistent") && text.contains("WARNING: not found"))
+        #expect(text.contains("from: \(root)/builtin (default: beside the binary)"))
+    }
+
+    @Test func noDefaults_SearchesOnlyTheConfiguredDirectories_AndSaysSo() {
+        let log = DriverTestSupport.LogCapture()
+        let path = DriverSearchPath(configured: ["/nonexistent-cb"], includeDefaults: false)
+        #expect(path.entries == [.init(path: "/nonexistent-cb", origin: .configured)])
+        let report = DriverDiscovery(searchPath: path, logger: Logger("drivers", sink: log.sink)).report()
+        #expect(report.drivers.isEmpty && !report.includesDefaults)
+        #expect(log.all.contains { $0.contains("--no-default-drivers") })
+        #expect(DriversListing.render(report, states: []).contains("default directories not searched"))
+    }
+
+    @Test func theSameDirectoryNamedTwice_ThroughASymlink_IsSearchedOnce() throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try file("real", "codebeaker-driver-python")
+        try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: root + "/real")
+        let path = DriverSearchPath(
+            configured: [root + "/link/"], defaults: [.init(path: root + "/real", origin: .besideBinary)])
+        #expect(path.entries.map(\.path) == [root + "/link/"])
+        #expect(DriverDiscovery(searchPath: path).discover().first?.shadows == [])
     }
 
     @Test func defaultDirectories_AreTheBinarysDirectoryThenTheSystemOne() {

@@ -22,8 +22,10 @@ BINARY = BUILD / "codebeaker"
 
 
 class Server:
-    def __init__(self, *args, env=None, drivers_dir=None, wait_ready=True, launcher=()):
-        """`launcher`: argv prepended to the server's (e.g. a wrapper that starts it as an operator would)."""
+    def __init__(self, *args, env=None, drivers_dir=None, default_drivers=False, wait_ready=True, launcher=()):
+        """`launcher`: argv prepended to the server's (e.g. a wrapper that starts it as an operator would).
+        `drivers_dir`: the only drivers directory (`--no-default-drivers`), unless `default_drivers` keeps the
+        built-in ones searched after it, as for an operator's `--drivers-dir`."""
         if not BINARY.exists():
             raise RuntimeError(f"{BINARY} not found: run `swift build` first")
         self.tmp = tempfile.TemporaryDirectory(prefix="cb-e2e-")
@@ -33,6 +35,8 @@ class Server:
         os.chmod(self.workspace_root, 0o711)
         cmd = list(launcher) + [str(BINARY), "--port", "0", "--workspace-root", self.workspace_root]
         cmd += ["--drivers-dir", str(drivers_dir or BUILD)]
+        if drivers_dir and not default_drivers:
+            cmd += ["--no-default-drivers"]
         cmd += list(args)
         full_env = dict(os.environ)
         # Each server's docker driver would otherwise warm containers per image; tests create few sessions.

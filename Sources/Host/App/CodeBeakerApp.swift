@@ -78,7 +78,8 @@ extension CodeBeakerApp {
             log.error("\(error)")
             return 2
         }
-        let registry = DriverRegistry(directories: config.driversDirs, config: supervision)
+        let registry = DriverRegistry(
+            directories: config.driversDirs, includeDefaults: config.defaultDriversDirs, config: supervision)
         registry.start()
         ReviveOnHangup.install(registry)
         let drivers: any DriverDirectory = registry
@@ -193,25 +194,15 @@ public struct StaticDriverDirectory: DriverDirectory {
 extension DriverRegistry: DriverDirectory {}
 
 extension CodeBeakerApp {
-    /// `codebeaker drivers list`: starts each driver once, waits for it to settle, prints its state.
+    /// `codebeaker drivers list`: starts each driver once, waits for it to settle, prints its state, where it
+    /// came from and what it shadows, and every searched directory (a missing one says so).
     static func listDrivers(_ config: ServerConfig) async -> Int32 {
-        let registry = DriverRegistry(directories: config.driversDirs)
+        let report = DriverDiscovery(directories: config.driversDirs, includeDefaults: config.defaultDriversDirs)
+            .report()
+        let registry = DriverRegistry(drivers: report.drivers)
         registry.start()
         _ = await registry.waitUntilSettled(timeout: 15)
-        for case .object(let d) in registry.snapshot().array ?? [] {
-            let name = d["name"]?.string ?? "?"
-            let state = d["state"]?.string ?? "?"
-            let path = d["path"]?.string ?? ""
-            var line = "\(name.padded(to: 10)) \(state.padded(to: 12)) \(path)"
-            if let reason = d["reason"]?.string { line += "\n           reason: \(reason)" }
-            if let hint = d["installHint"]?.string { line += "\n           install: \(hint)" }
-            print(line)
-        }
-        if registry.supervisors.isEmpty {
-            print(
-                "no drivers found in: \(DriverDiscovery(directories: config.driversDirs).directories.joined(separator: ", "))"
-            )
-        }
+        print(DriversListing.render(report, states: registry.snapshot().array ?? []))
         await registry.shutdownAll()
         return 0
     }

@@ -15,6 +15,7 @@ public struct CommandLineOptions: Sendable {
     public var host: String?
     public var port: Int?
     public var driversDirs: [String] = []
+    public var noDefaultDrivers = false
     public var workspaceRoot: String?
     public var workspaceQuotaMB: Int?
     public var logLevel: String?
@@ -39,9 +40,12 @@ public struct CommandLineOptions: Sendable {
           --host HOST          address to bind (default 127.0.0.1; env CODEBEAKER_HOST)
           --port PORT          port, 0 picks a free one and prints it (default 5039; env CODEBEAKER_PORT)
           --config FILE        JSON config file (see docs/configuration.md)
-          --drivers-dir DIR    where to look for codebeaker-driver-* executables; repeatable
-                               (default: beside this binary, then /usr/local/lib/codebeaker/drivers;
-                               env CODEBEAKER_DRIVERS_DIR, colon-separated)
+          --drivers-dir DIR    also look for codebeaker-driver-* executables in DIR, before the defaults
+                               (beside this binary, then /usr/local/lib/codebeaker/drivers): a driver
+                               there shadows a default one of the same name; repeatable
+                               (env CODEBEAKER_DRIVERS_DIR, colon-separated)
+          --no-default-drivers search only the --drivers-dir directories, not the defaults
+                               (env CODEBEAKER_DEFAULT_DRIVERS_DIRS=false)
           --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
           --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
                                env CODEBEAKER_WORKSPACE_QUOTA_MB)
@@ -112,6 +116,7 @@ public struct CommandLineOptions: Sendable {
                 o.port = p
             case "--config": o.configFile = try v()
             case "--drivers-dir": o.driversDirs.append(try v())
+            case "--no-default-drivers": o.noDefaultDrivers = true
             case "--workspace-root": o.workspaceRoot = try v()
             case "--workspace-quota-mb":
                 let s = try v()
@@ -140,6 +145,7 @@ public struct CommandLineOptions: Sendable {
         if let host { config.host = host }
         if let port { config.port = port }
         if !driversDirs.isEmpty { config.driversDirs = driversDirs }
+        if noDefaultDrivers { config.defaultDriversDirs = false }
         if let workspaceRoot { config.workspaceRoot = workspaceRoot }
         if let workspaceQuotaMB { config.workspaceQuotaMB = workspaceQuotaMB }
         if let logLevel { try config.setLogLevel(logLevel) }

@@ -8,7 +8,10 @@ public struct ServerConfig: Sendable {
     public var host = "127.0.0.1"
     public var port = 5039
     public var webSocketPath = "/ws/jsonrpc"
+    /// Searched before the default directories (beside the binary, then the system one), which stay on unless
+    /// `defaultDriversDirs` is false: a driver here shadows a default one of the same name (DriverSearchPath).
     public var driversDirs: [String] = []
+    public var defaultDriversDirs = true
     public var workspaceRoot = "/var/lib/codebeaker/workspaces"
     /// Disk quota per workspace (0: none); each workspace is then its own volume (docs/security.md).
     public var workspaceQuotaMB = 1024
@@ -45,7 +48,8 @@ public struct ServerConfig: Sendable {
     public init() {}
 
     public static let fileKeys: Set<String> = [
-        "host", "port", "webSocketPath", "driversDirs", "workspaceRoot", "logLevel", "logFormat", "maxMessageBytes",
+        "host", "port", "webSocketPath", "driversDirs", "defaultDriversDirs", "workspaceRoot", "logLevel", "logFormat",
+        "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
@@ -73,6 +77,9 @@ public struct ServerConfig: Sendable {
                     throw Error("config: 'driversDirs' must be an array of strings")
                 }
                 driversDirs = a.compactMap(\.string)
+            case "defaultDriversDirs":
+                guard let b = v.bool else { throw Error("config: 'defaultDriversDirs' must be a boolean") }
+                defaultDriversDirs = b
             case "workspaceRoot": workspaceRoot = try Self.string(v, key)
             case "workspaceQuotaMB": workspaceQuotaMB = try Self.int(v, key, 0...(1 << 30))
             case "workspaceMaxFiles": workspaceMaxFiles = try Self.int(v, key, 1024...(1 << 32))
@@ -102,7 +109,7 @@ public struct ServerConfig: Sendable {
         }
     }
 
-    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
+    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
     /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
@@ -113,6 +120,12 @@ public struct ServerConfig: Sendable {
             port = p
         }
         if let v = env["CODEBEAKER_DRIVERS_DIR"] { driversDirs = v.split(separator: ":").map(String.init) }
+        if let v = env["CODEBEAKER_DEFAULT_DRIVERS_DIRS"] {
+            guard let b = ["1": true, "true": true, "0": false, "false": false][v.lowercased()] else {
+                throw Error("CODEBEAKER_DEFAULT_DRIVERS_DIRS must be true or false, got '\(v)'")
+            }
+            defaultDriversDirs = b
+        }
         if let v = env["CODEBEAKER_WORKSPACE_ROOT"] { workspaceRoot = v }
         if let v = env["CODEBEAKER_WORKSPACE_QUOTA_MB"] {
             guard let q = Int(v), q >= 0 else {
@@ -145,7 +158,8 @@ public struct ServerConfig: Sendable {
     public var json: JSONValue {
         .object([
             "host": .string(host), "port": .int(port), "webSocketPath": .string(webSocketPath),
-            "driversDirs": JSONValue(driversDirs), "workspaceRoot": .string(workspaceRoot),
+            "driversDirs": JSONValue(driversDirs), "defaultDriversDirs": .bool(defaultDriversDirs),
+            "workspaceRoot": .string(workspaceRoot),
             "workspaceQuotaMB": .int(workspaceQuotaMB), "workspaceMaxFiles": .int(workspaceMaxFiles),
             "workspaceVolumePool": .int(workspaceVolumePool), "workspaceMinFreeMB": .int(workspaceMinFreeMB),
             "logLevel": .string(logLevel.name), "logFormat": .string(logFormat.rawValue),

@@ -16,12 +16,15 @@ public final class DriverRegistry: Sendable {
         logger = Logger("drivers", sink: logSink)
     }
 
-    /// Discovers drivers in `directories` (empty: the defaults) and wraps them; call `start()` next.
+    /// Discovers drivers in `directories`, then the defaults unless `includeDefaults` is false (see
+    /// `DriverSearchPath`), and wraps them; call `start()` next.
     public convenience init(
-        directories: [String], config: DriverSupervisorConfig = DriverSupervisorConfig(),
+        directories: [String], includeDefaults: Bool = true, config: DriverSupervisorConfig = DriverSupervisorConfig(),
         logSink: Logger.Sink = .stderr
     ) {
-        let found = DriverDiscovery(directories: directories, logger: Logger("drivers", sink: logSink)).discover()
+        let found = DriverDiscovery(
+            directories: directories, includeDefaults: includeDefaults, logger: Logger("drivers", sink: logSink)
+        ).discover()
         self.init(drivers: found, config: config, logSink: logSink)
     }
 
