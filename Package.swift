@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "codebeaker-driver-deno", targets: ["codebeaker-driver-deno"]),
         .executable(name: "codebeaker-driver-bun", targets: ["codebeaker-driver-bun"]),
         .executable(name: "codebeaker-driver-docker", targets: ["codebeaker-driver-docker"]),
+        .executable(name: "codebeaker-sandbox", targets: ["codebeaker-sandbox"]),
         .library(name: "DriverProtocol", targets: ["DriverProtocol"]),
         .library(name: "DriverKit", targets: ["DriverKit"]),
         .library(name: "LinuxSystem", targets: ["LinuxSystem"]),
@@ -72,12 +73,18 @@ let package = Package(
         driver("deno", resources: ["deno-runner.ts", "deno-control.mjs"]),
         driver("bun", resources: ["bun-runner.mjs", "bun-control.js"]),
         driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
+        // The sandbox as a command for drivers in any language (docs/driver-protocol.md, "The sandbox service").
+        .executableTarget(
+            name: "codebeaker-sandbox", dependencies: ["DriverKit", "DriverProtocol", "LinuxSystem"],
+            path: "Sources/SandboxTool", swiftSettings: strict),
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: testing),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: testing),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: testing),
         .testTarget(
             name: "HostTests", dependencies: ["Host", "Transport", "LinuxSystem"], exclude: ["Fixtures"],
             swiftSettings: testing),
+        .testTarget(
+            name: "SandboxToolTests", dependencies: ["codebeaker-sandbox"], swiftSettings: testing),
         .testTarget(
             name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: testing
         ),

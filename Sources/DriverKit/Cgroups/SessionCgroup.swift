@@ -69,11 +69,7 @@ public final class SessionCgroup: Sendable {
         name: String, memoryLimitMB: Int, pidsMax: Int, cpuShares: Int, cpuQuotaPercent: Int = 0,
         allSessionsMemoryMB: Int = 0, layout: CgroupLayout
     ) -> SessionCgroup? {
-        let safe = String(
-            name.unicodeScalars.map {
-                ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" || $0 == "_"
-                    ? Character($0) : "_"
-            })
+        let safe = safeName(name)
         do {
             let cg: SessionCgroup
             switch layout {

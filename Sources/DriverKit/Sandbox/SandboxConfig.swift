@@ -20,6 +20,9 @@ public struct SandboxConfig: Sendable, Equatable {
     public var resolvConf: String?
     /// Extra read-only binds (runtime directories, runner scripts).
     public var readOnlyBinds: [Bind] = []
+    /// Extra read-write binds: directories the driver owns for the session (a build directory at /build).
+    /// Mounted after the read-only ones and before the root turns read-only, so they stay writable.
+    public var readWriteBinds: [Bind] = []
     /// Environment on top of the base one (PATH, HOME, USER, LANG, TMPDIR); the host's is never inherited.
     public var env: [String: String] = [:]
     public var path = "/usr/local/bin:/usr/bin:/bin"

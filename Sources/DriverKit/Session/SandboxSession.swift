@@ -26,11 +26,12 @@ public final class SandboxSession: Sendable {
     }
 
     /// Prepares the sandbox for `request`: picks the uid (options, else the workspace owner, else nobody),
-    /// writes passwd/group, creates the cgroup. `readOnlyBinds` and `env` are added for the runtime.
-    /// `cgroupPrefix` keeps two drivers' sessions with the same host id apart (use the driver name).
+    /// writes passwd/group, creates the cgroup. `readOnlyBinds`, `readWriteBinds` and `env` are added for the
+    /// runtime. `cgroupPrefix` keeps two drivers' sessions with the same host id apart (use the driver name).
+    /// `SandboxService` documents the whole interface.
     public static func open(
         _ request: SessionOpenParams, readOnlyBinds: [SandboxConfig.Bind] = [],
-        env: [String: String] = [:], path: String? = nil,
+        readWriteBinds: [SandboxConfig.Bind] = [], env: [String: String] = [:], path: String? = nil,
         cgroupPrefix: String = ""
     ) throws(DriverError) -> SandboxSession {
         var st = stat()
@@ -43,6 +44,7 @@ public final class SandboxSession: Sendable {
         var config = SandboxConfig(workspace: request.workspace, uid: uid, gid: gid)
         config.network = request.options.network
         config.readOnlyBinds = readOnlyBinds
+        config.readWriteBinds = readWriteBinds
         config.env = request.options.env.merging(env) { _, new in new }
         if let path { config.path = path }
         let safeName = String(
@@ -68,31 +70,15 @@ public final class SandboxSession: Sendable {
             options: request.options, config: config, cgroup: cgroup, network: network)
     }
 
-    /// Runs `command` (argv inside the sandbox) in a fresh bwrap, with the session's limits.
+    /// Runs `command` (argv inside the sandbox) in a fresh bwrap, with the session's limits (`SandboxService.run`).
     public func run(
         command: [String], cwd: String? = nil, env: [String: String] = [:], stdin: String? = nil,
         timeoutMs: Int, maxOutputBytes: Int, events: EventSink
     ) async throws(DriverError) -> RunResult {
-        var c = config
-        if let cwd { c.cwd = cwd.hasPrefix("/") ? cwd : "/workspace/" + cwd }
-        for (k, v) in env { c.env[k] = v }
-        var spec = Sandbox.processSpec(
-            c, command: command, cgroup: cgroup, oneOff: true,
-            rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(timeoutMs / 1000 + 5)))
-        spec.stdin = stdin.map { Array($0.utf8) }
-        spec.timeoutMs = timeoutMs
-        spec.maxOutputBytes = maxOutputBytes
-        let oomBefore = cgroup?.oomKillCount() ?? 0
-        oneOffStarted()
-        defer { oneOffEnded() }
-        var r = try await ProcessRunner.run(spec) { stream, text in events.output(stream, text) }
-        if let cgroup, cgroup.oomKillCount() > oomBefore {
-            r.reason = cgroup.oomReason()
-        } else if r.reason == nil, let code = r.exitCode, [137, 139, 152, 153].contains(code) {
-            // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ).
-            r.reason = ExitReason.signal(code - 128)
-        }
-        return r
+        var job = SandboxService.Job(command: command, cwd: cwd, timeoutMs: timeoutMs, maxOutputBytes: maxOutputBytes)
+        job.env = env
+        job.stdin = stdin.map { Array($0.utf8) }
+        return try await SandboxService.run(job, in: self) { stream, text in events.output(stream, text) }
     }
 
     public func oneOffStarted() {

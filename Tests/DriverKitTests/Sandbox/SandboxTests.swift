@@ -52,6 +52,16 @@ import Testing
         #expect(pairs(a, "--size", arity: 1) == [[String(64 << 20)]])
     }
 
+    @Test func arguments_ReadWriteBinds_AreWritable_AndMountedBeforeTheRootTurnsReadOnly() {
+        var c = config()
+        c.readWriteBinds = [.init("/var/lib/codebeaker/build/s1", "/build")]
+        let a = Sandbox.arguments(c, command: ["x"])
+        #expect(pairs(a, "--bind", arity: 2) == [["/srv/ws/s1", "/workspace"], ["/var/lib/codebeaker/build/s1", "/build"]])
+        #expect(!pairs(a, "--ro-bind", arity: 2).contains(["/var/lib/codebeaker/build/s1", "/build"]))
+        let bind = a.lastIndex(of: "/var/lib/codebeaker/build/s1"), remount = a.firstIndex(of: "--remount-ro")
+        #expect(bind != nil && remount != nil && bind! < remount!)
+    }
+
     @Test func arguments_SetIdentityCwdAndAClearedEnvironment() {
         let a = Sandbox.arguments(config(), command: ["python3", "x.py"])
         #expect(pairs(a, "--uid", arity: 1) == [["100123"]] && pairs(a, "--gid", arity: 1) == [["100124"]])
