@@ -26,6 +26,7 @@ enum SandboxTool {
         var job = SandboxService.Job(
             command: o.command, cwd: o.cwd, timeoutMs: o.timeoutMs, maxOutputBytes: o.maxOutputBytes)
         job.env = o.env
+        job.sharesWithRunner = false
         if let file = o.stdinFile {
             guard let bytes = readFile(file) else { return fail("cannot read --stdin-file \(file)") }
             job.stdin = bytes
