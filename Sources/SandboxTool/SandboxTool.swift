@@ -10,17 +10,10 @@ enum SandboxTool {
 
     /// Exit status: 0 when a result line was printed, 1 on an internal failure (message on stderr).
     static func run(_ o: SandboxRunOptions) -> Int32 {
-        // SIGTERM/SIGINT cancel the run: blocked here (before any thread starts, so every thread inherits the
-        // mask; the spawner gives the child an empty one) and taken by one waiting thread.
+        // Every thread inherits the blocked mask (the spawner gives the child an empty one): one thread takes them.
         let cancel = CancelSignal()
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        let waitSet = signals
         OSThread.start {
-            var set = waitSet, sig: Int32 = 0
+            var set = cancelSignals, sig: Int32 = 0
             if sigwait(&set, &sig) == 0 { cancel.fire() }
         }
         var job = SandboxService.Job(
@@ -48,6 +41,19 @@ enum SandboxTool {
         } catch {
             return fail(error.message)
         }
+    }
+
+    static let cancelSignals: sigset_t = {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        return set
+    }()
+
+    static func blockCancelSignals() {
+        var set = cancelSignals
+        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Kills what is left of the session and removes its cgroup and files; a session never run is fine.
