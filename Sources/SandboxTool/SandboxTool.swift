@@ -1,3 +1,4 @@
+import CSystem
 import DriverKit
 import DriverProtocol
 import Glibc
@@ -12,6 +13,10 @@ enum SandboxTool {
     static func run(_ o: SandboxRunOptions) -> Int32 {
         // Every thread inherits the blocked mask (the spawner gives the child an empty one): one thread takes them.
         let cancel = CancelSignal()
+        // A driver that dies (kill -9) must not leave its run behind: its death cancels the run too.
+        let parent = getppid()
+        _ = cs_set_parent_death_signal(SIGTERM)
+        if getppid() != parent { cancel.fire() }
         OSThread.start {
             var set = cancelSignals, sig: Int32 = 0
             if sigwait(&set, &sig) == 0 { cancel.fire() }

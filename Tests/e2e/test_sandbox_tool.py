@@ -209,3 +209,20 @@ def test_usage_errors_exit_2_with_a_message(argv):
 def test_version():
     p = subprocess.run([str(TOOL), "--version"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0 and p.stdout.startswith("codebeaker-sandbox ")
+
+
+def test_the_death_of_the_process_that_started_the_tool_cancels_its_run(session):
+    sid, ws = session
+    marker = "sbx-orphan-" + uuid.uuid4().hex[:8]
+    inner = f"echo started; exec sleep 300 {marker}"
+    # sh starts the tool and waits for it: sh is the parent that dies (as a driver killed with -9 would).
+    script = f"{TOOL} run --session {sid} --workspace {ws} --stream -- sh -c '{inner}'; echo never"
+    parent = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    assert json.loads(parent.stdout.readline())["text"] == "started\n"
+    parent.kill()
+    parent.wait()
+    # The tool holds the pipe's write end: EOF means it has exited, after printing its result.
+    rest = parent.stdout.read()
+    assert json.loads(rest.splitlines()[-1])["cancelled"], rest
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps
