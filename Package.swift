@@ -75,7 +75,7 @@ let package = Package(
         driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
         // The sandbox as a command for drivers in any language (docs/driver-protocol.md, "The sandbox service").
         .executableTarget(
-            name: "codebeaker-sandbox", dependencies: ["DriverKit", "DriverProtocol", "LinuxSystem"],
+            name: "codebeaker-sandbox", dependencies: ["DriverKit", "DriverProtocol", "LinuxSystem", "CSystem"],
             path: "Sources/SandboxTool", swiftSettings: strict),
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: testing),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: testing),

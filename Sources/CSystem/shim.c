@@ -54,6 +54,9 @@ int cs_epoll_wait(int epfd, uint32_t *events, uint64_t *datas, int max, int time
     return n;
 }
 
+// prctl is variadic, so Swift cannot call it: the parent-death signal of the calling thread's process.
+int cs_set_parent_death_signal(int sig) { RET(prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0, 0, 0)); }
+
 int cs_eventfd(void) { RET(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)); }
 int cs_eventfd_signal(int fd) { uint64_t one = 1; RET(write(fd, &one, sizeof one)); }
 int cs_eventfd_drain(int fd) { uint64_t v; RET(read(fd, &v, sizeof v)); }

@@ -1,3 +1,4 @@
+import CSystem
 import DriverKit
 import DriverProtocol
 import Glibc
@@ -10,22 +11,20 @@ enum SandboxTool {
 
     /// Exit status: 0 when a result line was printed, 1 on an internal failure (message on stderr).
     static func run(_ o: SandboxRunOptions) -> Int32 {
-        // SIGTERM/SIGINT cancel the run: blocked here (before any thread starts, so every thread inherits the
-        // mask; the spawner gives the child an empty one) and taken by one waiting thread.
+        // Every thread inherits the blocked mask (the spawner gives the child an empty one): one thread takes them.
         let cancel = CancelSignal()
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        let waitSet = signals
+        // A driver that dies (kill -9) must not leave its run behind: its death cancels the run too.
+        let parent = getppid()
+        _ = cs_set_parent_death_signal(SIGTERM)
+        if getppid() != parent { cancel.fire() }
         OSThread.start {
-            var set = waitSet, sig: Int32 = 0
+            var set = cancelSignals, sig: Int32 = 0
             if sigwait(&set, &sig) == 0 { cancel.fire() }
         }
         var job = SandboxService.Job(
             command: o.command, cwd: o.cwd, timeoutMs: o.timeoutMs, maxOutputBytes: o.maxOutputBytes)
         job.env = o.env
+        job.sharesWithRunner = false
         if let file = o.stdinFile {
             guard let bytes = readFile(file) else { return fail("cannot read --stdin-file \(file)") }
             job.stdin = bytes
@@ -47,6 +46,19 @@ enum SandboxTool {
         } catch {
             return fail(error.message)
         }
+    }
+
+    static let cancelSignals: sigset_t = {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        return set
+    }()
+
+    static func blockCancelSignals() {
+        var set = cancelSignals
+        pthread_sigmask(SIG_BLOCK, &set, nil)
     }
 
     /// Kills what is left of the session and removes its cgroup and files; a session never run is fine.

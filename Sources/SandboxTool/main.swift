@@ -5,6 +5,9 @@ import Glibc
 // docs/driver-protocol.md, "The sandbox service (codebeaker-sandbox)", is the contract.
 
 signal(SIGPIPE, SIG_IGN)
+// SIGTERM/SIGINT cancel a run (see SandboxTool.run); blocked first thing so that one sent the moment the tool
+// starts is not lost but waits for the run's handler.
+SandboxTool.blockCancelSignals()
 switch SandboxToolArguments.parse(Array(CommandLine.arguments.dropFirst())) {
 case .failure(let e):
     FD.writeAll(2, Array("codebeaker-sandbox: \(e.message)\n\(SandboxToolArguments.usage)".utf8))

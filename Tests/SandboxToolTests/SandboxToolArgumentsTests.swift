@@ -38,7 +38,7 @@ import Testing
         #expect(o.command == ["sh", "-c", "--stream"])
     }
 
-    @Test func closeAndVersion_Parse() {
+    @Test func closeAndVersion_Parse() throws {
         #expect(try SandboxToolArguments.parse(["close", "--session", "s1"]).get() == .close(session: "s1"))
         #expect(try SandboxToolArguments.parse(["--version"]).get() == .version)
     }

@@ -43,7 +43,7 @@ def test_copied_example_driver_serves_its_language(start_server, drivers_dir):
     init = c.call("initialize")
     bash = driver(init["drivers"], "bash")
     assert bash["state"] == "ready"
-    assert bash["capabilities"]["isolationLevel"] == 1
+    assert bash["capabilities"]["isolationLevel"] == 6  # the sandbox of codebeaker-sandbox
     assert "bash" in [l["language"] for l in init["languages"]]
     langs = c.call("language.list")["languages"]
     entry = [l for l in langs if l["language"] == "bash"][0]

@@ -66,5 +66,7 @@ pid_t cs_wait(pid_t pid, int nohang, int *exited, int *code, int *signaled, int 
 
 // Names the calling thread (first 15 bytes, as the kernel keeps them). 0 or -errno.
 int cs_set_thread_name(const char *name);
+/// PR_SET_PDEATHSIG: `sig` is sent when the thread that started this process exits.
+int cs_set_parent_death_signal(int sig);
 
 #endif

@@ -22,11 +22,13 @@ extension SessionCgroup {
         do {
             let mem = try make("memory")
             let bytes = String(memoryLimitMB << 20)
+            // memsw >= limit; equal means no swap beyond the limit. Absent without swap accounting. A cgroup
+            // made before (a session re-opened with a larger limit) has memsw at the old limit, which would
+            // refuse the new one: lift it first.
+            let memsw = access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0
+            if memsw { try? set(mem, "memory.memsw.limit_in_bytes", "-1") }
             try set(mem, "memory.limit_in_bytes", bytes)
-            // memsw >= limit; equal means no swap beyond the limit. Absent without swap accounting.
-            if access(mem + "/memory.memsw.limit_in_bytes", W_OK) == 0 {
-                try? set(mem, "memory.memsw.limit_in_bytes", bytes)
-            }
+            if memsw { try? set(mem, "memory.memsw.limit_in_bytes", bytes) }
             try? set(mem, "memory.swappiness", "0")
             let pids = try make("pids")
             try set(pids, "pids.max", String(pidsMax))

@@ -26,6 +26,9 @@ public enum SandboxService: Sendable {
         public var timeoutMs = 30_000
         /// Per stream: bytes of output kept; the rest is read, dropped and flagged (`stdoutTruncated`...).
         public var maxOutputBytes = 1 << 20
+        /// Run in the cgroup's jobs pids group, which keeps pids back for a long-lived runner of the session
+        /// (`SessionCgroup.jobsPidsDir`). false when the session has no runner: the job gets the whole limit.
+        public var sharesWithRunner = true
 
         public init(command: [String], cwd: String? = nil, timeoutMs: Int = 30_000, maxOutputBytes: Int = 1 << 20) {
             self.command = command; self.cwd = cwd; self.timeoutMs = timeoutMs; self.maxOutputBytes = maxOutputBytes
@@ -75,7 +78,7 @@ public enum SandboxService: Sendable {
         if let cwd = job.cwd { c.cwd = cwd.hasPrefix("/") ? cwd : "/workspace/" + cwd }
         for (k, v) in job.env { c.env[k] = v }
         var spec = Sandbox.processSpec(
-            c, command: job.command, cgroup: session.cgroup, oneOff: true,
+            c, command: job.command, cgroup: session.cgroup, oneOff: job.sharesWithRunner,
             rlimits: ResourceLimit.sandboxDefaults(cpuSeconds: UInt64(job.timeoutMs / 1000 + 5)))
         spec.stdin = job.stdin
         spec.timeoutMs = job.timeoutMs

@@ -1,0 +1,228 @@
+"""`codebeaker-sandbox`, the sandbox service for drivers in any language (docs/driver-protocol.md, "The sandbox
+service"): the real built binary, run as the drivers run it (root), against real bwrap and cgroups."""
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import uuid
+
+import pytest
+
+from conftest import BUILD
+
+TOOL = BUILD / "codebeaker-sandbox"
+
+
+@pytest.fixture(autouse=True)
+def _preconditions():
+    if not TOOL.exists():
+        raise RuntimeError(f"{TOOL} not found: run `swift build` first")
+    if os.geteuid() != 0:
+        pytest.skip("codebeaker-sandbox switches to the session uid and makes cgroups: it needs root")
+
+
+@pytest.fixture
+def session():
+    """A fresh session id and workspace (owned by nobody's uid, as the host makes them); closed afterwards."""
+    sid = "e2e-" + uuid.uuid4().hex[:12]
+    ws = tempfile.mkdtemp(prefix="cb-sbx-")
+    nobody = pwd.getpwnam("nobody")
+    os.chown(ws, nobody.pw_uid, nobody.pw_gid)
+    yield sid, ws
+    subprocess.run([str(TOOL), "close", "--session", sid], check=True, timeout=30)
+    shutil.rmtree(ws, ignore_errors=True)
+
+
+def run(session, *cmd, flags=(), env=None, timeout=60):
+    """Runs the tool; returns (lines of stdout as JSON, the process)."""
+    sid, ws = session
+    argv = [str(TOOL), "run", "--session", sid, "--workspace", ws, *flags, "--", *cmd]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+    lines = [json.loads(line) for line in p.stdout.splitlines()]
+    return lines, p
+
+
+def result(session, *cmd, flags=(), env=None):
+    lines, p = run(session, *cmd, flags=flags, env=env)
+    assert p.returncode == 0, p.stderr
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def cgroup_dir(sid):
+    for d in ["/sys/fs/cgroup/memory/codebeaker", "/sys/fs/cgroup/codebeaker"]:
+        if os.path.isdir(d):
+            return os.path.join(d, "sbx-" + sid)
+    return None
+
+
+def test_echo_prints_one_result_line_in_the_wire_shape(session):
+    r = result(session, "sh", "-c", "echo hello; echo oops >&2")
+    assert r["exitCode"] == 0 and r["signal"] is None
+    assert r["stdout"] == "hello\n" and r["stderr"] == "oops\n"
+    assert not r["timedOut"] and not r["cancelled"] and not r["stdoutTruncated"] and not r["stderrTruncated"]
+    assert isinstance(r["durationMs"], int)
+
+
+def test_exit_code_is_the_programs_and_the_tool_still_exits_zero(session):
+    r = result(session, "sh", "-c", "exit 7")
+    assert r["exitCode"] == 7 and r["signal"] is None and "reason" not in r
+
+
+def test_timeout_kills_the_whole_tree(session):
+    sid, ws = session
+    marker = "sbx-sleeper-" + uuid.uuid4().hex[:8]
+    # A forked child in its own session writes its pid, then both sleep past the timeout.
+    r = result(session, "sh", "-c", f"setsid sh -c 'echo $$ > /workspace/pid; exec sleep 300 {marker}' & sleep 300",
+               flags=["--timeout-ms", "1000"])
+    assert r["timedOut"] and r["reason"] == "timed out after 1 s" and r["exitCode"] is None
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps, "the forked sleeper survived the timeout"
+
+
+def test_output_cap_keeps_the_first_bytes_of_each_stream_and_sets_the_flags(session):
+    r = result(session, "sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a; echo short >&2",
+               flags=["--max-output-bytes", "100"])
+    assert r["stdout"] == "a" * 100 and r["stdoutTruncated"]
+    assert r["stderr"] == "short\n" and not r["stderrTruncated"]
+    assert r["truncated"]
+
+
+def test_stream_prints_output_events_in_order_then_the_result(session):
+    # The pause orders stderr's line before the next stdout one across the two pipes (when both are ready at
+    # once, the reader takes stdout first, which keeps out$i before err$i).
+    lines, p = run(session, "sh", "-c", "for i in 1 2 3; do echo out$i; echo err$i >&2; sleep 0.2; done",
+                   flags=["--stream"])
+    assert p.returncode == 0, p.stderr
+    events, final = lines[:-1], lines[-1]
+    assert all(e["event"] == "output" for e in events)
+    seen = [(e["stream"], line) for e in events for line in e["text"].splitlines()]
+    assert seen == [(s, f"{s[3:]}{i}") for i in (1, 2, 3) for s in ("stdout", "stderr")]
+    assert final["stdout"] == "out1\nout2\nout3\n" and final["stderr"] == "err1\nerr2\nerr3\n"
+
+
+def test_signal_death_is_a_signal_with_a_reason_not_an_exit_code(session):
+    r = result(session, "sh", "-c", "kill -SEGV $$")
+    assert r["signal"] == 11 and r["exitCode"] is None
+    assert r["reason"] == "killed by signal 11 (SIGSEGV)"
+
+
+def test_memory_limit_is_an_oom_with_its_reason(session):
+    r = result(session, "python3", "-c", "b = bytearray(200 << 20); print(len(b))", flags=["--memory-mb", "64"])
+    assert r["exitCode"] != 0 and "out of memory" in (r.get("reason") or ""), r
+
+
+def test_pids_limit_contains_a_fork_bomb_and_the_session_still_works(session):
+    r = result(session, "sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 2; echo survived",
+               flags=["--pids", "32", "--timeout-ms", "10000"])
+    assert "Resource temporarily unavailable" in r["stderr"] or "fork" in r["stderr"], r
+    assert result(session, "echo", "after")["stdout"] == "after\n"
+
+
+def test_no_network_by_default(session):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        code = f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=3); print('connected')"
+        r = result(session, "python3", "-c", code)
+        assert r["exitCode"] != 0 and "connected" not in r["stdout"]
+        assert "ConnectionRefusedError" in r["stderr"] or "unreachable" in r["stderr"], r["stderr"]
+    finally:
+        listener.close()
+
+
+def test_host_files_outside_the_workspace_are_not_visible(session):
+    r = result(session, "sh", "-c", "ls /root /work /home /etc/shadow 2>&1; echo; ls /workspace >/dev/null && echo ws")
+    assert r["stdout"].count("No such file or directory") == 4, r["stdout"]
+    assert r["stdout"].endswith("ws\n")
+
+
+def test_the_hosts_environment_is_not_visible(session):
+    secret = "sbx-secret-" + uuid.uuid4().hex
+    env = dict(os.environ, CODEBEAKER_E2E_SECRET=secret)
+    r = result(session, "sh", "-c", "env", env=env, flags=["--env", "MINE=1"])
+    assert secret not in r["stdout"] and "CODEBEAKER_E2E_SECRET" not in r["stdout"]
+    assert "MINE=1\n" in r["stdout"]
+
+
+def test_sigterm_cancels_the_run(session):
+    sid, ws = session
+    argv = [str(TOOL), "run", "--session", sid, "--workspace", ws, "--stream", "--", "sh", "-c",
+            "echo started; exec sleep 300"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = json.loads(p.stdout.readline())
+    assert first == {"event": "output", "stream": "stdout", "text": "started\n"}
+    p.send_signal(signal.SIGTERM)
+    rest, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    r = json.loads(rest.splitlines()[-1])
+    assert r["cancelled"] and r["reason"] == "cancelled" and not r["timedOut"]
+
+
+def test_close_kills_what_still_runs_in_the_session_and_is_idempotent(session):
+    sid, ws = session
+    argv = [str(TOOL), "run", "--session", sid, "--workspace", ws, "--stream", "--", "sh", "-c",
+            "echo started; exec sleep 300"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(p.stdout.readline())["text"] == "started\n"
+    cg = cgroup_dir(sid)
+    assert cg and os.path.isdir(cg), "the first run makes the session's cgroup"
+    c = subprocess.run([str(TOOL), "close", "--session", sid], capture_output=True, text=True, timeout=30)
+    assert c.returncode == 0, c.stderr
+    rest, _ = p.communicate(timeout=30)
+    r = json.loads(rest.splitlines()[-1])
+    assert r["signal"] == 9 and r["exitCode"] is None, r
+    assert not os.path.exists(cg)
+    again = subprocess.run([str(TOOL), "close", "--session", sid], capture_output=True, text=True, timeout=30)
+    assert again.returncode == 0, again.stderr
+
+
+def test_the_session_cgroup_is_reused_across_runs_and_each_run_applies_its_limits(session):
+    sid, _ = session
+    result(session, "true", flags=["--memory-mb", "100"])
+    cg = cgroup_dir(sid)
+    assert cg and os.path.isdir(cg)
+    inode = os.stat(cg).st_ino
+    # A larger limit next (v1 keeps memory+swap at the old limit, which must not refuse it), then a smaller one.
+    for mb in (300, 50):
+        assert result(session, "true", flags=["--memory-mb", str(mb)])["exitCode"] == 0
+        assert os.stat(cg).st_ino == inode
+        limit = os.path.join(cg, "memory.limit_in_bytes" if "/memory/" in cg else "memory.max")
+        assert int(open(limit).read()) == mb << 20
+
+
+@pytest.mark.parametrize("argv", [[], ["run"], ["run", "--session", "s"], ["run", "--bogus"],
+                                  ["close"], ["close", "--session", "a/b"], ["nope"],
+                                  ["run", "--session", "s", "--workspace", "/tmp", "--uid", "0", "--", "id"]])
+def test_usage_errors_exit_2_with_a_message(argv):
+    p = subprocess.run([str(TOOL), *argv], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("codebeaker-sandbox: ") and "usage:" in p.stderr
+
+
+def test_version():
+    p = subprocess.run([str(TOOL), "--version"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and p.stdout.startswith("codebeaker-sandbox ")
+
+
+def test_the_death_of_the_process_that_started_the_tool_cancels_its_run(session):
+    sid, ws = session
+    marker = "sbx-orphan-" + uuid.uuid4().hex[:8]
+    inner = f"echo started; exec sleep 300 {marker}"
+    # sh starts the tool and waits for it: sh is the parent that dies (as a driver killed with -9 would).
+    script = f"{TOOL} run --session {sid} --workspace {ws} --stream -- sh -c '{inner}'; echo never"
+    parent = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
+    assert json.loads(parent.stdout.readline())["text"] == "started\n"
+    parent.kill()
+    parent.wait()
+    # The tool holds the pipe's write end: EOF means it has exited, after printing its result.
+    rest = parent.stdout.read()
+    assert json.loads(rest.splitlines()[-1])["cancelled"], rest
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert marker not in ps
