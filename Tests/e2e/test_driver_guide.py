@@ -12,7 +12,7 @@ import tempfile
 
 import pytest
 
-from conftest import BINARY, BUILD
+from conftest import BINARY, BUILD, wait_until
 
 ROOT = BUILD.parents[1]
 FIXTURE = ROOT / "Tests" / "Fixtures" / "drivers" / "codebeaker-driver-ruby"
@@ -72,6 +72,10 @@ def test_driver_test_passes_the_ruby_fixture():
     assert re.fullmatch(r"\d+ passed, 0 failed", r.stdout.strip().splitlines()[-1]), r.stdout
 
 
+def languages(c):
+    return {lang["name"]: lang for lang in c.call("language.list")["languages"]}
+
+
 def find_workspace(root, sid):
     found = [os.path.join(d, n) for d, names, _ in os.walk(root) for n in names if n == sid]
     return found[0] if found else None
@@ -85,9 +89,11 @@ def test_an_already_built_host_discovers_the_ruby_driver_and_runs_ruby(start_ser
     built = BINARY.stat().st_mtime_ns
     server = start_server(drivers_dir=tmp_path, default_drivers=True)
     c = server.client()
-    sid = c.session_when_ready("ruby")
-    langs = {lang["name"]: lang for lang in c.call("language.list")["languages"]}
-    assert "ruby" in langs and "python" in langs, langs  # the fixture, and the built-in drivers still there
+    # runtimeType pins the fixture (its own "Ruby"): a built-in driver may serve ruby too, from a manifest.
+    sid = c.session_when_ready("ruby", runtimeType="Ruby")
+    # The fixture, and the built-in drivers still there (each listed once its handshake is done).
+    langs = wait_until(lambda: "python" in languages(c) and languages(c), what="python next to ruby in language.list")
+    assert any(r["driver"] == "ruby" for r in langs["ruby"]["runtimes"]), langs["ruby"]
     assert "rb" in langs["ruby"].get("aliases", []), langs["ruby"]
     r = c.execute(sid, {"type": "execute_code", "code": "puts 1+1"})
     assert r["success"] and r["result"]["stdout"] == "2\n", r
