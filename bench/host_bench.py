@@ -240,8 +240,9 @@ def start_echo_server():
 def start_codebeaker(binary, with_drivers):
     tmp = tempfile.mkdtemp(prefix="cb-bench-")
     drivers = str(pathlib.Path(binary).parent) if with_drivers else tmp
+    # --drivers-dir adds to the defaults: without drivers means an empty directory and none of the defaults.
     p = subprocess.Popen([binary, "--port", "0", "--workspace-root", tmp, "--drivers-dir", drivers,
-                          "--log-level", "warning"],
+                          "--log-level", "warning"] + ([] if with_drivers else ["--no-default-drivers"]),
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.time() + 30
     while time.time() < deadline:
