@@ -19,9 +19,6 @@ pytest_plugins = ["attacks_util"]
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("CODEBEAKER_BUILD_DIR", ROOT / ".build" / "debug"))
 BINARY = BUILD / "codebeaker"
-# Drivers in other languages (the bash example, test fixtures) run their code through the sandbox tool this
-# build made; the host passes its environment on to the drivers it starts.
-os.environ.setdefault("CODEBEAKER_SANDBOX", str(BUILD / "codebeaker-sandbox"))
 
 
 class Server:

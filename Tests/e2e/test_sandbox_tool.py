@@ -226,3 +226,32 @@ def test_the_death_of_the_process_that_started_the_tool_cancels_its_run(session)
     assert json.loads(rest.splitlines()[-1])["cancelled"], rest
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
     assert marker not in ps
+
+
+def test_install_puts_the_tool_beside_the_drivers_and_on_path_where_a_copied_driver_finds_it(tmp_path):
+    from conftest import ROOT
+    prefix = tmp_path / "prefix"
+    p = subprocess.run(["bash", str(ROOT / "scripts" / "install.sh"), str(BUILD)], capture_output=True, text=True,
+                       timeout=120, env=dict(os.environ, PREFIX=str(prefix)))
+    assert p.returncode == 0, p.stderr
+    drivers = prefix / "lib" / "codebeaker" / "drivers"
+    assert os.access(drivers / "codebeaker-sandbox", os.X_OK) and os.access(drivers / "codebeaker-driver-python", os.X_OK)
+    assert os.path.realpath(prefix / "bin" / "codebeaker-sandbox") == str(drivers / "codebeaker-sandbox")
+    shutil.copy(ROOT / "examples" / "drivers" / "codebeaker-driver-bash", drivers)
+    # No CODEBEAKER_SANDBOX and a PATH without the tool: the driver finds the one beside it.
+    env = {"PATH": "/usr/bin:/bin"}
+    hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "handshake", "params": {"protocolVersions": [1]}})
+    d = subprocess.run([str(drivers / "codebeaker-driver-bash")], input=hello + "\n", capture_output=True, text=True,
+                       timeout=60, env=env)
+    caps = json.loads(d.stdout.splitlines()[0])["result"]["capabilities"]
+    assert caps["available"] and caps["isolationLevel"] == 6, caps
+
+
+def test_the_bash_example_without_the_tool_is_unavailable_and_says_why(tmp_path):
+    from conftest import ROOT
+    shutil.copy(ROOT / "examples" / "drivers" / "codebeaker-driver-bash", tmp_path)
+    hello = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "handshake", "params": {"protocolVersions": [1]}})
+    d = subprocess.run([str(tmp_path / "codebeaker-driver-bash")], input=hello + "\n", capture_output=True,
+                       text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    caps = json.loads(d.stdout.splitlines()[0])["result"]["capabilities"]
+    assert caps["available"] is False and caps["unavailableReason"] == "codebeaker-sandbox not found", caps

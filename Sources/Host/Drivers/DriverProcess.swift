@@ -118,6 +118,9 @@ public final class DriverProcess: Sendable {
             return nil
         }
         var env = ProcessInfo.processInfo.environment
+        if env[Self.sandboxToolVariable] == nil, let tool = Self.sandboxToolBesideHost {
+            env[Self.sandboxToolVariable] = tool
+        }
         for (k, v) in environment { env[k] = v }
         let argv = [path] + arguments
         let envv = env.map { "\($0.key)=\($0.value)" }
