@@ -89,8 +89,11 @@ public final class SandboxSession: Sendable {
         if let cgroup, cgroup.oomKillCount() > oomBefore {
             r.reason = cgroup.oomReason()
         } else if r.reason == nil, let code = r.exitCode, [137, 139, 152, 153].contains(code) {
-            // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ).
+            // bwrap reports a signal death of the sandboxed program as 128+signal (KILL, SEGV, XCPU, XFSZ):
+            // report it as the signal, as a direct child's would be (docs/driver-protocol.md#shell).
             r.reason = ExitReason.signal(code - 128)
+            r.signal = code - 128
+            r.exitCode = nil
         }
         return r
     }
