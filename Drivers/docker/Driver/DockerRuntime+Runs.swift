@@ -18,6 +18,8 @@ extension DockerRuntime {
         guard let language = DockerLanguage.find(request.language) ?? s.language else {
             throw DriverError.invalidParams("field 'language' is required (this session was opened without one)")
         }
+        guard await s.queue.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
+        defer { s.queue.release() }
         let n = execCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let path = "\(ContainerSpec.execDir)/cb_exec_\(n)\(language.fileExtension)"
         var env = s.options.env.merging(request.env) { _, new in new }
@@ -44,6 +46,8 @@ extension DockerRuntime {
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
         if let install = try shellInstall(request) { return try await runShellInstall(install, events: events) }
         let s = try session(request.session)
+        guard await s.queue.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
+        defer { s.queue.release() }
         let cwd = request.cwd.hasPrefix("/") ? request.cwd : "/workspace/\(request.cwd)"
         let env = s.options.env.merging(request.env) { _, new in new }
         let spec = runSpec(

@@ -10,6 +10,9 @@ final class DockerSession: Sendable {
     let workspace: String
     /// Python sessions: the pre-started interpreter executions fork from.
     let forkServer = ForkServerState()
+    /// Executions in one session run one at a time, in arrival order (docs/driver-protocol.md#execution-semantics);
+    /// a run cancelled while it waits here ends without running.
+    let queue = AsyncGate()
     private let current: Mutex<LiveContainer>
 
     init(

@@ -14,8 +14,11 @@ extension SessionStore where Session == RunnerSandboxEntry {
     }
 
     /// `shell`: a fresh process in the session's sandbox (the runtime's own permissions do not apply to it).
+    /// It queues behind the session's runner jobs like any execution, so a cancel while it waits ends it unrun.
     public func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
         let e = try get(request.session)
+        guard await e.runner.gate.acquire() else { return RunResult(cancelled: true, reason: "cancelled") }
+        defer { e.runner.gate.release() }
         return try await e.sandbox.run(
             command: [request.command] + request.args, cwd: request.cwd, env: request.env,
             stdin: request.stdin, timeoutMs: request.timeoutMs,

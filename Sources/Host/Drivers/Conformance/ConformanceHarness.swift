@@ -22,11 +22,13 @@ final class ConformanceHarness: Sendable {
     let process: DriverProcess
     let recorder: Recorder
 
-    init(executable: String, logger: Logger) async throws(DriverProcess.SpawnError) {
+    init(executable: String, environment: [String: String] = [:], logger: Logger) async throws(
+        DriverProcess.SpawnError
+    ) {
         let recorder = Recorder()
         self.recorder = recorder
         process = try await DriverProcess(
-            path: executable, name: "conformance", logger: logger,
+            path: executable, name: "conformance", environment: environment, logger: logger,
             onLine: { item in Self.record(item, into: recorder) },
             onExit: { exit in recorder.state.withLock { $0.exit = exit } })
     }

@@ -4,39 +4,29 @@ import Glibc
 import LinuxSystem
 
 extension ConformanceKit {
-    static let sessionCheckNames = ["session-open", "execute-streaming", "nonzero-exit", "cancel", "session-close"]
-
-    /// Opens a session on a temporary workspace and runs the language's snippets through it.
+    /// Opens a session on a temporary workspace and runs the language's snippets and the strict probes through it.
     static func sessionChecks(
-        _ h: ConformanceHarness, capabilities caps: JSONValue, language: String?,
+        _ h: ConformanceHarness, capabilities caps: JSONValue, language: String?, canary: ConformanceCanary,
         add: (ConformanceCheck) -> Void
     ) async {
         if caps["available"]?.bool == false {
             let why = "runtime unavailable: \(caps["unavailableReason"]?.string ?? "no reason given")"
-            for name in sessionCheckNames { add(.fail(name, why)) }
+            for name in ConformanceRules.sessionChecks { add(.fail(name, why)) }
             return
         }
         let lang = language ?? caps["languages"]?.array?.first?["name"]?.string
         let snippets = ConformanceSnippets.forLanguage(lang)
         let streaming = caps["streaming"]?.bool ?? false
         guard let workspace = makeWorkspace() else {
-            for name in sessionCheckNames { add(.fail(name, "could not create a temporary workspace")) }
+            for name in ConformanceRules.sessionChecks { add(.fail(name, "could not create a temporary workspace")) }
             return
         }
         defer { try? FileManager.default.removeItem(atPath: workspace) }
 
-        let options = SessionOpenOptions(uid: Int(sessionUID), gid: Int(sessionUID), permissions: .object(JSONObject()))
-        let openParams = SessionOpenParams(session: sessionId, workspace: workspace, language: lang, options: options)
-        let open = await h.call(SessionOpenParams.method, openParams.json, timeout: 120)
-        guard let handle = open?["result"]?["handle"]?.string else {
-            let why =
-                open == nil
-                ? h.noReply(within: 120)
-                : open?.rpcErrorCode != nil
-                    ? "error \(open!.rpcErrorCode!): \(open!["error"]?["message"]?.string ?? "")"
-                    : "result.handle must be a string"
-            add(.fail("session-open", why))
-            for name in sessionCheckNames.dropFirst() { add(.fail(name, "skipped: session.open failed")) }
+        let open = await openSession(h, workspace: workspace, language: lang, handle: nil)
+        guard case .success(let handle) = open else {
+            if case .failure(let why) = open { add(.fail("session-open", why.message)) }
+            for name in ConformanceRules.sessionChecks.dropFirst() { add(.fail(name, "skipped: session.open failed")) }
             return
         }
         add(.pass("session-open", "language \(lang ?? "shell"), handle \(handle.prefix(40))"))
@@ -72,16 +62,23 @@ extension ConformanceKit {
 
         add(await checkCancel(h, sleepId: send(snippets.sleeping, stream: false)))
 
-        let close = SessionCloseParams(session: sessionId, handle: handle)
-        let closed = await h.call(SessionCloseParams.method, close.json, timeout: 30)
-        let again = await h.call(SessionCloseParams.method, close.json, timeout: 30)
-        if closed?["result"]?["closed"]?.bool != true {
-            add(.fail("session-close", "expected result {closed:true}, got \(closed?.description ?? "no reply")"))
-        } else if again?["result"] == nil {
-            add(.fail("session-close", "closing twice must not be an error, got \(again?.description ?? "no reply")"))
+        let isolation = caps["isolationLevel"]?.int ?? 0
+        var s = ConformanceSession(
+            h: h, handle: handle, language: lang, workspace: workspace, isolation: isolation, streaming: streaming)
+        await strictChecks(s, canary: canary, add: add)
+
+        let (reopen, newHandle) = await checkReopen(s)
+        add(reopen)
+        if let newHandle { s.handle = newHandle }
+        let isolated = isolation >= ConformanceRules.minimumIsolation
+        let leakMarker = isolated ? await startLeakers(s) : nil
+        add(await checkClose(h, handle: s.handle))
+        if let leakMarker {
+            add(await checkNoLeak(marker: leakMarker))
         } else {
-            add(.pass("session-close", "idempotent"))
+            add(.skip("no-leak", "driver reports isolation \(isolation)"))
         }
+        add(await checkOpenAfterClose(s))
     }
 
     static func request(_ p: ConformanceSnippets.Program, handle: String, language: String?, stream: Bool) -> (

@@ -38,4 +38,20 @@ struct ConformanceSnippets: Sendable {
                 sleeping: .shell(command: "sleep", args: ["60"]))
         }
     }
+
+    /// A program that connects to 127.0.0.1:`port` and prints `cbkit-connected` if it got through (the
+    /// no-network check's fallback when the sandbox has no bash).
+    static func connect(language: String?, port: Int) -> String? {
+        switch language?.lowercased() {
+        case "python", "python3", "py":
+            return "import socket\ntry:\n    socket.create_connection((\"127.0.0.1\", \(port)), 3)\n"
+                + "    print(\"cbkit-connected\")\nexcept OSError as e:\n    print(\"refused\", e)\n"
+        case "javascript", "typescript", "js", "ts", "node", "nodejs":
+            return "(async () => { const net = await import(\"node:net\");\n"
+                + "  const s = net.connect(\(port), \"127.0.0.1\", () => { console.log(\"cbkit-connected\"); s.destroy() });\n"
+                + "  s.on(\"error\", (e) => console.log(\"refused\", e.code)) })()\n"
+        default:
+            return nil
+        }
+    }
 }
