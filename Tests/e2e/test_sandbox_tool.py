@@ -255,3 +255,18 @@ def test_the_bash_example_without_the_tool_is_unavailable_and_says_why(tmp_path)
                        text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     caps = json.loads(d.stdout.splitlines()[0])["result"]["capabilities"]
     assert caps["available"] is False and caps["unavailableReason"] == "codebeaker-sandbox not found", caps
+
+
+def test_the_python_example_of_the_doc_runs_as_written(session, monkeypatch):
+    from conftest import ROOT
+    doc = (ROOT / "docs" / "driver-protocol.md").read_text()
+    block = doc.split("From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(block.strip().splitlines()) <= 12
+    monkeypatch.setenv("PATH", f"{TOOL.parent}:{os.environ['PATH']}")
+    scope = {}
+    exec(block, scope)
+    sid, ws = session
+    seen = []
+    r = scope["sandbox_run"](sid, ws, ["sh", "-c", "echo one; echo two >&2"], on_output=lambda s, t: seen.append((s, t)))
+    assert r["exitCode"] == 0 and r["stdout"] == "one\n" and r["stderr"] == "two\n"
+    assert "".join(t for s, t in seen if s == "stdout") == "one\n"
