@@ -188,6 +188,15 @@ def test_no_network_by_default(session):
         listener.close()
 
 
+def test_network_flag_gives_the_run_its_own_namespace_with_a_nat_interface(session):
+    if not os.access("/usr/bin/slirp4netns", os.X_OK):
+        pytest.skip("slirp4netns is not installed (scripts/setup.sh installs it)")
+    without = result(session, "cat", "/proc/net/dev")["stdout"]
+    with_net = result(session, "cat", "/proc/net/dev", flags=["--network"])["stdout"]
+    assert "tap0" not in without and "lo:" in without
+    assert "tap0" in with_net
+
+
 def test_host_files_outside_the_workspace_are_not_visible(session):
     r = result(session, "sh", "-c", "ls /root /work /home /etc/shadow 2>&1; echo; ls /workspace >/dev/null && echo ws")
     assert r["stdout"].count("No such file or directory") == 4, r["stdout"]
