@@ -99,6 +99,11 @@ def test_exit_code_is_the_programs_and_the_tool_still_exits_zero(session):
     assert r["exitCode"] == 7 and r["signal"] is None and "reason" not in r
 
 
+def test_a_missing_command_is_exit_127_as_a_shell_reports_it(session):
+    r = result(session, "no-such-command-here", "x")
+    assert r["exitCode"] == 127 and r["stderr"] == "no-such-command-here: command not found\n", r
+
+
 def test_timeout_kills_the_whole_tree(session):
     sid, ws = session
     argv, marker = sleeper(ws)
