@@ -11,6 +11,8 @@ enum SandboxTool {
 
     /// Exit status: 0 when a result line was printed, 1 on an internal failure (message on stderr).
     static func run(_ o: SandboxRunOptions) -> Int32 {
+        guard geteuid() == 0 else { return fail("must run as root: it makes cgroups and switches to the session uid") }
+        guard Sandbox.isAvailable else { return fail("bubblewrap not found at \(Sandbox.bwrapPath)") }
         // Every thread inherits the blocked mask (the spawner gives the child an empty one): one thread takes them.
         let cancel = CancelSignal()
         // A driver that dies (kill -9) must not leave its run behind: its death cancels the run too.
@@ -38,6 +40,8 @@ enum SandboxTool {
             let session = try SandboxService.open(request, readOnlyBinds: binds, cgroupPrefix: cgroupPrefix)
             // The cgroup and passwd files stay for the session's next run; the network is per run.
             defer { session.network?.close() }
+            // Fail closed: a driver reports isolation 6 on the strength of these limits.
+            guard session.cgroup != nil else { return fail("cgroups unavailable: refusing to run without limits") }
             var onOutput: ProcessRunner.OutputHandler? = nil
             if o.stream { onOutput = { stream, text in printLine(outputEvent(stream, text)) } }
             let result = try SandboxService.runBlocking(job, in: session, onOutput: onOutput, cancel: cancel)

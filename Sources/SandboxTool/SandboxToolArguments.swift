@@ -80,7 +80,8 @@ enum SandboxToolArguments {
         func number(_ flag: String, _ range: ClosedRange<Int>) throws(SandboxUsageError) -> Int {
             let v = try value(flag)
             guard let n = Int(v), range.contains(n) else {
-                throw SandboxUsageError(message: "\(flag) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+                throw SandboxUsageError(
+                    message: "\(flag) must be an integer in \(range.lowerBound)...\(range.upperBound)")
             }
             return n
         }

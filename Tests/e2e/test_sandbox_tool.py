@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, wait_until
 
 TOOL = BUILD / "codebeaker-sandbox"
 
@@ -53,6 +53,32 @@ def result(session, *cmd, flags=(), env=None):
     return lines[0]
 
 
+SLEEPER = "import time\nprint('up', flush=True)\ntime.sleep(300)\n"
+
+
+def sleeper(ws):
+    """A program in the workspace that prints `up` once running, then sleeps; returns its argv with a marker to
+    find it by (as an extra argument, in its command line)."""
+    with open(os.path.join(ws, "sleeper.py"), "w") as f:
+        f.write(SLEEPER)
+    os.chmod(os.path.join(ws, "sleeper.py"), 0o644)
+    marker = "sbx-sleeper-" + uuid.uuid4().hex[:8]
+    return ["python3", "/workspace/sleeper.py", marker], marker
+
+
+def running_with(marker):
+    """Pids of the sleepers marked `marker` (their command line, from /proc: no procps needed)."""
+    found, want = [], b"python3\0/workspace/sleeper.py\0" + marker.encode() + b"\0"
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if f.read() == want:
+                    found.append(int(pid))
+        except OSError:
+            pass  # exited meanwhile
+    return found
+
+
 def cgroup_dir(sid):
     for d in ["/sys/fs/cgroup/memory/codebeaker", "/sys/fs/cgroup/codebeaker"]:
         if os.path.isdir(d):
@@ -73,15 +99,25 @@ def test_exit_code_is_the_programs_and_the_tool_still_exits_zero(session):
     assert r["exitCode"] == 7 and r["signal"] is None and "reason" not in r
 
 
+def test_a_missing_command_is_exit_127_as_a_shell_reports_it(session):
+    r = result(session, "no-such-command-here", "x")
+    assert r["exitCode"] == 127 and r["stderr"] == "no-such-command-here: command not found\n", r
+
+
 def test_timeout_kills_the_whole_tree(session):
     sid, ws = session
-    marker = "sbx-sleeper-" + uuid.uuid4().hex[:8]
-    # A forked child in its own session writes its pid, then both sleep past the timeout.
-    r = result(session, "sh", "-c", f"setsid sh -c 'echo $$ > /workspace/pid; exec sleep 300 {marker}' & sleep 300",
-               flags=["--timeout-ms", "1000"])
-    assert r["timedOut"] and r["reason"] == "timed out after 1 s" and r["exitCode"] is None
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert marker not in ps, "the forked sleeper survived the timeout"
+    argv, marker = sleeper(ws)
+    # A forked child in a session of its own prints `up`, then both it and its parent sleep past the timeout.
+    argv = [str(TOOL), "run", "--session", sid, "--workspace", ws, "--stream", "--timeout-ms", "3000", "--",
+            "sh", "-c", f"setsid {' '.join(argv)} & sleep 300"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert json.loads(p.stdout.readline())["text"] == "up\n"
+    assert running_with(marker), "the sleeper is running before the timeout"
+    rest, err = p.communicate(timeout=60)
+    r = json.loads(rest.splitlines()[-1])
+    assert r["timedOut"] and r["reason"] == "timed out after 3 s" and r["exitCode"] is None, (r, err)
+    # bwrap is gone when the result is printed; the kernel then tears down the run's pid namespace.
+    wait_until(lambda: running_with(marker) == [], what="the forked sleeper is killed")
 
 
 def test_output_cap_keeps_the_first_bytes_of_each_stream_and_sets_the_flags(session):
@@ -116,11 +152,31 @@ def test_memory_limit_is_an_oom_with_its_reason(session):
     assert r["exitCode"] != 0 and "out of memory" in (r.get("reason") or ""), r
 
 
+HOLDER = """import os, time
+n = 0
+try:
+    while True:
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+        n += 1
+except OSError as e:
+    print(n, e.strerror)
+"""
+
+
 def test_pids_limit_contains_a_fork_bomb_and_the_session_still_works(session):
-    r = result(session, "sh", "-c", "bomb() { bomb | bomb & }; bomb; sleep 2; echo survived",
-               flags=["--pids", "32", "--timeout-ms", "10000"])
-    assert "Resource temporarily unavailable" in r["stderr"] or "fork" in r["stderr"], r
-    assert result(session, "echo", "after")["stdout"] == "after\n"
+    sid, ws = session
+    with open(os.path.join(ws, "holder.py"), "w") as f:
+        f.write(HOLDER)
+    # Holds every process it can get: the session's 32 pids include the sandbox's init and python itself.
+    r = result(session, "python3", "/workspace/holder.py", flags=["--pids", "32", "--timeout-ms", "20000"])
+    held, why = r["stdout"].split(" ", 1)
+    assert 20 <= int(held) < 32 and why == "Resource temporarily unavailable\n", r
+    # The holders die with the run's pid namespace, right after the result: then the session runs again.
+    procs = os.path.join(cgroup_dir(sid).replace("/memory/", "/pids/"), "cgroup.procs")
+    wait_until(lambda: open(procs).read() == "", what="the session's processes are gone")
+    assert result(session, "echo", "after", flags=["--pids", "32"])["stdout"] == "after\n"
 
 
 def test_no_network_by_default(session):
@@ -135,6 +191,15 @@ def test_no_network_by_default(session):
         assert "ConnectionRefusedError" in r["stderr"] or "unreachable" in r["stderr"], r["stderr"]
     finally:
         listener.close()
+
+
+def test_network_flag_gives_the_run_its_own_namespace_with_a_nat_interface(session):
+    if not os.access("/usr/bin/slirp4netns", os.X_OK):
+        pytest.skip("slirp4netns is not installed (scripts/setup.sh installs it)")
+    without = result(session, "cat", "/proc/net/dev")["stdout"]
+    with_net = result(session, "cat", "/proc/net/dev", flags=["--network"])["stdout"]
+    assert "tap0" not in without and "lo:" in without
+    assert "tap0" in with_net
 
 
 def test_host_files_outside_the_workspace_are_not_visible(session):
@@ -213,19 +278,18 @@ def test_version():
 
 def test_the_death_of_the_process_that_started_the_tool_cancels_its_run(session):
     sid, ws = session
-    marker = "sbx-orphan-" + uuid.uuid4().hex[:8]
-    inner = f"echo started; exec sleep 300 {marker}"
+    argv, marker = sleeper(ws)
     # sh starts the tool and waits for it: sh is the parent that dies (as a driver killed with -9 would).
-    script = f"{TOOL} run --session {sid} --workspace {ws} --stream -- sh -c '{inner}'; echo never"
+    script = f"{TOOL} run --session {sid} --workspace {ws} --stream -- {' '.join(argv)}; echo never"
     parent = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, text=True)
-    assert json.loads(parent.stdout.readline())["text"] == "started\n"
+    assert json.loads(parent.stdout.readline())["text"] == "up\n"
+    assert running_with(marker)
     parent.kill()
     parent.wait()
     # The tool holds the pipe's write end: EOF means it has exited, after printing its result.
     rest = parent.stdout.read()
     assert json.loads(rest.splitlines()[-1])["cancelled"], rest
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert marker not in ps
+    wait_until(lambda: running_with(marker) == [], what="the sandboxed sleeper is killed")
 
 
 def test_install_puts_the_tool_beside_the_drivers_and_on_path_where_a_copied_driver_finds_it(tmp_path):
@@ -255,3 +319,26 @@ def test_the_bash_example_without_the_tool_is_unavailable_and_says_why(tmp_path)
                        text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
     caps = json.loads(d.stdout.splitlines()[0])["result"]["capabilities"]
     assert caps["available"] is False and caps["unavailableReason"] == "codebeaker-sandbox not found", caps
+
+
+def test_the_python_example_of_the_doc_runs_as_written(session, monkeypatch):
+    from conftest import ROOT
+    doc = (ROOT / "docs" / "driver-protocol.md").read_text()
+    block = doc.split("From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(block.strip().splitlines()) <= 12
+    monkeypatch.setenv("PATH", f"{TOOL.parent}:{os.environ['PATH']}")
+    scope = {}
+    exec(block, scope)
+    sid, ws = session
+    seen = []
+    r = scope["sandbox_run"](sid, ws, ["sh", "-c", "echo one; echo two >&2"], on_output=lambda s, t: seen.append((s, t)))
+    assert r["exitCode"] == 0 and r["stdout"] == "one\n" and r["stderr"] == "two\n"
+    assert "".join(t for s, t in seen if s == "stdout") == "one\n"
+
+
+def test_not_root_is_an_internal_failure_with_a_message_and_no_result_line(session):
+    sid, ws = session
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", str(TOOL), "run",
+                        "--session", sid, "--workspace", ws, "--", "true"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr == "codebeaker-sandbox: must run as root: it makes cgroups and switches to the session uid\n"

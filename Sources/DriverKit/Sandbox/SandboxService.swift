@@ -56,7 +56,9 @@ public enum SandboxService: Sendable {
         session.oneOffStarted()
         defer { session.oneOffEnded() }
         let r = try await ProcessRunner.run(spec, onOutput: onOutput)
-        return explain(r, oomKilled: (session.cgroup?.oomKillCount() ?? 0) > oomBefore, cgroup: session.cgroup)
+        return explain(
+            r, command: job.command, oomKilled: (session.cgroup?.oomKillCount() ?? 0) > oomBefore,
+            cgroup: session.cgroup)
     }
 
     /// The same on the calling thread; firing `cancel` kills the tree (`cancelled`).
@@ -67,7 +69,9 @@ public enum SandboxService: Sendable {
         let spec = processSpec(job, in: session)
         let oomBefore = session.cgroup?.oomKillCount() ?? 0
         let r = try ProcessRunner.runBlocking(spec, onOutput: onOutput, cancel: cancel).get()
-        return explain(r, oomKilled: (session.cgroup?.oomKillCount() ?? 0) > oomBefore, cgroup: session.cgroup)
+        return explain(
+            r, command: job.command, oomKilled: (session.cgroup?.oomKillCount() ?? 0) > oomBefore,
+            cgroup: session.cgroup)
     }
 
     /// Kills every process of the session, removes its cgroup, network and files. Idempotent.
@@ -86,15 +90,26 @@ public enum SandboxService: Sendable {
         return spec
     }
 
-    static func explain(_ r: RunResult, oomKilled: Bool, cgroup: SessionCgroup?) -> RunResult {
-        explain(r, oomReason: oomKilled ? cgroup?.oomReason() : nil)
+    static func explain(_ r: RunResult, command: [String], oomKilled: Bool, cgroup: SessionCgroup?) -> RunResult {
+        explain(r, command: command, oomReason: oomKilled ? cgroup?.oomReason() : nil)
     }
 
     /// Why a bwrap run ended, in the wire's terms. bwrap reports a signal death of the sandboxed program as exit
     /// 128+n: that is `signal: n` (no exit code) with the signal's reason. An OOM kill in the session's cgroup
-    /// during the run gives the reason (the program usually shows as SIGKILL).
-    public static func explain(_ r: RunResult, oomReason: String?) -> RunResult {
+    /// during the run gives the reason (the program usually shows as SIGKILL). A command bwrap could not find or
+    /// execute is what a shell makes of it: exit 127 "CMD: command not found" (126 "permission denied").
+    public static func explain(_ r: RunResult, command: [String] = [], oomReason: String?) -> RunResult {
         var r = r
+        if r.exitCode == 1, let cmd = command.first {
+            for (message, code, words) in [
+                ("No such file or directory", 127, "command not found"),
+                ("Permission denied", 126, "permission denied"),
+            ]
+            where r.stderr == "bwrap: execvp \(cmd): \(message)\n" {
+                r.exitCode = code
+                r.stderr = "\(cmd): \(words)\n"
+            }
+        }
         if !r.timedOut, !r.cancelled, let code = r.exitCode, (129...(128 + 31)).contains(code) {
             r.exitCode = nil
             r.signal = code - 128

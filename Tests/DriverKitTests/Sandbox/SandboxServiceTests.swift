@@ -29,4 +29,16 @@ import Testing
         let r = SandboxService.explain(RunResult(exitCode: 137), oomReason: "killed: out of memory (limit 64 MB)")
         #expect(r.signal == 9 && r.reason == "killed: out of memory (limit 64 MB)")
     }
+
+    @Test func explain_ACommandBwrapCannotFind_IsExit127_AsAShellSaysIt() {
+        let missing = RunResult(exitCode: 1, stderr: "bwrap: execvp nosuch: No such file or directory\n")
+        let r = SandboxService.explain(missing, command: ["nosuch", "a"], oomReason: nil)
+        #expect(r.exitCode == 127 && r.stderr == "nosuch: command not found\n")
+        let denied = RunResult(exitCode: 1, stderr: "bwrap: execvp /workspace/x: Permission denied\n")
+        let d = SandboxService.explain(denied, command: ["/workspace/x"], oomReason: nil)
+        #expect(d.exitCode == 126 && d.stderr == "/workspace/x: permission denied\n")
+        // Only bwrap's own message for this very command: a program that fails with exit 1 keeps it.
+        let other = RunResult(exitCode: 1, stderr: "bwrap: execvp nosuch: No such file or directory\n")
+        #expect(SandboxService.explain(other, command: ["sh"], oomReason: nil) == other)
+    }
 }

@@ -56,7 +56,10 @@ import Testing
         var c = config()
         c.readWriteBinds = [.init("/var/lib/codebeaker/build/s1", "/build")]
         let a = Sandbox.arguments(c, command: ["x"])
-        #expect(pairs(a, "--bind", arity: 2) == [["/srv/ws/s1", "/workspace"], ["/var/lib/codebeaker/build/s1", "/build"]])
+        #expect(
+            pairs(a, "--bind", arity: 2) == [
+                ["/srv/ws/s1", "/workspace"], ["/var/lib/codebeaker/build/s1", "/build"],
+            ])
         #expect(!pairs(a, "--ro-bind", arity: 2).contains(["/var/lib/codebeaker/build/s1", "/build"]))
         let bind = a.lastIndex(of: "/var/lib/codebeaker/build/s1"), remount = a.firstIndex(of: "--remount-ro")
         #expect(bind != nil && remount != nil && bind! < remount!)
