@@ -1,3 +1,4 @@
+import Foundation
 import DriverProtocol
 import Testing
 
@@ -114,5 +115,24 @@ import Testing
         #expect(ConformanceRules.docLink("no-such-rule") == "docs/driver-protocol.md")
         // Every check the kit runs names a section of the doc.
         for name in ConformanceRules.sessionChecks { #expect(ConformanceRules.anchors[name] != nil, "\(name)") }
+    }
+}
+
+extension ConformanceVerdictTests {
+    /// GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens.
+    static func anchor(_ heading: String) -> String {
+        String(
+            heading.lowercased().compactMap { c -> Character? in
+                c == " " ? "-" : (c.isLetter || c.isNumber || c == "-" || c == "_") ? c : nil
+            })
+    }
+
+    @Test func everyRuleLinksASectionThatExists() throws {
+        let doc = try String(contentsOfFile: DriverTestSupport.repoRoot + "/docs/driver-protocol.md", encoding: .utf8)
+        let anchors = Set(
+            doc.split(separator: "\n").filter { $0.hasPrefix("#") }.map {
+                Self.anchor(String($0.drop { $0 == "#" }.dropFirst()))
+            })
+        for (rule, anchor) in ConformanceRules.anchors { #expect(anchors.contains(anchor), "\(rule): #\(anchor)") }
     }
 }
