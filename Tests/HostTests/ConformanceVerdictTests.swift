@@ -1,5 +1,5 @@
-import Foundation
 import DriverProtocol
+import Foundation
 import Testing
 
 @testable import Host
@@ -16,17 +16,21 @@ import Testing
         let ran = Self.reply(["timedOut": false, "exitCode": 0])
         #expect(V.timeout(ran, timeoutMs: 1000, elapsedMs: 1100, graceMs: 5000, leftovers: []).failed)
         #expect(V.timeout(ok, timeoutMs: 1000, elapsedMs: 6001, graceMs: 5000, leftovers: []).failed)
-        let left = V.timeout(ok, timeoutMs: 1000, elapsedMs: 1100, graceMs: 5000, leftovers: ["pid 7 uid 0 state S: sleep 1"])
+        let left = V.timeout(
+            ok, timeoutMs: 1000, elapsedMs: 1100, graceMs: 5000, leftovers: ["pid 7 uid 0 state S: sleep 1"])
         #expect(left.failed && left.detail.contains("pid 7"))
         let withCode = Self.reply(["timedOut": true, "exitCode": 137])
         #expect(V.timeout(withCode, timeoutMs: 1000, elapsedMs: 1100, graceMs: 5000, leftovers: []).failed)
         let error: JSONValue = ["jsonrpc": "2.0", "id": 5, "error": ["code": -32603, "message": "boom"]]
-        #expect(V.timeout(error, timeoutMs: 1000, elapsedMs: 10, graceMs: 5000, leftovers: []).detail.contains("-32603"))
+        #expect(
+            V.timeout(error, timeoutMs: 1000, elapsedMs: 10, graceMs: 5000, leftovers: []).detail.contains("-32603"))
     }
 
     @Test func outputCap_NeedsBothStreamsCutAndFlagged() {
         let a = String(repeating: "a", count: 1000)
-        let ok = Self.reply(["stdout": .string(a), "stderr": .string(a), "stdoutTruncated": true, "stderrTruncated": true])
+        let ok = Self.reply([
+            "stdout": .string(a), "stderr": .string(a), "stdoutTruncated": true, "stderrTruncated": true,
+        ])
         #expect(V.outputCap(ok, cap: 1000).passed)
         let unflagged = Self.reply(["stdout": .string(a), "stderr": .string(a), "stdoutTruncated": true])
         #expect(V.outputCap(unflagged, cap: 1000).detail == "stderrTruncated must be true, got absent")
@@ -40,7 +44,10 @@ import Testing
 
     @Test func outputOrder_ChecksTextSeqAndTheEventsSum() {
         func event(_ seq: Int, _ stream: String, _ data: String) -> JSONValue {
-            ["jsonrpc": "2.0", "method": "output", "params": ["seq": .int(seq), "stream": .string(stream), "data": .string(data)]]
+            [
+                "jsonrpc": "2.0", "method": "output",
+                "params": ["seq": .int(seq), "stream": .string(stream), "data": .string(data)],
+            ]
         }
         let r = Self.reply(["stdout": "o0\no1\n", "stderr": "e0\n"])
         let good = [(0, event(0, "stdout", "o0\n")), (1, event(1, "stderr", "e0\n")), (2, event(2, "stdout", "o1\n"))]
@@ -48,9 +55,13 @@ import Testing
         #expect(V.outputOrder(r, index: 3, events: [], stdout: "o0\no1\n", stderr: "e0\n").passed)
         let swapped = Self.reply(["stdout": "o1\no0\n", "stderr": "e0\n"])
         #expect(V.outputOrder(swapped, index: 3, events: [], stdout: "o0\no1\n", stderr: "e0\n").failed)
-        let badSeq = [(0, event(0, "stdout", "o0\n")), (1, event(2, "stderr", "e0\n")), (2, event(1, "stdout", "o1\n"))]
+        let badSeq = [
+            (0, event(0, "stdout", "o0\n")), (1, event(2, "stderr", "e0\n")), (2, event(1, "stdout", "o1\n")),
+        ]
         #expect(V.outputOrder(r, index: 3, events: badSeq, stdout: "o0\no1\n", stderr: "e0\n").failed)
-        #expect(V.outputOrder(r, index: 1, events: good, stdout: "o0\no1\n", stderr: "e0\n").detail.contains("after the result"))
+        #expect(
+            V.outputOrder(r, index: 1, events: good, stdout: "o0\no1\n", stderr: "e0\n").detail.contains(
+                "after the result"))
         let short = [(0, event(0, "stdout", "o0\n")), (1, event(1, "stderr", "e0\n"))]
         #expect(V.outputOrder(r, index: 3, events: short, stdout: "o0\no1\n", stderr: "e0\n").failed)
     }
@@ -72,8 +83,13 @@ import Testing
         #expect(V.missingCommand(["id": 5, "error": ["code": -32601, "message": "x"]]).failed)
         let pwd = Self.reply(["exitCode": 0, "stdout": "/workspace/a\n"])
         #expect(V.cwd(pwd, cwd: "a", inside: "/workspace/a", hostPath: "/tmp/w/a") == nil)
-        #expect(V.cwd(Self.reply(["exitCode": 0, "stdout": "/tmp/w/a\n"]), cwd: "a", inside: "/workspace/a", hostPath: "/tmp/w/a") == nil)
-        #expect(V.cwd(Self.reply(["exitCode": 0, "stdout": "/\n"]), cwd: "a", inside: "/workspace/a", hostPath: "/tmp/w/a") != nil)
+        #expect(
+            V.cwd(
+                Self.reply(["exitCode": 0, "stdout": "/tmp/w/a\n"]), cwd: "a", inside: "/workspace/a",
+                hostPath: "/tmp/w/a") == nil)
+        #expect(
+            V.cwd(Self.reply(["exitCode": 0, "stdout": "/\n"]), cwd: "a", inside: "/workspace/a", hostPath: "/tmp/w/a")
+                != nil)
         #expect(V.missingCwd(Self.reply(["exitCode": 0, "stdout": "/\n"]), cwd: "nope") != nil)
         #expect(V.missingCwd(Self.reply(["exitCode": 2]), cwd: "nope") == nil)
         #expect(V.missingCwd(["id": 5, "error": ["code": -32602, "message": "cwd"]], cwd: "nope") == nil)
@@ -102,12 +118,15 @@ import Testing
 
     @Test func canary_FailsWhenTheSecretShowsInEitherStream() {
         #expect(V.canary("no-host-env", Self.reply(["stdout": "PATH=/bin\n"]), canary: "s3cret", what: "env").passed)
-        #expect(V.canary("no-host-env", Self.reply(["stdout": "", "stderr": "x s3cret"]), canary: "s3cret", what: "env").failed)
+        #expect(
+            V.canary("no-host-env", Self.reply(["stdout": "", "stderr": "x s3cret"]), canary: "s3cret", what: "env")
+                .failed)
     }
 
     @Test func report_SummaryCountsSkipsAndFailuresLinkTheirSection() {
         let checks: [ConformanceCheck] = [
-            .pass("handshake"), .fail("output-cap", "stdout kept 5 bytes"), .skip("no-leak", "driver reports isolation 1"),
+            .pass("handshake"), .fail("output-cap", "stdout kept 5 bytes"),
+            .skip("no-leak", "driver reports isolation 1"),
         ]
         #expect(ConformanceCheck.summary(checks) == "1 passed, 1 failed, 1 skipped")
         #expect(checks[1].description == "FAIL output-cap: stdout kept 5 bytes (docs/driver-protocol.md#shell)")

@@ -31,7 +31,9 @@ extension DriverProcessTests {
                 executable: S.fixture("codebeaker-driver-lax"), logger: Logger("test", sink: S.LogCapture().sink))
             let failed = Set(checks.filter(\.failed).map(\.name))
             #expect(
-                failed.isSuperset(of: ["timeout", "output-cap", "queued-cancel", "no-network", "no-host-files", "no-leak"]),
+                failed.isSuperset(of: [
+                    "timeout", "output-cap", "queued-cancel", "no-network", "no-host-files", "no-leak",
+                ]),
                 "\(failed)")
             #expect(checks.allSatisfy { $0.verdict != .skip })
             let timeout = checks.first { $0.name == "timeout" }
@@ -67,7 +69,8 @@ extension DriverProcessTests {
             #expect(await run([S.fixture("exit-at-once.sh"), "--language", "bash"]) == 1)
             #expect(
                 out.all.first
-                    == "FAIL handshake: the driver exited with code 3 (docs/driver-protocol.md#handshake-first-request-always)\n")
+                    == "FAIL handshake: the driver exited with code 3 (docs/driver-protocol.md#handshake-first-request-always)\n"
+            )
             #expect(out.all.last == "1 passed, 6 failed, 0 skipped\n")
             #expect(await run([S.fixture("codebeaker-driver-lax"), "--language=bash", "--bogus"]) == 2)
         }
