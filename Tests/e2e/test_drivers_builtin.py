@@ -1,4 +1,5 @@
 """Our own drivers, as built by `swift build`: each passes the conformance kit, and the host survives kill -9."""
+import json
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ def built(name):
 
 # Every built-in driver, and the docker driver per language it serves: the strict kit (timeouts, caps, order,
 # signals, shell, queued cancel, re-open, no leak/network/host env/host files) must pass with nothing skipped.
-KIT_RUNS = [(d, None) for d in DRIVERS] + [("docker", "javascript"), ("deno", "javascript")]
+KIT_RUNS = [(d, None) for d in DRIVERS] + [("docker", "javascript"), ("docker", "go"), ("deno", "javascript")]
 
 
 def kit_verdicts(stdout):
@@ -45,6 +46,30 @@ def test_built_driver_passes_the_strict_conformance_kit(name, language):
     for rule in ("timeout", "output-cap", "output-order", "signal-death", "shell-cwd", "queued-cancel", "no-leak",
                  "no-network", "no-host-env", "no-host-files"):
         assert verdicts.get(rule) == "PASS", (rule, r.stdout)
+
+
+def available_languages(path):
+    """The languages a driver's handshake lists, if it reports itself available."""
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "handshake",
+             "params": {"protocolVersions": [1], "host": {"name": "e2e", "version": "0"}}}
+    r = subprocess.run([str(path)], input=json.dumps(hello) + "\n", capture_output=True, text=True, timeout=60)
+    reply = next(json.loads(l) for l in r.stdout.splitlines() if l.strip() and json.loads(l).get("id") == 1)
+    caps = reply["result"]["capabilities"]
+    return [l["name"] for l in caps["languages"]] if caps.get("available") else []
+
+
+def test_runtimes_driver_passes_the_strict_kit_in_every_language():
+    """The manifest driver serves many languages from one executable: the kit runs once per language."""
+    path = built("runtimes")
+    languages = available_languages(path)
+    assert languages, "the runtimes driver reports no available language"
+    failures = {}
+    for language in languages:
+        r = subprocess.run([str(BINARY), "driver-test", str(path), "--language", language],
+                           capture_output=True, text=True, timeout=600)
+        if r.returncode != 0:
+            failures[language] = [l for l in r.stdout.splitlines() if l.startswith("FAIL")]
+    assert not failures, failures
 
 
 def driver(snapshot, name):
