@@ -7,17 +7,37 @@ extension DriverProcessTests {
     @Suite struct Conformance {
         typealias S = DriverTestSupport
 
-        @Test func exampleBashDriver_PassesEveryCheck() async {
+        /// Strict checks today's example (no sandbox, isolation 1) fails; it is being rewritten on the sandbox tool
+        /// (issue 13). When the rewrite passes them, this test fails until the set is emptied.
+        static let exampleKnownFailures: Set<String> = ["shell-cwd", "queued-cancel"]
+
+        @Test func exampleBashDriver_PassesEveryCheckButTheKnownOnes_AndSkipsIsolation() async {
             let checks = await ConformanceKit.run(
                 executable: S.exampleBashDriver, logger: Logger("test", sink: S.LogCapture().sink))
             let names = checks.map(\.name)
             #expect(
-                names == [
-                    "handshake", "capabilities", "session-open", "execute-streaming", "nonzero-exit", "cancel",
-                    "session-close", "unknown-method", "malformed-line", "garbage", "version-mismatch",
-                    "stdin-eof", "stdout-protocol-only",
+                names == ["handshake", "capabilities"] + ConformanceRules.sessionChecks + [
+                    "unknown-method", "malformed-line", "garbage", "version-mismatch", "stdin-eof",
+                    "stdout-protocol-only",
                 ])
-            for c in checks where !c.passed { Issue.record("\(c)") }
+            #expect(Set(checks.filter(\.failed).map(\.name)) == Self.exampleKnownFailures, "\(checks.filter(\.failed))")
+            #expect(Set(checks.filter { $0.verdict == .skip }.map(\.name)) == ConformanceRules.isolationChecks)
+            #expect(checks.first { $0.name == "no-leak" }?.detail == "driver reports isolation 1")
+        }
+
+        /// The example with timeouts and caps taken out, claiming isolation 6 while unsandboxed.
+        @Test func laxDriver_FailsTimeoutCapsAndIsolation() async {
+            let checks = await ConformanceKit.run(
+                executable: S.fixture("codebeaker-driver-lax"), logger: Logger("test", sink: S.LogCapture().sink))
+            let failed = Set(checks.filter(\.failed).map(\.name))
+            #expect(
+                failed.isSuperset(of: [
+                    "timeout", "output-cap", "queued-cancel", "no-network", "no-host-files", "no-leak",
+                ]),
+                "\(failed)")
+            #expect(checks.allSatisfy { $0.verdict != .skip })
+            let timeout = checks.first { $0.name == "timeout" }
+            #expect(timeout?.description.hasSuffix("(docs/driver-protocol.md#execution-semantics)") == true)
         }
 
         @Test func brokenDriver_FailsTheChecksItBreaks() async {
@@ -38,7 +58,7 @@ extension DriverProcessTests {
             #expect(checks == [.fail("spawn", "/nonexistent/driver is not an executable file")])
         }
 
-        @Test func runCommand_ExitsZeroOnlyWhenEverythingPasses_AndTwoOnUsageErrors() async {
+        @Test func runCommand_ExitsOneOnAFailure_AndTwoOnUsageErrors() async {
             let out = S.LogCapture(), err = S.LogCapture()
             func run(_ args: [String]) async -> Int32 {
                 await ConformanceKit.runCommand(
@@ -47,10 +67,12 @@ extension DriverProcessTests {
             #expect(await run([]) == 2)
             #expect(err.all == ["usage: codebeaker driver-test PATH [--language L]\n"])
             #expect(await run([S.fixture("exit-at-once.sh"), "--language", "bash"]) == 1)
-            #expect(out.all.first == "FAIL handshake: the driver exited with code 3\n")
-            #expect(out.all.last == "1 passed, 6 failed\n")
-            #expect(await run([S.exampleBashDriver]) == 0)
-            #expect(out.all.last == "13 passed, 0 failed\n")
+            #expect(
+                out.all.first
+                    == "FAIL handshake: the driver exited with code 3 (docs/driver-protocol.md#handshake-first-request-always)\n"
+            )
+            #expect(out.all.last == "1 passed, 6 failed, 0 skipped\n")
+            #expect(await run([S.fixture("codebeaker-driver-lax"), "--language=bash", "--bogus"]) == 2)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 Needs `swift build` (the `codebeaker` binary); nothing here rebuilds it."""
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -111,14 +112,47 @@ def test_session_in_the_copied_language_runs_end_to_end(start_server, drivers_di
     c.close()
 
 
+# Strict checks today's example (unsandboxed, isolation 1) fails. It is being rewritten on the sandbox tool
+# (issue 13); when the rewrite passes them this test fails until the set is emptied.
+EXAMPLE_KNOWN_FAILURES = {"shell-cwd", "queued-cancel"}
+
+
+def verdicts(stdout):
+    return {l.split()[1].rstrip(":"): l.split()[0] for l in stdout.splitlines() if l.split()[:1] in (["PASS"], ["FAIL"], ["SKIP"])}
+
+
 def test_driver_test_command_passes_the_example_and_fails_a_broken_driver():
     ok = subprocess.run([str(BINARY), "driver-test", str(EXAMPLE)], capture_output=True, text=True, timeout=120)
-    assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert ok.stdout.strip().splitlines()[-1] == "13 passed, 0 failed"
+    v = verdicts(ok.stdout)
+    assert {k for k, x in v.items() if x == "FAIL"} == EXAMPLE_KNOWN_FAILURES, ok.stdout + ok.stderr
+    # Isolation 1, honestly reported: the isolation checks are skipped, visibly, and counted.
+    assert {k for k, x in v.items() if x == "SKIP"} == {"no-leak", "no-network", "no-host-env", "no-host-files"}
+    assert "SKIP no-leak: driver reports isolation 1" in ok.stdout
+    assert ok.stdout.strip().splitlines()[-1].endswith(" 4 skipped")
     bad = subprocess.run([str(BINARY), "driver-test", str(FIXTURES / "broken-driver.py")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1
     assert "FAIL stdout-protocol-only" in bad.stdout
     assert "FAIL stdin-eof" in bad.stdout
+
+
+def test_driver_test_fails_a_lax_driver_that_ignores_timeouts_and_caps():
+    """The example with its rules taken out (no timeout, no output cap) and a false isolationLevel 6."""
+    r = subprocess.run([str(BINARY), "driver-test", str(FIXTURES / "codebeaker-driver-lax")], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1, r.stdout
+    failed = {k for k, x in verdicts(r.stdout).items() if x == "FAIL"}
+    assert {"timeout", "output-cap", "no-network", "no-host-files", "no-leak"} <= failed, r.stdout
+    assert "FAIL timeout: " in r.stdout and "(docs/driver-protocol.md#execution-semantics)" in r.stdout
+    assert "(docs/driver-protocol.md#shell)" in r.stdout
+    # Its leaked `sleep`s were the kit's own probes: the kit killed them.
+    leaked = [l for l in r.stdout.splitlines() if l.startswith("FAIL no-leak")][0]
+    pids = [int(p) for p in re.findall(r"\bpid (\d+) ", leaked)]
+    assert pids, leaked
+    for pid in pids:
+        try:
+            state = [l for l in open(f"/proc/{pid}/status") if l.startswith("State:")][0]
+        except OSError:
+            continue  # gone
+        assert "zombie" in state, (pid, state)
 
 
 def test_drivers_list_shows_state_reason_and_install_hint(drivers_dir):

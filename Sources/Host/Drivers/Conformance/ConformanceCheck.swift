@@ -1,6 +1,10 @@
 /// One line of `codebeaker driver-test` output: a named check (a rule of docs/driver-protocol.md) and its outcome.
 public struct ConformanceCheck: Sendable, Equatable, CustomStringConvertible {
-    public enum Verdict: String, Sendable { case pass = "PASS", fail = "FAIL", skip = "SKIP" }
+    public enum Verdict: String, Sendable {
+        case pass = "PASS"
+        case fail = "FAIL"
+        case skip = "SKIP"
+    }
 
     public var name: String
     public var verdict: Verdict
@@ -27,8 +31,12 @@ public struct ConformanceCheck: Sendable, Equatable, CustomStringConvertible {
     public static func pass(_ name: String, _ detail: String = "") -> ConformanceCheck {
         .init(name, verdict: .pass, detail)
     }
-    public static func fail(_ name: String, _ detail: String) -> ConformanceCheck { .init(name, verdict: .fail, detail) }
-    public static func skip(_ name: String, _ detail: String) -> ConformanceCheck { .init(name, verdict: .skip, detail) }
+    public static func fail(_ name: String, _ detail: String) -> ConformanceCheck {
+        .init(name, verdict: .fail, detail)
+    }
+    public static func skip(_ name: String, _ detail: String) -> ConformanceCheck {
+        .init(name, verdict: .skip, detail)
+    }
 
     /// `PASS name (detail) [ms]`, `SKIP name: why`, or `FAIL name: why (docs/driver-protocol.md#section)`.
     public var description: String {

@@ -22,9 +22,8 @@ final class ConformanceHarness: Sendable {
     let process: DriverProcess
     let recorder: Recorder
 
-    init(executable: String, environment: [String: String] = [:], logger: Logger) async throws(
-        DriverProcess.SpawnError
-    ) {
+    init(executable: String, environment: [String: String] = [:], logger: Logger) async throws(DriverProcess.SpawnError)
+    {
         let recorder = Recorder()
         self.recorder = recorder
         process = try await DriverProcess(

@@ -75,7 +75,9 @@ extension ConformanceProcs {
     /// SIGKILL to the processes `describe` listed.
     static func kill(_ described: [String]) {
         for line in described {
-            if let pid = line.split(separator: " ").dropFirst().first.flatMap({ Int32($0) }) { _ = Glibc.kill(pid, SIGKILL) }
+            if let pid = line.split(separator: " ").dropFirst().first.flatMap({ Int32($0) }) {
+                _ = Glibc.kill(pid, SIGKILL)
+            }
         }
     }
 

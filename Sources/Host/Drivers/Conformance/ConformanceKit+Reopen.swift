@@ -68,7 +68,9 @@ extension ConformanceKit {
         guard let (_, r) = run.reply else { return (now.noReply(name, within: 30), handle) }
         guard r["result"]?["stdout"]?.string == content else {
             return (
-                .fail(name, "after re-opening, the workspace file reads \(ConformanceVerdicts.show(r["result"]?["stdout"]))"),
+                .fail(
+                    name,
+                    "after re-opening, the workspace file reads \(ConformanceVerdicts.show(r["result"]?["stdout"]))"),
                 handle
             )
         }
@@ -92,12 +94,15 @@ extension ConformanceKit {
     /// The same session id opened again after its close works like a new session.
     static func checkOpenAfterClose(_ s: ConformanceSession) async -> ConformanceCheck {
         let name = "open-after-close"
-        guard case .success(let handle) = await openSession(s.h, workspace: s.workspace, language: s.language, handle: nil)
+        guard
+            case .success(let handle) = await openSession(
+                s.h, workspace: s.workspace, language: s.language, handle: nil)
         else { return .fail(name, "session.open after session.close failed") }
         var again = s
         again.handle = handle
         let run = await again.shell("echo", ["cbkit-again"], wait: 60)
-        _ = await s.h.call(SessionCloseParams.method, SessionCloseParams(session: sessionId, handle: handle).json, timeout: 30)
+        _ = await s.h.call(
+            SessionCloseParams.method, SessionCloseParams(session: sessionId, handle: handle).json, timeout: 30)
         guard let (_, r) = run.reply else { return again.noReply(name, within: 60) }
         guard r["result"]?["stdout"]?.string == "cbkit-again\n" else {
             return .fail(name, "a run in the re-opened session gave \(r.description.prefix(160))")

@@ -78,7 +78,9 @@ enum ConformanceProcs {
     /// `pid N uid U state S: argv` (a zombie has an empty argv).
     static func describe(_ pid: String) -> String {
         let status = FD.readText("/proc/\(pid)/status").split(separator: "\n")
-        let field = { (key: String) in status.first { $0.hasPrefix(key) }?.split(separator: "\t").dropFirst().first ?? "?" }
+        let field = { (key: String) in
+            status.first { $0.hasPrefix(key) }?.split(separator: "\t").dropFirst().first ?? "?"
+        }
         let argv = FD.readText("/proc/\(pid)/cmdline").split(separator: "\0").joined(separator: " ")
         return "pid \(pid) uid \(field("Uid:")) state \(field("State:").prefix(1)): \(argv)"
     }

@@ -32,7 +32,8 @@ extension ConformanceVerdicts {
         if let exit, exit != 0, !(reason + stderr).isEmpty { return .pass(name, "exitCode \(exit): \(reason)") }
         return .fail(
             name,
-            "a missing command must give exitCode 127 or a failed result with a reason, got exitCode \(show(result["exitCode"]))")
+            "a missing command must give exitCode 127 or a failed result with a reason, got exitCode \(show(result["exitCode"]))"
+        )
     }
 
     /// `pwd` in `cwd`: the sandbox path (or, for an unsandboxed driver, the same directory on the host).
@@ -81,7 +82,8 @@ extension ConformanceVerdicts {
             return .fail(name, "the run ahead of it must still complete with exitCode 0, got \(show(q.first?.message))")
         }
         guard queued.index < first.index else {
-            return .fail(name, "the queued run was answered only after the run ahead of it ended; cancel must be prompt")
+            return .fail(
+                name, "the queued run was answered only after the run ahead of it ended; cancel must be prompt")
         }
         guard let last = q.last, last.message["result"]?["stdout"]?.string == q.lastExpected else {
             return .fail(name, "the run queued after it must still complete, got \(show(q.last?.message))")

@@ -6,7 +6,9 @@ enum ConformanceVerdicts {
     /// The `result` object of a reply, or the failure to report when there is none.
     static func result(_ name: String, _ r: JSONValue) -> (JSONValue?, ConformanceCheck?) {
         if let code = r.rpcErrorCode {
-            return (nil, .fail(name, "expected a run result, got error \(code): \(r["error"]?["message"]?.string ?? "")"))
+            return (
+                nil, .fail(name, "expected a run result, got error \(code): \(r["error"]?["message"]?.string ?? "")")
+            )
         }
         guard let result = r["result"], result.object != nil else {
             return (nil, .fail(name, "the reply has no result object: \(r.description.prefix(160))"))
