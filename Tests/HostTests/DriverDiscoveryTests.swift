@@ -99,6 +99,35 @@ import Testing
         #expect(DriverDiscovery(searchPath: path).discover().first?.shadows == [])
     }
 
+    @Test func driversList_ShowsOriginShadowsReasonAndHint_UnderEachDriver_ThenEveryDirectory() {
+        let report = DriverDiscovery.Report(
+            drivers: [
+                .init(name: "cobol", path: "/d/codebeaker-driver-cobol"),
+                .init(
+                    name: "python", path: "/mine/codebeaker-driver-python",
+                    shadows: ["/d/codebeaker-driver-python"]),
+            ],
+            directories: [
+                .init(entry: .init(path: "/mine", origin: .configured), drivers: 1, problem: nil),
+                .init(entry: .init(path: "/d", origin: .system), drivers: 2, problem: nil),
+            ], includesDefaults: true)
+        let states: [JSONValue] = [
+            .object(["name": "python", "state": "ready"]),
+            .object(["name": "cobol", "state": "unavailable", "reason": "cobc not found", "installHint": "apt"]),
+        ]
+        let lines = DriversListing.render(report, states: states).split(separator: "\n").map(String.init)
+        #expect(
+            lines[0].hasPrefix("DRIVER ") && lines[1].hasPrefix("cobol      unavailable  /d/codebeaker-driver-cobol"))
+        #expect(
+            lines[2...4] == [
+                "           from: /d (default: system)", "           reason: cobc not found", "           install: apt",
+            ])
+        #expect(lines[5].hasPrefix("python     ready        /mine/codebeaker-driver-python"))
+        #expect(
+            lines[6...7] == ["           from: /mine (configured)", "           shadows: /d/codebeaker-driver-python"])
+        #expect(lines.last?.contains("/d") == true && lines.last?.hasSuffix("2 drivers") == true)
+    }
+
     @Test func defaultDirectories_AreTheBinarysDirectoryThenTheSystemOne() {
         let dirs = DriverDiscovery.defaultDirectories()
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
