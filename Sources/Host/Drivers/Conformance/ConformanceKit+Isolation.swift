@@ -63,8 +63,8 @@ extension ConformanceKit {
             Array(Set(ConformanceProcs.matching(m) + ConformanceProcs.owned(by: sessionUID))).sorted()
         }
         if all.isEmpty { return .pass(name, "no process of the session after close") }
-        // They are the kit's own probes: do not leave them running on the machine.
-        ConformanceProcs.kill(all)
+        // The marked ones are the kit's own probes: do not leave them running on the machine.
+        ConformanceProcs.kill(ConformanceProcs.matching(m))
         return .fail(
             name,
             "\(all.count) process(es) of the session outlived session.close: \(all.prefix(3).joined(separator: "; "))")
@@ -72,7 +72,7 @@ extension ConformanceKit {
 }
 
 extension ConformanceProcs {
-    /// SIGKILL to the processes `describe` listed.
+    /// SIGKILL to the processes `describe` listed (only ever the kit's own marked probes).
     static func kill(_ described: [String]) {
         for line in described {
             if let pid = line.split(separator: " ").dropFirst().first.flatMap({ Int32($0) }) {
