@@ -41,15 +41,27 @@ enum SandboxTool {
             // The cgroup and passwd files stay for the session's next run; the network is per run.
             defer { session.network?.close() }
             // Fail closed: a driver reports isolation 6 on the strength of these limits.
-            guard session.cgroup != nil else { return fail("cgroups unavailable: refusing to run without limits") }
+            guard let cgroup = session.cgroup else {
+                return fail("cgroups unavailable: refusing to run without limits")
+            }
             var onOutput: ProcessRunner.OutputHandler? = nil
             if o.stream { onOutput = { stream, text in printLine(outputEvent(stream, text)) } }
+            let before = Set(cgroup.pids())
             let result = try SandboxService.runBlocking(job, in: session, onOutput: onOutput, cancel: cancel)
+            waitForTeardown(of: cgroup, keeping: before)
             printLine(result.json)
             return 0
         } catch {
             return fail(error.message)
         }
+    }
+
+    /// bwrap has exited when the run returns, but the kernel tears the run's pid namespace down just after: wait
+    /// (up to 5 s) until the processes the run started are gone, so that when the result line is out, nothing of the
+    /// run is left (a fork bomb's processes no longer hold the session's pids). Runs of a session do not overlap
+    /// (the protocol queues them), so any process that was not there before is this run's.
+    static func waitForTeardown(of cgroup: SessionCgroup, keeping before: Set<Int32>) {
+        for _ in 0..<500 where !Set(cgroup.pids()).subtracting(before).isEmpty { usleep(10_000) }
     }
 
     static let cancelSignals: sigset_t = {
