@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "codebeaker-driver-deno", targets: ["codebeaker-driver-deno"]),
         .executable(name: "codebeaker-driver-bun", targets: ["codebeaker-driver-bun"]),
         .executable(name: "codebeaker-driver-docker", targets: ["codebeaker-driver-docker"]),
+        .executable(name: "codebeaker-driver-runtimes", targets: ["codebeaker-driver-runtimes"]),
         .library(name: "DriverProtocol", targets: ["DriverProtocol"]),
         .library(name: "DriverKit", targets: ["DriverKit"]),
         .library(name: "LinuxSystem", targets: ["LinuxSystem"]),
@@ -72,6 +73,8 @@ let package = Package(
         driver("deno", resources: ["deno-runner.ts", "deno-control.mjs"]),
         driver("bun", resources: ["bun-runner.mjs", "bun-control.js"]),
         driver("docker", resources: ["python-forkserver.py", "npm-install.js"]),
+        // Any number of languages from JSON runtime manifests (docs/runtimes.md).
+        driver("runtimes"),
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: testing),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: testing),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: testing),
@@ -81,5 +84,8 @@ let package = Package(
         .testTarget(
             name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: testing
         ),
+        .testTarget(
+            name: "RuntimesDriverTests", dependencies: ["codebeaker-driver-runtimes", "DriverProtocol"],
+            swiftSettings: testing),
     ]
 )

@@ -36,6 +36,7 @@ public enum Sandbox: Sendable {
             "--bind", c.workspace, "/workspace",
         ]
         for b in c.readOnlyBinds { a += ["--ro-bind", b.source, b.destination] }
+        for b in c.readWriteBinds { a += ["--bind", b.source, b.destination] }
         // The sandbox root is a tmpfs; making it read-only leaves /workspace and /tmp as the only writable places.
         a += ["--remount-ro", "/"]
         a += [

@@ -20,6 +20,8 @@ public struct SandboxConfig: Sendable, Equatable {
     public var resolvConf: String?
     /// Extra read-only binds (runtime directories, runner scripts).
     public var readOnlyBinds: [Bind] = []
+    /// Extra read-write binds (the runtimes driver's per-session build directory at /build).
+    public var readWriteBinds: [Bind] = []
     /// Environment on top of the base one (PATH, HOME, USER, LANG, TMPDIR); the host's is never inherited.
     public var env: [String: String] = [:]
     public var path = "/usr/local/bin:/usr/bin:/bin"

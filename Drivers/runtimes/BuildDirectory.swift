@@ -1,0 +1,77 @@
+import DriverKit
+import FoundationEssentials
+import Glibc
+
+/// A session's build directory on the host (bound at /build): created owned by the session uid, mode 0700,
+/// under `RuntimeSandbox.stateRoot`; removed whole at close. Files the driver writes are chowned to the uid.
+struct BuildDirectory: Sendable {
+    let path: String
+    let uid: Int
+    let gid: Int
+
+    /// The host path of `session`'s build directory (the driver's pid keeps two drivers apart).
+    static func path(session: String) -> String {
+        let safe = String(session.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        return "\(RuntimeSandbox.stateRoot)/build/\(getpid())-\(safe)"
+    }
+
+    static func create(path: String, uid: Int, gid: Int) throws(DriverError) -> BuildDirectory {
+        try SandboxFiles.makeDirectory(RuntimeSandbox.stateRoot + "/build")
+        let b = BuildDirectory(path: path, uid: uid, gid: gid)
+        b.removeTree(b.path)
+        try b.makeOwnedDirectory(b.path)
+        return b
+    }
+
+    func makeOwnedDirectory(_ p: String) throws(DriverError) {
+        guard mkdir(p, 0o700) == 0 || errno == EEXIST else {
+            throw .internal("mkdir \(p): \(String(cString: strerror(errno)))")
+        }
+        guard chown(p, uid_t(uid), gid_t(gid)) == 0 else {
+            throw .internal("chown \(p): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// A fresh, empty subdirectory (a recompile starts clean).
+    func freshSubdirectory(_ name: String) throws(DriverError) -> String {
+        let p = path + "/" + name
+        removeTree(p)
+        try makeOwnedDirectory(p)
+        return p
+    }
+
+    /// Writes the program's source (O_NOFOLLOW: the sandbox owns this directory and could plant a symlink).
+    func writeSource(_ text: String, to p: String) throws(DriverError) {
+        unlink(p)
+        let fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .internal("cannot write \(p): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        fchown(fd, uid_t(uid), gid_t(gid))
+        guard FD.writeAll(fd, Array(text.utf8)) else { throw .internal("cannot write \(p)") }
+    }
+
+    /// `name size mtime` of every entry below `sub`, sorted (lstat: symlinks are not followed); compared on a
+    /// compile cache hit.
+    func listing(_ sub: String) -> [String] {
+        let root = path + "/" + sub
+        var out: [String] = []
+        var stack = [""]
+        while let rel = stack.popLast(), out.count < 10_000 {
+            let dir = rel.isEmpty ? root : root + "/" + rel
+            for n in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] {
+                let r = rel.isEmpty ? n : rel + "/" + n
+                var st = stat()
+                guard lstat(root + "/" + r, &st) == 0 else { continue }
+                out.append("\(r) \(st.st_mode) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)")
+                if (st.st_mode & S_IFMT) == S_IFDIR { stack.append(r) }
+            }
+        }
+        return out.sorted()
+    }
+
+    /// rm -rf without following symlinks (FileManager removes links, not their targets).
+    func removeTree(_ p: String) {
+        guard p.hasPrefix(RuntimeSandbox.stateRoot + "/build/") else { return }
+        try? FileManager.default.removeItem(atPath: p)
+    }
+}
