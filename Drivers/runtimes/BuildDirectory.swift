@@ -15,6 +15,17 @@ struct BuildDirectory: Sendable {
         return "\(RuntimeSandbox.stateRoot)/build/\(getpid())-\(safe)"
     }
 
+    /// Removes the build directories a killed driver left behind (their pid prefix is no live process).
+    static func removeStale() {
+        let parent = RuntimeSandbox.stateRoot + "/build"
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: parent)) ?? [] {
+            guard let pid = Int32(n.prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else {
+                continue
+            }
+            try? FileManager.default.removeItem(atPath: parent + "/" + n)
+        }
+    }
+
     static func create(path: String, uid: Int, gid: Int) throws(DriverError) -> BuildDirectory {
         try SandboxFiles.makeDirectory(RuntimeSandbox.stateRoot + "/build")
         let b = BuildDirectory(path: path, uid: uid, gid: gid)

@@ -9,7 +9,7 @@ import LinuxSystem
 struct RuntimeSandbox: Sendable {
     static let buildMount = "/build"
     /// Session build directories and the probes' empty workspace live here (root-owned, 0755).
-    static let stateRoot = SandboxFiles.root + "/runtimes"
+    static let stateRoot = SandboxFiles.root + "/runtimes-driver"
 
     let session: SandboxSession
 

@@ -10,6 +10,7 @@ import Synchronization
 let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
 let dirs = ManifestDirectories.resolve(executable: exe, environment: ProcessInfo.processInfo.environment)
 DriverLog.info("runtime manifest directories: \(dirs.joined(separator: ":"))")
+BuildDirectory.removeStale()
 let catalog = Catalog(scanner: ManifestScanner(directories: dirs))
 
 // Probe the versions before the handshake when that is quick (the host waits 10 s for it); a probe still

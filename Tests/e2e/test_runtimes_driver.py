@@ -66,7 +66,7 @@ def run(c, sid, code, **extra):
 
 
 def build_dirs():
-    root = "/var/lib/codebeaker/runtimes/build"
+    root = "/var/lib/codebeaker/runtimes-driver/build"
     return os.listdir(root) if os.path.isdir(root) else []
 
 
