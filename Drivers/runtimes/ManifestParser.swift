@@ -13,7 +13,9 @@ enum ManifestParser {
     /// Language names and aliases: lower-case letters, digits and `+ # _ -`, 1-32 characters.
     static func isValidName(_ s: String) -> Bool {
         !s.isEmpty && s.count <= 32
-            && s.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+#_-".unicodeScalars.contains($0) }
+            && s.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || "+#_-".unicodeScalars.contains($0)
+            }
     }
 
     /// A plain file name: no slash, not `.`/`..`, no control characters.

@@ -16,7 +16,8 @@ struct ManifestReader {
         object = o
         for (k, _) in o where !allowed.contains(k) {
             throw ManifestError(
-                file: file, key: prefix + k, problem: "unknown key (known: \(allowed.sorted().joined(separator: ", ")))")
+                file: file, key: prefix + k, problem: "unknown key (known: \(allowed.sorted().joined(separator: ", ")))"
+            )
         }
     }
 

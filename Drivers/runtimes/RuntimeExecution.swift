@@ -58,7 +58,8 @@ struct RuntimeExecution: Sendable {
         r.stdoutTruncated = false
         if r.exitCode == 0 && !r.timedOut && !r.cancelled && r.signal == nil { r.exitCode = 1 }
         if r.timedOut {
-            r.reason = "compile timed out after \(timeoutMs % 1000 == 0 ? "\(timeoutMs / 1000)" : "\(Double(timeoutMs) / 1000)") s"
+            r.reason =
+                "compile timed out after \(timeoutMs % 1000 == 0 ? "\(timeoutMs / 1000)" : "\(Double(timeoutMs) / 1000)") s"
         } else if let reason = c.reason {
             r.reason = "compile: " + reason
         } else if let code = c.exitCode {
