@@ -22,16 +22,40 @@ struct BuildDirectory: Sendable {
             guard let pid = Int32(n.prefix { $0 != "-" }), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else {
                 continue
             }
-            try? FileManager.default.removeItem(atPath: parent + "/" + n)
+            BuildDirectory(path: parent + "/" + n, uid: 0, gid: 0).remove()
         }
     }
 
-    static func create(path: String, uid: Int, gid: Int) throws(DriverError) -> BuildDirectory {
+    /// The directory, on a tmpfs of `sizeMB` of its own when the driver may mount (root): compile outputs then
+    /// count against the session's memory cgroup (tmpfs pages are charged to the writer) and can never fill the
+    /// host's disk; the caller gives half the session's memory, so a full /build is ENOSPC, not an OOM kill. Without mount rights a plain directory is used (each file capped by RLIMIT_FSIZE only).
+    static func create(path: String, uid: Int, gid: Int, sizeMB: Int) throws(DriverError) -> BuildDirectory {
         try SandboxFiles.makeDirectory(RuntimeSandbox.stateRoot + "/build")
         let b = BuildDirectory(path: path, uid: uid, gid: gid)
-        b.removeTree(b.path)
+        b.remove()
         try b.makeOwnedDirectory(b.path)
+        let options = "size=\(sizeMB)m,mode=0700,uid=\(uid),gid=\(gid)"
+        if mount("tmpfs", path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) != 0 {
+            DriverLog.warning(
+                "build directory \(path) is not a tmpfs (\(String(cString: strerror(errno)))): disk use is capped per file only"
+            )
+        }
         return b
+    }
+
+    /// Removes every top-level entry but `keep`: what a program left in /build outside the cached compiles
+    /// would otherwise hold the session's memory (tmpfs) for good.
+    func prune(keep: Set<String>) {
+        for n in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] where !keep.contains(n) {
+            removeTree(path + "/" + n)
+        }
+    }
+
+    /// Unmounts (if mounted) and removes the whole directory.
+    func remove() {
+        guard path.hasPrefix(RuntimeSandbox.stateRoot + "/build/") else { return }
+        _ = umount2(path, Int32(MNT_DETACH))
+        removeTree(path)
     }
 
     func makeOwnedDirectory(_ p: String) throws(DriverError) {

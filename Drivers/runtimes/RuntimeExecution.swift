@@ -15,6 +15,7 @@ struct RuntimeExecution: Sendable {
         let budget = RunBudget(requestTimeoutMs: request.timeoutMs, limits: manifest.limits)
         let maxOutput = budget.maxOutputBytes(request.maxOutputBytes)
         let env = manifest.env.merging(request.env) { _, new in new }
+        session.build.prune(keep: Set(session.cache.withLock { $0.entries.map(\.dirName) }))
         guard let compile = manifest.compile else {
             let dir = try session.build.freshSubdirectory("run")
             let p = Placeholders(dir: RuntimeSandbox.buildMount + "/run", sourceName: manifest.source)

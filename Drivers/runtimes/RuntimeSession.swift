@@ -17,6 +17,6 @@ final class RuntimeSession: Sendable {
 
     func close() {
         sandbox.close()
-        build.removeTree(build.path)
+        build.remove()
     }
 }

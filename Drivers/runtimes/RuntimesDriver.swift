@@ -60,7 +60,8 @@ final class RuntimesDriver: DriverRuntime, Sendable {
         let sandbox = try RuntimeSandbox.open(req, buildDir: path)
         let build: BuildDirectory
         do throws(DriverError) {
-            build = try BuildDirectory.create(path: path, uid: sandbox.uid, gid: sandbox.gid)
+            build = try BuildDirectory.create(
+                path: path, uid: sandbox.uid, gid: sandbox.gid, sizeMB: max(16, req.options.memoryLimitMB / 2))
         } catch {
             sandbox.close()
             throw error

@@ -199,10 +199,25 @@ def test_shell_runs_bash_in_the_same_sandbox_and_sees_the_build_directory(client
     need("gcc")
     sid = client.session("c")
     run(client, sid, HELLO_C)
-    r = client.execute(sid, {"type": "shell", "command": "bash", "args": ["-c", "pwd; id -un; ls /build"]})
+    r = client.execute(sid, {"type": "shell", "command": "bash", "args": ["-c", "pwd; id -un; ls /build; stat -f -c %T /build"]})
     assert r["success"], r
     lines = r["result"]["stdout"].splitlines()
     assert lines[0] == "/workspace" and lines[1] == "sandbox" and lines[2].startswith("k")
+    # Its own tmpfs (the driver runs as root here): compile outputs can never fill the host's disk.
+    assert lines[3] == "tmpfs", lines
+
+
+def test_filling_the_build_directory_is_refused_and_the_next_execute_cleans_it(client):
+    need("ruby")
+    sid = client.session("ruby", memoryLimitMB=128)
+    r = client.execute(sid, {"type": "shell", "command": "bash", "args": [
+        "-c", "for i in 1 2 3 4; do head -c 100M /dev/zero > /build/f$i || exit 7; done"]}, timeout=60)
+    # The tmpfs is half the session's memory: the write fails (ENOSPC) before the memory limit kills anything.
+    assert r["success"] is False and r["result"]["exitCode"] == 7, r
+    ok = run(client, sid, "puts 'fine'")
+    assert ok["success"] and ok["result"]["stdout"] == "fine\n", ok
+    left = client.execute(sid, {"type": "shell", "command": "ls", "args": ["/build"]})
+    assert left["result"]["stdout"] == "run\n", left
 
 
 def test_close_removes_the_sessions_build_directory(client):
