@@ -5,11 +5,12 @@ runs. Fixtures: Tests/Fixtures/runtimes/ (good/ and broken/ are copied, so a tes
 Needs `swift build`, bubblewrap, ruby, gcc and g++ (scripts/setup.sh --test installs them)."""
 import os
 import shutil
+import subprocess
 import tempfile
 
 import pytest
 
-from conftest import BUILD, ROOT, Server, wait_until
+from conftest import BINARY, BUILD, ROOT, Server, wait_until
 from cbclient import RPCError
 
 FIXTURES = ROOT / "Tests" / "Fixtures" / "runtimes"
@@ -254,3 +255,12 @@ def test_a_manifest_dropped_in_while_the_host_runs_works_without_a_restart(rt, c
     assert r["result"]["stdout"] == "hello from awk\n"
     # Same driver process: picked up, not restarted.
     assert [d for d in client.call("initialize")["drivers"] if d["name"] == "runtimes"][0]["pid"] == pid
+
+
+def test_the_conformance_kit_passes_the_driver_on_a_manifest_language():
+    need("ruby")
+    env = dict(os.environ, CODEBEAKER_RUNTIMES_DIRS=str(FIXTURES / "good"))
+    r = subprocess.run([str(BINARY), "driver-test", str(DRIVER), "--language", "ruby"], capture_output=True,
+                       text=True, timeout=600, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1].endswith(" 0 failed")
