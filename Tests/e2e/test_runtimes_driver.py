@@ -255,6 +255,15 @@ def test_a_manifest_dropped_in_while_the_host_runs_works_without_a_restart(rt, c
     assert r["result"]["stdout"] == "hello from awk\n"
     # Same driver process: picked up, not restarted.
     assert [d for d in client.call("initialize")["drivers"] if d["name"] == "runtimes"][0]["pid"] == pid
+    # A broken edit makes it unavailable with the reason; removing the file removes the language.
+    with open(tmp, "w") as f:
+        f.write(manifest.replace('"source"', '"sauce"'))
+    os.rename(tmp, os.path.join(rt.hot, "awk.json"))
+    down = wait_until(lambda: languages(client).get("awk", {}).get("available") is False, 30, "awk unavailable")
+    assert down
+    assert "awk.json: key 'sauce': unknown key" in languages(client)["awk"]["unavailableReason"]
+    os.unlink(os.path.join(rt.hot, "awk.json"))
+    wait_until(lambda: "awk" not in languages(client), 30, "awk gone from language.list")
 
 
 def test_the_conformance_kit_passes_the_driver_on_a_manifest_language():
