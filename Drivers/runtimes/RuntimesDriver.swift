@@ -13,6 +13,7 @@ final class RuntimesDriver: DriverRuntime, Sendable {
     /// How often the manifest directories are checked for changes.
     let pollInterval: Duration
     private let poller = Mutex<Task<Void, Never>?>(nil)
+    private let opening = AsyncGate()
 
     init(catalog: Catalog, pollInterval: Duration = .seconds(2)) {
         self.catalog = catalog; self.pollInterval = pollInterval
@@ -48,6 +49,9 @@ final class RuntimesDriver: DriverRuntime, Sendable {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        // Opens run one at a time (each takes milliseconds): two opens of one id must not both build a sandbox.
+        guard await opening.acquire() else { throw DriverError.cancelled() }
+        defer { opening.release() }
         if let existing = sessions.find(request.session) {
             return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }

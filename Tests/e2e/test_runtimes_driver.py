@@ -276,3 +276,33 @@ def test_the_conformance_kit_passes_the_driver_on_a_manifest_language():
                        text=True, timeout=600, env=env)
     assert r.returncode == 0, r.stdout + r.stderr[-2000:]
     assert r.stdout.strip().splitlines()[-1].endswith(" 0 failed")
+
+
+def test_concurrent_opens_of_one_session_build_one_sandbox():
+    """Straight over the driver's stdio: two session.open of the same id at once give one build directory."""
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    from driver_client import Driver
+    need("ruby")
+    env_before = os.environ.get("CODEBEAKER_RUNTIMES_DIRS")
+    os.environ["CODEBEAKER_RUNTIMES_DIRS"] = str(FIXTURES / "good")
+    try:
+        d = Driver(str(DRIVER))
+    finally:
+        if env_before is None:
+            del os.environ["CODEBEAKER_RUNTIMES_DIRS"]
+        else:
+            os.environ["CODEBEAKER_RUNTIMES_DIRS"] = env_before
+    d.handshake()
+    ws = tempfile.mkdtemp(prefix="cb-runtimes-ws-")
+    os.chown(ws, 1000, 1000)
+    params = {"session": "s_twice", "workspace": ws, "language": "ruby", "options": {"uid": 1000, "gid": 1000}}
+    a, b = d.send("session.open", params), d.send("session.open", params)
+    ra, rb = d.wait(a), d.wait(b)
+    assert "result" in ra and "result" in rb, (ra, rb)
+    assert sorted([ra["result"].get("readopted", False), rb["result"].get("readopted", False)]) == [False, True]
+    assert len([x for x in build_dirs() if x.endswith("-s_twice")]) == 1
+    d.call("session.close", {"session": "s_twice"})
+    assert not [x for x in build_dirs() if x.endswith("-s_twice")]
+    d.close()
+    shutil.rmtree(ws, ignore_errors=True)
