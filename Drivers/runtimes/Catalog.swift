@@ -61,14 +61,15 @@ final class Catalog: Sendable {
         guard changed || retry else { return }
         let set = ManifestSet.merge(scanner.read())
         for case .broken(_, let e) in set.entries { DriverLog.warning("runtime manifest refused: \(e)") }
-        state.withLock { s in
+        // A failed probe that is due again keeps its verdict until the new one is in (no flapping to "running").
+        let due = state.withLock { s -> Set<[String]> in
             s.fingerprint = fingerprint
-            for (k, p) in s.probes where p.reason != nil && now - p.at >= retryFailedAfter { s.probes[k] = nil }
+            return Set(s.probes.filter { $0.value.reason != nil && now - $0.value.at >= retryFailedAfter }.map(\.key))
         }
         publish(set)  // languages whose probe is known are final now; the others say the probe is running
         let wanted = set.entries.compactMap { e -> (key: [String], argv: [String], env: [String: String])? in
             guard case .ok(let m) = e, let argv = m.version, let key = Self.probeKey(m) else { return nil }
-            return state.withLock { $0.probes[key] } == nil ? (key, argv, m.env) : nil
+            return state.withLock { $0.probes[key] } == nil || due.contains(key) ? (key, argv, m.env) : nil
         }
         guard !wanted.isEmpty else { return }
         let prepared: (workspace: String, etcDir: String)
