@@ -115,6 +115,16 @@ def test_a_program_that_deletes_its_compiled_binary_gets_a_fresh_compile(client)
     assert r["result"]["stdout"] == "ran\n" and r["result"]["compileCached"] is False
 
 
+def test_execution_run_compiles_and_runs_once_with_the_phase(client):
+    need("gcc")
+    r = client.call("execution.run", {"language": "gcc", "code": HELLO_C})
+    assert r["success"] is True and r["stdout"] == "hello from c\n", r
+    assert r["phase"] == "run" and r["compileCached"] is False
+    bad = client.call("execution.run", {"language": "c", "code": "int main(void) { return nope; }\n"})
+    assert bad["success"] is False and bad["status"] == "failed" and bad["phase"] == "compile"
+    assert "nope" in bad["stderr"]
+
+
 def test_c_compile_error_is_a_failed_result_with_the_compiler_output(client):
     need("gcc")
     sid = client.session("c")
