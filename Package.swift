@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "codebeaker-driver-bun", targets: ["codebeaker-driver-bun"]),
         .executable(name: "codebeaker-driver-docker", targets: ["codebeaker-driver-docker"]),
         .executable(name: "codebeaker-sandbox", targets: ["codebeaker-sandbox"]),
+        .executable(name: "codebeaker-driver-runtimes", targets: ["codebeaker-driver-runtimes"]),
         .library(name: "DriverProtocol", targets: ["DriverProtocol"]),
         .library(name: "DriverKit", targets: ["DriverKit"]),
         .library(name: "LinuxSystem", targets: ["LinuxSystem"]),
@@ -77,6 +78,8 @@ let package = Package(
         .executableTarget(
             name: "codebeaker-sandbox", dependencies: ["DriverKit", "DriverProtocol", "LinuxSystem", "CSystem"],
             path: "Sources/SandboxTool", swiftSettings: strict),
+        // Any number of languages from JSON runtime manifests (docs/runtimes.md).
+        driver("runtimes"),
         .testTarget(name: "LinuxSystemTests", dependencies: ["LinuxSystem", "CSystem"], swiftSettings: testing),
         .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol"], swiftSettings: testing),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit"], swiftSettings: testing),
@@ -88,5 +91,8 @@ let package = Package(
         .testTarget(
             name: "DockerDriverTests", dependencies: ["codebeaker-driver-docker", "LinuxSystem"], swiftSettings: testing
         ),
+        .testTarget(
+            name: "RuntimesDriverTests", dependencies: ["codebeaker-driver-runtimes", "DriverProtocol"],
+            swiftSettings: testing),
     ]
 )

@@ -1,11 +1,42 @@
 /// What a driver declares in its handshake reply; the host selects runtimes from these figures.
 public struct DriverCapabilities: Sendable, Equatable {
+    /// One language; `version` and the availability fields are per language (a driver serving many languages,
+    /// such as the runtimes driver, may have some of them missing). Old drivers omit them: available.
     public struct Language: Sendable, Equatable {
         public var name: String
         public var aliases: [String]
         public var extensions: [String]
-        public init(name: String, aliases: [String] = [], extensions: [String] = []) {
-            self.name = name; self.aliases = aliases; self.extensions = extensions
+        public var version: String?
+        public var available: Bool
+        public var unavailableReason: String?
+        public var installHint: String?
+        public init(
+            name: String, aliases: [String] = [], extensions: [String] = [], version: String? = nil,
+            available: Bool = true, unavailableReason: String? = nil, installHint: String? = nil
+        ) {
+            self.name = name; self.aliases = aliases; self.extensions = extensions; self.version = version
+            self.available = available; self.unavailableReason = unavailableReason; self.installHint = installHint
+        }
+
+        /// Only the fields that are set (an available language without a version is `{name,aliases,extensions}`).
+        public var json: JSONValue {
+            var o: JSONObject = [
+                "name": .string(name), "aliases": JSONValue(aliases), "extensions": JSONValue(extensions),
+            ]
+            if let version { o["version"] = .string(version) }
+            if !available { o["available"] = .bool(false) }
+            if let unavailableReason { o["unavailableReason"] = .string(unavailableReason) }
+            if let installHint { o["installHint"] = .string(installHint) }
+            return .object(o)
+        }
+
+        public init?(json l: JSONValue) {
+            guard let name = l["name"]?.string else { return nil }
+            self.init(
+                name: name, aliases: l["aliases"]?.array?.compactMap(\.string) ?? [],
+                extensions: l["extensions"]?.array?.compactMap(\.string) ?? [], version: l["version"]?.string,
+                available: l["available"]?.bool ?? true, unavailableReason: l["unavailableReason"]?.string,
+                installHint: l["installHint"]?.string)
         }
     }
 
@@ -41,12 +72,7 @@ public struct DriverCapabilities: Sendable, Equatable {
 
     public var json: JSONValue {
         var o = JSONObject()
-        o["languages"] = .array(
-            languages.map { l in
-                .object([
-                    "name": .string(l.name), "aliases": JSONValue(l.aliases), "extensions": JSONValue(l.extensions),
-                ])
-            })
+        o["languages"] = .array(languages.map(\.json))
         o["runtimeType"] = .string(runtimeType)
         o["isolationLevel"] = .int(isolationLevel)
         o["startupMs"] = .int(startupMs)
@@ -65,12 +91,7 @@ public struct DriverCapabilities: Sendable, Equatable {
     /// Lenient decoding: missing optional figures take neutral defaults so third-party drivers stay simple.
     public init?(json: JSONValue) {
         guard let langs = json["languages"]?.array, let runtimeType = json["runtimeType"]?.string else { return nil }
-        self.languages = langs.compactMap { l in
-            guard let name = l["name"]?.string else { return nil }
-            return Language(
-                name: name, aliases: l["aliases"]?.array?.compactMap(\.string) ?? [],
-                extensions: l["extensions"]?.array?.compactMap(\.string) ?? [])
-        }
+        self.languages = langs.compactMap { Language(json: $0) }
         self.runtimeType = runtimeType
         self.isolationLevel = json["isolationLevel"]?.int ?? 0
         self.startupMs = json["startupMs"]?.int ?? 1000

@@ -22,6 +22,9 @@ public enum DriverWire: Sendable {
     public enum Event: Sendable {
         public static let output = "output"
         public static let progress = "progress"
+        /// Not tied to a request: `{"capabilities":{...}}`, the driver's whole new capabilities (a language
+        /// added or gone, a version probe finished); the host replaces what the handshake said.
+        public static let capabilitiesChanged = "capabilities.changed"
     }
 
     /// A call's own time budget (`timeoutMs` of execute, shell and install), read from its params as sent,

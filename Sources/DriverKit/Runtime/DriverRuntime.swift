@@ -14,6 +14,8 @@ public protocol DriverRuntime: Sendable {
     /// Idempotent; an unknown session is not an error.
     func closeSession(_ request: SessionCloseParams) async
     func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult
+    /// The reply with extra fields (the runtimes driver's `phase`, `compileCached`). Default: `execute`'s result.
+    func executeReply(_ request: ExecuteRequest, events: EventSink) async throws -> RunReply
     func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult
     /// Default: -32004 unsupported.
     func install(_ request: InstallRequest, events: EventSink) async throws -> InstallReply
@@ -21,6 +23,9 @@ public protocol DriverRuntime: Sendable {
     func handle(method: String, params: JSONValue, events: EventSink) async throws -> JSONValue
     /// stdin EOF or `shutdown`: release every session. Default: nothing.
     func shutdown() async
+    /// Called once when the server is built: `notify` sends a notification not tied to a request (such as
+    /// `capabilities.changed`). Default: ignored.
+    func attach(notify: @escaping @Sendable (_ method: String, _ params: JSONValue) -> Void)
 }
 
 extension DriverRuntime {
@@ -31,4 +36,8 @@ extension DriverRuntime {
         throw DriverError.methodNotFound(method)
     }
     public func shutdown() async {}
+    public func executeReply(_ request: ExecuteRequest, events: EventSink) async throws -> RunReply {
+        RunReply(run: try await execute(request, events: events))
+    }
+    public func attach(notify: @escaping @Sendable (_ method: String, _ params: JSONValue) -> Void) {}
 }

@@ -22,6 +22,7 @@ public final class DriverServer: Sendable {
     ) {
         self.runtime = runtime; self.writer = writer; self.onExit = onExit
         framer = Mutex(LineFramer(maxLineBytes: maxLineBytes))
+        runtime.attach { [writer] method, params in writer.send(.notification(method: method, params: params)) }
     }
 
     /// Serves stdin/stdout until stdin EOF, then exits 0. fd 1 is moved to a private descriptor first and
@@ -146,7 +147,8 @@ public final class DriverServer: Sendable {
             case ExecuteParams.method:
                 let p = try ExecuteParams(json: params)
                 let sink = events(id, session: p.session, stream: p.stream)
-                return .success(try await runtime.execute(ExecuteRequest(requestId: id, params: p), events: sink).json)
+                return .success(
+                    try await runtime.executeReply(ExecuteRequest(requestId: id, params: p), events: sink).json)
             case ShellParams.method:
                 let p = try ShellParams(json: params)
                 let sink = events(id, session: p.session, stream: p.stream)

@@ -174,6 +174,8 @@ extension DriverSupervisor {
             complete(id, .failure(DriverCallError(kind, msg)))
         case .error(nil, let code, let msg, _):
             logger.warning("driver reported error \(code) without an id: \(msg)")
+        case .notification(DriverWire.Event.capabilitiesChanged, let params):
+            capabilitiesChanged(params, generation: generation)
         case .notification(let method, let params):
             guard let rid = DriverEvent.requestId(in: params),
                 let handler = state.withLock({ $0.pending[rid]?.onEvent })
@@ -181,6 +183,23 @@ extension DriverSupervisor {
             handler(method, params)
         case .request(_, let method, _):
             logger.warning("driver sent a request (\(method)); drivers may not call the host, ignored")
+        }
+    }
+
+    /// `capabilities.changed` from the running process after its handshake: the new capabilities replace the
+    /// handshake's (languages added by a new runtime manifest, docs/driver-protocol.md). Malformed ones are ignored.
+    func capabilitiesChanged(_ params: JSONValue, generation: Int) {
+        guard let caps = params["capabilities"].flatMap({ DriverCapabilities(json: $0) }) else {
+            logger.warning("capabilities.changed without valid capabilities; ignored")
+            return
+        }
+        let applied = state.withLock { s -> Bool in
+            guard s.generation == generation, s.handshakeDone else { return false }
+            s.capabilities = caps
+            return true
+        }
+        if applied {
+            logger.info("capabilities changed", ["languages": caps.languages.map(\.name).joined(separator: ",")])
         }
     }
 }

@@ -53,6 +53,7 @@ public enum RuntimeSelector: Sendable {
         let canon = canonical(language)
         let runtimeLanguage = canon == "deno" || canon == "bun"
         var matching: [(Int, String)] = []  // candidate index, driver language to send
+        var languageDown: [Int: String] = [:]  // candidate index -> why its entry for the language is unavailable
         for (i, c) in candidates.enumerated() {
             guard let caps = c.capabilities else { continue }
             if let runtimeType, normalizedRuntimeType(caps.runtimeType) != normalizedRuntimeType(runtimeType) {
@@ -72,13 +73,19 @@ public enum RuntimeSelector: Sendable {
                 canonical(l.name) == canon || l.aliases.contains { canonical($0) == canon }
             }) {
                 matching.append((i, lang.name))
+                if !lang.available {
+                    languageDown[i] =
+                        (lang.unavailableReason ?? "unavailable") + (lang.installHint.map { " (\($0))" } ?? "")
+                }
             }
         }
-        let usable = matching.filter { candidates[$0.0].isReady && candidates[$0.0].capabilities?.available == true }
+        let usable = matching.filter {
+            candidates[$0.0].isReady && candidates[$0.0].capabilities?.available == true && languageDown[$0.0] == nil
+        }
         guard !usable.isEmpty else {
             throw noRuntime(
                 language: language, runtimeType: runtimeType, matching: matching.map(\.0), candidates: candidates,
-                reason: reason)
+                reason: reason, languageDown: languageDown)
         }
         let pref = preference ?? .balanced
         var best = usable[0]
@@ -99,7 +106,7 @@ public enum RuntimeSelector: Sendable {
         var set = Set<String>()
         for c in candidates where c.isReady {
             guard let caps = c.capabilities, caps.available else { continue }
-            for l in caps.languages { set.insert(canonical(l.name)) }
+            for l in caps.languages where l.available { set.insert(canonical(l.name)) }
             let rt = caps.runtimeType.lowercased()
             if rt == "deno" || rt == "bun" { set.insert(rt) }
         }
@@ -107,7 +114,8 @@ public enum RuntimeSelector: Sendable {
     }
 
     static func noRuntime(
-        language: String, runtimeType: String?, matching: [Int], candidates: [Candidate], reason: String? = nil
+        language: String, runtimeType: String?, matching: [Int], candidates: [Candidate], reason: String? = nil,
+        languageDown: [Int: String] = [:]
     ) -> RPCError {
         let installed = installedLanguages(candidates)
         var message = "No runtime available for language '\(language)'"
@@ -118,6 +126,7 @@ public enum RuntimeSelector: Sendable {
             let c = candidates[i]
             var reason = c.capabilities?.unavailableReason ?? (c.isReady ? "unavailable" : "driver not ready")
             if let hint = c.capabilities?.installHint { reason += " (\(hint))" }
+            if c.isReady, c.capabilities?.available == true, let down = languageDown[i] { reason = down }
             message += "; driver '\(c.name)': \(reason)"
             down.append(["driver": .string(c.name), "reason": .string(reason)])
         }

@@ -3,6 +3,7 @@
    "echo N"  -> N output events (seq 0..N-1), then a result
    "crash"   -> one output event, then the process dies mid-request (exit 1)
    "hang"    -> no reply until cancelled (then cancelled:true)
+   "caps X"  -> a capabilities.changed adding language X (or, for "caps !", a malformed one), then a result
 FAKE_MODE=no-ping makes it ignore pings after the handshake."""
 import json, os, sys, threading
 lock = threading.Lock()
@@ -32,6 +33,11 @@ for line in sys.stdin:
         elif code == "crash":
             send({"method": "output", "params": {"request": rid, "session": params.get("session"), "stream": "stdout", "data": "bye\n", "seq": 0}})
             os._exit(1)
+        elif code.startswith("caps "):
+            lang = code.split()[1]
+            caps = {"languages": [{"name": "fake"}, {"name": lang, "version": "9"}], "runtimeType": "Fake"}
+            send({"method": "capabilities.changed", "params": {"capabilities": caps if lang != "!" else {"languages": 1}}})
+            result(rid)
         elif code == "hang":
             hung[rid] = True
     elif method == "cancel":
