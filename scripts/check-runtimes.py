@@ -8,6 +8,7 @@ with the manifest's memory and pids limits (when the cgroup tree is writable). N
   scripts/check-runtimes.py ruby c go        only these (names or aliases)
   scripts/check-runtimes.py --dir /etc/codebeaker/runtimes.d --json
   scripts/check-runtimes.py --validate-only  keys and types only, runs nothing
+  scripts/check-runtimes.py --packages all   the Debian packages of the chosen languages (scripts/setup.sh)
 
 A language whose version probe fails is UNAVAILABLE (not installed): a failure only with --strict.
 Exit status: 0 all good, 1 a manifest is invalid or a test failed, 2 usage error.
@@ -306,6 +307,25 @@ def load(dirs):
     return found, errors
 
 
+def print_packages(found, errors, wanted):
+    for e in errors:
+        print("invalid manifest (its packages are left out): " + e, file=sys.stderr)
+    names = [w for arg in wanted for w in arg.split(",") if w]
+    if names in ([], ["all"]):
+        names = sorted(found)
+    elif names == ["none"]:
+        names = []
+    pkgs = []
+    for want in names:
+        hit = [m for n, (m, _) in found.items() if want == n or want in m.get("aliases", [])]
+        if not hit:
+            print(f"no manifest for language '{want}' (known: {', '.join(sorted(found))})", file=sys.stderr)
+            return 2
+        pkgs += [p for p in hit[0].get("packages", []) if p not in pkgs]
+    print("\n".join(pkgs))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("languages", nargs="*", help="names or aliases (default: all)")
@@ -313,9 +333,13 @@ def main():
     ap.add_argument("--json", action="store_true", help="one JSON document on stdout")
     ap.add_argument("--validate-only", action="store_true")
     ap.add_argument("--strict", action="store_true", help="an unavailable language is a failure")
+    ap.add_argument("--packages", action="store_true",
+                    help="print the union of the chosen languages' packages, one a line ('all'/'none' allowed)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     found, errors = load(args.dir or [str(ROOT / "runtimes")])
+    if args.packages:
+        return print_packages(found, errors, args.languages)
     chosen = sorted(found)
     if args.languages:
         chosen = []
