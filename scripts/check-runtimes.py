@@ -165,6 +165,15 @@ class Cgroup:
                     return True
         return False
 
+    def peak_mb(self):
+        for d in self.dirs:
+            for f in ("memory.peak", "memory.max_usage_in_bytes"):
+                try:
+                    return int(open(f"{d}/{f}").read()) >> 20
+                except (OSError, ValueError):
+                    continue
+        return None
+
     def close(self):
         for d in self.dirs:
             for _ in range(50):
@@ -203,7 +212,7 @@ def substitute(argv, source):
 
 
 def run_step(argv, build, workspace, m, stdin, timeout_ms, max_out):
-    """(exit code or None on timeout, stdout, stderr, ms, oom) of one sandboxed step."""
+    """(exit code or None on timeout, stdout, stderr, ms, oom, peak MB or None) of one sandboxed step."""
     lim = {**DEFAULTS, **m.get("limits", {})}
     cg = Cgroup(lim["memoryMB"], lim["pids"])
     as_root = os.geteuid() == 0
@@ -219,9 +228,9 @@ def run_step(argv, build, workspace, m, stdin, timeout_ms, max_out):
         out, err = p.communicate()
         code = None
     ms = int((time.monotonic() - t0) * 1000)
-    oom = cg.oom_killed()
+    oom, peak = cg.oom_killed(), cg.peak_mb()
     cg.close()
-    return code, out[:max_out].decode(errors="replace"), err[:max_out].decode(errors="replace"), ms, oom
+    return code, out[:max_out].decode(errors="replace"), err[:max_out].decode(errors="replace"), ms, oom, peak
 
 
 def owned_tmpdir(prefix, as_root):
@@ -244,7 +253,7 @@ def check(m, path, verbose):
     try:
         if "version" in m:
             build, ws = owned_tmpdir(scratch + "/b", as_root), owned_tmpdir(scratch + "/w", as_root)
-            code, out, err, _, _ = run_step(substitute(m["version"], m["source"]), build, ws, m, "", 20000, 65536)
+            code, out, err, _, _, _ = run_step(substitute(m["version"], m["source"]), build, ws, m, "", 20000, 65536)
             first = (out + err).strip().splitlines()[:1]
             if code != 0:
                 res["status"] = "UNAVAILABLE"
@@ -258,19 +267,19 @@ def check(m, path, verbose):
             src.write_text(test_source(m, path, t))
             if as_root:
                 os.chown(src, UID, UID)
-            entry = {"test": i, "compileMs": None, "runMs": None, "ok": False}
+            entry = {"test": i, "compileMs": None, "runMs": None, "compileMB": None, "runMB": None, "ok": False}
             res["tests"].append(entry)
             if "compile" in m:
-                code, out, err, ms, oom = run_step(substitute(m["compile"], m["source"]), build, ws, m, "",
-                                                   lim["compileTimeoutMs"], lim["maxOutputBytes"])
-                entry["compileMs"] = ms
+                code, out, err, ms, oom, peak = run_step(substitute(m["compile"], m["source"]), build, ws, m, "",
+                                                         lim["compileTimeoutMs"], lim["maxOutputBytes"])
+                entry["compileMs"], entry["compileMB"] = ms, peak
                 if code != 0:
                     why = "timed out" if code is None else ("out of memory" if oom else f"exit {code}")
                     res["failures"].append(f"test {i}: compile {why}: {(out + err)[-1500:]}")
                     continue
-            code, out, err, ms, oom = run_step(substitute(m["run"], m["source"]), build, ws, m, t.get("stdin", ""),
-                                               lim["timeoutMs"], lim["maxOutputBytes"])
-            entry["runMs"] = ms
+            code, out, err, ms, oom, peak = run_step(substitute(m["run"], m["source"]), build, ws, m,
+                                                     t.get("stdin", ""), lim["timeoutMs"], lim["maxOutputBytes"])
+            entry["runMs"], entry["runMB"] = ms, peak
             if code is None or code != 0 or out != t["stdout"]:
                 why = "timed out" if code is None else ("out of memory" if oom else f"exit {code}")
                 res["failures"].append(f"test {i}: {why}; stdout {out[:300]!r}, expected {t['stdout'][:300]!r}; "
