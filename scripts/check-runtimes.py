@@ -2,7 +2,8 @@
 """Validates runtime manifests (docs/runtimes.md; SPEC-13 B) and runs their test programs in a sandbox like the
 runtimes driver's, without the driver: a read-only /usr, the same few /etc files, a private /tmp, the build
 directory at /build/job and a workspace at /workspace, no network, as uid 65534 (when run as root), in a cgroup
-with the manifest's memory and pids limits (when the cgroup tree is writable). Not the real driver's seccomp.
+with a default session's memory and pids limits (512 MB, 256), lowered by the manifest's (when the cgroup tree is
+writable). Not the real driver's seccomp.
 
   scripts/check-runtimes.py                  every manifest in runtimes/
   scripts/check-runtimes.py ruby c go        only these (names or aliases)
@@ -211,9 +212,18 @@ def substitute(argv, source):
             .replace("{workspace}", "/workspace") for s in argv]
 
 
+def limits(m):
+    """The session defaults, tightened by the manifest's limits (as the driver does: a manifest only lowers them),
+    except compileTimeoutMs, which is the compile's own budget."""
+    lim = dict(DEFAULTS)
+    for k, v in m.get("limits", {}).items():
+        lim[k] = v if k == "compileTimeoutMs" else min(lim[k], v)
+    return lim
+
+
 def run_step(argv, build, workspace, m, stdin, timeout_ms, max_out):
     """(exit code or None on timeout, stdout, stderr, ms, oom, peak MB or None) of one sandboxed step."""
-    lim = {**DEFAULTS, **m.get("limits", {})}
+    lim = limits(m)
     cg = Cgroup(lim["memoryMB"], lim["pids"])
     as_root = os.geteuid() == 0
     cmd = cg.prefix() + sandbox_argv(build, workspace, m.get("env", {}), as_root) + argv
@@ -243,7 +253,7 @@ def owned_tmpdir(prefix, as_root):
 
 def check(m, path, verbose):
     """One language: {"name", "status": PASS|FAIL|UNAVAILABLE, "version", "ms", "failures": [...]}."""
-    lim = {**DEFAULTS, **m.get("limits", {})}
+    lim = limits(m)
     as_root = os.geteuid() == 0
     res = {"name": m["name"], "file": str(path), "status": "PASS", "version": None, "ms": 0, "failures": [],
            "tests": []}
@@ -381,7 +391,7 @@ def main():
         for e in errors:
             print("INVALID     " + e)
         counts = {s: sum(r["status"] == s for r in results) for s in ("PASS", "FAIL", "UNAVAILABLE", "VALID")}
-        print(", ".join(f"{v} {k.lower()}" for k, v in counts.items() if v) + f", {len(errors)} invalid")
+        print(", ".join([f"{v} {k.lower()}" for k, v in counts.items() if v] + [f"{len(errors)} invalid"]))
     return 1 if bad or errors else 0
 
 
