@@ -4,6 +4,8 @@ the manifest's test programs through the runtimes driver and prints exactly the 
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -106,3 +108,42 @@ def test_manifest_programs_print_exactly_their_expected_output(server, m):
                 f"{m['name']} test {i}: expected {t['stdout']!r}, got {res.get('stdout')!r}; "
                 f"exit {res.get('exitCode')}, phase {res.get('phase')}, stderr {res.get('stderr', '')[-2000:]!r}, "
                 f"error {r.get('error')!r}")
+
+
+# ---- scripts/check-runtimes.py, the operators' check without the server ----
+CHECK = ROOT / "scripts" / "check-runtimes.py"
+
+
+def check(*args):
+    return subprocess.run([sys.executable, str(CHECK), *args], capture_output=True, text=True, timeout=300)
+
+
+def test_check_script_refuses_unknown_keys_and_wrong_types_naming_file_and_key(tmp_path):
+    (tmp_path / "bad.json").write_text(json.dumps(
+        {"name": "bad", "source": "a.x", "run": "notalist", "limits": {"memMB": 1}, "tests": [{"stdout": ""}]}))
+    r = check("--validate-only", "--dir", str(tmp_path))
+    assert r.returncode == 1, r
+    for key in ("'run'", "'limits.memMB'", "'tests[0]'"):
+        assert f"bad.json: key {key}" in r.stdout, r.stdout
+
+
+def test_check_script_passes_the_shipped_manifests_keys():
+    r = check("--validate-only")
+    assert r.returncode == 0 and f"{len(MANIFESTS)} valid, 0 invalid" in r.stdout, r.stdout + r.stderr
+
+
+def test_check_script_runs_a_language_in_its_sandbox_and_fails_a_wrong_output(tmp_path):
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed (scripts/setup.sh installs it)")
+    uid = 65534 if os.geteuid() == 0 else os.geteuid()  # as root it drops to nobody, as the driver does
+    good = {"name": "sh1", "source": "main.sh", "run": ["bash", "{source}"], "version": ["bash", "--version"],
+            "tests": [{"code": "id -u; pwd; touch /usr/x 2>/dev/null || echo ro",
+                       "stdout": f"{uid}\n/workspace\nro\n"}]}
+    (tmp_path / "sh1.json").write_text(json.dumps(good))
+    r = check("--dir", str(tmp_path), "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert json.loads(r.stdout)["results"][0]["status"] == "PASS"
+    good["tests"][0]["stdout"] = "0\n"
+    (tmp_path / "sh1.json").write_text(json.dumps(good))
+    r = check("--dir", str(tmp_path))
+    assert r.returncode == 1 and "FAIL" in r.stdout, r.stdout + r.stderr
