@@ -45,6 +45,11 @@ else
     fail "cc wire_test.c"
 fi
 
+# The language manifests' keys and types (fast; their test programs run in Tests/e2e/test_languages.py, and
+# `scripts/check-runtimes.py` runs them without the server, ~35-80 s).
+step "runtime manifests"
+out=$(python3 scripts/check-runtimes.py --validate-only 2>&1) || { grep -v '^VALID' <<<"$out" >&2; fail "runtimes/*.json"; }
+
 # Swift: the toolchain's swift-format with the house style (.swift-format); any finding fails.
 step "swift format lint"
 scripts/format.sh >/dev/null || fail "swift format lint (scripts/format.sh --fix formats, then fix what it lists)"

@@ -7,10 +7,15 @@ public enum Sandbox: Sendable {
     public static let bwrapPath = "/usr/bin/bwrap"
     public static var isAvailable: Bool { access(bwrapPath, X_OK) == 0 }
 
-    /// Read-only bits of /etc a runtime needs; missing ones are skipped (--ro-bind-try).
+    /// Read-only bits of /etc a runtime needs; missing ones are skipped (--ro-bind-try). The second group is
+    /// toolchain configuration that Debian keeps outside /usr (the JDK's jvm.cfg and java.security, R's ldpaths,
+    /// fpc.cfg, GnuCOBOL's default.conf, nim.cfg, racket's config.rktd, GHC's package database): public package
+    /// files, no secrets. Keep in step with scripts/check-runtimes.py (ETC_FILES).
     public static let etcFiles = [
         "/etc/ld.so.cache", "/etc/ssl", "/etc/ca-certificates", "/etc/localtime",
         "/etc/alternatives", "/etc/nsswitch.conf", "/etc/hosts", "/etc/mime.types",
+        "/etc/java-17-openjdk", "/etc/R", "/etc/fpc.cfg", "/etc/gnucobol", "/etc/nim", "/etc/racket",
+        "/var/lib/ghc",
     ]
 
     /// The full argv (bwrap first) that runs `command` inside the sandbox.

@@ -1,0 +1,5 @@
+       IDENTIFICATION DIVISION.
+       PROGRAM-ID. MAIN.
+       PROCEDURE DIVISION.
+           DISPLAY "OK".
+           STOP RUN.
