@@ -9,7 +9,7 @@ extension DriverProcessTests {
 
         /// Strict checks today's example (no sandbox, isolation 1) fails; it is being rewritten on the sandbox tool
         /// (issue 13). When the rewrite passes them, this test fails until the set is emptied.
-        static let exampleKnownFailures: Set<String> = ["shell-cwd", "queued-cancel"]
+        static let exampleKnownFailures: Set<String> = ["queued-cancel"]
 
         @Test func exampleBashDriver_PassesEveryCheckButTheKnownOnes_AndSkipsIsolation() async {
             let checks = await ConformanceKit.run(

@@ -114,7 +114,7 @@ def test_session_in_the_copied_language_runs_end_to_end(start_server, drivers_di
 
 # Strict checks today's example (unsandboxed, isolation 1) fails. It is being rewritten on the sandbox tool
 # (issue 13); when the rewrite passes them this test fails until the set is emptied.
-EXAMPLE_KNOWN_FAILURES = {"shell-cwd", "queued-cancel"}
+EXAMPLE_KNOWN_FAILURES = {"queued-cancel"}
 
 
 def verdicts(stdout):
