@@ -171,7 +171,7 @@ def test_close_is_idempotent_and_removes_workspace(server, client):
 
 
 def test_unknown_language_lists_installed_ones(client):
-    r = client.request("session.create", {"language": "cobol"})
+    r = client.request("session.create", {"language": "klingon"})
     assert r["error"]["code"] == -32002
     assert "python" in r["error"]["message"]
 
