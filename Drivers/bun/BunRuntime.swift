@@ -11,6 +11,8 @@ final class BunRuntime: DriverRuntime {
     let name = "bun"
     let version = "0.1.0"
     private let sessions = SessionStore<RunnerSandboxEntry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    private let opening = KeyedGate()
     private let binary: String?
 
     static let files = (runner: "bun-runner.mjs", control: "bun-control.js")
@@ -53,6 +55,10 @@ final class BunRuntime: DriverRuntime {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        try await opening.withGate(request.session) { try await open(request) }
+    }
+
+    private func open(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
             return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }

@@ -12,6 +12,8 @@ final class DenoRuntime: DriverRuntime {
     let name = "deno"
     let version = "0.1.0"
     private let sessions = SessionStore<RunnerSandboxEntry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    private let opening = KeyedGate()
     private let binary: String?
 
     static let files = (runner: "deno-runner.ts", control: "deno-control.mjs", importMap: "deno-import-map.json")
@@ -49,6 +51,10 @@ final class DenoRuntime: DriverRuntime {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        try await opening.withGate(request.session) { try await open(request) }
+    }
+
+    private func open(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
             return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }

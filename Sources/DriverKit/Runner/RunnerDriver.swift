@@ -6,6 +6,8 @@ import Glibc
 public final class RunnerDriver: DriverRuntime {
     public let flavor: RunnerFlavor
     let sessions = SessionStore<Entry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    let opening = KeyedGate()
 
     public struct Entry: Sendable {
         public let sandbox: SandboxSession
@@ -43,6 +45,10 @@ public final class RunnerDriver: DriverRuntime {
     }
 
     public func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        try await opening.withGate(request.session) { try await open(request) }
+    }
+
+    private func open(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.find(request.session) {
             return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
         }
