@@ -1,7 +1,7 @@
 // Starts the real `codebeaker` binary (built by `swift build`) with its drivers on a free port, as
 // Tests/e2e/conftest.py does, and waits until a driver is ready.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, chmodSync, mkdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +47,16 @@ export async function startServer({ env = {} } = {}) {
         proc.kill('SIGTERM');
         await exited;
       }
+      detachMountsBelow(dir); // a killed host leaves its workspace volumes mounted
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function detachMountsBelow(dir) {
+  const prefix = dir.replace(/\/$/, '') + '/';
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)
+    .map((l) => l.split(' ')[4].replaceAll('\\040', ' ')).filter((p) => p.startsWith(prefix))
+    .sort((a, b) => b.length - a.length);
+  for (const p of points) spawnSync('umount', ['-l', p], { stdio: 'ignore' });
 }
