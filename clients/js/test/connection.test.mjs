@@ -2,8 +2,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import {
-  CodeBeakerClient, AuthenticationError, ConnectError, ConnectionLostError,
+  CodeBeakerClient, AuthenticationError, ConnectError, ConnectionLostError, RateLimitError, RejectedError,
 } from '../src/index.js';
 import { startServer } from './server.mjs';
 
@@ -104,4 +107,26 @@ test('with reconnect off a dropped connection rejects with ConnectionLostError',
   cb.dropConnection();
   await assert.rejects(cb.listSessions(), ConnectionLostError);
   cb.close();
+});
+
+test('limits reject with RateLimitError and RejectedError', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cb-js-cfg-'));
+  const config = path.join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ security: { maxSessionsPerPrincipal: 1, maxCodeLength: 100 } }));
+  const own = await startServer({ args: ['--config', config] });
+  try {
+    const cb = await CodeBeakerClient.connect(own.url);
+    await cb.withSession('python', async (s) => {
+      const rl = await cb.createSession('python').catch((e) => e);
+      assert.ok(rl instanceof RateLimitError && rl.code === -32029, String(rl));
+      assert.equal(rl.data.rule, 'maxSessionsPerPrincipal');
+      assert.equal(rl.retryAfterMs, null);
+      const rj = await s.run('print(1)  # ' + 'x'.repeat(200)).catch((e) => e);
+      assert.ok(rj instanceof RejectedError && rj.code === -32011, String(rj));
+    });
+    cb.close();
+  } finally {
+    await own.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,13 +9,13 @@ import { fileURLToPath } from 'node:url';
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const buildDir = process.env.CODEBEAKER_BUILD_DIR ?? path.join(root, '.build', 'debug');
 
-export async function startServer({ env = {} } = {}) {
+export async function startServer({ env = {}, args = [] } = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'cb-js-'));
   const ws = path.join(dir, 'ws');
   mkdirSync(ws);
   chmodSync(dir, 0o711);
   chmodSync(ws, 0o711);
-  const proc = spawn(path.join(buildDir, 'codebeaker'), ['--port', '0', '--workspace-root', ws, '--drivers-dir', buildDir],
+  const proc = spawn(path.join(buildDir, 'codebeaker'), ['--port', '0', '--workspace-root', ws, '--drivers-dir', buildDir, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { CODEBEAKER_DOCKER_POOL: '0', ...process.env, ...env } });
   let log = '';
   proc.stderr.on('data', (d) => { log = (log + d).slice(-8000); });

@@ -107,3 +107,18 @@ def test_reconnect_off_raises_connection_lost(server):
         cb.drop_connection()
         with pytest.raises(ConnectionLostError):
             cb.list_sessions()
+
+
+def test_limits_raise_rate_limit_and_rejected_errors(start_server, tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text('{"security": {"maxSessionsPerPrincipal": 1, "maxCodeLength": 100}}')
+    srv = start_server("--config", str(config))
+    with codebeaker.Client(srv.url) as cb:
+        with cb.create_session("python") as s:
+            with pytest.raises(codebeaker.RateLimitError) as e:
+                cb.create_session("python")
+            assert e.value.code == -32029 and e.value.data["rule"] == "maxSessionsPerPrincipal", e.value.data
+            assert e.value.retry_after_ms is None  # waiting does not help here
+            with pytest.raises(codebeaker.RejectedError) as e:
+                s.run("print(1)  # " + "x" * 200)
+            assert e.value.code == -32011 and e.value.data["rule"], e.value.data
