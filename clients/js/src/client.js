@@ -13,8 +13,10 @@ export const DEFAULT_URL = 'ws://127.0.0.1:5039/ws/jsonrpc';
 export class CodeBeakerClient {
   /** Options: token; auth ('subprotocol', the default, works in browsers; 'header' sends Authorization, Node
    * only); connectTimeoutMs (10 s); requestTimeoutMs (60 s, every request but executions, which wait for their
-   * own timeout, or 300 s, plus executionGraceMs, 30 s); reconnect (true) and reconnectAttempts (3); WebSocket
-   * (a constructor, default globalThis.WebSocket). */
+   * own timeout, or 300 s, plus executionGraceMs, 30 s); reconnect (true) and reconnectAttempts (3); heartbeatMs
+   * (15 000: while requests wait and nothing arrived for this long, an `initialize` must answer within it, else
+   * the connection counts as lost; browsers' WebSocket has no ping); WebSocket (a constructor, default
+   * globalThis.WebSocket). */
   constructor(url = DEFAULT_URL, options = {}) {
     this.url = url;
     this.token = options.token ?? null;
@@ -25,6 +27,7 @@ export class CodeBeakerClient {
     this.executionGraceMs = options.executionGraceMs ?? 30000;
     this.reconnect = options.reconnect ?? true;
     this.reconnectAttempts = options.reconnectAttempts ?? 3;
+    this.heartbeatMs = options.heartbeatMs ?? 15000;
     this._WebSocket = options.WebSocket ?? null;
     this._ws = null;
     this._opening = null;
@@ -123,13 +126,33 @@ export class CodeBeakerClient {
       if (status && status !== 101) throw new ConnectError(`${this.url} refused the WebSocket upgrade: HTTP ${status}`, status);
       throw new ConnectError(`cannot connect to ${this.url} (nothing listening, a refused upgrade or a refused token)`);
     }
-    ws.onmessage = (e) => this._dispatch(e.data);
+    ws.onmessage = (e) => { this._lastMessage = Date.now(); this._dispatch(e.data); };
     ws.onerror = () => this._lost(ws, 'connection error');
     ws.onclose = (e) => this._lost(ws, `connection closed (${e.code})`);
     this._ws = ws;
     this._connectedOnce = true;
     this.connections += 1;
+    this._heartbeat(ws);
     return ws;
+  }
+
+  // A server that stopped answering without closing the connection (frozen, or a dead network path) is
+  // noticed only by asking: while requests wait, a silence of heartbeatMs sends `initialize` (cheap, cached
+  // by the server), and no answer within heartbeatMs drops the connection, failing the waiting requests.
+  _heartbeat(ws) {
+    this._lastMessage = Date.now();
+    let probing = false;
+    const timer = setInterval(() => {
+      if (this._ws !== ws) { clearInterval(timer); return; }
+      if (probing || this._pending.size === 0 || Date.now() - this._lastMessage < this.heartbeatMs) return;
+      probing = true;
+      this.call('initialize', {}, { timeoutMs: this.heartbeatMs }).catch((e) => {
+        if (!(e instanceof RequestTimeoutError) || this._ws !== ws) return;
+        this._lost(ws, `the server did not answer within ${this.heartbeatMs} ms`);
+        try { ws.close(); } catch { /* already closing */ }
+      }).finally(() => { probing = false; });
+    }, Math.max(100, this.heartbeatMs / 4));
+    timer.unref?.();
   }
 
   _lost(ws, reason) {

@@ -15,6 +15,9 @@ export interface ClientOptions {
   /** Open a new connection on the next call after the old one dropped (default true). */
   reconnect?: boolean;
   reconnectAttempts?: number;
+  /** While requests wait and nothing arrived for this long, an `initialize` must answer within it, else the
+   * connection counts as lost (default 15 000). */
+  heartbeatMs?: number;
   /** A WebSocket constructor; default globalThis.WebSocket. */
   WebSocket?: unknown;
 }

@@ -130,3 +130,20 @@ test('limits reject with RateLimitError and RejectedError', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a frozen server (SIGSTOP) mid-run: ConnectionLostError from the heartbeat, not a hang', async () => {
+  const own = await startServer();
+  try {
+    const cb = await CodeBeakerClient.connect(own.url, { heartbeatMs: 1000, connectTimeoutMs: 2000 });
+    const s = await cb.createSession('python');
+    const ex = await s.start("print('go', flush=True)\nimport time\ntime.sleep(60)");
+    assert.equal((await ex[Symbol.asyncIterator]().next()).value.data, 'go\n');
+    own.kill('SIGSTOP');
+    await assert.rejects(ex.result(), ConnectionLostError);
+    await assert.rejects(s.run('print(1)'), ConnectError); // reconnecting: no handshake within connectTimeoutMs
+    cb.close();
+  } finally {
+    own.kill('SIGCONT');
+    await own.stop();
+  }
+});

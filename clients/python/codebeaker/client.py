@@ -94,7 +94,7 @@ class AsyncClient:
         try:
             ws = await connect(self.url, additional_headers=headers, subprotocols=protocols,  # type: ignore[arg-type]
                                open_timeout=self.connect_timeout, max_size=self.max_size,
-                               ping_interval=self.ping_interval, ping_timeout=self.ping_interval, close_timeout=5)
+                               ping_interval=self.ping_interval, ping_timeout=self.ping_interval, close_timeout=2)
         except InvalidStatus as e:
             status = e.response.status_code
             if status == 401:

@@ -122,3 +122,23 @@ def test_limits_raise_rate_limit_and_rejected_errors(start_server, tmp_path):
             with pytest.raises(codebeaker.RejectedError) as e:
                 s.run("print(1)  # " + "x" * 200)
             assert e.value.code == -32011 and e.value.data["rule"], e.value.data
+
+
+def test_a_frozen_server_mid_run_raises_connection_lost_from_the_pings(start_server):
+    """SIGSTOP: the connection stays open but nothing answers; WebSocket pings notice it."""
+    srv = start_server()
+
+    async def main():
+        async with AsyncClient(srv.url, ping_interval=1, connect_timeout=2) as cb:
+            s = await cb.create_session("python")
+            ex = await s.start("print('go', flush=True)\nimport time\ntime.sleep(60)")
+            assert (await ex.__aiter__().__anext__()).data == "go\n"
+            srv.proc.send_signal(signal.SIGSTOP)
+            try:
+                with pytest.raises(ConnectionLostError):
+                    await asyncio.wait_for(ex.result(), 30)  # the bound only guards against a hang
+                with pytest.raises(ConnectError):  # no handshake within connect_timeout
+                    await asyncio.wait_for(s.run("print(1)"), 30)
+            finally:
+                srv.proc.send_signal(signal.SIGCONT)
+    asyncio.run(main())
