@@ -176,11 +176,15 @@ class AsyncClient:
 
     # ---- requests ----
 
-    async def _send(self, method: str, params: Optional[dict]) -> "tuple[int, asyncio.Future[dict]]":
+    async def _send(self, method: str, params: Optional[dict],
+                    register: Optional[Callable[[int], None]] = None) -> "tuple[int, asyncio.Future[dict]]":
+        """`register(id)` runs before the request leaves, so no notification about it can arrive first."""
         ws = await self._ensure_connected()
         rid = next(self._ids)
         fut: "asyncio.Future[dict]" = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
+        if register is not None:
+            register(rid)
         msg: Dict[str, Any] = {"jsonrpc": "2.0", "id": rid, "method": method}
         if params is not None:
             msg["params"] = params
@@ -188,6 +192,7 @@ class AsyncClient:
             await ws.send(json.dumps(msg))
         except Exception as e:
             self._pending.pop(rid, None)
+            self._executions.pop(rid, None)
             raise ConnectionLostError(f"connection lost while sending {method}: {e}") from None
         return rid, fut
 
@@ -211,9 +216,13 @@ class AsyncClient:
                               on_progress: Optional[Callable[..., Any]] = None) -> Execution:
         """Sends an execution with `stream: true` and returns its handle at once (events, cancel, result)."""
         params = dict(params, stream=True)
-        rid, fut = await self._send(method, params)
-        ex = Execution(self, rid, params.get("sessionId"), on_output, on_progress)
-        self._executions[rid] = ex
+        holder: List[Execution] = []
+
+        def register(rid: int) -> None:
+            holder.append(Execution(self, rid, params.get("sessionId"), on_output, on_progress))
+            self._executions[rid] = holder[0]
+        rid, fut = await self._send(method, params, register)
+        ex = holder[0]
         wait = (seconds if seconds is not None else 300) + self.execution_grace
 
         async def finish() -> RunResult:

@@ -37,9 +37,12 @@ class SyncExecution:
 
     def __iter__(self) -> Iterator[Event]:
         it = self._ex.__aiter__()
+
+        async def next_event() -> Event:
+            return await it.__anext__()
         while True:
             try:
-                yield self._loop.run(it.__anext__())  # type: ignore[arg-type]
+                yield self._loop.run(next_event())
             except StopAsyncIteration:
                 return
 
