@@ -186,7 +186,11 @@ export class CodeBeakerClient {
   }
 
   async _send(method, params, timeoutMs) {
-    const ws = await this._ensureConnected();
+    let ws = await this._ensureConnected();
+    if (ws.readyState !== 1) { // closing: a browser's send() would drop the message without a word
+      this._lost(ws, 'connection closing');
+      ws = await this._ensureConnected();
+    }
     const id = this._nextId++;
     let timer;
     const answer = new Promise((resolve, reject) => {

@@ -7,6 +7,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.protocol import State
 
 from .errors import (AuthenticationError, CodeBeakerError, ConnectError, ConnectionLostError, RequestTimeoutError,
                      from_rpc)
@@ -180,6 +181,9 @@ class AsyncClient:
                     register: Optional[Callable[[int], None]] = None) -> "tuple[int, asyncio.Future[dict]]":
         """`register(id)` runs before the request leaves, so no notification about it can arrive first."""
         ws = await self._ensure_connected()
+        if ws.state is not State.OPEN and self._reader is not None:
+            await asyncio.gather(self._reader, return_exceptions=True)  # closing: let it finish, then reconnect
+            ws = await self._ensure_connected()
         rid = next(self._ids)
         fut: "asyncio.Future[dict]" = asyncio.get_running_loop().create_future()
         self._pending[rid] = fut
