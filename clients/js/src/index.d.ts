@@ -78,8 +78,12 @@ export interface SessionInfo {
 
 export interface Language {
   name: string;
-  aliases?: string[];
-  available?: boolean;
+  aliases: string[];
+  extensions: string[];
+  available: boolean;
+  version: string | null;
+  /** The runtimes that run it: `{driver, runtimeType, ready, isolationLevel, startupMs, memoryMB, stateful, ...}`. */
+  runtimes: Array<Record<string, unknown>>;
   [key: string]: unknown;
 }
 

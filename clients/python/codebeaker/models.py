@@ -76,14 +76,18 @@ class Language:
     """One entry of `language.list`."""
     name: str
     aliases: List[str] = field(default_factory=list)
+    extensions: List[str] = field(default_factory=list)
     available: bool = True
+    version: Optional[str] = None
+    runtimes: List[Dict[str, Any]] = field(default_factory=list, repr=False)
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, d: Dict[str, Any]) -> "Language":
         name = d.get("name") or d.get("language") or ""
-        return cls(name=name, aliases=list(d.get("aliases") or []), available=d.get("available", True) is not False,
-                   raw=d)
+        return cls(name=name, aliases=list(d.get("aliases") or []), extensions=list(d.get("extensions") or []),
+                   available=d.get("available", True) is not False, version=d.get("version"),
+                   runtimes=list(d.get("runtimes") or []), raw=d)
 
 
 @dataclass

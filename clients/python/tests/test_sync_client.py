@@ -94,7 +94,9 @@ def test_json_rpc_errors_are_typed(cb):
 def test_languages_and_initialize(cb):
     info = cb.initialize()
     assert info["name"] == "codebeaker" and info["capabilities"]["streaming"] is True
-    names = {lang.name for lang in cb.languages()}
+    langs = cb.languages()
+    names = {lang.name for lang in langs}
+    assert all(lang.runtimes and lang.extensions for lang in langs if lang.available), langs
     assert {"python", "javascript"} <= names, names
 
 
