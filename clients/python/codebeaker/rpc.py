@@ -155,11 +155,15 @@ class RpcClient:
     async def close(self) -> None:
         """Closes the connection (sessions stay open on the server until closed or expired)."""
         self._closed = True
+        running = [ex._task for ex in self._executions.values() if ex._task is not None]
         ws, self._ws = self._ws, None
         if ws is not None:
             await ws.close()
         if self._reader is not None:
             await asyncio.gather(self._reader, return_exceptions=True)
+        # Their requests failed with the connection; let them finish, so no task is left pending when a
+        # (sync) client's loop stops.
+        await asyncio.gather(*running, return_exceptions=True)
 
     async def drop_connection(self) -> None:
         """Closes the socket without closing the client: the next call reconnects (for tests and failover)."""
@@ -232,4 +236,6 @@ class RpcClient:
                 self._executions.pop(rid, None)
                 ex._end()
         ex._task = asyncio.get_running_loop().create_task(finish())
+        # The caller may never ask for the result: mark a failure as seen, so asyncio does not log it.
+        ex._task.add_done_callback(lambda t: t.cancelled() or t.exception())
         return ex

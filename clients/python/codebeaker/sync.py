@@ -5,6 +5,7 @@ import threading
 from typing import Any, Callable, Coroutine, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from .client import DEFAULT_URL, AsyncClient
+from .errors import ConnectError
 from .execution import Execution
 from .models import Event, FileEntry, Language, RunResult, SessionInfo
 from .session import AsyncSession
@@ -19,6 +20,9 @@ class _Loop:
         self.thread.start()
 
     def run(self, coro: "Coroutine[Any, Any, T]") -> T:
+        if self.loop.is_closed() or not self.thread.is_alive():
+            coro.close()
+            raise ConnectError("client is closed")
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
 
     def stop(self) -> None:
@@ -47,6 +51,9 @@ class SyncExecution:
                 return
 
     def result(self) -> RunResult:
+        task = self._ex._task
+        if task is not None and task.done():  # also after the client closed
+            return task.result()
         return self._loop.run(self._ex.result())
 
     def cancel(self, wait: float = 10.0) -> bool:
