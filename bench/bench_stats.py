@@ -1,5 +1,6 @@
 """What the benches share: a nearest-rank percentile and the timing of a bare process spawn (the baseline every
-ratio is taken against, measured in the same run because these machines are noisy)."""
+ratio is taken against, measured in the same run because these machines are noisy), and the memory (PSS) of a process tree."""
+import os
 import subprocess
 import time
 
@@ -18,3 +19,36 @@ def spawn_ms(argv, n):
         subprocess.run(argv, check=True)
         times.append((time.perf_counter() - t) * 1000)
     return times
+
+
+def process_tree(pid):
+    """`pid` and every descendant still alive (via /proc/PID/task/*/children)."""
+    seen, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:  # exited meanwhile
+            pass
+    return seen
+
+
+def pss_kb(pid):
+    """Proportional set size of one process in kB (shared pages divided among their users), 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_kb(pid):
+    """(sum of PSS in kB over `pid`'s process tree, number of processes)."""
+    procs = process_tree(pid)
+    return sum(pss_kb(p) for p in procs), len(procs)
