@@ -77,11 +77,13 @@ def build_rows(out):
 def print_table(out):
     rows = out["rows"]
     w = max(len(r["what"]) for r in rows)
-    print(f"{'what':{w}}  {'figure':44}  {'goal':9}  {'':4}  {'vs baseline':32}  {'Jupyter Kernel Gateway':44}  CB/JKG")
+    print(f"{'what':{w}}  {'figure':52}  {'goal':9}  {'':4}  {'vs baseline':32}  {'Jupyter Kernel Gateway':44}  CB/JKG")
     for r in rows:
         mark = {True: "PASS", False: "FAIL", None: ""}[r["pass"]]
         ratio = f"{r['cbOverJkg']:.3f}" if r["cbOverJkg"] is not None else ""
-        print(f"{r['what']:{w}}  {r['text']:44}  {r['goal']:9}  {mark:4}  {r['baseline']:32}  {r['jkg']:44}  {ratio}")
+        print(f"{r['what']:{w}}  {r['text']:52}  {r['goal']:9}  {mark:4}  {r['baseline']:32}  {r['jkg']:44}  {ratio}")
+    print(f"1-minute load average: {out['loadavgStart']:.1f} at the start, {out['loadavgEnd']:.1f} at the end "
+          f"({'release' if out['build'] == 'release' else 'DEBUG'} build{', --quick' if out['quick'] else ''})")
     j = out.get("jkg") or {}
     if "skipped" in j:
         print(f"Jupyter Kernel Gateway: skipped ({j['skipped']})")

@@ -72,7 +72,8 @@ class Gateway:
 
 
 async def execute(ws, code="print(1)"):
-    """Sends an execute_request; returns once its execute_reply and its stdout "1\\n" have both arrived."""
+    """Sends an execute_request; returns once its execute_reply has arrived and the kernel has gone idle after
+    it (the iopub status that follows all of the request's output)."""
     mid = uuid.uuid4().hex
     await ws.send(json.dumps({
         "header": {"msg_id": mid, "username": "bench", "session": "bench", "msg_type": "execute_request",
@@ -80,8 +81,8 @@ async def execute(ws, code="print(1)"):
         "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
         "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
                     "allow_stdin": False, "stop_on_error": True}}))
-    out, replied = "", False
-    while not (replied and out):
+    out, replied, idle = "", False, False
+    while not (replied and idle):
         m = json.loads(await asyncio.wait_for(ws.recv(), 120))
         if m.get("parent_header", {}).get("msg_id") != mid:
             continue
@@ -92,6 +93,8 @@ async def execute(ws, code="print(1)"):
             if m["content"]["status"] != "ok":
                 raise RuntimeError(f"kernel error {m['content']}")
             replied = True
+        elif kind == "status" and m["content"]["execution_state"] == "idle":
+            idle = True
     if out != "1\n":
         raise RuntimeError(f"unexpected output {out!r}")
 
