@@ -98,7 +98,7 @@ def main():
     ap.add_argument("--build", default="release", choices=["release", "debug"])
     ap.add_argument("--quick", action="store_true", help="fewer samples: about 1-2 minutes")
     ap.add_argument("--idle", type=int, help="idle Python sessions for the memory rows (default 50, quick 20)")
-    ap.add_argument("--json", action="store_true", help="print the rows and raw figures as JSON")
+    ap.add_argument("--json", action="store_true", help="print the rows and raw figures as JSON (the table to stderr)")
     ap.add_argument("--no-jkg", action="store_true", help="skip Jupyter Kernel Gateway")
     ap.add_argument("--jkg-venv", default=os.environ.get("CODEBEAKER_BENCH_VENV", os.path.join(ROOT, ".bench-venv")))
     ap.add_argument("--languages", default=",".join(cb.LANGUAGES))
@@ -136,7 +136,8 @@ def main():
                                                        3 if q else 10))
     out["loadavgEnd"] = os.getloadavg()[0]  # other work on this 2-core machine skews every figure
     out["rows"] = build_rows(out)
-    if a.json:
+    if a.json:  # the table still goes to stderr, for the person watching
+        print_table(out, sys.stderr)
         print(json.dumps(out, indent=1))
     else:
         print_table(out)

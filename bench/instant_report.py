@@ -74,20 +74,20 @@ def build_rows(out):
     return rows
 
 
-def print_table(out):
+def print_table(out, file=None):
     rows = out["rows"]
     w = max(len(r["what"]) for r in rows)
-    print(f"{'what':{w}}  {'figure':52}  {'goal':9}  {'':4}  {'vs baseline':32}  {'Jupyter Kernel Gateway':44}  CB/JKG")
+    print(f"{'what':{w}}  {'figure':52}  {'goal':9}  {'':4}  {'vs baseline':32}  {'Jupyter Kernel Gateway':44}  CB/JKG", file=file)
     for r in rows:
         mark = {True: "PASS", False: "FAIL", None: ""}[r["pass"]]
         ratio = f"{r['cbOverJkg']:.3f}" if r["cbOverJkg"] is not None else ""
-        print(f"{r['what']:{w}}  {r['text']:52}  {r['goal']:9}  {mark:4}  {r['baseline']:32}  {r['jkg']:44}  {ratio}")
+        print(f"{r['what']:{w}}  {r['text']:52}  {r['goal']:9}  {mark:4}  {r['baseline']:32}  {r['jkg']:44}  {ratio}", file=file)
     print(f"1-minute load average: {out['loadavgStart']:.1f} at the start, {out['loadavgEnd']:.1f} at the end "
-          f"({'release' if out['build'] == 'release' else 'DEBUG'} build{', --quick' if out['quick'] else ''})")
+          f"({'release' if out['build'] == 'release' else 'DEBUG'} build{', --quick' if out['quick'] else ''})", file=file)
     j = out.get("jkg") or {}
     if "skipped" in j:
-        print(f"Jupyter Kernel Gateway: skipped ({j['skipped']})")
+        print(f"Jupyter Kernel Gateway: skipped ({j['skipped']})", file=file)
     for line in out["host"].get("metrics", []):
-        print(f"metrics: {line}")
+        print(f"metrics: {line}", file=file)
     for e in out["host"]["throughput"]["errors"][:3] + out["host"]["idle"]["failures"]:
-        print(f"error: {e}")
+        print(f"error: {e}", file=file)
