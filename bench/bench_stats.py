@@ -21,34 +21,43 @@ def spawn_ms(argv, n):
     return times
 
 
-def process_tree(pid):
-    """`pid` and every descendant still alive (via /proc/PID/task/*/children)."""
-    seen, todo = [], [pid]
+def descendants(pid):
+    """Every live descendant of `pid` (from the parent ids in /proc/*/stat)."""
+    children = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(p))
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
     while todo:
-        p = todo.pop()
-        seen.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo.extend(int(c) for c in f.read().split())
-        except OSError:  # exited meanwhile
-            pass
-    return seen
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
 
 
-def pss_kb(pid):
-    """Proportional set size of one process in kB (shared pages divided among their users), 0 if it is gone."""
+def proc_kb(path, key):
+    """The kB figure of the line starting with `key` in a /proc file (`Pss:`, `VmRSS:` ...), 0 if it is gone."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("Pss:"):
+                if line.startswith(key):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
 
 
+def pss_kb(pid):
+    """Proportional set size of one process in kB (shared pages divided among their users)."""
+    return proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
 def tree_pss_kb(pid):
-    """(sum of PSS in kB over `pid`'s process tree, number of processes)."""
-    procs = process_tree(pid)
+    """(sum of PSS in kB over `pid` and its descendants, number of those processes)."""
+    procs = [pid] + descendants(pid)
     return sum(pss_kb(p) for p in procs), len(procs)

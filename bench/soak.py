@@ -27,6 +27,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import descendants, proc_kb as kb  # noqa: E402
 from rpc_async import RPC  # noqa: E402
 
 BUSY_JS = "const t = Date.now(); while (Date.now() - t < 30000) {{}}"
@@ -162,35 +163,6 @@ async def client(url, token, deadline, stats, install):
 
 
 # ---- host and leak accounting ----
-
-def descendants(pid):
-    children = {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(p))
-            except (OSError, IndexError, ValueError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
-def kb(path, key):
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def snapshot(server, tmp, driver_pids):
     pid = server.proc.pid
