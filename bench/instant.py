@@ -132,8 +132,8 @@ def main():
         else:
             import jkg_bench
             say("Jupyter Kernel Gateway ...")
-            out["jkg"] = asyncio.run(jkg_bench.measure(jupyter, 2 if q else 10, 30 if q else 100, 3 if q else 10,
-                                                       3 if q else 10))
+            out["jkg"] = asyncio.run(jkg_bench.measure(jupyter, 2 if q else 10, 30 if q else 100, a.seconds,
+                                                       3 if q else 10, a.settle))
     out["loadavgEnd"] = os.getloadavg()[0]  # other work on this 2-core machine skews every figure
     out["rows"] = build_rows(out)
     if a.json:  # the table still goes to stderr, for the person watching

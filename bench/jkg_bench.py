@@ -103,7 +103,7 @@ def since(t):
     return (time.perf_counter() - t) * 1000
 
 
-async def measure(jupyter, creates, warm_n, seconds, idle_n):
+async def measure(jupyter, creates, warm_n, seconds, idle_n, settle):
     gw = Gateway(jupyter)
     try:
         res = {"create": []}
@@ -124,7 +124,7 @@ async def measure(jupyter, creates, warm_n, seconds, idle_n):
         res["warm"] = lat
         await gw.delete(kid, ws)
         res["throughput"] = await throughput(gw, 8, seconds)
-        res["idle"] = await idle(gw, idle_n)
+        res["idle"] = await idle(gw, idle_n, settle)
         return res
     finally:
         gw.stop()
@@ -152,7 +152,7 @@ async def throughput(gw, kernels, seconds):
     return {"rate": len(lat) / wall, "p50": pct(lat, 50), "p99": pct(lat, 99), "count": len(lat)}
 
 
-async def idle(gw, n):
+async def idle(gw, n, settle):
     """PSS of the gateway's process tree before and after `n` kernels that each ran print(1) and sit idle."""
     before, _ = tree_pss_kb(gw.proc.pid)
     kids = []
@@ -161,7 +161,7 @@ async def idle(gw, n):
         await execute(ws)
         await ws.close()
         kids.append(kid)
-    await asyncio.sleep(2)  # as for CodeBeaker's sessions: start-up garbage freed before reading memory
+    await asyncio.sleep(settle)  # as for CodeBeaker's sessions: start-up garbage freed before reading memory
     after, procs = tree_pss_kb(gw.proc.pid)
     for kid in kids:
         await gw.delete(kid)
