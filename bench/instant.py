@@ -68,8 +68,11 @@ def baselines(quick):
             "python_pss_kb": bare_python_pss_kb()}
 
 
-async def measure_host(url, pid, a, say):
-    res = {"create": {}, "run": {}, "skipped": {}}
+async def measure(url, pid, a, gw, say):
+    """CodeBeaker's figures, each followed by the same path on the gateway `gw` (if any) while the host idles, so
+    that the load of this shared machine drifts over both alike."""
+    import jkg_bench
+    res, jkg = {"create": {}, "run": {}, "skipped": {}}, {}
     rpc = await cb.RPC.connect(url)
     for label in a.languages.split(","):
         try:
@@ -80,17 +83,39 @@ async def measure_host(url, pid, a, say):
         except Exception as e:  # noqa: BLE001 - a runtime not installed here: shown in the table, never hidden
             res["skipped"][label] = str(e)[:200]
             say(f"{label}: skipped ({e})")
+    if gw:
+        jkg["create"] = await jkg_bench.create_first(gw, a.jkg_creates)
+        say(f"JKG: kernel create+first p50 {pct(jkg['create'], 50):.0f} ms")
     sid = (await rpc.call("session.create", {"language": "python"}))["sessionId"]
     await cb.warm(rpc, sid, "print(1)", 5)
     res["warm"] = await cb.warm(rpc, sid, "print(1)", a.warm)
     await rpc.call("session.close", {"sessionId": sid})
     await rpc.close()
+    if gw:
+        jkg["warm"] = await jkg_bench.warm(gw, a.warm)
     res["throughput"] = await cb.throughput(url, 8, a.seconds)
     say(f"throughput {res['throughput']['rate']:.0f}/s")
+    if gw:
+        jkg["throughput"] = await jkg_bench.throughput(gw, 8, a.seconds)
+        say(f"JKG: throughput {jkg['throughput']['rate']:.0f}/s")
     res["idle"] = await cb.idle(url, pid, a.idle, a.settle)
     say(f"idle: {res['idle']['perSessionKB'] / 1024:.2f} MB per session")
+    if gw:
+        jkg["idle"] = await jkg_bench.idle(gw, a.jkg_idle, a.settle)
     res["metrics"] = cb.pool_metrics(url)
-    return res
+    return res, jkg
+
+
+def start_gateway(a, out, say):
+    if a.no_jkg:
+        return None
+    jupyter = os.path.join(a.jkg_venv, "bin", "jupyter")
+    if not os.path.exists(jupyter):
+        out["jkg"] = {"skipped": f"{jupyter} missing: run scripts/setup.sh --bench"}
+        return None
+    import jkg_bench
+    say("starting Jupyter Kernel Gateway ...")
+    return jkg_bench.Gateway(jupyter)
 
 
 def main():
@@ -108,10 +133,12 @@ def main():
     q = a.quick
     a.n, a.warm, a.seconds, a.gap, a.settle = (8, 50, 4, 0.1, 2) if q else (30, 200, 10, 0.1, 3)
     a.idle = a.idle if a.idle is not None else (20 if q else 50)
+    a.jkg_creates, a.jkg_idle = (2, 3) if q else (10, 10)
     say = (lambda m: print(m, file=sys.stderr, flush=True))
     out = {"quick": q, "build": a.build, "idleSessions": a.idle, "loadavgStart": os.getloadavg()[0]}
     say("baselines ...")
     out["baselines"] = baselines(q)
+    gw = start_gateway(a, out, say)
     proc, url = start_server(a.build, ["--config", a.config, *a.server_args])
     try:
         with Client(url) as c:  # the drivers start with the host: wait until each runtime takes a session
@@ -121,19 +148,14 @@ def main():
                     c.session_when_ready(params.pop("language"), timeout=60, **params)
                 except Exception as e:  # noqa: BLE001 - not installed here; its rows say skipped
                     say(f"{label}: no session yet ({e})")
-        out["host"] = asyncio.run(measure_host(url, proc.pid, a, say))
+        out["host"], jkg = asyncio.run(measure(url, proc.pid, a, gw, say))
+        if gw:
+            out["jkg"] = jkg
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    if not a.no_jkg:
-        jupyter = os.path.join(a.jkg_venv, "bin", "jupyter")
-        if not os.path.exists(jupyter):
-            out["jkg"] = {"skipped": f"{jupyter} missing: run scripts/setup.sh --bench"}
-        else:
-            import jkg_bench
-            say("Jupyter Kernel Gateway ...")
-            out["jkg"] = asyncio.run(jkg_bench.measure(jupyter, 2 if q else 10, 30 if q else 100, a.seconds,
-                                                       3 if q else 10, a.settle))
+        if gw:
+            gw.stop()
     out["loadavgEnd"] = os.getloadavg()[0]  # other work on this 2-core machine skews every figure
     out["rows"] = build_rows(out)
     if a.json:  # the table still goes to stderr, for the person watching

@@ -1,8 +1,8 @@
 """The peer in bench/instant.py: Jupyter Kernel Gateway (PyPI jupyter-kernel-gateway + ipykernel, installed by
 `scripts/setup.sh --bench` into .bench-venv) on loopback, driven over its REST API and each kernel's WebSocket
 channels with the Jupyter messaging protocol (execute_request on shell; the result is the stream output plus the
-execute_reply). Measures the same paths as CodeBeaker's rows: kernel create to first result, warm execute,
-throughput over 8 kernels, PSS per idle kernel."""
+execute_reply). The same paths as CodeBeaker's rows: kernel create to first result, warm execute, throughput
+over 8 kernels, PSS per idle kernel; instant.py runs each right after CodeBeaker's, so drift hits both alike."""
 import asyncio
 import json
 import os
@@ -103,31 +103,29 @@ def since(t):
     return (time.perf_counter() - t) * 1000
 
 
-async def measure(jupyter, creates, warm_n, seconds, idle_n, settle):
-    gw = Gateway(jupyter)
-    try:
-        res = {"create": []}
-        for _ in range(creates):
-            t = time.perf_counter()
-            kid, ws = await gw.kernel()
-            await execute(ws)
-            res["create"].append(since(t))
-            await gw.delete(kid, ws)
+async def create_first(gw, n):
+    """n times: POST /api/kernels, connect to its channels, the first execute; timed to its result."""
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
         kid, ws = await gw.kernel()
-        for _ in range(5):
-            await execute(ws)
-        lat = []
-        for _ in range(warm_n):
-            t = time.perf_counter()
-            await execute(ws)
-            lat.append(since(t))
-        res["warm"] = lat
+        await execute(ws)
+        times.append(since(t))
         await gw.delete(kid, ws)
-        res["throughput"] = await throughput(gw, 8, seconds)
-        res["idle"] = await idle(gw, idle_n, settle)
-        return res
-    finally:
-        gw.stop()
+    return times
+
+
+async def warm(gw, n):
+    kid, ws = await gw.kernel()
+    for _ in range(5):
+        await execute(ws)
+    lat = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await execute(ws)
+        lat.append(since(t))
+    await gw.delete(kid, ws)
+    return lat
 
 
 async def throughput(gw, kernels, seconds):
