@@ -6,7 +6,7 @@ Starts the host (release build by default, config bench/configs/bench.json) and 
 session.create + first execute_code and execution.run per language, warm print(1) throughput over 8 sessions,
 and the PSS of the host's process tree per idle Python session (`--idle N`; the 500-session goals need
 `--idle 500`). Baselines: raw `python3 -c pass` and `node -e 0` spawns, 8 parallel python3 spawns, one bare
-python3's PSS. Then the same paths on Jupyter Kernel Gateway (`--no-jkg` skips it; install it with
+python3's PSS. Each path is followed by the same on Jupyter Kernel Gateway (`--no-jkg` skips it; install it with
 `scripts/setup.sh --bench`).
 
 Usage: bench/instant.py [--build release|debug] [--quick] [--idle N] [--json] [--no-jkg] [-- host args...]
