@@ -52,10 +52,11 @@ public final class RunnerDriver: DriverRuntime {
         var req = request
         req.handle = "\(flavor.name):\(request.session)"
         let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
-        let launch = RunnerLaunch(
+        var launch = RunnerLaunch(
             name: flavor.name,
             command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
             readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
+        launch.jobsInFreshProcesses = flavor.freshProcessPerJob && !request.options.stateful
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").

@@ -59,8 +59,9 @@ extension RunnerProcess {
             let oneOffs = session.oneOffs.withLock { $0 }
             // The cgroup counter is read only while idle: a busy job's output wake-ups skip the file read.
             let running = !ready || deadline != nil || oneOffs.running > 0
-            let usage = running || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
-            if !killed, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
+            let idleDue = idle.due(now: now, running: running)
+            let usage = running || !idleDue || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
+            if !killed, idleDue, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
                 let notice =
                     "background work left running by earlier executions used \(why) of CPU while no execution ran; "
                     + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
@@ -90,7 +91,8 @@ extension RunnerProcess {
             }
             // The watchdog is not woken when a job starts (that wake-up would cost every job a context switch);
             // instead the loop never sleeps longer than 500 ms, which bounds how late the watchdog can fire.
-            let waitMs: Int32 = killed ? 100 : Int32(clamping: min(500, max(0, (limit ?? Int64.max) - now)))
+            var waitMs: Int32 = killed ? 100 : Int32(clamping: min(500, max(0, (limit ?? Int64.max) - now)))
+            if !running && !killed && !idleDue { waitMs = min(waitMs, Int32(clamping: idle.msUntilDue(now: now))) }
             let n = cs_epoll_wait(ep, &events, &datas, 8, waitMs)
             var died = false
             for i in 0..<max(0, Int(n)) {
@@ -204,7 +206,7 @@ extension RunnerProcess {
                 s.job = nil
                 return j
             }
-            if msg["restart"]?.bool == true || leftTooManyFds() {
+            if msg["restart"]?.bool == true || (!launch.jobsInFreshProcesses && leftTooManyFds()) {
                 // The runner cannot start the next job clean; replace it now rather than on the next job.
                 let pid = state.withLock { s -> pid_t in
                     s.ready = false; s.retiring = true; return s.pid
@@ -247,6 +249,8 @@ extension RunnerProcess {
 
     /// Whether a process in the sandbox holds over half its RLIMIT_NOFILE after a job: runners that run jobs
     /// in their own process (deno, bun, node) keep what a job leaked, and the next job would fail with EMFILE.
+    /// A sweep of the cgroup and every process's fd directory: skipped when each job has a process of its own
+    /// (`RunnerLaunch.jobsInFreshProcesses`).
     private func leftTooManyFds() -> Bool {
         guard let cg = session.cgroup else { return false }
         return cg.pids().contains { FD.openCount(pid: $0) > Self.leakedFdLimit }

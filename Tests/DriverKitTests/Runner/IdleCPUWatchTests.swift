@@ -36,4 +36,21 @@ import Testing
             #expect(blind.check(running: false, jobs: 1, usage: nil) == nil)
         }
     }
+
+    @Test func idleReadsArePacedButJobsAlwaysCheck() {
+        var w = IdleCPUWatch(budgetMicros: 500_000, readIntervalMs: 100)
+        #expect(w.due(now: 1_000, running: false))  // the first idle read
+        #expect(!w.due(now: 1_040, running: false))  // woken again 40 ms later: no file read
+        #expect(w.msUntilDue(now: 1_040) == 60)
+        #expect(w.due(now: 1_050, running: true))  // a running job's check needs no read: always due
+        #expect(w.due(now: 1_100, running: false))
+        #expect(!w.due(now: 1_199, running: false))
+        #expect(w.msUntilDue(now: 1_250) == 0)
+    }
+
+    @Test func withoutABudgetEveryWakeUpIsDue() {
+        var w = IdleCPUWatch(budgetMicros: nil)
+        #expect(w.due(now: 0, running: false))
+        #expect(w.due(now: 1, running: false))
+    }
 }
