@@ -21,9 +21,11 @@ from host_bench import handshake, masked_frame, parse_frames  # noqa: E402
 ROOT = HERE.parent
 TICK = os.sysconf("SC_CLK_TCK")
 RUNTIMES = [("python", {"language": "python"}, "print(1)"),
+            # a stateful session runs every execution in one persistent interpreter: no fork per execution
+            ("python-stateful", {"language": "python", "stateful": True}, "print(1)"),
             ("node", {"language": "javascript", "runtimeType": "NodeJs"}, "console.log(1)"),
-            ("deno", {"language": "deno"}, "console.log(1)"),
-            ("bun", {"language": "bun"}, "console.log(1)")]
+            ("deno", {"language": "javascript", "runtimeType": "Deno"}, "console.log(1)"),
+            ("bun", {"language": "javascript", "runtimeType": "Bun"}, "console.log(1)")]
 
 
 def proc_table():
@@ -282,7 +284,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--warmup", type=int, default=20, help="executions per session before timing")
-    ap.add_argument("--runtimes", default="python,node,deno,bun")
+    ap.add_argument("--runtimes", default="python,python-stateful,node,deno,bun")
     ap.add_argument("--json", action="store_true", help="also print the results as JSON")
     a = ap.parse_args()
     print("load average before: %s; %d cores" % (" ".join(open("/proc/loadavg").read().split()[:3]), os.cpu_count()))
@@ -296,16 +298,16 @@ def main():
             if name not in a.runtimes.split(","):
                 continue
             if not available(port, create):
-                print("%-6s skipped: not available on this host (language.list)" % name)
+                print("%-15s skipped: not available on this host (language.list)" % name)
                 continue
             r = run_load(port, create, code, a.sessions, a.seconds, a.warmup)
             results[name] = r
-            print("%-6s %d sessions: %6.0f exec/s (x%.2f baseline spawns/s)  p50 %5.2f ms  p99 %6.2f ms  p99/p50 %.2f"
+            print("%-15s %d sessions: %6.0f exec/s (x%.2f baseline spawns/s)  p50 %5.2f ms  p99 %6.2f ms  p99/p50 %.2f"
                   "  max %6.1f ms  server CPU %.2f ms/exec  client CPU %.2f ms/exec  errors %d"
                   % (name, a.sessions, r["executions_per_s"], r["executions_per_s"] / base, r["p50_ms"], r["p99_ms"],
                      r["p99_ms"] / r["p50_ms"], r["max_ms"], r["server_cpu_ms_per_exec"], r["client_cpu_ms_per_exec"],
                      r["errors"]))
-            print("       CPU ms/exec by role: %s" % ", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()))
+            print("                CPU ms/exec by role: %s" % ", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()))
     finally:
         server.terminate()
         try:
