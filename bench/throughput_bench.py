@@ -29,7 +29,7 @@ RUNTIMES = [("python", {"language": "python"}, "print(1)"),
 
 
 def proc_table():
-    """pid -> (ppid, comm, own CPU ticks, reaped children's CPU ticks) for every process."""
+    """pid -> (ppid, comm, own CPU ticks, reaped children's CPU ticks, own minor faults, reaped children's)."""
     table = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -40,7 +40,8 @@ def proc_table():
         except OSError:
             continue
         rest = rest.split()
-        table[int(d)] = (int(rest[1]), head.split("(", 1)[1], int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]))
+        table[int(d)] = (int(rest[1]), head.split("(", 1)[1], int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]),
+                         int(rest[7]), int(rest[8]))
     return table
 
 
@@ -50,16 +51,17 @@ def role_cpu(root):
     children: python's spares and jobs); reaped processes count through their parents' c-times."""
     table = proc_table()
     children = {}
-    for pid, (ppid, _, _, _) in table.items():
-        children.setdefault(ppid, []).append(pid)
+    for pid, row in table.items():
+        children.setdefault(row[0], []).append(pid)
     roles = {}
 
     def add(role, ticks):
         roles[role] = roles.get(role, 0) + ticks
 
     def walk(pid, role):
-        _, comm, own, reaped = table[pid]
+        _, comm, own, reaped, faults, reaped_faults = table[pid]
         add(role, own)
+        add("faults", faults + reaped_faults)
         kids = children.get(pid, [])
         for k in kids:
             kcomm = table[k][1]
@@ -84,7 +86,7 @@ def role_cpu(root):
 def tree_cpu_seconds(root):
     """utime+stime+cutime+cstime summed over `root` and its live descendants (reaped children count in their
     parent's c-times, so job processes that came and went are included)."""
-    return sum(role_cpu(root).values()) / TICK
+    return sum(v for k, v in role_cpu(root).items() if k != "faults") / TICK
 
 
 class Conn:
@@ -197,7 +199,8 @@ def run_load(port, create, code, sessions, seconds, warmup):
                 fire(i)
     elapsed = time.perf_counter() - start
     roles1 = role_cpu(SERVER_PID[0])
-    by_role = {k: (roles1.get(k, 0) - roles0.get(k, 0)) / TICK for k in set(roles0) | set(roles1)}
+    by_role = {k: (roles1.get(k, 0) - roles0.get(k, 0)) / TICK for k in set(roles0) | set(roles1) if k != "faults"}
+    faults = roles1.get("faults", 0) - roles0.get("faults", 0)
     cpu = sum(by_role.values())
     rus1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (rus1.ru_utime + rus1.ru_stime) - (rus0.ru_utime + rus0.ru_stime)
@@ -213,6 +216,7 @@ def run_load(port, create, code, sessions, seconds, warmup):
     return {"executions_per_s": n / elapsed, "executions": n, "errors": errors, "p50_ms": pct(lat, 50),
             "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
             "server_cpu_ms_per_exec": cpu * 1000 / max(1, n),
+            "page_faults_per_exec": faults / max(1, n),
             "cpu_ms_per_exec_by_role": {k: round(v * 1000 / max(1, n), 3) for k, v in sorted(by_role.items())}, "client_cpu_ms_per_exec": client_cpu * 1000 / max(1, n)}
 
 
@@ -307,7 +311,8 @@ def main():
                   % (name, a.sessions, r["executions_per_s"], r["executions_per_s"] / base, r["p50_ms"], r["p99_ms"],
                      r["p99_ms"] / r["p50_ms"], r["max_ms"], r["server_cpu_ms_per_exec"], r["client_cpu_ms_per_exec"],
                      r["errors"]))
-            print("                CPU ms/exec by role: %s" % ", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()))
+            print("                CPU ms/exec by role: %s; page faults/exec %.0f"
+                  % (", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()), r["page_faults_per_exec"]))
     finally:
         server.terminate()
         try:

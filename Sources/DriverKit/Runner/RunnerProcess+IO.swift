@@ -59,9 +59,8 @@ extension RunnerProcess {
             let oneOffs = session.oneOffs.withLock { $0 }
             // The cgroup counter is read only while idle: a busy job's output wake-ups skip the file read.
             let running = !ready || deadline != nil || oneOffs.running > 0
-            let idleDue = idle.due(now: now, running: running)
-            let usage = running || !idleDue || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
-            if !killed, idleDue, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
+            let usage = running || idle.budgetMicros == nil ? nil : session.cgroup?.cpuUsageMicros()
+            if !killed, let why = idle.check(running: running, jobs: jobs &+ oneOffs.started << 32, usage: usage) {
                 let notice =
                     "background work left running by earlier executions used \(why) of CPU while no execution ran; "
                     + (session.options.stateful ? "the runtime was restarted and its state was lost" : "it was stopped")
@@ -91,8 +90,7 @@ extension RunnerProcess {
             }
             // The watchdog is not woken when a job starts (that wake-up would cost every job a context switch);
             // instead the loop never sleeps longer than 500 ms, which bounds how late the watchdog can fire.
-            var waitMs: Int32 = killed ? 100 : Int32(clamping: min(500, max(0, (limit ?? Int64.max) - now)))
-            if !running && !killed && !idleDue { waitMs = min(waitMs, Int32(clamping: idle.msUntilDue(now: now))) }
+            let waitMs: Int32 = killed ? 100 : Int32(clamping: min(500, max(0, (limit ?? Int64.max) - now)))
             let n = cs_epoll_wait(ep, &events, &datas, 8, waitMs)
             var died = false
             for i in 0..<max(0, Int(n)) {

@@ -36,24 +36,4 @@ import Testing
             #expect(blind.check(running: false, jobs: 1, usage: nil) == nil)
         }
     }
-
-    @Test func idleReadsArePacedButJobsAlwaysCheck() {
-        var w = IdleCPUWatch(budgetMicros: 500_000, readIntervalMs: 100)
-        let first = w.due(now: 1_000, running: false)
-        let wokenSoon = w.due(now: 1_040, running: false)  // woken again 40 ms later: no file read
-        #expect(first && !wokenSoon)
-        #expect(w.msUntilDue(now: 1_040) == 60)
-        let running = w.due(now: 1_050, running: true)  // a running job's check needs no read: always due
-        let next = w.due(now: 1_100, running: false)
-        let tooSoon = w.due(now: 1_199, running: false)
-        #expect(running && next && !tooSoon)
-        #expect(w.msUntilDue(now: 1_250) == 0)
-    }
-
-    @Test func withoutABudgetEveryWakeUpIsDue() {
-        var w = IdleCPUWatch(budgetMicros: nil)
-        let a = w.due(now: 0, running: false)
-        let b = w.due(now: 1, running: false)
-        #expect(a && b)
-    }
 }
