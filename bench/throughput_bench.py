@@ -311,8 +311,10 @@ def main():
                   % (name, a.sessions, r["executions_per_s"], r["executions_per_s"] / base, r["p50_ms"], r["p99_ms"],
                      r["p99_ms"] / r["p50_ms"], r["max_ms"], r["server_cpu_ms_per_exec"], r["client_cpu_ms_per_exec"],
                      r["errors"]))
-            print("                CPU ms/exec by role: %s; page faults/exec %.0f"
-                  % (", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()), r["page_faults_per_exec"]))
+            goal = r["executions_per_s"] >= 1000 and r["p99_ms"] <= 3 * r["p50_ms"]
+            print("                CPU ms/exec by role: %s; page faults/exec %.0f; goal (>= 1,000 exec/s, p99 <= 3x p50) %s"
+                  % (", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()), r["page_faults_per_exec"],
+                     "met" if goal else "not met"))
     finally:
         server.terminate()
         try:
