@@ -11,82 +11,21 @@ Goals (issue 14): >= 1,000 executions/s for python with 8 sessions on a 2-core m
 The client is one process with a selector loop and the minimal WebSocket client of host_bench.py; its own CPU
 is printed too, since it shares the cores.
 """
-import argparse, json, os, pathlib, resource, selectors, subprocess, sys, tempfile, threading, time
+import argparse, json, os, pathlib, resource, selectors, shutil, subprocess, sys, tempfile, threading, time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_stats import pct  # noqa: E402
 from host_bench import handshake, masked_frame, parse_frames  # noqa: E402
+from proc_cpu import TICK, role_cpu  # noqa: E402
 
 ROOT = HERE.parent
-TICK = os.sysconf("SC_CLK_TCK")
 RUNTIMES = [("python", {"language": "python"}, "print(1)"),
             # a stateful session runs every execution in one persistent interpreter: no fork per execution
             ("python-stateful", {"language": "python", "stateful": True}, "print(1)"),
             ("node", {"language": "javascript", "runtimeType": "NodeJs"}, "console.log(1)"),
             ("deno", {"language": "javascript", "runtimeType": "Deno"}, "console.log(1)"),
             ("bun", {"language": "javascript", "runtimeType": "Bun"}, "console.log(1)")]
-
-
-def proc_table():
-    """pid -> (ppid, comm, own CPU ticks, reaped children's CPU ticks, own minor faults, reaped children's)."""
-    table = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                head, rest = f.read().rsplit(")", 1)
-        except OSError:
-            continue
-        rest = rest.split()
-        table[int(d)] = (int(rest[1]), head.split("(", 1)[1], int(rest[11]) + int(rest[12]), int(rest[13]) + int(rest[14]),
-                         int(rest[7]), int(rest[8]))
-    return table
-
-
-def role_cpu(root):
-    """CPU ticks of `root`'s process tree by role: host, driver, sandbox (bwrap), runner (its first process
-    in the sandbox), zygote (the runner's children: python's zygote, node's job processes) and jobs (their
-    children: python's spares and jobs); reaped processes count through their parents' c-times."""
-    table = proc_table()
-    children = {}
-    for pid, row in table.items():
-        children.setdefault(row[0], []).append(pid)
-    roles = {}
-
-    def add(role, ticks):
-        roles[role] = roles.get(role, 0) + ticks
-
-    def walk(pid, role):
-        _, comm, own, reaped, faults, reaped_faults = table[pid]
-        add(role, own)
-        add("faults", faults + reaped_faults)
-        kids = children.get(pid, [])
-        for k in kids:
-            kcomm = table[k][1]
-            if role == "host":
-                walk(k, "driver")
-            elif role == "driver":
-                walk(k, "sandbox" if kcomm == "bwrap" else "driver-child")
-            elif role == "sandbox":
-                walk(k, "sandbox" if kcomm == "bwrap" else "runner")
-            elif role == "runner":
-                walk(k, "zygote")
-            else:
-                walk(k, "jobs")
-        # reaped descendants count where the reaper sits (python: jobs are the zygote's children)
-        add({"host": "driver", "driver": "sandbox", "sandbox": "runner", "runner": "zygote"}.get(role, "jobs"), reaped)
-
-    if root in table:
-        walk(root, "host")
-    return roles
-
-
-def tree_cpu_seconds(root):
-    """utime+stime+cutime+cstime summed over `root` and its live descendants (reaped children count in their
-    parent's c-times, so job processes that came and went are included)."""
-    return sum(v for k, v in role_cpu(root).items() if k != "faults") / TICK
 
 
 class Conn:
@@ -253,7 +192,7 @@ def start_server(binary, config):
         line = p.stdout.readline()
         if "listening on ws://" in line:
             threading.Thread(target=p.stdout.read, daemon=True).start()
-            return p, int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+            return p, int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1]), tmp
         if not line and p.poll() is not None:
             break
     p.kill()
@@ -294,7 +233,7 @@ def main():
     print("load average before: %s; %d cores" % (" ".join(open("/proc/loadavg").read().split()[:3]), os.cpu_count()))
     base = spawn_baseline(min(a.seconds, 5), os.cpu_count() or 1)
     print("baseline: raw `python3 -c pass` %.0f spawns/s (%d spawners in parallel)" % (base, os.cpu_count() or 1))
-    server, port = start_server(a.binary, a.config)
+    server, port, workspace_root = start_server(a.binary, a.config)
     SERVER_PID[0] = server.pid
     results = {"baseline_spawns_per_s": base}
     try:
@@ -321,6 +260,7 @@ def main():
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(workspace_root, ignore_errors=True)
     if a.json:
         print(json.dumps(results, indent=2))
 
