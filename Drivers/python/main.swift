@@ -25,5 +25,6 @@ var flavor = RunnerFlavor(
 }
 
 flavor.installer = pip  // install_packages: a venv per session, see docs/packages.md
+flavor.freshProcessPerJob = true  // runner.py forks each job from its zygote (not in stateful sessions)
 
 DriverServer.run(RunnerDriver(flavor: flavor))

@@ -80,14 +80,17 @@ extension SessionCgroup {
     /// CPU time used by everything in the session so far, in microseconds (v1 cpuacct.usage, v2 cpu.stat
     /// usage_usec); nil when neither is available.
     public func cpuUsageMicros() -> Int? {
-        for d in dirs {
+        // The runner's IO loop reads this after every execution, so no failed opens: v2 (one directory) reads
+        // cpu.stat; v1 tries the cpu/cpuacct directories (made last) before memory and pids.
+        if dirs.count == 1 {
+            for line in CgroupLayout.readFile(dirs[0] + "/cpu.stat").split(separator: "\n")
+            where line.hasPrefix("usage_usec ") {
+                return Int(line.dropFirst("usage_usec ".count))
+            }
+        }
+        for d in dirs.reversed() {
             let ns = CgroupLayout.readFile(d + "/cpuacct.usage").split(whereSeparator: \.isWhitespace).first
             if let ns, let v = Int(ns) { return v / 1000 }
-        }
-        guard dirs.count == 1 else { return nil }
-        for line in CgroupLayout.readFile(dirs[0] + "/cpu.stat").split(separator: "\n")
-        where line.hasPrefix("usage_usec ") {
-            return Int(line.dropFirst("usage_usec ".count))
         }
         return nil
     }

@@ -48,10 +48,11 @@ public final class RunnerDriver: DriverRuntime {
             var req = request
             req.handle = "\(flavor.name):\(request.session)"
             let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
-            let launch = RunnerLaunch(
+            var launch = RunnerLaunch(
                 name: flavor.name,
                 command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
                 readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
+            launch.jobsInFreshProcesses = flavor.freshProcessPerJob && !request.options.stateful
             return (sandbox, launch)
         }
     }

@@ -21,6 +21,8 @@ public struct RunnerFlavor: Sendable {
     public var command:
         @Sendable (_ interpreter: String, _ scriptPath: String, _ options: SessionOpenOptions) -> [String]
     public var env: [String: String]
+    /// Without `stateful`, every job runs in a fresh process of its own (`RunnerLaunch.jobsInFreshProcesses`).
+    public var freshProcessPerJob = false
     /// The runtime's package manager (`install`, and shells like `pip install x`); nil: unsupported.
     public var installer: (any SessionInstaller)?
 

@@ -10,6 +10,10 @@ public struct RunnerLaunch: Sendable, Equatable {
     public var env: [String: String]
     /// How long a fresh runner may take to say it is ready.
     public var readyTimeoutMs: Int
+    /// Every job runs in a process of its own that ends with it, and no job can reach the runner's own
+    /// processes' descriptors (python's fork server without `stateful`): a job cannot leave descriptors
+    /// open where the next job runs, so the per-job leaked-descriptor sweep is skipped.
+    public var jobsInFreshProcesses = false
 
     public init(
         name: String, command: [String], readOnlyBinds: [SandboxConfig.Bind] = [], env: [String: String] = [:],

@@ -204,7 +204,7 @@ extension RunnerProcess {
                 s.job = nil
                 return j
             }
-            if msg["restart"]?.bool == true || leftTooManyFds() {
+            if msg["restart"]?.bool == true || (!launch.jobsInFreshProcesses && leftTooManyFds()) {
                 // The runner cannot start the next job clean; replace it now rather than on the next job.
                 let pid = state.withLock { s -> pid_t in
                     s.ready = false; s.retiring = true; return s.pid
@@ -247,6 +247,8 @@ extension RunnerProcess {
 
     /// Whether a process in the sandbox holds over half its RLIMIT_NOFILE after a job: runners that run jobs
     /// in their own process (deno, bun, node) keep what a job leaked, and the next job would fail with EMFILE.
+    /// A sweep of the cgroup and every process's fd directory: skipped when each job has a process of its own
+    /// (`RunnerLaunch.jobsInFreshProcesses`).
     private func leftTooManyFds() -> Bool {
         guard let cg = session.cgroup else { return false }
         return cg.pids().contains { FD.openCount(pid: $0) > Self.leakedFdLimit }
