@@ -100,7 +100,7 @@ public struct ServerConfig: Sendable {
             case "allowedOrigins": allowedOrigins = try Self.list(v, key, check: Self.originProblem)
             case "allowedHosts": allowedHosts = try Self.list(v, key, check: Self.hostProblem)
             case "maxSessions": maxSessions = try Self.int(v, key, 1...1_000_000)
-            case "memoryMerge": try setMemoryMerge(try Self.string(v, key), key)
+            case "memoryMerge": try setMemoryMerge(try Self.string(v, key), "config: 'memoryMerge'")
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
