@@ -27,8 +27,8 @@ from cbclient import Client  # noqa: E402
 KSM = "/sys/kernel/mm/ksm/"
 CODE = {"python": "print(1)", "javascript": "console.log(1)"}
 BASELINE = {
-    "python": ["python3", "-c", "import time; time.sleep(600)"],
-    "javascript": ["node", "-e", "setTimeout(() => {}, 600000)"],
+    "python": ["/usr/bin/python3", "-c", "import time; time.sleep(600)"],
+    "javascript": ["/usr/bin/node", "-e", "setTimeout(() => {}, 600000)"],
 }
 
 
@@ -101,6 +101,16 @@ def settle(pid, ksm, timeout):
         last = total
 
 
+def ksmd_cpu_seconds():
+    """CPU time ksmd (a kernel thread) has used so far, or None if it is not found."""
+    for p in os.listdir("/proc"):
+        if p.isdigit() and comm(p) == "ksmd":
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def read(path):
     with open(path) as f:
         return f.read().strip()
@@ -134,6 +144,7 @@ def run(args):
         c.call("session.close", {"sessionId": c.sessions.pop()})
         time.sleep(2)  # let the closed session's processes go before the empty-tree sample
         empty, _ = tree_pss(server.pid)
+        ksmd0 = ksmd_cpu_seconds()
         t0 = time.monotonic()
         # Spread over connections (50 sessions each), as many clients would.
         sids = []
@@ -142,8 +153,15 @@ def run(args):
                 clients.append(Client(url))
             sids.append((clients[-1], clients[-1].session(args.language)))
         created = time.monotonic() - t0
+        early, _, _ = settle(server.pid, False, args.settle_timeout)
+        early_age = time.monotonic() - t0
+        # The python runner lets its spares go after 30 s without a job: measure the idle state after that.
+        time.sleep(max(0.0, t0 + created + args.idle_wait - time.monotonic()))
         total, by, settled = settle(server.pid, args.enable_ksm, args.settle_timeout)
         per = (total - empty) / args.n
+        ksmd = ksmd_cpu_seconds()
+        ksmd_used = ksmd - ksmd0 if ksmd is not None and ksmd0 is not None else None
+        span = time.monotonic() - t0
         t0 = time.monotonic()
         ok = 0
         for cl, sid in sids:
@@ -160,11 +178,13 @@ def run(args):
         print(f"  host tree before sessions              {empty / 1024:8.1f} MB PSS")
         print(f"  host tree with {args.n} idle sessions    {total / 1024:8.1f} MB PSS "
               f"({total / 1024 / 1024:.2f} GiB)")
+        print(f"  per session, {early_age:4.0f} s after the first create  {(early - empty) / args.n / 1024:8.2f} MB PSS")
         print(f"  per idle session                       {per / 1024:8.2f} MB PSS ({per / base:.2f}x the bare process)")
         for name, (n, kb) in sorted(by.items(), key=lambda x: -x[1][1]):
             print(f"    {name:<24} {n:5d} processes {kb / 1024:9.1f} MB")
         if args.enable_ksm:
-            print(f"  KSM pages_sharing {read(KSM + 'pages_sharing')}, pages_shared {read(KSM + 'pages_shared')}")
+            cpu = f", ksmd CPU {ksmd_used:.1f} s over {span:.0f} s" if ksmd_used is not None else ""
+            print(f"  KSM pages_sharing {read(KSM + 'pages_sharing')}, pages_shared {read(KSM + 'pages_shared')}{cpu}")
         print(f"  {CODE[args.language]} afterwards: {ok}/{args.n} succeeded ({ran:.1f} s)")
         return ok == args.n
     finally:
@@ -185,6 +205,8 @@ def main():
                     help="set /sys/kernel/mm/ksm/run to 1 for the run (restored afterwards)")
     ap.add_argument("--ksm-pages-to-scan", default="5000")
     ap.add_argument("--settle-timeout", type=float, default=180)
+    ap.add_argument("--idle-wait", type=float, default=40,
+                    help="seconds after the last create before the idle measurement (the runner trims at 30)")
     args = ap.parse_args()
     saved = None
     if args.enable_ksm:

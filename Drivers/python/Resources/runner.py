@@ -16,7 +16,8 @@ STATEFUL = False  # --stateful, set by main()
 IN_SANDBOX = False
 SPARES = 2
 # Seconds without a job after which the spares are let go: an idle session then holds only this supervisor
-# and the zygote (about 3 MB less PSS), and the next job waits for one fork and warm-up. 0: keep them.
+# and the zygote (about 3 MB less PSS), and the next job waits for one fork and warm-up (a few ms, once).
+# 0: keep them.
 IDLE_TRIM_SECONDS = 30.0
 last_job_end = 0.0  # time.monotonic() when the last job was reported (or the runner became ready)
 PROC = "/proc"  # where kill_leftovers looks for processes (tests point it at a fake tree)
