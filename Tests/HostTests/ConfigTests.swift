@@ -114,6 +114,7 @@ import Testing
         #expect(MemoryMergeCheck.warnings(.off, ksmRun: "0").isEmpty)
         #expect(MemoryMergeCheck.warnings(.on, ksmRun: "1").isEmpty)
         #expect(MemoryMergeCheck.warnings(.on, ksmRun: "0").count == 1)
-        #expect(MemoryMergeCheck.warnings(.max, ksmRun: "1") == ["memoryMerge max: sandboxed processes run without ASLR"])
+        #expect(
+            MemoryMergeCheck.warnings(.max, ksmRun: "1") == ["memoryMerge max: sandboxed processes run without ASLR"])
     }
 }
