@@ -142,8 +142,10 @@ def run(args):
         c = Client(url)
         c.session_when_ready(args.language, timeout=60)  # drivers up, first runner started
         c.call("session.close", {"sessionId": c.sessions.pop()})
-        time.sleep(2)  # let the closed session's processes go before the empty-tree sample
-        empty, _ = tree_pss(server.pid)
+        deadline = time.monotonic() + 30  # the closed session's sandbox goes before the empty-tree sample
+        while "bwrap" in tree_pss(server.pid)[1] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        empty, empty_by = tree_pss(server.pid)
         ksmd0 = ksmd_cpu_seconds()
         t0 = time.monotonic()
         # Spread over connections (50 sessions each), as many clients would.
@@ -175,7 +177,8 @@ def run(args):
         print(f"language {args.language}, memoryMerge {args.memory_merge}, KSM {'on' if args.enable_ksm else 'off'}"
               f", {args.n} sessions (created in {created:.1f} s{'' if settled else ', NOT settled'})")
         print(f"  baseline: one bare {BASELINE[args.language][0]} process  {base / 1024:8.2f} MB PSS")
-        print(f"  host tree before sessions              {empty / 1024:8.1f} MB PSS")
+        print(f"  host tree before sessions              {empty / 1024:8.1f} MB PSS ("
+              + ", ".join(f"{k} {n}: {kb / 1024:.1f} MB" for k, (n, kb) in sorted(empty_by.items())) + ")")
         print(f"  host tree with {args.n} idle sessions    {total / 1024:8.1f} MB PSS "
               f"({total / 1024 / 1024:.2f} GiB)")
         print(f"  per session, {early_age:4.0f} s after the first create  {(early - empty) / args.n / 1024:8.2f} MB PSS")
