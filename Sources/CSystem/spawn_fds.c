@@ -8,12 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67
+#define PR_GET_MEMORY_MERGE 68
+#endif
 
 // Only async-signal-safe calls between fork and exec.
 static void fail(int pipefd, int err) {
@@ -112,6 +118,13 @@ int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const
         if (o->uid >= 0 && setresuid(o->uid, o->uid, o->uid) < 0) fail(ep, errno);
         if (o->cwd && chdir(o->cwd) < 0) fail(ep, errno);
         if (o->no_new_privs) prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        // Both survive fork and execve, so bwrap's children (the runner, its zygote, every job) inherit them.
+        // Set before the exec of a non-setuid bwrap: a setuid exec would clear ADDR_NO_RANDOMIZE.
+        if (o->memory_merge && prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) < 0) fail(ep, errno);
+        if (o->no_aslr) {
+            int cur = personality(0xffffffff);
+            if (cur < 0 || personality((unsigned long)cur | ADDR_NO_RANDOMIZE) < 0) fail(ep, errno);
+        }
         int keep = 3 + extra_count;
         if (ep > keep) syscall(SYS_close_range, keep, ep - 1, 0);
         syscall(SYS_close_range, ep + 1, ~0U, 0);
@@ -134,6 +147,12 @@ int cs_spawn_fds(const char *path, char *const argv[], char *const envp[], const
     }
     *out = pid;
     return 0;
+}
+
+int cs_memory_merge_supported(void) {
+    int r = prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0);
+    if (r >= 0) return 1;
+    return errno == EINVAL ? 0 : -errno;
 }
 
 int cs_socketpair(int fds[2]) { return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0 ? -errno : 0; }

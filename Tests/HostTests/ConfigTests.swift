@@ -88,3 +88,33 @@ import Testing
         }
     }
 }
+
+@Suite struct MemoryMergeConfigTests {
+    @Test func memoryMerge_IsOffByDefault_AndSetByTheFileTheEnvironmentAndTheFlag() throws {
+        var c = ServerConfig()
+        #expect(c.memoryMerge == .off)
+        try c.apply(json: ["memoryMerge": "on"])
+        #expect(c.memoryMerge == .on)
+        try c.apply(environment: ["CODEBEAKER_MEMORY_MERGE": "off"])
+        #expect(c.memoryMerge == .off)
+        try CommandLineOptions.parse(["--memory-merge", "max"]).apply(to: &c)
+        #expect(c.memoryMerge == .max)
+        #expect(c.json.object?["memoryMerge"] == .string("max"))
+    }
+
+    @Test func memoryMerge_RefusesAnUnknownMode() {
+        var c = ServerConfig()
+        #expect(throws: ServerConfig.Error("config: 'memoryMerge' must be off, on or max, got 'yes please'")) {
+            try c.apply(json: ["memoryMerge": "yes please"])
+        }
+        #expect(throws: ServerConfig.Error.self) { try CommandLineOptions.parse(["--memory-merge=x"]).apply(to: &c) }
+    }
+
+    @Test func memoryMergeCheck_WarnsWhileKsmdIsOff_AndAboutASLRForMax() {
+        #expect(MemoryMergeCheck.warnings(.off, ksmRun: "0").isEmpty)
+        #expect(MemoryMergeCheck.warnings(.on, ksmRun: "1").isEmpty)
+        #expect(MemoryMergeCheck.warnings(.on, ksmRun: "0").count == 1)
+        #expect(
+            MemoryMergeCheck.warnings(.max, ksmRun: "1") == ["memoryMerge max: sandboxed processes run without ASLR"])
+    }
+}

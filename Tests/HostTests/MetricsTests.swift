@@ -138,7 +138,7 @@ private let promtoolPath = ["/usr/bin/promtool", "/usr/local/bin/promtool"].firs
         var opts = cs_spawn_opts(
             stdin_fd: inFd, stdout_fd: outFd, stderr_fd: outFd, cwd: nil, uid: -1, gid: -1,
             new_session: 0, no_new_privs: 1, die_with_parent: 1, cgroup_procs: nil, rlimits: nil, rlimit_count: 0,
-            new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
+            new_keyring: 0, oom_score_adj: CS_OOM_KEEP, memory_merge: 0, no_aslr: 0)
         var pid: pid_t = 0
         let err = cs_spawn(path, &argv, &env, &opts, &pid)
         guard err == 0 else { return (-1, "spawn failed: errno \(-err)") }

@@ -29,7 +29,7 @@ import Testing
         var opts = cs_spawn_opts(
             stdin_fd: -1, stdout_fd: -1, stderr_fd: -1, cwd: nil, uid: -1, gid: -1,
             new_session: 1, no_new_privs: 1, die_with_parent: 1, cgroup_procs: nil, rlimits: nil,
-            rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
+            rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP, memory_merge: 0, no_aslr: 0)
         var pid: pid_t = 0
         #expect(cs_spawn("/nonexistent/cb-test", &argv, &env, &opts, &pid) == -ENOENT)
     }

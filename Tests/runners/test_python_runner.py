@@ -162,6 +162,36 @@ def test_a_spare_that_died_before_its_job_is_skipped(runner, stdio):
     assert capfd.readouterr().out == "%d\n" % alive
 
 
+def test_trimmed_spares_exit_and_the_next_job_gets_a_fresh_one(runner, stdio):
+    capfd = stdio()
+    runner.request_spares()
+    wait_for_spares(runner, 2)
+    old = [s[0] for s in runner.spares]
+    runner.trim_spares()
+    assert runner.spares == [] and runner.idle_timeout() is None  # nothing left to trim
+    # Each spare exits on its own (EOF on its job pipe); the zygote reaps it and reports the exit.
+    deadline = time.monotonic() + 10
+    while not set(old) <= set(runner.exits):
+        assert time.monotonic() < deadline, "trimmed spares did not exit: %s" % runner.exits
+        assert runner.zygote_message(), "the zygote is gone"
+    runner.run_forked(job(6, "import os\nprint(os.getpid())"))
+    assert done_message(runner)["exitCode"] == 0
+    assert int(capfd.readouterr().out) not in old
+
+
+def test_the_idle_trim_is_due_idle_trim_seconds_after_the_last_job(runner, monkeypatch):
+    runner.request_spares()
+    wait_for_spares(runner, 2)
+    monkeypatch.setattr(runner, "IDLE_TRIM_SECONDS", 30.0)
+    monkeypatch.setattr(runner.time, "monotonic", lambda: 1000.0)
+    monkeypatch.setattr(runner, "last_job_end", 990.0)
+    assert runner.idle_timeout() == 20.0
+    monkeypatch.setattr(runner, "last_job_end", 900.0)
+    assert runner.idle_timeout() == 0.0
+    monkeypatch.setattr(runner, "IDLE_TRIM_SECONDS", 0.0)
+    assert runner.idle_timeout() is None  # 0: never trim
+
+
 def test_a_dead_zygote_is_dropped_with_its_spares_and_replaced(runner, stdio):
     capfd = stdio()
     runner.request_spares()

@@ -54,7 +54,12 @@ typedef struct {
     int rlimit_count;
     int new_keyring;           // join a fresh anonymous session keyring (keys of the parent stay out of reach)
     int oom_score_adj;         // written to /proc/self/oom_score_adj unless CS_OOM_KEEP
+    int memory_merge;          // PR_SET_MEMORY_MERGE: KSM may merge the child's anonymous pages (kept across exec)
+    int no_aslr;               // personality ADDR_NO_RANDOMIZE, so identical programs get identical, mergeable pages
 } cs_spawn_opts;
+
+// Whether this kernel supports PR_SET_MEMORY_MERGE (Linux 6.4+): 1, 0, or -errno.
+int cs_memory_merge_supported(void);
 
 // fork/exec with signal defaults restored, an empty mask and every other fd closed.
 // Returns 0 and sets *pid, or -errno (exec failures are reported, not lost).

@@ -1,3 +1,4 @@
+public import DriverProtocol
 import Glibc
 
 /// Builds bubblewrap command lines. The driver (root) spawns bwrap already switched to the session uid with
@@ -75,7 +76,8 @@ public enum Sandbox: Sendable {
     /// program goes on the next one).
     public static func processSpec(
         _ c: SandboxConfig, command: [String], cgroup: SessionCgroup? = nil, oneOff: Bool = false,
-        rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults(), extraFds: Int = 0
+        rlimits: [ResourceLimit] = ResourceLimit.sandboxDefaults(), extraFds: Int = 0,
+        memoryMerge: MemoryMerge = Sandbox.memoryMerge
     ) -> ProcessSpec {
         var spec = ProcessSpec(
             executable: bwrapPath, arguments: arguments(c, command: command), environment: [:], cwd: "/")
@@ -91,6 +93,7 @@ public enum Sandbox: Sendable {
         spec.cgroupProcs = (oneOff ? cgroup?.jobProcsFiles : cgroup?.procsFiles) ?? []
         spec.rlimits = rlimits
         spec.netnsFD = c.netnsFD
+        apply(memoryMerge, to: &spec)
         return spec
     }
 }

@@ -71,13 +71,20 @@ extension CodeBeakerApp {
         }
         let metrics = CodeBeakerMetrics()
         let security = SecurityLayer.make(config: config.security, metrics: metrics)
-        let supervision: DriverSupervisorConfig
+        var supervision: DriverSupervisorConfig
         do throws(DriverSupervisorConfig.EnvironmentError) {
             supervision = try .fromEnvironment(ProcessInfo.processInfo.environment)
         } catch {
             log.error("\(error)")
             return 2
         }
+        if let problem = MemoryMergeCheck.problem(config.memoryMerge) {
+            log.error(problem)
+            return 2
+        }
+        // Drivers apply the mode when they spawn sandboxes; the host itself is never marked mergeable.
+        supervision.environment[MemoryMerge.environmentVariable] = config.memoryMerge.rawValue
+        for warning in MemoryMergeCheck.warnings(config.memoryMerge) { log.warning(warning) }
         let registry = DriverRegistry(
             directories: config.driversDirs, includeDefaults: config.defaultDriversDirs, config: supervision)
         registry.start()

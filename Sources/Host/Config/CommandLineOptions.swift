@@ -26,6 +26,7 @@ public struct CommandLineOptions: Sendable {
     public var allowedHosts: [String] = []
     /// `--network-principals alice,bob`: who may create `network: true` sessions.
     public var networkPrincipals: [String]?
+    public var memoryMerge: String?
 
     public static let usage = """
         codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
@@ -53,6 +54,9 @@ public struct CommandLineOptions: Sendable {
           --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
           --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
                                network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
+          --memory-merge MODE  off, on or max: offer sandbox memory to KSM so idle sessions share
+                               identical pages (default off: a side channel between tenants; needs
+                               /sys/kernel/mm/ksm/run=1; env CODEBEAKER_MEMORY_MERGE; docs/configuration.md)
           --insecure           allow binding a non-loopback address without API tokens
           --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
                                loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
@@ -127,6 +131,7 @@ public struct CommandLineOptions: Sendable {
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
+            case "--memory-merge": o.memoryMerge = try v()
             case "--allowed-origin": o.allowedOrigins.append(try v())
             case "--allowed-host": o.allowedHosts.append(try v())
             case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
@@ -151,6 +156,7 @@ public struct CommandLineOptions: Sendable {
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }
+        if let memoryMerge { try config.setMemoryMerge(memoryMerge, "--memory-merge") }
         if !allowedOrigins.isEmpty {
             config.allowedOrigins = try ServerConfig.list(
                 allowedOrigins.joined(separator: ","), "--allowed-origin", check: ServerConfig.originProblem)

@@ -44,6 +44,8 @@ public struct ServerConfig: Sendable {
     public var security = SecurityConfig()
     /// CPU and memory bounds on sessions (`sessionLimits`).
     public var sessionLimits = SessionLimitsConfig()
+    /// KSM for sandboxed processes (MemoryMerge); off by default because merging is a cross-tenant side channel.
+    public var memoryMerge = MemoryMerge.off
 
     public init() {}
 
@@ -55,7 +57,7 @@ public struct ServerConfig: Sendable {
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
         "sessionLimits",
-        "maxSessions",
+        "maxSessions", "memoryMerge",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -98,6 +100,7 @@ public struct ServerConfig: Sendable {
             case "allowedOrigins": allowedOrigins = try Self.list(v, key, check: Self.originProblem)
             case "allowedHosts": allowedHosts = try Self.list(v, key, check: Self.hostProblem)
             case "maxSessions": maxSessions = try Self.int(v, key, 1...1_000_000)
+            case "memoryMerge": try setMemoryMerge(try Self.string(v, key), "config: 'memoryMerge'")
             case "insecure":
                 guard let b = v.bool else { throw Error("config: 'insecure' must be a boolean") }
                 insecure = b
@@ -110,7 +113,7 @@ public struct ServerConfig: Sendable {
     }
 
     /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
-    /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`.
+    /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`, `_MEMORY_MERGE`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
         if let v = env["CODEBEAKER_PORT"] {
@@ -141,6 +144,12 @@ public struct ServerConfig: Sendable {
         }
         if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
         if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
+        if let v = env[MemoryMerge.environmentVariable] { try setMemoryMerge(v, MemoryMerge.environmentVariable) }
+    }
+
+    public mutating func setMemoryMerge(_ s: String, _ name: String) throws(Error) {
+        guard let m = MemoryMerge(parsing: s) else { throw Error("\(name) must be off, on or max, got '\(s)'") }
+        memoryMerge = m
     }
 
     public mutating func setLogLevel(_ s: String) throws(Error) {
@@ -167,7 +176,7 @@ public struct ServerConfig: Sendable {
             "maxTimeoutSeconds": .int(maxTimeoutSeconds), "maxOutputBytes": .int(maxOutputBytes),
             "headerTimeoutSeconds": .double(headerTimeoutSeconds), "idlePingSeconds": .double(idlePingSeconds),
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
-            "maxSessions": .int(maxSessions),
+            "maxSessions": .int(maxSessions), "memoryMerge": .string(memoryMerge.rawValue),
             "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])

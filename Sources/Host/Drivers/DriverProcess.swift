@@ -131,7 +131,8 @@ public final class DriverProcess: Sendable {
                     var opts = cs_spawn_opts(
                         stdin_fd: inP[0], stdout_fd: outP[1], stderr_fd: errP[1], cwd: nil,
                         uid: -1, gid: -1, new_session: 1, no_new_privs: 0, die_with_parent: 1,
-                        cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP)
+                        cgroup_procs: nil, rlimits: nil, rlimit_count: 0, new_keyring: 0, oom_score_adj: CS_OOM_KEEP,
+                        memory_merge: 0, no_aslr: 0)
                     return cs_spawn(cpath, cargv, cenv, &opts, &pid)
                 }
             }

@@ -17,6 +17,12 @@ public struct ProcessSpec: Sendable {
     public var newKeyring = true
     /// /proc/self/oom_score_adj for the child (-1000...1000); nil keeps the parent's.
     public var oomScoreAdj: Int?
+    /// Mark the child's memory mergeable for KSM (PR_SET_MEMORY_MERGE); inherited across fork and exec.
+    /// The spawn fails on a kernel without it (older than 6.4) rather than silently not merging.
+    public var memoryMerge = false
+    /// Start the child without address-space randomisation (inherited too): identical interpreters then
+    /// have identical heap pages, which is what lets KSM merge them across sessions.
+    public var noASLR = false
     /// SIGKILL the child if the spawning thread dies.
     public var dieWithParent = true
     /// cgroup.procs files the child joins before exec.

@@ -50,7 +50,8 @@ public enum Spawner: Sendable {
                     cgroup_procs: spec.cgroupProcs.isEmpty
                         ? nil : UnsafeRawPointer(cg.baseAddress!).assumingMemoryBound(to: UnsafePointer<CChar>?.self),
                     rlimits: lim.baseAddress, rlimit_count: Int32(lim.count),
-                    new_keyring: spec.newKeyring ? 1 : 0, oom_score_adj: Int32(spec.oomScoreAdj ?? Int(CS_OOM_KEEP)))
+                    new_keyring: spec.newKeyring ? 1 : 0, oom_score_adj: Int32(spec.oomScoreAdj ?? Int(CS_OOM_KEEP)),
+                    memory_merge: spec.memoryMerge ? 1 : 0, no_aslr: spec.noASLR ? 1 : 0)
                 return extraFds.withUnsafeBufferPointer { fds in
                     cs_spawn_fds(spec.executable, argv, envp, &opts, fds.baseAddress, Int32(fds.count), &pid)
                 }
