@@ -51,13 +51,31 @@ def test_built_driver_passes_the_strict_conformance_kit(name, language):
         assert verdicts.get(rule) == "PASS", (rule, r.stdout)
 
 
-def available_languages(path):
-    """The languages a driver's handshake lists as available (a language is unless it says `available: false`)."""
+def available_languages(path, timeout=180):
+    """The languages a driver lists as available (a language is unless it says `available: false`), once its
+    version probes are done: the handshake may still say "version probe still running", and the answers follow
+    as `capabilities.changed` notifications."""
+    import select
     hello = {"jsonrpc": "2.0", "id": 1, "method": "handshake",
              "params": {"protocolVersions": [1], "host": {"name": "e2e", "version": "0"}}}
-    r = subprocess.run([str(path)], input=json.dumps(hello) + "\n", capture_output=True, text=True, timeout=60)
-    reply = next(json.loads(l) for l in r.stdout.splitlines() if l.strip() and json.loads(l).get("id") == 1)
-    caps = reply["result"]["capabilities"]
+    p = subprocess.Popen([str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True)
+    try:
+        p.stdin.write(json.dumps(hello) + "\n")
+        p.stdin.flush()
+        caps, deadline = None, time.monotonic() + timeout
+        while caps is None or any(l.get("unavailableReason") == "version probe still running"
+                                  for l in caps["languages"]):
+            assert select.select([p.stdout], [], [], max(0, deadline - time.monotonic()))[0], \
+                f"version probes still running after {timeout} s: {caps}"
+            m = json.loads(p.stdout.readline())
+            if m.get("id") == 1:
+                caps = m["result"]["capabilities"]
+            elif m.get("method") == "capabilities.changed":
+                caps = m["params"]["capabilities"]
+    finally:
+        p.kill()
+        p.wait()
     if not caps.get("available"):
         return []
     return [l["name"] for l in caps["languages"] if l.get("available", True)]
