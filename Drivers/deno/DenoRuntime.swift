@@ -83,7 +83,7 @@ final class DenoRuntime: DriverRuntime {
         let runner = RunnerProcess(launch: launch, session: sandbox)
         sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
         // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
-        try await runner.startForOpen { _ = sessions.remove(request.session) }
+        try await runner.startForOpen(waitReady: request.options.waitReady) { _ = sessions.remove(request.session) }
         return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel + 1)
     }
 

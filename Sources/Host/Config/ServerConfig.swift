@@ -44,6 +44,8 @@ public struct ServerConfig: Sendable {
     public var security = SecurityConfig()
     /// CPU and memory bounds on sessions (`sessionLimits`).
     public var sessionLimits = SessionLimitsConfig()
+    /// Pre-started sandboxes per driver (`sessionPool`).
+    public var sessionPool = SessionPoolConfig()
 
     public init() {}
 
@@ -54,7 +56,7 @@ public struct ServerConfig: Sendable {
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
-        "sessionLimits",
+        "sessionLimits", "sessionPool",
         "maxSessions",
     ]
 
@@ -104,6 +106,7 @@ public struct ServerConfig: Sendable {
             case "security":
                 do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
             case "sessionLimits": sessionLimits = try SessionLimitsConfig(json: v)
+            case "sessionPool": sessionPool = try SessionPoolConfig(json: v)
             default: break
             }
         }
@@ -169,6 +172,7 @@ public struct ServerConfig: Sendable {
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
             "maxSessions": .int(maxSessions),
             "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
+            "sessionPool": sessionPool.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])
     }

@@ -90,7 +90,9 @@ public struct SessionAPI: Sendable {
             throw error
         }
         _ = try? await m.close(sessionId: session.id, principal: nil, reason: "execution.run finished")
-        return runJSON(outcome, language: session.language, finishedAt: nil)
+        var result = runJSON(outcome, language: session.language, finishedAt: nil).object!
+        if let start = session.sandboxStart { result["sandboxStart"] = .string(start.rawValue) }
+        return .object(result)
     }
 
     static func status(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue

@@ -71,6 +71,7 @@ extension SessionManager {
     public func shutdown() async {
         reaper?.cancel()
         reaper = nil
+        await shutdownPool()
         for id in Array(sessions.keys) {
             _ = try? await close(sessionId: id, principal: nil, reason: "server shutdown")
         }
