@@ -52,7 +52,8 @@ public struct CommandLineOptions: Sendable {
           --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
                                env CODEBEAKER_WORKSPACE_QUOTA_MB)
           --pool-size N        pre-started sandboxes kept per runtime (python, node, deno, bun),
-                               0 disables the pool (default 2; config sessionPool)
+                               0: none, unless sessionPool.drivers names some (default 2;
+                               env CODEBEAKER_POOL_SIZE)
           --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
           --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
           --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
@@ -158,7 +159,7 @@ public struct CommandLineOptions: Sendable {
         if noDefaultDrivers { config.defaultDriversDirs = false }
         if let workspaceRoot { config.workspaceRoot = workspaceRoot }
         if let workspaceQuotaMB { config.workspaceQuotaMB = workspaceQuotaMB }
-        if let poolSize { config.sessionPool.size = poolSize; config.sessionPool.drivers = [:] }
+        if let poolSize { config.sessionPool.size = poolSize }
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }

@@ -112,7 +112,7 @@ public struct ServerConfig: Sendable {
         }
     }
 
-    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
+    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`, `_POOL_SIZE`,
     /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
@@ -135,6 +135,12 @@ public struct ServerConfig: Sendable {
                 throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'")
             }
             workspaceQuotaMB = q
+        }
+        if let v = env["CODEBEAKER_POOL_SIZE"] {
+            guard let n = Int(v), (0...64).contains(n) else {
+                throw Error("CODEBEAKER_POOL_SIZE must be 0-64 pre-started sandboxes per runtime, got '\(v)'")
+            }
+            sessionPool.size = n
         }
         if let v = env["CODEBEAKER_ALLOWED_ORIGINS"] {
             allowedOrigins = try Self.list(v, "CODEBEAKER_ALLOWED_ORIGINS", check: Self.originProblem)

@@ -204,9 +204,12 @@ extension SessionManager {
         poolTicker?.cancel()
         poolTicker = nil
         for p in pool.shutdown() { discardLater(p.entry, .shutdown) }
-        while let task = poolTasks.values.first {
-            await task.value
-        }
+        await settlePool()
+    }
+
+    /// Waits until no pool start or discard is in flight (shutdown; tests).
+    func settlePool() async {
+        while let task = poolTasks.values.first { await task.value }
     }
 
     func updatePoolGauges() {
