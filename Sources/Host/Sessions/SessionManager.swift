@@ -215,10 +215,10 @@ public actor SessionManager {
 
     // MARK: queries
 
-    /// The caller's sessions, oldest first.
+    /// The caller's sessions, oldest first (not those being closed).
     public func list(principal: String) -> [SessionSnapshot] {
         let t = now()
-        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map {
+        return sessions.values.filter { $0.principal == principal && !$0.machine.isClosing }.sorted { $0.createdWall < $1.createdWall }.map {
             rec in
             var snap = rec.snapshot(now: t)
             if snap.options.diskLimitMB != nil { snap.diskUsedBytes = WorkspaceRoot.usedBytes(rec.workspace.root) }
@@ -231,8 +231,8 @@ public actor SessionManager {
         return rec.snapshot(now: now())
     }
 
-    /// Every live session (admin, metrics).
-    public var count: Int { sessions.count }
+    /// Every live session (admin, metrics); sessions being torn down are not.
+    public var count: Int { sessions.values.count { !$0.machine.isClosing } }
 
     func owned(_ id: String, _ principal: String) -> SessionRecord? {
         guard let rec = sessions[id], rec.principal == principal else { return nil }
