@@ -4,7 +4,7 @@ extension SessionManager {
     /// Closes a session: cancels its executions, tells the driver, deletes the workspace, frees the uid.
     /// Idempotent: returns false if it was already closed (or closing). `principal` nil = the server itself.
     /// `detached`: the teardown (driver close, workspace, uid) runs after this returns; the session already
-    /// counts as closed for `count` and new commands, and still counts against the limits until it is gone.
+    /// refuses commands and is not listed, and still counts against the limits until it is gone.
     @discardableResult
     public func close(
         sessionId: String, principal: String?, reason: String = "closed by client", detached: Bool = false

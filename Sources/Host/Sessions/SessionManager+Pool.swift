@@ -207,8 +207,8 @@ extension SessionManager {
         await settlePool()
     }
 
-    /// Waits until no pool start or discard is in flight (shutdown; tests).
-    func settlePool() async {
+    /// Waits until no background work is in flight: pool starts and discards, detached closes (shutdown; tests).
+    public func settlePool() async {
         while let task = poolTasks.values.first { await task.value }
     }
 

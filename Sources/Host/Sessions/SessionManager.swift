@@ -231,8 +231,8 @@ public actor SessionManager {
         return rec.snapshot(now: now())
     }
 
-    /// Every live session (admin, metrics); sessions being torn down are not.
-    public var count: Int { sessions.values.count { !$0.machine.isClosing } }
+    /// Every session the manager holds, including those being torn down (admin, metrics).
+    public var count: Int { sessions.count }
 
     func owned(_ id: String, _ principal: String) -> SessionRecord? {
         guard let rec = sessions[id], rec.principal == principal else { return nil }
