@@ -245,3 +245,39 @@ def test_without_a_pool_every_start_is_cold(start_server):
         r = create(c)
         assert r["sandboxStart"] == "cold"
         assert not re.search(r'codebeaker_session_pool_ready\{driver="python"\} [1-9]', s.http("/metrics")[1].decode())
+
+
+def driver_pid(server, name):
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = open(f"/proc/{p}/stat").read()
+            cmd = open(f"/proc/{p}/cmdline").read().split("\0")[0]
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == server.proc.pid and cmd.endswith("codebeaker-driver-" + name):
+            return int(p)
+    return None
+
+
+def test_pooled_sandboxes_of_a_crashed_driver_are_discarded_never_handed_out(tmp_path):
+    s = start_pool_server(tmp_path)
+    try:
+        wait_full(s)
+        wait_full(s, "node", 1)
+        pooled = session_dirs(s.workspace_root)
+        assert len(pooled) == 3, pooled
+        pid = driver_pid(s, "python")
+        assert pid, "the python driver process"
+        os.kill(pid, signal.SIGKILL)
+        key = 'codebeaker_session_pool_discards_total{reason="driverRestarted"}'
+        wait_until(lambda: metrics(s).get(key, 0) >= 2, timeout=60, what="the crashed driver's pooled sandboxes discarded")
+        wait_full(s)
+        with s.client() as c:
+            r = create(c)
+            assert r["sandboxStart"] == "pooled" and r["sessionId"] not in pooled
+            assert run(c, r["sessionId"], "print(5)")["stdout"] == "5\n"
+        # The python ones went with their driver; node's is still there.
+        left = session_dirs(s.workspace_root) & pooled
+        assert len(left) == 1, left
+    finally:
+        s.stop()
