@@ -83,7 +83,9 @@ import Testing
     @Test func opened_IsDiscardedWhenRefusedOrAfterShutdown() {
         var p = Pool(targets: ["python": 3], maxParallelStarts: 3)
         _ = p.plan(now: 0, readyDrivers: ["python"], headroom: 5, paused: false)
-        #expect(p.opened("a", driver: "python", generation: 1, now: 0, refuse: .driverRestarted) == .discard(.driverRestarted))
+        #expect(
+            p.opened("a", driver: "python", generation: 1, now: 0, refuse: .driverRestarted)
+                == .discard(.driverRestarted))
         #expect(p.opened("b", driver: "python", generation: 1, now: 0) == .pooled)
         #expect(p.shutdown().map(\.entry) == ["b"])
         #expect(p.opened("c", driver: "python", generation: 1, now: 0) == .discard(.shutdown))

@@ -41,7 +41,9 @@ public struct SessionPoolConfig: Sendable, Equatable {
             case "size": size = try integer(v, key, 0...64)
             case "maxParallelStarts": maxParallelStarts = try integer(v, key, 1...64)
             case "drivers":
-                guard let d = v.object else { throw ServerConfig.Error("config: sessionPool.drivers must be an object") }
+                guard let d = v.object else {
+                    throw ServerConfig.Error("config: sessionPool.drivers must be an object")
+                }
                 for (name, n) in d { drivers[name] = try integer(n, "drivers.\(name)", 0...64) }
             default: throw ServerConfig.Error("config: sessionPool: unknown key '\(key)'")
             }
@@ -51,7 +53,8 @@ public struct SessionPoolConfig: Sendable, Equatable {
     public var json: JSONValue {
         [
             "size": .int(size), "maxParallelStarts": .int(maxParallelStarts),
-            "drivers": .object(JSONObject(drivers.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int($0.value)) })),
+            "drivers": .object(
+                JSONObject(drivers.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.int($0.value)) })),
         ]
     }
 

@@ -37,7 +37,8 @@ extension SessionManager {
         let name = driver.name
         guard pool.target(name) > 0 else { return nil }
         guard options.servedByPool(config), poolLanguageFits(driver, selection) else {
-            poolMetrics?.misses.labels(MetricLabel.plain(name), SessionPool<PooledSandbox>.Miss.options.rawValue).increment()
+            poolMetrics?.misses.labels(MetricLabel.plain(name), SessionPool<PooledSandbox>.Miss.options.rawValue)
+                .increment()
             return nil
         }
         if let refusal = admission.reserve(principal: principal) { throw refusal }
@@ -123,7 +124,8 @@ extension SessionManager {
             params.options.waitReady = true
             do throws(DriverCallError) { reply = try await driver.call(params) } catch {
                 failure = "session.open: \(error.message)"
-                if case .remote = error.kind {} else {  // it may have opened it after all
+                // A driver that answered with an error opened nothing; a lost or timed-out call may have.
+                if error.kind == .crashed || error.kind == .timedOut || error.kind == .cancelled {
                     _ = try? await driver.call(SessionCloseParams(session: id, handle: nil))
                 }
                 await removeWorkspace(ws)

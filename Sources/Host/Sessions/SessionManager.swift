@@ -218,7 +218,9 @@ public actor SessionManager {
     /// The caller's sessions, oldest first (not those being closed).
     public func list(principal: String) -> [SessionSnapshot] {
         let t = now()
-        return sessions.values.filter { $0.principal == principal && !$0.machine.isClosing }.sorted { $0.createdWall < $1.createdWall }.map {
+        return sessions.values.filter { $0.principal == principal && !$0.machine.isClosing }.sorted {
+            $0.createdWall < $1.createdWall
+        }.map {
             rec in
             var snap = rec.snapshot(now: t)
             if snap.options.diskLimitMB != nil { snap.diskUsedBytes = WorkspaceRoot.usedBytes(rec.workspace.root) }
