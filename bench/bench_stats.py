@@ -1,5 +1,6 @@
 """What the benches share: a nearest-rank percentile and the timing of a bare process spawn (the baseline every
-ratio is taken against, measured in the same run because these machines are noisy)."""
+ratio is taken against, measured in the same run because these machines are noisy), and the memory (PSS) of a process tree."""
+import os
 import subprocess
 import time
 
@@ -18,3 +19,45 @@ def spawn_ms(argv, n):
         subprocess.run(argv, check=True)
         times.append((time.perf_counter() - t) * 1000)
     return times
+
+
+def descendants(pid):
+    """Every live descendant of `pid` (from the parent ids in /proc/*/stat)."""
+    children = {}
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(p))
+            except (OSError, IndexError, ValueError):
+                pass
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def proc_kb(path, key):
+    """The kB figure of the line starting with `key` in a /proc file (`Pss:`, `VmRSS:` ...), 0 if it is gone."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(key):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kb(pid):
+    """Proportional set size of one process in kB (shared pages divided among their users)."""
+    return proc_kb(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def tree_pss_kb(pid):
+    """(sum of PSS in kB over `pid` and its descendants, number of those processes)."""
+    procs = [pid] + descendants(pid)
+    return sum(pss_kb(p) for p in procs), len(procs)

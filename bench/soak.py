@@ -16,7 +16,6 @@ Usage: bench/soak.py [--build-dir .build/release] [--clients 500] [--seconds 60]
 """
 import argparse
 import asyncio
-import itertools
 import json
 import os
 import random
@@ -27,6 +26,10 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import descendants, proc_kb as kb  # noqa: E402
+from rpc_async import RPC  # noqa: E402
+
 BUSY_JS = "const t = Date.now(); while (Date.now() - t < 30000) {{}}"
 RUNTIMES = {  # driver name -> (session.create params, code printing N, code busy for 30 s)
     "python": ({"language": "python", "runtimeType": "Python"}, "print({n})", "import time\ntime.sleep(30)"),
@@ -47,52 +50,6 @@ def pick_build_dir(arg):
         if os.path.exists(os.path.join(ROOT, ".build", c, "codebeaker")):
             return os.path.join(ROOT, ".build", c)
     sys.exit("build the host first (swift build -c release)")
-
-
-class RPC:
-    """One WebSocket connection: requests matched to responses by id (notifications are dropped)."""
-
-    def __init__(self, ws):
-        self.ws, self.ids, self.waiting = ws, itertools.count(1), {}
-        self.reader = asyncio.ensure_future(self._read())
-
-    @classmethod
-    async def connect(cls, url, token):
-        from websockets.asyncio.client import connect
-        return cls(await connect(url, max_size=2**26, open_timeout=60, ping_interval=None, close_timeout=2,
-                                 additional_headers={"Authorization": f"Bearer {token}"}))
-
-    async def _read(self):
-        try:
-            async for raw in self.ws:
-                m = json.loads(raw)
-                f = self.waiting.pop(m.get("id"), None) if isinstance(m, dict) else None
-                if f and not f.done():
-                    f.set_result(m)
-        except Exception:  # noqa: BLE001 - the connection ended; pending calls fail below
-            pass
-        for f in self.waiting.values():
-            if not f.done():
-                f.set_exception(ConnectionError("connection closed"))
-                f.add_done_callback(lambda f: f.exception())  # runs abandoned on a disconnect: nobody awaits them
-
-    async def send(self, method, params):
-        rid = next(self.ids)
-        fut = asyncio.get_running_loop().create_future()
-        self.waiting[rid] = fut
-        await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": rid, "method": method, "params": params}))
-        return rid, fut
-
-    async def call(self, method, params, timeout=600):
-        _, fut = await self.send(method, params)
-        m = await asyncio.wait_for(fut, timeout)
-        if "error" in m:
-            raise RuntimeError(m["error"].get("message", str(m["error"])))
-        return m["result"]
-
-    async def close(self):
-        await self.ws.close()
-        self.reader.cancel()
 
 
 class Stats:
@@ -206,35 +163,6 @@ async def client(url, token, deadline, stats, install):
 
 
 # ---- host and leak accounting ----
-
-def descendants(pid):
-    children = {}
-    for p in os.listdir("/proc"):
-        if p.isdigit():
-            try:
-                with open(f"/proc/{p}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(p))
-            except (OSError, IndexError, ValueError):
-                pass
-    out, todo = [], [pid]
-    while todo:
-        for c in children.get(todo.pop(), []):
-            out.append(c)
-            todo.append(c)
-    return out
-
-
-def kb(path, key):
-    try:
-        with open(path) as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
 
 def snapshot(server, tmp, driver_pids):
     pid = server.proc.pid

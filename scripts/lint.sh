@@ -17,12 +17,12 @@ step "no Swift string literal over 40 lines"
 python3 scripts/check-literals.py || fail "long Swift string literals (see above)"
 
 step "pyflakes"
-python3 -m pyflakes Drivers/*/Resources/*.py Sources/DriverKit/Resources/*.py Tests/e2e Tests/runners bench scripts/*.py \
+python3 -m pyflakes Drivers/*/Resources/*.py Sources/DriverKit/Resources/*.py Tests/e2e Tests/runners bench scripts/*.py clients/python \
     || fail "pyflakes findings (see above)"
 
 step "node --check"
 for f in Drivers/*/Resources/*.js Drivers/*/Resources/*.mjs Sources/DriverKit/Resources/*.mjs \
-         Sources/DriverKit/Resources/*.js Tests/e2e/node/*.mjs; do
+         Sources/DriverKit/Resources/*.js Tests/e2e/node/*.mjs clients/js/src/*.js clients/js/test/*.mjs; do
     node --check "$f" || fail "node --check $f"
 done
 

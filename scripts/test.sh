@@ -24,3 +24,7 @@ if ls Tests/e2e/node/*.test.mjs >/dev/null 2>&1; then
   echo "==> end-to-end tests (node)" >&2
   node --experimental-websocket --test Tests/e2e/node/
 fi
+echo "==> Python client tests (pytest)" >&2
+python3 -m pytest -q clients/python/tests
+echo "==> JavaScript client tests (node)" >&2
+node --experimental-websocket --test clients/js/test/*.test.mjs

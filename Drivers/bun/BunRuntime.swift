@@ -11,6 +11,8 @@ final class BunRuntime: DriverRuntime {
     let name = "bun"
     let version = "0.1.0"
     private let sessions = SessionStore<RunnerSandboxEntry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    private let opening = KeyedGate()
     private let binary: String?
 
     static let files = (runner: "bun-runner.mjs", control: "bun-control.js")
@@ -33,10 +35,7 @@ final class BunRuntime: DriverRuntime {
     }
 
     func unavailableReason() -> String? {
-        if binary == nil { return "bun not found" }
-        if !Sandbox.isAvailable { return "\(Sandbox.bwrapPath) (bubblewrap) not found" }
-        if geteuid() != 0 { return "the bun driver must run as root to switch to session uids" }
-        return nil
+        RunnerSandboxEntry.unavailableReason(driver: "bun", missing: binary == nil ? "bun" : nil)
     }
 
     func capabilities() -> DriverCapabilities {
@@ -53,9 +52,11 @@ final class BunRuntime: DriverRuntime {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
-        if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
-        }
+        try await sessions.open(request, gate: opening, extraIsolation: 0) { try build(request) }
+    }
+
+    /// This runtime's sandbox and runner for a new session.
+    private func build(_ request: SessionOpenParams) throws -> (sandbox: SandboxSession, launch: RunnerLaunch) {
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let provided = try RuntimeBinaries.provide(name: "bun", executable: binary!)
         // This build's version of the files, in a directory no other build writes (see VersionedFiles).
@@ -83,11 +84,7 @@ final class BunRuntime: DriverRuntime {
             command: Self.command(
                 bun: provided.sandboxExecutable,
                 stateful: request.options.stateful))
-        let runner = RunnerProcess(launch: launch, session: sandbox)
-        sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
-        try await runner.startForOpen(waitReady: request.options.waitReady) { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
+        return (sandbox, launch)
     }
 
     /// The runner's argv: the same wrapper as Deno's, turning the control socket (fd 3) into pipes 7 and 6.

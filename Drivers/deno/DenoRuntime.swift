@@ -12,6 +12,8 @@ final class DenoRuntime: DriverRuntime {
     let name = "deno"
     let version = "0.1.0"
     private let sessions = SessionStore<RunnerSandboxEntry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    private let opening = KeyedGate()
     private let binary: String?
 
     static let files = (runner: "deno-runner.ts", control: "deno-control.mjs", importMap: "deno-import-map.json")
@@ -29,10 +31,7 @@ final class DenoRuntime: DriverRuntime {
     }
 
     func unavailableReason() -> String? {
-        if binary == nil { return "deno not found" }
-        if !Sandbox.isAvailable { return "\(Sandbox.bwrapPath) (bubblewrap) not found" }
-        if geteuid() != 0 { return "the deno driver must run as root to switch to session uids" }
-        return nil
+        RunnerSandboxEntry.unavailableReason(driver: "deno", missing: binary == nil ? "deno" : nil)
     }
 
     func capabilities() -> DriverCapabilities {
@@ -49,9 +48,11 @@ final class DenoRuntime: DriverRuntime {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
-        if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
-        }
+        try await sessions.open(request, gate: opening, extraIsolation: 1) { try build(request) }
+    }
+
+    /// This runtime's sandbox and runner for a new session.
+    private func build(_ request: SessionOpenParams) throws -> (sandbox: SandboxSession, launch: RunnerLaunch) {
         if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + Self.installHint) }
         let permissions: DenoPermissions
         do { permissions = try DenoPermissions(json: request.options.permissions) } catch {
@@ -80,11 +81,7 @@ final class DenoRuntime: DriverRuntime {
             command: Self.command(
                 deno: provided.sandboxExecutable,
                 permissions: permissions, options: request.options))
-        let runner = RunnerProcess(launch: launch, session: sandbox)
-        sessions.put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
-        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
-        try await runner.startForOpen(waitReady: request.options.waitReady) { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel + 1)
+        return (sandbox, launch)
     }
 
     /// The runner's argv: a shell wrapper turns the driver's control socket (fd 3) into pipes Deno can open

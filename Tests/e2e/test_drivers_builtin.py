@@ -127,3 +127,34 @@ def test_kill_minus_9_of_the_python_driver_during_an_execution(start_server):
         r = c.execute(sid, {"type": "execute", "code": "print(6 * 7)"})
         assert r["result"]["stdout"] == "42\n", r
     c.close()
+
+
+@pytest.mark.parametrize("name", ["python", "node", "deno", "bun"])
+def test_two_opens_of_one_session_at_once_build_one_sandbox(name, tmp_path):
+    """The host re-opens live sessions after a driver restart, possibly while a session's first open is still
+    under way (seen in the soak: the second open's generated passwd was renamed away under it). Straight over the
+    driver's stdio: both opens succeed, the second finds the first's sandbox, and close leaves nothing behind."""
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    from driver_client import Driver
+    path = built(name)
+    d = Driver(str(path))
+    try:
+        if not d.handshake()["result"]["capabilities"].get("available"):
+            pytest.skip(f"the {name} runtime is not installed here")
+        os.chmod(tmp_path, 0o755)
+        ws = tmp_path / "ws"
+        ws.mkdir()
+        os.chown(ws, 1000, 1000)
+        session = f"s_twice_{name}"
+        params = {"session": session, "workspace": str(ws), "options": {"uid": 1000, "gid": 1000}}
+        a, b = d.send("session.open", params), d.send("session.open", params)
+        ra, rb = d.wait(a, 60), d.wait(b, 60)
+        assert "result" in ra and "result" in rb, (ra, rb)
+        assert sorted([ra["result"].get("readopted", False), rb["result"].get("readopted", False)]) == [False, True]
+        etc = [e for e in os.listdir("/var/lib/codebeaker/etc") if e.endswith("-" + session)]
+        assert len(etc) == 1 and not [f for f in os.listdir("/var/lib/codebeaker/etc/" + etc[0]) if ".tmp." in f]
+        d.call("session.close", {"session": session}, 60)
+        assert not [e for e in os.listdir("/var/lib/codebeaker/etc") if e.endswith("-" + session)]
+    finally:
+        d.close()

@@ -1,7 +1,9 @@
-"""Execution behaviour over a real WebSocket: limits, input, streaming, cancel, state, lifecycle."""
-import json
+"""Execution behaviour over a real WebSocket: limits, input, streaming, cancel, state, lifecycle.
+Streaming, cancel, concurrency on one socket and sessions across connections use the Python client
+(clients/python, installed by scripts/setup.sh --test) instead of hand-written JSON."""
 import time
 
+import codebeaker
 import pytest
 
 LANGS = ["python", "javascript"]
@@ -76,76 +78,64 @@ def test_output_cap_flags_truncation(client):
     assert res["stderr"] == "tail\n"
 
 
-def test_streaming_sends_ordered_chunks_before_result(client):
-    sid = new_session(client, "python")
+@pytest.fixture
+def sdk(server):
+    with codebeaker.Client(server.url) as c:
+        yield c
+
+
+def test_streaming_sends_ordered_chunks_before_result(sdk):
     code = "import sys, time\nfor i in range(5):\n    print(i, flush=True)\n    time.sleep(0.05)"
-    resp = client.request("session.execute", {"sessionId": sid, "stream": True,
-                                              "command": {"type": "execute_code", "code": code}})
-    rid = resp["id"]
-    chunks = [n["params"] for n in client.notifications
-              if n["method"] == "session.output" and n["params"]["requestId"] == rid]
-    assert [c["seq"] for c in chunks] == list(range(len(chunks)))
-    assert "".join(c["data"] for c in chunks if c["stream"] == "stdout") == "0\n1\n2\n3\n4\n"
-    assert resp["result"]["result"]["stdout"] == "0\n1\n2\n3\n4\n"
+    chunks = []
+    with sdk.create_session("python") as s:
+        r = s.run(code, on_output=chunks.append)
+    assert [c.seq for c in chunks] == list(range(len(chunks)))
+    assert "".join(c.data for c in chunks if c.stream == "stdout") == "0\n1\n2\n3\n4\n"
+    assert r.stdout == "0\n1\n2\n3\n4\n"
 
 
-def test_cancel_stops_running_execution_and_late_cancel_is_harmless(server):
-    c = server.client()
-    sid = c.session("python")
-    c.send_raw(json.dumps({"jsonrpc": "2.0", "id": 500, "method": "session.execute",
-                           "params": {"sessionId": sid, "command": {"type": "execute_code", "code": "import time\ntime.sleep(60)"}}}))
-    deadline = time.time() + 10
-    cancelled = False
-    while time.time() < deadline and not cancelled:
-        cancelled = c.call("session.cancel", {"sessionId": sid, "requestId": 500})["cancelled"]
-        if not cancelled:
-            time.sleep(0.05)
-    assert cancelled
-    r = c.wait_for(500, timeout=15)
-    assert r["result"]["success"] is False and r["result"]["result"]["cancelled"] is True
-    assert c.call("session.cancel", {"sessionId": sid, "requestId": 500})["cancelled"] is False
-    c.close()
+def test_cancel_stops_running_execution_and_late_cancel_is_harmless(sdk):
+    with sdk.create_session("python") as s:
+        ex = s.start("import time\ntime.sleep(60)")
+        assert ex.cancel() is True  # repeated by the client until the server has registered the execution
+        r = ex.result()
+        assert r.success is False and r.cancelled is True
+        assert sdk.cancel(session_id=s.id, request_id=ex.request_id) is False
 
 
 def test_a_disconnected_clients_execution_is_cancelled_and_frees_the_session(server):
     """Its result has nowhere to go: it must not hold a stateful session (one execution at a time) until its
     timeout. A second connection of the same principal then runs at once."""
-    a = server.client()
-    sid = a.call("session.create", {"language": "python", "stateful": True})["sessionId"]
-    a.send_raw(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "session.execute", "params": {"sessionId": sid, "command": {
-        "type": "execute_code", "code": "open('/workspace/started', 'w').close()\nimport time\ntime.sleep(120)", "timeout": 200}}}))
-    b = server.client()
-    deadline = time.time() + 20
-    while not b.execute(sid, {"type": "list_files", "path": "."})["result"]["count"] and time.time() < deadline:
-        time.sleep(0.05)  # polling for the sleeper to start, not sleeping for a result
-    a.close(close_sessions=False)
-    r = b.execute(sid, {"type": "execute_code", "code": "print(1)"}, timeout=60)
-    assert r["success"] and r["result"]["stdout"] == "1\n", r
-    b.call("session.close", {"sessionId": sid})
-    b.close()
+    a = codebeaker.Client(server.url)
+    sid = a.create_session("python", stateful=True).id
+    a.session(sid).start("open('/workspace/started', 'w').close()\nimport time\ntime.sleep(120)", timeout=200)
+    with codebeaker.Client(server.url) as b:
+        s = b.session(sid)
+        deadline = time.time() + 20
+        while not s.list_files(".") and time.time() < deadline:
+            time.sleep(0.05)  # polling for the sleeper to start, not sleeping for a result
+        a.close()
+        r = s.run("print(1)")
+        assert r.success and r.stdout == "1\n", r
+        s.close()
 
 
-def test_long_execution_does_not_block_other_requests_on_the_socket(server):
-    c = server.client()
-    sid = c.session("python")
-    c.send_raw(json.dumps({"jsonrpc": "2.0", "id": 900, "method": "session.execute",
-                           "params": {"sessionId": sid, "command": {"type": "execute_code", "code": "import time\ntime.sleep(3)\nprint('slow')"}}}))
-    t = time.time()
-    c.call("session.list")
-    assert time.time() - t < 1.5
-    assert c.wait_for(900, timeout=30)["result"]["result"]["stdout"] == "slow\n"
-    c.close()
+def test_long_execution_does_not_block_other_requests_on_the_socket(sdk):
+    with sdk.create_session("python") as s:
+        ex = s.start("import time\ntime.sleep(3)\nprint('slow')")
+        t = time.time()
+        sdk.list_sessions()
+        assert time.time() - t < 1.5
+        assert ex.result().stdout == "slow\n"
 
 
 def test_sessions_outlive_their_connection(server):
-    a = server.client()
-    sid = a.session("python")
-    a.execute(sid, {"type": "write_file", "path": "keep.txt", "content": "still here"})
-    a.close(close_sessions=False)
-    b = server.client()
-    b.sessions.append(sid)
-    assert b.execute(sid, {"type": "read_file", "path": "keep.txt"})["result"]["content"] == "still here"
-    b.close()
+    with codebeaker.Client(server.url) as a:
+        s = a.create_session("python")
+        s.write_file("keep.txt", "still here")
+    with codebeaker.Client(server.url) as b:
+        with b.session(s.id) as again:
+            assert again.read_file("keep.txt") == "still here"
 
 
 def test_idle_session_is_reaped(client):
@@ -184,8 +174,8 @@ def test_bad_params_name_the_field(client):
     assert r["error"]["code"] == -32602 and "path" in r["error"]["message"]
 
 
-def test_execution_run_is_stateless(client):
-    r = client.call("execution.run", {"language": "python", "code": "print(6*7)"})
-    assert r["stdout"] == "42\n" and r["success"] is True
-    st = client.call("execution.status", {"executionId": r["executionId"]})
+def test_execution_run_is_stateless(sdk):
+    r = sdk.run("python", "print(6*7)")
+    assert r.stdout == "42\n" and r.success is True
+    st = sdk.call("execution.status", {"executionId": r.execution_id})
     assert st["status"] == "completed" and st["stdout"] == "42\n"

@@ -5,6 +5,10 @@ import Synchronization
 /// session.open (pool, cold create, re-adoption), session.close, shutdown and `docker.status`.
 extension DockerRuntime {
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        try await openGate.withGate(request.session) { try await open(request) }
+    }
+
+    private func open(_ request: SessionOpenParams) async throws -> SessionOpenReply {
         if let existing = sessions.withLock({ $0[request.session] }) {
             return result(existing.container, pooled: false)
         }

@@ -17,6 +17,8 @@ final class DockerRuntime: DriverRuntime {
     let pool: WarmPool
     let janitor: Janitor
     let sessions = Mutex<[String: DockerSession]>([:])
+    /// One open at a time per session id (see `KeyedGate`).
+    let openGate = KeyedGate()
     let health: EngineHealth
     let execCounter = Atomic<Int>(0)
     let stopped = Atomic<Bool>(false)

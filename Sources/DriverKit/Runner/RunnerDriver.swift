@@ -5,12 +5,9 @@ import Glibc
 /// session.open creates the sandbox and starts the runner in the background; execute/shell are jobs for it.
 public final class RunnerDriver: DriverRuntime {
     public let flavor: RunnerFlavor
-    let sessions = SessionStore<Entry>()
-
-    public struct Entry: Sendable {
-        public let sandbox: SandboxSession
-        public let runner: RunnerProcess
-    }
+    let sessions = SessionStore<RunnerSandboxEntry>()
+    /// One open at a time per session id (see `KeyedGate`).
+    let opening = KeyedGate()
 
     public init(flavor: RunnerFlavor) {
         self.flavor = flavor
@@ -24,10 +21,9 @@ public final class RunnerDriver: DriverRuntime {
 
     /// Why the runtime cannot work here, or nil.
     public func unavailableReason() -> String? {
-        if access(flavor.effectiveInterpreter, X_OK) != 0 { return "\(flavor.effectiveInterpreter) not found" }
-        if !Sandbox.isAvailable { return "\(Sandbox.bwrapPath) (bubblewrap) not found" }
-        if geteuid() != 0 { return "the \(flavor.name) driver must run as root to switch to session uids" }
-        return nil
+        let interpreter = flavor.effectiveInterpreter
+        return RunnerSandboxEntry.unavailableReason(
+            driver: flavor.name, missing: access(interpreter, X_OK) == 0 ? nil : interpreter)
     }
 
     public func capabilities() -> DriverCapabilities {
@@ -43,34 +39,27 @@ public final class RunnerDriver: DriverRuntime {
     }
 
     public func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
-        if let existing = sessions.find(request.session) {
-            return SessionOpenReply(handle: existing.sandbox.handle, readopted: true)
+        if sessions.find(request.session) == nil, let why = unavailableReason() {
+            throw DriverError.unavailable(why + ". " + flavor.installHint)
         }
-        if let why = unavailableReason() { throw DriverError.unavailable(why + ". " + flavor.installHint) }
-        let files = flavor.files
-        for f in files { try SandboxFiles.write(f.text, to: f.hostPath) }
-        var req = request
-        req.handle = "\(flavor.name):\(request.session)"
-        let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
-        let launch = RunnerLaunch(
-            name: flavor.name,
-            command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
-            readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
-        let runner = RunnerProcess(launch: launch, session: sandbox)
-        sessions.put(request.session, Entry(sandbox: sandbox, runner: runner))
-        // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
-        try await runner.startForOpen(waitReady: request.options.waitReady) { _ = sessions.remove(request.session) }
-        return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel)
+        return try await sessions.open(request, gate: opening) {
+            let files = flavor.files
+            for f in files { try SandboxFiles.write(f.text, to: f.hostPath) }
+            var req = request
+            req.handle = "\(flavor.name):\(request.session)"
+            let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
+            let launch = RunnerLaunch(
+                name: flavor.name,
+                command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
+                readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
+            return (sandbox, launch)
+        }
     }
 
-    public func closeSession(_ request: SessionCloseParams) async {
-        guard let e = sessions.remove(request.session) else { return }
-        await e.runner.stopAndWait()
-        e.sandbox.close()
-    }
+    public func closeSession(_ request: SessionCloseParams) async { await sessions.close(request.session) }
 
     public func execute(_ request: ExecuteRequest, events: EventSink) async throws -> RunResult {
-        try await sessions.get(request.session).runner.run(RunnerJob(request), events: events)
+        try await sessions.execute(request, events: events)
     }
 
     public func shell(_ request: ShellRequest, events: EventSink) async throws -> RunResult {
@@ -89,10 +78,5 @@ public final class RunnerDriver: DriverRuntime {
         return try await installer.handle(request, session: sessions.get(request.session).sandbox, events: events)
     }
 
-    public func shutdown() async {
-        for e in sessions.removeAll() {
-            await e.runner.stopAndWait()
-            e.sandbox.close()
-        }
-    }
+    public func shutdown() async { await sessions.closeAll() }
 }

@@ -1,10 +1,13 @@
 import FoundationEssentials
 import Glibc
+import Synchronization
 
 /// Files the driver writes once and binds read-only into sandboxes: a generated passwd/group naming the
 /// sandbox user, and runner scripts. Everything lives under `root` with modes the sandbox uid can read.
 public enum SandboxFiles: Sendable {
     public static let root = "/var/lib/codebeaker"
+    /// Tells apart the temporary files of concurrent writes in one process (two opens of one session).
+    private static let writes = Atomic<UInt64>(0)
 
     /// A directory with `passwd` and `group` for `uid`/`gid` (user "sandbox", home /workspace), named `name`
     /// (one per session, so closing a session can remove it; see `removeEtcDir`).
@@ -34,7 +37,7 @@ public enum SandboxFiles: Sendable {
         do {
             let dir = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
             try makeDirectory(dir)
-            let tmp = path + ".tmp.\(getpid())"
+            let tmp = path + ".tmp.\(getpid()).\(writes.wrappingAdd(1, ordering: .relaxed).newValue)"
             try data.write(to: URL(fileURLWithPath: tmp))
             chmod(tmp, 0o644)
             guard rename(tmp, path) == 0 else {

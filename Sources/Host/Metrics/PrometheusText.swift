@@ -50,25 +50,17 @@ public enum PrometheusText: Sendable {
     }
 
     /// HELP text escapes backslash and newline.
-    static func escapeHelp(_ s: String) -> String {
-        var r = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            default: r.unicodeScalars.append(ch)
-            }
-        }
-        return r
-    }
+    static func escapeHelp(_ s: String) -> String { escape(s, quote: false) }
 
     /// Label values escape backslash, double quote and newline.
-    static func escapeLabel(_ s: String) -> String {
+    static func escapeLabel(_ s: String) -> String { escape(s, quote: true) }
+
+    private static func escape(_ s: String, quote: Bool) -> String {
         var r = ""
         for ch in s.unicodeScalars {
             switch ch {
             case "\\": r += "\\\\"
-            case "\"": r += "\\\""
+            case "\"" where quote: r += "\\\""
             case "\n": r += "\\n"
             default: r.unicodeScalars.append(ch)
             }

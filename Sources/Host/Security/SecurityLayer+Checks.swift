@@ -68,10 +68,10 @@ extension SecurityLayer {
         guard rateLimitingEnabled else { return }
         let now = clock()
         let key = "f\(principal)"
-        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
+        let (rejection, first) = decide(key) { s in
             let r = s.limiter.admitFileCommand(principal: principal, now: now)
             if r == nil { s.rejecting.remove("g\(principal)") }  // an admitted one ends a run of gate refusals
-            return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
+            return r
         }
         if let rejection {
             throw rateLimited(rejection, principal: principal, session: session, attempted: command, audit: first)
@@ -84,9 +84,8 @@ extension SecurityLayer {
     public func precheckExecution(principal: String) throws(RPCError) {
         guard rateLimitingEnabled else { return }
         let now = clock()
-        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
-            let r = s.limiter.checkPrincipalExecution(principal: principal, now: now)
-            return (r, Self.noteRejection(&s, key: "x\(principal)", rejected: r != nil))
+        let (rejection, first) = decide("x\(principal)") {
+            $0.limiter.checkPrincipalExecution(principal: principal, now: now)
         }
         if let rejection {
             throw rateLimited(
@@ -116,11 +115,10 @@ extension SecurityLayer {
         let now = clock()
         let key = "s\(session)"
         let (cfg, _) = policy(session)
-        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
-            let r = s.limiter.admitExecution(
+        let (rejection, first) = decide(key) {
+            $0.limiter.admitExecution(
                 session: session, principal: principal, perMinute: cfg.executionsPerMinute,
                 maxTotal: cfg.maxExecutionsPerSession, now: now)
-            return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
         }
         if let rejection {
             throw rateLimited(

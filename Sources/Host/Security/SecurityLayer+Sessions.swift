@@ -9,11 +9,11 @@ extension SecurityLayer {
     public func checkCreate(principal: String, reserve: Bool = false) throws(RPCError) {
         let now = clock()
         let limiting = rateLimitingEnabled
-        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
+        let (rejection, first) = decide("p\(principal)") { s in
             let r = s.limiter.reserveSession(principal: principal, now: now, enforce: limiting)
             if r == nil && !reserve { s.limiter.releaseReservation(principal: principal) }
             // Principals are few (one per token), so this throttle key is bounded too.
-            return (r, Self.noteRejection(&s, key: "p\(principal)", rejected: r != nil))
+            return r
         }
         if let rejection {
             throw rateLimited(

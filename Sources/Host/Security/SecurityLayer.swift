@@ -111,10 +111,7 @@ public final class SecurityLayer: Sendable {
         guard rateLimitingEnabled else { return }
         let now = clock()
         let key = "c\(connection)"
-        let (rejection, first) = state.withLock { s -> (RateLimiter.Rejection?, Bool) in
-            let r = s.limiter.admitRequest(connection: connection, now: now)
-            return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
-        }
+        let (rejection, first) = decide(key) { $0.limiter.admitRequest(connection: connection, now: now) }
         if let rejection {
             throw rateLimited(rejection, principal: principal, session: nil, attempted: method, audit: first)
         }
@@ -124,6 +121,15 @@ public final class SecurityLayer: Sendable {
     /// ("unknown" for methods that do not exist) so clients cannot grow the label set.
     public func recordRequest(method: String, errorCode: Int?) {
         metrics.rpcRequests.labels(method, errorCode.map(String.init) ?? "ok").increment()
+    }
+
+    /// One limiter decision under the lock, and whether it starts a run of refusals under `key` (only the first
+    /// refusal of a run is audited).
+    func decide(_ key: String, _ check: (inout State) -> RateLimiter.Rejection?) -> (RateLimiter.Rejection?, Bool) {
+        state.withLock { s in
+            let r = check(&s)
+            return (r, Self.noteRejection(&s, key: key, rejected: r != nil))
+        }
     }
 
     static func noteRejection(_ s: inout State, key: String, rejected: Bool) -> Bool {

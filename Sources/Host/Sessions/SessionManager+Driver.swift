@@ -66,9 +66,11 @@ extension SessionManager {
     }
 
     /// The supervisor restarted `driverName`: re-adopt its sessions (workspaces live on the host, so files survive).
+    /// A session still being created is left to its own `session.open`: that call either reached the new process
+    /// or failed with the crash, and a second open of the same id would race it.
     public func driverRestarted(_ driverName: String) async {
         for p in pool.removeAll(driver: driverName) { discardLater(p.entry, .driverRestarted) }
-        let ids = sessions.filter { $0.value.driver.name == driverName }.map(\.key)
+        let ids = sessions.filter { $0.value.driver.name == driverName && !$0.value.machine.isCreating }.map(\.key)
         for id in ids { sessions[id]?.needsReopen = true }
         for id in ids {
             if let problem = await reopen(id) {

@@ -66,6 +66,8 @@ public struct SessionStateMachine: Sendable, Equatable {
 
     /// A close has begun (or ended): nothing may open the session on its driver again.
     public var isClosing: Bool { phase == .closing || phase == .closed }
+    /// `session.create` has not finished opening it on its driver yet.
+    public var isCreating: Bool { phase == .creating }
 
     public func state(now: Double) -> State {
         switch phase {
