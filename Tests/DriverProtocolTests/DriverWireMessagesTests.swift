@@ -51,6 +51,16 @@ import Testing
         #expect(try roundTrip(ShutdownParams()) == ShutdownParams())
     }
 
+    @Test func waitReady_IsSentOnlyWhenTrue_AndRoundTrips() throws {
+        var o = SessionOpenOptions()
+        #expect(o.json["waitReady"] == nil)
+        o.waitReady = true
+        #expect(o.json["waitReady"] == true)
+        let open = SessionOpenParams(session: "s_3", workspace: "/ws/s_3", language: "python", options: o)
+        #expect(try roundTrip(open).options.waitReady)
+        #expect(try SessionOpenOptions(json: ["waitReady": true]).extra.isEmpty)
+    }
+
     @Test func replies_RoundTripThroughBytes() throws {
         let caps = DriverCapabilities(
             languages: [.init(name: "python", aliases: ["py"], extensions: [".py"])], runtimeType: "Python",

@@ -155,6 +155,8 @@ final class APIHarness: Sendable {
         let h = APIHarness(); defer { h.fixture.cleanup() }
         let r = try await h.call("execution.run", ["language": "python", "code": "print:42", "timeout": 5])
         #expect(r["success"] == true && r["stdout"] == "42\n" && r["exitCode"] == 0 && r["status"] == "completed")
+        #expect(r["sandboxStart"] == "cold")
+        await h.fixture.manager.settlePool()  // the run's session is torn down after the answer
         #expect(await h.fixture.manager.count == 0)
         #expect(h.fixture.driver.calls("execute").last?.params["timeoutMs"] == 5000)
         let executionId = r["executionId"]!

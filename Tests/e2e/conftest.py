@@ -16,6 +16,11 @@ import retries  # noqa: E402
 # The attack modules' shared fixtures (rt, att, bystanders; each module defines its own `srv`).
 pytest_plugins = ["attacks_util"]
 
+# Servers started by tests keep no pre-started sandboxes unless a test asks (`--pool-size N`, test_pool.py):
+# many tests count the sessions' processes, cgroups and workspaces. Set here so that servers tests start
+# themselves inherit it too.
+os.environ.setdefault("CODEBEAKER_POOL_SIZE", "0")
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("CODEBEAKER_BUILD_DIR", ROOT / ".build" / "debug"))
 BINARY = BUILD / "codebeaker"

@@ -91,9 +91,13 @@ public final class RunnerProcess: Sendable {
     }
 
     /// `start()` for session.open: if the start cannot be admitted (queue deadline), `forget` drops the session
-    /// from the driver's store, the sandbox is closed and the error goes to the client.
-    public func startForOpen(forget: () -> Void) async throws(DriverError) {
-        do { try await start() } catch {
+    /// from the driver's store, the sandbox is closed and the error goes to the client. `waitReady` (the
+    /// option of the same name) waits until the runner is ready, so a runtime that cannot start fails the open.
+    public func startForOpen(waitReady ready: Bool = false, forget: () -> Void) async throws(DriverError) {
+        do {
+            try await start()
+            if ready { try await waitReady(deadlineMs: MonotonicClock.nowMs() + Int64(launch.readyTimeoutMs)) }
+        } catch {
             forget()
             await stopAndWait()
             session.close()

@@ -32,7 +32,7 @@ extension SessionStore where Session == RunnerSandboxEntry {
             let runner = RunnerProcess(launch: launch, session: sandbox)
             put(request.session, RunnerSandboxEntry(sandbox: sandbox, runner: runner))
             // Under a burst of opens this waits for a start slot (docs/driver-protocol.md, "Start gate").
-            try await runner.startForOpen { _ = remove(request.session) }
+            try await runner.startForOpen(waitReady: request.options.waitReady) { _ = remove(request.session) }
             return SessionOpenReply(handle: sandbox.handle, isolationLevel: sandbox.isolationLevel + extraIsolation)
         }
     }

@@ -18,6 +18,9 @@ public struct SessionOpenOptions: Sendable, Equatable {
     public var allSessionsMemoryMB: Int
     /// Stateful sessions: CPU seconds background work may use between executions; 0: unlimited.
     public var idleCpuSeconds: Double
+    /// Answer only once the session's runner is ready, not when its start is admitted (the host's pool of
+    /// pre-started sandboxes asks for this; a driver without a runner ignores it). Sent only when true.
+    public var waitReady = false
     /// Fields this type does not know, as sent (driver-specific extras); encoded after the known ones.
     public var extra: JSONObject
 
@@ -37,7 +40,7 @@ public struct SessionOpenOptions: Sendable, Equatable {
     static let fields: Set<String> = [
         "memoryLimitMB", "cpuShares", "pidsLimit", "network", "stateful", "uid", "gid",
         "dockerImage", "permissions", "env", "cpuQuotaPercent", "allSessionsMemoryMB",
-        "idleCpuSeconds",
+        "idleCpuSeconds", "waitReady",
     ]
 
     public var json: JSONValue {
@@ -48,6 +51,7 @@ public struct SessionOpenOptions: Sendable, Equatable {
             "cpuQuotaPercent": .int(cpuQuotaPercent), "allSessionsMemoryMB": .int(allSessionsMemoryMB),
             "idleCpuSeconds": .double(idleCpuSeconds),
         ]
+        if waitReady { o["waitReady"] = true }
         for (k, v) in extra where o[k] == nil { o[k] = v }
         return .object(o)
     }
@@ -74,6 +78,7 @@ public struct SessionOpenOptions: Sendable, Equatable {
             }
             idleCpuSeconds = d
         }
+        waitReady = try r.bool("waitReady", default: false)
         if let uid, uid <= 0 || uid > 0x7fff_ffff {
             throw WireError("field 'options.uid' must be a positive uid, got \(uid)")
         }

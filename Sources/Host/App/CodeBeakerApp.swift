@@ -99,6 +99,8 @@ extension CodeBeakerApp {
             storage: storage)
         sessions.followRestarts(of: registry)
         await sessions.startReaper()
+        await sessions.setPoolMetrics(metrics.pool)
+        await sessions.startPool()
         let names = Mutex<[String]>([])
         var methods: [String: RPCMethod] = SessionAPI(manager: sessions).methods
         let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })

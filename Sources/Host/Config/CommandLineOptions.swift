@@ -18,6 +18,8 @@ public struct CommandLineOptions: Sendable {
     public var noDefaultDrivers = false
     public var workspaceRoot: String?
     public var workspaceQuotaMB: Int?
+    /// `--pool-size N`: pre-started sandboxes per native driver (0: no pool).
+    public var poolSize: Int?
     public var logLevel: String?
     public var logFormat: String?
     public var insecure = false
@@ -50,6 +52,9 @@ public struct CommandLineOptions: Sendable {
           --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
           --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
                                env CODEBEAKER_WORKSPACE_QUOTA_MB)
+          --pool-size N        pre-started sandboxes kept per runtime (python, node, deno, bun),
+                               0: none, unless sessionPool.drivers names some (default 2;
+                               env CODEBEAKER_POOL_SIZE)
           --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
           --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
           --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
@@ -128,6 +133,12 @@ public struct CommandLineOptions: Sendable {
                     throw Error(description: "--workspace-quota-mb must be a number of MB, got '\(s)'")
                 }
                 o.workspaceQuotaMB = q
+            case "--pool-size":
+                let s = try v()
+                guard let n = Int(s), (0...64).contains(n) else {
+                    throw Error(description: "--pool-size must be 0-64, got '\(s)'")
+                }
+                o.poolSize = n
             case "--log-level": o.logLevel = try v()
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
@@ -153,6 +164,7 @@ public struct CommandLineOptions: Sendable {
         if noDefaultDrivers { config.defaultDriversDirs = false }
         if let workspaceRoot { config.workspaceRoot = workspaceRoot }
         if let workspaceQuotaMB { config.workspaceQuotaMB = workspaceQuotaMB }
+        if let poolSize { config.sessionPool.size = poolSize }
         if let logLevel { try config.setLogLevel(logLevel) }
         if let logFormat { try config.setLogFormat(logFormat) }
         if insecure { config.insecure = true }

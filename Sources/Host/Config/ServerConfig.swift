@@ -46,6 +46,8 @@ public struct ServerConfig: Sendable {
     public var sessionLimits = SessionLimitsConfig()
     /// KSM for sandboxed processes (MemoryMerge); off by default because merging is a cross-tenant side channel.
     public var memoryMerge = MemoryMerge.off
+    /// Pre-started sandboxes per driver (`sessionPool`).
+    public var sessionPool = SessionPoolConfig()
 
     public init() {}
 
@@ -56,7 +58,7 @@ public struct ServerConfig: Sendable {
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
-        "sessionLimits",
+        "sessionLimits", "sessionPool",
         "maxSessions", "memoryMerge",
     ]
 
@@ -107,12 +109,13 @@ public struct ServerConfig: Sendable {
             case "security":
                 do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
             case "sessionLimits": sessionLimits = try SessionLimitsConfig(json: v)
+            case "sessionPool": sessionPool = try SessionPoolConfig(json: v)
             default: break
             }
         }
     }
 
-    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`,
+    /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`, `_POOL_SIZE`,
     /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`, `_MEMORY_MERGE`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
@@ -135,6 +138,12 @@ public struct ServerConfig: Sendable {
                 throw Error("CODEBEAKER_WORKSPACE_QUOTA_MB must be a number of MB (0: none), got '\(v)'")
             }
             workspaceQuotaMB = q
+        }
+        if let v = env["CODEBEAKER_POOL_SIZE"] {
+            guard let n = Int(v), (0...64).contains(n) else {
+                throw Error("CODEBEAKER_POOL_SIZE must be 0-64 pre-started sandboxes per runtime, got '\(v)'")
+            }
+            sessionPool.size = n
         }
         if let v = env["CODEBEAKER_ALLOWED_ORIGINS"] {
             allowedOrigins = try Self.list(v, "CODEBEAKER_ALLOWED_ORIGINS", check: Self.originProblem)
@@ -178,6 +187,7 @@ public struct ServerConfig: Sendable {
             "maxSendBufferBytes": .int(maxSendBufferBytes), "maxConnections": .int(maxConnections),
             "maxSessions": .int(maxSessions), "memoryMerge": .string(memoryMerge.rawValue),
             "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
+            "sessionPool": sessionPool.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
         ])
     }

@@ -17,6 +17,8 @@ public final class CodeBeakerMetrics: Sendable {
     /// Free bytes on the workspace root's filesystem, and each workspace's quota (0: no quota), set at scrape.
     public let workspaceDiskFree: Gauge
     public let workspaceQuota: Gauge
+    /// The pre-started sandbox pool.
+    public let pool: SessionPoolMetrics
 
     public static let durationBuckets: [Double] = [
         0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
@@ -63,6 +65,7 @@ public final class CodeBeakerMetrics: Sendable {
         workspaceQuota = registry.gauge(
             "codebeaker_workspace_quota_bytes", help: "Disk quota of one session workspace in bytes (0: none enforced)."
         ).labels([])
+        pool = SessionPoolMetrics(registry: registry)
     }
 
     /// The exposition text for `GET /metrics`.

@@ -89,8 +89,11 @@ public struct SessionAPI: Sendable {
             _ = try? await m.close(sessionId: session.id, principal: nil, reason: "execution.run finished")
             throw error
         }
-        _ = try? await m.close(sessionId: session.id, principal: nil, reason: "execution.run finished")
-        return runJSON(outcome, language: session.language, finishedAt: nil)
+        // The client has its result: tearing the sandbox down is not its wait.
+        _ = try? await m.close(sessionId: session.id, principal: nil, reason: "execution.run finished", detached: true)
+        var result = runJSON(outcome, language: session.language, finishedAt: nil).object!
+        if let start = session.sandboxStart { result["sandboxStart"] = .string(start.rawValue) }
+        return .object(result)
     }
 
     static func status(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue

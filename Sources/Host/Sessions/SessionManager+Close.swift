@@ -3,10 +3,12 @@ import DriverProtocol
 extension SessionManager {
     /// Closes a session: cancels its executions, tells the driver, deletes the workspace, frees the uid.
     /// Idempotent: returns false if it was already closed (or closing). `principal` nil = the server itself.
+    /// `detached`: the teardown (driver close, workspace, uid) runs after this returns; the session already
+    /// refuses commands and is not listed, and still counts against the limits until it is gone.
     @discardableResult
-    public func close(sessionId: String, principal: String?, reason: String = "closed by client") async throws(RPCError)
-        -> Bool
-    {
+    public func close(
+        sessionId: String, principal: String?, reason: String = "closed by client", detached: Bool = false
+    ) async throws(RPCError) -> Bool {
         guard let rec = sessions[sessionId] else {
             if let owner = tombstones[sessionId], principal == nil || owner == principal { return false }
             throw RPCError.sessionNotFound(sessionId)
@@ -21,8 +23,16 @@ extension SessionManager {
         sessions[sessionId]!.waiters = []
         for w in waiters { w.continuation.resume(returning: false) }
         let snap = rec.snapshot(now: now())
+        if detached {
+            track { await self.teardown(sessionId, rec, snap, reason: reason) }
+        } else {
+            await teardown(sessionId, rec, snap, reason: reason)
+        }
+        return true
+    }
 
-        let params = SessionCloseParams(session: sessionId, handle: sessions[sessionId]!.handle)
+    private func teardown(_ sessionId: String, _ rec: SessionRecord, _ snap: SessionSnapshot, reason: String) async {
+        let params = SessionCloseParams(session: sessionId, handle: sessions[sessionId]?.handle ?? rec.handle)
         do throws(DriverCallError) {
             _ = try await rec.driver.call(params)
         } catch {
@@ -40,7 +50,6 @@ extension SessionManager {
         if tombstoneOrder.count > 10_000 { tombstones[tombstoneOrder.removeFirst()] = nil }
         logger.info("session closed", ["session": sessionId, "reason": reason])
         policy.didClose(snap, reason: reason)
-        return true
     }
 
     /// Closes every session past its idle timeout or max lifetime; returns their ids.
@@ -71,8 +80,10 @@ extension SessionManager {
     public func shutdown() async {
         reaper?.cancel()
         reaper = nil
+        await shutdownPool()
         for id in Array(sessions.keys) {
             _ = try? await close(sessionId: id, principal: nil, reason: "server shutdown")
         }
+        await settlePool()  // detached closes still under way
     }
 }

@@ -3,16 +3,22 @@ import DriverProtocol
 extension SessionManager {
     /// `session.open` params; `handle` is set when re-adopting after a driver restart.
     func openParams(_ rec: SessionRecord) -> SessionOpenParams {
-        let o = rec.options
+        openParams(
+            id: rec.id, workspace: rec.workspace, language: rec.selection.driverLanguage, uid: rec.uid,
+            handle: rec.handle, options: rec.options)
+    }
+
+    func openParams(
+        id: String, workspace: Workspace, language: String, uid: UInt32, handle: String?, options o: SessionOptions
+    ) -> SessionOpenParams {
         let options = SessionOpenOptions(
             memoryLimitMB: o.memoryLimitMB, cpuShares: o.cpuShares, pidsLimit: config.pidsLimit, network: o.network,
-            stateful: o.stateful, uid: Int(rec.uid), gid: Int(rec.uid), dockerImage: o.dockerImage,
+            stateful: o.stateful, uid: Int(uid), gid: Int(uid), dockerImage: o.dockerImage,
             permissions: o.permissions,
             env: o.env, cpuQuotaPercent: config.cpuQuotaPercent, allSessionsMemoryMB: config.allSessionsMemoryMB,
             idleCpuSeconds: config.idleCpuSeconds)
         return SessionOpenParams(
-            session: rec.id, workspace: rec.workspace.root, language: rec.selection.driverLanguage,
-            handle: rec.handle, options: options)
+            session: id, workspace: workspace.root, language: language, handle: handle, options: options)
     }
 
     /// Re-opens a session on its driver with its handle, once per driver restart: a session already opened on
@@ -63,6 +69,7 @@ extension SessionManager {
     /// A session still being created is left to its own `session.open`: that call either reached the new process
     /// or failed with the crash, and a second open of the same id would race it.
     public func driverRestarted(_ driverName: String) async {
+        for p in pool.removeAll(driver: driverName) { discardLater(p.entry, .driverRestarted) }
         let ids = sessions.filter { $0.value.driver.name == driverName && !$0.value.machine.isCreating }.map(\.key)
         for id in ids { sessions[id]?.needsReopen = true }
         for id in ids {

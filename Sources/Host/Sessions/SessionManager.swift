@@ -42,6 +42,15 @@ public actor SessionManager {
     var finished: [String: StoredRun] = [:]
     var finishedOrder: [String] = []
     var reaper: Task<Void, Never>?
+    /// Pre-started sandboxes (SessionManager+Pool.swift), the tasks that build or discard them (shutdown
+    /// waits for these), and the timer that refills the pool.
+    var pool: SessionPool<PooledSandbox>
+    var poolTasks: [Int: Task<Void, Never>] = [:]
+    var nextPoolTask = 0
+    var poolTicker: Task<Void, Never>?
+    var poolMetrics: SessionPoolMetrics?
+    /// Cold session starts in flight; the pool starts nothing while there are any.
+    var coldStarts = 0
 
     public init(
         drivers: [any DriverClient], config: SessionManagerConfig = SessionManagerConfig(),
@@ -82,6 +91,7 @@ public actor SessionManager {
         fileGate = FileCommandGate(
             perSession: config.maxConcurrentFileCommandsPerSession,
             perPrincipal: config.maxConcurrentFileCommandsPerPrincipal)
+        pool = SessionPool(targets: config.pool.targets, maxParallelStarts: config.pool.maxParallelStarts)
     }
 
     /// Replaces the driver list. Live sessions keep their driver.
@@ -108,12 +118,22 @@ public actor SessionManager {
         if options.stateful && driver.capabilities?.stateful != true {
             throw RPCError.invalidParams("stateful", "is not supported by the \(selection.runtimeType) runtime")
         }
+        if let snap = try adoptPooled(options: options, selection: selection, driver: driver, principal: principal) {
+            created = true
+            policy.didCreate(snap)
+            return snap
+        }
+        coldStarts += 1
+        defer {
+            coldStarts -= 1
+            refillPool()
+        }
         if let refusal = admission.reserve(principal: principal) { throw refusal }
-        guard let uid = uids.allocate() else {
+        guard let uid = await allocateUid() else {
             admission.rollback(principal: principal)
             throw RPCError.unavailable("No sandbox uid free; close some sessions")
         }
-        do throws(RPCError) { try memory.admit(uid, memoryMB: options.memoryLimitMB) } catch {
+        do throws(RPCError) { try await admitMemory(uid, memoryMB: options.memoryLimitMB) } catch {
             uids.release(uid)
             admission.rollback(principal: principal)
             throw error
@@ -169,6 +189,7 @@ public actor SessionManager {
         sessions[id]!.openedGeneration = driver.generation
         sessions[id]!.containerId = opened.containerId
         sessions[id]!.machine.opened(now: now())
+        sessions[id]!.sandboxStart = .cold
         let snap = sessions[id]!.snapshot(now: now())
         logger.info("session created", ["session": id, "driver": driver.name, "principal": principal])
         created = true
@@ -194,10 +215,12 @@ public actor SessionManager {
 
     // MARK: queries
 
-    /// The caller's sessions, oldest first.
+    /// The caller's sessions, oldest first (not those being closed).
     public func list(principal: String) -> [SessionSnapshot] {
         let t = now()
-        return sessions.values.filter { $0.principal == principal }.sorted { $0.createdWall < $1.createdWall }.map {
+        return sessions.values.filter { $0.principal == principal && !$0.machine.isClosing }.sorted {
+            $0.createdWall < $1.createdWall
+        }.map {
             rec in
             var snap = rec.snapshot(now: t)
             if snap.options.diskLimitMB != nil { snap.diskUsedBytes = WorkspaceRoot.usedBytes(rec.workspace.root) }
@@ -210,7 +233,7 @@ public actor SessionManager {
         return rec.snapshot(now: now())
     }
 
-    /// Every live session (admin, metrics).
+    /// Every session the manager holds, including those being torn down (admin, metrics).
     public var count: Int { sessions.count }
 
     func owned(_ id: String, _ principal: String) -> SessionRecord? {

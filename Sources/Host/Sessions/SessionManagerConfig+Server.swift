@@ -13,6 +13,7 @@ extension SessionManagerConfig {
         memoryOvercommit = limits.memoryOvercommit
         idleCpuSeconds = limits.idleCpuSeconds
         maxSessions = server.maxSessions
+        pool = server.sessionPool
         maxConcurrentFileCommandsPerSession = server.security.maxConcurrentFileCommandsPerSession
         maxConcurrentFileCommandsPerPrincipal = server.security.maxConcurrentFileCommandsPerPrincipal
     }

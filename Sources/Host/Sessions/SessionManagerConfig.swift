@@ -57,6 +57,8 @@ public struct SessionManagerConfig: Sendable {
     public var reaperInterval: Duration = .seconds(5)
     /// A session reads Active for this long after its last command, then Idle.
     public var activeWindowSeconds = 60.0
+    /// Pre-started sandboxes per driver; off unless the server sets it (tests build managers without one).
+    public var pool = SessionPoolConfig.off
     /// Finished executions remembered for `execution.status`.
     public var finishedRunsKept = 1000
 

@@ -14,6 +14,8 @@ struct SessionRecord {
     /// What `session.open` returned; passed with every driver call and used to re-adopt after a restart.
     var handle: String?
     var containerId: String?
+    /// Whether the session adopted a pre-started sandbox or started its own (shown in the create result).
+    var sandboxStart: SandboxStart?
     /// Set when the driver crashed or lost the session; the next execution re-opens first.
     var needsReopen = false
     /// The driver process incarnation the session was last opened on (nil: unknown, re-open when asked).
@@ -32,6 +34,7 @@ struct SessionRecord {
             uid: uid, gid: uid, state: machine.state(now: now), createdAt: createdWall,
             lastActivity: createdWall + (machine.lastActivity - machine.createdAt),
             executionCount: machine.executionCount, idleSeconds: machine.idleSeconds(now: now),
-            lifetimeSeconds: machine.lifetimeSeconds(now: now), options: options)
+            lifetimeSeconds: machine.lifetimeSeconds(now: now), options: options,
+            sandboxStart: sandboxStart)
     }
 }

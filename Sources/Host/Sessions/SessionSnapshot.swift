@@ -23,6 +23,8 @@ public struct SessionSnapshot: Sendable, Equatable {
     public var options: SessionOptions
     /// Bytes used on the session's volume, when it has one (filled by `SessionManager.list`).
     public var diskUsedBytes: Int?
+    /// How the session's sandbox started (nil for snapshots that do not come from `create`).
+    public var sandboxStart: SandboxStart?
 
     /// One entry of `session.list`, as in the seed.
     public var listJSON: JSONValue {
@@ -46,11 +48,13 @@ public struct SessionSnapshot: Sendable, Equatable {
 
     /// The `session.create` result, as in the seed plus `runtime`.
     public var createJSON: JSONValue {
-        [
+        var o: JSONObject = [
             "sessionId": .string(id), "containerId": JSONValue(containerId), "language": .string(language),
             "createdAt": .string(Self.iso(createdAt)), "state": .string(state.rawValue), "config": options.configJSON,
             "runtime": ["type": .string(runtimeType), "driver": .string(driverName)],
         ]
+        if let sandboxStart { o["sandboxStart"] = .string(sandboxStart.rawValue) }
+        return .object(o)
     }
 
     static func iso(_ seconds: Double) -> String { Timestamp.iso8601(seconds: Int(seconds.rounded(.down))) }

@@ -19,5 +19,8 @@ struct UidPool {
 
     mutating func release(_ uid: UInt32) { inUse.remove(uid) }
 
+    /// Uids not in use.
+    var free: Int { Int(range.upperBound - range.lowerBound) + 1 - inUse.count }
+
     private mutating func advance() { next = next == range.upperBound ? range.lowerBound : next + 1 }
 }
