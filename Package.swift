@@ -67,7 +67,7 @@ let package = Package(
         // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
         .target(
             name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"],
-            swiftSettings: strict),
+            resources: [.embedInCode("Resources/usage.txt")], swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),

@@ -30,51 +30,11 @@ public struct CommandLineOptions: Sendable {
     public var networkPrincipals: [String]?
     public var memoryMerge: String?
 
-    public static let usage = """
-        codebeaker: a sandboxed code-execution server (WebSocket JSON-RPC 2.0 at /ws/jsonrpc)
-
-        USAGE
-          codebeaker [options]                 run the server
-          codebeaker driver-test PATH [--language L]
-                                               run a driver executable through the protocol conformance checks
-          codebeaker drivers list [options]    show the drivers found and their state
-
-        OPTIONS
-          --host HOST          address to bind (default 127.0.0.1; env CODEBEAKER_HOST)
-          --port PORT          port, 0 picks a free one and prints it (default 5039; env CODEBEAKER_PORT)
-          --config FILE        JSON config file (see docs/configuration.md)
-          --drivers-dir DIR    also look for codebeaker-driver-* executables in DIR, before the defaults
-                               (beside this binary, then /usr/local/lib/codebeaker/drivers): a driver
-                               there shadows a default one of the same name; repeatable
-                               (env CODEBEAKER_DRIVERS_DIR, colon-separated)
-          --no-default-drivers search only the --drivers-dir directories, not the defaults
-                               (env CODEBEAKER_DEFAULT_DRIVERS_DIRS=false)
-          --workspace-root DIR session workspaces (default /var/lib/codebeaker/workspaces)
-          --workspace-quota-mb N  disk quota per workspace, 0 for none (default 1024;
-                               env CODEBEAKER_WORKSPACE_QUOTA_MB)
-          --pool-size N        pre-started sandboxes kept per runtime (python, node, deno, bun),
-                               0: none, unless sessionPool.drivers names some (default 2;
-                               env CODEBEAKER_POOL_SIZE)
-          --log-level LEVEL    debug, info, warning, error (default info; env CODEBEAKER_LOG_LEVEL)
-          --log-format FORMAT  text or json (default text; env CODEBEAKER_LOG_FORMAT)
-          --network-principals LIST  principals (comma-separated, or *) whose sessions may ask for
-                               network: true (default none; env CODEBEAKER_NETWORK_PRINCIPALS)
-          --memory-merge MODE  off, on or max: offer sandbox memory to KSM so idle sessions share
-                               identical pages (default off: a side channel between tenants; needs
-                               /sys/kernel/mm/ksm/run=1; env CODEBEAKER_MEMORY_MERGE; docs/configuration.md)
-          --insecure           allow binding a non-loopback address without API tokens
-          --allowed-origin ORIGIN  web origin (scheme://host[:port]) allowed to open WebSockets besides
-                               loopback and same-origin pages; repeatable, "*" for any (env CODEBEAKER_ALLOWED_ORIGINS)
-          --allowed-host HOST  Host header name (host or host:port) that names this server besides loopback
-                               and the listen address; repeatable, "*" for any (env CODEBEAKER_ALLOWED_HOSTS)
-          --print-config       print the effective configuration as JSON and exit
-          --version            print the version and exit
-          -h, --help           show this help
-
-        ENDPOINTS
-          ws://HOST:PORT/ws/jsonrpc   JSON-RPC 2.0 over WebSocket
-          GET /health, /health/live, /health/ready, /metrics
-        """
+    /// `--help`: Resources/usage.txt, embedded at build time.
+    public static let usage: String = {
+        let text = String(decoding: PackageResources.usage_txt, as: UTF8.self)
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    }()
 
     public struct Error: Swift.Error, Equatable, CustomStringConvertible {
         public var description: String
