@@ -21,25 +21,9 @@ import codebeaker  # noqa: E402
 assert pathlib.Path(codebeaker.__file__).resolve().parent == HERE.parent / "codebeaker", codebeaker.__file__
 
 
-@pytest.fixture(scope="session")
-def server():
-    s = Server()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def start_server():
-    started = []
-
-    def start(*args, **kw):
-        s = Server(*args, **kw)
-        started.append(s)
-        return s
-
-    yield start
-    for s in started:
-        s.stop()
+# The e2e suite's server fixtures, shared rather than copied.
+server = e2e.server
+start_server = e2e.start_server
 
 
 @pytest.fixture
