@@ -139,7 +139,9 @@ async def client(url, token, deadline, stats, install):
                     await asyncio.sleep(random.uniform(0.1, 0.5))
                     t = time.monotonic()
                     try:
-                        for _ in range(100):  # the request may not have reached the driver yet
+                        # The request may not have reached the host's session yet (under load a start can wait seconds
+                        # in the start gate): ask until it is cancelled or has ended, for as long as its own timeout.
+                        for _ in range(600):
                             if (await rpc.call("session.cancel", {"sessionId": sid, "requestId": rid}))["cancelled"] or fut.done():
                                 break
                             await asyncio.sleep(0.05)

@@ -10,6 +10,8 @@ public final class DriverServer: Sendable {
     public let runtime: any DriverRuntime
     private let writer: MessageWriter
     private let inFlight = InFlightRequests()
+    /// Arrival order of each session's executions and shells (see `SessionOrder`).
+    private let order = SessionOrder()
     private let framer: Mutex<LineFramer>
     private let stopping = Mutex(false)
     private let onExit: @Sendable (Int32) -> Void
@@ -117,8 +119,15 @@ public final class DriverServer: Sendable {
         case ShutdownParams.method:
             Task { await self.shutdown(reply: id) }
         default:
+            let session = Self.ordered.contains(method) ? params["session"]?.string : nil
             let started = inFlight.start(id) { [self] in
-                let result = await perform(id: id, method: method, params: params)
+                let result: Result<JSONValue, DriverError>
+                if let session, await !order.turn(session, id: id) {
+                    result = .success(RunResult(cancelled: true, reason: "cancelled").json)  // cancelled in the line
+                } else {
+                    result = await perform(id: id, method: method, params: params)
+                }
+                if let session { order.leave(session, id: id) }
                 let wasCancelled = inFlight.finish(id)
                 switch result {
                 case .success(let v): writer.send(.result(id: id, result: v))
@@ -127,6 +136,7 @@ public final class DriverServer: Sendable {
                 case .failure(let e): writer.send(.error(id: id, code: e.code, message: e.message, data: e.data))
                 }
             }
+            if started, let session { order.arrive(session, id: id) }
             if !started {
                 writer.send(
                     .error(
@@ -135,6 +145,9 @@ public final class DriverServer: Sendable {
             }
         }
     }
+
+    /// Methods that run in a session's line, one at a time in arrival order.
+    static let ordered: Set<String> = [ExecuteParams.method, ShellParams.method]
 
     private func perform(id: Int, method: String, params: JSONValue) async -> Result<JSONValue, DriverError> {
         do {
