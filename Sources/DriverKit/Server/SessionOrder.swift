@@ -22,7 +22,9 @@ final class SessionOrder: Sendable {
 
     /// Waits until `id` is first in its session's line; false if its Task was cancelled meanwhile.
     func turn(_ session: String, id: Int) async -> Bool {
-        await withTaskCancellationHandler {
+        // The usual case, an idle session: no continuation, no suspension.
+        if state.withLock({ $0.lines[session]?.first == id && !$0.cancelledEarly.contains(id) }) { return true }
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 let now = state.withLock { s -> Bool? in
                     if s.cancelledEarly.remove(id) != nil { return false }
