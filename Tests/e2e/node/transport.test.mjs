@@ -31,8 +31,14 @@ before(async () => {
   port = new URL(url).port;
 });
 
-after(() => {
-  server?.kill('SIGTERM');
+after(async () => {
+  // Wait for the host's own shutdown: it unmounts the workspace volumes of its pooled sandboxes, and
+  // removing the directory before that fails with EBUSY.
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
   rmSync(workDir, { recursive: true, force: true });
 });
 
