@@ -59,65 +59,26 @@ extension CodeBeakerApp {
     /// Runs the server until SIGTERM or SIGINT, then shuts down in order: stop accepting, close sockets
     /// with 1001, stop drivers.
     static func serve(_ serverConfig: ServerConfig) async -> Int32 {
-        var config = serverConfig
         let log = Logger("server")
-        _ = cs_ignore_sigpipe()
         if case .failure(let e) = Authenticator.bindingAllowed(
-            host: config.host, tokensConfigured: !config.security.tokens.isEmpty,
-            insecure: config.insecure)
+            host: serverConfig.host, tokensConfigured: !serverConfig.security.tokens.isEmpty,
+            insecure: serverConfig.insecure)
         {
             log.error(e.message)
             return 2
         }
-        let metrics = CodeBeakerMetrics()
-        let security = SecurityLayer.make(config: config.security, metrics: metrics)
-        var supervision: DriverSupervisorConfig
-        do throws(DriverSupervisorConfig.EnvironmentError) {
-            supervision = try .fromEnvironment(ProcessInfo.processInfo.environment)
-        } catch {
-            log.error("\(error)")
+        let host: HostRuntime
+        do { host = try await HostRuntime.start(serverConfig) } catch {
+            log.error(error.description)
             return 2
         }
-        if let problem = MemoryMergeCheck.problem(config.memoryMerge) {
-            log.error(problem)
-            return 2
-        }
-        // Drivers apply the mode when they spawn sandboxes; the host itself is never marked mergeable.
-        supervision.environment[MemoryMerge.environmentVariable] = config.memoryMerge.rawValue
-        for warning in MemoryMergeCheck.warnings(config.memoryMerge) { log.warning(warning) }
-        let registry = DriverRegistry(
-            directories: config.driversDirs, includeDefaults: config.defaultDriversDirs, config: supervision)
-        registry.start()
-        ReviveOnHangup.install(registry)
-        let drivers: any DriverDirectory = registry
-        let storage = await WorkspaceSetup.storage(for: config, logger: Logger("workspaces"))
-        config.workspaceQuotaMB = storage.quotaMB ?? 0  // the effective value, as initialize reports it
-        var sessionConfig = SessionManagerConfig(server: config)
-        sessionConfig.workspaceQuotaMB = storage.quotaMB
-        let sessions = SessionManager(
-            directory: registry, config: sessionConfig, policy: SecuritySessionPolicy(security),
-            storage: storage)
-        sessions.followRestarts(of: registry)
-        await sessions.startReaper()
-        await sessions.setPoolMetrics(metrics.pool)
-        await sessions.startPool()
-        let names = Mutex<[String]>([])
-        var methods: [String: RPCMethod] = SessionAPI(manager: sessions).methods
-        let core = CoreMethods(drivers: drivers, config: config, methodNames: { names.withLock { $0 } })
-        methods.merge(core.methods) { a, _ in a }
-        names.withLock { $0 = methods.keys.sorted() }
-        let router = RPCRouter(
-            methods: methods,
-            gate: { method, ctx throws(RPCError) in
-                try security.checkRequest(connection: ctx.connectionID, principal: ctx.principal, method: method)
-            },
-            observe: { method, code in security.recordRequest(method: method, errorCode: code) })
+        let config = host.config, registry = host.registry, metrics = host.metrics
         // A request's result can only go to the connection that sent it: when that is gone, its executions
         // are cancelled rather than left holding the session (and the CPU) until their timeout.
         let handler = RPCConnectionHandler(
-            router: router, security: security,
+            router: host.router, security: host.security,
             onClose: { id in
-                Task { await sessions.cancelAll(connectionID: id) }
+                Task { await host.connectionClosed(id) }
             })
         var options = ServerOptions()
         options.host = config.host
@@ -131,9 +92,9 @@ extension CodeBeakerApp {
         options.allowedOrigins = config.allowedOrigins
         options.allowedHosts = config.allowedHosts
         for warning in config.crossSiteWarnings { log.warning("INSECURE: \(warning)") }
-        let workspaceRoot = config.workspaceRoot, quotaBytes = Double((storage.quotaMB ?? 0) << 20)
+        let workspaceRoot = config.workspaceRoot, quotaBytes = Double((host.storage.quotaMB ?? 0) << 20)
         let routes = HealthRoutes(
-            drivers: drivers,
+            drivers: registry,
             metricsText: {
                 DriverMetrics.update(metrics, from: registry)
                 metrics.workspaceQuota.set(quotaBytes)
@@ -152,10 +113,7 @@ extension CodeBeakerApp {
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
-        await sessions.shutdown()
-        (storage as? VolumeStorage)?.shutdown()
-        await registry.shutdownAll()
-        security.shutdown()
+        await host.shutdown()
         log.info("stopped")
         return 0
     }
