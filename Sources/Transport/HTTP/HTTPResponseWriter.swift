@@ -41,7 +41,9 @@ public enum HTTPResponseWriter: Sendable {
     }
 
     public static func response(_ body: HTTPResponseBody, keepAlive: Bool) -> [UInt8] {
-        response(status: body.status, contentType: body.contentType, body: body.body, keepAlive: keepAlive)
+        response(
+            status: body.status, contentType: body.contentType, body: body.body, keepAlive: keepAlive,
+            headers: body.headers)
     }
 
     /// A small JSON error body: `{"error":"..."}`.

@@ -78,12 +78,14 @@ extension Connection {
         let readOnly = request.method == "GET" || request.method == "HEAD"
         if refusedCrossSite(request, acting: !readOnly) { return }
         awaitingResponse = true
-        let routes = loop.routes, loop = self.loop, id = self.id
+        let routes = loop.routes, loop = self.loop, id = self.id, remote = remoteAddress
         let keepAlive = request.keepAlive && !loop.isShuttingDown
         let isHead = request.method == "HEAD"
         Task {
             let response = await routes.handle(
-                method: request.method, path: request.path, query: request.query, headers: request.headers)
+                request: HTTPRouteRequest(
+                    method: request.method, path: request.path, query: request.query, headers: request.headers,
+                    body: request.body, remoteAddress: remote))
             var bytes: [UInt8]
             if let response {
                 bytes = HTTPResponseWriter.response(response, keepAlive: keepAlive)

@@ -46,21 +46,75 @@ public protocol WebSocketDelegate: Sendable {
     func didClose(_ connection: any WebSocketConnection, code: UInt16)
 }
 
-/// Plain HTTP routes (health, metrics). Runs off the event loop.
+/// Plain HTTP routes (health, metrics, pages, `/mcp`). Runs off the event loop.
 public struct HTTPResponseBody: Sendable {
     public var status: Int
     public var contentType: String
     public var body: [UInt8]
-    public init(status: Int, contentType: String = "application/json", body: [UInt8]) {
-        self.status = status; self.contentType = contentType; self.body = body
+    /// Extra header lines (Location, Content-Security-Policy, ...); not Content-Type/Length or Connection.
+    public var headers: [(String, String)]
+    public init(status: Int, contentType: String = "application/json", body: [UInt8], headers: [(String, String)] = [])
+    {
+        self.status = status; self.contentType = contentType; self.body = body; self.headers = headers
     }
     public static func json(_ status: Int, _ value: JSONValue) -> HTTPResponseBody {
         HTTPResponseBody(status: status, body: JSONWriter.bytes(value))
     }
 }
 
+/// One plain HTTP request as a route sees it.
+public struct HTTPRouteRequest: Sendable {
+    /// Upper-case.
+    public var method: String
+    /// Without the query.
+    public var path: String
+    public var query: [String: String]
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+    public var remoteAddress: String
+
+    public init(
+        method: String, path: String, query: [String: String] = [:], headers: [(name: String, value: String)] = [],
+        body: [UInt8] = [], remoteAddress: String = ""
+    ) {
+        self.method = method; self.path = path; self.query = query; self.headers = headers; self.body = body
+        self.remoteAddress = remoteAddress
+    }
+
+    /// The first header of that name (case-insensitive).
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// Implement either `handle(request:)` (the whole request) or the older `handle(method:path:query:headers:)`.
 public protocol HTTPRouteHandler: Sendable {
     /// Returns nil for 404. `method` is upper-case, `path` excludes the query.
     func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)]) async
         -> HTTPResponseBody?
+    /// Returns nil for 404. The server calls this one.
+    func handle(request: HTTPRouteRequest) async -> HTTPResponseBody?
+}
+
+extension HTTPRouteHandler {
+    public func handle(method: String, path: String, query: [String: String], headers: [(name: String, value: String)])
+        async -> HTTPResponseBody?
+    { nil }
+
+    public func handle(request: HTTPRouteRequest) async -> HTTPResponseBody? {
+        await handle(method: request.method, path: request.path, query: request.query, headers: request.headers)
+    }
+}
+
+/// Several route handlers in order: the first answer wins.
+public struct RouteChain: HTTPRouteHandler {
+    let handlers: [any HTTPRouteHandler]
+    public init(_ handlers: [any HTTPRouteHandler]) { self.handlers = handlers }
+
+    public func handle(request: HTTPRouteRequest) async -> HTTPResponseBody? {
+        for handler in handlers {
+            if let response = await handler.handle(request: request) { return response }
+        }
+        return nil
+    }
 }
