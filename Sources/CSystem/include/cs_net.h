@@ -21,4 +21,9 @@ int cs_close_fd(int fd);
 // Raises RLIMIT_NOFILE's soft limit to its hard limit; returns the new soft limit or -errno.
 long cs_raise_nofile_limit(void);
 
+// TCP client (the command line's WebSocket client, connect.c): resolves host, connects within timeout_ms
+// (each address in turn) and returns a blocking, close-on-exec fd with TCP_NODELAY, or -errno (-ETIMEDOUT when
+// the time ran out, -EHOSTUNREACH when the name does not resolve).
+int cs_tcp_connect(const char *host, int port, int timeout_ms);
+
 #endif

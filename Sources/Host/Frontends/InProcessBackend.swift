@@ -3,7 +3,7 @@ import Synchronization
 
 /// Calls an embedded host's router directly, as one client connection: the same validation, rate limits,
 /// audit and session ownership as a WebSocket client, without a socket.
-public final class InProcessBackend: RPCBackend {
+public final class InProcessBackend: CancellableRPCBackend {
     private let host: HostRuntime
     private let connectionID: UInt64
     private let principal: String
@@ -17,11 +17,19 @@ public final class InProcessBackend: RPCBackend {
         self.connectionID = Self.ids.add(1, ordering: .relaxed).newValue
     }
 
+    public func makeRequestID() -> JSONValue { .int(nextID.add(1, ordering: .relaxed).oldValue) }
+
     public func call(
         _ method: String, params: JSONValue,
         onNotification: @escaping @Sendable (String, JSONValue) -> Void
     ) async throws(RPCCallError) -> JSONValue {
-        let id = JSONValue.int(nextID.add(1, ordering: .relaxed).oldValue)
+        try await call(method, params: params, id: makeRequestID(), onNotification: onNotification)
+    }
+
+    public func call(
+        _ method: String, params: JSONValue, id: JSONValue,
+        onNotification: @escaping @Sendable (String, JSONValue) -> Void
+    ) async throws(RPCCallError) -> JSONValue {
         let context = RPCContext(
             connectionID: connectionID, principal: principal, requestID: id, notify: onNotification)
         let request: JSONValue = .object([
