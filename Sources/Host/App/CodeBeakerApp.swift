@@ -9,6 +9,7 @@ import Transport
 /// Builds the server from the configuration and runs it until SIGTERM/SIGINT.
 public enum CodeBeakerApp: Sendable {
     public static func main(arguments: [String]) async -> Int32 {
+        if CLIApp.isCommand(arguments) { return await CLIApp.main(arguments: arguments) }
         let options: CommandLineOptions
         do { options = try CommandLineOptions.parse(arguments) } catch {
             StandardIO.err("codebeaker: \(error)\n")
