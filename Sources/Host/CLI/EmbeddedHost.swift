@@ -6,7 +6,7 @@ import LinuxSystem
 /// The host `codebeaker run` and `repl` start in-process when no `--server` is given. It never touches a
 /// running server's workspace root (that one is locked, WorkspaceRoot.lock): its workspaces go to a private
 /// temporary directory removed at exit, unless `--workspace-root` names one. No pool, no volumes (a fast
-/// start), logs to stderr from warning up.
+/// start), logs errors to stderr (`--log-level` for more).
 struct EmbeddedHost {
     let host: HostRuntime
     let backend: InProcessBackend
@@ -20,7 +20,11 @@ struct EmbeddedHost {
         flags.driversDirs = o.driversDirs
         flags.noDefaultDrivers = o.noDefaultDrivers
         flags.poolSize = 0
-        flags.logLevel = o.logLevel ?? "warning"
+        // Warnings from drivers stopped in the middle of their start (the runtimes driver probes toolchains
+        // for seconds) would follow every short run: the embedded host logs errors only unless asked.
+        flags.logLevel = o.logLevel ?? "error"
+        // A command line does not wait 2 s for a driver that is still starting: the grace is short here.
+        setenv("CODEBEAKER_DRIVER_SHUTDOWN_GRACE", "0.3", 0)
         flags.workspaceQuotaMB = 0
         var temporaryRoot: String?
         if let root = o.workspaceRoot {

@@ -24,6 +24,7 @@ extension DriverSupervisorConfig {
             try seconds("REVIVE_AFTER") { c.reviveFailedAfter = $0 }
         }
         try seconds("READY_WAIT") { c.readyWait = $0 }
+        try seconds("SHUTDOWN_GRACE") { c.shutdownGrace = $0 }
         return c
     }
 }
