@@ -16,7 +16,7 @@ enum ReplCommand {
         }
         var opts = o
         opts.language = language
-        let sessionId = try await createSession(opts, backend: backend)
+        let sessionId = try await createSession(opts, backend: backend, embedded: embedded)
         let interactive = isatty(0) != 0
         if interactive { Interrupts.shared.setIdle { StandardIO.out("\nKeyboardInterrupt\n>>> ") } }
         var reader = CellReader()
@@ -36,16 +36,29 @@ enum ReplCommand {
         return 0
     }
 
-    static func createSession(_ o: CLIOptions, backend: any CancellableRPCBackend) async throws(CLIFailure) -> String {
+    static func createSession(_ o: CLIOptions, backend: any CancellableRPCBackend, embedded: EmbeddedHost?)
+        async throws(CLIFailure) -> String
+    {
+        let stateful = SessionCommands.createParams(o, stateful: true)
+        /// nil: the runtime has no stateful mode.
+        func create(_ params: JSONValue) async throws(RPCCallError) -> JSONValue? {
+            do { return try await backend.call("session.create", params: params) } catch .server(-32602, _, let data)
+                where data?["field"]?.string == "stateful"
+            { return nil }
+        }
         do throws(RPCCallError) {
-            let r: JSONValue
-            do {
-                r = try await backend.call("session.create", params: SessionCommands.createParams(o, stateful: true))
-            } catch .server(-32602, _, let data) where data?["field"]?.string == "stateful" {
+            var r = try await create(stateful)
+            if r == nil, let embedded {
+                // The embedded host's first ready driver for the language may not be the stateful one (that
+                // one may still be starting): wait for every driver, then ask again.
+                _ = await embedded.host.registry.waitUntilSettled(timeout: 30)
+                r = try await create(stateful)
+            }
+            if r == nil {
                 StandardIO.err("codebeaker repl: this runtime keeps no state between cells; each runs afresh\n")
                 r = try await backend.call("session.create", params: SessionCommands.createParams(o, stateful: false))
             }
-            return r["sessionId"]?.string ?? ""
+            return r?["sessionId"]?.string ?? ""
         } catch {
             throw CLIFailure(error)
         }

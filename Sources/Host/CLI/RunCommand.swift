@@ -34,6 +34,8 @@ enum RunCommand {
             StandardIO.err("codebeaker: output truncated (the server keeps at most maxOutputBytes per stream)\n")
         }
         let status = CLIExitStatus.code(for: result)
+        // On a terminal the shell's prompt would follow the echoed ^C on the same line.
+        if result["cancelled"]?.bool == true, isatty(2) != 0 { StandardIO.err("\ncodebeaker: cancelled\n") }
         // A plain non-zero exit speaks for itself; anything else (timeout, signal, memory) gets one line.
         if result["exitCode"]?.int == nil || result["timedOut"]?.bool == true, result["cancelled"]?.bool != true,
             let error = result["error"]?.string, !error.isEmpty
