@@ -38,7 +38,8 @@ struct WebSocketClientTests {
 
     @Test func handshake_AcceptsRFCSample() {
         let key = "dGhlIHNhbXBsZSBub25jZQ=="
-        let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let head =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: codebeaker.v1"
         #expect(WebSocketClientHandshake.check(head: head, key: key) == .success("codebeaker.v1"))
     }

@@ -1,7 +1,9 @@
 /// `codebeaker run|repl|exec|session …`, parsed from argv. Pure, so it is unit-tested without a process.
 public struct CLIOptions: Sendable, Equatable {
     public enum Command: String, Sendable, Equatable {
-        case run, repl, exec, sessionCreate = "session create", sessionClose = "session close"
+        case run, repl, exec
+        case sessionCreate = "session create"
+        case sessionClose = "session close"
         case sessionList = "session list"
     }
 
@@ -39,7 +41,9 @@ public struct CLIOptions: Sendable, Equatable {
         if first == "session" {
             let sub = rest.first ?? ""
             guard let c = Command(rawValue: "session \(sub)") else {
-                if ["-h", "--help"].contains(sub) { var h = CLIOptions(command: .sessionList); h.help = true; return h }
+                if ["-h", "--help"].contains(sub) {
+                    var h = CLIOptions(command: .sessionList); h.help = true; return h
+                }
                 throw Error("usage: codebeaker session create|close|list (see codebeaker session --help)")
             }
             o = CLIOptions(command: c)
@@ -84,7 +88,9 @@ public struct CLIOptions: Sendable, Equatable {
                 i = rest.count
                 continue
             default:
-                if arg.hasPrefix("-"), arg != "-" { throw Error("unknown option '\(arg)' (see codebeaker \(first) --help)") }
+                if arg.hasPrefix("-"), arg != "-" {
+                    throw Error("unknown option '\(arg)' (see codebeaker \(first) --help)")
+                }
                 positional.append(arg)
             }
             i += 1

@@ -37,7 +37,11 @@ final class Interrupts: @unchecked Sendable {  // `sources` is written once, in 
     private func fire(_ sig: Int32) {
         if sig == SIGTERM { _exit(128 + SIGTERM) }
         if let h = handler.withLock({ $0 }) {
-            if pending.withLock({ let was = $0; $0 = true; return was }) { _exit(130) }
+            if pending.withLock({
+                let was = $0; $0 = true; return was
+            }) {
+                _exit(130)
+            }
             h()
         } else if let i = idle.withLock({ $0 }) {
             i()

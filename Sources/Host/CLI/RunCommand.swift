@@ -17,7 +17,10 @@ enum RunCommand {
         if let m = o.memoryMB { params["memoryLimitMB"] = .int(m) }
         if o.network { params["network"] = true }
         let outcome: (result: JSONValue, sink: OutputSink)
-        do { outcome = try await StreamedCall(backend: backend).run("execution.run", params: .object(params), sessionId: nil) } catch {
+        do {
+            outcome = try await StreamedCall(backend: backend).run(
+                "execution.run", params: .object(params), sessionId: nil)
+        } catch {
             throw CLIFailure(error)
         }
         return report(outcome.result, sink: outcome.sink)

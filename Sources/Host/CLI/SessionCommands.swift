@@ -11,7 +11,10 @@ enum SessionCommands {
         if let t = o.timeout { command["timeout"] = .int(t) }
         let params: JSONValue = ["sessionId": .string(sessionId), "stream": true, "command": .object(command)]
         let outcome: (result: JSONValue, sink: OutputSink)
-        do { outcome = try await StreamedCall(backend: backend).run("session.execute", params: params, sessionId: sessionId) } catch {
+        do {
+            outcome = try await StreamedCall(backend: backend).run(
+                "session.execute", params: params, sessionId: sessionId)
+        } catch {
             throw CLIFailure(error)
         }
         return RunCommand.report(outcome.result, sink: outcome.sink)

@@ -36,7 +36,9 @@ public final class WebSocketBackend: CancellableRPCBackend {
         var protocols = ["codebeaker.v1"]
         if let token, !token.isEmpty { protocols.append("codebeaker.bearer.\(token)") }
         let socket: WebSocketClientSocket
-        do { socket = try WebSocketClientSocket.open(parsed, protocols: protocols, headers: [], timeout: timeout) } catch {
+        do {
+            socket = try WebSocketClientSocket.open(parsed, protocols: protocols, headers: [], timeout: timeout)
+        } catch {
             throw .transport(error.message)
         }
         let backend = WebSocketBackend(socket: socket)
