@@ -1,3 +1,4 @@
+import CSystem
 import DriverProtocol
 import Testing
 
@@ -103,5 +104,22 @@ extension WebSocketURL {
     init(secure: Bool, host: String, port: Int, path: String) {
         self.init("ws://x")!
         self.secure = secure; self.host = host; self.port = port; self.path = path
+    }
+}
+
+@Suite("WebSocket client: deadlines")
+struct WebSocketClientDeadlineTests {
+    @Test func silentServer_HandshakeTimesOut() async throws {
+        // A listening socket nobody accepts from: the kernel completes the TCP handshake, nothing answers.
+        var port: Int32 = 0
+        let fd = cs_tcp_listen("127.0.0.1", 0, 8, &port)
+        #expect(fd >= 0)
+        defer { _ = cs_close_fd(fd) }
+        do {
+            _ = try await WebSocketBackend.connect(url: "ws://127.0.0.1:\(port)/", token: nil, timeout: 1)
+            Issue.record("connected to a silent server")
+        } catch {
+            #expect(error.description == "WebSocket handshake with 127.0.0.1:\(port) failed: no answer within 1 s")
+        }
     }
 }

@@ -38,15 +38,18 @@ final class WebSocketClientSocket: Sendable {
         let key = WebSocketClientHandshake.makeKey(using: &rng)
         let request = WebSocketClientHandshake.request(
             host: url.hostHeader, path: url.path, key: key, protocols: protocols, headers: headers)
+        let answer: (head: String, body: String)
         do throws(Failure) {
             try sendAll(fd, request)
-            let (head, body) = try readHead(fd)
-            if case .failure(let f) = WebSocketClientHandshake.check(head: head, body: body, key: key) {
-                throw Failure(message: "handshake refused by \(url.hostHeader)\(url.path): \(f.description)")
-            }
+            answer = try readHead(fd)
         } catch {
             FD.close(fd)
-            throw error
+            let why = error.message == "timed out" ? "no answer within \(Int(timeout)) s" : error.message
+            throw Failure(message: "WebSocket handshake with \(url.hostHeader) failed: \(why)")
+        }
+        if case .failure(let f) = WebSocketClientHandshake.check(head: answer.head, body: answer.body, key: key) {
+            FD.close(fd)
+            throw Failure(message: "handshake refused by \(url.hostHeader)\(url.path): \(f.description)")
         }
         setTimeout(fd, SO_RCVTIMEO, seconds: Double(pingSeconds))
         return WebSocketClientSocket(fd: fd)
