@@ -107,10 +107,10 @@ public struct CLIOptions: Sendable, Equatable {
         case .run:
             guard args.count == 1 else { throw usage("run [options] FILE | run -l LANGUAGE [options] -") }
             file = args[0]
-            if file == "-", language == nil { throw Error("run -: the language is needed (-l LANGUAGE)") }
+            if file == "-", language == nil { throw Error("code from standard input needs the language (-l LANGUAGE)") }
         case .repl:
             guard args.isEmpty else { throw usage("repl -l LANGUAGE [options]") }
-            guard language != nil else { throw Error("repl: the language is needed (-l LANGUAGE)") }
+            guard language != nil else { throw Error("the language is needed (-l LANGUAGE)") }
         case .exec:
             guard args.count == 2 else { throw usage("exec SESSION [-l LANGUAGE] (FILE | -) --server URL") }
             sessionId = args[0]; file = args[1]
@@ -123,7 +123,7 @@ public struct CLIOptions: Sendable, Equatable {
             guard args.isEmpty else { throw usage("session list --server URL") }
         }
         if server == nil, [.exec, .sessionCreate, .sessionClose, .sessionList].contains(command) {
-            throw Error("\(command.rawValue) needs --server URL (sessions of the embedded host end with the command)")
+            throw Error("needs --server URL (sessions of the embedded host end with the command)")
         }
     }
 }

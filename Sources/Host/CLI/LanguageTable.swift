@@ -20,7 +20,7 @@ public enum LanguageTable: Sendable {
     }
 
     static func missing(_ what: String, byExtension: Bool, in table: [JSONValue]) -> String {
-        let names = table.compactMap { $0["name"]?.string }.sorted()
+        let names = table.filter { $0["available"]?.bool != false }.compactMap { $0["name"]?.string }.sorted()
         let installed = names.isEmpty ? "none" : names.joined(separator: ", ")
         return byExtension
             ? "no installed language runs \(what) files (installed: \(installed)); pick one with -l LANGUAGE"
