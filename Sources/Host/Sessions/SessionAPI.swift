@@ -27,7 +27,11 @@ public struct SessionAPI: Sendable {
 
     static func create(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
     {
-        try await m.create(params: params, principal: ctx.principal).createJSON
+        let created = try await m.create(params: params, principal: ctx.principal).createJSON
+        let route = m.config.route.createFields
+        guard !route.isEmpty, case .object(var o) = created else { return created }
+        for (key, value) in route { o[key] = .string(value) }
+        return .object(o)
     }
 
     static func execute(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
