@@ -4,6 +4,7 @@ import asyncio
 import itertools
 import json
 from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
@@ -15,6 +16,11 @@ from .execution import Execution
 from .models import RunResult, event_from_notification
 
 DEFAULT_URL = "ws://127.0.0.1:5039/ws/jsonrpc"
+
+
+def _origin(url: str) -> "tuple[str, str]":
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 class RpcClient:
@@ -89,8 +95,10 @@ class RpcClient:
 
     def pin(self, result: Any) -> None:
         """Remembers the `endpoint` a `session.create` result names (the proxy's URL for the session's host);
-        the client reconnects there. The first one counts: a connection reaches one host."""
-        if self.endpoint is None and isinstance(result, dict) and isinstance(result.get("endpoint"), str):
+        the client reconnects there. The first one counts: a connection reaches one host. Only on the client's
+        own origin (scheme, host, port), so the token never goes to a server that a server named."""
+        endpoint = result.get("endpoint") if isinstance(result, dict) else None
+        if self.endpoint is None and isinstance(endpoint, str) and _origin(endpoint) == _origin(self.url):
             self.endpoint, self.route = result["endpoint"], result.get("route")
 
     def unpin(self) -> None:

@@ -20,8 +20,8 @@ def test_reconnects_to_the_endpoint_and_reports_a_dead_host(start_server):
     srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", f"ws://127.0.0.1:{port}/ws/jsonrpc")
 
     async def main():
-        # Connect by another name for the same server: the endpoint's URL must be the one used after a drop.
-        async with AsyncClient(f"ws://localhost:{port}/ws/jsonrpc") as cb:
+        # Same origin, another path: the endpoint's URL must be the one used after a drop.
+        async with AsyncClient(f"ws://127.0.0.1:{port}/ws/jsonrpc?client=test") as cb:
             s = await cb.create_session("python")
             assert s.id.startswith("s_h9_") and s.info.raw["route"] == "h9"
             assert cb.endpoint == f"ws://127.0.0.1:{port}/ws/jsonrpc?host=h9" and cb.route == "h9"
@@ -35,6 +35,18 @@ def test_reconnects_to_the_endpoint_and_reports_a_dead_host(start_server):
                 await asyncio.wait_for(s.run("print(1)"), 30)
             assert isinstance(e.value, ConnectError) and e.value.route == "h9"
             assert "session's host is unavailable" in str(e.value)
+    asyncio.run(main())
+
+
+def test_an_endpoint_on_another_origin_is_not_followed(start_server):
+    port = free_port()
+    srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", "wss://elsewhere.example/ws/jsonrpc")
+
+    async def main():
+        async with AsyncClient(srv.url) as cb:
+            s = await cb.create_session("python")
+            assert s.info.raw["endpoint"] == "wss://elsewhere.example/ws/jsonrpc?host=h9" and cb.endpoint is None
+            await s.close()
     asyncio.run(main())
 
 
