@@ -1,0 +1,82 @@
+"""HAProxy in front of test hosts, run from the shipped configs in examples/proxy (their "${VAR}"s come from
+the environment), with a self-signed certificate made by openssl for the test."""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import urllib.request
+
+import pytest
+
+from conftest import ROOT, wait_until
+
+EXAMPLES = ROOT / "examples" / "proxy"
+NAMES = ("codebeaker.test", "evil.test")  # the public name, and one a rebinding page would use
+
+
+def need(*tools):
+    for t in tools:
+        if shutil.which(t) is None:
+            pytest.skip(f"{t} is not installed (scripts/setup.sh --test installs it)")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_cert(directory):
+    """A self-signed certificate for NAMES and 127.0.0.1; returns (HAProxy's PEM: chain + key, the cert alone)."""
+    key, cert, both = (os.path.join(directory, n) for n in ("key.pem", "cert.pem", "haproxy.pem"))
+    san = ",".join([f"DNS:{n}" for n in NAMES] + ["IP:127.0.0.1"])
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", f"/CN={NAMES[0]}", "-addext", f"subjectAltName={san}"],
+                   check=True, capture_output=True, timeout=60)
+    with open(both, "w") as f:
+        f.write(open(cert).read() + open(key).read())
+    return both, cert
+
+
+class Haproxy:
+    """`haproxy -db -f examples/proxy/<config>` with `env`; `port` is where it listens (TLS)."""
+
+    def __init__(self, config, directory, env):
+        self.port = free_port()
+        self.pem, self.cert = make_cert(directory)
+        full = dict(os.environ, CB_PROXY_BIND=f"127.0.0.1:{self.port}", CB_PROXY_CERT=self.pem, **env)
+        cfg = str(EXAMPLES / config)
+        check = subprocess.run(["haproxy", "-c", "-f", cfg], env=full, capture_output=True, text=True, timeout=30)
+        assert check.returncode == 0, check.stdout + check.stderr
+        self.log_path = os.path.join(directory, "haproxy.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", cfg], env=full, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.ctx = ssl.create_default_context(cafile=self.cert)
+        self.url = f"wss://127.0.0.1:{self.port}/ws/jsonrpc"
+
+    def get(self, path):
+        """GET over TLS through the proxy: (status, body)."""
+        req = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}")
+        try:
+            with urllib.request.urlopen(req, timeout=10, context=self.ctx) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+        except OSError:
+            return None, b""
+
+    def wait_up(self, path="/health/ready"):
+        """Until the proxy answers 200 on `path`, i.e. its health checks found a host up."""
+        wait_until(lambda: self.get(path)[0] == 200, timeout=30, what=f"HAProxy serving {path}")
+
+    def logs(self):
+        self.log.flush()
+        return open(self.log_path).read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.log.close()
