@@ -42,8 +42,8 @@ def make_cert(directory):
 class Haproxy:
     """`haproxy -db -f examples/proxy/<config>` with `env`; `port` is where it listens (TLS)."""
 
-    def __init__(self, config, directory, env):
-        self.port = free_port()
+    def __init__(self, config, directory, env, port=None):
+        self.port = port or free_port()
         self.pem, self.cert = make_cert(directory)
         full = dict(os.environ, CB_PROXY_BIND=f"127.0.0.1:{self.port}", CB_PROXY_CERT=self.pem, **env)
         cfg = str(EXAMPLES / config)
