@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from conftest import ROOT, wait_until
+from conftest import BUILD, ROOT, wait_until
 
 EXAMPLES = ROOT / "examples" / "proxy"
 NAMES = ("codebeaker.test", "evil.test")  # the public name, and one a rebinding page would use
@@ -25,6 +25,14 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def python_only(directory):
+    """A drivers directory with the python driver alone: the host is ready when python is (and costs less)."""
+    drivers = os.path.join(directory, "drivers")
+    os.makedirs(drivers)
+    os.symlink(BUILD / "codebeaker-driver-python", os.path.join(drivers, "codebeaker-driver-python"))
+    return drivers
 
 
 def make_cert(directory):

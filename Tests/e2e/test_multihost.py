@@ -12,8 +12,8 @@ from collections import Counter
 
 import pytest
 
-from conftest import BUILD, ROOT, Server, wait_until
-from proxyutil import Haproxy, free_port, need
+from conftest import ROOT, Server, wait_until
+from proxyutil import Haproxy, free_port, need, python_only
 
 sys.path.insert(0, str(ROOT / "clients" / "python"))  # this tree's SDK (CI installs the same one)
 from codebeaker import AsyncClient, SessionHostUnavailableError  # noqa: E402
@@ -28,9 +28,7 @@ TOKENS = {f"c{i}": os.urandom(16).hex() for i in range(CLIENTS + LATE_CLIENTS)}
 def cluster():
     need("haproxy", "openssl")
     tmp = tempfile.TemporaryDirectory(prefix="cb-hosts-")
-    drivers = os.path.join(tmp.name, "drivers")  # the python driver only: three hosts on two cores
-    os.makedirs(drivers)
-    os.symlink(BUILD / "codebeaker-driver-python", os.path.join(drivers, "codebeaker-driver-python"))
+    drivers = python_only(tmp.name)  # three hosts on two cores
     port = free_port()
     env = {"CODEBEAKER_TOKENS": ",".join(f"{p}:{t}" for p, t in TOKENS.items()), "CODEBEAKER_POOL_SIZE": "0"}
     hosts = {}

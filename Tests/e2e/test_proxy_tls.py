@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conftest import ROOT, Server
-from proxyutil import Haproxy, need
+from proxyutil import Haproxy, need, python_only
 
 sys.path.insert(0, str(ROOT / "clients" / "python"))  # this tree's SDK (CI installs the same one)
 from codebeaker import AsyncClient, AuthenticationError  # noqa: E402
@@ -31,7 +31,7 @@ def proxied():
     with open(cfg, "w") as f:
         json.dump({"maxMessageBytes": MAX, "idlePingSeconds": 1, "allowedHosts": ["codebeaker.test"],
                    "allowedOrigins": ["https://app.example"]}, f)
-    host = Server("--config", cfg, env={"CODEBEAKER_TOKENS": f"alice:{TOKEN}"})
+    host = Server("--config", cfg, drivers_dir=python_only(tmp.name), env={"CODEBEAKER_TOKENS": f"alice:{TOKEN}"})
     proxy = Haproxy("haproxy.cfg", tmp.name, {"CB_HOST_ADDR": f"127.0.0.1:{host.port}"})
     try:
         proxy.wait_up()

@@ -1,12 +1,16 @@
 """Several hosts behind a proxy: the client reconnects to the `endpoint` session.create returned, and a dead
 host gives SessionHostUnavailableError (the multi-host run with HAProxy is Tests/e2e/test_multihost.py)."""
 import asyncio
+import os
 import signal
 import socket
 
 import pytest
 
 from codebeaker import AsyncClient, ConnectError, SessionHostUnavailableError
+from conftest import e2e
+
+BUILD = e2e.BUILD
 
 
 def free_port():
@@ -15,9 +19,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def test_reconnects_to_the_endpoint_and_reports_a_dead_host(start_server):
+def python_only(tmp_path):
+    """Only the python driver: the server is ready when python is."""
+    os.symlink(BUILD / "codebeaker-driver-python", tmp_path / "codebeaker-driver-python")
+    return tmp_path
+
+
+def test_reconnects_to_the_endpoint_and_reports_a_dead_host(start_server, tmp_path):
     port = free_port()
-    srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", f"ws://127.0.0.1:{port}/ws/jsonrpc")
+    srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", f"ws://127.0.0.1:{port}/ws/jsonrpc",
+                       drivers_dir=python_only(tmp_path))
 
     async def main():
         # Same origin, another path: the endpoint's URL must be the one used after a drop.
@@ -38,9 +49,10 @@ def test_reconnects_to_the_endpoint_and_reports_a_dead_host(start_server):
     asyncio.run(main())
 
 
-def test_an_endpoint_on_another_origin_is_not_followed(start_server):
+def test_an_endpoint_on_another_origin_is_not_followed(start_server, tmp_path):
     port = free_port()
-    srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", "wss://elsewhere.example/ws/jsonrpc")
+    srv = start_server("--port", str(port), "--host-id", "h9", "--public-url", "wss://elsewhere.example/ws/jsonrpc",
+                       drivers_dir=python_only(tmp_path))
 
     async def main():
         async with AsyncClient(srv.url) as cb:
