@@ -74,12 +74,12 @@ class Figures:
         return "\n".join(lines)
 
 
-def test_fifty_clients_three_hosts_one_killed(cluster, capsys):
+def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
     hosts, proxy = cluster
-    os.environ["SSL_CERT_FILE"] = proxy.cert  # the SDK's default TLS context trusts the test's CA
+    monkeypatch.setenv("SSL_CERT_FILE", proxy.cert)  # the SDK's default TLS context trusts the test's CA
     fig = Figures()
     started = time.monotonic()
-    round_done, killed = [asyncio.Event() for _ in range(ROUNDS)], None
+    first_round = killed = None
 
     async def client(i, done_first_round):
         cb = AsyncClient(proxy.url, token=TOKENS[f"c{i}"], ping_interval=None)
@@ -123,16 +123,21 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys):
             return s.info.raw["route"]
 
     async def main():
-        nonlocal killed
-        killed = asyncio.Event()
+        nonlocal first_round, killed
+        first_round, killed = asyncio.Event(), asyncio.Event()
         remaining = [CLIENTS]
 
         def done_first_round():
             remaining[0] -= 1
             if remaining[0] == 0:
-                round_done[0].set()
+                first_round.set()
         tasks = [asyncio.create_task(client(i, done_first_round)) for i in range(CLIENTS)]
-        await asyncio.wait_for(round_done[0].wait(), 300)
+        barrier = asyncio.create_task(first_round.wait())
+        await asyncio.wait([barrier, *tasks], timeout=300, return_when=asyncio.FIRST_COMPLETED)
+        for t in tasks:
+            if t.done():
+                t.result()  # a client that failed before the kill: its error, now
+        assert barrier.done(), "the clients did not all finish their first round"
         victim = hosts[VICTIM]
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
