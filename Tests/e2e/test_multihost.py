@@ -16,7 +16,7 @@ from conftest import ROOT, Server, wait_until
 from proxyutil import Haproxy, free_port, need, python_only
 
 sys.path.insert(0, str(ROOT / "clients" / "python"))  # this tree's SDK (CI installs the same one)
-from codebeaker import AsyncClient, SessionHostUnavailableError  # noqa: E402
+from codebeaker import AsyncClient, ConnectionLostError, SessionHostUnavailableError  # noqa: E402
 
 HOSTS = ("h1", "h2", "h3")
 VICTIM = "h2"
@@ -80,6 +80,7 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
     fig = Figures()
     started = time.monotonic()
     first_round = killed = None
+    long_runs = Counter()
 
     async def client(i, done_first_round):
         cb = AsyncClient(proxy.url, token=TOKENS[f"c{i}"], ping_interval=None)
@@ -94,8 +95,20 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
         outcomes = []
         for r in range(ROUNDS):
             if r == 1:
+                # Two clients per host have an execution running when the host is killed.
+                ex = None
+                if long_runs[route] < 2:
+                    long_runs[route] += 1
+                    ex = await s.start("print('go', flush=True)\nimport time\ntime.sleep(120)")
+                if ex is not None:
+                    assert (await ex.__aiter__().__anext__()).data == "go\n"
                 done_first_round()
                 await killed.wait()
+                if ex is not None and route == VICTIM:
+                    with pytest.raises(ConnectionLostError):
+                        await fig.op("in flight at the kill", asyncio.wait_for(ex.result(), 60))
+                elif ex is not None:
+                    assert await ex.cancel() and (await ex.result()).cancelled
                 if route == VICTIM:  # its connection ends when the host dies: the next call must reconnect
                     await asyncio.wait_for(asyncio.gather(cb._reader, return_exceptions=True), 60)
             try:
@@ -113,7 +126,7 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
         else:
             await s.close()
         await cb.close()
-        return route, outcomes, cb
+        return route, outcomes, ex is not None
 
     async def late(i):
         async with AsyncClient(proxy.url, token=TOKENS[f"c{i}"], ping_interval=None) as cb:
@@ -159,7 +172,9 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
         else:
             assert outcomes == ["ok"] * ROUNDS, (route, outcomes)
     assert VICTIM not in late_routes and set(late_routes) <= set(HOSTS)
-    assert set(fig.errors) == {"run: SessionHostUnavailableError"}, fig.errors
-    assert fig.errors["run: SessionHostUnavailableError"] == by_host[VICTIM] * (ROUNDS - 1)
+    assert sum(1 for route, _, running in results if route == VICTIM and running) == 2
+    expected = {"run: SessionHostUnavailableError": by_host[VICTIM] * (ROUNDS - 1),
+                "in flight at the kill: ConnectionLostError": 2}
+    assert dict(fig.errors) == expected, fig.errors
     with capsys.disabled():
         print("\n" + fig.report(wall) + f"\n  sessions per host at start: {dict(sorted(by_host.items()))}")
