@@ -116,7 +116,7 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
                 assert res.stdout == f"{i * r}\n", res
                 outcomes.append("ok")
             except SessionHostUnavailableError as e:
-                assert e.route == route == VICTIM and "session's host is unavailable" in str(e)
+                assert e.route == route == VICTIM and e.status == 503 and "session's host is unavailable" in str(e)
                 outcomes.append("host unavailable")
         if route == VICTIM:
             cb.unpin()  # its sessions are gone: a fresh connection goes to a live host
@@ -172,6 +172,7 @@ def test_fifty_clients_three_hosts_one_killed(cluster, capsys, monkeypatch):
         else:
             assert outcomes == ["ok"] * ROUNDS, (route, outcomes)
     assert VICTIM not in late_routes and set(late_routes) <= set(HOSTS)
+    assert proxy.get("/health/ready?host=nope")[0] == 404  # an unknown host id never falls through to a host
     assert sum(1 for route, _, running in results if route == VICTIM and running) == 2
     expected = {"run: SessionHostUnavailableError": by_host[VICTIM] * (ROUNDS - 1),
                 "in flight at the kill: ConnectionLostError": 2}
