@@ -1,6 +1,6 @@
-"""TLS through HAProxy (examples/proxy/haproxy.cfg as shipped, docs/proxy.md): a real client over wss:// with a
-token, the upgrade, pings both ways, messages near maxMessageBytes, and the host's Host/Origin checks judging the
-names the client used, not the proxy's."""
+"""TLS through HAProxy and nginx (examples/proxy/haproxy.cfg and nginx.conf as shipped, docs/proxy.md): a real
+client over wss:// with a token, the upgrade, pings both ways, messages near maxMessageBytes, and the host's
+Host/Origin checks judging the names the client used, not the proxy's."""
 import asyncio
 import base64
 import json
@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from conftest import ROOT, Server
-from proxyutil import Haproxy, need, python_only
+from proxyutil import Haproxy, Nginx, need, python_only
 
 sys.path.insert(0, str(ROOT / "clients" / "python"))  # this tree's SDK (CI installs the same one)
 from codebeaker import AsyncClient, AuthenticationError  # noqa: E402
@@ -23,16 +23,18 @@ TOKEN = "tok-" + os.urandom(12).hex()
 MAX = 8 << 20  # the host's maxMessageBytes here
 
 
-@pytest.fixture(scope="module")
-def proxied():
-    need("haproxy", "openssl")
+@pytest.fixture(scope="module", params=["haproxy", "nginx"])
+def proxied(request):
+    need(request.param, "openssl")
     tmp = tempfile.TemporaryDirectory(prefix="cb-proxy-")
     cfg = os.path.join(tmp.name, "config.json")
     with open(cfg, "w") as f:
         json.dump({"maxMessageBytes": MAX, "idlePingSeconds": 1, "allowedHosts": ["codebeaker.test"],
                    "allowedOrigins": ["https://app.example"]}, f)
     host = Server("--config", cfg, drivers_dir=python_only(tmp.name), env={"CODEBEAKER_TOKENS": f"alice:{TOKEN}"})
-    proxy = Haproxy("haproxy.cfg", tmp.name, {"CB_HOST_ADDR": f"127.0.0.1:{host.port}"})
+    addr = f"127.0.0.1:{host.port}"
+    proxy = (Haproxy("haproxy.cfg", tmp.name, {"CB_HOST_ADDR": addr}) if request.param == "haproxy"
+             else Nginx(tmp.name, addr))
     try:
         proxy.wait_up()
         yield host, proxy
