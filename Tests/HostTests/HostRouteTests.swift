@@ -73,3 +73,19 @@ import Testing
         #expect(r["route"] == nil && r["endpoint"] == nil && r["sessionId"]?.string?.count == 34)
     }
 }
+
+@Suite struct HostRouteMisroutedTests {
+    @Test func anotherHostsSessionId_IsExplainedFromTheIdAlone() async throws {
+        let h = APIHarness(ManagerFixture { $0.route = HostRoute(hostId: "h1") })
+        defer { h.fixture.cleanup() }
+        let other = "s_h2_" + String(repeating: "0", count: 32)
+        let e = await h.rpcError(
+            "session.execute", ["sessionId": .string(other), "command": ["type": "shell", "command": "true"]])
+        #expect(e?.code == -32001 && e?.message.hasPrefix("Session not found: \(other) (its id is host h2's") == true)
+        #expect(e?.data?["route"] == "h2")
+        let own = "s_h1_" + String(repeating: "0", count: 32)
+        #expect(await h.rpcError("session.close", ["sessionId": .string(own)]) == RPCError.sessionNotFound(own))
+        let plain = "s_" + String(repeating: "0", count: 32)
+        #expect(await h.rpcError("session.close", ["sessionId": .string(plain)]) == RPCError.sessionNotFound(plain))
+    }
+}

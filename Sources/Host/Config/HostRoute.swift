@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// Where a session lives when several hosts sit behind one proxy (docs/scaling.md). A host with a `hostId`
 /// puts it in its session and execution ids (`s_h2_<hex>`), and `session.create` answers with `route` (the
 /// id) and, given `publicUrl`, an `endpoint` that makes the proxy pick this host (`…?host=h2`). A
@@ -48,5 +50,18 @@ public struct HostRoute: Sendable, Equatable {
         guard parts.count == 3, parts[0] == "s" || parts[0] == "x" else { return nil }
         let candidate = String(parts[1])
         return hostIdProblem(candidate) == nil ? candidate : nil
+    }
+}
+
+extension HostRoute {
+    /// A -32001 for a session id that another host made says which host (from the id alone, so it tells
+    /// nothing about whether the session exists): a client that reached the wrong host learns why.
+    public func explain(_ error: RPCError, sessionId: String) -> RPCError {
+        guard error.code == -32001, let owner = Self.hostId(inId: sessionId), owner != hostId else { return error }
+        let here = hostId.map { "host \($0)" } ?? "a host without a hostId"
+        return RPCError(
+            code: error.code,
+            message: error.message + " (its id is host \(owner)'s, this is \(here): reconnect to its endpoint)",
+            data: ["route": .string(owner)])
     }
 }
