@@ -29,6 +29,9 @@ public struct CommandLineOptions: Sendable {
     /// `--network-principals alice,bob`: who may create `network: true` sessions.
     public var networkPrincipals: [String]?
     public var memoryMerge: String?
+    /// `--host-id h2`, `--public-url wss://…`: several hosts behind a proxy (docs/scaling.md).
+    public var hostId: String?
+    public var publicUrl: String?
 
     /// `--help`: Resources/usage.txt, embedded at build time.
     public static let usage: String = {
@@ -103,6 +106,8 @@ public struct CommandLineOptions: Sendable {
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
             case "--memory-merge": o.memoryMerge = try v()
+            case "--host-id": o.hostId = try v()
+            case "--public-url": o.publicUrl = try v()
             case "--allowed-origin": o.allowedOrigins.append(try v())
             case "--allowed-host": o.allowedHosts.append(try v())
             case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
@@ -138,5 +143,9 @@ public struct CommandLineOptions: Sendable {
                 allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
         }
         if let networkPrincipals { config.security.networkPrincipals = networkPrincipals }
+        if let hostId { config.hostId = try ServerConfig.checked(hostId, "--host-id", HostRoute.hostIdProblem) }
+        if let publicUrl {
+            config.publicUrl = try ServerConfig.checked(publicUrl, "--public-url", HostRoute.publicUrlProblem)
+        }
     }
 }
