@@ -30,7 +30,7 @@ public final class WebSocketBackend: CancellableRPCBackend {
         }
         if parsed.secure {
             throw .transport(
-                "wss:// is not supported by the built-in client; use ws:// (on loopback, or behind your proxy's plain-HTTP side)"
+                "wss:// is not supported by the built-in client; use ws:// to the host itself (behind your TLS proxy, docs/proxy.md)"
             )
         }
         var protocols = ["codebeaker.v1"]
