@@ -32,6 +32,8 @@ public enum CodeBeakerApp: Sendable {
             return 0
         case .driversList:
             return await listDrivers(config)
+        case .mcp:
+            return await MCPCommand.run(options, config: config)
         default:
             return await serve(config)
         }
