@@ -103,7 +103,9 @@ extension CodeBeakerApp {
                 if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
                 return metrics.render()
             })
-        let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
+        let mcp = MCPHTTPRoute(host: host)
+        let server = HTTPServer(
+            options: options, delegate: handler, routes: RouteChain([mcp, routes]), logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
             log.error("cannot listen on \(config.host):\(config.port): \(error)")
@@ -115,6 +117,7 @@ extension CodeBeakerApp {
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
+        await mcp.closeAll()
         await host.shutdown()
         log.info("stopped")
         return 0
