@@ -1,6 +1,7 @@
 """The MCP server (docs/mcp.md) with the official MCP Python SDK as the client, over stdio (`codebeaker mcp`,
 its own embedded host) and over Streamable HTTP (`/mcp` on a running server)."""
 import json
+import urllib.request
 import tempfile
 
 import anyio
@@ -166,3 +167,66 @@ def test_stdio_malformed_messages_get_errors_and_the_server_keeps_serving(tmp_pa
         finally:
             assert raw.close() == 0  # EOF on stdin: a clean exit
     assert "end of input, shutting down" in open(tmp_path / "mcp.log").read()
+
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}
+
+
+def test_http_malformed_messages_get_errors_and_the_server_keeps_serving(server):
+    url = f"http://127.0.0.1:{server.port}/mcp"
+    status, headers, body = post(url, INIT)
+    assert status == 200 and json.loads(body)["result"]["protocolVersion"] == "2025-06-18"
+    sid = {"Mcp-Session-Id": headers["Mcp-Session-Id"]}
+    for bad, code in [(b"{not json", -32700), (b"[]", -32600), (b'{"id":1,"method":"ping"}', -32600)]:
+        status, _, body = post(url, bad, sid)
+        assert status == 400 and json.loads(body)["error"]["code"] == code, bad
+    status, _, body = post(url, {"jsonrpc": "2.0", "id": 2, "method": "no/such"}, sid)
+    assert status == 200 and json.loads(body)["error"]["code"] == -32601
+    # Without a session id, or with one the server never issued.
+    status, _, _ = post(url, {"jsonrpc": "2.0", "id": 3, "method": "ping"})
+    assert status == 400
+    status, _, _ = post(url, {"jsonrpc": "2.0", "id": 3, "method": "ping"}, {"Mcp-Session-Id": "mcp_nope"})
+    assert status == 404
+    status, _, body = post(url, {"jsonrpc": "2.0", "id": 4, "method": "ping"}, sid)
+    assert status == 200 and json.loads(body) == {"jsonrpc": "2.0", "id": 4, "result": {}}
+    status, _, _ = post(url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, sid)
+    assert status == 202
+    # A progress token on a tool call: the reply comes as Server-Sent Events.
+    call = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+            "params": {"_meta": {"progressToken": "p"}, "name": "run_code",
+                       "arguments": {"language": "python", "code": "print('hi', flush=True)"}}}
+    status, headers, body = post(url, call, sid)
+    assert status == 200 and headers["Content-Type"] == "text/event-stream"
+    events = [json.loads(line[len("data: "):]) for line in body.splitlines() if line.startswith("data: ")]
+    assert events[0]["method"] == "notifications/progress" and events[0]["params"]["message"] == "hi\n"
+    assert events[-1]["id"] == 5 and events[-1]["result"]["structuredContent"]["stdout"] == "hi\n"
+    req = urllib.request.Request(url, method="DELETE", headers=sid)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 204
+    status, _, _ = post(url, {"jsonrpc": "2.0", "id": 6, "method": "ping"}, sid)
+    assert status == 404
+    assert server.http("/mcp")[0] == 405
+
+
+def test_http_needs_the_token_and_refuses_cross_site_origins(start_server):
+    srv = start_server(env={"CODEBEAKER_TOKENS": "alice:tok-alice,bob:tok-bob"})
+    url = f"http://127.0.0.1:{srv.port}/mcp"
+    status, headers, body = post(url, INIT)
+    assert status == 401 and "token" in body and headers.get("WWW-Authenticate") == "Bearer"
+    assert post(url, INIT, {"Authorization": "Bearer wrong"})[0] == 401
+    status, _, _ = post(url, INIT, {"Authorization": "Bearer tok-alice", "Origin": "https://evil.example"})
+    assert status == 403
+    status, headers, _ = post(url, INIT, {"Authorization": "Bearer tok-alice"})
+    assert status == 200
+    # Another principal cannot use alice's MCP session.
+    ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
+    sid = headers["Mcp-Session-Id"]
+    assert post(url, ping, {"Authorization": "Bearer tok-bob", "Mcp-Session-Id": sid})[0] == 404
+    assert post(url, ping, {"Authorization": "Bearer tok-alice", "Mcp-Session-Id": sid})[0] == 200
+
+    async def main():
+        async with http_session(url, token="tok-alice") as s:
+            r = await s.call_tool("run_code", {"language": "python", "code": "print(6*7)"})
+            assert r.structured_content["stdout"] == "42\n"
+    run(main)
