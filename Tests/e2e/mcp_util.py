@@ -67,10 +67,10 @@ def post(url, body, headers=None):
 class RawStdio:
     """`codebeaker mcp` driven line by line, for messages the SDK would never send."""
 
-    def __init__(self, errlog):
+    def __init__(self, errlog, env=None):
         self.proc = subprocess.Popen(
             [str(BINARY)] + mcp_args(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errlog,
-            text=True, env=dict(os.environ, CODEBEAKER_DOCKER_POOL="0"))
+            text=True, env=dict(os.environ, CODEBEAKER_DOCKER_POOL="0", **(env or {})))
 
     def send(self, line):
         self.proc.stdin.write(line + "\n")

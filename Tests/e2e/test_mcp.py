@@ -1,8 +1,9 @@
 """The MCP server (docs/mcp.md) with the official MCP Python SDK as the client, over stdio (`codebeaker mcp`,
 its own embedded host) and over Streamable HTTP (`/mcp` on a running server)."""
 import json
-import urllib.request
+import signal
 import tempfile
+import urllib.request
 
 import anyio
 import pytest
@@ -230,3 +231,22 @@ def test_http_needs_the_token_and_refuses_cross_site_origins(start_server):
             r = await s.call_tool("run_code", {"language": "python", "code": "print(6*7)"})
             assert r.structured_content["stdout"] == "42\n"
     run(main)
+
+
+@pytest.mark.parametrize("how", ["eof", "sigterm"])
+def test_stdio_exits_cleanly_and_removes_its_private_workspace_root(tmp_path, how):
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    with open(tmp_path / "mcp.log", "w") as errlog:
+        raw = RawStdio(errlog, env={"XDG_RUNTIME_DIR": str(runtime)})
+        root = runtime / f"codebeaker-mcp-{raw.proc.pid}"
+        raw.send(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                             "params": {"name": "create_session", "arguments": {"language": "python"}}}))
+        sid = raw.reply()["result"]["structuredContent"]["session_id"]
+        assert sid.startswith("s_")
+        assert root.is_dir() and any(root.iterdir()), "the session's workspace is not under the private root"
+        if how == "sigterm":
+            raw.proc.send_signal(signal.SIGTERM)
+        assert raw.close() == 0
+    assert not root.exists()
+    assert not [line for line in open("/proc/self/mountinfo") if str(runtime) in line]
