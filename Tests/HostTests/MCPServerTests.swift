@@ -25,9 +25,12 @@ import Testing
 
     @Test func initialize_AnswersTheClientsVersion_WhenSupported() async {
         let server = MCPServer(backend: echo)
-        for (asked, answered) in [("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"), ("1999-01-01", "2025-11-25")] {
+        for (asked, answered) in [
+            ("2025-06-18", "2025-06-18"), ("2025-03-26", "2025-03-26"), ("1999-01-01", "2025-11-25"),
+        ] {
             let out = await server.exchange(
-                #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"\#(asked)","capabilities":{}}}"#)
+                #"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"\#(asked)","capabilities":{}}}"#
+            )
             #expect(out.first?["result"]?["protocolVersion"]?.string == answered)
             #expect(out.first?["result"]?["capabilities"]?["tools"] != nil)
         }
@@ -58,15 +61,17 @@ import Testing
     @Test func toolsList_GivesEveryToolASchema() async {
         let out = await MCPServer(backend: echo).exchange(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
         let tools = out.first?["result"]?["tools"]?.array ?? []
-        #expect(Set(tools.compactMap { $0["name"]?.string }) == [
-            "run_code", "create_session", "close_session", "list_sessions", "write_file", "read_file", "list_files",
-            "run_shell", "install_packages", "list_languages",
-        ])
+        #expect(
+            Set(tools.compactMap { $0["name"]?.string }) == [
+                "run_code", "create_session", "close_session", "list_sessions", "write_file", "read_file", "list_files",
+                "run_shell", "install_packages", "list_languages",
+            ])
         #expect(tools.allSatisfy { $0["inputSchema"]?["type"]?.string == "object" })
     }
 
     @Test func runCode_ReturnsTextAndStructuredContent() async {
-        let out = await MCPServer(backend: echo).exchange(call("run_code", #"{"language":"python","code":"print(6*7)"}"#))
+        let out = await MCPServer(backend: echo).exchange(
+            call("run_code", #"{"language":"python","code":"print(6*7)"}"#))
         let result = out.first?["result"]
         #expect(result?["isError"]?.bool == false)
         #expect(result?["structuredContent"]?["stdout"]?.string == "42\n")
@@ -100,7 +105,8 @@ import Testing
             notifications: [("session.output", ["requestId": 1, "data": "a\n"]), ("session.output", ["data": "b\n"])]
         ) { _, _ throws(RPCCallError) -> JSONValue in ["success": true, "result": runResult(stdout: "a\nb\n")] }
         let out = await MCPServer(backend: backend).exchange(
-            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"_meta":{"progressToken":"t"},"name":"run_code","arguments":{"session_id":"s_1","code":"x"}}}"#)
+            #"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"_meta":{"progressToken":"t"},"name":"run_code","arguments":{"session_id":"s_1","code":"x"}}}"#
+        )
         #expect(out.count == 3)
         #expect(out[0]["method"]?.string == "notifications/progress")
         #expect(out[0]["params"] == ["progressToken": "t", "progress": 1, "message": "a\n"])
@@ -113,9 +119,13 @@ import Testing
         let backend = FakeBackend(hold: ["execution.run"]) { _, _ throws(RPCCallError) -> JSONValue in [:] }
         let server = MCPServer(backend: backend)
         let box = Outbox()
-        let running = Task { await server.receive(call("run_code", #"{"language":"python","code":"sleep"}"#, id: 9)) { box.send($0) } }
+        let running = Task {
+            await server.receive(call("run_code", #"{"language":"python","code":"sleep"}"#, id: 9)) { box.send($0) }
+        }
         while backend.calls.withLock({ $0.isEmpty }) { await Task.yield() }
-        #expect(await server.exchange(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}"#).isEmpty)
+        #expect(
+            await server.exchange(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9}}"#)
+                .isEmpty)
         await running.value
         #expect(box.all.isEmpty)
         await server.close()

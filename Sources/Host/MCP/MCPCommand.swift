@@ -34,7 +34,11 @@ enum MCPCommand {
         let reason = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
             let once = Mutex(false)
             let finish: @Sendable (String) -> Void = { why in
-                if once.withLock({ let first = !$0; $0 = true; return first }) { done.resume(returning: why) }
+                if once.withLock({
+                    let first = !$0; $0 = true; return first
+                }) {
+                    done.resume(returning: why)
+                }
             }
             stdio.start { finish("end of input") }
             Task { finish(await CodeBeakerApp.waitForTerminationSignal()) }

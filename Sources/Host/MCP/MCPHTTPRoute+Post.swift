@@ -17,10 +17,12 @@ extension MCPHTTPRoute {
                 status: 200, body: JSONWriter.bytes(replies.last ?? .null), headers: [("Mcp-Session-Id", id)])
         }
         guard let sessionID else {
-            return Self.rpcError(400, MCPMessage.Code.invalidRequest, "Mcp-Session-Id header required (send initialize first)")
+            return Self.rpcError(
+                400, MCPMessage.Code.invalidRequest, "Mcp-Session-Id header required (send initialize first)")
         }
         guard let server = await sessions.server(sessionID, principal: principal) else {
-            return Self.rpcError(404, MCPMessage.Code.invalidRequest, "unknown or expired MCP session; initialize again")
+            return Self.rpcError(
+                404, MCPMessage.Code.invalidRequest, "unknown or expired MCP session; initialize again")
         }
         guard case .request(_, _, let params) = kind else {
             await server.receive(kind) { _ in }
@@ -30,7 +32,9 @@ extension MCPHTTPRoute {
         guard acceptsStream, params["_meta"]?["progressToken"] != nil else {
             let replies = await collect(kind, server)
             // Progress without an event stream has nowhere to go; the reply is the last message.
-            guard let reply = replies.last(where: { $0["id"] != nil }) else { return HTTPResponseBody(status: 202, body: []) }
+            guard let reply = replies.last(where: { $0["id"] != nil }) else {
+                return HTTPResponseBody(status: 202, body: [])
+            }
             return .json(200, reply)
         }
         let (stream, out) = AsyncStream<[UInt8]>.makeStream()

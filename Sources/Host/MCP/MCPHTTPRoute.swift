@@ -61,7 +61,9 @@ public struct MCPHTTPRoute: HTTPRouteHandler {
             return await sessions.close(sessionID, principal: principal)
                 ? HTTPResponseBody(status: 204, body: []) : Self.plainError(404, "unknown MCP session")
         default:
-            return Self.plainError(405, "POST JSON-RPC messages to /mcp (no server-initiated stream)", headers: [("Allow", "POST, DELETE")])
+            return Self.plainError(
+                405, "POST JSON-RPC messages to /mcp (no server-initiated stream)", headers: [("Allow", "POST, DELETE")]
+            )
         }
     }
 

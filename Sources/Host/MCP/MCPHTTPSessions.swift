@@ -16,7 +16,9 @@ final class MCPHTTPSessions: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     private let clock: @Sendable () -> Double
 
-    init(idleSeconds: Double = 1800, maxSessions: Int = 256, clock: @escaping @Sendable () -> Double = MonotonicClock.now) {
+    init(
+        idleSeconds: Double = 1800, maxSessions: Int = 256, clock: @escaping @Sendable () -> Double = MonotonicClock.now
+    ) {
         self.idleSeconds = idleSeconds; self.maxSessions = maxSessions; self.clock = clock
     }
 

@@ -47,7 +47,8 @@ public enum MCPMessage: Sendable {
             return .invalid(self.error(id: .null, code: Code.parseError, "Parse error: \(error)"))
         }
         if value.array != nil {
-            return .invalid(self.error(id: .null, code: Code.invalidRequest, "Invalid Request: batches are not supported"))
+            return .invalid(
+                self.error(id: .null, code: Code.invalidRequest, "Invalid Request: batches are not supported"))
         }
         guard let object = value.object else {
             return .invalid(self.error(id: .null, code: Code.invalidRequest, "Invalid Request: not a JSON object"))
@@ -56,24 +57,29 @@ public enum MCPMessage: Sendable {
         let validID = id.map { $0.string != nil || $0.int != nil } ?? false
         guard object["jsonrpc"]?.string == "2.0" else {
             return .invalid(
-                self.error(id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: jsonrpc must be \"2.0\""))
+                self.error(
+                    id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: jsonrpc must be \"2.0\""))
         }
         guard let method = object["method"] else {
             if object["result"] != nil || object["error"] != nil { return .response }
-            return .invalid(self.error(id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: no method"))
+            return .invalid(
+                self.error(id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: no method"))
         }
         guard let name = method.string else {
             return .invalid(
-                self.error(id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: method must be a string"))
+                self.error(
+                    id: validID ? id! : .null, code: Code.invalidRequest, "Invalid Request: method must be a string"))
         }
         let params = object["params"] ?? .object([:])
         guard let paramsObject = params.object else {
             return .invalid(
-                self.error(id: validID ? id! : .null, code: Code.invalidParams, "Invalid params: params must be an object"))
+                self.error(
+                    id: validID ? id! : .null, code: Code.invalidParams, "Invalid params: params must be an object"))
         }
         guard let id else { return .notification(method: name, params: paramsObject) }
         guard validID else {
-            return .invalid(self.error(id: .null, code: Code.invalidRequest, "Invalid Request: id must be a string or integer"))
+            return .invalid(
+                self.error(id: .null, code: Code.invalidRequest, "Invalid Request: id must be a string or integer"))
         }
         return .request(id: id, method: name, params: paramsObject)
     }

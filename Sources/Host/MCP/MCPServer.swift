@@ -38,7 +38,9 @@ public final class MCPServer: Sendable {
             }
             if duplicate {
                 task.cancel()
-                send(MCPMessage.error(id: id, code: MCPMessage.Code.invalidRequest, "Invalid Request: id \(id) is already in use"))
+                send(
+                    MCPMessage.error(
+                        id: id, code: MCPMessage.Code.invalidRequest, "Invalid Request: id \(id) is already in use"))
                 return
             }
             let reply = await task.value
@@ -64,7 +66,9 @@ public final class MCPServer: Sendable {
         await tools.backend.close()
     }
 
-    private func answer(id: JSONValue, method: String, params: JSONObject, send: @escaping @Sendable (JSONValue) -> Void)
+    private func answer(
+        id: JSONValue, method: String, params: JSONObject, send: @escaping @Sendable (JSONValue) -> Void
+    )
         async -> JSONValue?
     {
         switch method {
@@ -78,13 +82,15 @@ public final class MCPServer: Sendable {
             return MCPMessage.result(id: id, .object(["tools": .array(MCPTools.list)]))
         case "tools/call":
             guard let name = params["name"]?.string else {
-                return MCPMessage.error(id: id, code: MCPMessage.Code.invalidParams, "Invalid params: name (a string) is required")
+                return MCPMessage.error(
+                    id: id, code: MCPMessage.Code.invalidParams, "Invalid params: name (a string) is required")
             }
             guard MCPTools.names.contains(name) else {
                 return MCPMessage.error(id: id, code: MCPMessage.Code.invalidParams, "Unknown tool: \(name)")
             }
             guard let arguments = (params["arguments"] ?? .object([:])).object else {
-                return MCPMessage.error(id: id, code: MCPMessage.Code.invalidParams, "Invalid params: arguments must be an object")
+                return MCPMessage.error(
+                    id: id, code: MCPMessage.Code.invalidParams, "Invalid params: arguments must be an object")
             }
             let progress = params["_meta"]?["progressToken"].map { Self.progressSender(token: $0, send: send) }
             let result = await tools.call(name, arguments: arguments, progress: progress)
@@ -95,7 +101,9 @@ public final class MCPServer: Sendable {
     }
 
     /// `notifications/progress` with an increasing counter and the chunk as its message.
-    static func progressSender(token: JSONValue, send: @escaping @Sendable (JSONValue) -> Void) -> @Sendable (String) -> Void {
+    static func progressSender(token: JSONValue, send: @escaping @Sendable (JSONValue) -> Void)
+        -> @Sendable (String) -> Void
+    {
         let counter = Atomic<Int>(0)
         return { message in
             let n = counter.add(1, ordering: .relaxed).newValue

@@ -29,7 +29,9 @@ extension MCPToolCalls {
 
     func createSession(_ a: MCPArguments) async throws -> MCPToolResult {
         var params: JSONObject = ["language": .string(try a.string("language"))]
-        if let minutes = try a.optionalNumber("idle_timeout_minutes") { params["idleTimeoutMinutes"] = .double(minutes) }
+        if let minutes = try a.optionalNumber("idle_timeout_minutes") {
+            params["idleTimeoutMinutes"] = .double(minutes)
+        }
         if let mb = try a.optionalNumber("memory_limit_mb") { params["memoryLimitMB"] = .int(Int(mb)) }
         let asked = try a.optionalBool("stateful")
         params["stateful"] = .bool(asked ?? true)
@@ -64,7 +66,10 @@ extension MCPToolCalls {
         var command: JSONObject
         switch name {
         case "write_file":
-            command = ["type": "write_file", "path": .string(try a.string("path")), "content": .string(try a.string("content"))]
+            command = [
+                "type": "write_file", "path": .string(try a.string("path")),
+                "content": .string(try a.string("content")),
+            ]
             if let e = try a.optionalString("encoding") { command["encoding"] = .string(e) }
             if try a.optionalBool("append") == true { command["mode"] = "Append" }
         case "read_file":

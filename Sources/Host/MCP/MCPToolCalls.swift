@@ -54,7 +54,9 @@ public struct MCPToolCalls: Sendable {
                     "execution_count": s["executionCount"] ?? .null,
                 ])
             }
-            let lines = sessions.map { "\($0["session_id"]?.string ?? "?") \($0["language"]?.string ?? "?") \($0["state"]?.string ?? "")" }
+            let lines = sessions.map {
+                "\($0["session_id"]?.string ?? "?") \($0["language"]?.string ?? "?") \($0["state"]?.string ?? "")"
+            }
             return MCPToolResult(
                 text: sessions.isEmpty ? "no open sessions" : lines.joined(separator: "\n"),
                 structured: ["sessions": .array(sessions), "count": .int(sessions.count)])

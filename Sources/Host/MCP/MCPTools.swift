@@ -37,7 +37,10 @@ public enum MCPTools: Sendable {
             "Runs a program in a sandbox and returns its stdout, stderr and exit code. Without session_id it runs in a fresh sandbox that is removed afterwards; with session_id it runs in that session (its files, and in a stateful session its variables, are kept).",
             schema(
                 [
-                    ("language", "string", "python, javascript, typescript, ... (see list_languages); required without session_id"),
+                    (
+                        "language", "string",
+                        "python, javascript, typescript, ... (see list_languages); required without session_id"
+                    ),
                     ("code", "string", "the program"),
                     ("session_id", "string", "run in this session (from create_session)"),
                     ("stdin", "string", "standard input for the program"),
@@ -49,14 +52,20 @@ public enum MCPTools: Sendable {
             schema(
                 [
                     ("language", "string", "python, javascript, typescript, ... (see list_languages)"),
-                    ("stateful", "boolean", "keep variables between run_code calls, like a notebook (default true when the language supports it)"),
+                    (
+                        "stateful", "boolean",
+                        "keep variables between run_code calls, like a notebook (default true when the language supports it)"
+                    ),
                     ("idle_timeout_minutes", "number", "closed after this long without a call (default 30)"),
                     ("memory_limit_mb", "integer", "memory limit of the sandbox (default 512)"),
                 ], required: ["language"])),
-        tool("close_session", "Close session", "Closes a session and deletes its files.", schema([sessionID], required: ["session_id"])),
+        tool(
+            "close_session", "Close session", "Closes a session and deletes its files.",
+            schema([sessionID], required: ["session_id"])),
         tool("list_sessions", "List sessions", "Lists your open sessions.", schema([]), readOnly: true),
         tool(
-            "write_file", "Write file", "Writes a file in a session's workspace (/workspace; relative paths are inside it).",
+            "write_file", "Write file",
+            "Writes a file in a session's workspace (/workspace; relative paths are inside it).",
             schema(
                 [
                     sessionID, ("path", "string", "file path, e.g. data.csv or /workspace/src/a.py"),
@@ -78,16 +87,21 @@ public enum MCPTools: Sendable {
                     ("pattern", "string", "shell glob on names, e.g. *.py"),
                 ], required: ["session_id"]), readOnly: true),
         tool(
-            "run_shell", "Run shell command", "Runs a shell command line (sh -c) in a session's sandbox, in /workspace.",
+            "run_shell", "Run shell command",
+            "Runs a shell command line (sh -c) in a session's sandbox, in /workspace.",
             schema(
                 [
                     sessionID, ("command", "string", "the command line, e.g. ls -la | head"),
                     ("stdin", "string", "standard input"), ("timeout", "number", "seconds (default 30)"),
                 ], required: ["session_id", "command"])),
         tool(
-            "install_packages", "Install packages", "Installs packages into a session with its language's package manager (pip, npm, ...).",
-            schema([sessionID, ("packages", "string[]", "package specs, e.g. [\"six==1.16.0\"]")], required: ["session_id", "packages"])),
-        tool("list_languages", "List languages", "Lists the languages this server can run.", schema([]), readOnly: true),
+            "install_packages", "Install packages",
+            "Installs packages into a session with its language's package manager (pip, npm, ...).",
+            schema(
+                [sessionID, ("packages", "string[]", "package specs, e.g. [\"six==1.16.0\"]")],
+                required: ["session_id", "packages"])),
+        tool(
+            "list_languages", "List languages", "Lists the languages this server can run.", schema([]), readOnly: true),
     ]
 
     public static let names: Set<String> = Set(list.compactMap { $0["name"]?.string })
