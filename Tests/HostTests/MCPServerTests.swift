@@ -132,4 +132,17 @@ import Testing
         let closed = backend.closed.load(ordering: .relaxed)
         #expect(closed)
     }
+
+    @Test func cancelledNotification_SendsSessionCancel_ToABackendThatPicksRequestIDs() async {
+        let backend = FakeRemoteBackend()
+        let server = MCPServer(backend: backend)
+        let running = Task {
+            await server.exchange(call("run_code", #"{"session_id":"s_1","code":"sleep"}"#, id: 4))
+        }
+        while backend.started.withLock({ $0.isEmpty }) { await Task.yield() }
+        _ = await server.exchange(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":4}}"#)
+        #expect(await running.value.isEmpty)
+        let sent = backend.cancelled.withLock { $0 }
+        #expect(sent == [["requestId": backend.started.withLock { $0[0] }, "sessionId": "s_1"]])
+    }
 }

@@ -56,3 +56,35 @@ func runResult(stdout: String, exitCode: Int = 0, truncated: Bool = false) -> JS
         "stderrTruncated": false,
     ]
 }
+
+/// A backend that picks no ids itself (like a WebSocket): an execution ends only when `session.cancel`
+/// names its request id, as a remote server would do it.
+final class FakeRemoteBackend: CancellableRPCBackend {
+    let cancelled = Mutex<[JSONValue]>([])
+    let started = Mutex<[JSONValue]>([])
+    private let next = Atomic<Int>(100)
+
+    func makeRequestID() -> JSONValue { .int(next.add(1, ordering: .relaxed).newValue) }
+
+    func call(_ method: String, params: JSONValue, onNotification: @escaping @Sendable (String, JSONValue) -> Void)
+        async throws(RPCCallError) -> JSONValue
+    {
+        try await call(method, params: params, id: makeRequestID(), onNotification: onNotification)
+    }
+
+    func call(
+        _ method: String, params: JSONValue, id: JSONValue,
+        onNotification: @escaping @Sendable (String, JSONValue) -> Void
+    ) async throws(RPCCallError) -> JSONValue {
+        if method == "session.cancel" {
+            cancelled.withLock { $0.append(params) }
+            return ["cancelled": true]
+        }
+        started.withLock { $0.append(id) }
+        // Ignores Task cancellation, as a reply from a remote server would.
+        while !cancelled.withLock({ $0.contains { $0["requestId"] == id } }) { await Task.yield() }
+        return ["success": false, "error": "cancelled", "result": ["cancelled": true]]
+    }
+
+    func close() async {}
+}

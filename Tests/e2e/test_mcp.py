@@ -2,12 +2,14 @@
 its own embedded host) and over Streamable HTTP (`/mcp` on a running server)."""
 import json
 import signal
+import subprocess
 import tempfile
 import urllib.request
 
 import anyio
 import pytest
 
+from conftest import BINARY
 from mcp_util import RawStdio, http_session, post, stdio_session, text_of
 
 TOOLS = {"run_code", "create_session", "close_session", "list_sessions", "write_file", "read_file",
@@ -250,3 +252,11 @@ def test_stdio_exits_cleanly_and_removes_its_private_workspace_root(tmp_path, ho
         assert raw.close() == 0
     assert not root.exists()
     assert not [line for line in open("/proc/self/mountinfo") if str(runtime) in line]
+
+
+def test_stdio_server_option_says_it_is_not_available_yet():
+    r = subprocess.run([str(BINARY), "mcp", "--server", "ws://127.0.0.1:9/ws/jsonrpc", "--token", "t"],
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        "codebeaker mcp: --server is not available in this build; run `codebeaker mcp` without it"]

@@ -6,11 +6,7 @@ import Synchronization
 /// `codebeaker mcp`: an MCP server on stdio in front of an embedded host (or, with `--server`, a running one).
 enum MCPCommand {
     static func run(_ options: CommandLineOptions, config loaded: ServerConfig) async -> Int32 {
-        if options.server != nil {
-            // The one place a remote backend plugs in (WebSocketBackend, with options.token).
-            StandardIO.err("codebeaker mcp: --server is not available in this build; run `codebeaker mcp` without it\n")
-            return 2
-        }
+        if let url = options.server { return await runRemote(url: url, token: options.token, config: loaded) }
         var config = loaded
         let env = ProcessInfo.processInfo.environment
         // A private workspace root: the default one belongs to (and is locked by) a server that may be running.
@@ -19,7 +15,6 @@ enum MCPCommand {
         // An agent's server starts often and idles: no pre-started sandboxes or volumes unless asked for.
         if options.poolSize == nil, env["CODEBEAKER_POOL_SIZE"] == nil { config.sessionPool.size = 0 }
         config.workspaceVolumePool = min(config.workspaceVolumePool, 1)
-        let log = Logger("mcp")
         let host: HostRuntime
         do { host = try await HostRuntime.start(config) } catch {
             log.error(error.description)
@@ -28,10 +23,40 @@ enum MCPCommand {
         }
         // Tools answer "no runtime for python" while drivers still start: wait for them (bounded) first.
         _ = await host.registry.waitUntilSettled(timeout: 15)
-        let backend: any RPCBackend = InProcessBackend(host: host, principal: "local")
+        let server = MCPServer(backend: InProcessBackend(host: host, principal: "local"))
+        let reason = await serveStdio(server, maxLineBytes: config.maxMessageBytes)
+        log.info("\(reason), shutting down")
+        await server.close()
+        await host.shutdown()
+        if let privateRoot { removeTree(privateRoot) }
+        return 0
+    }
+
+    static let log = Logger("mcp")
+
+    /// `--server URL [--token T]`: the same MCP server in front of a running CodeBeaker.
+    static func runRemote(url: String, token: String?, config: ServerConfig) async -> Int32 {
+        let backend: any RPCBackend
+        do { backend = try await remoteBackend(url: url, token: token) } catch {
+            StandardIO.err("codebeaker mcp: \(error)\n")
+            return 2
+        }
         let server = MCPServer(backend: backend)
-        let stdio = MCPStdio(server: server, maxLineBytes: config.maxMessageBytes)
-        let reason = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+        let reason = await serveStdio(server, maxLineBytes: config.maxMessageBytes)
+        log.info("\(reason), shutting down")
+        await server.close()
+        return 0
+    }
+
+    /// The one line to change when the WebSocket client is in: `try await WebSocketBackend.connect(url:token:)`.
+    static func remoteBackend(url: String, token: String?) async throws(RPCCallError) -> any RPCBackend {
+        throw .transport("--server is not available in this build; run `codebeaker mcp` without it")
+    }
+
+    /// Serves stdin/stdout until end of input or SIGTERM/SIGINT; returns which.
+    static func serveStdio(_ server: MCPServer, maxLineBytes: Int) async -> String {
+        let stdio = MCPStdio(server: server, maxLineBytes: maxLineBytes)
+        return await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
             let once = Mutex(false)
             let finish: @Sendable (String) -> Void = { why in
                 if once.withLock({
@@ -43,11 +68,6 @@ enum MCPCommand {
             stdio.start { finish("end of input") }
             Task { finish(await CodeBeakerApp.waitForTerminationSignal()) }
         }
-        log.info("\(reason), shutting down")
-        await server.close()
-        await host.shutdown()
-        if let privateRoot { removeTree(privateRoot) }
-        return 0
     }
 
     /// `$XDG_RUNTIME_DIR/codebeaker-mcp-<pid>` when that directory exists, else `/tmp/codebeaker-mcp-<pid>`.

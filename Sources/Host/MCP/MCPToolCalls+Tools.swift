@@ -19,8 +19,8 @@ extension MCPToolCalls {
         }
         command["language"] = .string(language)
         if progress != nil { command["stream"] = true }
-        let r = try await backend.call(
-            "execution.run", params: .object(command), onNotification: Self.forward(progress))
+        let r = try await callCancellable(
+            "execution.run", params: .object(command), sessionID: nil, onNotification: Self.forward(progress))
         let fields = r.object ?? [:]
         return MCPToolResult.run(
             fields, success: fields["success"]?.bool ?? false, error: fields["error"]?.string,

@@ -77,8 +77,8 @@ public struct MCPToolCalls: Sendable {
     {
         var params: JSONObject = ["sessionId": .string(session), "command": .object(command)]
         if progress != nil { params["stream"] = true }
-        let r = try await backend.call(
-            "session.execute", params: .object(params), onNotification: Self.forward(progress))
+        let r = try await callCancellable(
+            "session.execute", params: .object(params), sessionID: session, onNotification: Self.forward(progress))
         return (r["result"]?.object ?? [:], r["success"]?.bool ?? false, r["error"]?.string, r["executionId"])
     }
 
