@@ -39,6 +39,8 @@ def test_lists_the_tools_with_schemas(connect):
             run_code = next(t for t in tools if t.name == "run_code")
             assert run_code.input_schema["required"] == ["code"]
             assert "session_id" in run_code.input_schema["properties"]
+            langs = await s.call_tool("list_languages", {})
+            assert not langs.is_error and "python" in text_of(langs)
     run(main)
 
 
@@ -63,6 +65,10 @@ def test_write_then_read_a_file(connect):
             assert not r.is_error and r.structured_content["content"] == "héllo\n"
             ls = await s.call_tool("list_files", {"session_id": sid, "recursive": True})
             assert "/workspace/notes/a.txt" in text_of(ls)
+            sh = await s.call_tool("run_shell", {"session_id": sid, "command": "wc -c < notes/a.txt && ls notes"})
+            assert sh.structured_content["stdout"] == "7\na.txt\n" and sh.structured_content["exitCode"] == 0
+            missing = await s.call_tool("read_file", {"session_id": sid, "path": "nope.txt"})
+            assert missing.is_error and "nope.txt" in text_of(missing)
             await s.call_tool("close_session", {"session_id": sid})
     run(main)
 
