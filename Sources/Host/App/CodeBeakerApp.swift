@@ -87,8 +87,6 @@ extension CodeBeakerApp {
         options.port = config.port
         options.webSocketPath = config.webSocketPath
         options.maxMessageBytes = config.maxMessageBytes
-        // A POST to /mcp carries what a WebSocket message may (a write_file of several MiB).
-        options.maxBodyBytes = config.maxMessageBytes
         options.headerTimeoutSeconds = config.headerTimeoutSeconds
         options.idlePingSeconds = config.idlePingSeconds
         options.maxSendBufferBytes = config.maxSendBufferBytes
