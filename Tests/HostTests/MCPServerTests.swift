@@ -131,6 +131,8 @@ import Testing
         await server.close()
         let closed = backend.closed.load(ordering: .relaxed)
         #expect(closed)
+        let late = await server.exchange(#"{"jsonrpc":"2.0","id":10,"method":"ping"}"#)
+        #expect(late.first?["error"]?["message"]?.string == "Invalid Request: the MCP session has ended")
     }
 
     @Test func cancelledNotification_SendsSessionCancel_ToABackendThatPicksRequestIDs() async {

@@ -30,17 +30,21 @@ public final class MCPServer: Sendable {
         case .response: break
         case .notification(let method, let params): notified(method, params)
         case .request(let id, let method, let params):
-            let task = Task { await self.answer(id: id, method: method, params: params, send: send) }
-            let duplicate = state.withLock { s -> Bool in
-                if s.inFlight[id] != nil { return true }
+            // Registered before it starts, so `close` and a cancel always find it.
+            let started = state.withLock { s -> Result<Task<JSONValue?, Never>, MCPRefusal> in
+                if s.closed { return .failure(MCPRefusal("the MCP session has ended")) }
+                if s.inFlight[id] != nil { return .failure(MCPRefusal("id \(id) is already in use")) }
+                let task = Task { await self.answer(id: id, method: method, params: params, send: send) }
                 s.inFlight[id] = task
-                return false
+                return .success(task)
             }
-            if duplicate {
-                task.cancel()
+            let task: Task<JSONValue?, Never>
+            switch started {
+            case .success(let t): task = t
+            case .failure(let refusal):
                 send(
                     MCPMessage.error(
-                        id: id, code: MCPMessage.Code.invalidRequest, "Invalid Request: id \(id) is already in use"))
+                        id: id, code: MCPMessage.Code.invalidRequest, "Invalid Request: \(refusal.message)"))
                 return
             }
             let reply = await task.value
@@ -52,7 +56,7 @@ public final class MCPServer: Sendable {
 
     private func notified(_ method: String, _ params: JSONObject) {
         guard method == "notifications/cancelled", let id = params["requestId"] else { return }
-        // The initialize request cannot be cancelled; anything else in flight stops (a late cancel is ignored).
+        // A late cancel (the request already answered) or one for an unknown id is ignored.
         state.withLock { $0.inFlight[id] }?.cancel()
     }
 
@@ -127,4 +131,9 @@ public final class MCPServer: Sendable {
             ),
         ])
     }
+}
+
+struct MCPRefusal: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
