@@ -64,6 +64,12 @@ import Transport
         let get = await r.handle(
             request: HTTPRouteRequest(method: "GET", path: "/mcp", headers: [("authorization", "Bearer a")]))
         #expect(get?.status == 405)
+        let future = await r.handle(
+            request: HTTPRouteRequest(
+                method: "POST", path: "/mcp",
+                headers: [("authorization", "Bearer a"), ("mcp-protocol-version", "2099-01-01")],
+                body: Array(initialize.utf8)))
+        #expect(future?.status == 400)
     }
 
     @Test func progressToken_GetsAnEventStream_EndingWithTheReply() async throws {

@@ -1,4 +1,5 @@
 import DriverProtocol
+import Glibc
 import LinuxSystem
 import Synchronization
 
@@ -26,7 +27,14 @@ final class MCPStdio: Sendable {
     func start(onEOF: @escaping @Sendable () -> Void) {
         OSThread.start(name: "mcp-stdin") { [self] in
             var framer = LineFramer(maxLineBytes: maxLineBytes)
-            while let chunk = FD.read(inputFD), !chunk.isEmpty {
+            while true {
+                guard let chunk = FD.read(inputFD) else {
+                    // A non-blocking stdin (some hosts pass one): wait until it is readable.
+                    var p = pollfd(fd: inputFD, events: Int16(POLLIN), revents: 0)
+                    _ = poll(&p, 1, -1)
+                    continue
+                }
+                if chunk.isEmpty { break }
                 for item in framer.feed(chunk) { dispatch(item) }
             }
             onEOF()
