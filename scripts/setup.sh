@@ -27,7 +27,8 @@ apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-
 [ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
 # gcc and libc6-dev: scripts/lint.sh compiles cb-runner and its wire test (a static libc for the image build too);
 # g++, rustc and ruby: the runtimes driver's e2e fixtures (Tests/Fixtures/runtimes).
-[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev)
+# haproxy, nginx and openssl: the TLS proxy examples' e2e tests (examples/proxy, docs/proxy.md, docs/scaling.md).
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev haproxy nginx openssl)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node may come from elsewhere (a node binary on PATH is enough).

@@ -7,11 +7,7 @@ extension DriverProcessTests {
     @Suite struct Conformance {
         typealias S = DriverTestSupport
 
-        /// Strict checks today's example (no sandbox, isolation 1) fails; it is being rewritten on the sandbox tool
-        /// (issue 13). When the rewrite passes them, this test fails until the set is emptied.
-        static let exampleKnownFailures: Set<String> = ["queued-cancel"]
-
-        @Test func exampleBashDriver_PassesEveryCheckButTheKnownOnes_IsolationIncluded() async {
+        @Test func exampleBashDriver_PassesEveryCheck_IsolationIncluded() async {
             let checks = await ConformanceKit.run(
                 executable: S.exampleBashDriver, logger: Logger("test", sink: S.LogCapture().sink))
             let names = checks.map(\.name)
@@ -20,7 +16,7 @@ extension DriverProcessTests {
                     "unknown-method", "malformed-line", "garbage", "version-mismatch", "stdin-eof",
                     "stdout-protocol-only",
                 ])
-            #expect(Set(checks.filter(\.failed).map(\.name)) == Self.exampleKnownFailures, "\(checks.filter(\.failed))")
+            #expect(checks.filter(\.failed).isEmpty, "\(checks.filter(\.failed))")
             // On codebeaker-sandbox it reports isolation 6: the isolation checks apply, and pass.
             #expect(checks.filter { $0.verdict == .skip }.isEmpty)
             #expect(ConformanceRules.isolationChecks.allSatisfy { r in checks.contains { $0.name == r && !$0.failed } })

@@ -34,6 +34,9 @@ public struct CommandLineOptions: Sendable {
     /// `mcp --server URL [--token T]`: bridge to a running server instead of an embedded host.
     public var server: String?
     public var token: String?
+    /// `--host-id h2`, `--public-url wss://…`: several hosts behind a proxy (docs/scaling.md).
+    public var hostId: String?
+    public var publicUrl: String?
 
     /// `--help`: Resources/usage.txt, embedded at build time.
     public static let usage: String = {
@@ -111,6 +114,8 @@ public struct CommandLineOptions: Sendable {
             case "--log-format": o.logFormat = try v()
             case "--insecure": o.insecure = true
             case "--memory-merge": o.memoryMerge = try v()
+            case "--host-id": o.hostId = try v()
+            case "--public-url": o.publicUrl = try v()
             case "--allowed-origin": o.allowedOrigins.append(try v())
             case "--allowed-host": o.allowedHosts.append(try v())
             case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
@@ -148,5 +153,9 @@ public struct CommandLineOptions: Sendable {
                 allowedHosts.joined(separator: ","), "--allowed-host", check: ServerConfig.hostProblem)
         }
         if let networkPrincipals { config.security.networkPrincipals = networkPrincipals }
+        if let hostId { config.hostId = try ServerConfig.checked(hostId, "--host-id", HostRoute.hostIdProblem) }
+        if let publicUrl {
+            config.publicUrl = try ServerConfig.checked(publicUrl, "--public-url", HostRoute.publicUrlProblem)
+        }
     }
 }

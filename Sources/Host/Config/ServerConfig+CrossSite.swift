@@ -32,6 +32,12 @@ extension ServerConfig {
             check: check)
     }
 
+    /// One value checked the same way (`hostId`, `publicUrl`).
+    static func checked(_ value: String, _ key: String, _ check: (String) -> String?) throws(Error) -> String {
+        if let problem = check(value) { throw Error("\(key): \(problem)") }
+        return value
+    }
+
     static func checked(_ entries: [String], _ key: String, check: (String) -> String?) throws(Error) -> [String] {
         for e in entries { if let problem = check(e) { throw Error("\(key): \(problem)") } }
         return entries

@@ -48,6 +48,10 @@ public struct ServerConfig: Sendable {
     public var memoryMerge = MemoryMerge.off
     /// Pre-started sandboxes per driver (`sessionPool`).
     public var sessionPool = SessionPoolConfig()
+    /// Several hosts behind one proxy (docs/scaling.md): this host's id, put in session ids and returned by
+    /// `session.create` as `route`; with `publicUrl`, also an `endpoint` the proxy routes to this host.
+    public var hostId: String?
+    public var publicUrl: String?
 
     public init() {}
 
@@ -59,7 +63,7 @@ public struct ServerConfig: Sendable {
         "workspaceQuotaMB", "workspaceMaxFiles", "workspaceVolumePool", "workspaceMinFreeMB",
         "allowedOrigins", "allowedHosts",
         "sessionLimits", "sessionPool",
-        "maxSessions", "memoryMerge",
+        "maxSessions", "memoryMerge", "hostId", "publicUrl",
     ]
 
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
@@ -110,13 +114,16 @@ public struct ServerConfig: Sendable {
                 do { security = try SecurityConfig(json: v) } catch { throw Error("config: security: \(error)") }
             case "sessionLimits": sessionLimits = try SessionLimitsConfig(json: v)
             case "sessionPool": sessionPool = try SessionPoolConfig(json: v)
+            case "hostId": hostId = try Self.checked(try Self.string(v, key), key, HostRoute.hostIdProblem)
+            case "publicUrl": publicUrl = try Self.checked(try Self.string(v, key), key, HostRoute.publicUrlProblem)
             default: break
             }
         }
     }
 
     /// `CODEBEAKER_HOST`, `_PORT`, `_DRIVERS_DIR` (colon-separated), `_DEFAULT_DRIVERS_DIRS` (true/false), `_WORKSPACE_ROOT`, `_WORKSPACE_QUOTA_MB`, `_POOL_SIZE`,
-    /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`, `_MEMORY_MERGE`.
+    /// `_ALLOWED_ORIGINS`, `_ALLOWED_HOSTS` (comma-separated), `_LOG_LEVEL`, `_LOG_FORMAT`, `_MEMORY_MERGE`,
+    /// `_HOST_ID`, `_PUBLIC_URL`.
     public mutating func apply(environment env: [String: String]) throws(Error) {
         if let v = env["CODEBEAKER_HOST"] { host = v }
         if let v = env["CODEBEAKER_PORT"] {
@@ -154,6 +161,12 @@ public struct ServerConfig: Sendable {
         if let v = env["CODEBEAKER_LOG_LEVEL"] { try setLogLevel(v) }
         if let v = env["CODEBEAKER_LOG_FORMAT"] { try setLogFormat(v) }
         if let v = env[MemoryMerge.environmentVariable] { try setMemoryMerge(v, MemoryMerge.environmentVariable) }
+        if let v = env["CODEBEAKER_HOST_ID"] {
+            hostId = try Self.checked(v, "CODEBEAKER_HOST_ID", HostRoute.hostIdProblem)
+        }
+        if let v = env["CODEBEAKER_PUBLIC_URL"] {
+            publicUrl = try Self.checked(v, "CODEBEAKER_PUBLIC_URL", HostRoute.publicUrlProblem)
+        }
     }
 
     public mutating func setMemoryMerge(_ s: String, _ name: String) throws(Error) {
@@ -189,6 +202,7 @@ public struct ServerConfig: Sendable {
             "insecure": .bool(insecure), "security": security.json, "sessionLimits": sessionLimits.json,
             "sessionPool": sessionPool.json,
             "allowedOrigins": JSONValue(allowedOrigins), "allowedHosts": JSONValue(allowedHosts),
+            "hostId": JSONValue(hostId), "publicUrl": JSONValue(publicUrl),
         ])
     }
 

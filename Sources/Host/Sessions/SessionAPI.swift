@@ -27,7 +27,11 @@ public struct SessionAPI: Sendable {
 
     static func create(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
     {
-        try await m.create(params: params, principal: ctx.principal).createJSON
+        let created = try await m.create(params: params, principal: ctx.principal).createJSON
+        let route = m.config.route.createFields
+        guard !route.isEmpty, case .object(var o) = created else { return created }
+        for (key, value) in route { o[key] = .string(value) }
+        return .object(o)
     }
 
     static func execute(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue
@@ -36,10 +40,12 @@ public struct SessionAPI: Sendable {
         let id = try f.id("sessionId")
         let command = try SessionCommand(json: params["command"])
         let stream = try f.optBool("stream") ?? false
-        let outcome = try await m.execute(
-            sessionId: id, command: command, caller: CallerContext(ctx), stream: stream,
-            onEvent: stream ? sink(ctx, sessionId: id) : nil)
-        return outcome.json
+        do throws(RPCError) {
+            let outcome = try await m.execute(
+                sessionId: id, command: command, caller: CallerContext(ctx), stream: stream,
+                onEvent: stream ? sink(ctx, sessionId: id) : nil)
+            return outcome.json
+        } catch { throw m.config.route.explain(error, sessionId: id) }
     }
 
     static func list(_ m: SessionManager, _ ctx: RPCContext) async -> JSONValue {
@@ -49,7 +55,9 @@ public struct SessionAPI: Sendable {
 
     static func close(_ m: SessionManager, _ params: JSONValue, _ ctx: RPCContext) async throws(RPCError) -> JSONValue {
         let id = try top(params).id("sessionId")
-        try await m.close(sessionId: id, principal: ctx.principal)
+        do throws(RPCError) { try await m.close(sessionId: id, principal: ctx.principal) } catch {
+            throw m.config.route.explain(error, sessionId: id)
+        }
         return ["sessionId": .string(id), "closed": true]
     }
 

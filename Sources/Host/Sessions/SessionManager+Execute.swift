@@ -83,7 +83,7 @@ extension SessionManager {
     ) async -> CommandOutcome {
         let token = nextToken
         nextToken += 1
-        let executionId = SessionIDs.make(prefix: "x_")
+        let executionId = SessionIDs.make(prefix: config.route.idPrefix("x"))
         running[token] = RunningExecution(
             sessionId: sessionId, principal: caller.principal, connectionID: caller.connectionID,
             requestID: caller.requestID, executionId: executionId)

@@ -62,7 +62,7 @@ extension SessionManager {
             uids.release(uid)
             return pool.cancelled(driver: name)
         }
-        let id = SessionIDs.make(prefix: "s_")
+        let id = SessionIDs.make(prefix: config.route.idPrefix("s"))
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
         let ws = Workspace(
             root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)

@@ -138,7 +138,7 @@ public actor SessionManager {
             admission.rollback(principal: principal)
             throw error
         }
-        let id = SessionIDs.make(prefix: "s_")
+        let id = SessionIDs.make(prefix: config.route.idPrefix("s"))
         let owner: UInt32? = config.chownWorkspaces ? uid : nil
         let ws = Workspace(
             root: config.workspaceRoot + "/" + id, uid: owner, gid: owner, limits: config.workspaceLimits)

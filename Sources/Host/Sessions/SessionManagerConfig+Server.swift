@@ -14,6 +14,7 @@ extension SessionManagerConfig {
         idleCpuSeconds = limits.idleCpuSeconds
         maxSessions = server.maxSessions
         pool = server.sessionPool
+        route = HostRoute(hostId: server.hostId, publicUrl: server.publicUrl)
         maxConcurrentFileCommandsPerSession = server.security.maxConcurrentFileCommandsPerSession
         maxConcurrentFileCommandsPerPrincipal = server.security.maxConcurrentFileCommandsPerPrincipal
     }

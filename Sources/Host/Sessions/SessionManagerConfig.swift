@@ -61,6 +61,8 @@ public struct SessionManagerConfig: Sendable {
     public var pool = SessionPoolConfig.off
     /// Finished executions remembered for `execution.status`.
     public var finishedRunsKept = 1000
+    /// This host's id in session ids and `session.create`'s route (several hosts behind a proxy).
+    public var route = HostRoute()
 
     public init() {}
 }

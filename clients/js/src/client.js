@@ -21,6 +21,7 @@ export class CodeBeakerClient extends RpcClient {
   /** session.create; params in the API's spelling (`{ stateful: true, memoryLimitMB: 256, env: {...} }`). */
   async createSession(language, params = {}) {
     const info = await this.call('session.create', { ...params, language });
+    this.pin(info);
     return new Session(this, info.sessionId, info);
   }
 

@@ -28,6 +28,11 @@ export class ConnectError extends CodeBeakerError {
 }
 /** The server refused the token (HTTP 401 on the upgrade). */
 export class AuthenticationError extends ConnectError {}
+/** The host holding this client's sessions cannot be reached (several hosts behind a proxy: reconnects go to
+ * the `endpoint` session.create returned, and that host is down). Its sessions are gone; `route` is its id. */
+export class SessionHostUnavailableError extends ConnectError {
+  constructor(message, status = null, route = null) { super(message, status); this.route = route; }
+}
 /** The connection closed while a request waited for its answer. Sessions survive; the next call reconnects. */
 export class ConnectionLostError extends CodeBeakerError {}
 /** No answer within the request's timeout. */

@@ -170,6 +170,11 @@ export class CodeBeakerClient {
   readonly connected: boolean;
   /** How many times a connection was opened (reconnects show here). */
   readonly connections: number;
+  /** The `endpoint` (and host id) the first session.create returned; reconnects go there. */
+  readonly endpoint: string | null;
+  readonly route: string | null;
+  /** Forgets the endpoint: the next connection goes to `url` (the proxy picks a live host). */
+  unpin(): void;
   connect(): Promise<CodeBeakerClient>;
   close(): void;
   dropConnection(): void;
@@ -205,6 +210,10 @@ export class ConnectError extends CodeBeakerError {
   readonly status: number | null;
 }
 export class AuthenticationError extends ConnectError {}
+/** The host holding this client's sessions is down (several hosts behind a proxy); `route` is its id. */
+export class SessionHostUnavailableError extends ConnectError {
+  readonly route: string | null;
+}
 export class ConnectionLostError extends CodeBeakerError {}
 export class RequestTimeoutError extends CodeBeakerError {}
 export class CommandError extends CodeBeakerError {}

@@ -5,4 +5,5 @@ export { Execution } from './execution.js';
 export {
   CodeBeakerError, InvalidParamsError, NotFoundError, RuntimeUnavailableError, RejectedError, RateLimitError,
   ConnectError, AuthenticationError, ConnectionLostError, RequestTimeoutError, CommandError,
+  SessionHostUnavailableError,
 } from './errors.js';

@@ -1,13 +1,17 @@
 // The JSON-RPC plumbing under CodeBeakerClient: one WebSocket, requests matched to answers by id, notifications
 // routed to the execution that asked for them, and a fresh connection on the next call after the old one dropped.
 import {
-  AuthenticationError, ConnectError, ConnectionLostError, RequestTimeoutError, fromRpc,
+  AuthenticationError, ConnectError, ConnectionLostError, RequestTimeoutError, SessionHostUnavailableError, fromRpc,
 } from './errors.js';
 import { handshakeStatus } from './diagnose.js';
 import { Execution } from './execution.js';
 import { eventFrom } from './results.js';
 
 export const DEFAULT_URL = 'ws://127.0.0.1:5039/ws/jsonrpc';
+
+function sameOrigin(a, b) {
+  try { return new URL(a).origin === new URL(b).origin; } catch { return false; }
+}
 
 export class RpcClient {
   /** Options: token; auth ('subprotocol', the default, works in browsers; 'header' sends Authorization, Node
@@ -38,7 +42,22 @@ export class RpcClient {
     this._closed = false;
     /** How many times a connection was opened (reconnects show here). */
     this.connections = 0;
+    /** Several hosts behind a proxy: after session.create returned an `endpoint`, reconnects go there. */
+    this.endpoint = null;
+    this.route = null;
   }
+
+  /** Remembers the `endpoint` of a session.create result (the first one: a connection reaches one host). Only
+   * on the client's own origin (scheme, host, port), so the token never goes to a server named by a server. */
+  pin(result) {
+    if (this.endpoint === null && typeof result?.endpoint === 'string' && sameOrigin(result.endpoint, this.url)) {
+      this.endpoint = result.endpoint;
+      this.route = result.route ?? null;
+    }
+  }
+
+  /** Forgets the endpoint: the next connection goes to `url` (the proxy picks a live host). */
+  unpin() { this.endpoint = null; this.route = null; }
 
   async connect() { await this._ensureConnected(); return this; }
 
@@ -82,7 +101,12 @@ export class RpcClient {
       try {
         return await this._open();
       } catch (e) {
-        if (e instanceof AuthenticationError || i >= attempts - 1) throw e;
+        if (e instanceof AuthenticationError) throw e;
+        if (i >= attempts - 1) {
+          if (this.endpoint === null || !(e instanceof ConnectError)) throw e;
+          throw new SessionHostUnavailableError(
+            `session's host is unavailable (route ${this.route}): ${e.rpcMessage}`, e.status, this.route);
+        }
         await new Promise((r) => setTimeout(r, 250 * 2 ** i));
       }
     }
@@ -97,12 +121,13 @@ export class RpcClient {
   async _open() {
     const WS = this._WebSocket ?? globalThis.WebSocket;
     if (!WS) throw new ConnectError('no WebSocket in this runtime: on Node 20 run node --experimental-websocket, or pass options.WebSocket');
+    const url = this.endpoint ?? this.url;
     const { protocols, headers } = this._credentials();
     let ws;
     try {
-      ws = this.auth === 'header' && this.token ? new WS(this.url, { headers }) : new WS(this.url, protocols);
+      ws = this.auth === 'header' && this.token ? new WS(url, { headers }) : new WS(url, protocols);
     } catch (e) {
-      throw new ConnectError(`cannot connect to ${this.url}: ${e.message}`);
+      throw new ConnectError(`cannot connect to ${url}: ${e.message}`);
     }
     const opened = await new Promise((resolve) => {
       const timer = setTimeout(() => { try { ws.close(); } catch { /* not open */ } resolve('timeout'); }, this.connectTimeoutMs);
@@ -111,13 +136,13 @@ export class RpcClient {
       ws.onclose = () => { clearTimeout(timer); resolve('error'); };
     });
     if (opened !== 'open') {
-      if (opened === 'timeout') throw new ConnectError(`cannot connect to ${this.url}: no answer within ${this.connectTimeoutMs} ms`);
+      if (opened === 'timeout') throw new ConnectError(`cannot connect to ${url}: no answer within ${this.connectTimeoutMs} ms`);
       const hs = { ...headers };
       if (protocols) hs['Sec-WebSocket-Protocol'] = protocols.join(', ');
-      const status = await handshakeStatus(this.url, hs, this.connectTimeoutMs);
-      if (status === 401) throw new AuthenticationError(`token refused by ${this.url} (HTTP 401)`, 401);
-      if (status && status !== 101) throw new ConnectError(`${this.url} refused the WebSocket upgrade: HTTP ${status}`, status);
-      throw new ConnectError(`cannot connect to ${this.url} (nothing listening, a refused upgrade or a refused token)`);
+      const status = await handshakeStatus(url, hs, this.connectTimeoutMs);
+      if (status === 401) throw new AuthenticationError(`token refused by ${url} (HTTP 401)`, 401);
+      if (status && status !== 101) throw new ConnectError(`${url} refused the WebSocket upgrade: HTTP ${status}`, status);
+      throw new ConnectError(`cannot connect to ${url} (nothing listening, a refused upgrade or a refused token)`);
     }
     ws.onmessage = (e) => { this._lastMessage = Date.now(); this._dispatch(e.data); };
     ws.onerror = () => this._lost(ws, 'connection error');

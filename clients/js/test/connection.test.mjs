@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   CodeBeakerClient, AuthenticationError, ConnectError, ConnectionLostError, RateLimitError, RejectedError,
+  SessionHostUnavailableError,
 } from '../src/index.js';
 import { startServer } from './server.mjs';
 
@@ -144,6 +145,33 @@ test('a frozen server (SIGSTOP) mid-run: ConnectionLostError from the heartbeat,
     cb.close();
   } finally {
     own.kill('SIGCONT');
+    await own.stop();
+  }
+});
+
+test('several hosts: reconnects go to the endpoint, a dead host is SessionHostUnavailableError', async () => {
+  const port = await new Promise((res) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+  const own = await startServer({ args: ['--port', String(port), '--host-id', 'h9', '--public-url', `ws://127.0.0.1:${port}/ws/jsonrpc`] });
+  try {
+    const cb = await CodeBeakerClient.connect(`ws://127.0.0.1:${port}/ws/jsonrpc?client=test`);
+    const s = await cb.createSession('python');
+    assert.ok(s.id.startsWith('s_h9_'));
+    assert.equal(cb.endpoint, `ws://127.0.0.1:${port}/ws/jsonrpc?host=h9`);
+    assert.equal(cb.route, 'h9');
+    cb.dropConnection();
+    assert.equal((await s.run('print(6*7)')).stdout, '42\n');
+    own.kill('SIGKILL');
+    await new Promise((res) => own.proc.once('exit', res));
+    // The kernel closed the host's sockets: wait for the client to see it, so the next call must reconnect.
+    for (const deadline = Date.now() + 30000; cb.connected && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(cb.connected, false);
+    const err = await s.run('print(1)').catch((e) => e);
+    assert.ok(err instanceof SessionHostUnavailableError, String(err));
+    assert.ok(err instanceof ConnectError);
+    assert.equal(err.route, 'h9');
+    assert.match(err.message, /session's host is unavailable/);
+    cb.close();
+  } finally {
     await own.stop();
   }
 });

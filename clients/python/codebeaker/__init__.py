@@ -2,7 +2,7 @@
 from .client import DEFAULT_URL, AsyncClient
 from .errors import (AuthenticationError, CodeBeakerError, CommandError, ConnectError, ConnectionLostError,
                      InvalidParamsError, NotFoundError, RateLimitError, RejectedError, RequestTimeoutError,
-                     RuntimeUnavailableError)
+                     RuntimeUnavailableError, SessionHostUnavailableError)
 from .execution import Execution
 from .models import Event, FileEntry, Language, OutputEvent, ProgressEvent, RunResult, SessionInfo
 from .session import AsyncSession
@@ -12,5 +12,5 @@ __all__ = ["DEFAULT_URL", "AsyncClient", "AsyncSession", "Client", "Session", "E
            "RunResult", "SessionInfo", "Language", "FileEntry", "OutputEvent", "ProgressEvent", "Event",
            "CodeBeakerError", "AuthenticationError", "CommandError", "ConnectError", "ConnectionLostError",
            "InvalidParamsError", "NotFoundError", "RateLimitError", "RejectedError", "RequestTimeoutError",
-           "RuntimeUnavailableError"]
+           "RuntimeUnavailableError", "SessionHostUnavailableError"]
 __version__ = "0.1.0"

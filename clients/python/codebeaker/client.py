@@ -35,7 +35,9 @@ class AsyncClient(RpcClient):
 
     async def create_session(self, language: str, **params: Any) -> AsyncSession:
         """`session.create`; params in the API's spelling (`stateful=True`, `memoryLimitMB=256`, `env={...}`)."""
-        info = SessionInfo.from_json(await self.call("session.create", dict(params, language=language)))
+        result = await self.call("session.create", dict(params, language=language))
+        self.pin(result)
+        info = SessionInfo.from_json(result)
         return AsyncSession(self, info.session_id, info)
 
     def session(self, session_id: str) -> AsyncSession:

@@ -50,6 +50,16 @@ class AuthenticationError(ConnectError):
     """The server refused the token (HTTP 401 on the upgrade)."""
 
 
+class SessionHostUnavailableError(ConnectError):
+    """The host that holds this client's sessions cannot be reached (several hosts behind a proxy: the
+    client reconnects to the `endpoint` that `session.create` returned, and that host is down). Its sessions
+    are gone; a new client (or `unpin()`) reaches the live hosts. `route` is the host's id."""
+
+    def __init__(self, message: str, status: Optional[int] = None, route: Optional[str] = None):
+        super().__init__(message, status)
+        self.route = route
+
+
 class ConnectionLostError(CodeBeakerError):
     """The connection closed while a request was waiting for its answer (the server went away or restarted).
     Sessions survive this: the client reconnects on the next call. An execution that was running is

@@ -4,17 +4,23 @@ import asyncio
 import itertools
 import json
 from typing import Any, Callable, Dict, List, Optional
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.protocol import State
 
 from .errors import (AuthenticationError, CodeBeakerError, ConnectError, ConnectionLostError, RequestTimeoutError,
-                     from_rpc)
+                     SessionHostUnavailableError, from_rpc)
 from .execution import Execution
 from .models import RunResult, event_from_notification
 
 DEFAULT_URL = "ws://127.0.0.1:5039/ws/jsonrpc"
+
+
+def _origin(url: str) -> "tuple[str, str]":
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 class RpcClient:
@@ -40,6 +46,9 @@ class RpcClient:
         self._connected_once = False
         self._closed = False
         self.connections = 0  # how many times a connection was opened (reconnects show here)
+        # Several hosts behind a proxy: after session.create returned an `endpoint`, reconnects go there.
+        self.endpoint: Optional[str] = None
+        self.route: Optional[str] = None
 
     # ---- connection ----
 
@@ -73,31 +82,49 @@ class RpcClient:
                     return await self._open()
                 except AuthenticationError:
                     raise
-                except ConnectError:
-                    if attempt == attempts - 1:
+                except ConnectError as e:
+                    if attempt < attempts - 1:
+                        await asyncio.sleep(0.25 * 2**attempt)
+                    elif self.endpoint is not None:
+                        raise SessionHostUnavailableError(
+                            f"session's host is unavailable (route {self.route}): {e.message}", e.status,
+                            self.route) from None
+                    else:
                         raise
-                    await asyncio.sleep(0.25 * 2**attempt)
             raise AssertionError("unreachable")
 
+    def pin(self, result: Any) -> None:
+        """Remembers the `endpoint` a `session.create` result names (the proxy's URL for the session's host);
+        the client reconnects there. The first one counts: a connection reaches one host. Only on the client's
+        own origin (scheme, host, port), so the token never goes to a server that a server named."""
+        endpoint = result.get("endpoint") if isinstance(result, dict) else None
+        if self.endpoint is None and isinstance(endpoint, str) and _origin(endpoint) == _origin(self.url):
+            self.endpoint, self.route = result["endpoint"], result.get("route")
+
+    def unpin(self) -> None:
+        """Forgets the endpoint: the next connection goes to `url` (the proxy picks a live host)."""
+        self.endpoint = self.route = None
+
     async def _open(self) -> ClientConnection:
+        url = self.endpoint or self.url
         headers, protocols = {}, None
         if self.token and self.auth == "header":
             headers["Authorization"] = f"Bearer {self.token}"
         elif self.token:
             protocols = ["codebeaker.v1", f"codebeaker.bearer.{self.token}"]
         try:
-            ws = await connect(self.url, additional_headers=headers, subprotocols=protocols,  # type: ignore[arg-type]
+            ws = await connect(url, additional_headers=headers, subprotocols=protocols,  # type: ignore[arg-type]
                                open_timeout=self.connect_timeout, max_size=self.max_size,
                                ping_interval=self.ping_interval, ping_timeout=self.ping_interval, close_timeout=2)
         except InvalidStatus as e:
             status = e.response.status_code
             if status == 401:
-                raise AuthenticationError(f"token refused by {self.url} (HTTP 401)", status) from None
-            raise ConnectError(f"{self.url} refused the WebSocket upgrade: HTTP {status}", status) from None
+                raise AuthenticationError(f"token refused by {url} (HTTP 401)", status) from None
+            raise ConnectError(f"{url} refused the WebSocket upgrade: HTTP {status}", status) from None
         except InvalidURI as e:
             raise ConnectError(f"not a WebSocket URL: {e}") from None
         except (OSError, asyncio.TimeoutError, InvalidHandshake) as e:
-            raise ConnectError(f"cannot connect to {self.url}: {e or type(e).__name__}") from None
+            raise ConnectError(f"cannot connect to {url}: {e or type(e).__name__}") from None
         self._ws = ws
         self._connected_once = True
         self.connections += 1
