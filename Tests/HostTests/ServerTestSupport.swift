@@ -131,6 +131,12 @@ struct TestRoutes: HTTPRouteHandler {
         case "/health/live": return .json(200, ["status": "live"])
         case "/echo-query":
             return HTTPResponseBody(status: 200, contentType: "text/plain", body: Array((query["q"] ?? "").utf8))
+        case "/stream":
+            // Three parts with an empty one between (it must not end the chunked body early).
+            let (stream, out) = AsyncStream<[UInt8]>.makeStream()
+            for part in ["data: one\n\n", "", "data: two\n\n"] { out.yield(Array(part.utf8)) }
+            out.finish()
+            return .streaming(contentType: "text/event-stream", headers: [("X-Test", "1")], stream)
         default: return nil
         }
     }

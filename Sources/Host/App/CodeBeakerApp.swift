@@ -33,6 +33,8 @@ public enum CodeBeakerApp: Sendable {
             return 0
         case .driversList:
             return await listDrivers(config)
+        case .mcp:
+            return await MCPCommand.run(options, config: config)
         default:
             return await serve(config)
         }
@@ -102,7 +104,9 @@ extension CodeBeakerApp {
                 if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
                 return metrics.render()
             })
-        let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
+        let mcp = MCPHTTPRoute(host: host)
+        let server = HTTPServer(
+            options: options, delegate: handler, routes: RouteChain([mcp, routes]), logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
             log.error("cannot listen on \(config.host):\(config.port): \(error)")
@@ -114,6 +118,7 @@ extension CodeBeakerApp {
         let signal = await waitForTerminationSignal()
         log.info("received \(signal), shutting down")
         server.shutdown(timeoutSeconds: 3)
+        await mcp.closeAll()
         await host.shutdown()
         log.info("stopped")
         return 0

@@ -6,6 +6,8 @@ public enum CommandLineAction: Equatable, Sendable {
     case version
     case driverTest(arguments: [String])
     case driversList
+    /// `codebeaker mcp`: an MCP server on stdio (docs/mcp.md).
+    case mcp
 }
 
 public struct CommandLineOptions: Sendable {
@@ -29,6 +31,9 @@ public struct CommandLineOptions: Sendable {
     /// `--network-principals alice,bob`: who may create `network: true` sessions.
     public var networkPrincipals: [String]?
     public var memoryMerge: String?
+    /// `mcp --server URL [--token T]`: bridge to a running server instead of an embedded host.
+    public var server: String?
+    public var token: String?
     /// `--host-id h2`, `--public-url wss://…`: several hosts behind a proxy (docs/scaling.md).
     public var hostId: String?
     public var publicUrl: String?
@@ -65,6 +70,9 @@ public struct CommandLineOptions: Sendable {
                 o.action = .driversList
                 i = 2
             } else if first == "serve" {
+                i = 1
+            } else if first == "mcp" {
+                o.action = .mcp
                 i = 1
             }
         }
@@ -111,6 +119,8 @@ public struct CommandLineOptions: Sendable {
             case "--allowed-origin": o.allowedOrigins.append(try v())
             case "--allowed-host": o.allowedHosts.append(try v())
             case "--network-principals": o.networkPrincipals = SecurityConfig.parsePrincipalList(try v())
+            case "--server" where o.action == .mcp: o.server = try v()
+            case "--token" where o.action == .mcp: o.token = try v()
             case "--print-config": if o.action == .serve { o.action = .printConfig }
             case "--version": o.action = .version
             case "-h", "--help": o.action = .help

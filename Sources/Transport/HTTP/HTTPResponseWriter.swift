@@ -46,6 +46,23 @@ public enum HTTPResponseWriter: Sendable {
             headers: body.headers)
     }
 
+    /// The head of a streamed response: chunked, so keep-alive framing stays exact without a length.
+    public static func streamHead(_ body: HTTPResponseBody, keepAlive: Bool) -> [UInt8] {
+        var head = "HTTP/1.1 \(body.status) \(reason(body.status))\r\nServer: codebeaker\r\n"
+        head += "Content-Type: \(body.contentType)\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\n"
+        for (name, value) in body.headers { head += "\(name): \(value)\r\n" }
+        head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
+        return Array(head.utf8)
+    }
+
+    /// One chunk (RFC 9112 §7.1); empty input gives nothing, since an empty chunk would end the body.
+    public static func chunk(_ bytes: [UInt8]) -> [UInt8] {
+        guard !bytes.isEmpty else { return [] }
+        return Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + Array("\r\n".utf8)
+    }
+
+    public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
     /// A small JSON error body: `{"error":"..."}`.
     public static func error(status: Int, message: String, keepAlive: Bool = false, headers: [(String, String)] = [])
         -> [UInt8]

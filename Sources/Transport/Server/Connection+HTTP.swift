@@ -86,6 +86,14 @@ extension Connection {
                 request: HTTPRouteRequest(
                     method: request.method, path: request.path, query: request.query, headers: request.headers,
                     body: request.body, remoteAddress: remote))
+            if let response, let stream = response.stream, !isHead {
+                loop.post(.httpPart(id: id, bytes: HTTPResponseWriter.streamHead(response, keepAlive: keepAlive)))
+                for await part in stream where !part.isEmpty {
+                    loop.post(.httpPart(id: id, bytes: HTTPResponseWriter.chunk(part)))
+                }
+                loop.post(.httpResponse(id: id, bytes: HTTPResponseWriter.lastChunk, keepAlive: keepAlive))
+                return
+            }
             var bytes: [UInt8]
             if let response {
                 bytes = HTTPResponseWriter.response(response, keepAlive: keepAlive)
@@ -95,6 +103,12 @@ extension Connection {
             }
             loop.post(.httpResponse(id: id, bytes: bytes, keepAlive: keepAlive))
         }
+    }
+
+    /// Part of a streamed response: sent at once, the request stays in progress.
+    func respondPart(_ bytes: [UInt8]) {
+        guard awaitingResponse else { return }
+        write(bytes)
     }
 
     func respond(_ bytes: [UInt8], keepAlive: Bool) {

@@ -163,6 +163,8 @@ final class EventLoop: @unchecked Sendable {
             connections[id]?.overflowed()
         case .httpResponse(let id, let bytes, let keepAlive):
             connections[id]?.respond(bytes, keepAlive: keepAlive)
+        case .httpPart(let id, let bytes):
+            connections[id]?.respondPart(bytes)
         case .shutdown(let deadline):
             beginShutdown(deadline: deadline)
         }

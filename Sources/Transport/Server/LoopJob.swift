@@ -7,5 +7,7 @@ enum LoopJob: Sendable {
     case overflow(id: UInt64)
     /// A route handler's response, serialised.
     case httpResponse(id: UInt64, bytes: [UInt8], keepAlive: Bool)
+    /// Part of a streamed response (its head, a chunk); `httpResponse` sends the end.
+    case httpPart(id: UInt64, bytes: [UInt8])
     case shutdown(deadline: Double)
 }

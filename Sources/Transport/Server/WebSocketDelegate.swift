@@ -60,6 +60,18 @@ public struct HTTPResponseBody: Sendable {
     public static func json(_ status: Int, _ value: JSONValue) -> HTTPResponseBody {
         HTTPResponseBody(status: status, body: JSONWriter.bytes(value))
     }
+
+    /// When set, the body is sent as it is produced (`Transfer-Encoding: chunked`, one chunk per element,
+    /// `body` ignored) and the response ends when the stream finishes: Server-Sent Events, for `/mcp`.
+    public var stream: AsyncStream<[UInt8]>?
+
+    public static func streaming(
+        status: Int = 200, contentType: String, headers: [(String, String)] = [], _ stream: AsyncStream<[UInt8]>
+    ) -> HTTPResponseBody {
+        var response = HTTPResponseBody(status: status, contentType: contentType, body: [], headers: headers)
+        response.stream = stream
+        return response
+    }
 }
 
 /// One plain HTTP request as a route sees it.
