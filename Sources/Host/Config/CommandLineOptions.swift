@@ -6,6 +6,8 @@ public enum CommandLineAction: Equatable, Sendable {
     case version
     case driverTest(arguments: [String])
     case driversList
+    /// `codebeaker config check FILE`: validate a config file without starting (exit 0, or 2 naming the key).
+    case configCheck
 }
 
 public struct CommandLineOptions: Sendable {
@@ -61,6 +63,13 @@ public struct CommandLineOptions: Sendable {
                 }
                 o.action = .driversList
                 i = 2
+            } else if first == "config" {
+                guard args.count == 3, args[1] == "check" else {
+                    throw Error(description: "usage: codebeaker config check FILE")
+                }
+                o.action = .configCheck
+                o.configFile = args[2]
+                return o
             } else if first == "serve" {
                 i = 1
             }
