@@ -8,14 +8,16 @@
 #   --build-dir  a `swift build -c release --static-swift-stdlib` output (default .build/release)
 #   --out        where the .deb files go (default .build/packages)
 #   --version    another Debian version, for upgrade tests: a changelog entry for it is added on top
+#   --fast       gzip -1 instead of xz (the tests: xz takes minutes on the ~60 MB binaries)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=.build/release out=.build/packages version=""
+build=.build/release out=.build/packages version="" compress=(-Zxz)
 while [ $# -gt 0 ]; do
   case "$1" in
     --build-dir) build=$2; shift ;;
     --out) out=$2; shift ;;
     --version) version=$2; shift ;;
+    --fast) compress=(-Zgzip -z1) ;;
     *) echo "package: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +71,9 @@ finish() {
     echo "Architecture: $arch"
     echo "Maintainer: CodeBeaker maintainers <maintainers@codebeaker.invalid>"
     echo "Installed-Size: $size"
-    echo "Depends: $2"
+    # The binaries' only shared libraries (the Swift runtime is static): glibc, libstdc++ and libgcc_s, at the
+    # versions their symbols need (GLIBC_2.35, GLIBCXX_3.4.29; Tests/packaging checks ldd).
+    echo "Depends: libc6 (>= 2.35), libgcc-s1, libstdc++6 (>= 11), $2"
     [ -n "${4:-}" ] && printf '%s\n' "$4"
     echo "Section: devel"
     echo "Priority: optional"
@@ -77,7 +81,7 @@ finish() {
     printf 'Description: %s\n' "$3"
   } >"$root/DEBIAN/control"
   chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$out/${name}_${version}_${arch}.deb" >/dev/null
+  dpkg-deb --root-owner-group "${compress[@]}" --build "$root" "$out/${name}_${version}_${arch}.deb" >/dev/null
   echo "built $out/${name}_${version}_${arch}.deb" >&2
 }
 
@@ -101,8 +105,8 @@ done
 echo /etc/codebeaker/config.json >"$r/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "packaging/maintainer/codebeaker.$s" "$r/DEBIAN/$s"; done
 chmod 0644 "$r/DEBIAN/conffiles"
-finish codebeaker "e2fsprogs, mount, init-system-helpers" \
-  "CodeBeaker host: a sandboxed code-execution server
+finish codebeaker "e2fsprogs, mount" \
+  "sandboxed code-execution server (the CodeBeaker host)
  Runs code that clients send over a WebSocket (JSON-RPC 2.0) in sandboxes,
  through driver programs installed separately: install only the
  codebeaker-driver-* packages of the languages you need." \
@@ -127,7 +131,8 @@ driver node "bubblewrap, nodejs" "CodeBeaker driver: JavaScript on Node.js in a 
 driver deno "bubblewrap" "CodeBeaker driver: TypeScript and JavaScript on Deno
  Deno is not packaged in Debian 12 and this package does not depend on it:
  install it with pip (pip install deno, which ships the binary) or put a deno
- binary in /usr/local/bin, or set CODEBEAKER_DENO in /etc/codebeaker/environment.
+ binary in /usr/local/bin, or set CODEBEAKER_DENO in
+ /etc/codebeaker/environment.
  Until then the driver lists its languages as unavailable, with this hint." "Recommends: slirp4netns"
 driver bun "bubblewrap" "CodeBeaker driver: JavaScript and TypeScript on Bun
  Bun is not packaged in Debian 12 and this package does not depend on it:
@@ -141,6 +146,7 @@ install -D -m 0755 scripts/build-runtime-images.sh \
   "$work/codebeaker-driver-docker/usr/share/codebeaker/docker/build-runtime-images.sh"
 cp -r scripts/images "$work/codebeaker-driver-docker/usr/share/codebeaker/docker/images"
 chmod 0644 "$work/codebeaker-driver-docker/usr/share/codebeaker/docker/images"/*
+chmod 0755 "$work/codebeaker-driver-docker/usr/share/codebeaker/docker/images"/*.sh
 binary "$build/codebeaker-driver-docker" "$work/codebeaker-driver-docker/usr/lib/codebeaker/drivers/codebeaker-driver-docker"
 install -m 0755 packaging/maintainer/driver.postinst "$work/codebeaker-driver-docker/DEBIAN/postinst"
 finish codebeaker-driver-docker "codebeaker (= $version), docker.io | docker-ce" \

@@ -15,7 +15,7 @@ PACKAGES = ["codebeaker"] + [f"codebeaker-driver-{d}" for d in ("python", "node"
 def build_debs(out, version=None):
     if not (RELEASE / "codebeaker").exists():
         raise RuntimeError(f"{RELEASE}/codebeaker not found: swift build -c release --static-swift-stdlib first")
-    cmd = ["bash", str(ROOT / "scripts" / "package.sh"), "--build-dir", str(RELEASE), "--out", str(out)]
+    cmd = ["bash", str(ROOT / "scripts" / "package.sh"), "--build-dir", str(RELEASE), "--out", str(out), "--fast"]
     if version:
         cmd += ["--version", version]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
