@@ -2,6 +2,7 @@
 (systemd-analyze verify), the Prometheus rules (promtool), lintian (each remaining tag listed in
 docs/operations.md with its reason), and `codebeaker config check` on good and broken files."""
 import json
+import pathlib
 import re
 import shutil
 import subprocess
@@ -53,10 +54,18 @@ def test_binaries_link_the_swift_runtime_statically(unpacked):
         assert not SWIFT_LIBS.search(r.stdout), (b, r.stdout)
 
 
-def test_systemd_analyze_verifies_the_unit(unpacked):
-    unit = unpacked / "lib/systemd/system/codebeaker.service"
-    # --root: the unit's ExecStart binaries are looked up in the unpacked packages.
-    r = subprocess.run(["systemd-analyze", "verify", f"--root={unpacked}", "/lib/systemd/system/codebeaker.service"],
+def test_systemd_analyze_verifies_the_unit(unpacked, tmp_path):
+    # --root: the unit's binaries are looked up in the unpacked packages; the system's own units (targets) and
+    # /bin/kill (ExecReload) are copied in, as an installed system has them.
+    root = tmp_path / "root"
+    shutil.copytree(unpacked, root, symlinks=True)
+    for f in pathlib.Path("/lib/systemd/system").iterdir():
+        if f.is_file() and not (root / "lib/systemd/system" / f.name).exists():
+            shutil.copy(f, root / "lib/systemd/system" / f.name)
+    (root / "bin").mkdir()
+    shutil.copy("/bin/kill", root / "bin/kill")
+    unit = root / "lib/systemd/system/codebeaker.service"
+    r = subprocess.run(["systemd-analyze", "verify", f"--root={root}", "/lib/systemd/system/codebeaker.service"],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and r.stderr.strip() == "", r.stdout + r.stderr
     text = unit.read_text()
