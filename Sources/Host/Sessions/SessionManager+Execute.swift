@@ -149,9 +149,11 @@ extension SessionManager {
             switch value {
             case .success(let reply):
                 let r = RunOutcome.map(reply)
+                // A run the server cancelled because its driver was uninstalled says so, not just "cancelled".
+                let error = (r.success ? nil : endedReasons[sessionId]) ?? r.error
                 return remember(
                     CommandOutcome(
-                        success: r.success, result: r.result, error: r.error,
+                        success: r.success, result: r.result, error: error,
                         durationMs: ms(since: start), executionId: executionId),
                     principal: caller.principal, sessionId: sessionId)
             case .failure(let e):
