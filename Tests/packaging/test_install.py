@@ -52,8 +52,9 @@ class Box:
 
     def start_host(self):
         """The installed binary with the installed config (on a free port: the container shares the network)."""
-        self.sh("rm -f /run/cb.out /run/cb.err; (echo $$ > /run/cb.pid; exec /usr/bin/codebeaker "
-                "--config /etc/codebeaker/config.json --port 0 >/run/cb.out 2>/run/cb.err) &")
+        # Its own session, so it outlives this `docker exec`.
+        self.sh("rm -f /run/cb.out /run/cb.err; setsid -f bash -c 'echo $$ > /run/cb.pid; exec /usr/bin/codebeaker "
+                "--config /etc/codebeaker/config.json --port 0 >/run/cb.out 2>/run/cb.err' </dev/null")
 
         def port():
             m = re.search(r"listening on ws://127\.0\.0\.1:(\d+)/", self.sh("cat /run/cb.out", check=False).stdout)
