@@ -132,7 +132,8 @@ import Testing
         var c = ServerConfig()
         try c.apply(json: ["driversRescanSeconds": 0.5])
         #expect(c.driversRescanSeconds == 0.5)
-        #expect(throws: ServerConfig.Error("config: 'driversRescanSeconds' must be a number of seconds in (0, 86400]")) {
+        #expect(throws: ServerConfig.Error("config: 'driversRescanSeconds' must be a number of seconds in (0, 86400]"))
+        {
             try c.apply(json: ["driversRescanSeconds": "2"])
         }
     }

@@ -54,7 +54,8 @@ public struct ServerConfig: Sendable {
     public init() {}
 
     public static let fileKeys: Set<String> = [
-        "host", "port", "webSocketPath", "driversDirs", "defaultDriversDirs", "driversRescanSeconds", "workspaceRoot", "logLevel", "logFormat",
+        "host", "port", "webSocketPath", "driversDirs", "defaultDriversDirs", "driversRescanSeconds", "workspaceRoot",
+        "logLevel", "logFormat",
         "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",

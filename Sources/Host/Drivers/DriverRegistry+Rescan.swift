@@ -7,10 +7,12 @@ extension DriverRegistry {
     @discardableResult
     public func rescan() async -> DriverRescan {
         guard let searchPath else { return DriverRescan() }
-        guard scanning.withLock({ busy in
-            defer { busy = true }
-            return !busy
-        }) else { return DriverRescan() }
+        guard
+            scanning.withLock({ busy in
+                defer { busy = true }
+                return !busy
+            })
+        else { return DriverRescan() }
         defer { scanning.withLock { $0 = false } }
         // Quiet: the start-up scan already logged missing directories and shadowing; a poll every few seconds
         // would repeat them.
@@ -26,7 +28,8 @@ extension DriverRegistry {
 
     private func remove(_ name: String) async {
         guard let s = supervisor(named: name) else { return }
-        logger.info("driver removed from its directory; ending its sessions and stopping it", ["name": name, "path": s.path])
+        logger.info(
+            "driver removed from its directory; ending its sessions and stopping it", ["name": name, "path": s.path])
         for handler in state.withLock({ $0.onRemoved }) { await handler(name) }
         state.withLock { $0.supervisors.removeAll { $0 === s } }
         await s.shutdown()
