@@ -36,3 +36,19 @@ import Testing
         #expect(r.added.isEmpty)
     }
 }
+
+@Suite struct DriverRescanRetryTests {
+    @Test func retriedDriversAreReplacedEvenWithTheSamePath_OthersAreLeftAlone() {
+        let deno = DriverDiscovery.Found(name: "deno", path: "/d/codebeaker-driver-deno")
+        let python = DriverDiscovery.Found(name: "python", path: "/d/codebeaker-driver-python")
+        let r = DriverRescan.diff(
+            running: ["deno": deno.path, "python": python.path], found: [deno, python], retry: ["deno"])
+        #expect(r.removed == ["deno"])
+        #expect(r.added == [deno])
+    }
+
+    @Test func aRetriedDriverThatIsGone_IsOnlyRemoved() {
+        let r = DriverRescan.diff(running: ["deno": "/d/codebeaker-driver-deno"], found: [], retry: ["deno"])
+        #expect(r.removed == ["deno"] && r.added.isEmpty)
+    }
+}

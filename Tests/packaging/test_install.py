@@ -192,14 +192,19 @@ def test_a_driver_package_whose_runtime_is_missing_says_how_to_install_it(box):
         drivers = json.loads(box.http_body("/health/ready"))["drivers"]
         return next((d for d in drivers if d["name"] == "deno" and d["state"] == "unavailable"), None)
     d = wait_until(deno, 60, "the deno driver listed as unavailable")
+    assert d["capabilities"]["available"] is False, d
     assert "pip install deno" in str(d["installHint"]) and "CODEBEAKER_DENO" in str(d["installHint"]), d
     # The operator's view: `drivers list` names the package directory, the state and the hint.
     out = box.sh("codebeaker drivers list").stdout
     row = next(line for line in out.splitlines() if line.startswith("deno "))
     assert "unavailable" in row and "/usr/lib/codebeaker/drivers/codebeaker-driver-deno" in row, out
     assert "install: " in out and "pip install deno" in out, out
+    # language.list offers only what can run: a driver that is unavailable as a whole is in `initialize`'s and
+    # /health's drivers instead (Tests/e2e/test_drivers.py), with the same hint.
     with box.client() as c:
-        assert "typescript" not in languages(c) or languages(c)["typescript"]["available"] is False
+        assert "typescript" not in languages(c)
+        init = next(d for d in c.call("initialize")["drivers"] if d["name"] == "deno")
+        assert init["state"] == "unavailable" and "pip install deno" in str(init["installHint"]), init
 
 
 def test_an_upgrade_keeps_the_edited_config_and_the_audit_log(box, newer_debs):

@@ -4,8 +4,10 @@ extension DriverRegistry {
     /// Scans the drivers directories again and applies what changed: a new `codebeaker-driver-*` starts (its
     /// languages appear once it is ready), a removed one has its sessions ended (`onDriverRemoved`) and is
     /// stopped. Logs each change. Returns the change (empty when nothing changed or a scan is under way).
+    /// `retryUnavailable` (SIGHUP) also restarts drivers that are `unavailable`, so one whose runtime was
+    /// installed since comes up.
     @discardableResult
-    public func rescan() async -> DriverRescan {
+    public func rescan(retryUnavailable: Bool = false) async -> DriverRescan {
         guard let searchPath else { return DriverRescan() }
         guard
             scanning.withLock({ busy in
@@ -19,15 +21,25 @@ extension DriverRegistry {
         let found = DriverDiscovery(searchPath: searchPath, logger: Logger("drivers", sink: Logger.Sink { _ in }))
             .discover()
         let running = Dictionary(supervisors.map { ($0.name, $0.path) }) { a, _ in a }
-        let change = DriverRescan.diff(running: running, found: found)
+        var retry = Set<String>()
+        if retryUnavailable {
+            for s in supervisors { if case .unavailable = s.driverState { retry.insert(s.name) } }
+        }
+        let change = DriverRescan.diff(running: running, found: found, retry: retry)
         guard !change.isEmpty else { return change }
-        for name in change.removed { await remove(name) }
+        for name in change.removed { await remove(name, retrying: retry.contains(name)) }
         for f in change.added { add(f) }
         return change
     }
 
-    private func remove(_ name: String) async {
+    private func remove(_ name: String, retrying: Bool) async {
         guard let s = supervisor(named: name) else { return }
+        if retrying {
+            logger.info("retrying unavailable driver (SIGHUP)", ["name": name, "path": s.path])
+            state.withLock { $0.supervisors.removeAll { $0 === s } }
+            await s.shutdown()
+            return
+        }
         logger.info(
             "driver removed from its directory; ending its sessions and stopping it", ["name": name, "path": s.path])
         for handler in state.withLock({ $0.onRemoved }) { await handler(name) }

@@ -13,14 +13,19 @@ public struct DriverRescan: Sendable, Equatable {
 
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty }
 
-    /// `running`: name to executable path of the drivers the registry has now.
-    public static func diff(running: [String: String], found: [DriverDiscovery.Found]) -> DriverRescan {
+    /// `running`: name to executable path of the drivers the registry has now. `retry`: drivers to start afresh
+    /// even though their executable did not change (SIGHUP retries the `unavailable` ones: their runtime, such as
+    /// a deno binary, may have been installed since they started).
+    public static func diff(
+        running: [String: String], found: [DriverDiscovery.Found], retry: Set<String> = []
+    ) -> DriverRescan {
         var r = DriverRescan()
         let foundByName = Dictionary(found.map { ($0.name, $0) }) { a, _ in a }
-        for (name, path) in running.sorted(by: { $0.key < $1.key }) where foundByName[name]?.path != path {
+        func replaced(_ name: String) -> Bool { foundByName[name]?.path != running[name] || retry.contains(name) }
+        for name in running.keys.sorted() where replaced(name) {
             r.removed.append(name)
         }
-        for f in found.sorted(by: { $0.name < $1.name }) where running[f.name] != f.path {
+        for f in found.sorted(by: { $0.name < $1.name }) where running[f.name] == nil || replaced(f.name) {
             r.added.append(f)
         }
         return r
