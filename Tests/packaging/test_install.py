@@ -205,6 +205,18 @@ def test_a_driver_package_whose_runtime_is_missing_says_how_to_install_it(box):
         assert "typescript" not in languages(c)
         init = next(d for d in c.call("initialize")["drivers"] if d["name"] == "deno")
         assert init["state"] == "unavailable" and "pip install deno" in str(init["installHint"]), init
+    # Following the hint (a deno binary in /usr/local/bin), then a reload (SIGHUP), brings its languages.
+    deno_bin = shutil.which("deno")
+    assert deno_bin, "deno not installed on this machine (scripts/setup.sh installs it)"
+    r = subprocess.run(["docker", "cp", "-L", os.path.realpath(deno_bin), f"{NAME}:/usr/local/bin/deno"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    box.sh(f"kill -HUP {box.pid()}")
+    with box.client() as c:
+        wait_until(lambda: languages(c).get("typescript", {}).get("available"), 60, "typescript after SIGHUP")
+        sid = c.session_when_ready("typescript")
+        r = c.execute(sid, {"type": "execute", "code": "const n: number = 6 * 7; console.log(n)"})
+        assert r["success"] and r["result"]["stdout"] == "42\n", r
 
 
 def test_an_upgrade_keeps_the_edited_config_and_the_audit_log(box, newer_debs):
