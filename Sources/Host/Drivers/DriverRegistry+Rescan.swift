@@ -9,12 +9,14 @@ extension DriverRegistry {
     @discardableResult
     public func rescan(retryUnavailable: Bool = false) async -> DriverRescan {
         guard let searchPath else { return DriverRescan() }
-        guard
-            scanning.withLock({ busy in
-                defer { busy = true }
-                return !busy
-            })
-        else { return DriverRescan() }
+        // A poll finds a scan under way and leaves it; SIGHUP's retry waits for it, or it would be lost.
+        while !scanning.withLock({ busy in
+            defer { busy = true }
+            return !busy
+        }) {
+            guard retryUnavailable else { return DriverRescan() }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         defer { scanning.withLock { $0 = false } }
         // Quiet: the start-up scan already logged missing directories and shadowing; a poll every few seconds
         // would repeat them.
