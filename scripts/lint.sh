@@ -17,7 +17,7 @@ step "no Swift string literal over 40 lines"
 python3 scripts/check-literals.py || fail "long Swift string literals (see above)"
 
 step "pyflakes"
-python3 -m pyflakes Drivers/*/Resources/*.py Sources/DriverKit/Resources/*.py Tests/e2e Tests/runners bench scripts/*.py clients/python \
+python3 -m pyflakes Drivers/*/Resources/*.py Sources/DriverKit/Resources/*.py Tests/e2e Tests/packaging Tests/runners bench scripts/*.py clients/python \
     || fail "pyflakes findings (see above)"
 
 step "node --check"

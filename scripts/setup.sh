@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what CodeBeaker needs on Debian 12. Idempotent; safe to run again.
 #   scripts/setup.sh            runtime deps for the server and the native drivers
-#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, pyflakes, a C compiler)
+#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, lintian, pyflakes, a C compiler)
 #   scripts/setup.sh --docker   plus dockerd running and the local runtime images
 #   scripts/setup.sh --bench    plus bench/requirements.txt (Jupyter Kernel Gateway for bench/instant.py) in its own
 #                               venv, CODEBEAKER_BENCH_VENV (default .bench-venv), leaving the system Python as it is
@@ -26,10 +26,11 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-certificates util-linux e2fsprogs)
 [ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
 # gcc and libc6-dev: scripts/lint.sh compiles cb-runner and its wire test (a static libc for the image build too);
-# g++, rustc and ruby: the runtimes driver's e2e fixtures (Tests/Fixtures/runtimes).
+# g++, rustc and ruby: the runtimes driver's e2e fixtures (Tests/Fixtures/runtimes). prometheus: promtool (no
+# smaller Debian package ships it); lintian and systemd (systemd-analyze): the package tests (Tests/packaging).
 # haproxy, nginx and openssl: the TLS proxy examples' e2e tests (examples/proxy, docs/proxy.md, docs/scaling.md).
 # tmux: the command line's terminal tests (Tests/e2e/test_cli.py).
-[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev haproxy nginx openssl tmux)
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev lintian systemd haproxy nginx openssl tmux)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node may come from elsewhere (a node binary on PATH is enough).

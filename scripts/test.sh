@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need (apt, pip, dockerd, local images), builds, and runs every suite:
 # the linters and the runner programs' own unit tests, Swift unit/integration tests, then the end-to-end
-# tests against the real binaries.
+# tests against the real binaries, then the Debian packages built from a release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test --docker
@@ -24,6 +24,12 @@ if ls Tests/e2e/node/*.test.mjs >/dev/null 2>&1; then
   echo "==> end-to-end tests (node)" >&2
   node --experimental-websocket --test Tests/e2e/node/
 fi
+echo "==> release build (static Swift runtime), then the Debian packages (pytest)" >&2
+start=$(date +%s)
+swift build -c release --static-swift-stdlib 2>&1 | tail -n 3
+echo "release build: $(( $(date +%s) - start )) s" >&2
+python3 -m pytest -q Tests/packaging
+echo "release build and package tests: $(( $(date +%s) - start )) s" >&2
 echo "==> Python client tests (pytest)" >&2
 python3 -m pytest -q clients/python/tests
 echo "==> JavaScript client tests (node)" >&2

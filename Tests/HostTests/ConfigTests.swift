@@ -118,3 +118,23 @@ import Testing
             MemoryMergeCheck.warnings(.max, ksmRun: "1") == ["memoryMerge max: sandboxed processes run without ASLR"])
     }
 }
+
+@Suite struct ConfigCheckCommandTests {
+    @Test func configCheckTakesOneFile() throws {
+        let o = try CommandLineOptions.parse(["config", "check", "/etc/codebeaker/config.json"])
+        #expect(o.action == .configCheck)
+        #expect(o.configFile == "/etc/codebeaker/config.json")
+        #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["config", "check"]) }
+        #expect(throws: CommandLineOptions.Error.self) { try CommandLineOptions.parse(["config", "show", "/x"]) }
+    }
+
+    @Test func driversRescanSeconds_IsANumberOfSeconds_NamedInTheError() throws {
+        var c = ServerConfig()
+        try c.apply(json: ["driversRescanSeconds": 0.5])
+        #expect(c.driversRescanSeconds == 0.5)
+        #expect(throws: ServerConfig.Error("config: 'driversRescanSeconds' must be a number of seconds in (0, 86400]"))
+        {
+            try c.apply(json: ["driversRescanSeconds": "2"])
+        }
+    }
+}

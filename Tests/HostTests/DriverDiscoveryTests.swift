@@ -128,10 +128,14 @@ import Testing
         #expect(lines.last?.contains("/d") == true && lines.last?.hasSuffix("2 drivers") == true)
     }
 
-    @Test func defaultDirectories_AreTheBinarysDirectoryThenTheSystemOne() {
+    @Test func defaultDirectories_AreTheBinarysDirectoryThenTheSystemOneThenThePackagesOne() {
         let dirs = DriverDiscovery.defaultDirectories()
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-        #expect(dirs == [(exe as NSString).deletingLastPathComponent, "/usr/local/lib/codebeaker/drivers"])
+        #expect(
+            dirs == [
+                (exe as NSString).deletingLastPathComponent, "/usr/local/lib/codebeaker/drivers",
+                "/usr/lib/codebeaker/drivers",
+            ])
     }
 
     @Test func driverNames_AreLettersDigitsDashAndUnderscore() {

@@ -21,6 +21,7 @@ public enum CodeBeakerApp: Sendable {
         case .driverTest(let args): return await ConformanceKit.runCommand(arguments: args)
         default: break
         }
+        if options.action == .configCheck { return checkConfig(options) }
         let config: ServerConfig
         do { config = try loadConfig(options) } catch {
             StandardIO.err("codebeaker: \(error)\n")
@@ -40,17 +41,39 @@ public enum CodeBeakerApp: Sendable {
         }
     }
 
-    static func loadConfig(_ options: CommandLineOptions) throws -> ServerConfig {
+    /// `config check FILE`: the file's own problems (not the environment's), and whether the server would refuse
+    /// to start with it (a public address without tokens).
+    static func checkConfig(_ options: CommandLineOptions) -> Int32 {
+        let path = options.configFile ?? ""
+        do {
+            let config = try loadConfig(options, environment: [:])
+            if case .failure(let e) = Authenticator.bindingAllowed(
+                host: config.host, tokensConfigured: !config.security.tokens.isEmpty, insecure: config.insecure)
+            {
+                StandardIO.err("codebeaker: config file \(path): \(e.message)\n")
+                return 2
+            }
+        } catch {
+            StandardIO.err("codebeaker: \(error)\n")
+            return 2
+        }
+        print("\(path): ok")
+        return 0
+    }
+
+    static func loadConfig(
+        _ options: CommandLineOptions, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServerConfig {
         var config = ServerConfig()
         if let path = options.configFile {
             guard let data = FileManager.default.contents(atPath: path) else {
                 throw ServerConfig.Error("cannot read config file \(path)")
             }
-            do { try config.apply(json: try JSONParser.parse(Array(data))) } catch let e as JSONParser.Error {
-                throw ServerConfig.Error("config file \(path): \(e)")
+            do { try config.apply(json: try JSONParser.parse(Array(data))) } catch {
+                throw ServerConfig.Error("config file \(path): \(error)")
             }
         }
-        let env = ProcessInfo.processInfo.environment
+        let env = environment
         try config.apply(environment: env)
         do { try config.security.applyEnvironment(env) } catch { throw ServerConfig.Error("\(error)") }
         try options.apply(to: &config)

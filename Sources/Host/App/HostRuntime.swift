@@ -14,6 +14,8 @@ public final class HostRuntime: Sendable {
     let security: SecurityLayer
     let metrics: CodeBeakerMetrics
     let storage: any WorkspaceStorage
+    /// Rescans the drivers directories (DriverRegistry+Rescan.swift); stopped at shutdown.
+    let driversWatch: Task<Void, Never>
 
     private init(
         config: ServerConfig, router: RPCRouter, registry: DriverRegistry, sessions: SessionManager,
@@ -21,6 +23,7 @@ public final class HostRuntime: Sendable {
     ) {
         self.config = config; self.router = router; self.registry = registry; self.sessions = sessions
         self.security = security; self.metrics = metrics; self.storage = storage
+        driversWatch = registry.watch(every: config.driversRescanSeconds)
     }
 
     public struct StartError: Error, CustomStringConvertible, Sendable {
@@ -81,6 +84,7 @@ public final class HostRuntime: Sendable {
 
     /// Closes every session and pooled sandbox, unmounts volumes, stops the drivers, flushes the audit log.
     public func shutdown() async {
+        driversWatch.cancel()
         await sessions.shutdown()
         (storage as? VolumeStorage)?.shutdown()
         await registry.shutdownAll()

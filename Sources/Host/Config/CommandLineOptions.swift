@@ -8,6 +8,8 @@ public enum CommandLineAction: Equatable, Sendable {
     case driversList
     /// `codebeaker mcp`: an MCP server on stdio (docs/mcp.md).
     case mcp
+    /// `codebeaker config check FILE`: validate a config file without starting (exit 0, or 2 naming the key).
+    case configCheck
 }
 
 public struct CommandLineOptions: Sendable {
@@ -69,6 +71,13 @@ public struct CommandLineOptions: Sendable {
                 }
                 o.action = .driversList
                 i = 2
+            } else if first == "config" {
+                guard args.count == 3, args[1] == "check" else {
+                    throw Error(description: "usage: codebeaker config check FILE")
+                }
+                o.action = .configCheck
+                o.configFile = args[2]
+                return o
             } else if first == "serve" {
                 i = 1
             } else if first == "mcp" {

@@ -12,6 +12,8 @@ public struct ServerConfig: Sendable {
     /// `defaultDriversDirs` is false: a driver here shadows a default one of the same name (DriverSearchPath).
     public var driversDirs: [String] = []
     public var defaultDriversDirs = true
+    /// How often the drivers directories are rescanned, so installed or removed driver packages take effect.
+    public var driversRescanSeconds = 2.0
     public var workspaceRoot = "/var/lib/codebeaker/workspaces"
     /// Disk quota per workspace (0: none); each workspace is then its own volume (docs/security.md).
     public var workspaceQuotaMB = 1024
@@ -56,7 +58,8 @@ public struct ServerConfig: Sendable {
     public init() {}
 
     public static let fileKeys: Set<String> = [
-        "host", "port", "webSocketPath", "driversDirs", "defaultDriversDirs", "workspaceRoot", "logLevel", "logFormat",
+        "host", "port", "webSocketPath", "driversDirs", "defaultDriversDirs", "driversRescanSeconds", "workspaceRoot",
+        "logLevel", "logFormat",
         "maxMessageBytes",
         "defaultTimeoutSeconds", "maxTimeoutSeconds", "maxOutputBytes", "insecure", "security",
         "headerTimeoutSeconds", "idlePingSeconds", "maxSendBufferBytes", "maxConnections",
@@ -88,6 +91,7 @@ public struct ServerConfig: Sendable {
             case "defaultDriversDirs":
                 guard let b = v.bool else { throw Error("config: 'defaultDriversDirs' must be a boolean") }
                 defaultDriversDirs = b
+            case "driversRescanSeconds": driversRescanSeconds = try Self.seconds(v, key)
             case "workspaceRoot": workspaceRoot = try Self.string(v, key)
             case "workspaceQuotaMB": workspaceQuotaMB = try Self.int(v, key, 0...(1 << 30))
             case "workspaceMaxFiles": workspaceMaxFiles = try Self.int(v, key, 1024...(1 << 32))
@@ -190,6 +194,7 @@ public struct ServerConfig: Sendable {
         .object([
             "host": .string(host), "port": .int(port), "webSocketPath": .string(webSocketPath),
             "driversDirs": JSONValue(driversDirs), "defaultDriversDirs": .bool(defaultDriversDirs),
+            "driversRescanSeconds": .double(driversRescanSeconds),
             "workspaceRoot": .string(workspaceRoot),
             "workspaceQuotaMB": .int(workspaceQuotaMB), "workspaceMaxFiles": .int(workspaceMaxFiles),
             "workspaceVolumePool": .int(workspaceVolumePool), "workspaceMinFreeMB": .int(workspaceMinFreeMB),

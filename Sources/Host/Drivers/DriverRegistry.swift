@@ -3,38 +3,75 @@ import LinuxSystem
 import Synchronization
 
 /// Every supervised driver of this host. Starting is asynchronous: the server accepts connections at once and
-/// `/health/ready` says 503 until `anyReady`.
+/// `/health/ready` says 503 until `anyReady`. The set changes while the host runs when a driver package is
+/// installed or removed (`rescan`, DriverRegistry+Rescan.swift).
 public final class DriverRegistry: Sendable {
-    public let supervisors: [DriverSupervisor]
+    struct State {
+        var supervisors: [DriverSupervisor]
+        var started = false
+        var onAdded: [@Sendable (DriverSupervisor) -> Void] = []
+        var onRemoved: [@Sendable (String) async -> Void] = []
+    }
+
+    let state: Mutex<State>
+    let config: DriverSupervisorConfig
+    let logSink: Logger.Sink
     let logger: Logger
+    /// Where `rescan` looks; nil for a fixed list (tests, `drivers list`).
+    let searchPath: DriverSearchPath?
+    /// Set while a rescan runs, so the poller and SIGHUP never apply the same change twice.
+    let scanning = Mutex(false)
 
     public init(
         drivers: [DriverDiscovery.Found], config: DriverSupervisorConfig = DriverSupervisorConfig(),
-        logSink: Logger.Sink = .stderr
+        logSink: Logger.Sink = .stderr, searchPath: DriverSearchPath? = nil
     ) {
-        supervisors = drivers.map { DriverSupervisor(name: $0.name, path: $0.path, config: config, logSink: logSink) }
+        self.config = config
+        self.logSink = logSink
+        self.searchPath = searchPath
         logger = Logger("drivers", sink: logSink)
+        state = Mutex(
+            State(
+                supervisors: drivers.map {
+                    DriverSupervisor(name: $0.name, path: $0.path, config: config, logSink: logSink)
+                }))
     }
 
     /// Discovers drivers in `directories`, then the defaults unless `includeDefaults` is false (see
-    /// `DriverSearchPath`), and wraps them; call `start()` next.
+    /// `DriverSearchPath`), and wraps them; call `start()` next. `rescan` searches the same directories.
     public convenience init(
         directories: [String], includeDefaults: Bool = true, config: DriverSupervisorConfig = DriverSupervisorConfig(),
         logSink: Logger.Sink = .stderr
     ) {
-        let found = DriverDiscovery(
-            directories: directories, includeDefaults: includeDefaults, logger: Logger("drivers", sink: logSink)
-        ).discover()
-        self.init(drivers: found, config: config, logSink: logSink)
+        let path = DriverSearchPath(configured: directories, includeDefaults: includeDefaults)
+        let found = DriverDiscovery(searchPath: path, logger: Logger("drivers", sink: logSink)).discover()
+        self.init(drivers: found, config: config, logSink: logSink, searchPath: path)
     }
+
+    /// The drivers now, in name order.
+    public var supervisors: [DriverSupervisor] { state.withLock { $0.supervisors } }
 
     /// Starts every supervisor concurrently and returns at once.
     public func start() {
-        if supervisors.isEmpty { logger.warning("no drivers found; install codebeaker-driver-NAME executables") }
-        for s in supervisors {
+        let all = state.withLock { s in
+            s.started = true
+            return s.supervisors
+        }
+        if all.isEmpty { logger.warning("no drivers found; install codebeaker-driver-NAME executables") }
+        for s in all {
             logger.info("starting driver", ["name": s.name, "path": s.path])
             s.start()
         }
+    }
+
+    /// Called for each driver added by a rescan (before it starts) and each one removed (before it stops, so
+    /// its sessions can still be closed on it).
+    public func onDriverAdded(_ handler: @escaping @Sendable (DriverSupervisor) -> Void) {
+        state.withLock { $0.onAdded.append(handler) }
+    }
+
+    public func onDriverRemoved(_ handler: @escaping @Sendable (String) async -> Void) {
+        state.withLock { $0.onRemoved.append(handler) }
     }
 
     public var clients: [any DriverClient] { supervisors }

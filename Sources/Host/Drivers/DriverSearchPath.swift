@@ -10,6 +10,7 @@ public struct DriverSearchPath: Sendable, Equatable {
         case configured
         case besideBinary = "default: beside the binary"
         case system = "default: system"
+        case packages = "default: packages"
     }
 
     public struct Entry: Sendable, Equatable {
@@ -23,6 +24,9 @@ public struct DriverSearchPath: Sendable, Equatable {
     public var includesDefaults: Bool
 
     public static let systemDirectory = "/usr/local/lib/codebeaker/drivers"
+    /// Where the Debian packages put drivers (scripts/package.sh); after the local one, so a driver installed
+    /// by hand in /usr/local shadows the packaged one.
+    public static let packagesDirectory = "/usr/lib/codebeaker/drivers"
 
     /// `defaults` is injectable for tests; nil means the binary's directory, then the system directory.
     public init(configured: [String], includeDefaults: Bool = true, defaults: [Entry]? = nil) {
@@ -42,6 +46,7 @@ public struct DriverSearchPath: Sendable, Equatable {
             dirs.append(Entry(path: String(exe[..<(exe.lastIndex(of: "/") ?? exe.startIndex)]), origin: .besideBinary))
         }
         dirs.append(Entry(path: systemDirectory, origin: .system))
+        dirs.append(Entry(path: packagesDirectory, origin: .packages))
         return dirs
     }
 

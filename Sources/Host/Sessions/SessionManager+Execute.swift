@@ -8,7 +8,7 @@ extension SessionManager {
         onEvent: SessionEventSink? = nil
     ) async throws(RPCError) -> CommandOutcome {
         let start = now()
-        guard let rec = owned(sessionId, caller.principal) else { throw RPCError.sessionNotFound(sessionId) }
+        guard let rec = owned(sessionId, caller.principal) else { throw notFound(sessionId, caller.principal) }
         try SessionCommand.checkLanguage(command, selection: rec.selection, capabilities: rec.driver.capabilities)
         // File commands hold a place in the file gate from before the policy's rate check until they finish,
         // so a principal cannot have more than its share of the file threads queued or running.
@@ -149,9 +149,11 @@ extension SessionManager {
             switch value {
             case .success(let reply):
                 let r = RunOutcome.map(reply)
+                // A run the server cancelled because its driver was uninstalled says so, not just "cancelled".
+                let error = (r.success ? nil : endedReasons[sessionId]) ?? r.error
                 return remember(
                     CommandOutcome(
-                        success: r.success, result: r.result, error: r.error,
+                        success: r.success, result: r.result, error: error,
                         durationMs: ms(since: start), executionId: executionId),
                     principal: caller.principal, sessionId: sessionId)
             case .failure(let e):
@@ -168,7 +170,7 @@ extension SessionManager {
                 if e.kind == .crashed { sessions[sessionId]?.needsReopen = true }
                 let message: String
                 switch e.kind {
-                case .cancelled: message = "cancelled"
+                case .cancelled: message = endedReasons[sessionId] ?? "cancelled"
                 case .crashed:
                     // The supervisor's message already names the driver and the restart; don't say it twice.
                     message =

@@ -30,6 +30,8 @@ public actor SessionManager {
     /// Recently closed ids and their owners, so a repeated close answers `closed:true`.
     var tombstones: [String: String] = [:]
     var tombstoneOrder: [String] = []
+    /// Why the server ended a session (its driver was uninstalled), for the errors its client gets next.
+    var endedReasons: [String: String] = [:]
     var uids: UidPool
     /// Memory limits of open sessions against the server's budget, keyed by sandbox uid.
     var memory: MemoryAdmission
