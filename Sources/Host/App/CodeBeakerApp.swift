@@ -101,7 +101,9 @@ extension CodeBeakerApp {
                 if let free = WorkspaceRoot.freeBytes(workspaceRoot) { metrics.workspaceDiskFree.set(Double(free)) }
                 return metrics.render()
             })
-        let server = HTTPServer(options: options, delegate: handler, routes: routes, logger: Logger("http"))
+        let playground = PlaygroundRoutes(tokensRequired: !config.security.tokens.isEmpty)
+        let server = HTTPServer(
+            options: options, delegate: handler, routes: RouteChain([routes, playground]), logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
             log.error("cannot listen on \(config.host):\(config.port): \(error)")
