@@ -32,7 +32,7 @@ func driver(_ name: String, resources: [String] = []) -> Target {
 /// The browser playground (Sources/Host/Playground): its page and modules, and the JavaScript SDK (`sdk/` holds
 /// symlinks to clients/js/src, so the page runs the SDK's own files).
 let playgroundFiles =
-    ["playground.html", "playground.css"]
+    ["playground.html", "playground.css", "favicon.svg"]
     + ["main", "connection", "editor", "highlight", "output", "languages", "files", "server", "run"].map { "pg-\($0).js" }
     + ["index", "client", "rpc", "session", "execution", "results", "errors", "diagnose"].map { "sdk/\($0).js" }
 

@@ -41,7 +41,7 @@ import Transport
     }
 
     @Test func everyEmbeddedFile_IsServedWithItsType() async throws {
-        #expect(PlaygroundAssets.byPath.count >= 19)
+        #expect(PlaygroundAssets.byPath.count >= 20)
         for (path, asset) in PlaygroundAssets.byPath {
             let r = try #require(await get(path))
             #expect(r.status == 200 && !r.body.isEmpty, "\(path)")

@@ -15,6 +15,7 @@ enum PlaygroundAssets {
     static let byPath: [String: Asset] = [
         "/playground": Asset(contentType: html, bytes: PackageResources.playground_html),
         "/playground/playground.css": Asset(contentType: css, bytes: PackageResources.playground_css),
+        "/playground/favicon.svg": Asset(contentType: "image/svg+xml", bytes: PackageResources.favicon_svg),
         "/playground/pg-main.js": Asset(contentType: js, bytes: PackageResources.pg_main_js),
         "/playground/pg-connection.js": Asset(contentType: js, bytes: PackageResources.pg_connection_js),
         "/playground/pg-editor.js": Asset(contentType: js, bytes: PackageResources.pg_editor_js),

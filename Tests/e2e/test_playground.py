@@ -1,0 +1,293 @@
+"""The browser playground (issue 18) in a real Chromium against the real host and drivers: run, stream, cancel,
+stdin, a session's Files panel, packages, a compile error, tokens, no foreign requests, hostile output, a server
+that goes away, and the JavaScript SDK imported by the page."""
+import os
+import urllib.request
+
+import pytest
+
+import playground_util as pu
+
+if pu.missing():
+    pytest.skip(pu.missing(), allow_module_level=True)
+
+from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+class Page:
+    def __init__(self, browser, server):
+        self.b, self.server = browser, server
+        self.origin = f"http://127.0.0.1:{server.port}"
+
+    def el(self, id_):
+        return self.b.find_element(By.ID, id_)
+
+    def wait(self, pred, what, timeout=pu.WAIT):
+        return WebDriverWait(self.b, timeout, poll_frequency=0.05).until(lambda _: pred(), message=what)
+
+    def load(self):
+        self.b.get(self.origin + "/")
+        self.wait(lambda: self.el("conn-status").text == "Connected" and not self.el("run").get_attribute("disabled"),
+                  "the page connects and enables Run")
+        return self
+
+    def set_code(self, code):
+        self.b.execute_script("const t = document.getElementById('editor'); t.value = arguments[0];"
+                              "t.dispatchEvent(new Event('input'));", code)
+
+    def output(self):
+        return self.el("output").text
+
+    def status(self):
+        return self.el("run-status").text
+
+    def run(self, code=None, stdin=""):
+        if code is not None:
+            self.set_code(code)
+        self.b.execute_script("document.getElementById('stdin').value = arguments[0]", stdin)
+        self.el("run").click()
+        return self.finished()
+
+    def finished(self):
+        return self.wait(lambda: self.el("run").is_enabled() and ("ms" in self.status() or "Failed" in self.status())
+                         and self.status(), "the run ends with a result line")
+
+    def pick(self, language):
+        self.b.execute_script("const s = document.getElementById('language'); s.value = arguments[0];"
+                              "s.dispatchEvent(new Event('change'));", language)
+
+    def open_session(self):
+        self.el("session-toggle").click()
+        self.wait(lambda: "session " in self.el("session-info").text, "a session opens")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    b = pu.start_browser()
+    yield b
+    b.quit()
+
+
+@pytest.fixture
+def page(browser, server):
+    browser.get("about:blank")
+    return Page(browser, server).load()
+
+
+def test_page_loads_with_a_strict_csp_and_python_picked(page, server):
+    with urllib.request.urlopen(page.origin + "/playground", timeout=10) as r:
+        csp = r.headers["Content-Security-Policy"]
+    assert csp.startswith("default-src 'none';") and "connect-src 'self'" in csp, csp
+    assert page.b.current_url == page.origin + "/playground"
+    assert page.el("language").get_attribute("value") == "python"
+    options = page.b.find_elements(By.CSS_SELECTOR, "#language option")
+    assert any("python" in o.text for o in options)
+    for o in options:  # unavailable languages are disabled and say why
+        if "unavailable" in o.text:
+            assert o.get_attribute("disabled"), o.text
+    page.wait(lambda: "Drivers" in page.el("server-info").text and "maxOutputBytes" in page.el("server-info").text,
+              "the server panel shows drivers and limits")
+    assert "Restarts" in page.el("server-info").text
+    pu.screenshot(page.b, "loaded")
+
+
+def test_python_print_with_ctrl_enter_shows_42(page):
+    editor = page.el("editor")
+    editor.click()
+    editor.send_keys(Keys.CONTROL, "a")
+    editor.send_keys(Keys.DELETE)
+    editor.send_keys("print(6*7)")
+    editor.send_keys(Keys.CONTROL, Keys.ENTER)
+    page.wait(lambda: page.output().strip() == "42", "42 in the output")
+    assert "exit 0" in page.finished()
+    pu.screenshot(page.b, "print-42")
+
+
+def test_output_streams_while_the_run_is_still_going(page):
+    page.set_code("import time\nfor i in range(20):\n    print('tick', i, flush=True)\n    time.sleep(0.2)\n")
+    page.el("run").click()
+    seen = page.wait(lambda: page.b.execute_script(
+        "const o = document.getElementById('output').textContent;"
+        "return o.includes('tick 2') ? [o, document.getElementById('run-status').textContent,"
+        " document.getElementById('cancel').disabled] : null"), "the first ticks stream in")
+    assert seen[1] == "Running…" and seen[2] is False, seen  # the lines arrived before the run ended
+    page.finished()
+    assert "tick 19" in page.output()
+
+
+def test_cancel_stops_a_sleep(page):
+    page.set_code("import time\nprint('sleeping', flush=True)\ntime.sleep(60)\n")
+    page.el("run").click()
+    page.wait(lambda: "sleeping" in page.output(), "the program starts")
+    page.el("cancel").click()
+    assert "cancelled" in page.finished()
+
+
+def test_stdin_box_feeds_the_program(page):
+    page.run("import sys\nprint(sys.stdin.read().upper())\n", stdin="hello from stdin")
+    assert "HELLO FROM STDIN" in page.output()
+
+
+def test_html_in_output_is_text_not_markup(page):
+    page.run("print('<img src=x onerror=\"alert(1)\"><b>bold</b>')\nimport sys\nprint('<script>alert(2)</script>',"
+             " file=sys.stderr)\n")
+    assert '<img src=x onerror="alert(1)"><b>bold</b>' in page.output()
+    assert page.b.find_elements(By.CSS_SELECTOR, "#output img, #output b, #output script") == []
+    stderr = page.b.find_elements(By.CSS_SELECTOR, "#output .out-stderr")
+    assert stderr and "<script>alert(2)</script>" in stderr[0].text  # stderr is its own, styled span
+    with pytest.raises(NoAlertPresentException):
+        page.b.switch_to.alert.text
+
+
+def test_huge_output_is_cut_in_the_view_and_the_page_stays_responsive(page):
+    # 50 MB in 1 KiB lines, then one 5 MB line.
+    page.run("import sys\nline = 'x' * 1023 + '\\n'\nfor _ in range(51200):\n    sys.stdout.write(line)\n"
+             "sys.stdout.write('y' * 5_000_000 + '\\n')\n")
+    notice = page.el("output-notice")
+    assert notice.is_displayed() and "truncated" in notice.text, notice.text
+    shown = page.b.execute_script("return document.getElementById('output').textContent.length")
+    assert 0 < shown <= 200000, shown
+    pu.screenshot(page.b, "huge-output")
+    assert page.run("print('still here')").startswith("exit 0")
+    assert page.output().strip() == "still here"
+
+
+def test_session_keeps_state_and_the_files_panel_lists_reads_edits_uploads_deletes(page, tmp_path):
+    page.open_session()
+    page.run("open('hello.txt', 'w').write('from the session')\nx = 41\n")
+    assert page.run("print(x + 1)").startswith("exit 0") and page.output().strip() == "42"  # state persists
+    link = page.wait(lambda: next((b for b in page.b.find_elements(By.CSS_SELECTOR, "#file-list button")
+                                   if b.text == "hello.txt"), None), "hello.txt listed")
+    link.click()
+    page.wait(lambda: page.el("file-content").get_attribute("value") == "from the session", "the file read back")
+    page.b.execute_script("document.getElementById('file-content').value = 'edited in the browser'")
+    page.el("file-save").click()
+    page.wait(lambda: "Saved hello.txt" in page.el("files-status").text, "saved")
+    page.run("print(open('hello.txt').read())")
+    assert page.output().strip() == "edited in the browser"
+    upload = tmp_path / "upload.txt"
+    upload.write_text("uploaded bytes")
+    page.el("file-upload").send_keys(str(upload))
+    page.wait(lambda: "upload.txt" in page.el("file-list").text, "the upload listed")
+    pu.screenshot(page.b, "session-files")
+    page.el("file-path").clear()
+    page.el("file-path").send_keys("hello.txt")
+    page.el("file-delete").click()
+    page.wait(lambda: "Deleted hello.txt" in page.el("files-status").text
+              and "hello.txt" not in page.el("file-list").text, "hello.txt deleted")
+
+
+WHEEL = """import zipfile
+meta = {'cbtiny/__init__.py': 'GREETING = "hello from cbtiny"\\n',
+        'cbtiny-0.1.dist-info/METADATA': 'Metadata-Version: 2.1\\nName: cbtiny\\nVersion: 0.1\\n',
+        'cbtiny-0.1.dist-info/WHEEL': 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}
+meta['cbtiny-0.1.dist-info/RECORD'] = ''.join(f'{k},,\\n' for k in meta) + 'cbtiny-0.1.dist-info/RECORD,,\\n'
+with zipfile.ZipFile('cbtiny-0.1-py3-none-any.whl', 'w') as z:
+    for name, text in meta.items():
+        z.writestr(name, text)
+print('wheel built')
+"""
+
+
+def test_packages_box_installs_a_local_wheel_with_progress_lines(page):
+    page.open_session()
+    assert "wheel built" in (page.run(WHEEL) and page.output())
+    page.el("packages").send_keys("./cbtiny-0.1-py3-none-any.whl")
+    page.el("install").click()
+    log = page.wait(lambda: "Installed: cbtiny 0.1" in page.el("install-log").text and page.el("install-log").text,
+                    "the install finishes")
+    lines = [line for line in log.splitlines() if line.strip()]
+    assert len(lines) >= 3, lines  # "Installing …", the streamed progress, "Installed: …"
+    pu.screenshot(page.b, "packages")
+    page.run("import cbtiny\nprint(cbtiny.GREETING)\n")
+    assert page.output().strip() == "hello from cbtiny"
+
+
+def test_compile_error_in_c_is_shown_on_stderr(page):
+    c = page.b.execute_script("const o = [...document.querySelectorAll('#language option')]"
+                              ".find((o) => o.value === 'c'); return o ? !o.disabled : null")
+    if not c:
+        pytest.skip("the runtimes driver has no available c language here (docs/runtimes.md; gcc)")
+    page.pick("c")
+    result = page.run("int main(void) { return undeclared_name; }\n")
+    assert "exit 0" not in result, result
+    stderr = " ".join(e.text for e in page.b.find_elements(By.CSS_SELECTOR, "#output .out-stderr"))
+    assert "undeclared_name" in stderr and "error" in stderr, stderr
+    pu.screenshot(page.b, "c-compile-error")
+    page.pick("python")
+
+
+def test_the_page_asks_for_nothing_but_its_own_server(page):
+    page.b.get_log("performance")  # drop what came before this page load
+    page.load()
+    page.run("print(1)")
+    hosts = pu.network_hosts(page.b)
+    own = f"127.0.0.1:{page.server.port}"
+    assert own in hosts and hosts <= {own}, hosts
+    names = page.b.execute_script("return performance.getEntries().map((e) => e.name)")
+    assert names and all(n.startswith(page.origin + "/") for n in names if "://" in n), names
+
+
+def test_the_js_sdk_runs_code_in_the_browser(page):
+    got = page.b.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        (async () => {
+          const { CodeBeakerClient, NotFoundError } = await import('/playground/sdk/index.js');
+          const cb = await CodeBeakerClient.connect(`ws://${location.host}/ws/jsonrpc`);
+          const streamed = [];
+          const r = await cb.withSession('python', (s) => s.run('for i in range(3): print(i * 7)',
+            { onOutput: (e) => streamed.push(e.data) }));
+          let notFound = false;
+          try { await cb.session('no-such-session').readFile('x'); } catch (e) { notFound = e instanceof NotFoundError; }
+          cb.close();
+          return { stdout: r.stdout, exitCode: r.exitCode, streamed: streamed.join(''), notFound };
+        })().then(done, (e) => done({ error: String(e) }));
+    """)
+    assert got == {"stdout": "0\n7\n14\n", "exitCode": 0, "streamed": "0\n7\n14\n", "notFound": True}, got
+
+
+def test_keyboard_tab_indents_and_escape_tab_leaves_the_editor(page):
+    page.set_code("")
+    editor = page.el("editor")
+    editor.click()
+    editor.send_keys("if True:", Keys.ENTER, Keys.TAB, "print(1)")
+    assert page.el("editor").get_attribute("value") == "if True:\n    print(1)"
+    editor.send_keys(Keys.ESCAPE, Keys.TAB)
+    assert page.b.switch_to.active_element.get_attribute("id") != "editor"
+    unlabeled = page.b.execute_script(
+        "return [...document.querySelectorAll('input, select, textarea, button')].filter((e) =>"
+        " !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()).map((e) => e.id)")
+    assert unlabeled == []
+
+
+def test_token_prompt_against_a_server_with_tokens(browser, start_server):
+    token = "pg-" + os.urandom(12).hex()
+    s = start_server(env={"CODEBEAKER_TOKENS": f"alice:{token}"})
+    page = Page(browser, s)
+    browser.get(page.origin + "/playground")
+    page.wait(lambda: page.el("token-box").is_displayed(), "the token prompt")
+    pu.screenshot(browser, "token-prompt")
+    page.el("token-input").send_keys("wrong-token", Keys.ENTER)
+    page.wait(lambda: "refused" in page.el("token-error").text, "a refused token says so")
+    page.el("token-input").send_keys(token, Keys.ENTER)
+    page.wait(lambda: page.el("conn-status").text == "Connected", "connected with the token")
+    page.run("print(6*7)")
+    assert page.output().strip() == "42"
+    assert token not in browser.current_url
+    stored = browser.execute_script("return [sessionStorage.getItem('codebeaker.playground.token'),"
+                                    " JSON.stringify(localStorage)]")
+    assert stored[0] == token and token not in stored[1]
+
+
+def test_a_server_that_goes_away_shows_the_reconnect_banner(browser, start_server):
+    s = start_server()
+    page = Page(browser, s).load()
+    assert not page.el("banner").is_displayed()
+    s.proc.terminate()
+    s.proc.wait(timeout=30)
+    page.wait(lambda: page.el("banner").is_displayed(), "the reconnect banner")
+    assert "lost" in page.el("banner").text and page.el("run").get_attribute("disabled")
+    pu.screenshot(browser, "server-gone")
