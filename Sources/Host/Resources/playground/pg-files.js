@@ -32,22 +32,23 @@ export class FilesPanel {
   refresh() {
     return this.guarded('Listing', async (s) => {
       const entries = await s.listFiles('/workspace', { recursive: true });
-      const items = entries.filter((e) => !e.path.split('/').some((p) => p.startsWith('.'))).slice(0, MAX_LISTED)
-        .map((e) => {
-          const li = document.createElement('li');
-          if (e.type === 'directory') {
-            li.className = 'dir';
-            li.textContent = `${e.path}/`;
-            return li;
-          }
-          const b = document.createElement('button');
-          b.type = 'button';
-          b.textContent = e.path;
-          b.setAttribute('aria-label', `Open ${e.path} (${e.size} bytes)`);
-          b.addEventListener('click', () => this.open(e.path));
-          li.append(b);
+      const shown = entries.map((e) => ({ ...e, path: e.path.replace(/^\/workspace\//, '') }))
+        .filter((e) => !e.path.split('/').some((p) => p.startsWith('.')));
+      const items = shown.slice(0, MAX_LISTED).map((e) => {
+        const li = document.createElement('li');
+        if (e.type === 'directory') {
+          li.className = 'dir';
+          li.textContent = `${e.path}/`;
           return li;
-        });
+        }
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.textContent = e.path;
+        b.setAttribute('aria-label', `Open ${e.path} (${e.size} bytes)`);
+        b.addEventListener('click', () => this.open(e.path));
+        li.append(b);
+        return li;
+      });
       this.list.replaceChildren(...items);
     });
   }
