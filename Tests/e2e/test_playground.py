@@ -150,6 +150,7 @@ def test_huge_output_is_cut_in_the_view_and_the_page_stays_responsive(page):
     assert notice.is_displayed() and "truncated" in notice.text, notice.text
     shown = page.b.execute_script("return document.getElementById('output').textContent.length")
     assert 0 < shown <= 200000, shown
+    page.b.execute_script("arguments[0].scrollIntoView()", notice)
     pu.screenshot(page.b, "huge-output")
     assert page.run("print('still here')").startswith("exit 0")
     assert page.output().strip() == "still here"
