@@ -264,6 +264,34 @@ def test_keyboard_tab_indents_and_escape_tab_leaves_the_editor(page):
     assert unlabeled == []
 
 
+def test_editor_text_is_kept_per_language_across_reloads(page):
+    page.set_code("print('kept for python')\n")
+    page.pick("javascript")
+    page.set_code("console.log('kept for javascript');\n")
+    page.pick("python")
+    assert page.el("editor").get_attribute("value") == "print('kept for python')\n"
+    page.load()
+    assert page.el("language").get_attribute("value") == "python"
+    assert page.el("editor").get_attribute("value") == "print('kept for python')\n"
+    page.pick("javascript")
+    assert page.el("editor").get_attribute("value") == "console.log('kept for javascript');\n"
+    page.pick("python")
+
+
+def test_dark_scheme_is_dark_and_readable(page):
+    page.b.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                           {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    try:
+        page.run("print('dark')")
+        colors = page.b.execute_script(
+            "const c = (e, p) => getComputedStyle(e)[p];"
+            "return [c(document.body, 'backgroundColor'), c(document.body, 'color')]")
+        assert colors == ["rgb(21, 24, 28)", "rgb(230, 233, 237)"], colors
+        pu.screenshot(page.b, "dark")
+    finally:
+        page.b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
 def test_token_prompt_against_a_server_with_tokens(browser, start_server):
     token = "pg-" + os.urandom(12).hex()
     s = start_server(env={"CODEBEAKER_TOKENS": f"alice:{token}"})

@@ -49,9 +49,14 @@ async function connect() {
   $('token-box').hidden = true;
   $('banner').hidden = true;
   $('app').hidden = false;
+  try {
+    state.init = await state.client.initialize();
+    state.languages = await state.client.languages();
+  } catch (e) {
+    status(`Connected, but the server did not answer: ${e.message}`);
+    return;
+  }
   status('Connected');
-  state.init = await state.client.initialize();
-  state.languages = await state.client.languages();
   pickLanguage(fillPicker($('language'), state.languages));
   setRunning(false);
   await showServer($('server-info'), state.init);
