@@ -126,9 +126,28 @@ def test_cancel_stops_a_sleep(page):
     assert "cancelled" in page.finished()
 
 
-def test_stdin_box_feeds_the_program(page):
-    page.run("import sys\nprint(sys.stdin.read().upper())\n", stdin="hello from stdin")
-    assert "HELLO FROM STDIN" in page.output()
+STDIN_DEMO = """import sys
+
+
+def shout(text: str) -> str:
+    \"\"\"Upper-cases what arrives on stdin.\"\"\"
+    return text.strip().upper() + "!"
+
+
+for n, line in enumerate(sys.stdin, 1):
+    print(f"{n}: {shout(line)}", flush=True)
+print("warning: that was loud", file=sys.stderr)  # stderr looks different
+"""
+
+
+def test_stdin_box_feeds_the_program_and_stderr_is_set_apart(page):
+    page.run(STDIN_DEMO, stdin="hello from stdin\nsecond line\n")
+    assert "1: HELLO FROM STDIN!\n2: SECOND LINE!" in page.output()
+    stderr = page.b.find_elements(By.CSS_SELECTOR, "#output .out-stderr")
+    assert [e.text for e in stderr] == ["warning: that was loud"]
+    assert stderr[0].value_of_css_property("color") != page.b.find_element(
+        By.CSS_SELECTOR, "#output .out-stdout").value_of_css_property("color")
+    pu.screenshot(page.b, "stdin-stderr")  # docs/images/playground.png is this one
 
 
 def test_html_in_output_is_text_not_markup(page):

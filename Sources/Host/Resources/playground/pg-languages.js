@@ -15,17 +15,18 @@ export const sample = (lang) => SAMPLES[lang] ?? '';
 export const storedCode = (lang) => localStorage.getItem(codeKey(lang));
 export const storeCode = (lang, text) => { try { localStorage.setItem(codeKey(lang), text); } catch { /* full */ } };
 
-/** The runtime a language would run on: its first available one, else the first. */
-export function runtimeOf(lang) {
+/** The runtimes a language can run on (the server picks one per session), or all of them if none can. */
+export function runtimesOf(lang) {
   const rts = lang.runtimes ?? [];
-  return rts.find((r) => r.available) ?? rts[0] ?? {};
+  const usable = rts.filter((r) => r.available);
+  return [...new Set((usable.length ? usable : rts).map((r) => r.runtimeType).filter(Boolean))];
 }
 
 /** One line describing a language for the picker and the hint next to it. */
 export function describe(lang) {
-  const rt = runtimeOf(lang);
+  const runtimes = runtimesOf(lang);
   const parts = [lang.name];
-  if (rt.runtimeType) parts.push(rt.runtimeType);
+  if (runtimes.length) parts.push(runtimes.join('/'));
   if (lang.version) parts.push(lang.version);
   let text = parts.join(' · ');
   if (!lang.available) text += ` (unavailable: ${lang.unavailableReason ?? 'no runtime'})`;
