@@ -28,14 +28,15 @@ def missing():
     return None
 
 
-def start_browser():
+def start_browser(*extra_args):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-default-apps", "--disable-features=MediaRouter,OptimizationHints"):
+                "--disable-sync", "--disable-default-apps", "--disable-features=MediaRouter,OptimizationHints",
+                *extra_args):
         opts.add_argument(arg)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))

@@ -339,3 +339,19 @@ def test_a_server_that_goes_away_shows_the_reconnect_banner(browser, start_serve
     page.wait(lambda: page.el("banner").is_displayed(), "the reconnect banner")
     assert "lost" in page.el("banner").text and page.el("run").get_attribute("disabled")
     pu.screenshot(browser, "server-gone")
+
+
+def test_a_page_under_a_non_loopback_name_is_accepted_as_same_origin(start_server):
+    """Origin http://pg.example:PORT equals the Host the server allows: accepted though not loopback (the
+    same-origin rule of docs/security.md). The name resolves to 127.0.0.1 inside this browser only."""
+    s = start_server("--allowed-host", "pg.example")
+    b = pu.start_browser("--host-resolver-rules=MAP pg.example 127.0.0.1")
+    try:
+        page = Page(b, s)
+        page.origin = f"http://pg.example:{s.port}"
+        page.load()
+        page.run("print(6*7)")
+        assert page.output().strip() == "42"
+        assert pu.network_hosts(b) <= {f"pg.example:{s.port}"}
+    finally:
+        b.quit()
