@@ -26,5 +26,7 @@ if ls Tests/e2e/node/*.test.mjs >/dev/null 2>&1; then
 fi
 echo "==> Python client tests (pytest)" >&2
 python3 -m pytest -q clients/python/tests
+echo "==> playground modules (node)" >&2
+node --test Tests/playground/
 echo "==> JavaScript client tests (node)" >&2
 node --experimental-websocket --test clients/js/test/*.test.mjs

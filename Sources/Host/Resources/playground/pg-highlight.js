@@ -1,6 +1,7 @@
 // A small syntax highlighter for Python, JavaScript and TypeScript: one regular expression per language that
 // finds comments, strings, numbers and keywords. It builds DOM nodes (textContent), never HTML strings.
 
+// `(?![\s\S])` is the end of the text (with the m flag, `$` would be any line end).
 const words = (s) => s.split(' ').map((w) => `\\b${w}\\b`).join('|');
 
 const PY_KEYWORDS = 'False None True and as assert async await break class continue def del elif else except '
@@ -21,7 +22,7 @@ function language(parts) {
 
 const NUMBER = ['number', '\\b(?:0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\\d[\\d_]*(?:\\.[\\d_]*)?(?:[eE][+-]?\\d+)?j?n?)\\b'];
 const JS_COMMON = [
-  ['comment', '\\/\\/[^\\n]*|\\/\\*[\\s\\S]*?(?:\\*\\/|$)'],
+  ['comment', '\\/\\/[^\\n]*|\\/\\*[\\s\\S]*?(?:\\*\\/|(?![\\s\\S]))'],
   ['string', "'(?:\\\\.|[^'\\\\\\n])*'?|\"(?:\\\\.|[^\"\\\\\\n])*\"?|`(?:\\\\.|[^`\\\\])*`?"],
   NUMBER,
 ];
@@ -29,7 +30,7 @@ const JS_COMMON = [
 const LANGUAGES = {
   python: language([
     ['comment', '#[^\\n]*'],
-    ['string', "[rRbBuUfF]{0,2}(?:'''[\\s\\S]*?(?:'''|$)|\"\"\"[\\s\\S]*?(?:\"\"\"|$)|'(?:\\\\.|[^'\\\\\\n])*'?|\"(?:\\\\.|[^\"\\\\\\n])*\"?)"],
+    ['string', "[rRbBuUfF]{0,2}(?:'''[\\s\\S]*?(?:'''|(?![\\s\\S]))|\"\"\"[\\s\\S]*?(?:\"\"\"|(?![\\s\\S]))|'(?:\\\\.|[^'\\\\\\n])*'?|\"(?:\\\\.|[^\"\\\\\\n])*\"?)"],
     ['decorator', '^[ \\t]*@[\\w.]+'],
     NUMBER,
     ['keyword', words(PY_KEYWORDS)],
