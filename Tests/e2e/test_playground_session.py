@@ -136,3 +136,17 @@ def test_a_page_under_a_non_loopback_name_is_accepted_as_same_origin(start_serve
         assert pu.network_hosts(b) <= {f"pg.example:{s.port}"}
     finally:
         b.quit()
+
+
+def test_a_session_closed_on_the_server_is_replaced_on_the_next_run(page, server):
+    page.open_session()
+    sid = page.el("session-info").text.split()[1]
+    c = server.client()
+    try:
+        assert c.call("session.close", {"sessionId": sid})["closed"] is True
+    finally:
+        c.close()
+    assert "the session is gone" in page.run("print(1)")
+    page.run("print('fresh')")
+    assert page.output().strip() == "fresh"
+    assert page.el("session-info").text.split()[1] != sid

@@ -6,6 +6,7 @@ import { FilesPanel } from './pg-files.js';
 import { highlighterFor } from './pg-highlight.js';
 import { describe, fillPicker, rememberLanguage, sample, storeCode, storedCode } from './pg-languages.js';
 import { OutputView } from './pg-output.js';
+import { NotFoundError } from './sdk/index.js';
 import { install, showResult, startRun } from './pg-run.js';
 import { showServer } from './pg-server.js';
 
@@ -153,6 +154,10 @@ async function run() {
   } catch (e) {
     output.flush();
     $('run-status').textContent = `Failed: ${e.message}`;
+    if (e instanceof NotFoundError && state.session) { // expired or closed on the server: start afresh
+      await closeSession();
+      $('run-status').textContent += ' (the session is gone; the next run opens a new one)';
+    }
   } finally {
     state.execution = null;
     setRunning(false);
