@@ -63,3 +63,30 @@ def network_hosts(browser):
             continue
         hosts.add(urlsplit(url).netloc)
     return hosts
+
+
+# Each visible text element's colour and the background it is drawn on (the first opaque one up the tree).
+COLOURS_JS = """
+const opaque = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+  if (c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+return [...document.querySelectorAll(arguments[0])].filter((e) => e.offsetParent && !e.disabled
+  && e.textContent.trim()).map((e) => [e.id || e.className || e.tagName, getComputedStyle(e).color, opaque(e)]);
+"""
+
+
+def _luminance(rgb):
+    parts = [int(x) / 255 for x in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in parts]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(fg, bg):
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def low_contrast(browser, selector="body *", minimum=4.5):
+    """Visible text below the WCAG AA ratio: [(element, ratio)]. Fails if it finds next to nothing to check."""
+    seen = browser.execute_script(COLOURS_JS, selector)
+    assert len(seen) > 30, seen
+    return [(name, round(contrast(fg, bg), 2)) for name, fg, bg in seen if contrast(fg, bg) < minimum]

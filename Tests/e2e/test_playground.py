@@ -187,6 +187,14 @@ def test_editor_text_is_kept_per_language_across_reloads(page):
     page.pick("python")
 
 
+TEXT = "h1, h2, label, p, span, pre, td, th, dt, dd, button, li, option, #highlight span"
+
+
+def test_light_scheme_text_has_aa_contrast(page):
+    page.run(STDIN_DEMO, stdin="x\n")
+    assert pu.low_contrast(page.b, TEXT) == []
+
+
 def test_dark_scheme_is_dark_and_readable(page):
     page.b.execute_cdp_cmd("Emulation.setEmulatedMedia",
                            {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
@@ -196,6 +204,8 @@ def test_dark_scheme_is_dark_and_readable(page):
             "const c = (e, p) => getComputedStyle(e)[p];"
             "return [c(document.body, 'backgroundColor'), c(document.body, 'color')]")
         assert colors == ["rgb(21, 24, 28)", "rgb(230, 233, 237)"], colors
+        page.run(STDIN_DEMO, stdin="x\n")
+        assert pu.low_contrast(page.b, TEXT) == []
         pu.screenshot(page.b, "dark")
     finally:
         page.b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
