@@ -47,6 +47,11 @@ class Page:
         self.b.execute_script("const s = document.getElementById('language'); s.value = arguments[0];"
                               "s.dispatchEvent(new Event('change'));", language)
 
+    def close_session(self):
+        if self.b.current_url.startswith(self.origin) and self.el("session-toggle").is_selected():
+            self.el("session-toggle").click()
+            self.wait(lambda: self.el("session-info").text == "", "the session closes")
+
     def open_session(self):
         self.el("session-toggle").click()
         self.wait(lambda: "session " in self.el("session-info").text, "a session opens")

@@ -26,7 +26,9 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     browser.get("about:blank")
-    return Page(browser, server).load()
+    p = Page(browser, server).load()
+    yield p
+    p.close_session()  # sessions outlive the page's connection; the shared server keeps no leftovers
 
 
 def test_page_loads_with_a_strict_csp_and_python_picked(page, server):

@@ -24,7 +24,9 @@ def browser():
 @pytest.fixture
 def page(browser, server):
     browser.get("about:blank")
-    return Page(browser, server).load()
+    p = Page(browser, server).load()
+    yield p
+    p.close_session()  # sessions outlive the page's connection; the shared server keeps no leftovers
 
 
 def test_session_keeps_state_and_the_files_panel_lists_reads_edits_uploads_deletes(page, tmp_path):

@@ -119,8 +119,8 @@ async function closeSession() {
   const s = state.session;
   state.session = null;
   files.setEnabled(false);
-  $('session-info').textContent = '';
   if (s) await s.close().catch(() => {});
+  $('session-info').textContent = '';
 }
 
 async function toggleSession() {
