@@ -43,8 +43,7 @@ async function connect() {
   } catch (e) {
     state.client = null;
     if (state.needToken) { saveToken(null); askToken(`The server refused the token or is unreachable (${e.message}).`); }
-    else showBanner(`Cannot reach the server: ${e.message}`);
-    status('Not connected');
+    else { showBanner(`Cannot reach the server: ${e.message}`); status('Not connected'); }
     return;
   }
   $('token-box').hidden = true;
@@ -64,6 +63,7 @@ async function connect() {
 }
 
 function askToken(message) {
+  status('Waiting for a token');
   $('token-box').hidden = false;
   $('token-error').textContent = message;
   $('token-input').focus();
