@@ -1,6 +1,7 @@
 """The browser playground (issue 18), continued: a session's Files panel, the packages box, a compile error, the
 token prompt, a server that goes away, and a page under a non-loopback name."""
 import os
+import pathlib
 
 import pytest
 
@@ -152,3 +153,16 @@ def test_a_session_closed_on_the_server_is_replaced_on_the_next_run(page, server
     page.run("print('fresh')")
     assert page.output().strip() == "fresh"
     assert page.el("session-info").text.split()[1] != sid
+
+
+def test_unavailable_languages_are_greyed_out_with_their_reason(browser, start_server):
+    broken = pathlib.Path(__file__).resolve().parents[1] / "Fixtures" / "runtimes" / "broken"
+    s = start_server(env={"CODEBEAKER_RUNTIMES_DIRS": str(broken)})
+    page = Page(browser, s).load()
+    option = page.wait(lambda: next((o for o in page.b.find_elements(By.CSS_SELECTOR, "#language option")
+                                     if o.get_attribute("value") == "brokenlang"), None), "brokenlang listed")
+    assert option.get_attribute("disabled")
+    assert "unavailable" in option.text and "brokenlang.json" in option.text, option.text
+    assert option.value_of_css_property("color") != page.b.find_element(
+        By.CSS_SELECTOR, "#language option[value=python]").value_of_css_property("color")
+    assert page.el("language").get_attribute("value") == "python"
