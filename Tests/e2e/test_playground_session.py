@@ -31,6 +31,8 @@ def page(browser, server):
 
 
 def test_session_keeps_state_and_the_files_panel_lists_reads_edits_uploads_deletes(page, tmp_path):
+    page.run("x = 41\n")  # one-shot runs share nothing
+    assert "exit 1" in page.run("print(x + 1)") and "NameError" in page.output()
     page.open_session()
     page.run("open('hello.txt', 'w').write('from the session')\nx = 41\n")
     assert page.run("print(x + 1)").startswith("exit 0") and page.output().strip() == "42"  # state persists
