@@ -96,6 +96,16 @@ print("warning: that was loud", file=sys.stderr)  # stderr looks different
 """
 
 
+def test_timeout_box_stops_a_busy_loop_and_the_result_says_timed_out(page):
+    page.el("timeout").send_keys("2")
+    try:
+        result = page.run("while True:\n    pass\n")
+        assert "timed out" in result, result
+        assert page.b.find_elements(By.CSS_SELECTOR, "#run-status .flag")
+    finally:
+        page.el("timeout").clear()
+
+
 def test_stdin_box_feeds_the_program_and_stderr_is_set_apart(page):
     page.run(STDIN_DEMO, stdin="hello from stdin\nsecond line\n")
     assert "1: HELLO FROM STDIN!\n2: SECOND LINE!" in page.output()

@@ -144,7 +144,7 @@ async function run() {
     if ($('session-toggle').checked && !state.session) await openSession();
     state.execution = await startRun({
       client: state.client, session: state.session, language: state.lang, code: editor.value,
-      stdin: $('stdin').value, onOutput: (e) => { streamed = true; output.append(e.stream, e.data); },
+      stdin: $('stdin').value, timeout: Number($('timeout').value) || 0, onOutput: (e) => { streamed = true; output.append(e.stream, e.data); },
     });
     const r = await state.execution.result();
     if (!streamed) { output.append('stdout', r.stdout); output.append('stderr', r.stderr); }

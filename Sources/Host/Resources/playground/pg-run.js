@@ -3,9 +3,10 @@
 // shows the exit code, duration and any timeout, cancel or truncation flags.
 
 /** Starts `code`; returns the SDK's Execution. */
-export function startRun({ client, session, language, code, stdin, onOutput }) {
+export function startRun({ client, session, language, code, stdin, timeout, onOutput }) {
   const options = { onOutput };
   if (stdin) options.stdin = stdin;
+  if (timeout > 0) options.timeout = timeout;
   if (session) return session.start(code, options);
   return client.startRun(language, code, options);
 }
