@@ -114,6 +114,13 @@ def test_token_prompt_against_a_server_with_tokens(browser, start_server):
     stored = browser.execute_script("return [sessionStorage.getItem('codebeaker.playground.token'),"
                                     " JSON.stringify(localStorage)]")
     assert stored[0] == token and token not in stored[1]
+    # A server gone is not a refused token: the banner shows, the token stays, no prompt.
+    s.proc.terminate()
+    s.proc.wait(timeout=30)
+    page.wait(lambda: page.el("banner").is_displayed(), "the reconnect banner")
+    page.wait(lambda: "Cannot reach" in page.el("banner").text, "a failed reconnect attempt")
+    assert not page.el("token-box").is_displayed()
+    assert browser.execute_script("return sessionStorage.getItem('codebeaker.playground.token')") == token
 
 
 def test_a_server_that_goes_away_shows_the_reconnect_banner(browser, start_server):

@@ -21,6 +21,11 @@ export async function tokensRequired() {
   } catch { return false; }
 }
 
+/** Whether the server answers plain HTTP: a refused WebSocket then means a refused token, not a server gone. */
+export async function serverUp() {
+  try { return (await fetch('/health/live', { cache: 'no-store' })).ok; } catch { return false; }
+}
+
 export class Connection {
   constructor({ onLost }) {
     this.onLost = onLost;

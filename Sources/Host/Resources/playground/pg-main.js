@@ -1,6 +1,6 @@
 // The playground page: wires the editor, the language picker, runs, the session and its Files panel, the
 // packages box and the server panel to one connection. Everything shown from the server is set as text.
-import { Connection, savedToken, saveToken, tokensRequired } from './pg-connection.js';
+import { Connection, savedToken, saveToken, serverUp, tokensRequired } from './pg-connection.js';
 import { Editor } from './pg-editor.js';
 import { FilesPanel } from './pg-files.js';
 import { highlighterFor } from './pg-highlight.js';
@@ -42,8 +42,13 @@ async function connect() {
     state.client = await conn.open(token);
   } catch (e) {
     state.client = null;
-    if (state.needToken) { saveToken(null); askToken(`The server refused the token or is unreachable (${e.message}).`); }
-    else { showBanner(`Cannot reach the server: ${e.message}`); status('Not connected'); }
+    if (state.needToken && await serverUp()) {
+      saveToken(null);
+      askToken(`The server refused the token (${e.message}).`);
+    } else {
+      showBanner(`Cannot reach the server: ${e.message}`);
+      status('Not connected');
+    }
     return;
   }
   $('token-box').hidden = true;
