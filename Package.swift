@@ -29,6 +29,15 @@ func driver(_ name: String, resources: [String] = []) -> Target {
     )
 }
 
+/// The browser playground (Sources/Host/Playground): its page and modules, and the JavaScript SDK (`sdk/` holds
+/// symlinks to clients/js/src, so the page runs the SDK's own files).
+let playgroundFiles =
+    ["playground.html", "playground.css", "favicon.svg"]
+    + ["main", "connection", "editor", "highlight", "output", "languages", "files", "server", "run"].map {
+        "pg-\($0).js"
+    }
+    + ["index", "client", "rpc", "session", "execution", "results", "errors", "diagnose"].map { "sdk/\($0).js" }
+
 let package = Package(
     name: "CodeBeaker",
     products: [
@@ -67,7 +76,9 @@ let package = Package(
         // The server: JSON-RPC, sessions, supervision, security, metrics, workspaces.
         .target(
             name: "Host", dependencies: ["Transport", "DriverProtocol", "LinuxSystem", "CSystem"],
-            resources: [.embedInCode("Resources/usage.txt")], swiftSettings: strict),
+            resources: [.embedInCode("Resources/usage.txt")]
+                + playgroundFiles.map { .embedInCode("Resources/playground/\($0)") },
+            swiftSettings: strict),
         .executableTarget(name: "CodeBeaker", dependencies: ["Host"], swiftSettings: strict),
         driver("python", resources: ["runner.py"]),
         driver("node", resources: ["runner.mjs"]),

@@ -22,7 +22,8 @@ python3 -m pyflakes Drivers/*/Resources/*.py Sources/DriverKit/Resources/*.py Te
 
 step "node --check"
 for f in Drivers/*/Resources/*.js Drivers/*/Resources/*.mjs Sources/DriverKit/Resources/*.mjs \
-         Sources/DriverKit/Resources/*.js Tests/e2e/node/*.mjs clients/js/src/*.js clients/js/test/*.mjs; do
+         Sources/DriverKit/Resources/*.js Tests/e2e/node/*.mjs clients/js/src/*.js clients/js/test/*.mjs \
+         Sources/Host/Resources/playground/pg-*.js Tests/playground/*.mjs; do
     node --check "$f" || fail "node --check $f"
 done
 

