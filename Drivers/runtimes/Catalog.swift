@@ -30,6 +30,9 @@ final class Catalog: Sendable {
         self.scanner = scanner; self.probeTimeoutMs = probeTimeoutMs; self.retryFailedAfter = retryFailedAfter
     }
 
+    /// What a language says while its version probe has not answered yet.
+    static let probeRunning = "version probe still running"
+
     var revision: Int { state.withLock { $0.revision } }
     var languages: [LanguageStatus] { state.withLock { $0.languages } }
 
@@ -38,6 +41,15 @@ final class Catalog: Sendable {
         let n = name.lowercased()
         return state.withLock { s in
             s.languages.first { $0.name == n } ?? s.languages.first { $0.manifest?.aliases.contains(n) ?? false }
+        }
+    }
+
+    /// Waits while `name`'s version probe is still running (up to the probe timeout and a margin), so a session
+    /// opened right after the driver starts gets the probe's verdict rather than "still running".
+    func waitForProbe(_ name: String) async {
+        let deadline = MonotonicClock.now() + Double(probeTimeoutMs) / 1000 + 5
+        while language(name)?.unavailableReason == Self.probeRunning, MonotonicClock.now() < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
         }
     }
 
@@ -118,7 +130,7 @@ final class Catalog: Sendable {
                         if let p = s.probes[key] {
                             l.version = p.version; l.unavailableReason = p.reason
                         } else {
-                            l.unavailableReason = "version probe still running"
+                            l.unavailableReason = Self.probeRunning
                         }
                     }
                     return l

@@ -49,6 +49,7 @@ final class RuntimesDriver: DriverRuntime, Sendable {
     }
 
     func openSession(_ request: SessionOpenParams) async throws -> SessionOpenReply {
+        await catalog.waitForProbe(request.language ?? "")
         // Opens run one at a time (each takes milliseconds): two opens of one id must not both build a sandbox.
         guard await opening.acquire() else { throw DriverError.cancelled() }
         defer { opening.release() }
@@ -85,6 +86,7 @@ final class RuntimesDriver: DriverRuntime, Sendable {
 
     func executeReply(_ request: ExecuteRequest, events: EventSink) async throws -> RunReply {
         let s = try sessions.get(request.session)
+        await catalog.waitForProbe(request.language ?? s.language)
         let lang = try available(request.language ?? s.language)
         guard await s.gate.acquire() else { throw DriverError.cancelled() }
         defer { s.gate.release() }

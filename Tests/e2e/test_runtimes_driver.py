@@ -318,3 +318,39 @@ def test_concurrent_opens_of_one_session_build_one_sandbox():
     assert not [x for x in build_dirs() if x.endswith("-s_twice")]
     d.close()
     shutil.rmtree(ws, ignore_errors=True)
+
+
+def test_a_session_opened_while_its_version_probe_runs_waits_for_the_verdict(tmp_path):
+    """Right after the driver starts, the probe of a slow toolchain is still running: session.open waits for it
+    instead of answering "unavailable: version probe still running" (the kit failed so for lua in CI). The
+    driver waits up to 4 s for its probes before its handshake; this one takes 7."""
+    import sys
+    sys.path.insert(0, str(ROOT / "bench"))
+    from driver_client import Driver
+    manifest = {"name": "slowprobe", "extensions": [".slow"], "source": "main.sh", "run": ["sh", "{source}"],
+                "version": ["sh", "-c", "sleep 7; echo 1.0"]}
+    (tmp_path / "slowprobe.json").write_text(__import__("json").dumps(manifest))
+    env_before = os.environ.get("CODEBEAKER_RUNTIMES_DIRS")
+    os.environ["CODEBEAKER_RUNTIMES_DIRS"] = str(tmp_path)
+    try:
+        d = Driver(str(DRIVER))
+    finally:
+        if env_before is None:
+            del os.environ["CODEBEAKER_RUNTIMES_DIRS"]
+        else:
+            os.environ["CODEBEAKER_RUNTIMES_DIRS"] = env_before
+    caps = d.handshake()["result"]
+    ws = tempfile.mkdtemp(prefix="cb-runtimes-ws-")
+    os.chown(ws, 1000, 1000)
+    try:
+        slow = [l for l in caps["capabilities"]["languages"] if l["name"] == "slowprobe"]
+        assert slow and slow[0].get("unavailableReason") == "version probe still running", caps
+        r = d.wait(d.send("session.open", {"session": "s_probe", "workspace": ws, "language": "slowprobe",
+                                            "options": {"uid": 1000, "gid": 1000}}))
+        assert "result" in r, r
+        out = d.wait(d.send("execute", {"session": "s_probe", "code": "echo probed", "timeoutMs": 20000}))
+        assert out["result"]["stdout"] == "probed\n", out
+        d.call("session.close", {"session": "s_probe"})
+    finally:
+        d.close()
+        shutil.rmtree(ws, ignore_errors=True)
