@@ -11,3 +11,13 @@ public protocol CancellableRPCBackend: RPCBackend {
         onNotification: @escaping @Sendable (_ method: String, _ params: JSONValue) -> Void
     ) async throws(RPCCallError) -> JSONValue
 }
+
+extension CancellableRPCBackend {
+    /// `RPCBackend.call` with a fresh id.
+    public func call(
+        _ method: String, params: JSONValue,
+        onNotification: @escaping @Sendable (_ method: String, _ params: JSONValue) -> Void
+    ) async throws(RPCCallError) -> JSONValue {
+        try await call(method, params: params, id: makeRequestID(), onNotification: onNotification)
+    }
+}

@@ -20,13 +20,6 @@ public final class InProcessBackend: CancellableRPCBackend {
     public func makeRequestID() -> JSONValue { .int(nextID.add(1, ordering: .relaxed).oldValue) }
 
     public func call(
-        _ method: String, params: JSONValue,
-        onNotification: @escaping @Sendable (String, JSONValue) -> Void
-    ) async throws(RPCCallError) -> JSONValue {
-        try await call(method, params: params, id: makeRequestID(), onNotification: onNotification)
-    }
-
-    public func call(
         _ method: String, params: JSONValue, id: JSONValue,
         onNotification: @escaping @Sendable (String, JSONValue) -> Void
     ) async throws(RPCCallError) -> JSONValue {

@@ -51,12 +51,6 @@ public final class WebSocketBackend: CancellableRPCBackend {
     public func makeRequestID() -> JSONValue { .int(nextID.add(1, ordering: .relaxed).oldValue) }
 
     public func call(
-        _ method: String, params: JSONValue, onNotification: @escaping @Sendable (String, JSONValue) -> Void
-    ) async throws(RPCCallError) -> JSONValue {
-        try await call(method, params: params, id: makeRequestID(), onNotification: onNotification)
-    }
-
-    public func call(
         _ method: String, params: JSONValue, id: JSONValue,
         onNotification: @escaping @Sendable (String, JSONValue) -> Void
     ) async throws(RPCCallError) -> JSONValue {
