@@ -103,6 +103,27 @@ import Transport
     }
 }
 
+extension MCPHTTPRouteTests {
+    @Test func aPrincipalAtItsCap_EndsItsOwnLeastRecentlyUsedSession_NotAnotherPrincipals() async throws {
+        let sessions = MCPHTTPSessions(
+            idleSeconds: 600, maxSessions: 10, maxPerPrincipal: 2, clock: { [now] in now.value.withLock { $0 } })
+        let r = route(sessions: sessions)
+        let bobs = try #require(sessionID(await post(r, initialize, token: "b")))
+        let first = try #require(sessionID(await post(r, initialize)))
+        now.value.withLock { $0 = 1 }
+        let second = try #require(sessionID(await post(r, initialize)))
+        now.value.withLock { $0 = 2 }
+        _ = await post(r, ping, session: first)  // first is now the more recently used
+        now.value.withLock { $0 = 3 }
+        let third = try #require(sessionID(await post(r, initialize)))
+        #expect(sessions.count == 3)
+        #expect(await post(r, ping, session: second).status == 404)  // alice's least recently used, ended
+        #expect(await post(r, ping, session: first).status == 200)
+        #expect(await post(r, ping, session: third).status == 200)
+        #expect(await post(r, ping, token: "b", session: bobs).status == 200)
+    }
+}
+
 final class MCPTestClock: Sendable {
     let value = Mutex<Double>(0)
 }

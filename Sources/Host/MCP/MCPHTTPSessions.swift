@@ -3,7 +3,8 @@ import Synchronization
 
 /// The MCP sessions of `/mcp`: each has its own `MCPServer` (one in-process backend connection), belongs to the
 /// principal that initialized it, and ends on DELETE or after `idleSeconds` without a request; ending one
-/// cancels the executions it still runs.
+/// cancels the executions it still runs. A principal holds at most `maxPerPrincipal`: its next initialize ends
+/// its least recently used one, so one client (or a leaky agent) cannot take every slot from the others.
 final class MCPHTTPSessions: Sendable {
     struct Entry: Sendable {
         let server: MCPServer
@@ -13,24 +14,34 @@ final class MCPHTTPSessions: Sendable {
 
     let idleSeconds: Double
     let maxSessions: Int
+    let maxPerPrincipal: Int
     private let entries = Mutex<[String: Entry]>([:])
     private let clock: @Sendable () -> Double
 
     init(
-        idleSeconds: Double = 1800, maxSessions: Int = 256, clock: @escaping @Sendable () -> Double = MonotonicClock.now
+        idleSeconds: Double = 1800, maxSessions: Int = 256, maxPerPrincipal: Int = 32,
+        clock: @escaping @Sendable () -> Double = MonotonicClock.now
     ) {
-        self.idleSeconds = idleSeconds; self.maxSessions = maxSessions; self.clock = clock
+        self.idleSeconds = idleSeconds; self.maxSessions = maxSessions; self.maxPerPrincipal = maxPerPrincipal
+        self.clock = clock
     }
 
     /// Registers a new session; nil when `maxSessions` are open.
     func open(_ server: MCPServer, principal: String) async -> String? {
         await expire()
         let id = SessionIDs.make(prefix: "mcp_")
-        let added = entries.withLock { e -> Bool in
-            guard e.count < maxSessions else { return false }
-            e[id] = Entry(server: server, principal: principal, lastUsed: clock())
-            return true
+        let now = clock()
+        let (added, evicted) = entries.withLock { e -> (Bool, MCPServer?) in
+            var evicted: MCPServer?
+            let own = e.filter { $0.value.principal == principal }
+            if own.count >= maxPerPrincipal, let oldest = own.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                evicted = e.removeValue(forKey: oldest.key)?.server
+            }
+            guard e.count < maxSessions else { return (false, evicted) }
+            e[id] = Entry(server: server, principal: principal, lastUsed: now)
+            return (true, evicted)
         }
+        await evicted?.close()
         return added ? id : nil
     }
 
