@@ -3,8 +3,8 @@ import json, os, select, subprocess, time
 
 
 class Driver:
-    def __init__(self, path):
-        self.p = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None)
+    def __init__(self, path, env=None):
+        self.p = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, env=env)
         self.next_id = 1
         self.buf = b""
         self.pending = {}

@@ -82,7 +82,11 @@ class Proxy:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # never leave a proxy holding its port for the next test
+                self.proc.kill()
+                self.proc.wait()
         self.log.close()
 
 

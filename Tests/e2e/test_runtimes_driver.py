@@ -296,15 +296,7 @@ def test_concurrent_opens_of_one_session_build_one_sandbox():
     sys.path.insert(0, str(ROOT / "bench"))
     from driver_client import Driver
     need("ruby")
-    env_before = os.environ.get("CODEBEAKER_RUNTIMES_DIRS")
-    os.environ["CODEBEAKER_RUNTIMES_DIRS"] = str(FIXTURES / "good")
-    try:
-        d = Driver(str(DRIVER))
-    finally:
-        if env_before is None:
-            del os.environ["CODEBEAKER_RUNTIMES_DIRS"]
-        else:
-            os.environ["CODEBEAKER_RUNTIMES_DIRS"] = env_before
+    d = Driver(str(DRIVER), env=dict(os.environ, CODEBEAKER_RUNTIMES_DIRS=str(FIXTURES / "good")))
     d.handshake()
     ws = tempfile.mkdtemp(prefix="cb-runtimes-ws-")
     os.chown(ws, 1000, 1000)
@@ -330,15 +322,7 @@ def test_a_session_opened_while_its_version_probe_runs_waits_for_the_verdict(tmp
     manifest = {"name": "slowprobe", "extensions": [".slow"], "source": "main.sh", "run": ["sh", "{source}"],
                 "version": ["sh", "-c", "sleep 7; echo 1.0"]}
     (tmp_path / "slowprobe.json").write_text(__import__("json").dumps(manifest))
-    env_before = os.environ.get("CODEBEAKER_RUNTIMES_DIRS")
-    os.environ["CODEBEAKER_RUNTIMES_DIRS"] = str(tmp_path)
-    try:
-        d = Driver(str(DRIVER))
-    finally:
-        if env_before is None:
-            del os.environ["CODEBEAKER_RUNTIMES_DIRS"]
-        else:
-            os.environ["CODEBEAKER_RUNTIMES_DIRS"] = env_before
+    d = Driver(str(DRIVER), env=dict(os.environ, CODEBEAKER_RUNTIMES_DIRS=str(tmp_path)))
     caps = d.handshake()["result"]
     ws = tempfile.mkdtemp(prefix="cb-runtimes-ws-")
     os.chown(ws, 1000, 1000)
