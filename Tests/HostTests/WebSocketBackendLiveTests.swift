@@ -56,12 +56,17 @@ import Testing
     @Test func serverGoingAway_FailsPendingCalls_ThenEveryLaterCall() async throws {
         let (server, url) = try Self.start()
         let backend = try await WebSocketBackend.connect(url: url, token: nil, timeout: 5)
+        let started = Atomic<Bool>(false)
         let pending = Task { () async -> Result<JSONValue, RPCCallError> in
-            do throws(RPCCallError) { return .success(try await backend.call("slow", params: ["ms": 60_000])) } catch {
-                return .failure(error)
-            }
+            do throws(RPCCallError) {
+                return .success(
+                    try await backend.call("slow", params: ["ms": 60_000, "chunks": 1]) { _, _ in
+                        started.store(true, ordering: .sequentiallyConsistent)
+                    })
+            } catch { return .failure(error) }
         }
-        try await Task.sleep(for: .milliseconds(200))
+        // The server has the call (its first notification arrived): it is pending when the server goes.
+        #expect(await eventually(30) { started.load(ordering: .sequentiallyConsistent) })
         server.shutdown(timeoutSeconds: 1)
         guard case .failure(.transport(let reason)) = await pending.value else {
             Issue.record("the pending call did not fail with a transport error"); return
