@@ -10,25 +10,12 @@ import playground_util as pu
 if pu.missing():
     pytest.skip(pu.missing(), allow_module_level=True)
 
-from playground_page import Page  # noqa: E402
 from selenium.common.exceptions import NoAlertPresentException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def browser():
-    b = pu.start_browser()
-    yield b
-    b.quit()
-
-
-@pytest.fixture
-def page(browser, server):
-    browser.get("about:blank")
-    p = Page(browser, server).load()
-    yield p
-    p.close_session()  # sessions outlive the page's connection; the shared server keeps no leftovers
+pytest_plugins = ["playground_fixtures"]
 
 
 def test_page_loads_with_a_strict_csp_and_python_picked(page, server):

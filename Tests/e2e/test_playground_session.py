@@ -15,19 +15,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def browser():
-    b = pu.start_browser()
-    yield b
-    b.quit()
-
-
-@pytest.fixture
-def page(browser, server):
-    browser.get("about:blank")
-    p = Page(browser, server).load()
-    yield p
-    p.close_session()  # sessions outlive the page's connection; the shared server keeps no leftovers
+pytest_plugins = ["playground_fixtures"]
 
 
 def test_session_keeps_state_and_the_files_panel_lists_reads_edits_uploads_deletes(page, tmp_path):
