@@ -26,6 +26,8 @@ sys.path.insert(0, HERE)
 import instant_cb as cb  # noqa: E402
 from bench_stats import pct, pss_kb, spawn_ms  # noqa: E402
 from instant_report import build_rows, print_table  # noqa: E402
+from proc_cpu import wait_quiet  # noqa: E402
+import fork_floor  # noqa: E402
 from session_bench import start_server  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
@@ -65,6 +67,7 @@ def baselines(quick):
     return {"python_spawn": spawn_ms(["python3", "-c", "pass"], 10 if quick else 20),
             "node_spawn": spawn_ms(["node", "-e", "0"], 5 if quick else 10),
             "spawn_rate8": parallel_spawn_rate(["python3", "-c", "pass"], 8, 2 if quick else 4),
+            "fork_floor": fork_floor.rate(2 if quick else 3),
             "python_pss_kb": bare_python_pss_kb()}
 
 
@@ -95,6 +98,8 @@ async def measure(url, pid, a, gw, say):
         jkg["warm"] = await jkg_bench.warm(gw, a.warm)
     res["throughput"] = await cb.throughput(url, 8, a.seconds)
     say(f"throughput {res['throughput']['rate']:.0f}/s")
+    res["throughputStateful"] = await cb.throughput(url, 8, a.seconds, stateful=True)
+    say(f"throughput, stateful sessions {res['throughputStateful']['rate']:.0f}/s")
     if gw:
         jkg["throughput"] = await jkg_bench.throughput(gw, 8, a.seconds)
         say(f"JKG: throughput {jkg['throughput']['rate']:.0f}/s")
@@ -148,6 +153,9 @@ def main():
                     c.session_when_ready(params.pop("language"), timeout=60, **params)
                 except Exception as e:  # noqa: BLE001 - not installed here; its rows say skipped
                     say(f"{label}: no session yet ({e})")
+        waited = wait_quiet(proc.pid)  # start-up work (version probes, pool fills) off the first figures
+        out["hostQuietAfterS"] = waited
+        say(f"host quiet after {waited:.0f} s" if waited is not None else "host never went quiet: figures include it")
         out["host"], jkg = asyncio.run(measure(url, proc.pid, a, gw, say))
         if gw:
             out["jkg"] = jkg

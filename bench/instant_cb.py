@@ -79,10 +79,12 @@ async def warm(rpc, sid, code, n):
     return times
 
 
-async def throughput(url, sessions, seconds, code="print(1)"):
-    """`sessions` Python sessions, each on its own connection, executing `code` back to back for `seconds`."""
+async def throughput(url, sessions, seconds, code="print(1)", stateful=False):
+    """`sessions` Python sessions, each on its own connection, executing `code` back to back for `seconds`
+    (`stateful`: sessions that keep one interpreter, so an execution forks no process)."""
     rpcs = [await RPC.connect(url) for _ in range(sessions)]
-    sids = [(await r.call("session.create", {"language": "python"}))["sessionId"] for r in rpcs]
+    params = {"language": "python", **({"stateful": True} if stateful else {})}
+    sids = [(await r.call("session.create", params))["sessionId"] for r in rpcs]
     for r, sid in zip(rpcs, sids):
         await warm(r, sid, code, 5)
     lat, errors = [], []

@@ -1,6 +1,7 @@
 """CPU time and page faults of a process tree from /proc, split by role (host, driver, sandbox, runner, zygote,
 jobs), for the benches that report CPU per execution."""
 import os
+import time
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -65,3 +66,18 @@ def tree_cpu_seconds(root):
     """utime+stime+cutime+cstime summed over `root` and its live descendants (reaped children count in their
     parent's c-times, so job processes that came and went are included)."""
     return sum(v for k, v in role_cpu(root).items() if k != "faults") / TICK
+
+
+def wait_quiet(root, cores=0.05, window=1.0, timeout=120.0):
+    """Waits until `root`'s tree uses under `cores` of CPU over a `window` of seconds: the host's start-up work
+    (version probes of every runtime, pool fills) would otherwise fall on the first figures. Returns the
+    seconds waited, or None if the tree never went quiet within `timeout`."""
+    t0 = time.monotonic()
+    last = tree_cpu_seconds(root)
+    while time.monotonic() - t0 < timeout:
+        time.sleep(window)  # the measurement window itself
+        now = tree_cpu_seconds(root)
+        if now - last < cores * window:
+            return time.monotonic() - t0
+        last = now
+    return None

@@ -17,7 +17,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_stats import pct  # noqa: E402
 from host_bench import handshake, masked_frame, parse_frames  # noqa: E402
-from proc_cpu import TICK, role_cpu  # noqa: E402
+from proc_cpu import TICK, role_cpu, wait_quiet  # noqa: E402
+import fork_floor  # noqa: E402
 
 ROOT = HERE.parent
 RUNTIMES = [("python", {"language": "python"}, "print(1)"),
@@ -233,9 +234,14 @@ def main():
     print("load average before: %s; %d cores" % (" ".join(open("/proc/loadavg").read().split()[:3]), os.cpu_count()))
     base = spawn_baseline(min(a.seconds, 5), os.cpu_count() or 1)
     print("baseline: raw `python3 -c pass` %.0f spawns/s (%d spawners in parallel)" % (base, os.cpu_count() or 1))
+    floor = fork_floor.rate(min(a.seconds, 3))
+    print("baseline: fork floor %.0f print(1) jobs/s (a warmed python3 forking a job per execution, one per core,"
+          " nothing else: the most any fresh-process design reaches here; bench/fork_floor.py)" % floor)
     server, port, workspace_root = start_server(a.binary, a.config)
     SERVER_PID[0] = server.pid
-    results = {"baseline_spawns_per_s": base}
+    waited = wait_quiet(server.pid)
+    print("host quiet after %s" % ("%.0f s" % waited if waited is not None else "NEVER (figures include its start-up work)"))
+    results = {"baseline_spawns_per_s": base, "fork_floor_per_s": floor, "host_quiet_after_s": waited}
     try:
         for name, create, code in RUNTIMES:
             if name not in a.runtimes.split(","):
@@ -250,6 +256,8 @@ def main():
                   % (name, a.sessions, r["executions_per_s"], r["executions_per_s"] / base, r["p50_ms"], r["p99_ms"],
                      r["p99_ms"] / r["p50_ms"], r["max_ms"], r["server_cpu_ms_per_exec"], r["client_cpu_ms_per_exec"],
                      r["errors"]))
+            if name == "python":
+                print("                %.2fx the fork floor" % (r["executions_per_s"] / floor))
             goal = r["executions_per_s"] >= 1000 and r["p99_ms"] <= 3 * r["p50_ms"]
             print("                CPU ms/exec by role: %s; page faults/exec %.0f; goal (>= 1,000 exec/s, p99 <= 3x p50) %s"
                   % (", ".join("%s %.2f" % kv for kv in r["cpu_ms_per_exec_by_role"].items()), r["page_faults_per_exec"],

@@ -7,6 +7,7 @@ import os
 import pathlib
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -162,21 +163,59 @@ def test_a_spare_that_died_before_its_job_is_skipped(runner, stdio):
     assert capfd.readouterr().out == "%d\n" % alive
 
 
-def test_trimmed_spares_exit_and_the_next_job_gets_a_fresh_one(runner, stdio):
+def test_the_idle_trim_lets_the_spares_and_the_zygote_go_and_the_next_job_starts_them_again(runner, stdio):
     capfd = stdio()
     runner.request_spares()
     wait_for_spares(runner, 2)
     old = [s[0] for s in runner.spares]
+    old_zygote = runner.zygote[0]
     runner.trim_spares()
-    assert runner.spares == [] and runner.idle_timeout() is None  # nothing left to trim
-    # Each spare exits on its own (EOF on its job pipe); the zygote reaps it and reports the exit.
-    deadline = time.monotonic() + 10
-    while not set(old) <= set(runner.exits):
-        assert time.monotonic() < deadline, "trimmed spares did not exit: %s" % runner.exits
-        assert runner.zygote_message(), "the zygote is gone"
+    assert runner.spares == [] and runner.zygote is None and runner.idle_timeout() is None  # nothing left
+    # The zygote was our child and is reaped; each spare exits on its own (EOF on its job pipe).
+    with pytest.raises(ChildProcessError):
+        os.waitpid(old_zygote, os.WNOHANG)
+    for pid in old:
+        wait_dead(pid)
     runner.run_forked(job(6, "import os\nprint(os.getpid())"))
     assert done_message(runner)["exitCode"] == 0
     assert int(capfd.readouterr().out) not in old
+    assert runner.zygote is not None and runner.zygote[0] != old_zygote
+
+
+def test_the_supervisor_imports_no_module_that_pulls_in_re_or_enum():
+    """An idle session is the supervisor alone: json, socket, signal (re, enum) would cost it ~1.8 MB."""
+    probe = ("import sys; before = set(sys.modules); p = sys.argv[1]; "
+             "exec(compile(open(p).read(), p, 'exec'), {'__name__': 'probe'}); "
+             "print(' '.join(sorted(set(sys.modules) - before)))")
+    out = subprocess.run([sys.executable, "-s", "-c", probe, str(RUNNER)], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert "_json" in loaded  # the probe sees the runner's imports
+    assert loaded.isdisjoint({"json", "re", "enum", "socket", "signal", "resource", "types", "selectors"}), loaded
+
+
+def test_the_control_codec_round_trips_what_the_driver_sends(runner):
+    msg = {"op": "exec", "id": 7, "code": "print('\u00e9\\n')", "env": {"A": "1"}, "timeoutMs": 1.5,
+           "stdin": None, "flag": True, "argv": ["a", "b"]}
+    assert runner.loads(runner.dumps(msg)) == msg
+    assert json.loads(runner.dumps(msg)) == msg
+    assert runner.loads(b' {"a": [1, 2.5, null, false]}\n') == {"a": [1, 2.5, None, False]}
+    with pytest.raises(ValueError):
+        runner.loads('{"a": 1} x')
+
+
+def test_jobs_forked_after_the_zygote_preloads_find_its_modules_loaded(runner, stdio, monkeypatch):
+    assert "colorsys" not in sys.modules  # a module nothing here imports: only the zygote's preload can
+    monkeypatch.setattr(runner, "PRELOAD", ("colorsys",))
+    capfd = stdio()
+    deadline = time.monotonic() + 20
+    i = 10
+    while True:  # the first spares may be forked before the preload; later ones after it
+        i += 1
+        runner.run_forked(job(i, "import sys\nprint(all(m in sys.modules for m in %r))" % (runner.PRELOAD,)))
+        assert done_message(runner)["exitCode"] == 0
+        if capfd.readouterr().out == "True\n":
+            break
+        assert time.monotonic() < deadline, "no job saw the zygote's preloaded modules"
 
 
 def test_the_idle_trim_is_due_idle_trim_seconds_after_the_last_job(runner, monkeypatch):
@@ -273,7 +312,7 @@ def test_no_leftover_kill_outside_a_sandbox(runner, tmp_path, killed):
 
 
 def test_the_sandbox_check_needs_the_flag_a_small_pid_and_no_root(runner, monkeypatch):
-    monkeypatch.setattr(runner.socket, "socket", lambda fileno: None)
+    monkeypatch.setattr(runner._socket, "socket", lambda fileno: None)
     monkeypatch.setattr(runner, "gc", None)  # main() stops at gc.freeze(): only its flag parsing runs
     with pytest.raises(AttributeError):
         runner.main(["runner.py", "--sandboxed"])

@@ -6,7 +6,12 @@
 # Processes: this supervisor, a zygote it forks once, and "spares" the zygote forks ahead of time. A spare
 # warms up (pays its copy-on-write faults) before its job arrives, so a job costs two pipe writes. The
 # supervisor never forks per job, so it suffers no copy-on-write faults on the job's clock either.
-import atexit, builtins, gc, io, json, os, resource, select, signal, socket, sys, time, types
+#
+# Idle memory: the supervisor imports only C modules (_json, _socket, _signal: json, socket and signal pull in
+# re and enum, ~1.8 MB per process) and the driver starts it from a .pyc (compiling this file costs ~1.7 MB
+# the interpreter never returns). The zygote imports the modules jobs used to find loaded (PRELOAD) once it
+# is up, and goes with the spares when the session idles, so an idle session is one lean process.
+import _json, _signal, _socket, atexit, builtins, gc, io, os, select, sys, time
 
 # Importing this file has no side effects (Tests/runners imports it); main() reads argv and opens fd 3.
 CTL_FD = 3
@@ -19,6 +24,9 @@ SPARES = 2
 # and the zygote (about 3 MB less PSS), and the next job waits for one fork and warm-up (a few ms, once).
 # 0: keep them.
 IDLE_TRIM_SECONDS = 30.0
+# What the zygote imports after it starts (between forks), so jobs find them loaded, as before the supervisor
+# went lean. A job forked before they are in pays for its own imports.
+PRELOAD = ("json", "socket", "signal", "resource", "types")
 last_job_end = 0.0  # time.monotonic() when the last job was reported (or the runner became ready)
 PROC = "/proc"  # where kill_leftovers looks for processes (tests point it at a fake tree)
 deferred = []  # exec messages read while a job was still being wound down
@@ -31,8 +39,50 @@ exits = {}     # pid -> wait status reported by the zygote
 worker = None  # stateful mode: (pid, pidfd, sock)
 
 
+# ---- JSON through the C accelerator alone (the json package imports re) ----
+
+class _ScanContext:
+    strict = True
+    object_hook = object_pairs_hook = None
+    parse_float, parse_int = float, int
+    memo = {}
+
+    @staticmethod
+    def parse_constant(name):
+        return float({"NaN": "nan", "Infinity": "inf", "-Infinity": "-inf"}[name])
+
+
+_scan = _json.make_scanner(_ScanContext)
+_encode = _json.make_encoder(None, None, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
+
+
+def loads(data):
+    s = (data.decode() if isinstance(data, (bytes, bytearray)) else data).strip(" \t\r\n")
+    obj, end = _scan(s, 0)
+    if end != len(s):
+        raise ValueError("extra data after the JSON value")
+    return obj
+
+
+def dumps(obj):
+    return "".join(_encode(obj, 0))
+
+
+def send_fds(sock, msg, fds):
+    sock.sendmsg([msg], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, b"".join(fd.to_bytes(4, sys.byteorder) for fd in fds))])
+
+
+def recv_fds(sock, bufsize, maxfds):
+    msg, anc, _, _ = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * 4))
+    fds = []
+    for level, kind, data in anc:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            fds += [int.from_bytes(data[i:i + 4], sys.byteorder) for i in range(0, len(data) - len(data) % 4, 4)]
+    return msg, fds
+
+
 def send(obj):
-    ctl.sendall((json.dumps(obj) + "\n").encode())
+    ctl.sendall((dumps(obj) + "\n").encode())
 
 
 def next_message(timeout):
@@ -48,13 +98,13 @@ def next_message(timeout):
             os._exit(0)
         ctl_buf += data
     line, ctl_buf = ctl_buf.split(b"\n", 1)
-    return json.loads(line)
+    return loads(line)
 
 
 def kill_group(pid):
     for target in (-pid, pid):
         try:
-            os.kill(target, signal.SIGKILL)
+            os.kill(target, _signal.SIGKILL)
         except OSError:
             pass
 
@@ -67,7 +117,7 @@ def kill_everything():
     # (the zygote making a spare) escapes one round, and an orphaned spare could steal the next job.
     for _ in range(200):
         try:
-            os.kill(-1, signal.SIGKILL)
+            os.kill(-1, _signal.SIGKILL)
         except OSError:
             pass
         if not others_alive():
@@ -104,7 +154,7 @@ def kill_leftovers(job_pid):
         if ppid in (me, z):
             continue
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, _signal.SIGKILL)
         except OSError:
             pass
 
@@ -185,7 +235,7 @@ def flush_std():
 
 def fresh_main():
     add_job_paths()
-    mod = types.ModuleType("__main__")
+    mod = type(sys)("__main__")
     mod.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = mod
     sys.argv[:] = ["-c"]
@@ -244,7 +294,7 @@ def warm_up():
     sys.stdout = io.StringIO()
     try:
         exec(compile(WARM_CODE, "<string>", "exec"), {"__builtins__": builtins})
-        json.loads(json.dumps({"op": "exec", "id": 1, "code": "x", "env": {}, "cwd": "/", "timeoutMs": 1}))
+        loads(dumps({"op": "exec", "id": 1, "code": "x", "env": {}, "cwd": "/", "timeoutMs": 1}))
     except BaseException:
         pass
     finally:
@@ -253,6 +303,7 @@ def warm_up():
 
 def set_cpu_limit(job):
     try:
+        import resource  # loaded by the zygote's PRELOAD, normally
         secs = int(job.get("timeoutMs", 30000) / 1000) + 2
         resource.setrlimit(resource.RLIMIT_CPU, (secs, secs + 1))
     except Exception:
@@ -346,13 +397,23 @@ def zygote_main(sock):
     # it formats its messages as bytes rather than through json (about 40 fewer page copies per fork).
     r, w = os.pipe()
     os.set_blocking(w, False)
-    signal.set_wakeup_fd(w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
+    _signal.set_wakeup_fd(w)
+    _signal.signal(_signal.SIGCHLD, lambda *_: None)
     close_inherited((sock.fileno(), r, w))  # spares (and user code) never see the control channel
+    preload = list(PRELOAD)
     while True:
         try:
-            ready, _, _ = select.select([sock, r], [], [])
+            # Preload only after 50 ms without a request: the job that woke a new zygote comes first.
+            ready, _, _ = select.select([sock, r], [], [], 0.05 if preload else None)
         except InterruptedError:
+            continue
+        if not ready:  # quiet: one more module in (a request waits at most for one import)
+            try:
+                __import__(preload.pop(0))
+            except ImportError:
+                pass
+            if not preload:
+                gc.freeze()  # as the supervisor did: the collector leaves inherited pages alone
             continue
         if r in ready:
             os.read(r, 4096)
@@ -373,20 +434,21 @@ def zygote_main(sock):
             st_r, st_w = os.pipe()
             pid = fork_retrying()
             if pid == 0:
-                spare_main(job_r, in_r, st_w)
+                spare_main(job_r, in_r, st_w, msg != b"N")
             os.close(job_r); os.close(in_r); os.close(st_w)
-            socket.send_fds(sock, [b'{"spare": %d}' % pid], [job_w, in_w, st_r])
+            send_fds(sock, b'{"spare": %d}' % pid, [job_w, in_w, st_r])
             os.close(job_w); os.close(in_w); os.close(st_r)
 
 
-def spare_main(job_r, in_r, st_w):
+def spare_main(job_r, in_r, st_w, warm=True):
     try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        _signal.set_wakeup_fd(-1)
+        _signal.signal(_signal.SIGCHLD, _signal.SIG_DFL)
         os.setpgid(0, 0)
         os.dup2(in_r, 0)
         close_inherited((job_r, st_w))
-        warm_up()
+        if warm:  # not when a job already waits for this spare: the warm-up would only delay it
+            warm_up()
         chunks = []
         while True:
             b = os.read(job_r, 1 << 20)
@@ -395,7 +457,7 @@ def spare_main(job_r, in_r, st_w):
             chunks.append(b)
         os.close(job_r)
         if chunks:
-            child_run(json.loads(b"".join(chunks)), st_w)
+            child_run(loads(b"".join(chunks)), st_w)
     finally:
         os._exit(1)
 
@@ -416,7 +478,7 @@ def fork_retrying(seconds=3.0):
 def ensure_zygote():
     global zygote
     if zygote is None:
-        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         pid = fork_retrying()
         if pid == 0:
             a.close()
@@ -438,7 +500,8 @@ def drop_zygote():
     exits.clear()
     if zygote is not None:
         try:
-            os.kill(zygote[0], signal.SIGKILL)
+            os.kill(zygote[0], _signal.SIGKILL)
+            os.waitpid(zygote[0], 0)  # at once: a session idling many times leaves no zombie behind
         except OSError:
             pass
         zygote[1].close()
@@ -449,13 +512,13 @@ def drop_zygote():
 def zygote_message():
     """Handles one message from the zygote; returns False if it is gone."""
     try:
-        msg, fds, _, _ = socket.recv_fds(zygote[1], 4096, 3)
+        msg, fds = recv_fds(zygote[1], 4096, 3)
     except OSError:
         msg, fds = b"", []
     if not msg:
         drop_zygote()
         return False
-    m = json.loads(msg)
+    m = loads(msg)
     if "spare" in m:
         spares.append((m["spare"], fds[0], fds[1], fds[2]))
     elif "exit" in m:
@@ -463,13 +526,13 @@ def zygote_message():
     return True
 
 
-def ask_zygote():
-    """Asks the zygote for one more spare. A zygote found dead (killed from inside the sandbox, e.g. by a
+def ask_zygote(warm=True):
+    """Asks the zygote for one more spare (`warm`: that warms up before its job). A zygote found dead (killed from inside the sandbox, e.g. by a
     previous job's `kill -9 -1`) is replaced instead of failing the job with EPIPE."""
     for _ in range(3):
         ensure_zygote()
         try:
-            zygote[1].send(b"F")
+            zygote[1].send(b"F" if warm else b"N")
             return
         except OSError:
             drop_zygote()
@@ -485,28 +548,24 @@ def request_spares():
 
 
 def trim_spares():
-    """Lets every spare go: closing its job pipe unread makes it exit, and the zygote reports (and reaps) it.
-    A job then gets a fresh spare from take_spare."""
-    for s in spares:
-        for fd in s[1:]:
-            os.close(fd)
-    del spares[:]
+    """Lets the spares and the zygote go (closing a spare's job pipe unread makes it exit): the idle session
+    is then this process alone. The next job starts a zygote again (take_spare), a few ms once."""
+    drop_zygote()
 
 
 def idle_timeout():
     """How long the main loop may wait before the spares are due to be trimmed (None: no trim pending)."""
-    if not spares or IDLE_TRIM_SECONDS <= 0:
+    if (not spares and zygote is None) or IDLE_TRIM_SECONDS <= 0:
         return None
     return max(0.0, last_job_end + IDLE_TRIM_SECONDS - time.monotonic())
 
 
 def take_spare():
-    if not spares:
-        if request_spares() == 0:
-            ask_zygote()
+    if not spares:  # the first job after an idle trim (or a burst): one spare now, the rest after the job
+        ask_zygote(warm=False)
         while not spares:
             if not zygote_message():
-                ask_zygote()
+                ask_zygote(warm=False)
     return spares.pop(0)
 
 
@@ -574,7 +633,7 @@ def status_of(st):
 def run_forked(job):
     """A job sent to this supervisor over the control channel: hand it to a spare, then supervise it."""
     exits.clear()  # reports of earlier jobs' processes
-    encoded = json.dumps(job).encode()
+    encoded = dumps(job).encode()
     for attempt in range(4):
         pid, job_w, in_w, st_r = take_spare()
         payload = encoded
@@ -625,7 +684,7 @@ def supervise_job(job, pid, st_r, in_w, data):
                     break
                 st_open = False  # exec'd, or died without reporting: the zygote will tell
             if zygote[1] in rl and not zygote_message():
-                code, sig = None, signal.SIGKILL  # the zygote (and with it the job) is gone
+                code, sig = None, _signal.SIGKILL  # the zygote (and with it the job) is gone
                 break
     finally:
         os.close(st_r)
@@ -649,10 +708,10 @@ def worker_main(sock):
     close_inherited((sock.fileno(),))
     g = fresh_main()
     while True:
-        msg, fds, _, _ = socket.recv_fds(sock, 1 << 24, 1)
+        msg, fds = recv_fds(sock, 1 << 24, 1)
         if not msg:
             os._exit(0)
-        job = json.loads(msg)
+        job = loads(msg)
         stdin_r = fds[0] if fds else os.open("/dev/null", os.O_RDONLY)
         os.dup2(stdin_r, 0)
         os.close(stdin_r)
@@ -665,13 +724,13 @@ def worker_main(sock):
             pass
         rc = run_source(job["code"], g)
         flush_std()
-        sock.sendall(json.dumps({"exitCode": rc}).encode())
+        sock.sendall(dumps({"exitCode": rc}).encode())
 
 
 def ensure_worker():
     global worker
     if worker is None:
-        a, b = socket.socketpair()
+        a, b = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
         pid = fork_retrying()
         if pid == 0:
             try:
@@ -701,8 +760,8 @@ def drop_worker():
 def run_stateful(job):
     pid, pidfd, sock = ensure_worker()
     r, w = os.pipe()
-    payload = json.dumps({"code": job["code"], "env": job.get("env"), "cwd": job.get("cwd")}).encode()
-    socket.send_fds(sock, [payload], [r])
+    payload = dumps({"code": job["code"], "env": job.get("env"), "cwd": job.get("cwd")}).encode()
+    send_fds(sock, payload, [r])
     os.close(r)
     w, data = stdin_feed(job, w)
     j = Job(job)
@@ -715,7 +774,7 @@ def run_stateful(job):
             if sock in rl:
                 b = sock.recv(1 << 16)
                 if b:
-                    reply = json.loads(b)
+                    reply = loads(b)
                     break
             if pidfd in rl:
                 _, status = os.waitpid(pid, 0)
@@ -727,7 +786,7 @@ def run_stateful(job):
         send({"op": "done", "id": job["id"], "exitCode": reply["exitCode"], "signal": None, "timedOut": False, "cancelled": False})
         return
     # The worker died, timed out or was cancelled: its state is gone.
-    code, sig = status_of(status) if status is not None else (None, signal.SIGKILL)
+    code, sig = status_of(status) if status is not None else (None, _signal.SIGKILL)
     if status is not None:
         os.close(pidfd)
         sock.close()
@@ -748,7 +807,7 @@ def main(argv):
         if a.startswith("--idle-trim="):
             IDLE_TRIM_SECONDS = float(a.split("=", 1)[1])
     IN_SANDBOX = "--sandboxed" in argv and os.getpid() <= 3 and os.getuid() != 0
-    ctl = socket.socket(fileno=CTL_FD)
+    ctl = _socket.socket(fileno=CTL_FD)
     gc.freeze()  # keep the collector from dirtying every inherited page in forked children
     if STATEFUL:
         ensure_worker()
@@ -760,15 +819,14 @@ def main(argv):
             handle_exec(deferred.pop(0))
             continue
         if b"\n" not in ctl_buf:
-            ensure_zygote()
-            rl, _, _ = select.select([ctl, zygote[1]], [], [], idle_timeout())
+            rl, _, _ = select.select([ctl] + ([zygote[1]] if zygote else []), [], [], idle_timeout())
             if not rl:
                 trim_spares()
                 continue
-            if zygote[1] in rl:
+            if zygote is not None and zygote[1] in rl:
                 zygote_message()
                 if zygote is None:
-                    request_spares()
+                    request_spares()  # killed from inside (a job's kill -9 -1): replaced at once
             if ctl not in rl:
                 continue
         msg = next_message(0)

@@ -48,10 +48,15 @@ public final class RunnerDriver: DriverRuntime {
             var req = request
             req.handle = "\(flavor.name):\(request.session)"
             let sandbox = try SandboxSession.open(req, cgroupPrefix: "\(flavor.name)-\(getpid())-")
+            var binds: [SandboxConfig.Bind] = files.map { .init($0.hostPath, $0.sandboxPath) }
+            var script = flavor.scriptSandboxPath
+            if let compiled = flavor.compile?(flavor.scriptHostPath) {
+                script = "/opt/codebeaker/" + (compiled.split(separator: "/").last.map(String.init) ?? "")
+                binds.append(.init(compiled, script))
+            }
             var launch = RunnerLaunch(
-                name: flavor.name,
-                command: flavor.command(flavor.effectiveInterpreter, flavor.scriptSandboxPath, request.options),
-                readOnlyBinds: files.map { .init($0.hostPath, $0.sandboxPath) }, env: flavor.env)
+                name: flavor.name, command: flavor.command(flavor.effectiveInterpreter, script, request.options),
+                readOnlyBinds: binds, env: flavor.env)
             launch.jobsInFreshProcesses = flavor.freshProcessPerJob && !request.options.stateful
             return (sandbox, launch)
         }

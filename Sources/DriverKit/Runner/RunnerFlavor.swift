@@ -23,6 +23,10 @@ public struct RunnerFlavor: Sendable {
     public var env: [String: String]
     /// Without `stateful`, every job runs in a fresh process of its own (`RunnerLaunch.jobsInFreshProcesses`).
     public var freshProcessPerJob = false
+    /// Compiles the runner script ahead of time (Python's .pyc): given the script's host path once it is
+    /// written, the compiled file's host path, bound next to the script and started instead of it; nil runs
+    /// the source. Called at every open, so it must be cheap once its file exists.
+    public var compile: (@Sendable (_ scriptHostPath: String) -> String?)?
     /// The runtime's package manager (`install`, and shells like `pip install x`); nil: unsupported.
     public var installer: (any SessionInstaller)?
 
