@@ -5,6 +5,11 @@ import subprocess
 import time
 
 
+# The interpreter the python sandboxes run (Debian's), for the baselines: a `python3` earlier on PATH (a version
+# manager's shim, another build) would measure something else.
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+
+
 def pct(xs, p):
     """The p-th percentile of `xs` (nearest rank, index round(p/100 * (n-1))); None for no samples."""
     xs = sorted(xs)

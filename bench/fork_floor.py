@@ -12,6 +12,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_stats import PYTHON  # noqa: E402
+
 
 def loop(seconds):
     """Forks print(1) jobs back to back for `seconds`; prints the count per second."""
@@ -33,7 +36,7 @@ def loop(seconds):
 def rate(seconds=3.0, procs=None):
     """Summed jobs/s of `procs` forkers (default: one per core) running at once."""
     procs = procs or os.cpu_count() or 1
-    ps = [subprocess.Popen(["python3", __file__, "--loop", str(seconds)], stdout=subprocess.PIPE, text=True)
+    ps = [subprocess.Popen([PYTHON, __file__, "--loop", str(seconds)], stdout=subprocess.PIPE, text=True)
           for _ in range(procs)]
     return sum(float(p.communicate()[0]) for p in ps)
 

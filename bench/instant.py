@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import instant_cb as cb  # noqa: E402
-from bench_stats import pct, pss_kb, spawn_ms  # noqa: E402
+from bench_stats import PYTHON, pct, pss_kb, spawn_ms  # noqa: E402
 from instant_report import build_rows, print_table  # noqa: E402
 from proc_cpu import wait_quiet  # noqa: E402
 import fork_floor  # noqa: E402
@@ -55,7 +55,7 @@ def parallel_spawn_rate(argv, threads, seconds):
 
 def bare_python_pss_kb():
     """PSS of a python3 that has started and waits on stdin: what one interpreter costs on its own."""
-    p = subprocess.Popen(["python3", "-c", "import sys; print(1, flush=True); sys.stdin.read()"],
+    p = subprocess.Popen([PYTHON, "-c", "import sys; print(1, flush=True); sys.stdin.read()"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     p.stdout.readline()
     kb = pss_kb(p.pid)
@@ -64,9 +64,9 @@ def bare_python_pss_kb():
 
 
 def baselines(quick):
-    return {"python_spawn": spawn_ms(["python3", "-c", "pass"], 10 if quick else 20),
+    return {"python_spawn": spawn_ms([PYTHON, "-c", "pass"], 10 if quick else 20),
             "node_spawn": spawn_ms(["node", "-e", "0"], 5 if quick else 10),
-            "spawn_rate8": parallel_spawn_rate(["python3", "-c", "pass"], 8, 2 if quick else 4),
+            "spawn_rate8": parallel_spawn_rate([PYTHON, "-c", "pass"], 8, 2 if quick else 4),
             "fork_floor": fork_floor.rate(2 if quick else 3),
             "python_pss_kb": bare_python_pss_kb()}
 

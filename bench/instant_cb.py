@@ -120,9 +120,11 @@ async def bounded(items, parallel, fn):
     return await asyncio.gather(*(one(x) for x in items))
 
 
-async def idle(url, host_pid, n, settle):
+async def idle(url, host_pid, n, settle, idle_after=35.0):
     """PSS of the host's process tree before and after `n` Python sessions that each ran print(1) once and sit
-    idle; then every one runs print(1) again. Sessions are created 8 at a time."""
+    idle; then every one runs print(1) again. Sessions are created 8 at a time. Read twice: `settle` s after
+    the last print(1) (runners still hold their warm spares) and `idle_after` s after it (past the runner's
+    30 s idle trim: what an idle session costs)."""
     rpc = await RPC.connect(url)
     before, procs_before = tree_pss_kb(host_pid)
 
@@ -132,7 +134,10 @@ async def idle(url, host_pid, n, settle):
         return s["sessionId"]
     made = await bounded(range(n), 8, make)
     sids = [s for s in made if isinstance(s, str)]
+    made_at = time.monotonic()
     await asyncio.sleep(settle)  # let start-up garbage be freed before reading memory
+    busy, _ = tree_pss_kb(host_pid)
+    await asyncio.sleep(max(0.0, made_at + idle_after - time.monotonic()))  # the idle state is what is measured
     after, procs_after = tree_pss_kb(host_pid)
     runs = await bounded(sids, 8, lambda sid: execute(rpc, sid, "print(1)"))
     ok = sum(1 for r in runs if isinstance(r, dict) and r.get("success") and r["result"]["stdout"] == "1\n")
@@ -140,7 +145,8 @@ async def idle(url, host_pid, n, settle):
     await bounded(sids, 8, lambda sid: rpc.call("session.close", {"sessionId": sid}))
     await rpc.close()
     return {"n": n, "created": len(sids), "ranPrint": ok, "beforeKB": before, "afterKB": after,
-            "perSessionKB": (after - before) / max(1, len(sids)), "procsBefore": procs_before,
+            "perSessionKB": (after - before) / max(1, len(sids)), "idleAfterS": idle_after,
+            "perSessionBusyKB": (busy - before) / max(1, len(sids)), "procsBefore": procs_before,
             "procsAfter": procs_after, "failures": failures}
 
 

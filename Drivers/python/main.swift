@@ -6,8 +6,8 @@ import DriverProtocol
 //
 // Capability figures (measured on the dev box, see bench/exec_bench.py): startupMs is a warm execution's
 // round trip (the runner is started at session.open; a cold session needs ~110 ms to its first result),
-// memoryMB the PSS of an idle session's processes (bwrap, supervisor, zygote, and two warmed spares until
-// the runner lets them go after 30 s without a job). isolationLevel 6:
+// memoryMB the PSS of a busy session's processes (bwrap, supervisor, zygote and two warmed spares; after 30 s
+// without a job the runner lets all but the supervisor go, about 3 MB). isolationLevel 6:
 // namespaces (pid, mount, net, ipc, uts, user) + cgroup memory/pids limits + unprivileged uid + no_new_privs.
 let capabilities = DriverCapabilities(
     languages: [.init(name: "python", aliases: ["python3", "py"], extensions: [".py"])],

@@ -18,7 +18,7 @@ def figures(idle_n=50, per_kb=3000.0, after_kb=1.5 * 1024 * 1024, ran=None, rate
             "throughput": {"rate": rate, "p50": p50, "p99": p99, "count": 100, "errors": []},
             "throughputStateful": {"rate": rate, "p50": p50, "p99": p99, "count": 100, "errors": []},
             "idle": {"n": idle_n, "created": idle_n, "ranPrint": idle_n if ran is None else ran, "beforeKB": 0,
-                     "afterKB": after_kb, "perSessionKB": per_kb, "procsBefore": 10, "procsAfter": 99, "failures": []}}
+                     "afterKB": after_kb, "perSessionKB": per_kb, "idleAfterS": 35.0, "perSessionBusyKB": 9000.0, "procsBefore": 10, "procsAfter": 99, "failures": []}}
     out = {"baselines": {"python_spawn": samples(25.0), "node_spawn": samples(40.0), "spawn_rate8": 100.0,
                          "fork_floor": 900.0, "python_pss_kb": 8000}, "host": host}
     if jkg:
@@ -41,7 +41,7 @@ def test_every_goal_passes_on_figures_that_meet_it_and_a_skipped_runtime_fails()
     assert v["throughput: the same load, p99 / p50"] is True  # 14 / 5 = 2.8
     assert v["throughput: the same, stateful sessions (no fork per execution)"] is True
     assert v["throughput: stateful, p99 / p50"] is True
-    assert v["idle Python session, PSS (host tree delta over 500)"] is True
+    assert v["idle Python session, PSS (host tree delta over 500, 35 s without a job)"] is True
     assert v["500 idle Python sessions: host tree PSS"] is True
     assert v["500 idle Python sessions: still run print(1)"] is True
 
@@ -51,7 +51,7 @@ def test_each_goal_fails_past_its_limit():
                          create_ms=10.5))
     failing = ["python: session.create + first execute_code, p50 (p99)", "throughput: warm print(1), 8 sessions, executions/s",
                "throughput: the same load, p99 / p50", "throughput: the same, stateful sessions (no fork per execution)",
-               "throughput: stateful, p99 / p50", "idle Python session, PSS (host tree delta over 500)",
+               "throughput: stateful, p99 / p50", "idle Python session, PSS (host tree delta over 500, 35 s without a job)",
                "500 idle Python sessions: host tree PSS", "500 idle Python sessions: still run print(1)"]
     assert {k: v[k] for k in failing} == {k: False for k in failing}
 
