@@ -25,6 +25,10 @@ public enum DriverWire: Sendable {
         /// Not tied to a request: `{"capabilities":{...}}`, the driver's whole new capabilities (a language
         /// added or gone, a version probe finished); the host replaces what the handshake said.
         public static let capabilitiesChanged = "capabilities.changed"
+        /// Not tied to a request: `{"session":id,"reason":"..."}`, a session whose runner died before it ran
+        /// anything. The driver starts a new runner as for any death; the host discards the session if it is
+        /// a pooled sandbox nobody holds yet (docs/driver-protocol.md, "Notifications").
+        public static let sessionLost = "session.lost"
     }
 
     /// A call's own time budget (`timeoutMs` of execute, shell and install), read from its params as sent,

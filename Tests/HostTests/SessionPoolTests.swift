@@ -23,6 +23,18 @@ import Testing
         #expect(c.hit == nil && c.miss == .empty && c.discarded.isEmpty)
     }
 
+    @Test func remove_TakesOutTheEntryWhoseRunnerDied_WhichIsThenNeverHandedOut() throws {
+        var p = filled(["python": 2, "node": 1])
+        let names = (p.ready["python"] ?? []).map(\.entry)
+        try #require(names.count == 2)
+        let gone = p.remove(driver: "python", where: { $0 == names[0] })
+        #expect(gone?.entry == names[0] && p.readyCount("python") == 1 && p.readyCount("node") == 1)
+        #expect(p.remove(driver: "python", where: { $0 == names[0] }) == nil)  // once
+        #expect(p.remove(driver: "node", where: { $0 == names[1] }) == nil)  // another driver's entries only
+        #expect(p.take(driver: "python", generation: 1).hit?.entry == names[1])
+        #expect(p.take(driver: "python", generation: 1).hit == nil)
+    }
+
     @Test func take_OfDriverWithoutPool_IsNoMiss() {
         var p = filled(["python": 1])
         let r = p.take(driver: "node", generation: 1)

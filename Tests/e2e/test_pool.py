@@ -259,6 +259,43 @@ def driver_pid(server, name):
     return None
 
 
+def runner_pids(session_id):
+    """The python runner's processes (supervisor, zygote, spares) in a session's sandbox, found by cgroup."""
+    out = []
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cg, cmd = open(f"/proc/{p}/cgroup").read(), open(f"/proc/{p}/cmdline").read()
+        except OSError:
+            continue
+        if session_id in cg and "runner.py" in cmd:
+            out.append(int(p))
+    return out
+
+
+def test_a_pooled_sandbox_whose_runner_died_is_discarded_never_handed_out(tmp_path):
+    s = start_pool_server(tmp_path)
+    try:
+        wait_full(s)
+        pooled = session_dirs(s.workspace_root)
+        victims = [i for i in sorted(pooled) if runner_pids(i)]
+        if not victims:
+            pytest.skip("no session cgroups on this host: the runner cannot be found by its session")
+        victim = victims[0]
+        for p in runner_pids(victim):
+            os.kill(p, signal.SIGKILL)
+        key = 'codebeaker_session_pool_discards_total{reason="runnerDied"}'
+        wait_until(lambda: metrics(s).get(key, 0) >= 1, timeout=60, what="the pooled sandbox discarded")
+        wait_until(lambda: victim not in session_dirs(s.workspace_root), timeout=60, what="its workspace removed")
+        wait_full(s)
+        with s.client() as c:
+            for _ in range(3):
+                r = create(c)
+                assert r["sessionId"] != victim
+                assert run(c, r["sessionId"], "print(7)")["stdout"] == "7\n"
+    finally:
+        s.stop()
+
+
 def test_pooled_sandboxes_of_a_crashed_driver_are_discarded_never_handed_out(tmp_path):
     s = start_pool_server(tmp_path)
     try:

@@ -269,9 +269,11 @@ extension RunnerProcess {
     func finishGeneration(_ gen: Int, pid: pid_t, status: String, wake: Int32 = -1) {
         var stopWaiters: [CheckedContinuation<Void, Never>] = []
         defer { for w in stopWaiters { w.resume() } }
+        var unused = false  // a ready runner of a session that has run nothing died (a pooled sandbox's, say)
         let (job, waiters, restart, wasReady) = state.withLock {
             s -> (ActiveJob?, [CheckedContinuation<Result<Void, DriverError>, Never>], Bool, Bool) in
             guard s.generation == gen else { return (nil, [], false, false) }
+            unused = (s.ready || s.retiring) && s.nextId == 1 && !s.stopped
             stopWaiters = s.stopWaiters
             s.stopWaiters = []
             let wasReady = s.ready || s.retiring
@@ -288,6 +290,14 @@ extension RunnerProcess {
         }
         FD.close(wake)  // no longer reachable through the state
         releaseStartSlot()
+        if unused {
+            DriverNotifier.send(
+                DriverWire.Event.sessionLost,
+                [
+                    "session": .string(session.id),
+                    "reason": .string("its runner died before running anything (\(status))"),
+                ])
+        }
         if let job {
             let base =
                 state.withLock { $0.stopped }

@@ -24,7 +24,11 @@ public final class DriverServer: Sendable {
     ) {
         self.runtime = runtime; self.writer = writer; self.onExit = onExit
         framer = Mutex(LineFramer(maxLineBytes: maxLineBytes))
-        runtime.attach { [writer] method, params in writer.send(.notification(method: method, params: params)) }
+        let notify: DriverNotifier.Sink = { [writer] method, params in
+            _ = writer.send(.notification(method: method, params: params))
+        }
+        DriverNotifier.install(notify)
+        runtime.attach(notify: notify)
     }
 
     /// Serves stdin/stdout until stdin EOF, then exits 0. fd 1 is moved to a private descriptor first and

@@ -176,6 +176,12 @@ extension DriverSupervisor {
             logger.warning("driver reported error \(code) without an id: \(msg)")
         case .notification(DriverWire.Event.capabilitiesChanged, let params):
             capabilitiesChanged(params, generation: generation)
+        case .notification(DriverWire.Event.sessionLost, let params):
+            guard let session = params["session"]?.string else { return }
+            let reason = params["reason"]?.string ?? "its runner died"
+            logger.info("session lost its runner", ["session": session, "reason": reason])
+            let handlers = state.withLock { $0.sessionLostHandlers }
+            Task { for h in handlers { await h(session, reason) } }
         case .notification(let method, let params):
             guard let rid = DriverEvent.requestId(in: params),
                 let handler = state.withLock({ $0.pending[rid]?.onEvent })

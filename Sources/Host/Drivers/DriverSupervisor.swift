@@ -45,6 +45,7 @@ public final class DriverSupervisor: DriverClient, Sendable {
         var started = false
         var runTask: Task<Void, Never>?
         var restartHandlers: [@Sendable () async -> Void] = []
+        var sessionLostHandlers: [@Sendable (_ session: String, _ reason: String) async -> Void] = []
     }
 
     /// Wakes the supervision loop of a failed driver (`revive`).
@@ -93,6 +94,12 @@ public final class DriverSupervisor: DriverClient, Sendable {
     /// (`session.open` with the old `handle`) in the new driver process.
     public func onRestart(_ handler: @escaping @Sendable () async -> Void) {
         state.withLock { $0.restartHandlers.append(handler) }
+    }
+
+    /// Registers a handler for `session.lost` (a session's runner died before it ran anything), so the session
+    /// layer can discard a pooled sandbox instead of handing it out.
+    public func onSessionLost(_ handler: @escaping @Sendable (_ session: String, _ reason: String) async -> Void) {
+        state.withLock { $0.sessionLostHandlers.append(handler) }
     }
 
     /// The driver's health, for `/health/ready`, `initialize` and `codebeaker drivers list`.

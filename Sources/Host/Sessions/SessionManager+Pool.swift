@@ -117,6 +117,17 @@ extension SessionManager {
         updatePoolGauges()
     }
 
+    /// `session.lost` from a driver: if that session is a pooled sandbox nobody holds yet, it is discarded (its
+    /// driver restarted the runner, but a sandbox whose runner died is not handed out); a live session keeps
+    /// the new runner, as after any runner death.
+    func pooledRunnerLost(_ id: String, driver: String) {
+        guard let p = pool.remove(driver: driver, where: { $0.id == id }) else { return }
+        logger.warning("pooled sandbox discarded: its runner died", ["session": id, "driver": driver])
+        discardLater(p.entry, .runnerDied)
+        updatePoolGauges()
+        refillPool()
+    }
+
     func discardLater(_ p: PooledSandbox, _ reason: SessionPool<PooledSandbox>.Discard) {
         track { await self.discardPooled(p, reason: reason) }
     }

@@ -6,6 +6,7 @@ extension SessionManager {
         let follow: @Sendable (DriverSupervisor) -> Void = { [weak self] supervisor in
             let name = supervisor.name
             supervisor.onRestart { [weak self] in await self?.driverRestarted(name) }
+            supervisor.onSessionLost { [weak self] id, _ in await self?.pooledRunnerLost(id, driver: name) }
             _ = self
         }
         registry.supervisors.forEach(follow)

@@ -24,6 +24,8 @@ struct SessionPool<Entry: Sendable>: Sendable {
 
     enum Discard: String, Sendable, CaseIterable {
         case driverRestarted, yieldToSessions, shutdown, resized
+        /// Its runner died before any session had it (`session.lost`).
+        case runnerDied
     }
 
     enum Opened: Equatable, Sendable {
@@ -129,6 +131,14 @@ struct SessionPool<Entry: Sendable>: Sendable {
         let first = rest.removeFirst()
         ready[name] = rest.isEmpty ? nil : rest
         return first
+    }
+
+    /// The ready entry of `driver` that `matches`, removed (its runner died: it is discarded, never handed out).
+    mutating func remove(driver: String, where matches: (Entry) -> Bool) -> Pooled? {
+        guard var list = ready[driver], let i = list.firstIndex(where: { matches($0.entry) }) else { return nil }
+        let p = list.remove(at: i)
+        ready[driver] = list.isEmpty ? nil : list
+        return p
     }
 
     /// Every ready entry of `driver`, removed (it restarted: they died with it).
