@@ -24,8 +24,8 @@ SPARES = 2
 # and the zygote (about 3 MB less PSS), and the next job waits for one fork and warm-up (a few ms, once).
 # 0: keep them.
 IDLE_TRIM_SECONDS = 30.0
-# What the zygote imports after it starts (between forks), so jobs find them loaded, as before the supervisor
-# went lean. A job forked before they are in pays for its own imports.
+# What the zygote imports once it has served its first request (then between requests), so jobs find them
+# loaded, as before the supervisor went lean. A job forked before they are in pays for its own imports.
 PRELOAD = ("json", "socket", "signal", "resource", "types")
 last_job_end = 0.0  # time.monotonic() when the last job was reported (or the runner became ready)
 PROC = "/proc"  # where kill_leftovers looks for processes (tests point it at a fake tree)
@@ -401,19 +401,16 @@ def zygote_main(sock):
     _signal.signal(_signal.SIGCHLD, lambda *_: None)
     close_inherited((sock.fileno(), r, w))  # spares (and user code) never see the control channel
     preload = list(PRELOAD)
+    forks = 0
     while True:
         try:
-            # Preload only after 50 ms without a request: the job that woke a new zygote comes first.
-            ready, _, _ = select.select([sock, r], [], [], 0.05 if preload else None)
+            # The request that started this zygote (a job may wait for it) goes first; after it, a module goes
+            # in whenever 20 ms pass without a request, and under a steady stream one after each later fork.
+            ready, _, _ = select.select([sock, r], [], [], 0.02 if preload and forks else None)
         except InterruptedError:
             continue
-        if not ready:  # quiet: one more module in (a request waits at most for one import)
-            try:
-                __import__(preload.pop(0))
-            except ImportError:
-                pass
-            if not preload:
-                gc.freeze()  # as the supervisor did: the collector leaves inherited pages alone
+        if not ready:
+            preload_one(preload)
             continue
         if r in ready:
             os.read(r, 4096)
@@ -429,6 +426,7 @@ def zygote_main(sock):
             msg = sock.recv(64)
             if not msg:
                 os._exit(0)
+            forks += 1
             job_r, job_w = os.pipe()
             in_r, in_w = os.pipe()
             st_r, st_w = os.pipe()
@@ -438,6 +436,17 @@ def zygote_main(sock):
             os.close(job_r); os.close(in_r); os.close(st_w)
             send_fds(sock, b'{"spare": %d}' % pid, [job_w, in_w, st_r])
             os.close(job_w); os.close(in_w); os.close(st_r)
+            if preload and forks > 2:  # the spare is delivered first
+                preload_one(preload)
+
+
+def preload_one(preload):
+    try:
+        __import__(preload.pop(0))
+    except ImportError:
+        pass
+    if not preload:
+        gc.freeze()  # as the supervisor did: the collector leaves inherited pages alone
 
 
 def spare_main(job_r, in_r, st_w, warm=True):
