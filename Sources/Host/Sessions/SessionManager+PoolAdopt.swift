@@ -37,6 +37,7 @@ extension SessionManager {
         rec.machine.opened(now: t)
         sessions[p.id] = rec
         poolMetrics?.hits.labels(MetricLabel.plain(name)).increment()
+        updatePoolGauges()  // the ready gauge drops now; the refill comes later
         logger.info("session created", ["session": p.id, "driver": name, "principal": principal, "sandbox": "pooled"])
         // The refill's sandbox start takes a core for tens of ms: let the new session's first command, which
         // typically follows at once, run before it (bench: 1.5 ms off that command on 2 cores).
