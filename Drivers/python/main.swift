@@ -25,7 +25,7 @@ var flavor = RunnerFlavor(
     [python, "-s", script, "--sandboxed"] + (options.stateful ? ["--stateful"] : [])
 }
 
-flavor.compile = compiledRunner { [flavor] in flavor.effectiveInterpreter }
+flavor.compile = compiledRunner(interpreter: flavor.effectiveInterpreter)
 flavor.installer = pip  // install_packages: a venv per session, see docs/packages.md
 flavor.freshProcessPerJob = true  // runner.py forks each job from its zygote (not in stateful sessions)
 

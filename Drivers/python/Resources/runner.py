@@ -20,9 +20,9 @@ STATEFUL = False  # --stateful, set by main()
 # pid 2) running unprivileged: anywhere else it would signal every process on the host. Set by main().
 IN_SANDBOX = False
 SPARES = 2
-# Seconds without a job after which the spares are let go: an idle session then holds only this supervisor
-# and the zygote (about 3 MB less PSS), and the next job waits for one fork and warm-up (a few ms, once).
-# 0: keep them.
+# Seconds without a job after which the spares and the zygote are let go: an idle session then holds only
+# this supervisor (about 3 MB PSS instead of 7-12), and the next job waits for a zygote and one spare (6-10 ms
+# more, once). 0: keep them.
 IDLE_TRIM_SECONDS = 30.0
 # What the zygote imports once it has served its first request (then between requests), so jobs find them
 # loaded, as before the supervisor went lean. A job forked before they are in pays for its own imports.
@@ -536,8 +536,9 @@ def zygote_message():
 
 
 def ask_zygote(warm=True):
-    """Asks the zygote for one more spare (`warm`: that warms up before its job). A zygote found dead (killed from inside the sandbox, e.g. by a
-    previous job's `kill -9 -1`) is replaced instead of failing the job with EPIPE."""
+    """Asks the zygote for one more spare (`warm`: one that warms up before its job). A zygote found dead
+    (killed from inside the sandbox, e.g. by a previous job's `kill -9 -1`) is replaced instead of failing the
+    job with EPIPE."""
     for _ in range(3):
         ensure_zygote()
         try:
@@ -563,7 +564,7 @@ def trim_spares():
 
 
 def idle_timeout():
-    """How long the main loop may wait before the spares are due to be trimmed (None: no trim pending)."""
+    """How long the main loop may wait before the zygote and spares are due to go (None: nothing to trim)."""
     if (not spares and zygote is None) or IDLE_TRIM_SECONDS <= 0:
         return None
     return max(0.0, last_job_end + IDLE_TRIM_SECONDS - time.monotonic())

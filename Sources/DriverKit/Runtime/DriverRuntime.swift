@@ -24,7 +24,8 @@ public protocol DriverRuntime: Sendable {
     /// stdin EOF or `shutdown`: release every session. Default: nothing.
     func shutdown() async
     /// Called once when the server is built: `notify` sends a notification not tied to a request (such as
-    /// `capabilities.changed`). Default: ignored.
+    /// `capabilities.changed`); it is the same channel as `DriverNotifier`, which code without the runtime at
+    /// hand (a runner's death, `session.lost`) uses. Default: ignored.
     func attach(notify: @escaping @Sendable (_ method: String, _ params: JSONValue) -> Void)
 }
 
